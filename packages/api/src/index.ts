@@ -1,1 +1,14 @@
-export {};
+export * from "./constants/meta.js";
+export * from "./crd/crd-for.js";
+export * from "./crd/openapi-schema.js";
+export * from "./crd/write-crds.js";
+export * from "./kinds/index.js";
+export * from "./meta/artifact.js";
+export * from "./meta/condition.js";
+export * from "./meta/duration.js";
+export * from "./meta/kind.js";
+export * from "./meta/object-meta.js";
+export * from "./meta/references.js";
+export * from "./meta/schema-helpers.js";
+export * from "./validation/field-error.js";
+export * from "./validation/validate.js";

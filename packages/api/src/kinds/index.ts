@@ -1,0 +1,4 @@
+import type { KindDefinition } from "../meta/kind.js";
+
+/** Every kind Sluice serves, in the order CRDs are generated. Assembled from each API group's list. */
+export const ALL_KINDS: readonly KindDefinition[] = [];
