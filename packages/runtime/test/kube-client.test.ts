@@ -1,0 +1,49 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isAlreadyExists, isNotFound, KubeClient, PatchType, type UnstructuredObject } from "../src/kube/index.js";
+import { hasTestCluster, startTestCluster, type TestCluster } from "./support/test-cluster.js";
+
+describe.skipIf(!hasTestCluster)("KubeClient against a cluster", () => {
+  let cluster: TestCluster;
+  let client: KubeClient;
+  const ns = `kube-client-${Date.now().toString(36)}`;
+
+  beforeAll(async () => {
+    const started = await startTestCluster();
+    if (!started) throw new Error("no test cluster");
+    cluster = started;
+    client = KubeClient.fromKubeConfig(cluster.kubeConfig);
+    await client.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
+  });
+
+  afterAll(async () => {
+    await client?.delete({ apiVersion: "v1", kind: "Namespace", name: ns }).catch(() => undefined);
+    await cluster?.stop();
+  });
+
+  it("creates, reads, patches, lists and deletes a ConfigMap", async () => {
+    const ref = { apiVersion: "v1", kind: "ConfigMap", namespace: ns, name: "cm" };
+    const created = await client.create<UnstructuredObject>({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "cm", namespace: ns },
+      data: { a: "1" },
+    });
+    expect(typeof created.metadata.creationTimestamp).toBe("string");
+    const again = await client
+      .create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "cm", namespace: ns } })
+      .catch((e: unknown) => e);
+    expect(isAlreadyExists(again)).toBe(true);
+
+    await client.patch(ref, { data: { b: "2" } }, { type: PatchType.Merge });
+    const read = await client.get<{ apiVersion: string; kind: string; metadata: object; data: object }>(ref);
+    expect(read.data).toEqual({ a: "1", b: "2" });
+
+    const list = await client.list("v1", "ConfigMap", { namespace: ns });
+    expect(list.items.map((i) => i.metadata.name)).toContain("cm");
+    expect(list.resourceVersion).not.toBe("");
+
+    await client.delete(ref);
+    const gone = await client.get(ref).catch((e: unknown) => e);
+    expect(isNotFound(gone)).toBe(true);
+  });
+});
