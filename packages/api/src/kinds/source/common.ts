@@ -1,6 +1,6 @@
 // Schema pieces shared by the source kinds, emitting exactly the forms Flux's source CRDs publish.
 
-import { Type } from "@sinclair/typebox";
+import { type Static, Type } from "@sinclair/typebox";
 import { DURATION_PATTERN } from "../../meta/duration.js";
 import type { PrinterColumn } from "../../meta/kind.js";
 import { LocalObjectReferenceSchema } from "../../meta/references.js";
@@ -52,6 +52,8 @@ export const OIDCIdentityMatchSchema = Type.Object(
   },
   { description: "Identity a keyless signature certificate must match." },
 );
+/** An OIDC identity a keyless signature must match. */
+export type OIDCIdentityMatch = Static<typeof OIDCIdentityMatchSchema>;
 
 /** The verification provider field of `spec.verify` (cosign by default). */
 export function VerifyProvider() {
