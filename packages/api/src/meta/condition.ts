@@ -1,4 +1,5 @@
 import { type Static, Type } from "@sinclair/typebox";
+import { StringEnum } from "./schema-helpers.js";
 
 /** metav1.Condition, with the validation markers Kubernetes puts on it. */
 export const ConditionSchema = Type.Object(
@@ -9,7 +10,7 @@ export const ConditionSchema = Type.Object(
       pattern:
         "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$",
     }),
-    status: Type.Union([Type.Literal("True"), Type.Literal("False"), Type.Literal("Unknown")], {
+    status: StringEnum(["True", "False", "Unknown"] as const, {
       description: "status of the condition, one of True, False, Unknown.",
     }),
     observedGeneration: Type.Optional(
@@ -40,10 +41,7 @@ export const ConditionSchema = Type.Object(
 /** A status condition (metav1.Condition). */
 export type Condition = Static<typeof ConditionSchema>;
 
-/** The list of conditions every Flux status carries, a map-list keyed by `type`. */
+/** The list of conditions every Flux status carries (an atomic list, as in Flux's CRDs). */
 export function Conditions() {
-  return Type.Array(ConditionSchema, {
-    "x-kubernetes-list-map-keys": ["type"],
-    "x-kubernetes-list-type": "map",
-  });
+  return Type.Array(ConditionSchema, { description: "Conditions holds the conditions for the object." });
 }

@@ -3,9 +3,9 @@ import { Type } from "@sinclair/typebox";
 /** The Go duration pattern Flux's CRDs use for `interval`, `timeout`, `retryInterval`. */
 export const DURATION_PATTERN = "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$";
 
-/** A Go-style duration string such as `1m30s`; `format: duration` as in Flux's CRDs. */
-export function Duration(options: { description?: string; default?: string } = {}) {
-  return Type.String({ format: "duration", pattern: DURATION_PATTERN, ...options });
+/** A Go-style duration string such as `1m30s`, checked by Flux's duration pattern. */
+export function Duration(options: { description?: string; default?: string; pattern?: string } = {}) {
+  return Type.String({ pattern: DURATION_PATTERN, ...options });
 }
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
