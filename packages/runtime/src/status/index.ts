@@ -1,0 +1,3 @@
+export * from "./condition-merge.js";
+export * from "./merge-patch.js";
+export * from "./status-patcher.js";
