@@ -1,0 +1,2 @@
+export * from "./listen-address.js";
+export * from "./probe-server.js";
