@@ -4,6 +4,7 @@ import { ImageRepositoryKind } from "./image-repository.js";
 import { ImageUpdateAutomationKind } from "./image-update-automation.js";
 
 export * from "./constants.js";
+export * from "./image-defaults.js";
 export * from "./image-policy.js";
 export * from "./image-ref.js";
 export * from "./image-repository.js";

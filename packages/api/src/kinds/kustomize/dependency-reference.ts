@@ -19,3 +19,17 @@ export function formatDependencyReference(dep: DependencyReference): string {
   const name = dep.namespace ? `${dep.namespace}/${dep.name}` : dep.name;
   return dep.readyExpr ? `${name}@${dep.readyExpr}` : name;
 }
+
+/**
+ * Parses Flux's dependency shorthand `[namespace/]name[@readyExpr]` (as `flux create --depends-on`
+ * takes it). Everything after the first `@` is the CEL expression; `@` cannot occur in names.
+ */
+export function parseDependencyReference(text: string): DependencyReference {
+  const at = text.indexOf("@");
+  const ref = at === -1 ? text : text.slice(0, at);
+  const slash = ref.indexOf("/");
+  const dep: DependencyReference =
+    slash === -1 ? { name: ref } : { namespace: ref.slice(0, slash), name: ref.slice(slash + 1) };
+  if (at !== -1) dep.readyExpr = text.slice(at + 1);
+  return dep;
+}

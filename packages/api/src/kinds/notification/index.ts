@@ -6,6 +6,7 @@ import { ReceiverKind } from "./receiver.js";
 export * from "./alert.js";
 export * from "./constants.js";
 export * from "./cross-namespace-object-reference.js";
+export * from "./notification-defaults.js";
 export * from "./provider.js";
 export * from "./receiver.js";
 export * from "./receiver-webhook-path.js";
