@@ -23,7 +23,12 @@ export function crdFor(def: KindDefinition): JsonSchema {
   return {
     apiVersion: "apiextensions.k8s.io/v1",
     kind: "CustomResourceDefinition",
-    metadata: { name: `${def.plural}.${def.group}`, labels: { ...CRD_LABELS } },
+    metadata: {
+      name: `${def.plural}.${def.group}`,
+      labels: { ...CRD_LABELS },
+      // CRD descriptions may hold `${...}`; when a Kustomization applies these CRDs, don't substitute in them.
+      annotations: { "kustomize.toolkit.fluxcd.io/substitute": "disabled" },
+    },
     spec: { group: def.group, names, scope: def.scope, versions: [version] },
   };
 }

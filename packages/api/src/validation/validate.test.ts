@@ -67,3 +67,9 @@ describe("validateObject", () => {
     );
   });
 });
+
+describe("validateObject with nulls", () => {
+  it("treats null on a field as absent, as the API server does", () => {
+    expect(validateObject(Widget, { ...base, spec: { ...base.spec, a: null } })).toEqual([]);
+  });
+});

@@ -110,13 +110,24 @@ export function applyDefaults<T>(def: KindDefinition, obj: T): T {
   return copy;
 }
 
+// The API server treats null on a non-nullable field as absent (controllers write null for unset times).
+function dropNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(dropNulls);
+  if (value !== null && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) if (v !== null) out[k] = dropNulls(v);
+    return out;
+  }
+  return value;
+}
+
 /**
  * Validates an object against its kind's published schema (after defaulting), including CEL rules.
  * Returns every invalid field; an empty list means valid.
  */
 export function validateObject(def: KindDefinition, obj: unknown): FieldError[] {
   const { schema, check } = compiled(def);
-  const defaulted = applyDefaults(def, obj);
+  const defaulted = applyDefaults(def, dropNulls(obj));
   const errors: FieldError[] = [];
   if (!check(defaulted)) {
     const seen = new Set<string>();
