@@ -1,0 +1,37 @@
+import type { FieldError } from "../errors.js";
+import type { ResourceType } from "../resources/resource-type.js";
+import { builtinTypeOf } from "../schema/builtin-types.js";
+import type { TypeNode } from "../schema/type-node.js";
+import { applyBuiltinDefaults } from "./builtin-defaults.js";
+import type { AdmissionRequest, ObjectAdmission } from "./object-admission.js";
+
+/** Admission for built-in kinds: the defaults kube-apiserver applies; structure from the built-in type table. */
+export class BuiltinAdmission implements ObjectAdmission {
+  admit(req: AdmissionRequest): FieldError[] {
+    applyBuiltinDefaults(req.rt, req.object, req.old);
+    return [];
+  }
+
+  typeOf(rt: ResourceType): TypeNode {
+    return builtinTypeOf(rt.group, rt.kind);
+  }
+}
+
+/** Routes admission to the CRD schema admission for custom resources and to built-in admission otherwise. */
+export class CompositeAdmission implements ObjectAdmission {
+  constructor(
+    private readonly builtin: ObjectAdmission,
+    private readonly custom: ObjectAdmission | undefined,
+    private readonly extra: ((req: AdmissionRequest) => FieldError[])[] = [],
+  ) {}
+
+  admit(req: AdmissionRequest): FieldError[] {
+    const errors = req.rt.crdName !== undefined && this.custom ? this.custom.admit(req) : this.builtin.admit(req);
+    for (const check of this.extra) errors.push(...check(req));
+    return errors;
+  }
+
+  typeOf(rt: ResourceType): TypeNode {
+    return rt.crdName !== undefined && this.custom ? this.custom.typeOf(rt) : this.builtin.typeOf(rt);
+  }
+}

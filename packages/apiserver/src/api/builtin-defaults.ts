@@ -1,0 +1,103 @@
+import { randomInt } from "node:crypto";
+import type { ResourceType } from "../resources/resource-type.js";
+import { getPath, isObject, type JsonObject, type JsonValue } from "../util/json.js";
+
+function defaultContainerPorts(podSpec: JsonValue | undefined, restartPolicy = "Always"): void {
+  if (!isObject(podSpec)) return;
+  for (const listName of ["containers", "initContainers"]) {
+    const list = podSpec[listName];
+    if (!Array.isArray(list)) continue;
+    for (const c of list) {
+      if (!isObject(c)) continue;
+      if (Array.isArray(c["ports"]))
+        for (const p of c["ports"]) if (isObject(p) && p["protocol"] === undefined) p["protocol"] = "TCP";
+      if (c["terminationMessagePath"] === undefined) c["terminationMessagePath"] = "/dev/termination-log";
+      if (c["terminationMessagePolicy"] === undefined) c["terminationMessagePolicy"] = "File";
+      if (c["imagePullPolicy"] === undefined && typeof c["image"] === "string") {
+        const image = c["image"];
+        const tag = image.includes("@") ? "digest" : (image.split("/").pop() ?? "").split(":")[1];
+        c["imagePullPolicy"] = tag === undefined || tag === "latest" ? "Always" : "IfNotPresent";
+      }
+    }
+  }
+  if (podSpec["restartPolicy"] === undefined) podSpec["restartPolicy"] = restartPolicy;
+  if (podSpec["dnsPolicy"] === undefined) podSpec["dnsPolicy"] = "ClusterFirst";
+  if (podSpec["schedulerName"] === undefined) podSpec["schedulerName"] = "default-scheduler";
+  if (podSpec["terminationGracePeriodSeconds"] === undefined) podSpec["terminationGracePeriodSeconds"] = 30;
+  if (podSpec["securityContext"] === undefined) podSpec["securityContext"] = {};
+}
+
+function defaultTemplate(spec: JsonObject): void {
+  defaultContainerPorts(getPath(spec, ["template", "spec"]));
+}
+
+/** Allocates Service cluster IPs from 10.96.0.0/12 (not routable; informational). */
+function allocateClusterIp(): string {
+  return `10.96.${randomInt(0, 256)}.${randomInt(1, 255)}`;
+}
+
+/**
+ * Applies the defaults kube-apiserver sets on built-in kinds that clients rely on (port protocols, replicas,
+ * strategies, service type and cluster IP, secret type). Runs on create and on update.
+ */
+export function applyBuiltinDefaults(rt: ResourceType, obj: JsonObject, old: JsonObject | undefined): void {
+  const spec = isObject(obj["spec"]) ? obj["spec"] : undefined;
+  switch (`${rt.group}/${rt.kind}`) {
+    case "/Secret":
+      if (obj["type"] === undefined) obj["type"] = "Opaque";
+      break;
+    case "/Pod":
+      defaultContainerPorts(spec);
+      break;
+    case "/Service": {
+      if (!spec) break;
+      if (spec["type"] === undefined) spec["type"] = "ClusterIP";
+      if (spec["sessionAffinity"] === undefined) spec["sessionAffinity"] = "None";
+      if (Array.isArray(spec["ports"])) {
+        for (const p of spec["ports"]) {
+          if (!isObject(p)) continue;
+          if (p["protocol"] === undefined) p["protocol"] = "TCP";
+          if (p["targetPort"] === undefined && p["port"] !== undefined) p["targetPort"] = p["port"];
+        }
+      }
+      if (spec["type"] !== "ExternalName" && spec["clusterIP"] === undefined) {
+        const previous = old ? getPath(old, ["spec", "clusterIP"]) : undefined;
+        const ip = typeof previous === "string" ? previous : allocateClusterIp();
+        spec["clusterIP"] = ip;
+        spec["clusterIPs"] = [ip];
+        spec["ipFamilies"] = ["IPv4"];
+        spec["ipFamilyPolicy"] = "SingleStack";
+        spec["internalTrafficPolicy"] = "Cluster";
+      }
+      break;
+    }
+    case "apps/Deployment":
+      if (!spec) break;
+      if (spec["replicas"] === undefined) spec["replicas"] = 1;
+      if (spec["revisionHistoryLimit"] === undefined) spec["revisionHistoryLimit"] = 10;
+      if (spec["progressDeadlineSeconds"] === undefined) spec["progressDeadlineSeconds"] = 600;
+      if (spec["strategy"] === undefined) {
+        spec["strategy"] = { type: "RollingUpdate", rollingUpdate: { maxUnavailable: "25%", maxSurge: "25%" } };
+      }
+      defaultTemplate(spec);
+      break;
+    case "apps/StatefulSet":
+    case "apps/ReplicaSet":
+      if (!spec) break;
+      if (spec["replicas"] === undefined) spec["replicas"] = 1;
+      defaultTemplate(spec);
+      break;
+    case "apps/DaemonSet":
+      if (spec) defaultTemplate(spec);
+      break;
+    case "batch/Job":
+      if (!spec) break;
+      if (spec["parallelism"] === undefined) spec["parallelism"] = 1;
+      if (spec["completions"] === undefined) spec["completions"] = 1;
+      if (spec["backoffLimit"] === undefined) spec["backoffLimit"] = 6;
+      defaultContainerPorts(getPath(spec, ["template", "spec"]), "Never");
+      break;
+    default:
+      break;
+  }
+}

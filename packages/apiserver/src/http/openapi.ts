@@ -1,0 +1,209 @@
+import { createHash } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ResourceRegistry } from "../resources/registry.js";
+import type { ResourceType } from "../resources/resource-type.js";
+import type { JsonObject, JsonValue } from "../util/json.js";
+import { sendJson } from "./respond.js";
+
+/** Supplies the OpenAPI v3 schema of a served kind (CRD schemas); undefined for schemaless kinds. */
+export type SchemaSource = (rt: ResourceType) => JsonObject | undefined;
+
+const PATCH_PARAMS = ["dryRun", "fieldManager", "fieldValidation", "force"];
+const WRITE_PARAMS = ["dryRun", "fieldManager", "fieldValidation"];
+const LIST_PARAMS = [
+  "allowWatchBookmarks",
+  "continue",
+  "fieldSelector",
+  "labelSelector",
+  "limit",
+  "resourceVersion",
+  "resourceVersionMatch",
+  "sendInitialEvents",
+  "timeoutSeconds",
+  "watch",
+];
+
+function queryParams(names: string[]): JsonValue[] {
+  return names.map((name) => ({
+    name,
+    in: "query",
+    description: `${name} query parameter`,
+    schema: {
+      type:
+        name === "limit" || name === "timeoutSeconds"
+          ? "integer"
+          : name === "force" || name === "watch" || name === "allowWatchBookmarks" || name === "sendInitialEvents"
+            ? "boolean"
+            : "string",
+      uniqueItems: true,
+    },
+  }));
+}
+
+/** `com.example.v1.Widget` — the schema name kube-apiserver publishes for a kind. */
+export function schemaName(rt: { group: string; version: string; kind: string }): string {
+  const group = rt.group === "" ? "io.k8s.api.core" : rt.group.split(".").reverse().join(".");
+  return `${group}.${rt.version}.${rt.kind}`;
+}
+
+function gvk(rt: ResourceType): JsonObject {
+  return { group: rt.group, version: rt.version, kind: rt.kind };
+}
+
+function op(rt: ResourceType, action: string, description: string, extra: JsonObject = {}): JsonObject {
+  const ref = { $ref: `#/components/schemas/${schemaName(rt)}` };
+  return {
+    description,
+    operationId: `${action}${rt.kind}`,
+    responses: { "200": { description: "OK", content: { "application/json": { schema: ref } } } },
+    "x-kubernetes-action": action,
+    "x-kubernetes-group-version-kind": gvk(rt),
+    ...extra,
+  };
+}
+
+function pathsFor(rt: ResourceType): Record<string, JsonObject> {
+  const prefix = rt.group === "" ? `/api/${rt.version}` : `/apis/${rt.group}/${rt.version}`;
+  const base = rt.namespaced ? `${prefix}/namespaces/{namespace}/${rt.resource}` : `${prefix}/${rt.resource}`;
+  const pathParams: JsonValue[] = [];
+  if (rt.namespaced)
+    pathParams.push({ name: "namespace", in: "path", required: true, schema: { type: "string", uniqueItems: true } });
+  const nameParam = { name: "name", in: "path", required: true, schema: { type: "string", uniqueItems: true } };
+  const bodyRef = { $ref: `#/components/schemas/${schemaName(rt)}` };
+  // Strategic merge patch is not advertised: clients then use their built-in structure (built-in kinds) or a
+  // JSON merge patch (custom resources), which is what they would compute from the full schemas.
+  const patchBody = {
+    content: {
+      "application/json-patch+json": { schema: { type: "object" } },
+      "application/merge-patch+json": { schema: { type: "object" } },
+      "application/apply-patch+yaml": { schema: { type: "object" } },
+    },
+    required: true,
+  };
+  const item = `${base}/{name}`;
+  const out: Record<string, JsonObject> = {
+    [base]: {
+      get: op(rt, "list", `list or watch objects of kind ${rt.kind}`, { parameters: queryParams(LIST_PARAMS) }),
+      post: op(rt, "post", `create a ${rt.kind}`, {
+        parameters: queryParams(WRITE_PARAMS),
+        requestBody: { content: { "*/*": { schema: bodyRef } }, required: true },
+      }),
+      delete: op(rt, "deletecollection", `delete collection of ${rt.kind}`, { parameters: queryParams(LIST_PARAMS) }),
+      parameters: pathParams,
+    },
+    [item]: {
+      get: op(rt, "get", `read the specified ${rt.kind}`),
+      put: op(rt, "put", `replace the specified ${rt.kind}`, {
+        parameters: queryParams(WRITE_PARAMS),
+        requestBody: { content: { "*/*": { schema: bodyRef } }, required: true },
+      }),
+      patch: op(rt, "patch", `partially update the specified ${rt.kind}`, {
+        parameters: queryParams(PATCH_PARAMS),
+        requestBody: patchBody,
+      }),
+      delete: op(rt, "delete", `delete a ${rt.kind}`, {
+        parameters: queryParams(["dryRun", "gracePeriodSeconds", "propagationPolicy"]),
+      }),
+      parameters: [...pathParams, nameParam],
+    },
+  };
+  if (rt.hasStatus) {
+    out[`${item}/status`] = {
+      get: op(rt, "get", `read status of the specified ${rt.kind}`),
+      put: op(rt, "put", `replace status of the specified ${rt.kind}`, {
+        parameters: queryParams(WRITE_PARAMS),
+        requestBody: { content: { "*/*": { schema: bodyRef } }, required: true },
+      }),
+      patch: op(rt, "patch", `partially update status of the specified ${rt.kind}`, {
+        parameters: queryParams(PATCH_PARAMS),
+        requestBody: patchBody,
+      }),
+      parameters: [...pathParams, nameParam],
+    };
+  }
+  return out;
+}
+
+const META_DESCRIPTIONS = {
+  apiVersion:
+    "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
+  kind: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+  metadata:
+    "Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata",
+};
+
+function kindSchema(rt: ResourceType, source: SchemaSource): JsonObject {
+  const given = source(rt);
+  const schema: JsonObject = given ? { ...given } : { type: "object", "x-kubernetes-preserve-unknown-fields": true };
+  const props: JsonObject = { ...((schema["properties"] as JsonObject | undefined) ?? {}) };
+  props["apiVersion"] = { type: "string", description: META_DESCRIPTIONS.apiVersion };
+  props["kind"] = { type: "string", description: META_DESCRIPTIONS.kind };
+  props["metadata"] = { type: "object", description: META_DESCRIPTIONS.metadata };
+  schema["properties"] = props;
+  if (schema["type"] === undefined) schema["type"] = "object";
+  schema["x-kubernetes-group-version-kind"] = [gvk(rt)];
+  return schema;
+}
+
+/**
+ * Serves `/openapi/v3` (the index of group/versions) and `/openapi/v3/<api|apis/...>` documents: paths with
+ * the operations and query parameters clients look for (fieldValidation support), and component schemas of
+ * every kind (CRD schemas in full) for `kubectl explain`. Documents are rebuilt when the served set changes.
+ */
+export class OpenApiV3 {
+  private cache = new Map<string, { body: string; hash: string }>();
+
+  constructor(
+    private readonly registry: ResourceRegistry,
+    private readonly source: SchemaSource,
+  ) {
+    registry.on("change", () => {
+      this.cache = new Map();
+    });
+  }
+
+  private groupVersions(): { key: string; group: string; version: string }[] {
+    const out: { key: string; group: string; version: string }[] = [{ key: "api/v1", group: "", version: "v1" }];
+    for (const g of this.registry.groups()) {
+      for (const v of g.versions) out.push({ key: `apis/${g.name}/${v}`, group: g.name, version: v });
+    }
+    return out;
+  }
+
+  private document(group: string, version: string): { body: string; hash: string } {
+    const key = `${group}/${version}`;
+    const cached = this.cache.get(key);
+    if (cached) return cached;
+    const paths: Record<string, JsonObject> = {};
+    const schemas: JsonObject = {};
+    for (const rt of this.registry.inGroupVersion(group, version)) {
+      Object.assign(paths, pathsFor(rt));
+      schemas[schemaName(rt)] = kindSchema(rt, this.source);
+    }
+    const doc = { openapi: "3.0.0", info: { title: "Kubernetes", version: "v1.33.0" }, paths, components: { schemas } };
+    const body = JSON.stringify(doc);
+    const hash = createHash("sha512").update(body).digest("hex").slice(0, 128).toUpperCase();
+    const entry = { body, hash };
+    this.cache.set(key, entry);
+    return entry;
+  }
+
+  /** Answers an /openapi/v3 request; false when the path is not an OpenAPI v3 path. */
+  serve(path: string, _req: IncomingMessage, res: ServerResponse): boolean {
+    if (path === "/openapi/v3") {
+      const paths: JsonObject = {};
+      for (const gv of this.groupVersions()) {
+        paths[gv.key] = { serverRelativeURL: `/openapi/v3/${gv.key}?hash=${this.document(gv.group, gv.version).hash}` };
+      }
+      sendJson(res, 200, { paths });
+      return true;
+    }
+    const m = /^\/openapi\/v3\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))$/.exec(path);
+    if (!m) return false;
+    const group = m[1] ? "" : m[2]!;
+    const version = m[1] ?? m[3]!;
+    if (this.registry.inGroupVersion(group, version).length === 0) return false;
+    sendJson(res, 200, this.document(group, version).body);
+    return true;
+  }
+}

@@ -1,0 +1,192 @@
+import { randomBytes } from "node:crypto";
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import { BuiltinAdmission, CompositeAdmission } from "./api/builtin-admission.js";
+import { systemContext } from "./api/request-context.js";
+import { ResourceService } from "./api/resource-service.js";
+import { type AuditEvent, AuditLog } from "./audit.js";
+import { OpenApiV3 } from "./http/openapi.js";
+import { ResourceHandler } from "./http/resource-handler.js";
+import { route } from "./http/router.js";
+import { buildKubeconfig, writeKubeconfigFile } from "./kubeconfig.js";
+import { builtinResourceTypes } from "./resources/builtin-kinds.js";
+import { ResourceRegistry } from "./resources/registry.js";
+import { ObjectStore } from "./store/object-store.js";
+import { FilePersistence } from "./store/persistence.js";
+import { generateServingCertificates } from "./tls/certificates.js";
+import type { JsonObject } from "./util/json.js";
+
+/** Options of an embedded API server. */
+export interface ApiServerOptions {
+  /** TCP port on 127.0.0.1 (0 = any free port, the default). */
+  port?: number;
+  /** Address to bind (default 127.0.0.1). */
+  host?: string;
+  /** Serve HTTPS with a CA generated at start (default true). */
+  tls?: boolean;
+  /** Directory for durable storage; omitted keeps everything in memory. */
+  dataDir?: string;
+  /** Mark workloads as progressed/available after a short delay (default true). */
+  simulateWorkloads?: boolean;
+  /** Delay before simulated workload status (default 500 ms). */
+  workloadDelayMs?: number;
+  /** Bearer token to accept (default: random). */
+  token?: string;
+  /** Interval between watch BOOKMARK events (default 60 s). */
+  bookmarkIntervalMs?: number;
+  /** Events kept per resource for watches from older resourceVersions (default 10 000). */
+  watchHistory?: number;
+}
+
+/** A running embedded API server. */
+export interface ApiServer {
+  /** `https://127.0.0.1:<port>` (or http). */
+  url: string;
+  port: number;
+  /** Bearer token accepted by the server. */
+  token: string;
+  /** PEM of the CA that signed the serving certificate (HTTPS only). */
+  caCert?: string;
+  /** A kubeconfig (object) pointing at the server with the admin token. */
+  kubeconfig: JsonObject;
+  /** Writes the kubeconfig as YAML to a file (mode 0600). */
+  writeKubeconfig(path: string): void;
+  /** The request audit log (newest last). */
+  auditEvents(): AuditEvent[];
+  /** Stops serving, ends watches and closes storage. */
+  stop(): Promise<void>;
+}
+
+/** Namespaces every cluster has from the start. */
+export const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"] as const;
+
+/** Internal parts, shared with controllers. */
+export interface ServerParts {
+  store: ObjectStore;
+  registry: ResourceRegistry;
+  service: ResourceService;
+}
+
+/** Something that runs inside the server (namespace lifecycle, GC, CRDs, workload simulation). */
+export interface ServerController {
+  start(): void;
+  stop(): void;
+}
+
+function bootstrapNamespaces(parts: ServerParts): void {
+  const rt = parts.registry.get("", "v1", "namespaces")!;
+  for (const name of SYSTEM_NAMESPACES) {
+    if (!parts.service.find(rt, "", name)) {
+      parts.service.create(
+        rt,
+        "",
+        { apiVersion: "v1", kind: "Namespace", metadata: { name } },
+        systemContext("kube-apiserver"),
+      );
+    }
+  }
+}
+
+/**
+ * Starts an embeddable Kubernetes API server on 127.0.0.1 that real kubectl, helm and client libraries accept:
+ * REST semantics, discovery, watch, patches and server-side apply, CRDs, garbage collection, namespaces.
+ */
+export async function startApiServer(options: ApiServerOptions = {}): Promise<ApiServer> {
+  const host = options.host ?? "127.0.0.1";
+  const useTls = options.tls ?? true;
+  const token = options.token ?? randomBytes(24).toString("hex");
+  const persistence = options.dataDir ? new FilePersistence(options.dataDir) : undefined;
+  const store = new ObjectStore({
+    historyCapacity: options.watchHistory ?? 10_000,
+    ...(persistence ? { persistence } : {}),
+  });
+  const registry = new ResourceRegistry();
+  registry.setOwned("builtin", builtinResourceTypes());
+  const admission = new CompositeAdmission(new BuiltinAdmission(), undefined);
+  const service = new ResourceService(store, admission);
+  const parts: ServerParts = { store, registry, service };
+  bootstrapNamespaces(parts);
+  await store.flush();
+  const controllers: ServerController[] = [];
+  const audit = new AuditLog();
+  const resources = new ResourceHandler(service, {
+    bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,
+    defaultWatchTimeoutSeconds: 1800,
+  });
+  const openapi = new OpenApiV3(registry, () => undefined);
+  let address = "";
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    void route(
+      {
+        registry,
+        resources,
+        token,
+        audit,
+        serverAddress: () => address,
+        version: () => ({
+          major: "1",
+          minor: "33",
+          emulationMajor: "1",
+          emulationMinor: "33",
+          minCompatibilityMajor: "1",
+          minCompatibilityMinor: "32",
+          gitVersion: "v1.33.0-sluice",
+          gitCommit: "0000000000000000000000000000000000000000",
+          gitTreeState: "clean",
+          buildDate: "2025-01-01T00:00:00Z",
+          goVersion: "go1.24.0",
+          compiler: "gc",
+          platform: `${process.platform}/${process.arch === "x64" ? "amd64" : process.arch}`,
+        }),
+        openapi: (path, req, res) => openapi.serve(path, req, res),
+        ready: () => true,
+      },
+      req,
+      res,
+    );
+  };
+  let caCert: string | undefined;
+  let server: Server;
+  if (useTls) {
+    const certs = generateServingCertificates(host === "127.0.0.1" ? [] : [host]);
+    caCert = certs.caCert;
+    server = createHttpsServer({ cert: `${certs.cert}${certs.caCert}`, key: certs.key }, handler);
+  } else {
+    server = createHttpServer(handler);
+  }
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  server.requestTimeout = 0;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  address = `${host}:${port}`;
+  const url = `${useTls ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  for (const c of controllers) c.start();
+  const kubeconfig = buildKubeconfig(url, token, caCert);
+  let stopped = false;
+  const result: ApiServer = {
+    url,
+    port,
+    token,
+    kubeconfig,
+    writeKubeconfig: (path) => writeKubeconfigFile(path, kubeconfig),
+    auditEvents: () => audit.list(),
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      for (const c of controllers) c.stop();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      store.close();
+    },
+  };
+  if (caCert !== undefined) result.caCert = caCert;
+  return result;
+}
