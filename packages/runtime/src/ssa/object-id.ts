@@ -1,0 +1,67 @@
+import type { ObjectRef, UnstructuredObject } from "../kube/object-ref.js";
+import { parseApiVersion } from "../kube/object-ref.js";
+
+/** The identity of an object across API versions (cli-utils `ObjMetadata`). */
+export interface ObjMetadata {
+  /** Empty for cluster-scoped objects. */
+  namespace: string;
+  name: string;
+  /** Empty for the core group. */
+  group: string;
+  kind: string;
+}
+
+const rbacGroup = "rbac.authorization.k8s.io";
+const rbacKinds = new Set(["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"]);
+
+/** The identity of an object. */
+export function objMetadataOf(obj: {
+  apiVersion: string;
+  kind: string;
+  metadata: { name?: string; namespace?: string };
+}): ObjMetadata {
+  return {
+    namespace: obj.metadata.namespace ?? "",
+    name: obj.metadata.name ?? "",
+    group: parseApiVersion(obj.apiVersion).group,
+    kind: obj.kind,
+  };
+}
+
+/**
+ * The inventory id of an object, `<namespace>_<name>_<group>_<kind>` as cli-utils formats it (colons in RBAC
+ * object names become `__`), e.g. `default_podinfo__Service`, `_flux-system__Namespace`.
+ */
+export function formatObjectId(meta: ObjMetadata): string {
+  const name = meta.group === rbacGroup && rbacKinds.has(meta.kind) ? meta.name.replaceAll(":", "__") : meta.name;
+  return [meta.namespace, name, meta.group, meta.kind].join("_");
+}
+
+/** The inventory id of an object (see {@link formatObjectId}). */
+export function objectIdOf(obj: UnstructuredObject): string {
+  return formatObjectId(objMetadataOf(obj));
+}
+
+/** `Kind/namespace/name` or `Kind/name`: how change sets, errors and events name an object. */
+export function formatSubject(meta: ObjMetadata): string {
+  return meta.namespace ? `${meta.kind}/${meta.namespace}/${meta.name}` : `${meta.kind}/${meta.name}`;
+}
+
+/** The `Kind/namespace/name` subject of an object. */
+export function subjectOf(obj: {
+  apiVersion: string;
+  kind: string;
+  metadata: { name?: string; namespace?: string };
+}): string {
+  return formatSubject(objMetadataOf(obj));
+}
+
+/** An {@link ObjectRef} for an object identity and API version. */
+export function refFor(meta: ObjMetadata, version: string): ObjectRef {
+  return {
+    apiVersion: meta.group ? `${meta.group}/${version}` : version,
+    kind: meta.kind,
+    name: meta.name,
+    ...(meta.namespace ? { namespace: meta.namespace } : {}),
+  };
+}
