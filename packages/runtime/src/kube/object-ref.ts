@@ -27,7 +27,7 @@ export interface ObjectRef {
 
 /** The namespace and name of one object, without its kind. */
 export interface NamespacedName {
-  namespace?: string;
+  namespace?: string | undefined;
   name: string;
 }
 

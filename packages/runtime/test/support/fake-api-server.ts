@@ -264,6 +264,7 @@ export class FakeApiServer {
 
   private watch(kind: FakeKind, namespace: string | undefined, from: string | null, res: ServerResponse): void {
     res.writeHead(200, { "content-type": "application/json", "transfer-encoding": "chunked" });
+    res.flushHeaders();
     const w = { kind, namespace, res };
     if (from) for (const e of this.events) if (e.rv > Number(from)) this.sendEvent(w, e);
     this.watchers.add(w);

@@ -1,0 +1,3 @@
+export * from "./deep-freeze.js";
+export * from "./informer.js";
+export * from "./object-cache.js";

@@ -1,0 +1,332 @@
+import { Watch } from "@kubernetes/client-node";
+import type { Logger } from "pino";
+import { isGone, toApiError } from "../kube/api-error.js";
+import type { KubeClient } from "../kube/kube-client.js";
+import { type ApiObject, objectKey } from "../kube/object-ref.js";
+import { deepFreeze } from "./deep-freeze.js";
+
+/** Reactions to cache changes. Objects passed are frozen cache entries: read them, never change them. */
+export interface EventHandler<T extends ApiObject> {
+  onAdd?(obj: T): void;
+  /** `old` and `obj` are the same object on a resync. */
+  onUpdate?(old: T, obj: T): void;
+  onDelete?(obj: T): void;
+}
+
+/** Computes the index values of an object (e.g. `GitRepository/flux-system/podinfo` for its sourceRef). */
+export type IndexFunc<T extends ApiObject> = (obj: T) => readonly string[];
+
+/** Options of {@link Informer}. */
+export interface InformerOptions {
+  /** Watch one namespace only (default: all). */
+  namespace?: string | undefined;
+  labelSelector?: string | undefined;
+  fieldSelector?: string | undefined;
+  /** Re-deliver every cached object as an update this often (ms); off by default. */
+  resyncPeriod?: number | undefined;
+  logger?: Logger | undefined;
+  /** First and longest delay between failed list/watch attempts (ms). Defaults 1 s and 30 s. */
+  retryDelay?: { min: number; max: number };
+}
+
+type WatchEventType = "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
+
+/** Error a watch ends with when the server says our resourceVersion is too old. */
+class WatchExpiredError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "WatchExpiredError";
+  }
+}
+
+/**
+ * A shared informer for one kind (client-go's reflector + indexer): lists, then watches from the list's
+ * resourceVersion, keeping an in-memory cache of frozen objects keyed `namespace/name`, maintaining
+ * indexes, and notifying handlers. Closed watches resume from the last resourceVersion; `410 Gone`
+ * re-lists (deletions missed meanwhile are delivered); other failures retry with backoff. Handlers added
+ * after the first list receive every cached object as an add.
+ */
+export class Informer<T extends ApiObject = ApiObject> {
+  private readonly store = new Map<string, T>();
+  private readonly indexers = new Map<string, { fn: IndexFunc<T>; values: Map<string, Set<string>> }>();
+  private readonly handlers = new Set<EventHandler<T>>();
+  private readonly syncWaiters: Array<() => void> = [];
+  private synced = false;
+  private running = false;
+  private resourceVersion = "";
+  private abortWatch: AbortController | undefined;
+  /** Ends the current watch wait at once on stop, even before the server has answered the watch request. */
+  private endWatchWait: (() => void) | undefined;
+  private resyncTimer: ReturnType<typeof setInterval> | undefined;
+  private retryTimer: { timer: ReturnType<typeof setTimeout>; wake: () => void } | undefined;
+  private loop: Promise<void> | undefined;
+  private lastError: string | undefined;
+
+  constructor(
+    private readonly client: KubeClient,
+    /** The kind this informer caches. */
+    readonly gvk: { apiVersion: string; kind: string },
+    private readonly options: InformerOptions = {},
+  ) {}
+
+  /** Adds an index. Must be called before {@link start}. */
+  addIndex(name: string, fn: IndexFunc<T>): void {
+    if (this.indexers.has(name)) throw new Error(`${this.gvk.kind} informer: index ${name} already exists`);
+    const values = new Map<string, Set<string>>();
+    this.indexers.set(name, { fn, values });
+    for (const [key, obj] of this.store) this.indexObject(key, obj, fn, values);
+  }
+
+  /** Registers a handler; returns a function removing it. Cached objects are delivered to it as adds. */
+  addEventHandler(handler: EventHandler<T>): () => void {
+    this.handlers.add(handler);
+    if (this.synced) for (const obj of this.store.values()) this.safely(() => handler.onAdd?.(obj));
+    return () => this.handlers.delete(handler);
+  }
+
+  /** Starts listing and watching in the background. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+    if (this.options.resyncPeriod && this.options.resyncPeriod > 0) {
+      this.resyncTimer = setInterval(() => this.resync(), this.options.resyncPeriod);
+    }
+  }
+
+  /** Stops watching; the cache keeps its content. */
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.resyncTimer) clearInterval(this.resyncTimer);
+    this.abortWatch?.abort();
+    this.endWatchWait?.();
+    if (this.retryTimer) {
+      clearTimeout(this.retryTimer.timer);
+      this.retryTimer.wake();
+    }
+    await this.loop;
+    for (const wake of this.syncWaiters.splice(0)) wake();
+  }
+
+  /** True once the first list has filled the cache. */
+  hasSynced(): boolean {
+    return this.synced;
+  }
+
+  /** The last list/watch failure, if the informer is currently failing. */
+  get error(): string | undefined {
+    return this.lastError;
+  }
+
+  /** Resolves when the cache has synced; rejects when `signal` aborts first or the informer stops. */
+  waitForSync(signal?: AbortSignal): Promise<void> {
+    if (this.synced) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const onAbort = () => reject(signal?.reason ?? new Error(`${this.gvk.kind} informer: wait for sync aborted`));
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.syncWaiters.push(() => {
+        signal?.removeEventListener("abort", onAbort);
+        if (this.synced) resolve();
+        else reject(new Error(`${this.gvk.kind} informer stopped before syncing`));
+      });
+    });
+  }
+
+  /** A mutable deep copy of the cached object with this key (`namespace/name` or `name`), or undefined. */
+  get(key: string | { namespace?: string | undefined; name: string }): T | undefined {
+    const k = typeof key === "string" ? key : objectKey(key);
+    const obj = this.store.get(k);
+    return obj ? structuredClone(obj) : undefined;
+  }
+
+  /** Cached objects (frozen), optionally of one namespace. */
+  list(namespace?: string): readonly T[] {
+    const all = [...this.store.values()];
+    return namespace === undefined ? all : all.filter((o) => o.metadata.namespace === namespace);
+  }
+
+  /** Cached keys. */
+  keys(): string[] {
+    return [...this.store.keys()];
+  }
+
+  /** Cached objects (frozen) whose index `name` includes `value`. */
+  byIndex(name: string, value: string): readonly T[] {
+    const indexer = this.indexers.get(name);
+    if (!indexer) throw new Error(`${this.gvk.kind} informer: no index named ${name}`);
+    const keys = indexer.values.get(value);
+    if (!keys) return [];
+    return [...keys].map((k) => this.store.get(k)).filter((o): o is T => o !== undefined);
+  }
+
+  private async run(): Promise<void> {
+    const min = this.options.retryDelay?.min ?? 1000;
+    const max = this.options.retryDelay?.max ?? 30_000;
+    let delay = min;
+    while (this.running) {
+      try {
+        if (!this.resourceVersion) await this.relist();
+        await this.watchOnce();
+        delay = min;
+        this.lastError = undefined;
+      } catch (err: unknown) {
+        if (!this.running) break;
+        if (err instanceof WatchExpiredError || isGone(err)) {
+          this.resourceVersion = "";
+          continue;
+        }
+        const apiError = toApiError(err);
+        this.lastError = apiError.message;
+        this.options.logger?.warn(
+          { kind: this.gvk.kind, error: apiError.message, retryIn: delay },
+          "list/watch failed, retrying",
+        );
+        await this.sleep(delay);
+        delay = Math.min(delay * 2, max);
+      }
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.retryTimer = undefined;
+        resolve();
+      }, ms);
+      this.retryTimer = { timer, wake: resolve };
+    });
+  }
+
+  private async relist(): Promise<void> {
+    const list = await this.client.list<T>(this.gvk.apiVersion, this.gvk.kind, {
+      ...(this.options.namespace ? { namespace: this.options.namespace } : {}),
+      ...(this.options.labelSelector ? { labelSelector: this.options.labelSelector } : {}),
+      ...(this.options.fieldSelector ? { fieldSelector: this.options.fieldSelector } : {}),
+    });
+    const seen = new Set<string>();
+    for (const item of list.items) {
+      const key = objectKey(item);
+      seen.add(key);
+      this.upsert(key, item);
+    }
+    for (const key of [...this.store.keys()]) if (!seen.has(key)) this.remove(key);
+    this.resourceVersion = list.resourceVersion;
+    if (!this.synced) {
+      this.synced = true;
+      for (const wake of this.syncWaiters.splice(0)) wake();
+    }
+    this.lastError = undefined;
+  }
+
+  private async watchOnce(): Promise<void> {
+    const path = await this.client.resourcePath({
+      apiVersion: this.gvk.apiVersion,
+      kind: this.gvk.kind,
+      namespace: this.options.namespace,
+    });
+    const watch = new Watch(this.client.kubeConfig);
+    await new Promise<void>((resolve, reject) => {
+      this.endWatchWait = resolve;
+      let expired: WatchExpiredError | undefined;
+      const done = (err: unknown) => {
+        this.abortWatch = undefined;
+        this.endWatchWait = undefined;
+        if (expired) reject(expired);
+        else if (err && this.running) reject(err);
+        else resolve();
+      };
+      const onEvent = (type: WatchEventType, obj: T & { code?: number; message?: string }) => {
+        if (type === "ERROR") {
+          const code = (obj as { code?: number }).code;
+          if (code === 410) expired = new WatchExpiredError(obj.message ?? "watch expired");
+          this.abortWatch?.abort();
+          if (!expired) reject(toApiError(obj));
+          return;
+        }
+        const rv = obj.metadata?.resourceVersion;
+        if (type === "BOOKMARK") {
+          if (rv) this.resourceVersion = rv;
+          return;
+        }
+        const key = objectKey(obj);
+        if (type === "DELETED") this.remove(key, obj);
+        else this.upsert(key, obj);
+        if (rv) this.resourceVersion = rv;
+      };
+      watch
+        .watch(
+          path,
+          {
+            resourceVersion: this.resourceVersion,
+            allowWatchBookmarks: true,
+            // Like client-go, end each watch after 5–10 minutes and resume, so dead connections are noticed.
+            timeoutSeconds: Math.floor(300 * (1 + Math.random())),
+            labelSelector: this.options.labelSelector,
+            fieldSelector: this.options.fieldSelector,
+          },
+          onEvent as (phase: string, obj: unknown) => void,
+          done,
+        )
+        .then((controller) => {
+          if (!this.running) controller.abort();
+          else this.abortWatch = controller;
+        }, reject);
+    });
+  }
+
+  private upsert(key: string, incoming: T): void {
+    const obj = deepFreeze(incoming);
+    const old = this.store.get(key);
+    if (old && old.metadata.resourceVersion === obj.metadata.resourceVersion) return;
+    this.unindex(key, old);
+    this.store.set(key, obj);
+    for (const { fn, values } of this.indexers.values()) this.indexObject(key, obj, fn, values);
+    for (const h of this.handlers) {
+      if (old) this.safely(() => h.onUpdate?.(old, obj));
+      else this.safely(() => h.onAdd?.(obj));
+    }
+  }
+
+  private remove(key: string, final?: T): void {
+    const old = this.store.get(key);
+    if (!old) return;
+    this.store.delete(key);
+    this.unindex(key, old);
+    const obj = final ? deepFreeze(final) : old;
+    for (const h of this.handlers) this.safely(() => h.onDelete?.(obj));
+  }
+
+  private resync(): void {
+    for (const obj of this.store.values()) for (const h of this.handlers) this.safely(() => h.onUpdate?.(obj, obj));
+  }
+
+  private indexObject(key: string, obj: T, fn: IndexFunc<T>, values: Map<string, Set<string>>): void {
+    for (const value of fn(obj)) {
+      let keys = values.get(value);
+      if (!keys) {
+        keys = new Set();
+        values.set(value, keys);
+      }
+      keys.add(key);
+    }
+  }
+
+  private unindex(key: string, obj: T | undefined): void {
+    if (!obj) return;
+    for (const { fn, values } of this.indexers.values()) {
+      for (const value of fn(obj)) {
+        const keys = values.get(value);
+        keys?.delete(key);
+        if (keys?.size === 0) values.delete(value);
+      }
+    }
+  }
+
+  private safely(fn: () => void): void {
+    try {
+      fn();
+    } catch (err: unknown) {
+      this.options.logger?.error({ kind: this.gvk.kind, error: err }, "informer event handler failed");
+    }
+  }
+}
