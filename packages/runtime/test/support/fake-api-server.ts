@@ -106,7 +106,7 @@ export class FakeApiServer {
   }
 
   /** Stores an object directly, as another client's write would (bumps resourceVersion, notifies watches). */
-  put(obj: Record<string, unknown>): Obj {
+  put(obj: object): Obj {
     const o = structuredClone(obj) as Obj;
     const key = storeKey(o.apiVersion, o.kind, o.metadata.namespace, o.metadata.name);
     const existing = this.objects.get(key);
