@@ -124,6 +124,29 @@ describe.skipIf(!hasTestCluster)("ResourceManager against an API server", () => 
     expect(await client.getOptional({ apiVersion: "v1", kind: "Namespace", name: newNs })).toBeUndefined();
   });
 
+  it("applies objects into a namespace the same set creates", async () => {
+    const fresh = `ssa-it-fresh-${suffix}`;
+    try {
+      const cm = {
+        ...configMap("inside", { a: "b" }),
+        metadata: { name: "inside", namespace: fresh },
+      } as UnstructuredObject;
+      const cs = await manager.applyAllStaged([cm, namespace(fresh)], fast);
+      expect(cs.toString()).toBe(`Namespace/${fresh} created\nConfigMap/${fresh}/inside created`);
+    } finally {
+      await client.delete({ apiVersion: "v1", kind: "Namespace", name: fresh }).catch(() => {});
+    }
+  });
+
+  it("refuses a set with an unknown kind before creating its namespaces", async () => {
+    const never = `ssa-it-never-${suffix}`;
+    const unknown = { apiVersion: "example.com/v1", kind: "Gizmo", metadata: { name: "g", namespace: ns } };
+    const err = await manager.applyAllStaged([namespace(never), unknown], fast).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DryRunError);
+    expect((err as DryRunError).failure).toBe("UnknownKind");
+    expect(await client.getOptional({ apiVersion: "v1", kind: "Namespace", name: never })).toBeUndefined();
+  });
+
   it("reports every invalid object and an unknown kind", async () => {
     const unknown = { apiVersion: "example.com/v1", kind: "Gadget", metadata: { name: "g", namespace: ns } };
     const err = await manager

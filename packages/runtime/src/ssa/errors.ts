@@ -17,6 +17,17 @@ export class ApplyError extends Error {
   }
 }
 
+/** Why a dry-run failed, as far as the apply logic cares. */
+export type DryRunFailure =
+  /** Not an object at all (no apiVersion, kind or name). */
+  | "NotAnObject"
+  /** A namespaced kind without `metadata.namespace`. */
+  | "NamespaceNotSpecified"
+  /** Discovery does not know the kind. */
+  | "UnknownKind"
+  /** The API server answered (422 Invalid, 404 namespace not found, 403, webhook denial, …). */
+  | "Rejected";
+
 /**
  * The server-side dry-run of an object failed (invalid object, unknown kind, missing namespace, webhook
  * denial). `fields` lists the offending field paths the API server reported (`spec.replicas`).
@@ -24,7 +35,13 @@ export class ApplyError extends Error {
 export class DryRunError extends ApplyError {
   readonly fields: string[];
 
-  constructor(subject: string, cause: unknown, detail?: string) {
+  constructor(
+    subject: string,
+    cause: unknown,
+    detail?: string,
+    /** What kind of failure this is. */
+    readonly failure: DryRunFailure = "Rejected",
+  ) {
     const api = cause instanceof ApiError ? cause : undefined;
     const fields = (api?.details?.causes ?? []).map((c) => c.field).filter((f): f is string => Boolean(f));
     const message = detail ?? describeDryRunFailure(subject, cause, fields);

@@ -147,9 +147,10 @@ export class ResourceManager {
   /**
    * Applies objects in stages (Flux `ApplyAllStaged`): ① CRDs, Namespaces, ClusterRoles, then waits until
    * they are ready (CRDs Established); ② `*Class` kinds, then waits; ③ custom stage kinds; ④ the rest.
-   * Before the first stage writes anything, every later object that can already be validated (its kind is
-   * served and not redefined by a CRD of the set, its namespace exists) is dry-run too: an invalid object
-   * anywhere aborts the whole set before any write. A thrown error carries `changeSet` with what was done.
+   * Before the first stage writes anything, every later object is dry-run too: an invalid object, an unknown
+   * kind or a missing namespace anywhere aborts the whole set before any write, unless the set itself
+   * provides what is missing (a CRD of the set defines the kind, a Namespace of the set the namespace);
+   * those objects are checked again in their stage. A thrown error carries `changeSet` with what was done.
    */
   async applyAllStaged(objects: readonly UnstructuredObject[], options: ApplyOptions = {}): Promise<ChangeSet> {
     const stages = stageObjects(objects, new Set(options.customStageKinds ?? []));
@@ -161,6 +162,11 @@ export class ResourceManager {
       }),
     );
 
+    const createdNamespaces = new Set(
+      stages.definitions
+        .filter((o) => o.kind === "Namespace" && o.apiVersion === "v1")
+        .map((o) => o.metadata.name ?? ""),
+    );
     const [definitionPlans, preflight] = await Promise.all([
       this.#planAll(stages.definitions, options),
       Promise.all(later.map((obj) => this.#limit(() => this.#settle(this.#plan(obj, options))))),
@@ -170,7 +176,7 @@ export class ResourceManager {
     later.forEach((obj, i) => {
       const outcome = preflight[i]!;
       if ("plan" in outcome) preflightPlans.set(obj, outcome.plan);
-      else if (isDefinitive(outcome.error, obj, redefined)) definitive.push(outcome.error);
+      else if (isDefinitive(outcome.error, obj, redefined, createdNamespaces)) definitive.push(outcome.error);
     });
     if (definitive.length > 0) throw withChangeSet(setError(definitive), new ChangeSet());
 
@@ -370,6 +376,7 @@ export class ResourceManager {
         label,
         undefined,
         `${label} is not a Kubernetes object: apiVersion, kind and metadata.name are required`,
+        "NotAnObject",
       );
     }
     const desired = normalizeDesired(input);
@@ -382,6 +389,7 @@ export class ResourceManager {
           label,
           err,
           `${label} dry-run failed: no matches for kind "${desired.kind}" in version "${desired.apiVersion}"`,
+          "UnknownKind",
         );
       }
       throw new ApplyError(label, `${label} discovery failed: ${message(err)}`, { cause: err });
@@ -391,6 +399,7 @@ export class ResourceManager {
         label,
         undefined,
         `${label} namespace not specified: the ${desired.kind} kind is namespaced`,
+        "NamespaceNotSpecified",
       );
     }
     if (!namespaced && desired.metadata.namespace) {
@@ -569,15 +578,24 @@ function waitError(prefix: string, problems: { subject: string; status: string; 
 }
 
 /**
- * Whether a preflight failure of a later-stage object is final: a validation error (400/422) or a missing
- * namespace field, for kinds not (re)defined by a CRD in the set. Missing namespaces and kinds that the
- * set itself creates are re-checked in their stage.
+ * Whether a preflight failure of a later-stage object is final. Failures the set itself may cure are
+ * not: its kind is defined (or redefined) by a CRD of the set, or its namespace is a Namespace of the set
+ * (not found until stage one creates it). Otherwise validation errors (400/422), unknown kinds, missing
+ * namespace fields and namespaces the set does not create are final; anything else is re-checked.
  */
-function isDefinitive(error: ApplyError, obj: UnstructuredObject, redefined: ReadonlySet<string>): boolean {
+function isDefinitive(
+  error: ApplyError,
+  obj: UnstructuredObject,
+  redefined: ReadonlySet<string>,
+  namespaces: ReadonlySet<string>,
+): boolean {
+  if (!(error instanceof DryRunError)) return false;
   const group = parseApiVersion(obj.apiVersion).group;
   if (redefined.has(`${group}/${obj.kind}`)) return false;
-  if (!(error instanceof DryRunError)) return false;
+  if (error.failure !== "Rejected") return true;
   const cause = error.cause;
-  if (cause === undefined) return true; // not a Kubernetes object, namespace not specified
-  return cause instanceof ApiError && (cause.status === 422 || cause.status === 400);
+  if (!(cause instanceof ApiError)) return false;
+  if (cause.status === 422 || cause.status === 400) return true;
+  if (cause.status === 404) return !namespaces.has(obj.metadata.namespace ?? "");
+  return false;
 }
