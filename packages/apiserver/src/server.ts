@@ -6,6 +6,8 @@ import { BuiltinAdmission, CompositeAdmission } from "./api/builtin-admission.js
 import { systemContext } from "./api/request-context.js";
 import { ResourceService } from "./api/resource-service.js";
 import { type AuditEvent, AuditLog } from "./audit.js";
+import { GarbageCollector } from "./controllers/garbage-collector.js";
+import { NamespaceController } from "./controllers/namespace-controller.js";
 import { OpenApiV3 } from "./http/openapi.js";
 import { ResourceHandler } from "./http/resource-handler.js";
 import { route } from "./http/router.js";
@@ -108,7 +110,10 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   const parts: ServerParts = { store, registry, service };
   bootstrapNamespaces(parts);
   await store.flush();
-  const controllers: ServerController[] = [];
+  const controllers: ServerController[] = [
+    new NamespaceController(service, registry),
+    new GarbageCollector(service, registry),
+  ];
   const audit = new AuditLog();
   const resources = new ResourceHandler(service, {
     bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,

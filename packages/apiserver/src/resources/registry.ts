@@ -56,6 +56,14 @@ export class ResourceRegistry extends EventEmitter {
     return undefined;
   }
 
+  /** The storage-version resource type of a storage key (`apps/deployments`). */
+  byStorageKey(key: string): ResourceType | undefined {
+    for (const rt of this.byGvr.values()) {
+      if (`${rt.group}/${rt.resource}` === key && rt.version === rt.storageVersion) return rt;
+    }
+    return undefined;
+  }
+
   /** Every served resource type. */
   all(): ResourceType[] {
     return [...this.byGvr.values()];

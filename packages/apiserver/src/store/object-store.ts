@@ -30,6 +30,7 @@ export class ObjectStore {
   private readonly compactEvery: number;
   private readonly persistence: FilePersistence | undefined;
   private startRv = 0;
+  private readonly globalListeners = new Set<(collection: string, key: string, event: StoreEvent) => void>();
 
   constructor(options: ObjectStoreOptions = {}) {
     this.historyCapacity = options.historyCapacity ?? 10_000;
@@ -77,7 +78,14 @@ export class ObjectStore {
     const event: StoreEvent = { type, rv, object };
     if (previous) event.previous = previous;
     c.commit(event, key);
+    for (const l of this.globalListeners) l(collection, key, event);
     return object;
+  }
+
+  /** Subscribes to every committed event of every collection; returns the unsubscribe function. */
+  onEvent(listener: (collection: string, key: string, event: StoreEvent) => void): () => void {
+    this.globalListeners.add(listener);
+    return () => this.globalListeners.delete(listener);
   }
 
   /** Removes an object; the DELETED event carries its last state with the deletion's resourceVersion. */
@@ -88,7 +96,9 @@ export class ObjectStore {
     const rv = ++this.rv;
     const object: KubeObject = { ...previous, metadata: { ...previous.metadata, resourceVersion: String(rv) } };
     this.persist(rv, collection, key, null);
-    c.commit({ type: "DELETED", rv, object, previous }, key);
+    const event: StoreEvent = { type: "DELETED", rv, object, previous };
+    c.commit(event, key);
+    for (const l of this.globalListeners) l(collection, key, event);
     return object;
   }
 

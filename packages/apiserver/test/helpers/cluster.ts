@@ -98,3 +98,40 @@ export async function startTestCluster(options: ApiServerOptions = {}): Promise<
     },
   };
 }
+
+/** A long-running process whose output is collected as it arrives. */
+export interface Streaming {
+  output(): string;
+  /** Resolves once the collected stdout matches, rejects after the timeout. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** Starts a program and collects its stdout (for `kubectl get -w`, `helm --wait`). */
+export function startStreaming(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: string): Streaming {
+  const child = spawn(cmd, args, { env, cwd });
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr.on("data", (d: Buffer) => {
+    err += d.toString();
+  });
+  const exited = new Promise<void>((r) => child.on("close", () => r()));
+  return {
+    output: () => out,
+    waitFor: async (pattern, timeoutMs = 10_000) => {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        if (pattern.test(out)) return out;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`timed out waiting for ${pattern}; stdout: ${out}; stderr: ${err}`);
+    },
+    stop: async () => {
+      if (child.exitCode === null) child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
