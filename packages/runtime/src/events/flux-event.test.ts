@@ -96,6 +96,8 @@ describe("redactSecrets", () => {
   it("leaves ordinary text alone", () => {
     expect(redactSecrets("Deployment/default/podinfo configured")).toBe("Deployment/default/podinfo configured");
     expect(redactSecrets("cloning ssh://git@github.com/org/repo")).toBe("cloning ssh://git@github.com/org/repo");
+    expect(redactSecrets("Basic authentication failed")).toBe("Basic authentication failed");
+    expect(redactSecrets("Authorization: Basic Zmx1eDpzZWNyZXQ=")).toBe("Authorization: Basic ***");
   });
 });
 

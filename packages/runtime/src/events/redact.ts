@@ -1,7 +1,7 @@
 const urlUserInfo = /\b([a-z][a-z0-9+.-]*:\/\/)([^/\s:@]+)(:[^/\s@]*)?@/gi;
 const queryToken =
   /([?&](?:access_token|token|password|secret|sig|signature|x-amz-signature|x-amz-credential)=)[^&\s"']+/gi;
-const bearer = /\b(bearer|basic)\s+[a-z0-9._~+/=-]{8,}/gi;
+const bearer = /\b(bearer|basic)\s+(?=[a-z0-9._~+/=-]*[0-9=+/.])[a-z0-9._~+/=-]{8,}/gi;
 
 /**
  * Removes credentials that commonly leak into error messages: user info in URLs
