@@ -1,5 +1,5 @@
 import { createWriteStream } from "node:fs";
-import { chmod, link, mkdir, readdir, realpath, rm, symlink } from "node:fs/promises";
+import { chmod, link, mkdir, readdir, realpath, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { Parser, type ReadEntry } from "tar";
@@ -71,6 +71,14 @@ export async function extractTarball(
     if (existing !== undefined) await rm(join(root, rel), { force: true });
   };
 
+  /** Creates the parent directories of an entry unless an earlier entry already did. */
+  const ensureParent = async (segments: readonly string[]): Promise<void> => {
+    const parent = segments.slice(0, -1);
+    if (parent.length === 0 || kinds.get(parent.join("/")) === "dir") return;
+    await mkdir(join(root, ...parent), { recursive: true, mode: 0o700 });
+    markDirs(kinds, parent);
+  };
+
   const handle = async (entry: ReadEntry): Promise<void> => {
     const segments = archivePathSegments(entry.path);
     result.entries += 1;
@@ -85,7 +93,6 @@ export async function extractTarball(
     }
     checkParents(entry.path, segments);
     const abs = join(root, ...segments);
-    const parentAbs = join(root, ...segments.slice(0, -1));
     switch (entry.type) {
       case "Directory": {
         if (kinds.get(rel) !== undefined && kinds.get(rel) !== "dir") {
@@ -104,8 +111,7 @@ export async function extractTarball(
         if (result.bytes > maxBytes) {
           throw new ArchiveLimitError(`archive content exceeds the maximum of ${maxBytes} bytes (at '${entry.path}')`);
         }
-        await mkdir(parentAbs, { recursive: true, mode: 0o700 });
-        markDirs(kinds, segments.slice(0, -1));
+        await ensureParent(segments);
         await replaceable(entry.path, rel);
         kinds.set(rel, "file");
         await writeEntry(entry, abs, ((entry.mode ?? 0o644) & 0o777) | 0o600);
@@ -114,8 +120,7 @@ export async function extractTarball(
       case "SymbolicLink": {
         const target = entry.linkpath ?? "";
         checkSymlinkTarget(entry.path, segments, target);
-        await mkdir(parentAbs, { recursive: true, mode: 0o700 });
-        markDirs(kinds, segments.slice(0, -1));
+        await ensureParent(segments);
         await replaceable(entry.path, rel);
         await symlink(target, abs);
         kinds.set(rel, "symlink");
@@ -140,8 +145,7 @@ export async function extractTarball(
           );
         }
         if (target === rel) throw new UnsafeArchiveError(entry.path, "hard link to itself");
-        await mkdir(parentAbs, { recursive: true, mode: 0o700 });
-        markDirs(kinds, segments.slice(0, -1));
+        await ensureParent(segments);
         await replaceable(entry.path, rel);
         await link(join(root, ...targetSegments), abs);
         kinds.set(rel, "file");
@@ -216,8 +220,12 @@ function toArchiveError(err: unknown): Error {
   return new ArtifactError(`invalid tar archive: ${message}`, { cause: err });
 }
 
-/** Streams one entry's body into a new file (never following an existing link) and checks its length. */
+/** Entries up to this size are buffered and written with one call; larger ones are streamed. */
+const bufferedWriteLimit = 1024 * 1024;
+
+/** Writes one entry's body into a new file (never following an existing link) and checks its length. */
 function writeEntry(entry: ReadEntry, abs: string, mode: number): Promise<void> {
+  if (entry.size <= bufferedWriteLimit) return writeSmallEntry(entry, abs, mode);
   return new Promise<void>((resolve, reject) => {
     const out = createWriteStream(abs, { flags: "wx", mode });
     let written = 0;
@@ -244,6 +252,20 @@ function writeEntry(entry: ReadEntry, abs: string, mode: number): Promise<void> 
     });
     out.on("close", () => done());
   });
+}
+
+async function writeSmallEntry(entry: ReadEntry, abs: string, mode: number): Promise<void> {
+  const chunks: Buffer[] = [];
+  await new Promise<void>((resolve, reject) => {
+    entry.on("data", (chunk: Buffer) => chunks.push(chunk));
+    entry.on("end", resolve);
+    entry.on("error", reject);
+  });
+  const body = Buffer.concat(chunks);
+  if (body.length !== entry.size) {
+    throw new ArtifactError(`truncated archive: got ${body.length} of ${entry.size} bytes for '${entry.path}'`);
+  }
+  await writeFile(abs, body, { flag: "wx", mode });
 }
 
 async function emptyDir(root: string): Promise<void> {
