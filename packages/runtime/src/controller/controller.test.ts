@@ -1,0 +1,294 @@
+import type { Condition } from "@sluice/api";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { FakeApiServer } from "../../test/support/fake-api-server.js";
+import { ObjectCache } from "../cache/object-cache.js";
+import { GenericReconcileError, StallingError, WaitingError } from "../errors/reconcile-errors.js";
+import { KubeClient } from "../kube/kube-client.js";
+import { type ApiObject, objectKey } from "../kube/object-ref.js";
+import { MetricsRecorder } from "../metrics/metrics-recorder.js";
+import { Controller, LeaderElectionLostError } from "./controller.js";
+import { jitteredInterval } from "./jitter.js";
+import type { ReconcileContext } from "./reconciler.js";
+import { DONE, type ReconcileResult, requeueAfter } from "./result.js";
+
+interface Kustomization extends ApiObject {
+  spec: { sourceRef: { kind: string; name: string }; suspend?: boolean; note?: string };
+  status?: { conditions?: Condition[] };
+}
+
+const KS = "kustomize.toolkit.fluxcd.io/v1";
+const GIT = "source.toolkit.fluxcd.io/v1";
+let server: FakeApiServer;
+let client: KubeClient;
+let ns = 0;
+let namespace: string;
+const running: Array<{ cache: ObjectCache; abort: AbortController; done: Promise<void> }> = [];
+
+beforeAll(async () => {
+  server = await FakeApiServer.start([
+    { apiVersion: KS, kind: "Kustomization", plural: "kustomizations", namespaced: true, statusSubresource: true },
+    { apiVersion: GIT, kind: "GitRepository", plural: "gitrepositories", namespaced: true, statusSubresource: true },
+  ]);
+  client = KubeClient.fromKubeConfig(server.kubeConfig, { rateLimit: false });
+});
+afterAll(async () => {
+  await server.stop();
+});
+afterEach(async () => {
+  for (const r of running.splice(0)) {
+    r.abort.abort();
+    await r.done;
+    await r.cache.stop();
+  }
+});
+
+function ks(name: string, extra: Partial<Kustomization["spec"]> = {}): Kustomization {
+  return {
+    apiVersion: KS,
+    kind: "Kustomization",
+    metadata: { namespace, name },
+    spec: { sourceRef: { kind: "GitRepository", name: "repo" }, ...extra },
+  };
+}
+
+async function until(check: () => boolean, what: string, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+type Handler = (obj: Kustomization, ctx: ReconcileContext) => Promise<ReconcileResult>;
+
+function startController(handler: Handler, options: { metrics?: MetricsRecorder; random?: () => number } = {}) {
+  namespace = `ns${++ns}`;
+  const cache = new ObjectCache(client, { namespace });
+  const runs: string[] = [];
+  const controller = new Controller<Kustomization>({
+    name: "kustomization",
+    for: { apiVersion: KS, kind: "Kustomization" },
+    cache,
+    concurrency: 2,
+    backoff: { min: 20, max: 80 },
+    metrics: options.metrics,
+    random: options.random ?? (() => 0.5),
+    reconciler: {
+      reconcile: async (obj, ctx) => {
+        runs.push(obj.metadata.name ?? "");
+        return handler(obj, ctx);
+      },
+    },
+  });
+  const abort = new AbortController();
+  const start = () => {
+    cache.start();
+    const done = controller.start(abort.signal);
+    running.push({ cache, abort, done });
+    return done;
+  };
+  return { controller, cache, runs, abort, start };
+}
+
+describe("Controller", () => {
+  it("reconciles existing and new objects, on spec changes and reconcile requests, not on status writes", async () => {
+    const c = startController(async () => DONE);
+    server.put(ks("a"));
+    c.start();
+    await until(() => c.runs.length === 1, "initial reconcile");
+    server.put(ks("b"));
+    await until(() => c.runs.includes("b"), "reconcile of a new object");
+    const stored = server.get(KS, "Kustomization", namespace, "a")!;
+    server.put({ ...stored, status: { conditions: [] } });
+    server.put({
+      ...server.get(KS, "Kustomization", namespace, "a")!,
+      spec: { ...ks("a").spec, note: "changed" },
+      metadata: { ...stored.metadata, generation: 2 },
+    });
+    await until(() => c.runs.filter((r) => r === "a").length === 2, "reconcile after a spec change");
+    const latest = server.get(KS, "Kustomization", namespace, "a")!;
+    server.put({
+      ...latest,
+      metadata: { ...latest.metadata, annotations: { "reconcile.fluxcd.io/requestedAt": "now" } },
+    });
+    await until(() => c.runs.filter((r) => r === "a").length === 3, "reconcile on request");
+    await sleep(100);
+    expect(c.runs.filter((r) => r === "a")).toHaveLength(3);
+  });
+
+  it("requeues a successful run after the jittered interval", async () => {
+    const times: number[] = [];
+    const c = startController(
+      async () => {
+        times.push(Date.now());
+        return requeueAfter(60);
+      },
+      { random: () => 1 },
+    );
+    server.put(ks("interval"));
+    c.start();
+    await until(() => times.length >= 3, "three interval runs");
+    // random() = 1 gives the top of the ±5% range: 63 ms.
+    expect(jitteredInterval(60, 5, () => 1)).toBe(63);
+    expect((times[2] ?? 0) - (times[1] ?? 0)).toBeGreaterThanOrEqual(62);
+  });
+
+  it("retries generic errors with growing backoff and counts them", async () => {
+    const metrics = new MetricsRecorder({ processMetrics: false });
+    const times: number[] = [];
+    const c = startController(
+      async () => {
+        times.push(Date.now());
+        if (times.length < 4) throw new GenericReconcileError("ArtifactFailed", "source unavailable");
+        return DONE;
+      },
+      { metrics },
+    );
+    server.put(ks("flaky"));
+    c.start();
+    await until(() => times.length === 4, "four attempts");
+    const gaps = times.slice(1).map((t, i) => t - (times[i] ?? 0));
+    expect(gaps[0]).toBeGreaterThanOrEqual(19);
+    expect(gaps[1]).toBeGreaterThanOrEqual(39);
+    expect(gaps[2]).toBeGreaterThanOrEqual(79);
+    const text = await metrics.metrics();
+    expect(text).toContain('controller_runtime_reconcile_errors_total{controller="kustomization"} 3');
+    expect(text).toContain('controller_runtime_reconcile_total{controller="kustomization",result="success"} 1');
+    expect(text).toContain('workqueue_retries_total{name="kustomization"} 3');
+    expect(c.controller.queue.numRequeues(`${namespace}/flaky`)).toBe(0);
+  });
+
+  it("does not retry a stalled object; waits and retries a waiting one after its delay", async () => {
+    const attempts = new Map<string, number>();
+    const c = startController(async (obj) => {
+      const name = obj.metadata.name ?? "";
+      attempts.set(name, (attempts.get(name) ?? 0) + 1);
+      if (name === "stalled") throw new StallingError("InvalidPath", "spec.path: must be relative");
+      if ((attempts.get(name) ?? 0) < 3) throw new WaitingError("DependencyNotReady", "source not ready", 30);
+      return DONE;
+    });
+    server.put(ks("stalled"));
+    server.put(ks("waiting"));
+    c.start();
+    await until(() => attempts.get("waiting") === 3, "waiting object retried twice");
+    await sleep(150);
+    expect(attempts.get("stalled")).toBe(1);
+    expect(attempts.get("waiting")).toBe(3);
+  });
+
+  it("reconciles objects whose related objects change, through an index", async () => {
+    const c = startController(async () => DONE);
+    c.controller.informer.addIndex("sourceRef", (k) => [
+      `${k.spec.sourceRef.kind}/${k.metadata.namespace}/${k.spec.sourceRef.name}`,
+    ]);
+    c.controller.watches<ApiObject>(GIT, "GitRepository", (repo, primary) =>
+      primary.byIndex("sourceRef", `GitRepository/${repo.metadata.namespace}/${repo.metadata.name}`).map(objectKey),
+    );
+    server.put(ks("uses-repo"));
+    server.put({ ...ks("uses-other"), spec: { sourceRef: { kind: "GitRepository", name: "other" } } });
+    c.start();
+    await until(() => c.runs.length === 2, "initial reconciles");
+    server.put({ apiVersion: GIT, kind: "GitRepository", metadata: { namespace, name: "repo" }, spec: {} });
+    await until(() => c.runs.filter((r) => r === "uses-repo").length === 2, "reconcile triggered by the source");
+    await sleep(50);
+    expect(c.runs.filter((r) => r === "uses-other")).toHaveLength(1);
+  });
+
+  it("records GitOps Toolkit metrics per object and deletes them with the object", async () => {
+    const metrics = new MetricsRecorder({ processMetrics: false });
+    const c = startController(
+      async (obj) => {
+        obj.status = {
+          conditions: [
+            {
+              type: "Ready",
+              status: "True",
+              reason: "Succeeded",
+              message: "",
+              lastTransitionTime: "2024-01-01T00:00:00Z",
+            },
+          ],
+        };
+        return DONE;
+      },
+      { metrics },
+    );
+    server.put(ks("measured", { suspend: true }));
+    c.start();
+    await until(() => c.runs.length === 1, "reconcile");
+    await sleep(20);
+    let text = await metrics.metrics();
+    expect(text).toContain(`gotk_suspend_status{kind="Kustomization",name="measured",namespace="${namespace}"} 1`);
+    expect(text).toContain(
+      `gotk_reconcile_condition{kind="Kustomization",name="measured",namespace="${namespace}",type="Ready",status="True"} 1`,
+    );
+    expect(text).toContain(
+      `gotk_reconcile_duration_seconds_count{kind="Kustomization",name="measured",namespace="${namespace}"} 1`,
+    );
+    server.remove(KS, "Kustomization", namespace, "measured");
+    await until(() => c.controller.informer.get(`${namespace}/measured`) === undefined, "delete seen");
+    await c.controller.queue.whenIdle();
+    text = await metrics.metrics();
+    expect(text).not.toContain('name="measured"');
+  });
+
+  it("lets in-flight reconciles finish on shutdown, and aborts them at once when leadership is lost", async () => {
+    let finished = 0;
+    let aborted = 0;
+    const c = startController(async (_obj, ctx) => {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          finished++;
+          resolve();
+        }, 100);
+        ctx.signal.addEventListener("abort", () => {
+          clearTimeout(timer);
+          aborted++;
+          resolve();
+        });
+      });
+      return DONE;
+    });
+    server.put(ks("slow"));
+    const done = c.start();
+    await until(() => c.runs.length === 1, "reconcile started");
+    c.abort.abort();
+    await done;
+    expect([finished, aborted]).toEqual([1, 0]);
+
+    const lost = startController(async (_obj, ctx) => {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 5000);
+        ctx.signal.addEventListener("abort", () => {
+          clearTimeout(timer);
+          aborted++;
+          resolve();
+        });
+      });
+      return DONE;
+    });
+    server.put(ks("slow"));
+    const lostDone = lost.start();
+    await until(() => lost.runs.length === 1, "reconcile started");
+    const t0 = Date.now();
+    lost.abort.abort(new LeaderElectionLostError());
+    await lostDone;
+    expect(aborted).toBe(1);
+    expect(Date.now() - t0).toBeLessThan(1000);
+  });
+});
+
+describe("jitteredInterval", () => {
+  it.each([
+    { random: 0, want: 950 },
+    { random: 0.5, want: 1000 },
+    { random: 1, want: 1050 },
+  ])("moves 1000 ms by ±5% (random=$random → $want)", ({ random, want }) => {
+    expect(jitteredInterval(1000, 5, () => random)).toBe(want);
+  });
+  it("is off at 0%", () => {
+    expect(jitteredInterval(1000, 0)).toBe(1000);
+  });
+});

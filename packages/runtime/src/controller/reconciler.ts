@@ -1,0 +1,25 @@
+import type { Logger } from "pino";
+import type { ApiObject } from "../kube/object-ref.js";
+import type { ReconcileResult } from "./result.js";
+
+/** What a reconcile run gets besides its object. */
+export interface ReconcileContext {
+  /** Logger carrying controller, kind, namespace, name and reconcileID. */
+  log: Logger;
+  /** Aborts when the controller must stop at once (shutdown deadline passed, leadership lost). */
+  signal: AbortSignal;
+  /** Unique id of this run, also in every log line. */
+  reconcileID: string;
+  /** The work-queue key (`namespace/name`). */
+  key: string;
+}
+
+/**
+ * Business logic for one kind. `reconcile` receives a private, mutable copy of the object from the cache
+ * (the controller handles objects that are gone). It returns a {@link ReconcileResult} or throws a typed
+ * reconcile error: StallingError (no retry until the spec changes), WaitingError (retry after its delay),
+ * TerminalError (no retry), anything else (retry with exponential backoff).
+ */
+export interface Reconciler<T extends ApiObject> {
+  reconcile(obj: T, ctx: ReconcileContext): Promise<ReconcileResult>;
+}
