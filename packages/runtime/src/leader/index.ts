@@ -1,0 +1,2 @@
+export * from "./leader-elector.js";
+export * from "./lease.js";
