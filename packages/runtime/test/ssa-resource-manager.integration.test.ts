@@ -95,6 +95,26 @@ describe.skipIf(!hasTestCluster)("ResourceManager against an API server", () => 
     expect((await getCm("merged"))?.["data"]).toEqual({ a: "1", extra: "kept" });
   });
 
+  it("neither reports nor reverts drift in ignored fields", async () => {
+    const rules = { driftIgnoreRules: [{ paths: ["/data/b"], selector: { kind: "ConfigMap", name: "tuned" } }] };
+    await manager.apply(configMap("tuned", { a: "1", b: "1" }), fast);
+    await client.patch(
+      { apiVersion: "v1", kind: "ConfigMap", namespace: ns, name: "tuned" },
+      { data: { b: "tuned-by-hand" } },
+      { type: PatchType.Merge, fieldManager: "operator" },
+    );
+    expect((await manager.apply(configMap("tuned", { a: "1", b: "1" }), { ...fast, ...rules })).action).toBe(
+      "unchanged",
+    );
+    expect((await manager.apply(configMap("tuned", { a: "2", b: "1" }), { ...fast, ...rules })).action).toBe(
+      "configured",
+    );
+    expect((await getCm("tuned"))?.["data"]).toEqual({ a: "2", b: "tuned-by-hand" });
+    // without the rule the hand edit is drift and gets reverted
+    expect((await manager.apply(configMap("tuned", { a: "2", b: "1" }), fast)).action).toBe("configured");
+    expect((await getCm("tuned"))?.["data"]).toEqual({ a: "2", b: "1" });
+  });
+
   it("honours ssa: IfNotPresent and ssa: Ignore", async () => {
     const once = configMap("once", { v: "1" }, { annotations: { [`${group}/ssa`]: "IfNotPresent" } });
     expect((await manager.apply(once, fast)).action).toBe("created");

@@ -4,6 +4,15 @@ import { ApiError, isNotFound } from "../kube/api-error.js";
 import { type KubeClient, PatchType } from "../kube/kube-client.js";
 import { type ObjectRef, parseApiVersion, type UnstructuredObject } from "../kube/object-ref.js";
 import { Action, type ActionName, ChangeSet, type ChangeSetEntry } from "./changeset.js";
+import {
+  adjustDesired,
+  type CompiledIgnoreRule,
+  compileIgnoreRules,
+  driftAdjustments,
+  type IgnoreRule,
+  ignoredPaths,
+  withoutPaths,
+} from "./drift-ignore.js";
 import { ApplyError, ApplySetError, DryRunError, isImmutableError, WaitError } from "./errors.js";
 import { type CleanupOptions, cleanupPatch, type JsonPatchOp } from "./field-cleanup.js";
 import { computeStatus, ObjectStatus, type ObjectStatusName } from "./kstatus.js";
@@ -40,6 +49,16 @@ export interface ApplyOptions {
   waitInterval?: number;
   /** How long to wait for a stage to become ready or a recreated object to go, ms (default 60 s). */
   waitTimeout?: number;
+  /**
+   * Fields whose differences from the cluster are not drift and are not reverted (Kustomization
+   * `spec.ignore`). Invalid pointers, regexes or selectors throw a SyntaxError before anything is read.
+   */
+  driftIgnoreRules?: IgnoreRule[];
+}
+
+/** Apply options with the ignore rules compiled once per call. */
+interface PlanContext extends ApplyOptions {
+  rules: CompiledIgnoreRule[];
 }
 
 /** Settings of {@link ResourceManager.waitForSet}. */
@@ -137,7 +156,8 @@ export class ResourceManager {
    * {@link ApplySetError} listing each failure). Then changed objects are written one after another
    * (recreated first when forced past an immutable field; other managers' fields taken over first).
    */
-  async applyAll(objects: readonly UnstructuredObject[], options: ApplyOptions = {}): Promise<ChangeSet> {
+  async applyAll(objects: readonly UnstructuredObject[], applyOptions: ApplyOptions = {}): Promise<ChangeSet> {
+    const options = planContext(applyOptions);
     const plans = await this.#planAll(sortObjects(objects), options);
     const changeSet = new ChangeSet();
     await this.#executeAll(plans, options, changeSet);
@@ -152,7 +172,8 @@ export class ResourceManager {
    * provides what is missing (a CRD of the set defines the kind, a Namespace of the set the namespace);
    * those objects are checked again in their stage. A thrown error carries `changeSet` with what was done.
    */
-  async applyAllStaged(objects: readonly UnstructuredObject[], options: ApplyOptions = {}): Promise<ChangeSet> {
+  async applyAllStaged(objects: readonly UnstructuredObject[], applyOptions: ApplyOptions = {}): Promise<ChangeSet> {
+    const options = planContext(applyOptions);
     const stages = stageObjects(objects, new Set(options.customStageKinds ?? []));
     const later = [...stages.classes, ...stages.custom, ...stages.resources];
     const redefined = new Set(
@@ -216,12 +237,14 @@ export class ResourceManager {
    * produce and, when it would be configured, the live and merged objects with managedFields dropped and
    * Secret values masked.
    */
-  async diff(object: UnstructuredObject, options: ApplyOptions = {}): Promise<DiffResult> {
+  async diff(object: UnstructuredObject, applyOptions: ApplyOptions = {}): Promise<DiffResult> {
+    const options = planContext(applyOptions);
     const plan = await this.#plan(object, options);
     const entry = entryFor(plan);
     if (plan.action !== Action.Configured || !plan.live || !plan.dryRun) return { entry };
-    const live = structuredClone(plan.live);
-    const merged = structuredClone(plan.dryRun);
+    const paths = ignoredPaths(options.rules, plan.dryRun);
+    const live = withoutPaths(plan.live, paths);
+    const merged = withoutPaths(plan.dryRun, paths);
     delete live.metadata.managedFields;
     delete merged.metadata.managedFields;
     if (plan.meta.kind === "Secret" && plan.meta.group === "") maskSecretData(live, merged);
@@ -348,7 +371,7 @@ export class ResourceManager {
     }
   }
 
-  async #planAll(objects: readonly UnstructuredObject[], options: ApplyOptions): Promise<Plan[]> {
+  async #planAll(objects: readonly UnstructuredObject[], options: PlanContext): Promise<Plan[]> {
     const seen = new Map<string, string>();
     for (const obj of objects) {
       const id = formatObjectId(objMetadataOf(obj));
@@ -369,7 +392,7 @@ export class ResourceManager {
     }
   }
 
-  async #plan(input: UnstructuredObject, options: ApplyOptions): Promise<Plan> {
+  async #plan(input: UnstructuredObject, options: PlanContext): Promise<Plan> {
     const label = describeInput(input);
     if (!input.apiVersion || !input.kind || !input.metadata?.name) {
       throw new DryRunError(
@@ -441,12 +464,15 @@ export class ResourceManager {
       live && !policy.merge && options.cleanup !== false
         ? cleanupPatch(live, this.#owner.field, options.cleanup ?? {})
         : [];
-    const action = !live
-      ? Action.Created
-      : cleanup.length > 0 || hasDrifted(live, dryRun)
-        ? Action.Configured
-        : Action.Unchanged;
-    return { ...base, live, dryRun, cleanup, action };
+    if (!live) return { ...base, live, dryRun, cleanup, action: Action.Created };
+    const paths = ignoredPaths(options.rules, dryRun);
+    const drifted =
+      paths.length > 0 ? hasDrifted(withoutPaths(live, paths), withoutPaths(dryRun, paths)) : hasDrifted(live, dryRun);
+    if (cleanup.length === 0 && !drifted) return { ...base, live, dryRun, cleanup, action: Action.Unchanged };
+    // Ignored fields that differ keep their live value (or are left to the applier that owns them).
+    const applied =
+      paths.length > 0 ? adjustDesired(desired, driftAdjustments(live, dryRun, paths, this.#owner.field)) : desired;
+    return { ...base, desired: applied, live, dryRun, cleanup, action: Action.Configured };
   }
 
   async #executeAll(plans: Plan[], options: ApplyOptions, into: ChangeSet, overall?: ChangeSet): Promise<void> {
@@ -509,6 +535,10 @@ export class ResourceManager {
       throw new ApplyError(plan.subject, `${plan.subject} apply failed: ${message(err)}`, { cause: err });
     }
   }
+}
+
+function planContext(options: ApplyOptions): PlanContext {
+  return { ...options, rules: compileIgnoreRules(options.driftIgnoreRules ?? []) };
 }
 
 /** Ids of the Jobs with `spec.ttlSecondsAfterFinished`: once finished they vanish, which waiting must accept. */
