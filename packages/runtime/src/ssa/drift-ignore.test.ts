@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { UnstructuredObject } from "../kube/object-ref.js";
-import { adjustDesired, compileIgnoreRules, driftAdjustments, ignoredPaths, ownedByOtherApplyManager, withoutPaths } from "./drift-ignore.js";
+import {
+  adjustDesired,
+  compileIgnoreRules,
+  driftAdjustments,
+  ignoredPaths,
+  ownedByOtherApplyManager,
+  withoutPaths,
+} from "./drift-ignore.js";
 import { getPointer, parsePointer, removePointer, setPointer } from "./json-pointer.js";
 import { parseLabelSelector } from "./label-selector.js";
 
@@ -33,7 +40,11 @@ function deployment(): UnstructuredObject {
             },
           },
         },
-        { manager: "kubectl-edit", operation: "Update", fieldsV1: { "f:metadata": { "f:annotations": { "f:a/b": {} } } } },
+        {
+          manager: "kubectl-edit",
+          operation: "Update",
+          fieldsV1: { "f:metadata": { "f:annotations": { "f:a/b": {} } } },
+        },
         { manager: "atomic", operation: "Apply", fieldsV1: { "f:spec": { "f:strategy": {} } } },
       ],
     },
@@ -57,7 +68,10 @@ describe("json pointers", () => {
     expect(parsePointer("/metadata/annotations/a~1b~0c")).toEqual(["metadata", "annotations", "a/b~c"]);
     expect(() => parsePointer("spec")).toThrow(/must start with '\/'/);
     const doc = deployment();
-    expect(getPointer(doc, parsePointer("/spec/template/spec/containers/1/image"))).toEqual({ found: true, value: "proxy:2" });
+    expect(getPointer(doc, parsePointer("/spec/template/spec/containers/1/image"))).toEqual({
+      found: true,
+      value: "proxy:2",
+    });
     expect(getPointer(doc, parsePointer("/spec/template/spec/containers/7/image")).found).toBe(false);
     expect(setPointer(doc, parsePointer("/spec/selector/matchLabels/app"), "web")).toBe(true);
     expect(getPointer(doc, ["spec", "selector", "matchLabels", "app"]).value).toBe("web");
@@ -125,7 +139,11 @@ describe("driftAdjustments", () => {
     const dryRun = structuredClone(live);
     (dryRun["spec"] as { replicas: number }).replicas = 2;
     dryRun.metadata.annotations = { "a/b": "2" };
-    const paths = [parsePointer("/spec/replicas"), parsePointer("/metadata/annotations/a~1b"), parsePointer("/spec/paused")];
+    const paths = [
+      parsePointer("/spec/replicas"),
+      parsePointer("/metadata/annotations/a~1b"),
+      parsePointer("/spec/paused"),
+    ];
     const adjustments = driftAdjustments(live, dryRun, paths, fm);
     expect(adjustments).toEqual([
       { path: ["spec", "replicas"], action: "strip", found: true, value: 5 },

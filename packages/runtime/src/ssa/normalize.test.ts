@@ -1,6 +1,19 @@
 import { describe, expect, it } from "vitest";
 import type { UnstructuredObject } from "../kube/object-ref.js";
-import { hasDrifted, maskSecretData, normalizeDesired } from "./normalize.js";
+import { hasDrifted, isPemBundle, maskSecretData, normalizeDesired } from "./normalize.js";
+
+const testCaPem = `-----BEGIN CERTIFICATE-----
+MIIBhzCCAS2gAwIBAgIUXAzKJ4OgnuJj5pja0sXXN1v65x4wCgYIKoZIzj0EAwIw
+GTEXMBUGA1UEAwwOc2x1aWNlLXRlc3QtY2EwHhcNMjYxMTIzMDQzMDA4WhcNMzYx
+MTIwMDQzMDA4WjAZMRcwFQYDVQQDDA5zbHVpY2UtdGVzdC1jYTBZMBMGByqGSM49
+AgEGCCqGSM49AwEHA0IABEwIPvl6Lxlf3P6dIzbdh+Ucp7EVZt832OVPzuOhJ8y+
+nJgFy2dOseVEHiZp8hY+8CWZq2wfGaP8rEO+iGOw6a6jUzBRMB0GA1UdDgQWBBQE
+eMyucOhLJGnhYRvC+keZ/SatuzAfBgNVHSMEGDAWgBQEeMyucOhLJGnhYRvC+keZ
+/SatuzAPBgNVHRMBAf8EBTADAQH/MAoGCCqGSM49BAMCA0gAMEUCICEFsaK7GiCQ
+++bjRawOhqnet6Fu7jO+gpVzXSGUjxq5AiEAo24WcGniLggvrbTTEMur0tgH2kjl
+LudRJ6zYvPzORQQ=
+-----END CERTIFICATE-----
+`;
 
 const deployment = (): UnstructuredObject => ({
   apiVersion: "apps/v1",
@@ -70,6 +83,29 @@ describe("normalizeDesired", () => {
       status: { storedVersions: ["v1"] },
     });
     expect(crd).toHaveProperty("status");
+  });
+});
+
+describe("CRD conversion caBundle", () => {
+  const crd = (caBundle: string): UnstructuredObject => ({
+    apiVersion: "apiextensions.k8s.io/v1",
+    kind: "CustomResourceDefinition",
+    metadata: { name: "w.example.com" },
+    spec: { conversion: { strategy: "Webhook", webhook: { clientConfig: { caBundle, url: "https://x" } } } },
+  });
+  const bundleOf = (o: UnstructuredObject) =>
+    (o["spec"] as { conversion: { webhook: { clientConfig: { caBundle?: string } } } }).conversion.webhook.clientConfig
+      .caBundle;
+
+  it("keeps a valid PEM bundle and an empty one, drops garbage", () => {
+    const valid = Buffer.from(testCaPem + testCaPem).toString("base64");
+    expect(isPemBundle(valid)).toBe(true);
+    expect(bundleOf(normalizeDesired(crd(valid)))).toBe(valid);
+    expect(bundleOf(normalizeDesired(crd("")))).toBe("");
+    expect(bundleOf(normalizeDesired(crd("Cg==")))).toBeUndefined();
+    expect(
+      bundleOf(normalizeDesired(crd(Buffer.from(testCaPem.replace("MIIB", "XXXX")).toString("base64")))),
+    ).toBeUndefined();
   });
 });
 

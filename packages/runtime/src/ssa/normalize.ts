@@ -1,3 +1,4 @@
+import { X509Certificate } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 import type { UnstructuredObject } from "../kube/object-ref.js";
 import { isCrd } from "./staging.js";
@@ -41,7 +42,8 @@ function kindKey(obj: UnstructuredObject): string {
  * Prepares a desired object for apply, as Flux's `normalize.Unstructured` does, on a copy:
  * Secret `stringData` folded into base64 `data`; `protocol: TCP` defaulted on container and Service
  * ports (SSA merges ports by `(port, protocol)`, so an omitted protocol would never match the live list);
- * `status` removed except on CRDs; `metadata.creationTimestamp` removed.
+ * `status` removed except on CRDs; `metadata.creationTimestamp` removed; a CRD conversion webhook
+ * `caBundle` that is not base64 PEM certificates removed (the API server would reject the CRD).
  */
 export function normalizeDesired(input: UnstructuredObject): UnstructuredObject {
   const obj = structuredClone(input);
@@ -62,12 +64,35 @@ export function normalizeDesired(input: UnstructuredObject): UnstructuredObject 
     }
   }
   if (key === "v1/Service" && isObject(obj["spec"])) defaultProtocol(obj["spec"]["ports"]);
-  if (!isCrd(obj)) delete obj["status"];
+  if (isCrd(obj)) dropInvalidCaBundle(obj);
+  else delete obj["status"];
   if (obj.metadata && "creationTimestamp" in obj.metadata) {
     const { creationTimestamp: _dropped, ...rest } = obj.metadata;
     obj.metadata = rest;
   }
   return obj;
+}
+
+function dropInvalidCaBundle(crd: JsonObject): void {
+  const clientConfig = dig(crd, ["spec", "conversion", "webhook", "clientConfig"]);
+  if (!isObject(clientConfig)) return;
+  const bundle = clientConfig["caBundle"];
+  if (typeof bundle !== "string" || bundle === "") return;
+  if (!isPemBundle(bundle)) delete clientConfig["caBundle"];
+}
+
+/** True when `base64` decodes to one or more parseable PEM certificates. */
+export function isPemBundle(base64: string): boolean {
+  if (!/^[A-Za-z0-9+/=\s]+$/.test(base64)) return false;
+  const pem = Buffer.from(base64, "base64").toString("utf8");
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) return false;
+  try {
+    for (const block of blocks) new X509Certificate(block);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** An object reduced to what drift detection compares: everything but `metadata` and `status`. */
