@@ -1,0 +1,187 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FakeApiServer, sendStatus } from "../../test/support/fake-api-server.js";
+import { LeaderElectionLostError } from "../controller/controller.js";
+import { DONE } from "../controller/result.js";
+import type { ApiObject } from "../kube/object-ref.js";
+import { LEASE_API_VERSION } from "../leader/lease.js";
+import { MetricsRecorder } from "../metrics/metrics-recorder.js";
+import { CacheSyncTimeoutError, Manager } from "./manager.js";
+
+const API = "source.toolkit.fluxcd.io/v1";
+let server: FakeApiServer;
+let n = 0;
+
+beforeAll(async () => {
+  server = await FakeApiServer.start([
+    { apiVersion: API, kind: "GitRepository", plural: "gitrepositories", namespaced: true, statusSubresource: true },
+    { apiVersion: LEASE_API_VERSION, kind: "Lease", plural: "leases", namespaced: true },
+  ]);
+});
+afterAll(async () => {
+  await server.stop();
+});
+
+async function until(check: () => boolean, what: string, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+function makeManager(namespace: string, extra: Partial<ConstructorParameters<typeof Manager>[0]> = {}) {
+  const runs: string[] = [];
+  const manager = new Manager({
+    kubeConfig: server.kubeConfig,
+    rateLimit: false,
+    metrics: new MetricsRecorder({ processMetrics: false }),
+    metricsAddr: "127.0.0.1:0",
+    healthAddr: "127.0.0.1:0",
+    watchNamespace: namespace,
+    gracefulShutdownTimeout: 5000,
+    ...extra,
+  });
+  let gate: Promise<void> = Promise.resolve();
+  const setGate = (p: Promise<void>) => {
+    gate = p;
+  };
+  let lastSignal: AbortSignal | undefined;
+  manager.controller<ApiObject>({
+    name: "gitrepository",
+    for: { apiVersion: API, kind: "GitRepository" },
+    reconciler: {
+      reconcile: async (obj, ctx) => {
+        runs.push(obj.metadata.name ?? "");
+        lastSignal = ctx.signal;
+        await Promise.race([gate, new Promise((r) => ctx.signal.addEventListener("abort", r))]);
+        return DONE;
+      },
+    },
+  });
+  return { manager, runs, setGate, signal: () => lastSignal };
+}
+
+function repo(namespace: string, name: string) {
+  return { apiVersion: API, kind: "GitRepository", metadata: { namespace, name }, spec: { url: "https://x" } };
+}
+
+async function get(port: number | undefined, path: string): Promise<{ status: number; body: string }> {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`);
+  return { status: res.status, body: await res.text() };
+}
+
+describe("Manager", () => {
+  it("serves probes and metrics, syncs caches, reconciles, and drains in-flight work on shutdown", async () => {
+    const namespace = `m${++n}`;
+    server.put(repo(namespace, "podinfo"));
+    const m = makeManager(namespace);
+    let release!: () => void;
+    m.setGate(new Promise<void>((r) => (release = r)));
+    const abort = new AbortController();
+    const done = m.manager.start(abort.signal);
+    await until(() => m.runs.length === 1, "reconcile");
+    expect(m.manager.isLeader()).toBe(true);
+    const health = m.manager.probes.addressOf("/readyz")?.port;
+    expect(await get(health, "/readyz")).toEqual({ status: 200, body: "ok" });
+    expect(await get(health, "/healthz")).toEqual({ status: 200, body: "ok" });
+    const metrics = await get(m.manager.probes.addressOf("/metrics")?.port, "/metrics");
+    expect(metrics.body).toContain('controller_runtime_active_workers{controller="gitrepository"} 1');
+    abort.abort();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(m.signal()?.aborted).toBe(false);
+    release();
+    await done;
+    await expect(fetch(`http://127.0.0.1:${health}/healthz`)).rejects.toThrow();
+  });
+
+  it("reports not ready and fails start when caches cannot sync", async () => {
+    const m = new Manager({
+      kubeConfig: server.kubeConfig,
+      rateLimit: false,
+      metrics: new MetricsRecorder({ processMetrics: false }),
+      metricsAddr: "0",
+      healthAddr: "127.0.0.1:0",
+      cacheSyncTimeout: 300,
+    });
+    m.controller<ApiObject>({
+      name: "missing",
+      for: { apiVersion: "nothing.example.com/v1", kind: "Missing" },
+      reconciler: { reconcile: async () => DONE },
+    });
+    const done = m.start(new AbortController().signal);
+    await until(() => m.probes.addressOf("/readyz") !== undefined, "probe server");
+    const ready = await get(m.probes.addressOf("/readyz")?.port, "/readyz");
+    expect(ready.status).toBe(500);
+    expect(ready.body).toContain("caches not synced: Missing");
+    await expect(done).rejects.toBeInstanceOf(CacheSyncTimeoutError);
+  });
+
+  it("reconciles only while leading and hands over to the next manager", async () => {
+    const namespace = `m${++n}`;
+    server.put(repo(namespace, "one"));
+    const election = {
+      enabled: true,
+      leaseName: `sc-${namespace}`,
+      leaseNamespace: "flux-system",
+      leaseDuration: 400,
+      renewDeadline: 250,
+      retryPeriod: 50,
+    };
+    const a = makeManager(namespace, { leaderElection: { ...election, identity: "a" } });
+    const abortA = new AbortController();
+    const doneA = a.manager.start(abortA.signal);
+    await until(() => a.runs.length === 1, "a reconciles");
+    const b = makeManager(namespace, { leaderElection: { ...election, identity: "b" } });
+    const abortB = new AbortController();
+    const doneB = b.manager.start(abortB.signal);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(b.runs).toEqual([]);
+    expect(b.manager.isLeader()).toBe(false);
+    abortA.abort();
+    await doneA;
+    await until(() => b.runs.length === 1, "b reconciles after a released the lease");
+    abortB.abort();
+    await doneB;
+  });
+
+  it("stops reconciling at once and rejects when leadership is lost", async () => {
+    const namespace = `m${++n}`;
+    server.put(repo(namespace, "slow"));
+    const leaseName = `sc-${namespace}`;
+    const m = makeManager(namespace, {
+      leaderElection: {
+        enabled: true,
+        leaseName,
+        leaseNamespace: "flux-system",
+        leaseDuration: 400,
+        renewDeadline: 250,
+        retryPeriod: 50,
+      },
+    });
+    m.setGate(new Promise<void>(() => {}));
+    const done = m.manager.start(new AbortController().signal);
+    await until(() => m.runs.length === 1, "reconcile running");
+    server.intercept = (req, res) => {
+      if (!req.path.endsWith(`/leases/${leaseName}`)) return false;
+      sendStatus(res, 503, "ServiceUnavailable", "unavailable");
+      return true;
+    };
+    try {
+      await expect(done).rejects.toBeInstanceOf(LeaderElectionLostError);
+      expect(m.signal()?.aborted).toBe(true);
+    } finally {
+      server.intercept = undefined;
+    }
+  });
+
+  it("turns SIGTERM into a graceful stop", async () => {
+    const namespace = `m${++n}`;
+    const m = makeManager(namespace);
+    const signal = m.manager.handleSignals();
+    const done = m.manager.start(signal);
+    await until(() => m.manager.probes.addressOf("/healthz") !== undefined, "started");
+    process.emit("SIGTERM", "SIGTERM");
+    expect(signal.aborted).toBe(true);
+    await done;
+  });
+});
