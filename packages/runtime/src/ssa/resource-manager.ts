@@ -174,6 +174,7 @@ export class ResourceManager {
    */
   async applyAllStaged(objects: readonly UnstructuredObject[], applyOptions: ApplyOptions = {}): Promise<ChangeSet> {
     const options = planContext(applyOptions);
+    assertUnique(objects);
     const stages = stageObjects(objects, new Set(options.customStageKinds ?? []));
     const later = [...stages.classes, ...stages.custom, ...stages.resources];
     const redefined = new Set(
@@ -227,7 +228,9 @@ export class ResourceManager {
       await run(stages.custom, undefined, false);
       await run(stages.resources, undefined, false);
     } catch (err: unknown) {
-      throw withChangeSet(err instanceof Error ? err : new Error(String(err)), changeSet);
+      const error = (err instanceof Error ? err : new Error(String(err))) as WithChangeSet<Error>;
+      error.changeSet = changeSet;
+      throw error;
     }
     return changeSet;
   }
@@ -372,12 +375,7 @@ export class ResourceManager {
   }
 
   async #planAll(objects: readonly UnstructuredObject[], options: PlanContext): Promise<Plan[]> {
-    const seen = new Map<string, string>();
-    for (const obj of objects) {
-      const id = formatObjectId(objMetadataOf(obj));
-      if (seen.has(id)) throw new ApplyError(subjectOf(obj), `${subjectOf(obj)} is listed more than once in the set`);
-      seen.set(id, subjectOf(obj));
-    }
+    assertUnique(objects);
     const outcomes = await Promise.all(objects.map((obj) => this.#limit(() => this.#settle(this.#plan(obj, options)))));
     const errors = outcomes.flatMap((o) => ("error" in o ? [o.error] : []));
     if (errors.length > 0) throw withChangeSet(setError(errors), new ChangeSet());
@@ -534,6 +532,21 @@ export class ResourceManager {
     } catch (err: unknown) {
       throw new ApplyError(plan.subject, `${plan.subject} apply failed: ${message(err)}`, { cause: err });
     }
+  }
+}
+
+/** Rejects a set that lists one object twice (the later one would silently win). */
+function assertUnique(objects: readonly UnstructuredObject[]): void {
+  const seen = new Set<string>();
+  for (const obj of objects) {
+    const id = formatObjectId(objMetadataOf(obj));
+    if (seen.has(id)) {
+      throw withChangeSet(
+        new ApplyError(subjectOf(obj), `${subjectOf(obj)} is listed more than once in the set`),
+        new ChangeSet(),
+      );
+    }
+    seen.add(id);
   }
 }
 
