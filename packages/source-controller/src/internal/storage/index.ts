@@ -17,6 +17,7 @@ export {
 } from "./archive.js";
 export { artifactDir, artifactPath, assertPathSegment, resolveInsideRoot } from "./artifact-path.js";
 export { ArtifactDigestMismatchError, InvalidArtifactPathError, StorageError } from "./errors.js";
+export { ArtifactFileServer, type ArtifactFileServerOptions, parseRange, requestSegments } from "./file-server.js";
 export { KeyedLock } from "./keyed-lock.js";
 export {
   type ArchiveOptions,
