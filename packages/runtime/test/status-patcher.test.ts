@@ -23,7 +23,7 @@ describe.skipIf(!hasTestCluster)("StatusPatcher against a cluster", () => {
     client = KubeClient.fromKubeConfig(cluster.kubeConfig);
     await ensureWidgetCrd(client);
     await client.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
-  });
+  }, 60_000);
 
   afterAll(async () => {
     await client?.delete({ apiVersion: "v1", kind: "Namespace", name: ns }).catch(() => undefined);
