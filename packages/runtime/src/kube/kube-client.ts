@@ -69,13 +69,13 @@ export interface PatchOptions extends WriteOptions {
 }
 
 /** Options of {@link KubeClient.apply}. */
-export interface ApplyOptions extends WriteOptions {
+export interface ServerSideApplyOptions extends WriteOptions {
   fieldManager: string;
   force?: boolean;
 }
 
 /** Options of {@link KubeClient.delete}. */
-export interface DeleteOptions {
+export interface DeleteRequestOptions {
   propagationPolicy?: "Orphan" | "Background" | "Foreground";
   gracePeriodSeconds?: number;
   dryRun?: boolean;
@@ -306,7 +306,7 @@ export class KubeClient {
   }
 
   /** Server-side applies an object (or its `status` with `subresource: "status"`) as `fieldManager`. */
-  async apply<T extends ApiObject = UnstructuredObject>(obj: ApiObject, options: ApplyOptions): Promise<T> {
+  async apply<T extends ApiObject = UnstructuredObject>(obj: ApiObject, options: ServerSideApplyOptions): Promise<T> {
     return this.patch<T>(objectTarget(obj), obj, { ...options, type: PatchType.Apply });
   }
 
@@ -323,7 +323,7 @@ export class KubeClient {
    * Deletes an object. Resolves to the object when it lingers (finalizers pending) or the server's Status;
    * throws ApiError `NotFound` when it is already gone.
    */
-  async delete(ref: ObjectRef, options: DeleteOptions = {}): Promise<UnstructuredObject | Status> {
+  async delete(ref: ObjectRef, options: DeleteRequestOptions = {}): Promise<UnstructuredObject | Status> {
     const path = await this.resourcePath(ref);
     const body: Record<string, unknown> = { apiVersion: "v1", kind: "DeleteOptions" };
     if (options.propagationPolicy) body["propagationPolicy"] = options.propagationPolicy;
