@@ -1,18 +1,8 @@
+import { formatObjMetadata, type ObjMetadata } from "@sluice/api";
 import type { ObjectRef, UnstructuredObject } from "../kube/object-ref.js";
 import { parseApiVersion } from "../kube/object-ref.js";
 
-/** The identity of an object across API versions (cli-utils `ObjMetadata`). */
-export interface ObjMetadata {
-  /** Empty for cluster-scoped objects. */
-  namespace: string;
-  name: string;
-  /** Empty for the core group. */
-  group: string;
-  kind: string;
-}
-
-const rbacGroup = "rbac.authorization.k8s.io";
-const rbacKinds = new Set(["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"]);
+export type { ObjMetadata } from "@sluice/api";
 
 /** The identity of an object. */
 export function objMetadataOf(obj: {
@@ -33,8 +23,7 @@ export function objMetadataOf(obj: {
  * object names become `__`), e.g. `default_podinfo__Service`, `_flux-system__Namespace`.
  */
 export function formatObjectId(meta: ObjMetadata): string {
-  const name = meta.group === rbacGroup && rbacKinds.has(meta.kind) ? meta.name.replaceAll(":", "__") : meta.name;
-  return [meta.namespace, name, meta.group, meta.kind].join("_");
+  return formatObjMetadata(meta);
 }
 
 /** The inventory id of an object (see {@link formatObjectId}). */
