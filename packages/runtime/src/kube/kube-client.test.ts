@@ -232,6 +232,21 @@ describe("KubeClient over a loopback API server", () => {
     });
   });
 
+  it("reuses one keep-alive connection for sequential requests", async () => {
+    const client = KubeClient.fromKubeConfig(kubeConfig, { rateLimit: false });
+    let connections = 0;
+    const count = () => connections++;
+    server.on("connection", count);
+    try {
+      const ref = { apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository", namespace: "flux-system" };
+      for (let i = 0; i < 5; i++) await client.get({ ...ref, name: "podinfo" });
+      expect(connections).toBe(1);
+    } finally {
+      server.off("connection", count);
+      client.close();
+    }
+  });
+
   it("reports an unreachable server as ApiError ConnectionFailed", async () => {
     const kc = new KubeConfig();
     kc.loadFromOptions({

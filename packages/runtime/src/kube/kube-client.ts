@@ -1,3 +1,6 @@
+import { createHash } from "node:crypto";
+import { type Agent, Agent as HttpAgent } from "node:http";
+import { Agent as HttpsAgent } from "node:https";
 import {
   type Configuration,
   HttpMethod,
@@ -121,17 +124,51 @@ class ObjectTransport extends KubernetesObjectApi {
     return this.requestPromise(ctx);
   }
 
+  /** Closes pooled connections. */
+  closeConnections(): void {
+    for (const agent of this.agents.values()) agent.destroy();
+    this.agents.clear();
+  }
+
   protected override async requestPromise<T extends KubernetesObject>(
     requestContext: RequestContext,
-    type?: string,
+    _type?: string,
     options?: Configuration,
   ): Promise<T> {
     await this.limiter?.acquire();
+    const config = options ?? this.configuration;
     try {
-      return await super.requestPromise<T>(requestContext, type, options);
+      // Same steps as KubernetesObjectApi.requestPromise (auth from the kubeconfig, then send), plus
+      // connection reuse: client-node makes a new Agent per request, i.e. a TLS handshake every time.
+      await config.authMethods.default?.applySecurityAuthentication(requestContext);
+      this.reuseConnections(requestContext);
+      const response = await config.httpApi.send(requestContext).toPromise();
+      return await this.processResponse<T>(response);
     } catch (err: unknown) {
       throw toApiError(err);
     }
+  }
+
+  private readonly agents = new Map<string, Agent>();
+
+  /** Swaps the per-request Agent for a shared keep-alive one with the same TLS settings. */
+  private reuseConnections(ctx: RequestContext): void {
+    const fresh = ctx.getAgent();
+    // Proxy agents (subclasses) are left alone.
+    if (!fresh || (fresh.constructor !== HttpsAgent && fresh.constructor !== HttpAgent)) return;
+    const tls = (fresh as Agent & { options?: Record<string, unknown> }).options ?? {};
+    const fields = ["ca", "cert", "key", "pfx", "passphrase", "rejectUnauthorized", "servername"];
+    const key = createHash("sha256")
+      .update(fresh.constructor === HttpsAgent ? "https" : "http")
+      .update(JSON.stringify(fields.map((f) => tls[f] ?? null)))
+      .digest("hex");
+    let shared = this.agents.get(key);
+    if (!shared) {
+      const agentOptions = { ...Object.fromEntries(fields.map((f) => [f, tls[f]])), keepAlive: true };
+      shared = fresh.constructor === HttpsAgent ? new HttpsAgent(agentOptions) : new HttpAgent({ keepAlive: true });
+      this.agents.set(key, shared);
+    }
+    ctx.setAgent(shared as HttpsAgent);
   }
 
   protected override async processResponse<T extends KubernetesObject>(response: ResponseContext): Promise<T> {
@@ -331,6 +368,11 @@ export class KubeClient {
     if (options.preconditions) body["preconditions"] = options.preconditions;
     if (options.dryRun) body["dryRun"] = ["All"];
     return (await this.transport.send({ method: "DELETE", path, body })) as UnstructuredObject | Status;
+  }
+
+  /** Closes the client's pooled keep-alive connections (watches are not affected). */
+  close(): void {
+    this.transport.closeConnections();
   }
 
   /** Sends any request to the API server through this client's auth and rate limit; returns the parsed JSON. */
