@@ -9,6 +9,7 @@ export const DigestAlgorithm = {
   SHA512: "sha512",
   BLAKE3: "blake3",
 } as const;
+/** One of the {@link DigestAlgorithm} names. */
 export type DigestAlgorithmName = (typeof DigestAlgorithm)[keyof typeof DigestAlgorithm];
 
 const hexLength: Record<DigestAlgorithmName, number> = { sha256: 64, sha384: 96, sha512: 128, blake3: 64 };

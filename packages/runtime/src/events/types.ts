@@ -43,6 +43,7 @@ export interface FluxEvent {
 
 /** Kubernetes Event types. */
 export const KubeEventType = { Normal: "Normal", Warning: "Warning" } as const;
+/** `Normal` or `Warning`. */
 export type KubeEventTypeName = (typeof KubeEventType)[keyof typeof KubeEventType];
 
 /** The Kubernetes Event type of a Flux severity: `error` → Warning, `info`/`trace` → Normal. */

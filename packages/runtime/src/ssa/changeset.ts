@@ -10,6 +10,7 @@ export const Action = {
   Skipped: "skipped",
   Unknown: "unknown",
 } as const;
+/** One of the {@link Action} values. */
 export type ActionName = (typeof Action)[keyof typeof Action];
 
 /** One object of a change set. */
@@ -58,9 +59,11 @@ export class ChangeSet {
     return out;
   }
 
-  /** The refs of the entries, to wait for or read back. */
-  toRefs(): ObjectRef[] {
-    return this.entries.map((e) => refFor(e.objMetadata, e.version));
+  /** The refs of the entries (only those with `action` when given), to wait for or read back. */
+  toRefs(action?: ActionName): ObjectRef[] {
+    return this.entries
+      .filter((e) => action === undefined || e.action === action)
+      .map((e) => refFor(e.objMetadata, e.version));
   }
 
   /** Inventory entries `{id, v}` of the objects. */

@@ -7,6 +7,7 @@ export const ObjectStatus = {
   NotFound: "NotFound",
   Unknown: "Unknown",
 } as const;
+/** One of the {@link ObjectStatus} values. */
 export type ObjectStatusName = (typeof ObjectStatus)[keyof typeof ObjectStatus];
 
 /** The readiness of one object and why. */

@@ -2,6 +2,7 @@ import { formatObjMetadata, type ObjMetadata } from "@sluice/api";
 import type { ObjectRef, UnstructuredObject } from "../kube/object-ref.js";
 import { parseApiVersion } from "../kube/object-ref.js";
 
+/** Re-exported from @sluice/api: `{namespace, name, group, kind}`. */
 export type { ObjMetadata } from "@sluice/api";
 
 /** The identity of an object. */

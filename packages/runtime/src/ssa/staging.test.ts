@@ -112,6 +112,9 @@ describe("object ids and change sets", () => {
       { id: "apps_web_apps_Deployment", v: "v1" },
       { id: "apps_a__ConfigMap", v: "v1" },
     ]);
+    expect(cs.toRefs("configured")).toEqual([
+      { apiVersion: "apps/v1", kind: "Deployment", name: "web", namespace: "apps" },
+    ]);
     expect(cs.hasChanges()).toBe(true);
   });
 });
