@@ -7,6 +7,6 @@ export default defineProject({
     name: "runtime",
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
     testTimeout: 30_000,
-    benchmark: { include: ["bench/**/*.bench.ts"] },
+    benchmark: { include: ["bench/**/*.bench.ts", "src/**/*.bench.ts"] },
   },
 });
