@@ -1,0 +1,20 @@
+export { authFromSecretData, DEFAULT_SSH_USER, GitSecretKey, validateAuth } from "./auth.js";
+export {
+  checkout,
+  DEFAULT_GIT_TIMEOUT_MS,
+  type ResolvedReference,
+  resolveReference,
+  resolveRemoteReference,
+} from "./checkout.js";
+export { classifyGitOutput, GitError, GitErrorKind, type GitErrorKindName, summarizeGitOutput } from "./errors.js";
+export { type GitEnvironment, prepareGitEnvironment, shellQuote } from "./git-env.js";
+export {
+  commitOf,
+  type LsRemoteEntry,
+  parseLsRemote,
+  parseSemverRange,
+  parseTagVersion,
+  pickSemverTag,
+} from "./remote-refs.js";
+export type { CheckoutOptions, CheckoutResult, GitAuth, GitReference, RemoteReference } from "./types.js";
+export { GIT_URL_SCHEMES, type ParsedGitUrl, parseGitUrl, redactSecrets, redactUrl } from "./url.js";
