@@ -8,6 +8,7 @@ import { ResourceService } from "./api/resource-service.js";
 import { type AuditEvent, AuditLog } from "./audit.js";
 import { GarbageCollector } from "./controllers/garbage-collector.js";
 import { NamespaceController } from "./controllers/namespace-controller.js";
+import { WorkloadSimulator } from "./controllers/workload-simulator.js";
 import { OpenApiV3 } from "./http/openapi.js";
 import { ResourceHandler } from "./http/resource-handler.js";
 import { route } from "./http/router.js";
@@ -114,6 +115,9 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     new NamespaceController(service, registry),
     new GarbageCollector(service, registry),
   ];
+  if (options.simulateWorkloads ?? true) {
+    controllers.push(new WorkloadSimulator(service, registry, options.workloadDelayMs ?? 500));
+  }
   const audit = new AuditLog();
   const resources = new ResourceHandler(service, {
     bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,

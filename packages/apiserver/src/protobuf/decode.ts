@@ -326,7 +326,9 @@ export function decodeKubernetesProtobuf(body: Buffer): JsonObject {
       } else if (num === 2 && wire === 2) raw = r.bytes();
       else r.skip(wire);
     }
-    const type = `${packageOf(apiVersion)}.${kind}`;
+    // Options types (DeleteOptions) travel with the request's group version but live in meta/v1.
+    let type = `${packageOf(apiVersion)}.${kind}`;
+    if (!SCHEMA[type] && SCHEMA[`meta/v1.${kind}`]) type = `meta/v1.${kind}`;
     if (!SCHEMA[type]) throw badRequest(`no protobuf decoding for ${apiVersion}, Kind=${kind}; send application/json`);
     const obj = decodeMessage(type, raw ?? Buffer.alloc(0));
     return { apiVersion, kind, ...obj };
