@@ -9,6 +9,9 @@ import { type AuditEvent, AuditLog } from "./audit.js";
 import { GarbageCollector } from "./controllers/garbage-collector.js";
 import { NamespaceController } from "./controllers/namespace-controller.js";
 import { WorkloadSimulator } from "./controllers/workload-simulator.js";
+import { CrdController } from "./crd/crd-controller.js";
+import { admitCrd } from "./crd/crd-validation.js";
+import { CrdSchemas, CustomResourceAdmission } from "./crd/custom-resource-admission.js";
 import { OpenApiV3 } from "./http/openapi.js";
 import { ResourceHandler } from "./http/resource-handler.js";
 import { route } from "./http/router.js";
@@ -106,12 +109,14 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   });
   const registry = new ResourceRegistry();
   registry.setOwned("builtin", builtinResourceTypes());
-  const admission = new CompositeAdmission(new BuiltinAdmission(), undefined);
+  const schemas = new CrdSchemas();
+  const admission = new CompositeAdmission(new BuiltinAdmission(), new CustomResourceAdmission(schemas), [admitCrd]);
   const service = new ResourceService(store, admission);
   const parts: ServerParts = { store, registry, service };
   bootstrapNamespaces(parts);
   await store.flush();
   const controllers: ServerController[] = [
+    new CrdController(service, registry, schemas),
     new NamespaceController(service, registry),
     new GarbageCollector(service, registry),
   ];
@@ -123,7 +128,9 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,
     defaultWatchTimeoutSeconds: 1800,
   });
-  const openapi = new OpenApiV3(registry, () => undefined);
+  const openapi = new OpenApiV3(registry, (rt) =>
+    rt.crdName ? schemas.get(rt.crdName, rt.version)?.schema : undefined,
+  );
   let address = "";
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     void route(

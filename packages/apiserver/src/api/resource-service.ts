@@ -22,6 +22,9 @@ import type { ObjectAdmission } from "./object-admission.js";
 import type { RequestContext } from "./request-context.js";
 import { validateObjectMeta } from "./validate-meta.js";
 
+/** The finalizer kube-apiserver puts on a CRD being deleted until its objects are gone. */
+const CRD_CLEANUP_FINALIZER = "customresourcecleanup.apiextensions.k8s.io";
+
 /** Result of a list: items in the requested version plus list metadata. */
 export interface ListResult {
   items: KubeObject[];
