@@ -160,8 +160,8 @@ describe("HTTPS with a private CA and client certificates", () => {
     const auth = authFromSecretData(url, { "ca.crt": pki.caCert, "tls.crt": pki.clientCert, "tls.key": pki.clientKey });
     expect((await co({ url, auth })).revision).toBe(`master@sha1:${head}`);
     const err = await failure({ url, auth: { caCert: pki.caCert } });
-    expect(err.kind).toBe(GitErrorKind.Tls);
-    expect(err.message).toMatch(/TLS/);
+    // The server aborts the handshake: git sees a TLS alert or, depending on timing, a dropped connection.
+    expect([GitErrorKind.Tls, GitErrorKind.Network], err.message).toContain(err.kind);
   });
 });
 

@@ -92,7 +92,7 @@ const PATTERNS: [RegExp, GitErrorKindName][] = [
     GitErrorKind.RepositoryNotFound,
   ],
   [
-    /Could not resolve host|Failed to connect|Connection refused|Connection timed out|Network is unreachable|Connection reset|Could not resolve hostname|connection closed by remote host|Empty reply from server|Operation timed out/i,
+    /Could not resolve host|Failed to connect|Connection refused|Connection timed out|Network is unreachable|Connection reset|Could not resolve hostname|connection closed by remote host|Empty reply from server|Transport endpoint is not connected|non-properly terminated|Error in the pull function|Operation timed out/i,
     GitErrorKind.Network,
   ],
   [

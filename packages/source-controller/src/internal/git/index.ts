@@ -18,3 +18,15 @@ export {
 } from "./remote-refs.js";
 export type { CheckoutOptions, CheckoutResult, GitAuth, GitReference, RemoteReference } from "./types.js";
 export { GIT_URL_SCHEMES, type ParsedGitUrl, parseGitUrl, redactSecrets, redactUrl } from "./url.js";
+export {
+  PUBLIC_KEY_PGP_SUFFIX,
+  PUBLIC_KEY_SSH_SUFFIX,
+  type SignatureVerification,
+  SignatureVerificationError,
+  signatureType,
+  type VerificationKeys,
+  VerificationReason,
+  verificationKeysFromSecretData,
+  verifyCommitSignature,
+  verifyTagSignature,
+} from "./verify.js";
