@@ -277,7 +277,15 @@ describe("CustomResourceDefinitions with real kubectl", () => {
   });
 
   it("deleting the CRD deletes its objects and stops serving it", async () => {
-    expect((await c.kubectlOk(["get", "wd", "-o", "name"])).trim().split("\n").length).toBeGreaterThan(1);
+    await c.kubectlOk(
+      ["apply", "-f", "-"],
+      "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: doomed, namespace: kube-public}\nspec: {size: 1}\n",
+    );
+    await c.kubectlOk(
+      ["apply", "-f", "-"],
+      "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: doomed2}\nspec: {size: 1}\n",
+    );
+    expect((await c.kubectlOk(["get", "wd", "-A", "-o", "name"])).trim().split("\n").length).toBeGreaterThan(1);
     await c.kubectlOk(["delete", "crd", "widgets.example.com", "--timeout=20s"]);
     const r = await c.kubectl(["get", "widgets"]);
     expect(r.code).not.toBe(0);

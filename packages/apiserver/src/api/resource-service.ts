@@ -478,6 +478,10 @@ export class ResourceService {
     if (policy === "Background" || policy === "Foreground") finalizers = finalizers.filter((f) => f !== "orphan");
     if (policy === "Background" || policy === "Orphan")
       finalizers = finalizers.filter((f) => f !== "foregroundDeletion");
+    if (rt.group === "apiextensions.k8s.io" && rt.resource === "customresourcedefinitions") {
+      // The CRD stays until the CRD controller has deleted its objects.
+      if (!finalizers.includes(CRD_CLEANUP_FINALIZER)) finalizers = [...finalizers, CRD_CLEANUP_FINALIZER];
+    }
     const isNamespace = rt.group === "" && rt.resource === "namespaces";
     if (finalizers.length > 0 || isNamespace) {
       const updated = cloneJson(obj);

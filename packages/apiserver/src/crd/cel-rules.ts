@@ -152,7 +152,8 @@ export function validateCelRules(
     }
   } else if (Array.isArray(value) && isObject(schema["items"])) {
     const items = schema["items"] as JsonObject;
-    value.forEach((v, i) => validateCelRules(v, correlatedOld(old, i, schema, v), items, `${path}[${i}]`, errors));
+    for (const [i, v] of value.entries())
+      validateCelRules(v, correlatedOld(old, i, schema, v), items, `${path}[${i}]`, errors);
   }
 }
 

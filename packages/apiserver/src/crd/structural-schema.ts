@@ -289,7 +289,7 @@ export function validateSchema(
     }
     if (isObject(schema["items"])) {
       const items = schema["items"] as JsonObject;
-      value.forEach((v, i) => validateSchema(v, items, `${path}[${i}]`, errors));
+      for (const [i, v] of value.entries()) validateSchema(v, items, `${path}[${i}]`, errors);
     }
   }
   if (isObject(value)) {
