@@ -264,7 +264,7 @@ async function missing(s: Session, what: string): Promise<GitError> {
 }
 
 async function cloneBranch(s: Session, branch: string): Promise<CheckoutResult> {
-  const args = ["clone", "--quiet", "--depth", "1", "--single-branch", "--no-tags", "--branch", branch];
+  const args = ["clone", "--depth", "1", "--single-branch", "--no-tags", "--branch", branch];
   if (s.submodules) args.push("--recurse-submodules", "--shallow-submodules");
   args.push("--", s.url.url, s.dir);
   try {
@@ -291,17 +291,17 @@ async function cloneBranch(s: Session, branch: string): Promise<CheckoutResult> 
 /** Initialises the repository with `origin` and fetches `refspecs` (depth 1 unless `full`). */
 async function initAndFetch(s: Session, refspecs: string[], depth: number | undefined, context: string): Promise<void> {
   if (!(await hasGitDir(s.dir))) {
-    await s.git.run(s.dir, ["init", "--quiet", s.dir], `unable to initialise repository in '${s.dir}'`);
+    await s.git.run(s.dir, ["init", s.dir], `unable to initialise repository in '${s.dir}'`);
     if (s.submodules) await s.git.run(s.dir, ["remote", "add", "origin", "--", s.url.url], "unable to add remote");
   }
-  const args = ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head"];
+  const args = ["fetch", "--no-tags", "--no-write-fetch-head"];
   if (depth !== undefined) args.push("--depth", String(depth));
   args.push("--", s.url.url, ...refspecs);
   await s.git.run(s.dir, args, context);
 }
 
 async function checkoutDetached(s: Session, target: string, context: string): Promise<void> {
-  await s.git.run(s.dir, ["checkout", "--quiet", "--detach", target, "--"], context);
+  await s.git.run(s.dir, ["checkout", "--detach", target, "--"], context);
   if (s.submodules) {
     await s.git.run(
       s.dir,

@@ -114,7 +114,10 @@ export function summarizeGitOutput(output: string): string {
     .map((l) => l.trim())
     .filter(
       (l) =>
-        l !== "" && !/^(Cloning into|remote: (Counting|Compressing|Enumerating|Total)|warning: redirecting)/.test(l),
+        l !== "" &&
+        !/^(Cloning into|Initiali[sz]ed empty|HEAD is now at|From |\* (branch|tag|\[new)|remote: (Counting|Compressing|Enumerating|Total)|warning: redirecting)/.test(
+          l,
+        ),
     )
     .filter((l) => !/^(hint|\*\*\*\*|@@@@)/.test(l))
     .filter(

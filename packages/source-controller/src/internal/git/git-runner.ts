@@ -30,6 +30,8 @@ export class GitRunner {
    * `<context>: <cause from stderr>` with secrets redacted; an abort becomes kind `timeout`.
    */
   async run(cwd: string, args: string[], context: string): Promise<string> {
+    // Commands are run without --quiet on purpose: simple-git waits an extra 50 ms before completing a
+    // process that printed nothing, and the progress lines git prints instead cost nothing.
     const { env, signal, secrets } = this.options;
     this.operations.push(args.find((a) => !a.startsWith("-")) ?? args[0] ?? "");
     if (signal.aborted) throw this.#timeout(context);

@@ -3,7 +3,7 @@
 // directories, 0700 executables, 0600 other files), symlinks and special files skipped, and a gzip stream
 // without timestamp. The same tree therefore always gives the same bytes, hence the same digest.
 
-import { createReadStream } from "node:fs";
+import { createReadStream, readFileSync, type Stats } from "node:fs";
 import { lstat, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -55,9 +55,12 @@ export async function listArchiveEntries(dir: string, filter?: ArchiveFilter): P
   const prune = filter?.excludedDirectoriesArePruned === true;
   const walk = async (abs: string, segments: string[]): Promise<void> => {
     const names = (await readdir(abs)).sort(compareNames);
-    for (const name of names) {
+    // Stat a directory's entries concurrently; the walk order stays the sorted name order.
+    const stats = await Promise.all(names.map((name) => lstat(join(abs, name))));
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i] as string;
+      const st = stats[i] as Stats;
       const source = join(abs, name);
-      const st = await lstat(source);
       const isDir = st.isDirectory();
       if (!isDir && !st.isFile()) continue;
       const path = [...segments, name];
@@ -99,16 +102,27 @@ function encodeHeader(entry: ArchiveEntry): Buffer {
   return Buffer.concat([new Pax({ path }).encode(), block]);
 }
 
+/** Files up to this size are read whole rather than streamed. */
+const SMALL_FILE = 256 * 1024;
+
 async function* tarStream(entries: readonly ArchiveEntry[]): AsyncGenerator<Buffer> {
   for (const entry of entries) {
     yield encodeHeader(entry);
     if (entry.type !== "file" || entry.size === 0) continue;
     let written = 0;
-    for await (const chunk of createReadStream(entry.source, { highWaterMark: 256 * 1024 })) {
-      const buf = chunk as Buffer;
-      written += buf.length;
-      if (written > entry.size) break;
-      yield buf;
+    if (entry.size <= SMALL_FILE) {
+      // Small files (most manifests) are read synchronously: a bounded sub-millisecond block each, where the
+      // promise-based readFile costs several thread-pool round trips per file (30x slower on 1500 files).
+      const data = readFileSync(entry.source);
+      written = data.length;
+      if (written === entry.size) yield data;
+    } else {
+      for await (const chunk of createReadStream(entry.source, { highWaterMark: 64 * 1024 })) {
+        const buf = chunk as Buffer;
+        written += buf.length;
+        if (written > entry.size) break;
+        yield buf;
+      }
     }
     if (written !== entry.size) {
       throw new StorageError(`file '${entry.path}' changed size while being archived`, "ArchiveOperationFailed");
@@ -120,12 +134,31 @@ async function* tarStream(entries: readonly ArchiveEntry[]): AsyncGenerator<Buff
 }
 
 /**
+ * Joins small chunks into blocks of at least `size` bytes: every write to zlib is a thread-pool round trip,
+ * so thousands of 512-byte headers and small files must not reach it one by one.
+ */
+async function* coalesce(source: AsyncIterable<Buffer>, size: number): AsyncGenerator<Buffer> {
+  let parts: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of source) {
+    parts.push(chunk);
+    length += chunk.length;
+    if (length >= size) {
+      yield parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, length);
+      parts = [];
+      length = 0;
+    }
+  }
+  if (length > 0) yield Buffer.concat(parts, length);
+}
+
+/**
  * A gzip-compressed tar stream of `entries` (as listed by {@link listArchiveEntries}); the gzip header has
  * no timestamp or file name, so identical entries give identical bytes.
  */
 export function createTarGzStream(entries: readonly ArchiveEntry[], level?: number): Readable {
   const gzip = createGzip(level === undefined ? {} : { level });
-  const tar = Readable.from(tarStream(entries), { objectMode: false });
+  const tar = Readable.from(coalesce(tarStream(entries), 256 * 1024), { objectMode: false });
   tar.on("error", (err) => gzip.destroy(err));
   return tar.pipe(gzip);
 }
