@@ -43,6 +43,8 @@ export interface ApiServerOptions {
   bookmarkIntervalMs?: number;
   /** Events kept per resource for watches from older resourceVersions (default 10 000). */
   watchHistory?: number;
+  /** How long a watch without timeoutSeconds stays open, in seconds (default 1800, times a random 1..2). */
+  watchTimeoutSeconds?: number;
 }
 
 /** A running embedded API server. */
@@ -126,7 +128,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   const audit = new AuditLog();
   const resources = new ResourceHandler(service, {
     bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,
-    defaultWatchTimeoutSeconds: 1800,
+    defaultWatchTimeoutSeconds: options.watchTimeoutSeconds ?? 1800,
   });
   const openapi = new OpenApiV3(registry, (rt) =>
     rt.crdName ? schemas.get(rt.crdName, rt.version)?.schema : undefined,

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { RequestContext } from "../api/request-context.js";
+import type { RequestContext, UserInfo } from "../api/request-context.js";
 import type { AuditLog } from "../audit.js";
 import { ApiError, notAcceptable, pathNotFound } from "../errors.js";
 import type { ResourceRegistry } from "../resources/registry.js";
@@ -71,13 +71,14 @@ function health(res: ServerResponse, kind: string, url: URL, ok: boolean): void 
 export async function route(deps: RouterDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? "/", "http://localhost");
   const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, "") : url.pathname;
-  let userName = "unknown";
+  let who: UserInfo = { name: "unknown", groups: [] };
   const started = Date.now();
   res.on("finish", () => {
     deps.audit.record({
       time: new Date(started).toISOString(),
-      user: userName,
-      groups: [],
+      user: who.name,
+      ...(who.impersonatedBy ? { impersonatedBy: who.impersonatedBy } : {}),
+      groups: who.groups,
       verb: req.method ?? "",
       path: url.pathname + url.search,
       code: res.statusCode,
@@ -86,7 +87,7 @@ export async function route(deps: RouterDeps, req: IncomingMessage, res: ServerR
   });
   try {
     const user = authenticate(req, path, deps.token);
-    userName = user.impersonatedBy ? `${user.name} (as by ${user.impersonatedBy})` : user.name;
+    who = user;
     if (path === "/healthz" || path === "/livez" || path === "/readyz" || /^\/(healthz|livez|readyz)\//.test(path)) {
       health(res, path.split("/")[1]!, url, path.startsWith("/readyz") ? deps.ready() : true);
       return;

@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+import { parseArgs } from "node:util";
+import { startApiServer } from "./server.js";
+
+const USAGE = `usage: sluice-apiserver [--port N] [--host ADDR] [--kubeconfig FILE] [--data-dir DIR] [--insecure-http]
+                        [--no-simulate-workloads] [--token TOKEN]
+
+Starts an embeddable Kubernetes API server. Point kubectl at it with the kubeconfig it writes:
+  sluice-apiserver --port 6443 --kubeconfig ./kubeconfig &
+  kubectl --kubeconfig ./kubeconfig get namespaces`;
+
+/** Parses flags, starts the server, writes the kubeconfig and runs until SIGINT/SIGTERM. */
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: "string", default: "6443" },
+      host: { type: "string", default: "127.0.0.1" },
+      kubeconfig: { type: "string" },
+      "data-dir": { type: "string" },
+      "insecure-http": { type: "boolean", default: false },
+      "no-simulate-workloads": { type: "boolean", default: false },
+      token: { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: not a port number: ${values.port}`);
+  const server = await startApiServer({
+    port,
+    host: values.host,
+    tls: !values["insecure-http"],
+    simulateWorkloads: !values["no-simulate-workloads"],
+    ...(values["data-dir"] ? { dataDir: values["data-dir"] } : {}),
+    ...(values.token ? { token: values.token } : {}),
+  });
+  if (values.kubeconfig) server.writeKubeconfig(values.kubeconfig);
+  console.log(
+    JSON.stringify({
+      msg: "serving",
+      url: server.url,
+      kubeconfig: values.kubeconfig ?? null,
+      dataDir: values["data-dir"] ?? null,
+    }),
+  );
+  const shutdown = (signal: string): void => {
+    console.log(JSON.stringify({ msg: "stopping", signal }));
+    void server.stop().then(() => process.exit(0));
+  };
+  process.on("SIGINT", () => shutdown("SIGINT"));
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : String(err));
+  console.error(USAGE);
+  process.exit(1);
+});
