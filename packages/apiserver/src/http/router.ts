@@ -6,6 +6,7 @@ import type { ResourceRegistry } from "../resources/registry.js";
 import { authenticate } from "./authenticate.js";
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions } from "./discovery.js";
 import { negotiate } from "./negotiate.js";
+import { serveOpenApiV2 } from "./openapi-v2.js";
 import { resolveRequestInfo } from "./request-info.js";
 import type { ResourceHandler } from "./resource-handler.js";
 import { sendError, sendJson } from "./respond.js";
@@ -93,6 +94,7 @@ export async function route(deps: RouterDeps, req: IncomingMessage, res: ServerR
       return;
     }
     if (path === "/version") return sendJson(res, 200, deps.version());
+    if (path === "/openapi/v2") return serveOpenApiV2(req, res);
     if (path.startsWith("/openapi/")) {
       if (deps.openapi(path, req, res)) return;
       throw pathNotFound();
