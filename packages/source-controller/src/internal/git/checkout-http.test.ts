@@ -178,6 +178,33 @@ describe("checkout over smart HTTP", () => {
     expect(next.operations).toEqual(["ls-remote", "clone", "log"]);
   });
 
+  it("checks out only the sparse directories, by branch, tag and commit", async () => {
+    const mono = await createFixtureRepo(join(root, "repos"), "mono");
+    const commit = await mono.commit({
+      "README.md": "root\n",
+      "apps/web/deploy.yaml": "web\n",
+      "apps/api/deploy.yaml": "api\n",
+      "infra/base.yaml": "infra\n",
+    });
+    await mono.tag("v1.0.0");
+    await mono.push();
+    const url = server.url("mono.git");
+    for (const reference of [{ branch: "master" }, { tag: "v1.0.0" }, { commit }]) {
+      const dir = join(root, "checkouts", String(counter));
+      const r = await co({ url, reference, sparseCheckout: ["./apps/web/", "infra"] });
+      expect(r.hash).toBe(commit);
+      expect(r.operations).toContain("sparse-checkout");
+      expect(await readFile(join(dir, "apps/web/deploy.yaml"), "utf8")).toBe("web\n");
+      expect(await readFile(join(dir, "infra/base.yaml"), "utf8")).toBe("infra\n");
+      expect(await readFile(join(dir, "README.md"), "utf8")).toBe("root\n");
+      expect(await readdir(join(dir, "apps"))).toEqual(["web"]);
+    }
+    const err = await failure({ url, sparseCheckout: ["apps/missing"] });
+    expect(err.message).toMatch(/sparse checkout dir 'apps\/missing' does not exist in repository/);
+    const bad = await failure({ url, sparseCheckout: ["../etc"] });
+    expect(bad.kind).toBe(GitErrorKind.InvalidReference);
+  });
+
   it("resolves the remote reference without a checkout", async () => {
     expect(await resolveRemoteReference({ url: server.url("app.git"), reference: { semver: "<1.1.0" } })).toEqual({
       reference: "refs/tags/v1.0.0",

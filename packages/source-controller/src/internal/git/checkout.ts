@@ -2,7 +2,7 @@
 // remote still points at the stored revision (one `git ls-remote`), otherwise fetch as little as possible
 // (depth 1, single ref) and report the commit with Flux's revision format.
 
-import { mkdir, readdir, readFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_GIT_BRANCH, formatGitAbsoluteRevision, formatGitRevision, normalizeGitRevision } from "@sluice/api";
@@ -42,10 +42,15 @@ interface Session {
   git: GitRunner;
   dir: string;
   submodules: boolean;
+  /** Normalised sparse checkout directories; empty for a full checkout. */
+  sparse: string[];
 }
 
 /** Options shared by {@link checkout} and {@link resolveRemoteReference}. */
-type SessionOptions = Pick<CheckoutOptions, "url" | "auth" | "timeoutMs" | "signal" | "recurseSubmodules">;
+type SessionOptions = Pick<
+  CheckoutOptions,
+  "url" | "auth" | "timeoutMs" | "signal" | "recurseSubmodules" | "sparseCheckout"
+>;
 
 /**
  * Validates the URL and credentials, prepares git's environment (credentials in temporary files and
@@ -80,7 +85,14 @@ async function withSession<T>(
     hasCredentials,
   });
   try {
-    return await fn({ url, git, dir, submodules: options.recurseSubmodules === true }, () => [...git.operations]);
+    const session: Session = {
+      url,
+      git,
+      dir,
+      submodules: options.recurseSubmodules === true,
+      sparse: normalizeSparse(options.sparseCheckout, url.url),
+    };
+    return await fn(session, () => [...git.operations]);
   } finally {
     clearTimeout(timer);
     options.signal?.removeEventListener("abort", onAbort);
@@ -118,6 +130,7 @@ export async function checkout(options: CheckoutOptions): Promise<CheckoutResult
   const last = options.lastObservedRevision ? normalizeGitRevision(options.lastObservedRevision) : undefined;
   return withSession(options, options.dir, async (s, operations) => {
     const result = await run(s, ref, range, last);
+    if (!result.skipped) await checkSparseDirectories(s);
     return { ...result, operations: operations() };
   });
 }
@@ -265,7 +278,8 @@ async function missing(s: Session, what: string): Promise<GitError> {
 
 async function cloneBranch(s: Session, branch: string): Promise<CheckoutResult> {
   const args = ["clone", "--depth", "1", "--single-branch", "--no-tags", "--branch", branch];
-  if (s.submodules) args.push("--recurse-submodules", "--shallow-submodules");
+  if (s.sparse.length > 0) args.push("--no-checkout");
+  else if (s.submodules) args.push("--recurse-submodules", "--shallow-submodules");
   args.push("--", s.url.url, s.dir);
   try {
     await s.git.run(s.dir, args, `unable to clone '${s.url.url}'`);
@@ -273,6 +287,11 @@ async function cloneBranch(s: Session, branch: string): Promise<CheckoutResult> 
     if (err instanceof GitError && err.kind === GitErrorKind.ReferenceNotFound)
       throw await missing(s, `branch '${branch}'`);
     throw err;
+  }
+  if (s.sparse.length > 0) {
+    await setSparse(s);
+    await s.git.run(s.dir, ["checkout", branch, "--"], `unable to sparse checkout branch '${branch}'`);
+    await updateSubmodules(s);
   }
   const head = (await readFile(join(s.dir, ".git", "HEAD"), "utf8")).trim();
   const reference = `refs/heads/${branch}`;
@@ -301,14 +320,56 @@ async function initAndFetch(s: Session, refspecs: string[], depth: number | unde
 }
 
 async function checkoutDetached(s: Session, target: string, context: string): Promise<void> {
+  await setSparse(s);
   await s.git.run(s.dir, ["checkout", "--detach", target, "--"], context);
-  if (s.submodules) {
-    await s.git.run(
-      s.dir,
-      ["submodule", "update", "--init", "--recursive", "--depth", "1"],
-      `unable to update submodules of '${s.url.url}'`,
-    );
+  await updateSubmodules(s);
+}
+
+async function updateSubmodules(s: Session): Promise<void> {
+  if (!s.submodules) return;
+  await s.git.run(
+    s.dir,
+    ["submodule", "update", "--init", "--recursive", "--depth", "1"],
+    `unable to update submodules of '${s.url.url}'`,
+  );
+}
+
+/** Restricts the work tree to the sparse directories (cone mode) before the checkout populates it. */
+async function setSparse(s: Session): Promise<void> {
+  if (s.sparse.length === 0) return;
+  await s.git.run(
+    s.dir,
+    ["sparse-checkout", "set", "--cone", "--", ...s.sparse],
+    "unable to configure sparse checkout",
+  );
+}
+
+/** Fails when a sparse checkout directory does not exist in the checked-out commit (as Flux validates). */
+async function checkSparseDirectories(s: Session): Promise<void> {
+  for (const dir of s.sparse) {
+    const st = await stat(join(s.dir, dir)).catch(() => undefined);
+    if (!st?.isDirectory()) {
+      throw new GitError(
+        `failed to sparse checkout directories : sparse checkout dir '${dir}' does not exist in repository`,
+        GitErrorKind.ReferenceNotFound,
+        s.url.url,
+      );
+    }
   }
+}
+
+/** Trims `./` and trailing slashes; refuses absolute paths and `..`. */
+function normalizeSparse(dirs: readonly string[] | undefined, url: string): string[] {
+  const out: string[] = [];
+  for (const raw of dirs ?? []) {
+    const d = raw.replace(/^(\.\/)+/, "").replace(/\/+$/, "");
+    if (d === "" || d === ".") continue;
+    if (d.startsWith("/") || d.split("/").includes("..")) {
+      throw new GitError(`invalid sparse checkout directory '${raw}'`, GitErrorKind.InvalidReference, url);
+    }
+    out.push(d);
+  }
+  return out;
 }
 
 /** Fetches one reference at depth 1 and checks it out detached. */

@@ -56,6 +56,12 @@ export interface CheckoutOptions {
   /** Also check out submodules (recursively, shallow), with the same credentials. */
   recurseSubmodules?: boolean | undefined;
   /**
+   * `spec.sparseCheckout`: check out only these directories (git's cone mode: the directories' content
+   * plus files at the repository root). A leading `./` is ignored; a directory missing from the commit
+   * fails the checkout.
+   */
+  sparseCheckout?: readonly string[] | undefined;
+  /**
    * The revision of the stored artifact. When the remote reference still resolves to it, no clone happens:
    * the result is a {@link CheckoutResult} with `skipped: true` after a single `git ls-remote`.
    */
