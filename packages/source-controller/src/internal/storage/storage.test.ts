@@ -229,6 +229,30 @@ describe("ArtifactStorage", () => {
     await expect(s.removeAll({ path: "top.txt" })).rejects.toBeInstanceOf(InvalidArtifactPathError);
   });
 
+  it("copies a sub-path of a stored archive into a checkout (GitRepository include)", async () => {
+    const s = await newStorage();
+    const src = await tempDir();
+    const dest = await tempDir();
+    cleanups.push(src.remove, dest.remove);
+    await writeTree(src.path, { "deploy/app.yaml": "app", "deploy/sub/x.yaml": "x", "other.txt": "o" });
+    const a = await s.archive(
+      s.newArtifactFor("GitRepository", { namespace: "ns", name: "lib" }, "r", "r.tar.gz"),
+      src.path,
+    );
+
+    await writeTree(dest.path, { "vendor/lib/stale.yaml": "old" });
+    await s.copyToPath(a, "./deploy", join(dest.path, "vendor/lib"));
+    expect(await readFile(join(dest.path, "vendor/lib/app.yaml"), "utf8")).toBe("app");
+    expect(await readFile(join(dest.path, "vendor/lib/sub/x.yaml"), "utf8")).toBe("x");
+    await expect(readFile(join(dest.path, "vendor/lib/stale.yaml"))).rejects.toThrow(/ENOENT/);
+
+    await s.copyToPath(a, "", join(dest.path, "all"));
+    expect(await readFile(join(dest.path, "all/other.txt"), "utf8")).toBe("o");
+
+    await expect(s.copyToPath(a, "../../etc", join(dest.path, "evil"))).rejects.toThrow(/leaves/);
+    await expect(s.copyToPath(a, "missing", join(dest.path, "m"))).rejects.toThrow(/failed to copy 'missing'/);
+  });
+
   it("formats lastUpdateTime like metav1.Time", () => {
     expect(rfc3339Now(new Date("2024-05-06T07:08:09.123Z"))).toBe("2024-05-06T07:08:09Z");
   });

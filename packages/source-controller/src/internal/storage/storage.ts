@@ -4,11 +4,26 @@
 
 import { createHash, type Hash, randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { chmod, lstat, mkdir, readdir, rename, rm, stat, symlink, unlink } from "node:fs/promises";
-import { basename, dirname, join, posix, resolve } from "node:path";
+import {
+  chmod,
+  cp,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readdir,
+  realpath,
+  rename,
+  rm,
+  stat,
+  symlink,
+  unlink,
+} from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { basename, dirname, join, posix, resolve, sep } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { type Artifact, SourceReason } from "@sluice/api";
+import { extractTarball } from "@sluice/runtime";
 import { artifactUrl } from "./advertised-address.js";
 import { type ArchiveFilter, createTarGzStream, listArchiveEntries } from "./archive.js";
 import { artifactPath, resolveInsideRoot } from "./artifact-path.js";
@@ -237,6 +252,47 @@ export class ArtifactStorage {
       throw asStorageError(err, `failed to update symlink '${linkPath}'`, SourceReason.SymlinkUpdateFailed);
     }
     return this.urlFor(linkPath);
+  }
+
+  /**
+   * Extracts `subPath` of a stored tar.gz artifact to `toPath` (GitRepository `include`: another
+   * repository's artifact copied into the checkout). The archive is unpacked with the runtime's safe
+   * extraction (no path or link escapes) into a temporary directory; `subPath` must stay inside it.
+   * `toPath` is replaced if it exists. Fails with reason `StorageOperationFailed`.
+   */
+  async copyToPath(artifact: { path: string }, subPath: string, toPath: string): Promise<void> {
+    const tmp = await mkdtemp(join(tmpdir(), "sluice-include-"));
+    try {
+      const unpack = join(tmp, "unpack");
+      await mkdir(unpack);
+      await extractTarball(createReadStream(this.localPath(artifact)), unpack, {
+        maxBytes: Number.MAX_SAFE_INTEGER,
+        maxEntries: Number.MAX_SAFE_INTEGER,
+      });
+      const rel = posix.normalize(subPath.replace(/^\/+/, "")).replace(/^(\.\/)+/, "");
+      const from = rel === "" || rel === "." ? unpack : resolveInsideRoot(unpack, rel);
+      const realFrom = await realpath(from);
+      const realRoot = await realpath(unpack);
+      if (realFrom !== realRoot && !realFrom.startsWith(`${realRoot}${sep}`)) {
+        throw new InvalidArtifactPathError(subPath, "leaves the artifact");
+      }
+      await rm(toPath, { recursive: true, force: true });
+      await mkdir(dirname(toPath), { recursive: true });
+      try {
+        await rename(realFrom, toPath);
+      } catch (err: unknown) {
+        if (!isErrno(err, "EXDEV")) throw err;
+        await cp(realFrom, toPath, { recursive: true });
+      }
+    } catch (err: unknown) {
+      throw asStorageError(
+        err,
+        `failed to copy '${subPath}' of '${artifact.path}' to '${toPath}'`,
+        "StorageOperationFailed",
+      );
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
   }
 
   /** Removes the artifact's file (not its directory). Missing files are not an error. */
