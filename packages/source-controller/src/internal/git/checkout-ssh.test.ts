@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -75,6 +75,7 @@ afterAll(async () => {
   await sshd?.stop();
   await sshdV0?.stop();
   await removeRoot?.();
+  if (privateTmp) await rm(privateTmp, { recursive: true, force: true });
 });
 
 describe("checkout over SSH", () => {
