@@ -73,6 +73,29 @@ describe("real kubectl against the embedded server", () => {
     expect(obj.metadata.annotations["kubectl.kubernetes.io/last-applied-configuration"]).toContain("nginx:1.26");
   });
 
+  it("accepts protobuf bodies from kubectl's typed clients (create deployment, secret, service)", async () => {
+    await c.kubectlOk(["create", "deployment", "typed", "--image=nginx:1.27", "--replicas=2", "--port=8080"]);
+    const d = parse(await c.kubectlOk(["get", "deploy", "typed", "-o", "yaml"]));
+    expect(d.spec.replicas).toBe(2);
+    expect(d.spec.selector).toEqual({ matchLabels: { app: "typed" } });
+    expect(d.spec.template.spec.containers).toEqual([
+      expect.objectContaining({
+        name: "nginx",
+        image: "nginx:1.27",
+        ports: [{ containerPort: 8080, protocol: "TCP" }],
+        resources: {},
+      }),
+    ]);
+    await c.kubectlOk(["create", "secret", "generic", "typed", "--from-literal=password=s3cr3t"]);
+    const s = parse(await c.kubectlOk(["get", "secret", "typed", "-o", "yaml"]));
+    expect(s.type).toBe("Opaque");
+    expect(Buffer.from(s.data.password, "base64").toString()).toBe("s3cr3t");
+    await c.kubectlOk(["create", "service", "clusterip", "typed", "--tcp=80:8080"]);
+    const svc = parse(await c.kubectlOk(["get", "svc", "typed", "-o", "yaml"]));
+    expect(svc.spec.ports).toEqual([{ name: "80-8080", port: 80, protocol: "TCP", targetPort: 8080 }]);
+    expect(svc.spec.clusterIP).toMatch(/^10\.96\./);
+  });
+
   it("creates with generateName", async () => {
     const out = await c.kubectlOk(
       ["create", "-f", "-", "-o", "name"],

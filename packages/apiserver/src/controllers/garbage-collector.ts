@@ -1,6 +1,7 @@
 import { systemContext } from "../api/request-context.js";
 import type { ResourceService } from "../api/resource-service.js";
 import { ApiError } from "../errors.js";
+import { logControllerError } from "../log.js";
 import type { ResourceRegistry } from "../resources/registry.js";
 import type { ResourceType } from "../resources/resource-type.js";
 import type { StoreEvent } from "../store/watch-event.js";
@@ -38,7 +39,10 @@ export class GarbageCollector {
     private readonly svc: ResourceService,
     private readonly registry: ResourceRegistry,
   ) {
-    this.queue = new KeyQueue((k) => this.process(k));
+    this.queue = new KeyQueue(
+      (k) => this.process(k),
+      (k, err) => logControllerError("garbage-collector", k.replace("\u0000", " "), err),
+    );
   }
 
   /** Indexes every object and starts reacting to changes. */

@@ -1,6 +1,7 @@
 import { systemContext } from "../api/request-context.js";
 import type { ResourceService } from "../api/resource-service.js";
 import { ApiError } from "../errors.js";
+import { logControllerError } from "../log.js";
 import type { ResourceRegistry } from "../resources/registry.js";
 import { objectKey } from "../store/object-store.js";
 import { cloneJson, isObject } from "../util/json.js";
@@ -23,7 +24,10 @@ export class NamespaceController {
     private readonly svc: ResourceService,
     private readonly registry: ResourceRegistry,
   ) {
-    this.queue = new KeyQueue((name) => this.sync(name));
+    this.queue = new KeyQueue(
+      (name) => this.sync(name),
+      (name, err) => logControllerError("namespace-controller", name, err),
+    );
   }
 
   /** Starts watching namespaces and their contents. */

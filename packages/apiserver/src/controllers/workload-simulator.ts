@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { systemContext } from "../api/request-context.js";
 import type { ResourceService } from "../api/resource-service.js";
 import { ApiError } from "../errors.js";
+import { logControllerError } from "../log.js";
 import type { ResourceRegistry } from "../resources/registry.js";
 import { formatLabelSelector, labelSelectorFromObject } from "../selectors/label-selector.js";
 import { cloneJson, getPath, isObject, type JsonObject } from "../util/json.js";
@@ -224,7 +225,7 @@ export class WorkloadSimulator {
       this.svc.commitUpdate(rt, key, current, next, this.ctx, "status");
     } catch (err: unknown) {
       if (err instanceof ApiError && (err.code === 404 || err.code === 409)) return;
-      throw err;
+      logControllerError("workload-simulator", key, err);
     }
   }
 }

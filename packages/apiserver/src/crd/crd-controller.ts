@@ -2,6 +2,7 @@ import { systemContext } from "../api/request-context.js";
 import type { ResourceService } from "../api/resource-service.js";
 import { KeyQueue } from "../controllers/work-queue.js";
 import { ApiError } from "../errors.js";
+import { logControllerError } from "../log.js";
 import type { ResourceRegistry } from "../resources/registry.js";
 import { objectKey } from "../store/object-store.js";
 import { cloneJson, getPath, isObject, type JsonObject, jsonEqual } from "../util/json.js";
@@ -40,7 +41,10 @@ export class CrdController {
     private readonly registry: ResourceRegistry,
     private readonly schemas: CrdSchemas,
   ) {
-    this.queue = new KeyQueue((name) => this.sync(name));
+    this.queue = new KeyQueue(
+      (name) => this.sync(name),
+      (name, err) => logControllerError("crd-controller", name, err),
+    );
   }
 
   /** Serves every stored CRD and starts following changes. */

@@ -1,0 +1,7 @@
+/** Writes one structured (JSON) error line to stderr for a failure inside a server controller. */
+export function logControllerError(controller: string, key: string, err: unknown): void {
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(
+    `${JSON.stringify({ level: "error", time: new Date().toISOString(), controller, key, msg: message })}\n`,
+  );
+}
