@@ -1,15 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EventRecorder } from "../src/events/index.js";
 import { KubeClient, type UnstructuredObject } from "../src/kube/index.js";
-import { hasTestCluster, startTestCluster, type TestCluster } from "./support/test-cluster.js";
+import { startTestCluster, type TestCluster, uniqueSuffix } from "./support/test-cluster.js";
 
-describe.skipIf(!hasTestCluster)("EventRecorder against an API server", () => {
+describe("EventRecorder against an API server", () => {
   let cluster: TestCluster;
   let client: KubeClient;
-  const name = `events-it-${Date.now().toString(36)}`;
+  const name = `events-it-${uniqueSuffix()}`;
 
   beforeAll(async () => {
-    cluster = (await startTestCluster())!;
+    cluster = await startTestCluster();
     client = KubeClient.fromKubeConfig(cluster.kubeConfig);
   });
 

@@ -1,22 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isAlreadyExists, isNotFound, KubeClient, PatchType, type UnstructuredObject } from "../src/kube/index.js";
-import { hasTestCluster, startTestCluster, type TestCluster } from "./support/test-cluster.js";
+import { startTestCluster, type TestCluster, uniqueSuffix } from "./support/test-cluster.js";
 
-describe.skipIf(!hasTestCluster)("KubeClient against a cluster", () => {
+describe("KubeClient against an API server over TLS", () => {
   let cluster: TestCluster;
   let client: KubeClient;
-  const ns = `kube-client-${Date.now().toString(36)}`;
+  const ns = `kube-client-${uniqueSuffix()}`;
 
   beforeAll(async () => {
-    const started = await startTestCluster();
-    if (!started) throw new Error("no test cluster");
-    cluster = started;
+    // TLS on: the client must trust the server through the kubeconfig's certificate-authority-data.
+    cluster = await startTestCluster({ tls: true });
     client = KubeClient.fromKubeConfig(cluster.kubeConfig);
     await client.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
   });
 
   afterAll(async () => {
     await client?.delete({ apiVersion: "v1", kind: "Namespace", name: ns }).catch(() => undefined);
+    client?.close();
     await cluster?.stop();
   });
 

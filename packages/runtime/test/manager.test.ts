@@ -3,7 +3,7 @@ import { DONE, resourceVersionChanged } from "../src/controller/index.js";
 import { KubeClient, type UnstructuredObject } from "../src/kube/index.js";
 import { Manager } from "../src/manager/index.js";
 import { MetricsRecorder } from "../src/metrics/index.js";
-import { hasTestCluster, startTestCluster, type TestCluster } from "./support/test-cluster.js";
+import { startTestCluster, type TestCluster, uniqueSuffix } from "./support/test-cluster.js";
 
 async function until(check: () => boolean, what: string, ms = 15_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -13,15 +13,13 @@ async function until(check: () => boolean, what: string, ms = 15_000): Promise<v
   }
 }
 
-describe.skipIf(!hasTestCluster)("Manager against a cluster", () => {
+describe("Manager against an API server", () => {
   let cluster: TestCluster;
   let client: KubeClient;
-  const ns = `manager-${Date.now().toString(36)}`;
+  const ns = `manager-${uniqueSuffix()}`;
 
   beforeAll(async () => {
-    const started = await startTestCluster();
-    if (!started) throw new Error("no test cluster");
-    cluster = started;
+    cluster = await startTestCluster();
     client = KubeClient.fromKubeConfig(cluster.kubeConfig);
     await client.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
   }, 60_000);

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KubeClient, PatchType, type UnstructuredObject } from "../src/kube/index.js";
 import { ApplySetError, DryRunError, ResourceManager, WaitError } from "../src/ssa/index.js";
-import { hasTestCluster, startTestCluster, type TestCluster } from "./support/test-cluster.js";
+import { startTestCluster, type TestCluster, uniqueSuffix } from "./support/test-cluster.js";
 
 const group = "kustomize.toolkit.fluxcd.io";
-const suffix = Date.now().toString(36);
+const suffix = uniqueSuffix();
 const ns = `ssa-it-${suffix}`;
 
 const namespace = (name: string): UnstructuredObject => ({ apiVersion: "v1", kind: "Namespace", metadata: { name } });
@@ -26,14 +26,14 @@ const deployment = (name: string, replicas: number, labels: Record<string, strin
   },
 });
 
-describe.skipIf(!hasTestCluster)("ResourceManager against an API server", () => {
+describe("ResourceManager against an API server", () => {
   let cluster: TestCluster;
   let client: KubeClient;
   let manager: ResourceManager;
   const fast = { waitInterval: 200, waitTimeout: 20_000 };
 
   beforeAll(async () => {
-    cluster = (await startTestCluster())!;
+    cluster = await startTestCluster({ simulateWorkloads: true, workloadDelayMs: 200 });
     client = KubeClient.fromKubeConfig(cluster.kubeConfig);
     manager = new ResourceManager({ client, owner: { field: "kustomize-controller", group } });
     await manager.applyAllStaged([namespace(ns)], fast);
@@ -181,15 +181,71 @@ describe.skipIf(!hasTestCluster)("ResourceManager against an API server", () => 
   });
 
   it("recreates an object whose immutable field changed when force is on", async () => {
-    const frozen = (value: string) => ({ ...configMap("frozen", { v: value }), immutable: true }) as UnstructuredObject;
-    await manager.apply(frozen("1"), fast);
-    const before = await getCm("frozen");
-    await expect(manager.apply(frozen("2"), fast)).rejects.toBeInstanceOf(DryRunError);
-    const entry = await manager.apply(frozen("2"), { ...fast, force: true });
-    expect(entry.action).toBe("created");
-    const after = await getCm("frozen");
-    expect(after?.["data"]).toEqual({ v: "2" });
-    expect(after?.metadata.uid).not.toBe(before?.metadata.uid);
+    // An immutable field as CRDs declare one: a CEL transition rule on the field.
+    const plural = `volumes${suffix}`;
+    const crdGroup = "it.sluice.dev";
+    const kind = `Volume${suffix}`;
+    const crd: UnstructuredObject = {
+      apiVersion: "apiextensions.k8s.io/v1",
+      kind: "CustomResourceDefinition",
+      metadata: { name: `${plural}.${crdGroup}` },
+      spec: {
+        group: crdGroup,
+        scope: "Namespaced",
+        names: { plural, singular: `volume${suffix}`, kind, listKind: `${kind}List` },
+        versions: [
+          {
+            name: "v1",
+            served: true,
+            storage: true,
+            schema: {
+              openAPIV3Schema: {
+                type: "object",
+                properties: {
+                  spec: {
+                    type: "object",
+                    properties: {
+                      storageClass: {
+                        type: "string",
+                        "x-kubernetes-validations": [{ rule: "self == oldSelf", message: "field is immutable" }],
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        ],
+      },
+    };
+    const volume = (storageClass: string) =>
+      ({
+        apiVersion: `${crdGroup}/v1`,
+        kind,
+        metadata: { name: "data", namespace: ns },
+        spec: { storageClass },
+      }) as UnstructuredObject;
+    const ref = { apiVersion: `${crdGroup}/v1`, kind, namespace: ns, name: "data" };
+    try {
+      await manager.applyAllStaged([crd, volume("standard")], fast);
+      const before = await client.get(ref);
+      const refused = await manager.apply(volume("fast"), fast).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(DryRunError);
+      expect((refused as Error).message).toContain("field is immutable");
+      const entry = await manager.apply(volume("fast"), { ...fast, force: true });
+      expect(entry.action).toBe("created");
+      const after = await client.get(ref);
+      expect(after["spec"]).toEqual({ storageClass: "fast" });
+      expect(after.metadata.uid).not.toBe(before.metadata.uid);
+    } finally {
+      await client
+        .delete({
+          apiVersion: "apiextensions.k8s.io/v1",
+          kind: "CustomResourceDefinition",
+          name: `${plural}.${crdGroup}`,
+        })
+        .catch(() => {});
+    }
   });
 
   it("deletes only objects carrying the owner labels and not opted out of pruning", async () => {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deleteCondition, markReconciling, markTrue } from "../src/conditions/index.js";
 import { type ApiObject, KubeClient } from "../src/kube/index.js";
 import { StatusPatcher } from "../src/status/index.js";
-import { hasTestCluster, startTestCluster, type TestCluster } from "./support/test-cluster.js";
+import { startTestCluster, type TestCluster, uniqueSuffix } from "./support/test-cluster.js";
 import { ensureWidgetCrd, WIDGET_API_VERSION } from "./support/test-crd.js";
 
 interface Widget extends ApiObject {
@@ -11,15 +11,13 @@ interface Widget extends ApiObject {
   status?: { observedGeneration?: number; conditions?: Condition[]; note?: string };
 }
 
-describe.skipIf(!hasTestCluster)("StatusPatcher against a cluster", () => {
+describe("StatusPatcher against an API server", () => {
   let cluster: TestCluster;
   let client: KubeClient;
-  const ns = `status-patcher-${Date.now().toString(36)}`;
+  const ns = `status-patcher-${uniqueSuffix()}`;
 
   beforeAll(async () => {
-    const started = await startTestCluster();
-    if (!started) throw new Error("no test cluster");
-    cluster = started;
+    cluster = await startTestCluster();
     client = KubeClient.fromKubeConfig(cluster.kubeConfig);
     await ensureWidgetCrd(client);
     await client.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });

@@ -1,28 +1,30 @@
+import { KustomizationKind } from "@sluice/api";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { FakeApiServer } from "../../test/support/fake-api-server.js";
-import { KubeClient } from "../kube/kube-client.js";
+import { type EmbeddedTestCluster, startEmbeddedCluster } from "../../test/support/test-cluster.js";
+import { ensureNamespaces, installFluxCrds } from "../../test/support/test-crd.js";
+import type { KubeClient } from "../kube/kube-client.js";
 import type { ApiObject } from "../kube/object-ref.js";
 import type { Informer } from "./informer.js";
 import { ObjectCache } from "./object-cache.js";
 
 interface Kustomization extends ApiObject {
-  spec: { sourceRef: { kind: string; name: string; namespace?: string } };
+  spec: { sourceRef: { kind: string; name: string; namespace?: string }; interval?: string; prune?: boolean };
 }
 
 const apiVersion = "kustomize.toolkit.fluxcd.io/v1";
-let server: FakeApiServer;
+let cluster: EmbeddedTestCluster;
 let client: KubeClient;
 let cache: ObjectCache | undefined;
 
 beforeAll(async () => {
-  server = await FakeApiServer.start([
-    { apiVersion, kind: "Kustomization", plural: "kustomizations", namespaced: true, statusSubresource: true },
-    { apiVersion: "v1", kind: "Namespace", plural: "namespaces", namespaced: false },
-  ]);
-  client = KubeClient.fromKubeConfig(server.kubeConfig, { rateLimit: false });
-});
+  // Persistent storage, so that a test can restart the API server under a running informer.
+  cluster = await startEmbeddedCluster({ persistent: true });
+  client = cluster.client;
+  await installFluxCrds(client, KustomizationKind);
+  await ensureNamespaces(client, "apps", "frozen", "team-a", "team-b", "resume", "relist");
+}, 30_000);
 afterAll(async () => {
-  await server.stop();
+  await cluster?.stop();
 });
 afterEach(async () => {
   await cache?.stop();
@@ -38,8 +40,18 @@ function ks(namespace: string, name: string, source: string): Kustomization {
   };
 }
 
-async function until(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 5000;
+/** Creates or updates a Kustomization as another client would (server-side apply). */
+async function put(obj: Kustomization, through: KubeClient = client): Promise<void> {
+  const body: Kustomization = { ...obj, spec: { interval: "10m", prune: true, ...obj.spec } };
+  await through.apply(body, { fieldManager: "informer-test", force: true });
+}
+
+async function remove(namespace: string, name: string, through: KubeClient = client): Promise<void> {
+  await through.delete({ apiVersion, kind: "Kustomization", namespace, name });
+}
+
+async function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
@@ -52,39 +64,51 @@ function sourceIndex(informer: Informer<Kustomization>): void {
   ]);
 }
 
+/** Lists (GETs of the collection that are not watches) of Kustomizations the current server answered. */
+function kustomizationLists(): string[] {
+  return cluster.server
+    .auditEvents()
+    .filter((e) => e.verb === "GET" && /\/kustomizations(\?|$)/.test(e.path) && !/[?&]watch=(true|1)/.test(e.path))
+    .map((e) => e.path);
+}
+
+function recordEvents(informer: Informer<Kustomization>): string[] {
+  const events: string[] = [];
+  informer.addEventHandler({
+    onAdd: (o) => events.push(`add ${o.metadata.name}`),
+    onUpdate: (old, o) => events.push(`update ${o.metadata.name} ${old.spec.sourceRef.name}->${o.spec.sourceRef.name}`),
+    onDelete: (o) => events.push(`delete ${o.metadata.name}`),
+  });
+  return events;
+}
+
 describe("Informer", () => {
   it("lists, syncs, then follows adds, updates and deletes with indexes kept current", async () => {
-    server.put(ks("apps", "one", "repo-a"));
-    cache = new ObjectCache(client);
+    await put(ks("apps", "one", "repo-a"));
+    cache = new ObjectCache(client, { namespace: "apps" });
     const informer = cache.informerFor<Kustomization>(apiVersion, "Kustomization");
     sourceIndex(informer);
-    const events: string[] = [];
-    informer.addEventHandler({
-      onAdd: (o) => events.push(`add ${o.metadata.name}`),
-      onUpdate: (old, o) =>
-        events.push(`update ${o.metadata.name} ${old.spec.sourceRef.name}->${o.spec.sourceRef.name}`),
-      onDelete: (o) => events.push(`delete ${o.metadata.name}`),
-    });
+    const events = recordEvents(informer);
     expect(cache.hasSynced()).toBe(false);
     cache.start();
     await cache.waitForSync();
     expect(informer.get("apps/one")?.spec.sourceRef.name).toBe("repo-a");
     expect(informer.byIndex("sourceRef", "GitRepository/apps/repo-a").map((o) => o.metadata.name)).toEqual(["one"]);
 
-    server.put(ks("apps", "two", "repo-a"));
+    await put(ks("apps", "two", "repo-a"));
     await until(() => informer.list().length === 2, "second object");
-    server.put(ks("apps", "one", "repo-b"));
+    await put(ks("apps", "one", "repo-b"));
     await until(() => informer.byIndex("sourceRef", "GitRepository/apps/repo-b").length === 1, "index update");
     expect(informer.byIndex("sourceRef", "GitRepository/apps/repo-a").map((o) => o.metadata.name)).toEqual(["two"]);
-    server.remove(apiVersion, "Kustomization", "apps", "two");
+    await remove("apps", "two");
     await until(() => informer.get("apps/two") === undefined, "delete");
     expect(informer.byIndex("sourceRef", "GitRepository/apps/repo-a")).toEqual([]);
     expect(events).toEqual(["add one", "add two", "update one repo-a->repo-b", "delete two"]);
-    server.remove(apiVersion, "Kustomization", "apps", "one");
+    await remove("apps", "one");
   });
 
   it("gives out mutable copies from get and frozen shared objects from list", async () => {
-    server.put(ks("frozen", "x", "r"));
+    await put(ks("frozen", "x", "r"));
     cache = new ObjectCache(client, { namespace: "frozen" });
     const informer = cache.informerFor<Kustomization>(apiVersion, "Kustomization");
     cache.start();
@@ -97,12 +121,12 @@ describe("Informer", () => {
     expect(() => {
       shared.spec.sourceRef.name = "changed";
     }).toThrow(TypeError);
-    server.remove(apiVersion, "Kustomization", "frozen", "x");
+    await remove("frozen", "x");
   });
 
   it("replays cached objects to handlers added after sync and scopes to one namespace", async () => {
-    server.put(ks("team-a", "a", "r"));
-    server.put(ks("team-b", "b", "r"));
+    await put(ks("team-a", "a", "r"));
+    await put(ks("team-b", "b", "r"));
     cache = new ObjectCache(client, { namespace: "team-a" });
     const informer = cache.informerFor<Kustomization>(apiVersion, "Kustomization");
     cache.start();
@@ -110,20 +134,46 @@ describe("Informer", () => {
     const seen: string[] = [];
     informer.addEventHandler({ onAdd: (o) => seen.push(`${o.metadata.namespace}/${o.metadata.name}`) });
     expect(seen).toEqual(["team-a/a"]);
-    server.remove(apiVersion, "Kustomization", "team-a", "a");
-    server.remove(apiVersion, "Kustomization", "team-b", "b");
+    await remove("team-a", "a");
+    await remove("team-b", "b");
   });
 
-  it("resumes after the watch connection drops without losing changes", async () => {
-    cache = new ObjectCache(client);
+  it("resumes its watch from the last resourceVersion after the API server restarts, without listing again", async () => {
+    cache = new ObjectCache(client, { namespace: "resume" });
     const informer = cache.informerFor<Kustomization>(apiVersion, "Kustomization");
     cache.start();
     await cache.waitForSync();
-    server.dropWatches();
-    server.put(ks("resume", "after-drop", "r"));
-    await until(() => informer.get("resume/after-drop") !== undefined, "object created while the watch was down");
-    server.remove(apiVersion, "Kustomization", "resume", "after-drop");
-    await until(() => informer.get("resume/after-drop") === undefined, "delete after resume");
+    // The informer's resourceVersion is the newest one when the server goes down: nothing to catch up on.
+    await put(ks("resume", "before", "r"));
+    await until(() => informer.get("resume/before") !== undefined, "object created before the restart");
+    await cluster.restart();
+    await put(ks("resume", "after-restart", "r"));
+    await until(() => informer.get("resume/after-restart") !== undefined, "object created after the restart");
+    await remove("resume", "after-restart");
+    await until(() => informer.get("resume/after-restart") === undefined, "delete after the restart");
+    expect(kustomizationLists()).toEqual([]);
+    await remove("resume", "before");
+  });
+
+  it("lists again when its resourceVersion expired across a restart, delivering what it missed", async () => {
+    await put(ks("relist", "kept", "repo-a"));
+    await put(ks("relist", "deleted", "repo-a"));
+    cache = new ObjectCache(client, { namespace: "relist" });
+    const informer = cache.informerFor<Kustomization>(apiVersion, "Kustomization");
+    const events = recordEvents(informer);
+    cache.start();
+    await cache.waitForSync();
+    // Changes made while the informer is cut off; the restarted server keeps no watch history from before it.
+    await cluster.restart(async (meanwhile) => {
+      await remove("relist", "deleted", meanwhile);
+      await put(ks("relist", "kept", "repo-b"), meanwhile);
+      await put(ks("relist", "created", "repo-a"), meanwhile);
+    });
+    await until(() => informer.keys().sort().join() === "relist/created,relist/kept", "relist after 410 Expired");
+    expect(informer.get("relist/kept")?.spec.sourceRef.name).toBe("repo-b");
+    expect(events.slice(2).sort()).toEqual(["add created", "delete deleted", "update kept repo-a->repo-b"]);
+    expect(kustomizationLists()).not.toEqual([]);
+    for (const name of ["kept", "created"]) await remove("relist", name);
   });
 
   it("keeps retrying while the kind is not served and reports why it is not synced", async () => {
@@ -136,11 +186,12 @@ describe("Informer", () => {
   });
 
   it("serves cluster-scoped kinds", async () => {
-    server.put({ apiVersion: "v1", kind: "Namespace", metadata: { name: "flux-system" } });
+    await ensureNamespaces(client, "flux-system");
     cache = new ObjectCache(client);
     const informer = cache.informerFor("v1", "Namespace");
     cache.start();
     await cache.waitForSync();
     expect(informer.get("flux-system")?.metadata.name).toBe("flux-system");
+    expect(informer.get("kube-system")?.metadata.name).toBe("kube-system");
   });
 });

@@ -1,9 +1,11 @@
 import type { Condition } from "@sluice/api";
+import { GitRepositoryKind, KustomizationKind } from "@sluice/api";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { FakeApiServer } from "../../test/support/fake-api-server.js";
+import { type EmbeddedTestCluster, startEmbeddedCluster } from "../../test/support/test-cluster.js";
+import { ensureNamespaces, installFluxCrds } from "../../test/support/test-crd.js";
 import { ObjectCache } from "../cache/object-cache.js";
 import { GenericReconcileError, StallingError, WaitingError } from "../errors/reconcile-errors.js";
-import { KubeClient } from "../kube/kube-client.js";
+import type { KubeClient } from "../kube/kube-client.js";
 import { type ApiObject, objectKey } from "../kube/object-ref.js";
 import { MetricsRecorder } from "../metrics/metrics-recorder.js";
 import { Controller, LeaderElectionLostError } from "./controller.js";
@@ -12,27 +14,25 @@ import type { ReconcileContext } from "./reconciler.js";
 import { DONE, type ReconcileResult, requeueAfter } from "./result.js";
 
 interface Kustomization extends ApiObject {
-  spec: { sourceRef: { kind: string; name: string }; suspend?: boolean; note?: string };
+  spec: { sourceRef: { kind: string; name: string }; suspend?: boolean; path?: string };
   status?: { conditions?: Condition[] };
 }
 
 const KS = "kustomize.toolkit.fluxcd.io/v1";
 const GIT = "source.toolkit.fluxcd.io/v1";
-let server: FakeApiServer;
+let cluster: EmbeddedTestCluster;
 let client: KubeClient;
 let ns = 0;
 let namespace: string;
 const running: Array<{ cache: ObjectCache; abort: AbortController; done: Promise<void> }> = [];
 
 beforeAll(async () => {
-  server = await FakeApiServer.start([
-    { apiVersion: KS, kind: "Kustomization", plural: "kustomizations", namespaced: true, statusSubresource: true },
-    { apiVersion: GIT, kind: "GitRepository", plural: "gitrepositories", namespaced: true, statusSubresource: true },
-  ]);
-  client = KubeClient.fromKubeConfig(server.kubeConfig, { rateLimit: false });
-});
+  cluster = await startEmbeddedCluster();
+  client = cluster.client;
+  await installFluxCrds(client, KustomizationKind, GitRepositoryKind);
+}, 30_000);
 afterAll(async () => {
-  await server.stop();
+  await cluster?.stop();
 });
 afterEach(async () => {
   for (const r of running.splice(0)) {
@@ -51,7 +51,17 @@ function ks(name: string, extra: Partial<Kustomization["spec"]> = {}): Kustomiza
   };
 }
 
-async function until(check: () => boolean, what: string, ms = 5000): Promise<void> {
+/** Creates or updates an object as another client would (server-side apply of the fields given). */
+async function put(obj: ApiObject & { spec?: object }): Promise<ApiObject> {
+  const body = obj.kind === "Kustomization" ? { ...obj, spec: { interval: "10m", prune: true, ...obj.spec } } : obj;
+  return client.apply(body, { fieldManager: "controller-test", force: true });
+}
+
+function ksRef(name: string) {
+  return { apiVersion: KS, kind: "Kustomization", namespace, name };
+}
+
+async function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -63,8 +73,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 type Handler = (obj: Kustomization, ctx: ReconcileContext) => Promise<ReconcileResult>;
 
-function startController(handler: Handler, options: { metrics?: MetricsRecorder; random?: () => number } = {}) {
+/** A controller on its own fresh namespace (created on the API server). */
+async function startController(handler: Handler, options: { metrics?: MetricsRecorder; random?: () => number } = {}) {
   namespace = `ns${++ns}`;
+  await ensureNamespaces(client, namespace);
   const cache = new ObjectCache(client, { namespace });
   const runs: string[] = [];
   const controller = new Controller<Kustomization>({
@@ -94,40 +106,45 @@ function startController(handler: Handler, options: { metrics?: MetricsRecorder;
 
 describe("Controller", () => {
   it("reconciles existing and new objects, on spec changes and reconcile requests, not on status writes", async () => {
-    const c = startController(async () => DONE);
-    server.put(ks("a"));
+    const c = await startController(async () => DONE);
+    await put(ks("a"));
     c.start();
     await until(() => c.runs.length === 1, "initial reconcile");
-    server.put(ks("b"));
+    await put(ks("b"));
     await until(() => c.runs.includes("b"), "reconcile of a new object");
-    const stored = server.get(KS, "Kustomization", namespace, "a")!;
-    server.put({ ...stored, status: { conditions: [] } });
-    server.put({
-      ...server.get(KS, "Kustomization", namespace, "a")!,
-      spec: { ...ks("a").spec, note: "changed" },
-      metadata: { ...stored.metadata, generation: 2 },
-    });
+    // A status write (another controller's, or our own) changes neither generation nor annotations.
+    const statusWritten = await client.patchStatus(ksRef("a"), { status: { lastAppliedRevision: "main@sha1:abc" } });
+    await until(
+      () =>
+        c.controller.informer.get(`${namespace}/a`)?.metadata.resourceVersion ===
+        statusWritten.metadata.resourceVersion,
+      "status write seen by the informer",
+    );
+    await put(ks("a", { path: "./changed" }));
     await until(() => c.runs.filter((r) => r === "a").length === 2, "reconcile after a spec change");
-    const latest = server.get(KS, "Kustomization", namespace, "a")!;
-    server.put({
-      ...latest,
-      metadata: { ...latest.metadata, annotations: { "reconcile.fluxcd.io/requestedAt": "now" } },
-    });
+    expect(c.controller.informer.get(`${namespace}/a`)?.metadata.generation).toBe(2);
+    await client.patch(
+      ksRef("a"),
+      { metadata: { annotations: { "reconcile.fluxcd.io/requestedAt": "now" } } },
+      { type: "application/merge-patch+json" },
+    );
     await until(() => c.runs.filter((r) => r === "a").length === 3, "reconcile on request");
+    // A label change is neither a spec change nor a reconcile request.
+    await client.patch(ksRef("a"), { metadata: { labels: { team: "a" } } }, { type: "application/merge-patch+json" });
     await sleep(100);
     expect(c.runs.filter((r) => r === "a")).toHaveLength(3);
   });
 
   it("requeues a successful run after the jittered interval", async () => {
     const times: number[] = [];
-    const c = startController(
+    const c = await startController(
       async () => {
         times.push(Date.now());
         return requeueAfter(60);
       },
       { random: () => 1 },
     );
-    server.put(ks("interval"));
+    await put(ks("interval"));
     c.start();
     await until(() => times.length >= 3, "three interval runs");
     // random() = 1 gives the top of the ±5% range: 63 ms.
@@ -138,7 +155,7 @@ describe("Controller", () => {
   it("retries generic errors with growing backoff and counts them", async () => {
     const metrics = new MetricsRecorder({ processMetrics: false });
     const times: number[] = [];
-    const c = startController(
+    const c = await startController(
       async () => {
         times.push(Date.now());
         if (times.length < 4) throw new GenericReconcileError("ArtifactFailed", "source unavailable");
@@ -146,7 +163,7 @@ describe("Controller", () => {
       },
       { metrics },
     );
-    server.put(ks("flaky"));
+    await put(ks("flaky"));
     c.start();
     await until(() => times.length === 4, "four attempts");
     const gaps = times.slice(1).map((t, i) => t - (times[i] ?? 0));
@@ -162,15 +179,15 @@ describe("Controller", () => {
 
   it("does not retry a stalled object; waits and retries a waiting one after its delay", async () => {
     const attempts = new Map<string, number>();
-    const c = startController(async (obj) => {
+    const c = await startController(async (obj) => {
       const name = obj.metadata.name ?? "";
       attempts.set(name, (attempts.get(name) ?? 0) + 1);
       if (name === "stalled") throw new StallingError("InvalidPath", "spec.path: must be relative");
       if ((attempts.get(name) ?? 0) < 3) throw new WaitingError("DependencyNotReady", "source not ready", 30);
       return DONE;
     });
-    server.put(ks("stalled"));
-    server.put(ks("waiting"));
+    await put(ks("stalled"));
+    await put(ks("waiting"));
     c.start();
     await until(() => attempts.get("waiting") === 3, "waiting object retried twice");
     await sleep(150);
@@ -179,18 +196,23 @@ describe("Controller", () => {
   });
 
   it("reconciles objects whose related objects change, through an index", async () => {
-    const c = startController(async () => DONE);
+    const c = await startController(async () => DONE);
     c.controller.informer.addIndex("sourceRef", (k) => [
       `${k.spec.sourceRef.kind}/${k.metadata.namespace}/${k.spec.sourceRef.name}`,
     ]);
     c.controller.watches<ApiObject>(GIT, "GitRepository", (repo, primary) =>
       primary.byIndex("sourceRef", `GitRepository/${repo.metadata.namespace}/${repo.metadata.name}`).map(objectKey),
     );
-    server.put(ks("uses-repo"));
-    server.put({ ...ks("uses-other"), spec: { sourceRef: { kind: "GitRepository", name: "other" } } });
+    await put(ks("uses-repo"));
+    await put({ ...ks("uses-other"), spec: { sourceRef: { kind: "GitRepository", name: "other" } } });
     c.start();
     await until(() => c.runs.length === 2, "initial reconciles");
-    server.put({ apiVersion: GIT, kind: "GitRepository", metadata: { namespace, name: "repo" }, spec: {} });
+    await put({
+      apiVersion: GIT,
+      kind: "GitRepository",
+      metadata: { namespace, name: "repo" },
+      spec: { interval: "1m", url: "https://github.com/stefanprodan/podinfo" },
+    });
     await until(() => c.runs.filter((r) => r === "uses-repo").length === 2, "reconcile triggered by the source");
     await sleep(50);
     expect(c.runs.filter((r) => r === "uses-other")).toHaveLength(1);
@@ -198,7 +220,7 @@ describe("Controller", () => {
 
   it("records GitOps Toolkit metrics per object and deletes them with the object", async () => {
     const metrics = new MetricsRecorder({ processMetrics: false });
-    const c = startController(
+    const c = await startController(
       async (obj) => {
         obj.status = {
           conditions: [
@@ -215,7 +237,7 @@ describe("Controller", () => {
       },
       { metrics },
     );
-    server.put(ks("measured", { suspend: true }));
+    await put(ks("measured", { suspend: true }));
     c.start();
     await until(() => c.runs.length === 1, "reconcile");
     await sleep(20);
@@ -227,7 +249,7 @@ describe("Controller", () => {
     expect(text).toContain(
       `gotk_reconcile_duration_seconds_count{kind="Kustomization",name="measured",namespace="${namespace}"} 1`,
     );
-    server.remove(KS, "Kustomization", namespace, "measured");
+    await client.delete(ksRef("measured"));
     await until(() => c.controller.informer.get(`${namespace}/measured`) === undefined, "delete seen");
     await c.controller.queue.whenIdle();
     text = await metrics.metrics();
@@ -237,7 +259,7 @@ describe("Controller", () => {
   it("lets in-flight reconciles finish on shutdown, and aborts them at once when leadership is lost", async () => {
     let finished = 0;
     let aborted = 0;
-    const c = startController(async (_obj, ctx) => {
+    const c = await startController(async (_obj, ctx) => {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           finished++;
@@ -251,14 +273,14 @@ describe("Controller", () => {
       });
       return DONE;
     });
-    server.put(ks("slow"));
+    await put(ks("slow"));
     const done = c.start();
     await until(() => c.runs.length === 1, "reconcile started");
     c.abort.abort();
     await done;
     expect([finished, aborted]).toEqual([1, 0]);
 
-    const lost = startController(async (_obj, ctx) => {
+    const lost = await startController(async (_obj, ctx) => {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, 5000);
         ctx.signal.addEventListener("abort", () => {
@@ -269,7 +291,7 @@ describe("Controller", () => {
       });
       return DONE;
     });
-    server.put(ks("slow"));
+    await put(ks("slow"));
     const lostDone = lost.start();
     await until(() => lost.runs.length === 1, "reconcile started");
     const t0 = Date.now();

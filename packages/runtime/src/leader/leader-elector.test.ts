@@ -1,36 +1,40 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FakeApiServer, sendStatus } from "../../test/support/fake-api-server.js";
-import { KubeClient } from "../kube/kube-client.js";
+import { type EmbeddedTestCluster, startEmbeddedCluster } from "../../test/support/test-cluster.js";
+import { ensureNamespaces } from "../../test/support/test-crd.js";
+import type { KubeClient } from "../kube/kube-client.js";
 import { LeaderElector } from "./leader-elector.js";
-import { LEASE_API_VERSION, type LeaseSpec } from "./lease.js";
+import { LEASE_API_VERSION, type Lease, type LeaseSpec } from "./lease.js";
 
-let server: FakeApiServer;
+let cluster: EmbeddedTestCluster;
 let client: KubeClient;
 let n = 0;
 
 beforeAll(async () => {
-  server = await FakeApiServer.start([
-    { apiVersion: LEASE_API_VERSION, kind: "Lease", plural: "leases", namespaced: true },
-  ]);
-  client = KubeClient.fromKubeConfig(server.kubeConfig, { rateLimit: false });
+  cluster = await startEmbeddedCluster();
+  client = cluster.client;
+  await ensureNamespaces(client, "flux-system");
 });
 afterAll(async () => {
-  await server.stop();
+  await cluster?.stop();
 });
 
 const timing = { leaseDuration: 400, renewDeadline: 250, retryPeriod: 50 };
 
 async function until(check: () => boolean, what: string, ms = 5000): Promise<void> {
+  await untilAsync(async () => check(), what, ms);
+}
+
+async function untilAsync(check: () => Promise<boolean>, what: string, ms = 5000): Promise<void> {
   const deadline = Date.now() + ms;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 5));
   }
 }
 
-function candidate(leaseName: string, identity: string, releaseOnCancel = true) {
+function candidate(leaseName: string, identity: string, releaseOnCancel = true, through: KubeClient = client) {
   const elector = new LeaderElector({
-    client,
+    client: through,
     leaseName,
     leaseNamespace: "flux-system",
     identity,
@@ -60,8 +64,14 @@ function candidate(leaseName: string, identity: string, releaseOnCancel = true) 
   return { elector, state, abort, done };
 }
 
-function lease(name: string): LeaseSpec | undefined {
-  return server.get(LEASE_API_VERSION, "Lease", "flux-system", name)?.["spec"] as LeaseSpec | undefined;
+async function lease(name: string): Promise<LeaseSpec | undefined> {
+  const read = await client.getOptional<Lease>({
+    apiVersion: LEASE_API_VERSION,
+    kind: "Lease",
+    namespace: "flux-system",
+    name,
+  });
+  return read?.spec;
 }
 
 describe("LeaderElector", () => {
@@ -70,15 +80,14 @@ describe("LeaderElector", () => {
     const a = candidate(name, "a");
     await until(() => a.state.leading, "leadership");
     expect(a.elector.isLeader()).toBe(true);
-    expect(lease(name)).toMatchObject({ holderIdentity: "a", leaseDurationSeconds: 1, leaseTransitions: 0 });
-    const firstRenew = lease(name)?.renewTime;
+    expect(await lease(name)).toMatchObject({ holderIdentity: "a", leaseDurationSeconds: 1, leaseTransitions: 0 });
+    const firstRenew = (await lease(name))?.renewTime;
     expect(firstRenew).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
-    await until(() => lease(name)?.renewTime !== firstRenew, "a renewal");
+    await untilAsync(async () => (await lease(name))?.renewTime !== firstRenew, "a renewal");
     a.abort.abort();
     await a.done;
     expect(a.state).toMatchObject({ leading: false, started: 1, stopped: 1 });
     expect(a.state.leaderSignal?.aborted).toBe(true);
-    expect(lease(name)?.holderIdentity).toBeNull();
   });
 
   it("lets only one of two candidates lead, and hands over at once when the leader releases", async () => {
@@ -95,7 +104,7 @@ describe("LeaderElector", () => {
     await until(() => b.state.leading, "b takes over");
     // Released leases are free at once: no need to wait the 400 ms lease duration.
     expect(Date.now() - t0).toBeLessThan(400);
-    expect(lease(name)).toMatchObject({ holderIdentity: "b", leaseTransitions: 1 });
+    expect(await lease(name)).toMatchObject({ holderIdentity: "b", leaseTransitions: 1 });
     b.abort.abort();
     await b.done;
   });
@@ -106,33 +115,57 @@ describe("LeaderElector", () => {
     await until(() => a.state.leading, "a leads");
     a.abort.abort();
     await a.done;
-    expect(lease(name)?.holderIdentity).toBe("a");
+    expect((await lease(name))?.holderIdentity).toBe("a");
     const t0 = Date.now();
     const b = candidate(name, "b");
     await until(() => b.state.leading, "b takes over");
     expect(Date.now() - t0).toBeGreaterThanOrEqual(1000 - 50);
-    expect(lease(name)).toMatchObject({ holderIdentity: "b", leaseTransitions: 1 });
+    expect(await lease(name)).toMatchObject({ holderIdentity: "b", leaseTransitions: 1 });
     b.abort.abort();
     await b.done;
   });
 
   it("gives up leadership when it cannot renew within the renew deadline", async () => {
-    const name = `lease-${++n}`;
-    const a = candidate(name, "a");
-    await until(() => a.state.leading, "a leads");
-    server.intercept = (req, res) => {
-      if (!req.path.endsWith(`/leases/${name}`)) return false;
-      sendStatus(res, 503, "ServiceUnavailable", "etcd unavailable");
-      return true;
-    };
+    // Its own API server, which goes away while the candidate leads.
+    const lonely = await startEmbeddedCluster();
     try {
+      await ensureNamespaces(lonely.client, "flux-system");
+      const a = candidate(`lease-${++n}`, "a", true, lonely.client);
+      await until(() => a.state.leading, "a leads");
       const t0 = Date.now();
+      await lonely.pause();
       await a.done;
       expect(a.state).toMatchObject({ leading: false, stopped: 1 });
       expect(a.state.leaderSignal?.aborted).toBe(true);
-      expect(Date.now() - t0).toBeLessThan(timing.leaseDuration + 200);
+      const elapsed = Date.now() - t0;
+      expect(elapsed).toBeGreaterThanOrEqual(timing.renewDeadline - timing.retryPeriod);
+      expect(elapsed).toBeLessThan(timing.leaseDuration + 200);
     } finally {
-      server.intercept = undefined;
+      await lonely.stop();
+    }
+  });
+
+  it("loses leadership to a candidate that took the lease over, and does not take it back", async () => {
+    const name = `lease-${++n}`;
+    const a = candidate(name, "a");
+    await until(() => a.state.leading, "a leads");
+    // Another party (e.g. an operator with kubectl) hands the lease to "intruder" and keeps renewing it.
+    const ref = { apiVersion: LEASE_API_VERSION, kind: "Lease", namespace: "flux-system", name };
+    const seize = () =>
+      client.patch(
+        ref,
+        { spec: { holderIdentity: "intruder", renewTime: new Date().toISOString().replace("Z", "000Z") } },
+        { type: "application/merge-patch+json" },
+      );
+    await seize();
+    const renewing = setInterval(() => void seize().catch(() => undefined), 50);
+    try {
+      await a.done;
+      expect(a.state).toMatchObject({ leading: false, started: 1, stopped: 1 });
+      expect(a.state.leaders).toEqual(["a", "intruder"]);
+      expect((await lease(name))?.holderIdentity).toBe("intruder");
+    } finally {
+      clearInterval(renewing);
     }
   });
 

@@ -1,24 +1,29 @@
+import { GitRepositoryKind } from "@sluice/api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FakeApiServer, sendStatus } from "../../test/support/fake-api-server.js";
+import { type EmbeddedTestCluster, startEmbeddedCluster, type TestCluster } from "../../test/support/test-cluster.js";
+import { ensureNamespaces, installFluxCrds } from "../../test/support/test-crd.js";
 import { LeaderElectionLostError } from "../controller/controller.js";
 import { DONE } from "../controller/result.js";
 import type { ApiObject } from "../kube/object-ref.js";
-import { LEASE_API_VERSION } from "../leader/lease.js";
 import { MetricsRecorder } from "../metrics/metrics-recorder.js";
 import { CacheSyncTimeoutError, Manager } from "./manager.js";
 
 const API = "source.toolkit.fluxcd.io/v1";
-let server: FakeApiServer;
+let cluster: EmbeddedTestCluster;
 let n = 0;
 
+/** Installs the GitRepository CRD and the namespaces the managers use. */
+async function prepare(on: TestCluster, ...namespaces: string[]): Promise<void> {
+  await installFluxCrds(on.client, GitRepositoryKind);
+  await ensureNamespaces(on.client, "flux-system", ...namespaces);
+}
+
 beforeAll(async () => {
-  server = await FakeApiServer.start([
-    { apiVersion: API, kind: "GitRepository", plural: "gitrepositories", namespaced: true, statusSubresource: true },
-    { apiVersion: LEASE_API_VERSION, kind: "Lease", plural: "leases", namespaced: true },
-  ]);
-});
+  cluster = await startEmbeddedCluster();
+  await prepare(cluster);
+}, 30_000);
 afterAll(async () => {
-  await server.stop();
+  await cluster?.stop();
 });
 
 async function until(check: () => boolean, what: string, ms = 5000): Promise<void> {
@@ -29,10 +34,14 @@ async function until(check: () => boolean, what: string, ms = 5000): Promise<voi
   }
 }
 
-function makeManager(namespace: string, extra: Partial<ConstructorParameters<typeof Manager>[0]> = {}) {
+function makeManager(
+  namespace: string,
+  extra: Partial<ConstructorParameters<typeof Manager>[0]> = {},
+  on: TestCluster = cluster,
+) {
   const runs: string[] = [];
   const manager = new Manager({
-    kubeConfig: server.kubeConfig,
+    kubeConfig: on.kubeConfig,
     rateLimit: false,
     metrics: new MetricsRecorder({ processMetrics: false }),
     metricsAddr: "127.0.0.1:0",
@@ -61,8 +70,15 @@ function makeManager(namespace: string, extra: Partial<ConstructorParameters<typ
   return { manager, runs, setGate, signal: () => lastSignal };
 }
 
-function repo(namespace: string, name: string) {
-  return { apiVersion: API, kind: "GitRepository", metadata: { namespace, name }, spec: { url: "https://x" } };
+/** Creates a GitRepository (and its namespace) on the API server. */
+async function createRepo(namespace: string, name: string, on: TestCluster = cluster): Promise<void> {
+  await ensureNamespaces(on.client, namespace);
+  await on.client.create({
+    apiVersion: API,
+    kind: "GitRepository",
+    metadata: { namespace, name },
+    spec: { interval: "1m", url: "https://github.com/stefanprodan/podinfo" },
+  });
 }
 
 async function get(port: number | undefined, path: string): Promise<{ status: number; body: string }> {
@@ -73,7 +89,7 @@ async function get(port: number | undefined, path: string): Promise<{ status: nu
 describe("Manager", () => {
   it("serves probes and metrics, syncs caches, reconciles, and drains in-flight work on shutdown", async () => {
     const namespace = `m${++n}`;
-    server.put(repo(namespace, "podinfo"));
+    await createRepo(namespace, "podinfo");
     const m = makeManager(namespace);
     let release!: () => void;
     m.setGate(new Promise<void>((r) => (release = r)));
@@ -96,7 +112,7 @@ describe("Manager", () => {
 
   it("reports not ready and fails start when caches cannot sync", async () => {
     const m = new Manager({
-      kubeConfig: server.kubeConfig,
+      kubeConfig: cluster.kubeConfig,
       rateLimit: false,
       metrics: new MetricsRecorder({ processMetrics: false }),
       metricsAddr: "0",
@@ -118,7 +134,7 @@ describe("Manager", () => {
 
   it("reconciles only while leading and hands over to the next manager", async () => {
     const namespace = `m${++n}`;
-    server.put(repo(namespace, "one"));
+    await createRepo(namespace, "one");
     const election = {
       enabled: true,
       leaseName: `sc-${namespace}`,
@@ -145,32 +161,34 @@ describe("Manager", () => {
   });
 
   it("stops reconciling at once and rejects when leadership is lost", async () => {
-    const namespace = `m${++n}`;
-    server.put(repo(namespace, "slow"));
-    const leaseName = `sc-${namespace}`;
-    const m = makeManager(namespace, {
-      leaderElection: {
-        enabled: true,
-        leaseName,
-        leaseNamespace: "flux-system",
-        leaseDuration: 400,
-        renewDeadline: 250,
-        retryPeriod: 50,
-      },
-    });
-    m.setGate(new Promise<void>(() => {}));
-    const done = m.manager.start(new AbortController().signal);
-    await until(() => m.runs.length === 1, "reconcile running");
-    server.intercept = (req, res) => {
-      if (!req.path.endsWith(`/leases/${leaseName}`)) return false;
-      sendStatus(res, 503, "ServiceUnavailable", "unavailable");
-      return true;
-    };
+    // Its own API server, which goes away while the manager leads and reconciles.
+    const lonely = await startEmbeddedCluster();
     try {
+      const namespace = `m${++n}`;
+      await prepare(lonely);
+      await createRepo(namespace, "slow", lonely);
+      const m = makeManager(
+        namespace,
+        {
+          leaderElection: {
+            enabled: true,
+            leaseName: `sc-${namespace}`,
+            leaseNamespace: "flux-system",
+            leaseDuration: 400,
+            renewDeadline: 250,
+            retryPeriod: 50,
+          },
+        },
+        lonely,
+      );
+      m.setGate(new Promise<void>(() => {}));
+      const done = m.manager.start(new AbortController().signal);
+      await until(() => m.runs.length === 1, "reconcile running");
+      await lonely.pause();
       await expect(done).rejects.toBeInstanceOf(LeaderElectionLostError);
       expect(m.signal()?.aborted).toBe(true);
     } finally {
-      server.intercept = undefined;
+      await lonely.stop();
     }
   });
 
