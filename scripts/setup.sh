@@ -7,8 +7,9 @@ export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
 cd "$(dirname "$0")/.."
 
 PNPM_VERSION=10.34.9
-# Debian packages the test suites start as real servers (git http-backend comes with git).
-APT_PACKAGES=(git)
+# Debian packages the test suites use as real parts: git (and its http-backend), sshd and ssh-keygen for
+# Git-over-SSH tests, gpg for signature verification, openssl for test certificates.
+APT_PACKAGES=(git openssh-server openssh-client gnupg openssl)
 
 say() { printf '==> %s\n' "$*"; }
 
