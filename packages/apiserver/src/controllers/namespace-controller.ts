@@ -66,7 +66,7 @@ export class NamespaceController {
     const remainingFinalizers = new Set<string>();
     for (const ck of store.collectionKeys()) {
       const rt = this.registry.byStorageKey(ck);
-      if (!rt || !rt.namespaced) continue;
+      if (!rt?.namespaced) continue;
       const c = store.collection(ck);
       const prefix = `${name}/`;
       for (const key of [...c.keysSorted()]) {

@@ -79,7 +79,7 @@ export function applyDefaults(value: JsonValue, schema: JsonObject | undefined):
       }
     }
     const a = additional(schema);
-    if (isObject(a)) for (const [k, v] of Object.entries(out)) if (!p || !p[k]) out[k] = applyDefaults(v, a);
+    if (isObject(a)) for (const [k, v] of Object.entries(out)) if (!p?.[k]) out[k] = applyDefaults(v, a);
     return out;
   }
   if (Array.isArray(value) && isObject(schema["items"])) {
