@@ -24,6 +24,8 @@ const API_PACKAGES = [
   "autoscaling/v1",
   "autoscaling/v2",
   "admissionregistration/v1",
+  "authorization/v1",
+  "authentication/v1",
 ];
 
 const files = [

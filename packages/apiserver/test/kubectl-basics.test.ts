@@ -96,6 +96,17 @@ describe("real kubectl against the embedded server", () => {
     expect(svc.spec.clusterIP).toMatch(/^10\.96\./);
   });
 
+  it("answers auth can-i and auth whoami", async () => {
+    expect((await c.kubectlOk(["auth", "can-i", "create", "deployments"])).trim()).toBe("yes");
+    const who = await c.kubectlOk(["auth", "whoami", "-o", "json"]);
+    expect(JSON.parse(who).status.userInfo).toEqual({
+      username: "sluice-admin",
+      groups: ["system:masters", "system:authenticated"],
+    });
+    const imp = await c.kubectlOk(["auth", "whoami", "-o", "json", "--as=bob", "--as-group=team"]);
+    expect(JSON.parse(imp).status.userInfo).toEqual({ username: "bob", groups: ["team", "system:authenticated"] });
+  });
+
   it("creates with generateName", async () => {
     const out = await c.kubectlOk(
       ["create", "-f", "-", "-o", "name"],

@@ -16,6 +16,7 @@ interface BuiltinSpec {
   returnDeletedObject?: boolean;
   fieldSelectors?: string[];
   extraSubresources?: string[];
+  review?: "access" | "self";
 }
 
 const workloadScale: ScaleSubresource = {
@@ -296,6 +297,33 @@ const BUILTINS: BuiltinSpec[] = [
     categories: ["api-extensions"],
     generation: "spec",
   },
+  {
+    group: "authorization.k8s.io",
+    versions: ["v1"],
+    resource: "selfsubjectaccessreviews",
+    kind: "SelfSubjectAccessReview",
+    namespaced: false,
+    verbs: ["create"],
+    review: "access",
+  },
+  {
+    group: "authorization.k8s.io",
+    versions: ["v1"],
+    resource: "subjectaccessreviews",
+    kind: "SubjectAccessReview",
+    namespaced: false,
+    verbs: ["create"],
+    review: "access",
+  },
+  {
+    group: "authentication.k8s.io",
+    versions: ["v1"],
+    resource: "selfsubjectreviews",
+    kind: "SelfSubjectReview",
+    namespaced: false,
+    verbs: ["create"],
+    review: "self",
+  },
 ];
 
 /** Builds the ResourceType entries (one per served version) for every built-in resource. */
@@ -325,6 +353,7 @@ export function builtinResourceTypes(): ResourceType[] {
       };
       if (b.scale) rt.scale = b.scale;
       if (b.extraSubresources) rt.extraSubresources = b.extraSubresources;
+      if (b.review) rt.review = b.review;
       out.push(rt);
     }
   }

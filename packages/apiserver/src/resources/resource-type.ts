@@ -65,6 +65,8 @@ export interface ResourceType {
   crdName?: string;
   /** Extra subresources without storage semantics (`namespaces/finalize`). */
   extraSubresources?: string[];
+  /** A create-only review resource answered without storage (access reviews, self subject reviews). */
+  review?: "access" | "self";
 }
 
 /** The key shared by all versions of a group/resource in storage: `apps/deployments`, `/configmaps`. */
