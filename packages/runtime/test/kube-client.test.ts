@@ -46,4 +46,31 @@ describe("KubeClient against an API server over TLS", () => {
     const gone = await client.get(ref).catch((e: unknown) => e);
     expect(isNotFound(gone)).toBe(true);
   });
+
+  it("follows list pages until the list is complete", async () => {
+    for (let i = 0; i < 5; i++) {
+      await client.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: `paged-${i}`, namespace: ns } });
+    }
+    const list = await client.list("v1", "ConfigMap", { namespace: ns, limit: 2 });
+    expect(list.items.map((i) => i.metadata.name).filter((n) => n?.startsWith("paged-"))).toEqual([
+      "paged-0",
+      "paged-1",
+      "paged-2",
+      "paged-3",
+      "paged-4",
+    ]);
+    expect(list.items.every((i) => i.apiVersion === "v1" && i.kind === "ConfigMap")).toBe(true);
+  });
+
+  it("refuses a replace based on a stale resourceVersion with a Conflict", async () => {
+    const created = await client.create<UnstructuredObject>({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "stale", namespace: ns },
+      data: { v: "1" },
+    });
+    await client.replace({ ...created, data: { v: "2" } });
+    const err = await client.replace({ ...created, data: { v: "3" } }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: "ApiError", status: 409, reason: "Conflict" });
+  });
 });

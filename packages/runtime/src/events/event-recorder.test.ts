@@ -1,8 +1,10 @@
 import { KubeConfig } from "@kubernetes/client-node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type FakeEventsApi, startFakeEventsApi } from "../../test/support/fake-events-api.js";
 import { type LoopbackServer, startLoopbackServer } from "../../test/support/loopback-server.js";
+import { type EmbeddedTestCluster, startEmbeddedCluster } from "../../test/support/test-cluster.js";
+import { ensureNamespaces } from "../../test/support/test-crd.js";
 import { KubeClient } from "../kube/kube-client.js";
+import type { UnstructuredObject } from "../kube/object-ref.js";
 import { EventRecorder } from "./event-recorder.js";
 import type { EventLogger, FluxEvent } from "./types.js";
 
@@ -163,22 +165,31 @@ describe("EventRecorder → notification-controller", () => {
 });
 
 describe("EventRecorder → Kubernetes Events", () => {
-  let api: FakeEventsApi;
+  let cluster: EmbeddedTestCluster;
   let client: KubeClient;
   let clock: number;
 
   beforeAll(async () => {
-    api = await startFakeEventsApi();
-    client = KubeClient.fromKubeConfig(api.kubeConfig, { rateLimit: false });
+    cluster = await startEmbeddedCluster();
+    client = KubeClient.fromKubeConfig(cluster.kubeConfig, { rateLimit: false });
+    await ensureNamespaces(cluster.client, "flux-system");
   });
 
   afterAll(async () => {
-    await api.close();
+    client?.close();
+    await cluster?.stop();
   });
 
-  afterEach(() => {
-    api.events.clear();
+  afterEach(async () => {
+    await deleteEvents();
   });
+
+  /** Deletes every Event in flux-system (as their TTL would). */
+  async function deleteEvents(): Promise<void> {
+    for (const e of await stored()) {
+      await cluster.client.delete({ apiVersion: "v1", kind: "Event", namespace: "flux-system", name: e.metadata.name });
+    }
+  }
 
   const recorder = (kubeEvents = {}) => {
     clock = Date.parse("2025-06-01T00:00:00Z");
@@ -191,12 +202,16 @@ describe("EventRecorder → Kubernetes Events", () => {
       now: () => new Date(clock),
     });
   };
-  const stored = () => [...api.events.values()];
+  const stored = async (): Promise<Array<UnstructuredObject & { metadata: { name: string } }>> =>
+    (await cluster.client.list("v1", "Event", { namespace: "flux-system" })).items as Array<
+      UnstructuredObject & { metadata: { name: string } }
+    >;
 
   it("writes a core/v1 Event describing the object", async () => {
     const outcome = await recorder().error(gitRepository, "ArtifactFailed", "artifact not found", { revision: "r1" });
     expect(outcome).toEqual({ kubeEvent: "created", webhook: "skipped" });
-    const [event] = stored();
+    const [event, ...others] = await stored();
+    expect(others).toEqual([]);
     expect(event).toMatchObject({
       apiVersion: "v1",
       kind: "Event",
@@ -235,38 +250,40 @@ describe("EventRecorder → Kubernetes Events", () => {
     expect((await r.info(gitRepository, "ReconciliationSucceeded", "applied revision r1")).kubeEvent).toBe("updated");
     clock += 60_000;
     await r.info(gitRepository, "ReconciliationSucceeded", "applied revision r1");
-    expect(stored()).toHaveLength(1);
-    expect(stored()[0]).toMatchObject({
+    expect(await stored()).toHaveLength(1);
+    expect((await stored())[0]).toMatchObject({
       count: 3,
       firstTimestamp: "2025-06-01T00:00:00Z",
       lastTimestamp: "2025-06-01T00:02:00Z",
       type: "Normal",
     });
     await r.info(gitRepository, "ReconciliationSucceeded", "applied revision r2");
-    expect(stored()).toHaveLength(2);
+    expect(await stored()).toHaveLength(2);
   });
 
   it("serializes concurrent identical events into one counted Event", async () => {
     const r = recorder();
     await Promise.all(Array.from({ length: 5 }, () => r.info(gitRepository, "Same", "same message")));
-    expect(stored()).toHaveLength(1);
-    expect(stored()[0]?.["count"]).toBe(5);
+    const events = await stored();
+    expect(events).toHaveLength(1);
+    expect(events[0]?.["count"]).toBe(5);
   });
 
   it("writes the Event anew, keeping its count, when the counted one has expired", async () => {
     const r = recorder();
     await r.info(gitRepository, "R", "m");
     await r.info(gitRepository, "R", "m");
-    api.events.clear(); // TTL expiry
+    await deleteEvents(); // TTL expiry
     expect((await r.info(gitRepository, "R", "m")).kubeEvent).toBe("created");
-    expect(stored()).toHaveLength(1);
-    expect(stored()[0]).toMatchObject({ count: 3 });
+    const events = await stored();
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ count: 3 });
   });
 
   it("combines a burst of similar events (same reason, different messages)", async () => {
     const r = recorder({ maxSimilar: 3, spamFilter: false });
     for (let i = 1; i <= 6; i++) await r.info(gitRepository, "Progressing", `step ${i}`);
-    const events = stored();
+    const events = await stored();
     // three distinct events, then one combined event counting the rest
     expect(events).toHaveLength(4);
     const combined = events.find((e) => String(e["message"]).startsWith("(combined from similar events): "));
@@ -283,32 +300,27 @@ describe("EventRecorder → Kubernetes Events", () => {
   });
 
   it("logs a failed write and does not throw", async () => {
-    const forbidding = await startLoopbackServer((_req, res) => {
-      res.statusCode = 403;
-      res.setHeader("content-type", "application/json");
-      res.end(JSON.stringify({ kind: "Status", code: 403, reason: "Forbidden", message: "events is forbidden" }));
+    // Credentials the API server does not accept: every request is refused with 401 Unauthorized.
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromOptions({
+      clusters: [{ name: "x", server: cluster.server.url, skipTLSVerify: true }],
+      users: [{ name: "x", token: "not-the-token" }],
+      contexts: [{ name: "x", cluster: "x", user: "x" }],
+      currentContext: "x",
     });
+    const unauthorized = KubeClient.fromKubeConfig(kubeConfig, { rateLimit: false });
     try {
-      const kubeConfig = new KubeConfig();
-      kubeConfig.loadFromOptions({
-        clusters: [{ name: "x", server: forbidding.url }],
-        users: [{ name: "x" }],
-        contexts: [{ name: "x", cluster: "x", user: "x" }],
-        currentContext: "x",
-      });
       const logger = collectingLogger();
-      const r = new EventRecorder({
-        reportingController: "c",
-        client: KubeClient.fromKubeConfig(kubeConfig, { rateLimit: false }),
-        logger,
-      });
+      const r = new EventRecorder({ reportingController: "c", client: unauthorized, logger });
       const outcome = await r.info(gitRepository, "R", "m");
       expect(outcome.kubeEvent).toBe("failed");
       expect(logger.entries).toHaveLength(1);
       expect(logger.entries[0]?.msg).toBe("unable to write Kubernetes event");
       expect(logger.entries[0]?.obj["object"]).toBe("GitRepository/flux-system/podinfo");
+      expect(logger.entries[0]?.obj["err"]).toMatchObject({ name: "ApiError", status: 401, reason: "Unauthorized" });
+      expect(await stored()).toEqual([]);
     } finally {
-      await forbidding.close();
+      unauthorized.close();
     }
   });
 });
