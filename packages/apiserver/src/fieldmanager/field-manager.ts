@@ -160,7 +160,46 @@ export function trackUpdate(live: KubeObject | undefined, newObj: KubeObject, w:
     mine.set = mine.set.union(changed);
     mine.time = kubeTime();
   }
-  setManaged(newObj, entries);
+  setManaged(newObj, capUpdateManagers(entries.filter((e) => !e.set.isEmpty())));
+}
+
+/** Most Update entries kept per object; older ones merge into `ancient-changes` (kube-apiserver's cap). */
+export const MAX_UPDATE_MANAGERS = 10;
+
+/**
+ * Merges the oldest Update entries into one `ancient-changes` bucket per apiVersion until at most
+ * MAX_UPDATE_MANAGERS Update entries remain, as kube-apiserver does.
+ */
+export function capUpdateManagers(entries: ManagerEntry[]): ManagerEntry[] {
+  const seconds = (e: ManagerEntry): number => (e.time ? Math.floor(Date.parse(e.time) / 1000) : 0);
+  const updaters = entries.filter((e) => e.operation === "Update");
+  if (updaters.length <= MAX_UPDATE_MANAGERS) return entries;
+  updaters.sort((a, b) => seconds(a) - seconds(b) || (entryId(a) < entryId(b) ? -1 : 1));
+  const removed = new Set<ManagerEntry>();
+  const firstByVersion = new Map<string, ManagerEntry>();
+  const buckets = new Map<string, ManagerEntry>();
+  const out = [...entries];
+  let length = updaters.length;
+  for (let i = 0; i < updaters.length && length > MAX_UPDATE_MANAGERS; i++) {
+    const e = updaters[i]!;
+    const first = firstByVersion.get(e.apiVersion);
+    if (!first) {
+      firstByVersion.set(e.apiVersion, e);
+      continue;
+    }
+    let bucket = buckets.get(e.apiVersion);
+    if (!bucket) {
+      bucket = { manager: "ancient-changes", operation: "Update", apiVersion: e.apiVersion, set: first.set };
+      buckets.set(e.apiVersion, bucket);
+      removed.add(first);
+      out.push(bucket);
+    }
+    bucket.set = e.set.union(bucket.set);
+    if (e.time) bucket.time = e.time;
+    removed.add(e);
+    length--;
+  }
+  return out.filter((e) => !removed.has(e));
 }
 
 /** A conflict of an apply with another manager's field. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { builtinTypeOf } from "../schema/builtin-types.js";
 import type { KubeObject } from "../util/meta.js";
-import { applyConfig, trackUpdate } from "./field-manager.js";
+import { applyConfig, capUpdateManagers, trackUpdate } from "./field-manager.js";
 import { FieldSet, formatPath } from "./field-set.js";
 import { toFieldSet } from "./typed-ops.js";
 
@@ -131,5 +131,23 @@ describe("field ownership", () => {
       true,
     );
     expect(pruned["data"]).toEqual({ a: "1" });
+  });
+});
+
+describe("update manager cap", () => {
+  it("merges the oldest Update entries into ancient-changes beyond ten", () => {
+    const entries = Array.from({ length: 12 }, (_, i) => ({
+      manager: `m${i}`,
+      operation: "Update" as const,
+      apiVersion: "v1",
+      time: new Date(Date.UTC(2024, 0, 1, 0, 0, i)).toISOString().replace(/\.\d{3}Z$/, "Z"),
+      set: FieldSet.fromFieldsV1({ "f:data": { [`f:k${i}`]: {} } }),
+    }));
+    const capped = capUpdateManagers(entries);
+    expect(capped.filter((e) => e.operation === "Update")).toHaveLength(10);
+    const ancient = capped.find((e) => e.manager === "ancient-changes")!;
+    expect(ancient.set.toFieldsV1()).toEqual({ "f:data": { "f:k0": {}, "f:k1": {}, "f:k2": {} } });
+    expect(capped.map((e) => e.manager)).not.toContain("m0");
+    expect(capped.map((e) => e.manager)).toContain("m3");
   });
 });

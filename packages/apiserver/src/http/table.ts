@@ -40,7 +40,7 @@ function columnsOf(rt: ResourceType): PrinterColumn[] {
 function definition(c: PrinterColumn): JsonObject {
   const d: JsonObject = {
     name: c.name,
-    type: c.type === "date" ? "string" : c.type,
+    type: c.type,
     format: c.format ?? "",
     description: c.description ?? "",
     priority: c.priority ?? 0,

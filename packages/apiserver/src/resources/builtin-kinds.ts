@@ -1,5 +1,6 @@
+import { isObject } from "../util/json.js";
 import { BUILTIN_COLUMNS } from "./builtin-printers.js";
-import { type ResourceType, type ScaleSubresource, STANDARD_VERBS } from "./resource-type.js";
+import { type PrinterColumn, type ResourceType, type ScaleSubresource, STANDARD_VERBS } from "./resource-type.js";
 
 interface BuiltinSpec {
   group: string;
@@ -26,6 +27,20 @@ const workloadScale: ScaleSubresource = {
 };
 
 const all = ["all"];
+
+/** Kinds kube-apiserver prints with NAME and CREATED AT (the default table convertor or their own printer). */
+const CREATED_AT_KINDS = new Set(["CustomResourceDefinition", "Role", "ClusterRole"]);
+
+const CREATED_AT: PrinterColumn = {
+  name: "Created At",
+  type: "date",
+  description: "CreationTimestamp is a timestamp representing the server time when this object was created.",
+  priority: 0,
+  cell: (o) => {
+    const t = isObject(o["metadata"]) ? o["metadata"]["creationTimestamp"] : undefined;
+    return typeof t === "string" ? t : null;
+  },
+};
 
 /** The built-in resources the server serves at start (stored generically, none enforced beyond validation). */
 const BUILTINS: BuiltinSpec[] = [
@@ -348,8 +363,8 @@ export function builtinResourceTypes(): ResourceType[] {
         generation: b.generation ?? "none",
         returnDeletedObject: b.returnDeletedObject ?? false,
         fieldSelectors: b.fieldSelectors ?? [],
-        columns: BUILTIN_COLUMNS[b.kind] ?? [],
-        ageColumn: true,
+        columns: CREATED_AT_KINDS.has(b.kind) ? [CREATED_AT] : (BUILTIN_COLUMNS[b.kind] ?? []),
+        ageColumn: !CREATED_AT_KINDS.has(b.kind),
       };
       if (b.scale) rt.scale = b.scale;
       if (b.extraSubresources) rt.extraSubresources = b.extraSubresources;
