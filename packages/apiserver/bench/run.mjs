@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Benchmarks the API server as a separate process over HTTPS: creates/s, server-side applies/s, watch event
 // latency with 50 watchers, and resident memory once N ConfigMaps are stored.
-// N defaults to 10 000; BENCH_OBJECTS=100000 for the 100k figure.
+// N defaults to 10 000; BENCH_OBJECTS=100000 for the 100k figure; BENCH_DATA_DIR=<dir> measures with durable storage.
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { Agent, request } from "node:https";
@@ -19,7 +19,15 @@ const TOKEN = "bench-token";
 function startServer() {
   const child = spawn(
     process.execPath,
-    [join(here, "../dist/main.js"), "--port", "0", "--token", TOKEN, "--no-simulate-workloads"],
+    [
+      join(here, "../dist/main.js"),
+      "--port",
+      "0",
+      "--token",
+      TOKEN,
+      "--no-simulate-workloads",
+      ...(process.env.BENCH_DATA_DIR ? ["--data-dir", process.env.BENCH_DATA_DIR] : []),
+    ],
     {
       stdio: ["ignore", "pipe", "inherit"],
     },
@@ -182,7 +190,7 @@ async function main() {
     agent.destroy();
   }
   console.log(
-    `creates/s: ${results.creates.perSecond} (${results.creates.count} ConfigMaps, ${CONCURRENCY} concurrent clients, HTTPS)`,
+    `creates/s: ${results.creates.perSecond} (${results.creates.count} ConfigMaps, ${CONCURRENCY} concurrent clients, HTTPS, ${process.env.BENCH_DATA_DIR ? "durable data dir" : "in memory"})`,
   );
   console.log(`SSA applies/s: ${results.ssaApplies.perSecond} (${results.ssaApplies.count} applies)`);
   console.log(

@@ -54,10 +54,19 @@ export function applyBuiltinDefaults(rt: ResourceType, obj: JsonObject, old: Jso
       if (spec["type"] === undefined) spec["type"] = "ClusterIP";
       if (spec["sessionAffinity"] === undefined) spec["sessionAffinity"] = "None";
       if (Array.isArray(spec["ports"])) {
+        const oldPorts = old ? getPath(old, ["spec", "ports"]) : undefined;
         for (const p of spec["ports"]) {
           if (!isObject(p)) continue;
           if (p["protocol"] === undefined) p["protocol"] = "TCP";
           if (p["targetPort"] === undefined && p["port"] !== undefined) p["targetPort"] = p["port"];
+          if ((spec["type"] === "NodePort" || spec["type"] === "LoadBalancer") && p["nodePort"] === undefined) {
+            const kept = Array.isArray(oldPorts)
+              ? oldPorts
+                  .filter(isObject)
+                  .find((o) => o["port"] === p["port"] && (o["protocol"] ?? "TCP") === p["protocol"])
+              : undefined;
+            p["nodePort"] = typeof kept?.["nodePort"] === "number" ? kept["nodePort"] : randomInt(30000, 32768);
+          }
         }
       }
       if (spec["type"] !== "ExternalName" && spec["clusterIP"] === undefined) {
@@ -82,13 +91,29 @@ export function applyBuiltinDefaults(rt: ResourceType, obj: JsonObject, old: Jso
       defaultTemplate(spec);
       break;
     case "apps/StatefulSet":
+      if (!spec) break;
+      if (spec["replicas"] === undefined) spec["replicas"] = 1;
+      if (spec["podManagementPolicy"] === undefined) spec["podManagementPolicy"] = "OrderedReady";
+      if (spec["revisionHistoryLimit"] === undefined) spec["revisionHistoryLimit"] = 10;
+      if (spec["updateStrategy"] === undefined)
+        spec["updateStrategy"] = { type: "RollingUpdate", rollingUpdate: { partition: 0 } };
+      if (spec["persistentVolumeClaimRetentionPolicy"] === undefined) {
+        spec["persistentVolumeClaimRetentionPolicy"] = { whenDeleted: "Retain", whenScaled: "Retain" };
+      }
+      defaultTemplate(spec);
+      break;
     case "apps/ReplicaSet":
       if (!spec) break;
       if (spec["replicas"] === undefined) spec["replicas"] = 1;
       defaultTemplate(spec);
       break;
     case "apps/DaemonSet":
-      if (spec) defaultTemplate(spec);
+      if (!spec) break;
+      if (spec["revisionHistoryLimit"] === undefined) spec["revisionHistoryLimit"] = 10;
+      if (spec["updateStrategy"] === undefined) {
+        spec["updateStrategy"] = { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } };
+      }
+      defaultTemplate(spec);
       break;
     case "batch/Job":
       if (!spec) break;

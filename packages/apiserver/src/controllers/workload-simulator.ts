@@ -15,7 +15,48 @@ const SIMULATED = new Set([
   "apps/replicasets",
   "batch/jobs",
   "/persistentvolumeclaims",
+  "/pods",
+  "/services",
 ]);
+
+function podStatus(obj: KubeObject, now: string): JsonObject {
+  const restart = getPath(obj, ["spec", "restartPolicy"]);
+  const containers = getPath(obj, ["spec", "containers"]);
+  const names = Array.isArray(containers)
+    ? containers.filter(isObject).map((c) => ({ name: String(c["name"]), image: String(c["image"] ?? "") }))
+    : [];
+  const completes = restart === "Never" || restart === "OnFailure";
+  const started = (getPath(obj, ["status", "startTime"]) as string | undefined) ?? now;
+  const ready = completes ? "False" : "True";
+  const readyReason = completes ? { reason: "PodCompleted" } : {};
+  const conditions = [
+    { type: "PodReadyToStartContainers", status: "True", lastProbeTime: null, lastTransitionTime: now },
+    { type: "Initialized", status: "True", lastProbeTime: null, lastTransitionTime: now },
+    { type: "Ready", status: ready, lastProbeTime: null, lastTransitionTime: now, ...readyReason },
+    { type: "ContainersReady", status: ready, lastProbeTime: null, lastTransitionTime: now, ...readyReason },
+    { type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: now },
+  ];
+  return {
+    phase: completes ? "Succeeded" : "Running",
+    conditions,
+    hostIP: "127.0.0.1",
+    podIP: "127.0.0.1",
+    podIPs: [{ ip: "127.0.0.1" }],
+    startTime: started,
+    qosClass: "BestEffort",
+    containerStatuses: names.map((c) => ({
+      name: c.name,
+      image: c.image,
+      imageID: "",
+      ready: !completes,
+      started: !completes,
+      restartCount: 0,
+      state: completes
+        ? { terminated: { exitCode: 0, reason: "Completed", startedAt: started, finishedAt: now } }
+        : { running: { startedAt: started } },
+    })),
+  };
+}
 
 function num(v: unknown, fallback: number): number {
   return typeof v === "number" ? v : fallback;
@@ -140,6 +181,11 @@ export function simulatedStatus(collection: string, obj: KubeObject): JsonObject
         ],
       };
     }
+    case "/pods":
+      return podStatus(obj, now);
+    case "/services":
+      if (getPath(obj, ["spec", "type"]) !== "LoadBalancer") return undefined;
+      return { loadBalancer: { ingress: [{ ip: "127.0.0.1", ipMode: "VIP" }] } };
     case "/persistentvolumeclaims": {
       const storage = getPath(obj, ["spec", "resources", "requests", "storage"]);
       const s: JsonObject = { phase: "Bound" };
@@ -157,6 +203,12 @@ function settled(collection: string, obj: KubeObject): boolean {
   const status = obj["status"];
   if (!isObject(status)) return false;
   if (collection === "/persistentvolumeclaims") return status["phase"] === "Bound";
+  if (collection === "/pods") return typeof status["podIP"] === "string";
+  if (collection === "/services") {
+    return (
+      getPath(obj, ["spec", "type"]) !== "LoadBalancer" || Array.isArray(getPath(status, ["loadBalancer", "ingress"]))
+    );
+  }
   if (collection === "batch/jobs")
     return typeof status["completionTime"] === "string" || getPath(obj, ["spec", "suspend"]) === true;
   const replicas = num(getPath(obj, ["spec", "replicas"]), 1);
@@ -169,7 +221,8 @@ function settled(collection: string, obj: KubeObject): boolean {
  * Stands in for the workload controllers of a real cluster: a short while after a Deployment, StatefulSet,
  * DaemonSet, ReplicaSet or Job is created or changed, writes the status its controller would report when
  * everything is rolled out (observedGeneration, replica counts, Available/Progressing or Complete conditions),
- * so kstatus health checks and `helm --wait` succeed. PersistentVolumeClaims become Bound.
+ * so kstatus health checks and `helm --wait` succeed. PersistentVolumeClaims become Bound, Pods Running and Ready
+ * (Succeeded when their restartPolicy is Never or OnFailure), LoadBalancer Services get an ingress address.
  */
 export class WorkloadSimulator {
   private unsubscribe: (() => void) | undefined;
