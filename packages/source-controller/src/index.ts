@@ -1,3 +1,17 @@
-// Public entry of @sluice/source-controller. The reconcilers and `createSourceController` are added on top
-// of the internal storage, ignore and git modules; nothing is exported until then.
-export {};
+// Public entry of @sluice/source-controller: the controller for in-process use (`sluice up`), its options,
+// the command-line parser main.ts uses, and the GitRepository reconciler.
+export {
+  createSourceController,
+  DEFAULT_CONCURRENCY,
+  DEFAULT_LEADER_ELECTION_ID,
+  DEFAULT_STORAGE_ADDR,
+  type SourceController,
+  type SourceControllerOptions,
+} from "./controller.js";
+export { InvalidFlagError, parseSourceControllerFlags, type SourceControllerFlags, USAGE } from "./flags.js";
+export {
+  DEFAULT_DEPENDENCY_REQUEUE_MS,
+  GitRepositoryReconciler,
+  type GitRepositoryReconcilerOptions,
+  SOURCE_CONTROLLER_NAME,
+} from "./gitrepository/reconciler.js";

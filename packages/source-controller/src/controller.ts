@@ -1,0 +1,210 @@
+// createSourceController: the source-controller as a unit that runs in-process (for `sluice up` and tests)
+// or as its own process (main.ts): a Manager with the GitRepository controller, the artifact storage and the
+// HTTP file server that serves it.
+
+import type { AddressInfo } from "node:net";
+import { resolve } from "node:path";
+import type { KubeConfig } from "@kubernetes/client-node";
+import { type GitRepository, SOURCE_API_VERSION, SOURCE_GROUP, SourceKind } from "@sluice/api";
+import {
+  type BackoffOptions,
+  EventRecorder,
+  type KubeClient,
+  type LeaderElectionConfig,
+  type Logger,
+  Manager,
+  type MetricsRecorder,
+  type RateLimit,
+} from "@sluice/runtime";
+import { pino } from "pino";
+import { GitRepositoryReconciler, SOURCE_CONTROLLER_NAME } from "./gitrepository/reconciler.js";
+import {
+  ArtifactFileServer,
+  ArtifactStorage,
+  advertisedAddress,
+  joinHostPort,
+  parseListenAddress,
+} from "./internal/storage/index.js";
+
+/** Default `--storage-addr`. */
+export const DEFAULT_STORAGE_ADDR = ":9090";
+/** Default `--concurrent`. */
+export const DEFAULT_CONCURRENCY = 2;
+/** Default name of the leader election Lease. */
+export const DEFAULT_LEADER_ELECTION_ID = "source-controller-leader-election";
+
+/** Options of {@link createSourceController}; each names the Flux flag it mirrors. */
+export interface SourceControllerOptions {
+  /** Kubeconfig to reach the API (one of `kubeConfig` or `client` is required). */
+  kubeConfig?: KubeConfig | undefined;
+  /** A client to share (e.g. `sluice up`'s); its kubeconfig is used for watches. */
+  client?: KubeClient | undefined;
+  /** `--kube-api-qps`/`--kube-api-burst` of a client made from `kubeConfig` (default 50/300). */
+  rateLimit?: RateLimit | false | undefined;
+  /** `--storage-path`: directory of the artifacts. */
+  storagePath: string;
+  /** `--storage-addr`: where the artifact file server listens (default `:9090`; port 0 picks a free port). */
+  storageAddr?: string | undefined;
+  /** `--storage-adv-addr`: the host[:port] artifact URLs advertise (default derived from the bound address). */
+  storageAdvAddr?: string | undefined;
+  /** `--concurrent`: GitRepositories reconciled at once (default 2). */
+  concurrency?: number | undefined;
+  /** `--events-addr`: notification-controller's event endpoint (none: only Kubernetes Events). */
+  eventsAddr?: string | undefined;
+  /** `--metrics-addr` (default `:8080`; `0` disables). */
+  metricsAddr?: string | undefined;
+  /** `--health-addr` (default `:9440`; `0` disables). */
+  healthAddr?: string | undefined;
+  /** `--enable-leader-election` and its Lease settings (name defaults to `source-controller-leader-election`). */
+  leaderElection?:
+    | (Partial<Omit<LeaderElectionConfig, "enabled">> & { enabled: boolean; leaseNamespace: string })
+    | undefined;
+  /** `--artifact-retention-ttl` in milliseconds (default 60 s). */
+  artifactRetentionTtlMs?: number | undefined;
+  /** `--artifact-retention-records` (default 2). */
+  artifactRetentionRecords?: number | undefined;
+  /** `--min-retry-delay` / `--max-retry-delay` in milliseconds (default 750 ms / 15 min). */
+  retryDelay?: Partial<BackoffOptions> | undefined;
+  /** `--requeue-dependency` in milliseconds (default 30 s). */
+  requeueDependencyMs?: number | undefined;
+  /** `--interval-jitter-percentage` (default 5). */
+  intervalJitterPercentage?: number | undefined;
+  /** Watch only this namespace (default all). */
+  watchNamespace?: string | undefined;
+  /** How long in-flight reconciles may run on shutdown (ms; default 30 s). */
+  gracefulShutdownTimeout?: number | undefined;
+  /** Metrics registry to share (default one per controller). */
+  metrics?: MetricsRecorder | undefined;
+  /** Process logger (default silent). */
+  logger?: Logger | undefined;
+}
+
+/** A running (or startable) source-controller. */
+export interface SourceController {
+  /** The manager (client, cache, metrics, probes). */
+  readonly manager: Manager;
+  /**
+   * Binds the artifact file server and runs the manager until `signal` aborts (then drains and resolves)
+   * or the manager fails (then rejects, e.g. when leadership is lost). Resolves once everything stopped.
+   */
+  start(signal: AbortSignal): Promise<void>;
+  /** Stops a controller started with {@link start} and waits until it has stopped. */
+  stop(): Promise<void>;
+  /** Resolves with the file server's bound address and the advertised address once it listens. */
+  ready(): Promise<{ storageAddress: AddressInfo; advertisedAddress: string }>;
+  /** The artifact storage (available once {@link ready} resolved). */
+  readonly storage: ArtifactStorage | undefined;
+}
+
+/**
+ * Creates the source-controller: a {@link Manager} (metrics, health probes, leader election) running the
+ * GitRepository controller with `--concurrent` workers, an {@link ArtifactStorage} at `--storage-path`,
+ * and the {@link ArtifactFileServer} serving it on `--storage-addr`, with artifact URLs advertising
+ * `--storage-adv-addr` (or the bound address). Events go to Kubernetes and, with `eventsAddr`, to
+ * notification-controller.
+ */
+export function createSourceController(options: SourceControllerOptions): SourceController {
+  const kubeConfig = options.kubeConfig ?? options.client?.kubeConfig;
+  if (!kubeConfig) throw new TypeError("createSourceController: kubeConfig or client is required");
+  const logger = options.logger ?? pino({ level: "silent" });
+  const election = options.leaderElection;
+  const manager = new Manager({
+    kubeConfig,
+    ...(options.client ? { client: options.client } : {}),
+    ...(options.rateLimit !== undefined ? { rateLimit: options.rateLimit } : {}),
+    logger,
+    ...(options.metrics ? { metrics: options.metrics } : {}),
+    ...(options.metricsAddr !== undefined ? { metricsAddr: options.metricsAddr } : {}),
+    ...(options.healthAddr !== undefined ? { healthAddr: options.healthAddr } : {}),
+    ...(options.watchNamespace ? { watchNamespace: options.watchNamespace } : {}),
+    ...(options.gracefulShutdownTimeout !== undefined
+      ? { gracefulShutdownTimeout: options.gracefulShutdownTimeout }
+      : {}),
+    ...(election
+      ? { leaderElection: { ...election, leaseName: election.leaseName ?? DEFAULT_LEADER_ELECTION_ID } }
+      : {}),
+  });
+  const storagePath = resolve(options.storagePath);
+  const fileServer = new ArtifactFileServer({
+    root: storagePath,
+    onError: (err, path) => logger.error({ error: err, path }, "artifact file server error"),
+  });
+  const events = new EventRecorder({
+    reportingController: SOURCE_CONTROLLER_NAME,
+    group: SOURCE_GROUP,
+    client: manager.client,
+    eventsAddr: options.eventsAddr,
+    logger,
+  });
+
+  let storage: ArtifactStorage | undefined;
+  let running: Promise<void> | undefined;
+  let abort: AbortController | undefined;
+  let markReady!: (value: { storageAddress: AddressInfo; advertisedAddress: string }) => void;
+  let markFailed!: (err: unknown) => void;
+  const readyPromise = new Promise<{ storageAddress: AddressInfo; advertisedAddress: string }>((res, rej) => {
+    markReady = res;
+    markFailed = rej;
+  });
+  readyPromise.catch(() => undefined);
+
+  const run = async (signal: AbortSignal): Promise<void> => {
+    const storageAddr = options.storageAddr ?? DEFAULT_STORAGE_ADDR;
+    const listen = parseListenAddress(storageAddr);
+    const bound = await fileServer.listen(storageAddr);
+    try {
+      const advertised = advertisedAddress(joinHostPort(listen.host, bound.port), options.storageAdvAddr);
+      storage = new ArtifactStorage({
+        basePath: storagePath,
+        hostname: advertised,
+        ...(options.artifactRetentionTtlMs !== undefined ? { retentionTtlMs: options.artifactRetentionTtlMs } : {}),
+        ...(options.artifactRetentionRecords !== undefined
+          ? { retentionRecords: options.artifactRetentionRecords }
+          : {}),
+      });
+      await storage.init();
+      manager.controller<GitRepository>({
+        name: "gitrepository",
+        for: { apiVersion: SOURCE_API_VERSION, kind: SourceKind.GitRepository },
+        reconciler: new GitRepositoryReconciler({
+          client: manager.client,
+          storage,
+          events,
+          dependencyRequeueMs: options.requeueDependencyMs,
+        }),
+        concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
+        ...(options.retryDelay ? { backoff: { min: 750, max: 15 * 60_000, ...options.retryDelay } } : {}),
+        ...(options.intervalJitterPercentage !== undefined
+          ? { intervalJitterPercentage: options.intervalJitterPercentage }
+          : {}),
+      });
+      logger.info({ address: storageAddr, advertised }, "artifact file server listening");
+      markReady({ storageAddress: bound, advertisedAddress: advertised });
+      await manager.start(signal);
+    } finally {
+      await fileServer.close();
+    }
+  };
+
+  return {
+    manager,
+    get storage() {
+      return storage;
+    },
+    start(signal: AbortSignal): Promise<void> {
+      if (running) throw new Error("source-controller already started");
+      abort = new AbortController();
+      const combined = AbortSignal.any([signal, abort.signal]);
+      running = run(combined).catch((err: unknown) => {
+        markFailed(err);
+        throw err;
+      });
+      return running;
+    },
+    async stop(): Promise<void> {
+      abort?.abort(new Error("source-controller stopped"));
+      await running?.catch(() => undefined);
+    },
+    ready: () => readyPromise,
+  };
+}

@@ -1,0 +1,675 @@
+// The GitRepository reconciler (source.toolkit.fluxcd.io/v1): turns a Git reference into a tar.gz artifact in
+// storage, with Flux's conditions, reasons, messages, status fields and events.
+
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  type Artifact,
+  DEFAULT_SOURCE_TIMEOUT,
+  FINALIZER,
+  type GitRepository,
+  parseDuration,
+  Reason,
+  SOURCE_API_VERSION,
+  SourceCondition,
+  SourceKind,
+  SourceReason,
+} from "@sluice/api";
+import {
+  asReconcileError,
+  deleteCondition,
+  type EventRecorder,
+  errorMessage,
+  finalizeConditions,
+  GenericReconcileError,
+  getCondition,
+  isFalse,
+  isNotFound,
+  isTrue,
+  type KubeClient,
+  type Logger,
+  markFalse,
+  markReconcileRequestHandled,
+  markTrue,
+  type ReconcileContext,
+  type ReconcileResult,
+  type Reconciler,
+  reconcileRequestedAt,
+  requeueAfter,
+  StallingError,
+  StatusPatcher,
+  WaitingError,
+} from "@sluice/runtime";
+import {
+  authFromSecretData,
+  type CheckoutResult,
+  checkout,
+  type GitAuth,
+  GitError,
+  parseGitUrl,
+  SignatureVerificationError,
+  verificationKeysFromSecretData,
+  verifyCommitSignature,
+  verifyTagSignature,
+} from "../internal/git/index.js";
+import { loadSourceIgnore } from "../internal/ignore/index.js";
+import type { ArtifactStorage } from "../internal/storage/index.js";
+import {
+  GIT_REPOSITORY_FAIL_CONDITIONS,
+  GIT_REPOSITORY_OWNED_CONDITIONS,
+  GIT_REPOSITORY_READY,
+  progressiveStatus,
+} from "./conditions.js";
+import {
+  contentConfigChanged,
+  includedArtifactsDiffer,
+  includeFromPath,
+  includeToPath,
+  verificationMode,
+} from "./content-config.js";
+import { readSecretData } from "./secret-data.js";
+
+/** The controller name: field manager of status writes and reporting controller of events. */
+export const SOURCE_CONTROLLER_NAME = "source-controller";
+
+/** Default `--requeue-dependency`: how long to wait for an included GitRepository's artifact. */
+export const DEFAULT_DEPENDENCY_REQUEUE_MS = 30_000;
+
+/** Options of {@link GitRepositoryReconciler}. */
+export interface GitRepositoryReconcilerOptions {
+  /** Client for status/finalizer writes and for reading Secrets and included GitRepositories. */
+  client: KubeClient;
+  /** Where artifacts are written (and garbage collected). */
+  storage: ArtifactStorage;
+  /** Where Kubernetes and Flux events go (none when absent). */
+  events?: EventRecorder | undefined;
+  /** Field manager of status writes (default `source-controller`). */
+  controllerName?: string | undefined;
+  /** `--requeue-dependency` in milliseconds (default 30 s). */
+  dependencyRequeueMs?: number | undefined;
+  /** Parent of the temporary checkout directories (default the OS temp dir). */
+  workDir?: string | undefined;
+}
+
+/** What the source step learnt, shared with the artifact step. */
+interface SourceState {
+  /** The checked-out (or, when skipped, the remote) commit. */
+  commit: CheckoutResult;
+  /** Artifacts of `spec.include`, in spec order. */
+  includes: Artifact[];
+}
+
+/** Thrown by steps to end a run early without an error (the remote still points at the stored artifact). */
+const UP_TO_DATE = Symbol("up-to-date");
+
+/**
+ * Reconciles GitRepositories as Flux's source-controller does:
+ *
+ * 1. deletion → removes the object's storage directory and drops the finalizer; otherwise the finalizer is
+ *    added; `spec.suspend` stops here;
+ * 2. storage: an artifact missing from storage or failing its digest check is dropped (Reconciling
+ *    "building artifact"); the artifact URL follows the advertised address;
+ * 3. source: credentials from `spec.secretRef` (AuthenticationFailed), includes (IncludeUnavailable, a
+ *    WaitingError), the checkout — skipped after one ref lookup when the remote still points at the stored
+ *    commit and nothing else changed — (FetchFailed with GitOperationFailed/AuthenticationFailed/URLInvalid;
+ *    a bad URL or semver range stalls), signature verification (SourceVerified), ArtifactOutdated/NewRevision;
+ * 4. artifact: includes copied in, `.sourceignore`/`spec.ignore` applied, the tar.gz archived
+ *    (StorageOperationFailed on failure) and `status.artifact`, `observedIgnore`, `observedInclude`, … set;
+ *    ArtifactInStorage "stored artifact for revision '<rev>'".
+ *
+ * Ready is summarized from those conditions; `status.lastHandledReconcileAt` mirrors the requestedAt
+ * annotation; a new artifact emits a `NewArtifact` event with the revision and digest; old artifacts are
+ * garbage collected; the object is requeued after `spec.interval`.
+ */
+export class GitRepositoryReconciler implements Reconciler<GitRepository> {
+  readonly #client: KubeClient;
+  readonly #storage: ArtifactStorage;
+  readonly #events: EventRecorder | undefined;
+  readonly #name: string;
+  readonly #dependencyRequeueMs: number;
+  readonly #workDir: string;
+
+  constructor(options: GitRepositoryReconcilerOptions) {
+    this.#client = options.client;
+    this.#storage = options.storage;
+    this.#events = options.events;
+    this.#name = options.controllerName ?? SOURCE_CONTROLLER_NAME;
+    this.#dependencyRequeueMs = options.dependencyRequeueMs ?? DEFAULT_DEPENDENCY_REQUEUE_MS;
+    this.#workDir = options.workDir ?? tmpdir();
+  }
+
+  /** Runs one reconcile of `obj` (a private copy from the cache); see the class comment. */
+  async reconcile(obj: GitRepository, ctx: ReconcileContext): Promise<ReconcileResult> {
+    obj.kind ||= SourceKind.GitRepository;
+    obj.apiVersion ||= SOURCE_API_VERSION;
+    const patcher = new StatusPatcher<GitRepository>(this.#client, obj, {
+      fieldManager: this.#name,
+      ownedConditions: GIT_REPOSITORY_OWNED_CONDITIONS,
+    });
+
+    if (obj.metadata.deletionTimestamp) return this.#reconcileDelete(obj, patcher, ctx.log);
+
+    // The finalizer first, so that deletion always finds the object's storage to clean up.
+    if (!(obj.metadata.finalizers ?? []).includes(FINALIZER)) {
+      obj.metadata.finalizers = [...(obj.metadata.finalizers ?? []), FINALIZER];
+      await patcher.patch(obj);
+    }
+
+    if (obj.spec.suspend) {
+      ctx.log.info("reconciliation is suspended for this object");
+      markReconcileRequestHandled(obj);
+      await this.#patch(obj, patcher);
+      return {};
+    }
+
+    const old = structuredClone(obj);
+    let error: unknown;
+    let state: SourceState | undefined;
+    const dir = await mkdtemp(join(this.#workDir, `gitrepository-${obj.metadata.namespace}-${obj.metadata.name}-`));
+    try {
+      await this.#startProgress(obj, patcher);
+      await this.#reconcileStorage(obj, patcher);
+      state = await this.#reconcileSource(obj, patcher, dir, ctx);
+      await this.#reconcileArtifact(obj, state, dir, ctx.log);
+    } catch (err: unknown) {
+      if (err !== UP_TO_DATE) error = err;
+    } finally {
+      await rm(dir, { recursive: true, force: true }).catch((err: unknown) =>
+        ctx.log.error({ error: err }, "failed to remove temporary working directory"),
+      );
+    }
+
+    const finalized = finalizeConditions(obj, { error, complete: error === undefined }, GIT_REPOSITORY_READY);
+    markReconcileRequestHandled(obj);
+    try {
+      await patcher.patch(obj, { observedGeneration: finalized.observedGeneration });
+    } catch (err: unknown) {
+      if (isNotFound(err)) return {};
+      throw new GenericReconcileError(
+        SourceReason.PatchOperationFailed,
+        `failed to patch status of GitRepository '${obj.metadata.namespace}/${obj.metadata.name}': ${errorMessage(err)}`,
+        { cause: err },
+      );
+    }
+
+    this.#notify(old, obj, state, error, ctx.log);
+    await this.#garbageCollect(obj, ctx.log);
+
+    if (finalized.error !== undefined) throw finalized.error;
+    return requeueAfter(parseDuration(obj.spec.interval));
+  }
+
+  /**
+   * Marks the run as in progress (Reconciling), and persists it right away when the generation is new or a
+   * reconcile was requested, as Flux does.
+   */
+  async #startProgress(obj: GitRepository, patcher: StatusPatcher<GitRepository>): Promise<void> {
+    progressiveStatus(false, obj, Reason.Progressing, "reconciliation in progress");
+    const observed = obj.status?.observedGeneration ?? 0;
+    const generation = obj.metadata.generation ?? 0;
+    if (generation !== observed) {
+      progressiveStatus(
+        false,
+        obj,
+        Reason.Progressing,
+        `processing object: new generation ${observed} -> ${generation}`,
+      );
+      await this.#patch(obj, patcher);
+    } else if ((reconcileRequestedAt(obj) ?? "") !== (obj.status?.lastHandledReconcileAt ?? "")) {
+      await this.#patch(obj, patcher);
+    }
+  }
+
+  /** Drops a stored artifact that vanished or no longer matches its digest; keeps the URL current. */
+  async #reconcileStorage(obj: GitRepository, patcher: StatusPatcher<GitRepository>): Promise<void> {
+    const status = obj.status ?? {};
+    let missing = false;
+    if (status.artifact) {
+      if (!(await this.#storage.exists(status.artifact))) {
+        missing = true;
+      } else {
+        try {
+          await this.#storage.verify(status.artifact);
+        } catch (err: unknown) {
+          void this.#events?.error(
+            obj,
+            "ArtifactVerificationFailed",
+            `failed to verify integrity of artifact: ${errorMessage(err)}`,
+          );
+          await this.#storage.remove(status.artifact);
+          missing = true;
+        }
+      }
+      if (missing) delete status.artifact;
+      obj.status = status;
+    }
+    if (!status.artifact) {
+      progressiveStatus(
+        true,
+        obj,
+        Reason.Progressing,
+        missing ? "building artifact: disappeared from storage" : "building artifact",
+      );
+      deleteCondition(obj, SourceCondition.ArtifactInStorage);
+      await this.#patch(obj, patcher);
+      return;
+    }
+    status.artifact = this.#storage.withCurrentUrl(status.artifact);
+  }
+
+  /** Credentials, includes, checkout, verification and the revision observation. */
+  async #reconcileSource(
+    obj: GitRepository,
+    patcher: StatusPatcher<GitRepository>,
+    dir: string,
+    ctx: ReconcileContext,
+  ): Promise<SourceState> {
+    // A failed verification is recomputed; a successful one stands for the previous revision until then.
+    if (isFalse(obj, SourceCondition.SourceVerified)) deleteCondition(obj, SourceCondition.SourceVerified);
+
+    try {
+      parseGitUrl(obj.spec.url);
+    } catch (err: unknown) {
+      const e = new StallingError(SourceReason.URLInvalid, errorMessage(err), { cause: err });
+      markTrue(obj, SourceCondition.FetchFailed, e.reason, e.message);
+      throw e;
+    }
+
+    const auth = await this.#auth(obj);
+    const includes = await this.#fetchIncludes(obj);
+
+    if (includedArtifactsDiffer(includes, obj.status?.includedArtifacts)) {
+      const message = "included artifacts differ from last observed includes";
+      if (obj.status?.includedArtifacts) {
+        markTrue(obj, SourceCondition.ArtifactOutdated, "IncludeChange", message);
+      }
+      progressiveStatus(true, obj, Reason.Progressing, `building artifact: ${message}`);
+      await this.#patch(obj, patcher);
+    }
+    deleteCondition(obj, SourceCondition.ArtifactOutdated);
+
+    const stored = obj.status?.artifact;
+    const canSkip = stored !== undefined && !contentConfigChanged(obj, includes);
+    const commit = await this.#checkout(obj, dir, auth, canSkip ? stored.revision : undefined, ctx.signal);
+    if (commit.skipped) {
+      ctx.log.info(`no changes since last reconciliation: observed revision '${commit.revision}'`);
+      deleteCondition(obj, SourceCondition.FetchFailed);
+      markTrue(
+        obj,
+        SourceCondition.ArtifactInStorage,
+        Reason.Succeeded,
+        `stored artifact for revision '${commit.revision}'`,
+      );
+      throw UP_TO_DATE;
+    }
+    ctx.log.debug({ revision: commit.revision }, "git repository checked out");
+    deleteCondition(obj, SourceCondition.FetchFailed);
+
+    await this.#verifySignature(obj, dir, commit);
+
+    if (stored?.revision !== commit.revision) {
+      const message = `new upstream revision '${commit.revision}'`;
+      if (stored) markTrue(obj, SourceCondition.ArtifactOutdated, SourceReason.NewRevision, message);
+      progressiveStatus(true, obj, Reason.Progressing, `building artifact: ${message}`);
+      await this.#patch(obj, patcher);
+    }
+    return { commit, includes };
+  }
+
+  /** The credentials of `spec.secretRef` (FetchFailed/AuthenticationFailed when unreadable or invalid). */
+  async #auth(obj: GitRepository): Promise<GitAuth | undefined> {
+    const ref = obj.spec.secretRef;
+    if (!ref) return undefined;
+    const namespace = obj.metadata.namespace ?? "";
+    let data: Record<string, Buffer>;
+    try {
+      data = await readSecretData(this.#client, namespace, ref.name);
+    } catch (err: unknown) {
+      throw this.#fetchFailed(
+        obj,
+        SourceReason.AuthenticationFailed,
+        `failed to get secret '${namespace}/${ref.name}': ${errorMessage(err)}`,
+        err,
+      );
+    }
+    try {
+      return authFromSecretData(obj.spec.url, data);
+    } catch (err: unknown) {
+      throw this.#fetchFailed(obj, SourceReason.AuthenticationFailed, errorMessage(err), err);
+    }
+  }
+
+  /** The artifacts of `spec.include` (IncludeUnavailable and a WaitingError while one is missing). */
+  async #fetchIncludes(obj: GitRepository): Promise<Artifact[]> {
+    const artifacts: Artifact[] = [];
+    for (const include of obj.spec.include ?? []) {
+      const name = include.repository.name;
+      let dep: GitRepository | undefined;
+      try {
+        dep = await this.#client.get<GitRepository>({
+          apiVersion: SOURCE_API_VERSION,
+          kind: SourceKind.GitRepository,
+          namespace: obj.metadata.namespace ?? "",
+          name,
+        });
+      } catch (err: unknown) {
+        const e = new WaitingError(
+          "NotFound",
+          `could not get resource for include '${name}': ${errorMessage(err)}`,
+          this.#dependencyRequeueMs,
+          { cause: err },
+        );
+        markTrue(obj, SourceCondition.IncludeUnavailable, e.reason, e.message);
+        throw e;
+      }
+      const artifact = dep.status?.artifact;
+      if (!artifact) {
+        const e = new WaitingError(
+          "NoArtifact",
+          `no artifact available for include '${name}'`,
+          this.#dependencyRequeueMs,
+        );
+        markTrue(obj, SourceCondition.IncludeUnavailable, e.reason, e.message);
+        throw e;
+      }
+      artifacts.push(structuredClone(artifact));
+    }
+    deleteCondition(obj, SourceCondition.IncludeUnavailable);
+    return artifacts;
+  }
+
+  /** Checks out the reference (FetchFailed with the GitError's reason on failure). */
+  async #checkout(
+    obj: GitRepository,
+    dir: string,
+    auth: GitAuth | undefined,
+    lastObservedRevision: string | undefined,
+    signal: AbortSignal,
+  ): Promise<CheckoutResult> {
+    try {
+      return await checkout({
+        url: obj.spec.url,
+        dir,
+        reference: obj.spec.ref,
+        auth,
+        timeoutMs: parseDuration(obj.spec.timeout ?? DEFAULT_SOURCE_TIMEOUT),
+        recurseSubmodules: obj.spec.recurseSubmodules,
+        sparseCheckout: obj.spec.sparseCheckout,
+        lastObservedRevision,
+        signal,
+      });
+    } catch (err: unknown) {
+      const reason = err instanceof GitError ? err.reason : SourceReason.GitOperationFailed;
+      const message = `failed to checkout and determine revision: ${errorMessage(err)}`;
+      if (err instanceof GitError && err.persistent) {
+        const e = new StallingError(reason, message, { cause: err });
+        markTrue(obj, SourceCondition.FetchFailed, e.reason, e.message);
+        throw e;
+      }
+      throw this.#fetchFailed(obj, reason, message, err);
+    }
+  }
+
+  /** `spec.verify`: SourceVerified True with the keys used, or False with Flux's reason. */
+  async #verifySignature(obj: GitRepository, dir: string, commit: CheckoutResult): Promise<void> {
+    const mode = verificationMode(obj);
+    obj.status ??= {};
+    const status = obj.status;
+    if (mode === undefined || !obj.spec.verify) {
+      delete status.sourceVerificationMode;
+      deleteCondition(obj, SourceCondition.SourceVerified);
+      return;
+    }
+    const fail = (e: GenericReconcileError | StallingError): never => {
+      markFalse(obj, SourceCondition.SourceVerified, e.reason, e.message);
+      throw e;
+    };
+    const namespace = obj.metadata.namespace ?? "";
+    let keys: ReturnType<typeof verificationKeysFromSecretData>;
+    try {
+      keys = verificationKeysFromSecretData(
+        await readSecretData(this.#client, namespace, obj.spec.verify.secretRef.name),
+      );
+    } catch (err: unknown) {
+      return fail(
+        new GenericReconcileError(SourceReason.VerificationError, `public keys secret error: ${errorMessage(err)}`, {
+          cause: err,
+        }),
+      );
+    }
+    const lines: string[] = [];
+    try {
+      if (mode === "Tag" || mode === "TagAndHEAD") {
+        if (!commit.tag) {
+          return fail(
+            new StallingError(
+              "InvalidVerificationMode",
+              "cannot verify tag object's signature if a tag reference is not specified",
+            ),
+          );
+        }
+        const verified = await verifyTagSignature(dir, commit.tag, keys);
+        lines.push(`tag '${commit.tag}' with key '${verified.key}'`);
+      }
+      if (mode === "HEAD" || mode === "TagAndHEAD") {
+        const verified = await verifyCommitSignature(dir, commit.hash, keys);
+        lines.push(`commit '${commit.hash}' with key '${verified.key}'`);
+      }
+    } catch (err: unknown) {
+      const reason = err instanceof SignatureVerificationError ? err.reason : SourceReason.VerificationError;
+      return fail(new GenericReconcileError(reason, errorMessage(err), { cause: err }));
+    }
+    const message = `verified signature of\n${lines.map((l) => `\t- ${l}`).join("\n")}`;
+    status.sourceVerificationMode = mode;
+    markTrue(obj, SourceCondition.SourceVerified, Reason.Succeeded, message);
+    void this.#events?.trace(obj, Reason.Succeeded, message);
+  }
+
+  /** Copies includes into the checkout, archives it with the ignore rules and records the artifact. */
+  async #reconcileArtifact(obj: GitRepository, state: SourceState, dir: string, log: Logger): Promise<void> {
+    const { commit, includes } = state;
+    const namespace = obj.metadata.namespace ?? "";
+    const name = obj.metadata.name ?? "";
+    const target = this.#storage.newArtifactFor(
+      SourceKind.GitRepository,
+      { namespace, name },
+      commit.revision,
+      `${commit.hash}.tar.gz`,
+    );
+    obj.status ??= {};
+    const status = obj.status;
+    const current = status.artifact;
+    if (
+      current?.revision === target.revision &&
+      !includedArtifactsDiffer(includes, status.includedArtifacts) &&
+      !contentConfigChanged(obj, includes)
+    ) {
+      deleteCondition(obj, SourceCondition.ArtifactOutdated);
+      markTrue(
+        obj,
+        SourceCondition.ArtifactInStorage,
+        Reason.Succeeded,
+        `stored artifact for revision '${current.revision}'`,
+      );
+      log.info(`artifact up-to-date with remote revision: '${current.revision}'`);
+      void this.#events?.trace(
+        obj,
+        SourceReason.ArtifactUpToDate,
+        `artifact up-to-date with remote revision: '${current.revision}'`,
+      );
+      return;
+    }
+
+    const specIncludes = obj.spec.include ?? [];
+    for (const [i, include] of specIncludes.entries()) {
+      const artifact = includes[i] as Artifact;
+      const toPath = includeToPath(include);
+      const relative = safeRelative(toPath);
+      if (relative === undefined) {
+        throw this.#storageFailed(
+          obj,
+          "IllegalPath",
+          `path calculation for include '${include.repository.name}' failed: toPath '${toPath}' names the repository root`,
+          undefined,
+        );
+      }
+      try {
+        await this.#storage.copyToPath(artifact, includeFromPath(include), join(dir, relative));
+      } catch (err: unknown) {
+        throw this.#storageFailed(
+          obj,
+          "CopyFailure",
+          `failed to copy '${include.repository.name}' include from ${includeFromPath(include)} to ${toPath}: ${errorMessage(err)}`,
+          err,
+        );
+      }
+    }
+
+    let artifact: Artifact;
+    try {
+      const filter = await loadSourceIgnore(dir, obj.spec.ignore);
+      artifact = await this.#storage.archive(target, dir, { filter });
+    } catch (err: unknown) {
+      throw this.#storageFailed(
+        obj,
+        SourceReason.ArchiveOperationFailed,
+        `unable to archive artifact to storage: ${errorMessage(err)}`,
+        err,
+      );
+    }
+
+    status.artifact = artifact;
+    setOrDelete(status, "includedArtifacts", includes.length > 0 ? includes : undefined);
+    setOrDelete(status, "observedIgnore", obj.spec.ignore);
+    setOrDelete(status, "observedRecurseSubmodules", obj.spec.recurseSubmodules);
+    setOrDelete(status, "observedInclude", specIncludes.length > 0 ? structuredClone(specIncludes) : undefined);
+    setOrDelete(
+      status,
+      "observedSparseCheckout",
+      obj.spec.sparseCheckout && obj.spec.sparseCheckout.length > 0 ? [...obj.spec.sparseCheckout] : undefined,
+    );
+    deleteCondition(obj, SourceCondition.ArtifactOutdated);
+    deleteCondition(obj, SourceCondition.StorageOperationFailed);
+    markTrue(
+      obj,
+      SourceCondition.ArtifactInStorage,
+      Reason.Succeeded,
+      `stored artifact for revision '${artifact.revision}'`,
+    );
+  }
+
+  /** Deletion: removes the object's artifacts, then its finalizer. */
+  async #reconcileDelete(
+    obj: GitRepository,
+    patcher: StatusPatcher<GitRepository>,
+    log: Logger,
+  ): Promise<ReconcileResult> {
+    const namespace = obj.metadata.namespace ?? "";
+    const name = obj.metadata.name ?? "";
+    let removed: string | undefined;
+    try {
+      removed = await this.#storage.removeObject(SourceKind.GitRepository, { namespace, name });
+    } catch (err: unknown) {
+      throw new GenericReconcileError(
+        "GarbageCollectionFailed",
+        `garbage collection for deleted resource failed: ${errorMessage(err)}`,
+        { cause: err },
+      );
+    }
+    if (removed !== undefined) {
+      log.info("garbage collected artifacts for deleted resource");
+      void this.#events?.trace(obj, "GarbageCollectionSucceeded", "garbage collected artifacts for deleted resource");
+    }
+    if (obj.status?.artifact) delete obj.status.artifact;
+    obj.metadata.finalizers = (obj.metadata.finalizers ?? []).filter((f) => f !== FINALIZER);
+    await patcher.patch(obj, { ignoreNotFound: true });
+    return {};
+  }
+
+  /** Removes old artifacts of the object beyond the retention TTL and record count (failures are logged). */
+  async #garbageCollect(obj: GitRepository, log: Logger): Promise<void> {
+    const artifact = obj.status?.artifact;
+    if (!artifact) return;
+    try {
+      const deleted = await this.#storage.garbageCollect(artifact);
+      if (deleted.length > 0) {
+        const message = `garbage collected ${deleted.length} artifacts`;
+        log.info(message);
+        void this.#events?.trace(obj, "GarbageCollectionSucceeded", message);
+      }
+    } catch (err: unknown) {
+      log.error({ error: err }, "garbage collection of artifacts failed");
+    }
+  }
+
+  /** Events at the end of a run: the failure, a new artifact, or the recovery from a failure. */
+  #notify(old: GitRepository, obj: GitRepository, state: SourceState | undefined, error: unknown, log: Logger): void {
+    const events = this.#events;
+    if (error !== undefined) {
+      const typed = asReconcileError(error);
+      const emit = !(typed instanceof GenericReconcileError) || typed.event;
+      if (typed.kind === "waiting") log.info({ reason: typed.reason }, typed.message);
+      else if (emit) void events?.error(obj, typed.reason, typed.message);
+      return;
+    }
+    const artifact = obj.status?.artifact;
+    if (!artifact) return;
+    const metadata = { revision: artifact.revision, digest: artifact.digest };
+    const subject = state?.commit.subject;
+    const message = `stored artifact for commit '${subject ?? artifact.revision}'`;
+    if (old.status?.artifact?.digest !== artifact.digest) {
+      log.info({ revision: artifact.revision }, message);
+      void events?.info(obj, "NewArtifact", message, metadata);
+      return;
+    }
+    const failedBefore = GIT_REPOSITORY_FAIL_CONDITIONS.some((t) => isTrue(old, t));
+    const failedNow = GIT_REPOSITORY_FAIL_CONDITIONS.some((t) => getCondition(obj, t) !== undefined);
+    if (failedBefore && !failedNow) {
+      log.info({ revision: artifact.revision }, message);
+      void events?.info(obj, Reason.Succeeded, message, metadata);
+    }
+  }
+
+  /** Marks FetchFailed=True and returns the generic (retried) error to throw. */
+  #fetchFailed(obj: GitRepository, reason: string, message: string, cause: unknown): GenericReconcileError {
+    const e = new GenericReconcileError(reason, message, { cause });
+    markTrue(obj, SourceCondition.FetchFailed, e.reason, e.message);
+    return e;
+  }
+
+  /** Marks StorageOperationFailed=True and returns the generic (retried) error to throw. */
+  #storageFailed(obj: GitRepository, reason: string, message: string, cause: unknown): GenericReconcileError {
+    const e = new GenericReconcileError(reason, message, { cause });
+    markTrue(obj, SourceCondition.StorageOperationFailed, e.reason, e.message);
+    return e;
+  }
+
+  /** Persists progress mid-run (PatchOperationFailed when the API refuses). */
+  async #patch(obj: GitRepository, patcher: StatusPatcher<GitRepository>): Promise<void> {
+    try {
+      await patcher.patch(obj);
+    } catch (err: unknown) {
+      throw new GenericReconcileError(SourceReason.PatchOperationFailed, errorMessage(err), { cause: err });
+    }
+  }
+}
+
+/**
+ * `toPath` of an include as a path that stays inside the checkout (empty, `.` and `..` segments dropped, as
+ * a secure join does); undefined when nothing is left (the checkout root itself).
+ */
+function safeRelative(path: string): string | undefined {
+  const parts = path.split("/").filter((p) => p !== "" && p !== "." && p !== "..");
+  return parts.length > 0 ? parts.join("/") : undefined;
+}
+
+/** Sets `status[key]` to `value`, or removes the field when `value` is undefined. */
+function setOrDelete<K extends keyof NonNullable<GitRepository["status"]>>(
+  status: NonNullable<GitRepository["status"]>,
+  key: K,
+  value: NonNullable<GitRepository["status"]>[K] | undefined,
+): void {
+  if (value === undefined) delete status[key];
+  else status[key] = value;
+}
