@@ -3,39 +3,40 @@
 
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { Condition, GitRepository } from "@sluice/api";
+import type { GitRepository } from "@sluice/api";
 import type { UnstructuredObject } from "@sluice/runtime";
-import { pino } from "pino";
-import { t as listTar } from "tar";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSourceController, type SourceController } from "../src/index.js";
-import { type ApiCluster, applyChartCrds, ensureNamespace, startApiCluster } from "./support/api-cluster.js";
-import { type EventSink, startEventSink } from "./support/event-sink.js";
+import {
+  type ControllerEnv,
+  conditionOf as condition,
+  createGitRepository,
+  createSecret,
+  downloadArtifact as download,
+  gitRepositoryRef,
+  isReadyNow as isReady,
+  kubeEventsFor,
+  requestReconcile as request,
+  startControllerEnv,
+  tarEntries,
+  waitForGitRepository,
+} from "./support/controller-env.js";
 import { createFixtureRepo, type FixtureRepo } from "./support/git-fixtures.js";
 import { type GitHttpServer, startGitHttpServer } from "./support/git-http-server.js";
 import { tempDir } from "./support/tree.js";
 
-const API = "source.toolkit.fluxcd.io/v1";
 const NS = "flux-test";
 const USER = "git-user";
 const PASSWORD = "s3cr3t-Pa55word";
 
 let root: { path: string; remove: () => Promise<void> };
-let cluster: ApiCluster;
+let env: ControllerEnv;
 let open: GitHttpServer;
 let guarded: GitHttpServer;
-let sink: EventSink;
-let controller: SourceController;
-let storagePath: string;
 let app: FixtureRepo;
-const abort = new AbortController();
-let running: Promise<void>;
 
 beforeAll(async () => {
   root = await tempDir("sc-gitrepo-int-");
-  storagePath = join(root.path, "storage");
   app = await createFixtureRepo(join(root.path, "repos"), "app");
   await app.commit(
     {
@@ -57,108 +58,24 @@ beforeAll(async () => {
     root: join(root.path, "repos"),
     auth: { type: "basic", username: USER, password: PASSWORD },
   });
-  sink = await startEventSink();
-  cluster = await startApiCluster();
-  await applyChartCrds(cluster.client, "source.toolkit.fluxcd.io_");
-  await ensureNamespace(cluster.client, NS);
-
-  controller = createSourceController({
-    kubeConfig: cluster.kubeConfig,
-    storagePath,
-    storageAddr: "127.0.0.1:0",
-    metricsAddr: "127.0.0.1:0",
-    healthAddr: "127.0.0.1:0",
-    eventsAddr: sink.url,
-    concurrency: 2,
-    retryDelay: { min: 200, max: 2_000 },
-    rateLimit: false,
-    logger: pino({ level: "silent" }),
-  });
-  running = controller.start(abort.signal);
-  await controller.ready();
+  env = await startControllerEnv(root.path, NS);
 }, 60_000);
 
 afterAll(async () => {
-  abort.abort();
-  await running?.catch(() => undefined);
-  await cluster?.stop();
+  await env?.stop();
   await open?.stop();
   await guarded?.stop();
-  await sink?.stop();
   await root?.remove();
 });
 
-function ref(name: string) {
-  return { apiVersion: API, kind: "GitRepository", namespace: NS, name };
-}
-
-async function createRepo(name: string, spec: Record<string, unknown>): Promise<void> {
-  await cluster.client.create({
-    apiVersion: API,
-    kind: "GitRepository",
-    metadata: { namespace: NS, name },
-    spec: { interval: "10m", ...spec },
-  } as UnstructuredObject);
-}
-
-async function get(name: string): Promise<GitRepository> {
-  return cluster.client.get<GitRepository>(ref(name));
-}
-
-function condition(obj: GitRepository, type: string): Condition | undefined {
-  return obj.status?.conditions?.find((c) => c.type === type);
-}
-
-/** Polls the object until `check` holds (returns it) or the time is up (fails with the last status). */
-async function waitFor(
-  name: string,
-  check: (obj: GitRepository) => boolean,
-  what: string,
-  ms = 30_000,
-): Promise<GitRepository> {
-  const deadline = Date.now() + ms;
-  let last: GitRepository | undefined;
-  for (;;) {
-    last = await cluster.client.getOptional<GitRepository>(ref(name));
-    if (last && check(last)) return last;
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${name}: ${what}; status: ${JSON.stringify(last?.status)}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-const isReady = (obj: GitRepository) =>
-  condition(obj, "Ready")?.status === "True" && obj.status?.observedGeneration === obj.metadata.generation;
-
-async function requestReconcile(name: string): Promise<string> {
-  const at = new Date().toISOString();
-  await cluster.client.patch(
-    ref(name),
-    { metadata: { annotations: { "reconcile.fluxcd.io/requestedAt": at } } },
-    { type: "application/merge-patch+json" },
-  );
-  return at;
-}
-
-async function kubeEvents(name: string): Promise<UnstructuredObject[]> {
-  const list = await cluster.client.list<UnstructuredObject>("v1", "Event", { namespace: NS });
-  return list.items.filter((e) => (e["involvedObject"] as { name?: string } | undefined)?.name === name);
-}
-
-async function download(url: string): Promise<Buffer> {
-  const res = await fetch(url);
-  expect(res.status).toBe(200);
-  return Buffer.from(await res.arrayBuffer());
-}
-
-async function archiveEntries(data: Buffer): Promise<string[]> {
-  const file = join(root.path, `archive-${Date.now()}-${Math.random()}.tar.gz`);
-  await writeFile(file, data);
-  const entries: string[] = [];
-  await listTar({ file, onReadEntry: (e) => entries.push(e.path) });
-  return entries.sort();
-}
+const ref = (name: string) => gitRepositoryRef(env, name);
+const createRepo = (name: string, spec: Record<string, unknown>) => createGitRepository(env, name, spec);
+const get = (name: string) => env.cluster.client.get<GitRepository>(ref(name));
+const waitFor = (name: string, check: (obj: GitRepository) => boolean, what: string) =>
+  waitForGitRepository(env, name, check, what);
+const requestReconcile = (name: string) => request(env, name);
+const kubeEvents = (name: string) => kubeEventsFor(env, name);
+const archiveEntries = (data: Buffer) => tarEntries(data, root.path);
 
 describe("GitRepository controller", () => {
   it("stores an artifact with Flux's revision, digest and URL, served over HTTP, honouring .sourceignore", async () => {
@@ -170,8 +87,7 @@ describe("GitRepository controller", () => {
     const artifact = obj.status?.artifact;
     expect(artifact?.revision).toBe(`master@sha1:${head}`);
     expect(artifact?.path).toBe(`gitrepository/${NS}/app/${head}.tar.gz`);
-    const { advertisedAddress } = await controller.ready();
-    expect(artifact?.url).toBe(`http://${advertisedAddress}/gitrepository/${NS}/app/${head}.tar.gz`);
+    expect(artifact?.url).toBe(`http://${env.advertisedAddress}/gitrepository/${NS}/app/${head}.tar.gz`);
     expect(artifact?.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(artifact?.lastUpdateTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     expect(condition(obj, "Ready")).toMatchObject({
@@ -199,7 +115,7 @@ describe("GitRepository controller", () => {
       for (;;) {
         const events = await kubeEvents("app");
         const found = events.find((e) => e["reason"] === "NewArtifact");
-        if (found && sink.events.some((e) => e.reason === "NewArtifact" && e.involvedObject.name === "app"))
+        if (found && env.sink.events.some((e) => e.reason === "NewArtifact" && e.involvedObject.name === "app"))
           return found;
         if (Date.now() > deadline) throw new Error("no NewArtifact event");
         await new Promise((r) => setTimeout(r, 50));
@@ -211,7 +127,7 @@ describe("GitRepository controller", () => {
       "source.toolkit.fluxcd.io/revision": artifact?.revision,
       "source.toolkit.fluxcd.io/digest": artifact?.digest,
     });
-    const forwarded = sink.events.find((e) => e.reason === "NewArtifact" && e.involvedObject.name === "app");
+    const forwarded = env.sink.events.find((e) => e.reason === "NewArtifact" && e.involvedObject.name === "app");
     expect(forwarded).toMatchObject({
       severity: "info",
       reportingController: "source-controller",
@@ -242,7 +158,7 @@ describe("GitRepository controller", () => {
     const data = await download(obj.status?.artifact?.url ?? "");
     expect(`sha256:${createHash("sha256").update(data).digest("hex")}`).toBe(obj.status?.artifact?.digest);
     // The previous artifact is kept (retention of 2 records within the TTL) next to the new one.
-    expect(existsSync(join(storagePath, before.status?.artifact?.path ?? "missing"))).toBe(true);
+    expect(existsSync(join(env.storagePath, before.status?.artifact?.path ?? "missing"))).toBe(true);
   });
 
   it("does not clone when the remote still points at the stored commit", async () => {
@@ -258,7 +174,7 @@ describe("GitRepository controller", () => {
 
   it("rebuilds without a new commit when spec.ignore changes", async () => {
     const before = await waitFor("app", isReady, "Ready");
-    const patched = await cluster.client.patch<GitRepository>(
+    const patched = await env.cluster.client.patch<GitRepository>(
       ref("app"),
       { spec: { ignore: "README.md\n" } },
       { type: "application/merge-patch+json" },
@@ -278,15 +194,7 @@ describe("GitRepository controller", () => {
   });
 
   it("authenticates with the secretRef's basic credentials", async () => {
-    await cluster.client.create({
-      apiVersion: "v1",
-      kind: "Secret",
-      metadata: { namespace: NS, name: "git-good" },
-      data: {
-        username: Buffer.from(USER).toString("base64"),
-        password: Buffer.from(PASSWORD).toString("base64"),
-      },
-    });
+    await createSecret(env, "git-good", { username: USER, password: PASSWORD });
     await createRepo("guarded", { url: guarded.url("app.git"), secretRef: { name: "git-good" } });
     const obj = await waitFor("guarded", isReady, "Ready");
     expect(obj.status?.artifact?.revision).toMatch(/^master@sha1:[0-9a-f]{40}$/);
@@ -294,12 +202,7 @@ describe("GitRepository controller", () => {
 
   it("reports a wrong password as AuthenticationFailed without leaking the credential", async () => {
     const wrong = "wrong-Pa55word-xyz";
-    await cluster.client.create({
-      apiVersion: "v1",
-      kind: "Secret",
-      metadata: { namespace: NS, name: "git-bad" },
-      data: { username: Buffer.from(USER).toString("base64"), password: Buffer.from(wrong).toString("base64") },
-    });
+    await createSecret(env, "git-bad", { username: USER, password: wrong });
     await createRepo("badauth", { url: guarded.url("app.git"), secretRef: { name: "git-bad" } });
     const obj = await waitFor("badauth", (o) => condition(o, "Ready")?.status === "False", "Ready=False");
     const ready = condition(obj, "Ready");
@@ -317,7 +220,7 @@ describe("GitRepository controller", () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(warnings[0]?.["reason"]).toBe("AuthenticationFailed");
-    const everything = JSON.stringify([obj, await kubeEvents("badauth"), sink.events]);
+    const everything = JSON.stringify([obj, await kubeEvents("badauth"), env.sink.events]);
     expect(everything).not.toContain(wrong);
     expect(everything).not.toContain(PASSWORD);
     expect(everything).not.toContain(Buffer.from(`${USER}:${wrong}`).toString("base64"));
@@ -368,7 +271,7 @@ describe("GitRepository controller", () => {
     await source.push();
     await createRepo("paused", { url: open.url("paused-source.git") });
     const before = await waitFor("paused", isReady, "Ready");
-    const suspended = await cluster.client.patch<GitRepository>(
+    const suspended = await env.cluster.client.patch<GitRepository>(
       ref("paused"),
       { spec: { suspend: true } },
       { type: "application/merge-patch+json" },
@@ -387,11 +290,11 @@ describe("GitRepository controller", () => {
 
   it("removes the storage directory and the finalizer when the object is deleted", async () => {
     const obj = await waitFor("app", isReady, "Ready");
-    const dir = join(storagePath, "gitrepository", NS, "app");
-    expect(existsSync(join(storagePath, obj.status?.artifact?.path ?? "missing"))).toBe(true);
-    await cluster.client.delete(ref("app"));
+    const dir = join(env.storagePath, "gitrepository", NS, "app");
+    expect(existsSync(join(env.storagePath, obj.status?.artifact?.path ?? "missing"))).toBe(true);
+    await env.cluster.client.delete(ref("app"));
     const deadline = Date.now() + 30_000;
-    while ((await cluster.client.getOptional(ref("app"))) !== undefined) {
+    while ((await env.cluster.client.getOptional(ref("app"))) !== undefined) {
       if (Date.now() > deadline) throw new Error("GitRepository app was not deleted");
       await new Promise((r) => setTimeout(r, 50));
     }
