@@ -107,6 +107,21 @@ describe("real kubectl against the embedded server", () => {
     expect(JSON.parse(imp).status.userInfo).toEqual({ username: "bob", groups: ["team", "system:authenticated"] });
   });
 
+  it("rejects unknown fields of built-in kinds with strict validation and drops them otherwise", async () => {
+    const typo = DEPLOYMENT.replace("name: web\n  labels", "name: typo\n  labels").replace(
+      "image: nginx:1.25",
+      "image: nginx:1.25\n        imagePullPolcy: Always",
+    );
+    const strict = await c.kubectl(["apply", "-f", "-"], typo);
+    expect(strict.stderr).toContain(
+      'strict decoding error: unknown field "spec.template.spec.containers[0].imagePullPolcy"',
+    );
+    await c.kubectlOk(["apply", "--validate=false", "-f", "-"], typo);
+    const d = parse(await c.kubectlOk(["get", "deploy", "typo", "-o", "yaml"]));
+    expect(d.spec.template.spec.containers[0].imagePullPolcy).toBeUndefined();
+    expect(d.spec.template.spec.containers[0].image).toBe("nginx:1.25");
+  });
+
   it("creates with generateName", async () => {
     const out = await c.kubectlOk(
       ["create", "-f", "-", "-o", "name"],

@@ -1,14 +1,29 @@
 import type { FieldError } from "../errors.js";
+import { badRequest } from "../errors.js";
 import type { ResourceType } from "../resources/resource-type.js";
 import { builtinTypeOf } from "../schema/builtin-types.js";
 import type { TypeNode } from "../schema/type-node.js";
 import { applyBuiltinDefaults } from "./builtin-defaults.js";
+import { pruneBuiltinFields } from "./builtin-fields.js";
 import type { AdmissionRequest, ObjectAdmission } from "./object-admission.js";
 
 /** Admission for built-in kinds: the defaults kube-apiserver applies; structure from the built-in type table. */
 export class BuiltinAdmission implements ObjectAdmission {
   admit(req: AdmissionRequest): FieldError[] {
-    applyBuiltinDefaults(req.rt, req.object, req.old);
+    const { rt, object } = req;
+    const { object: pruned, unknown } = pruneBuiltinFields(rt.group, rt.version, rt.kind, object);
+    if (unknown.length > 0) {
+      if (req.fieldValidation === "Strict") {
+        const list = unknown.map((u) => `unknown field "${u}"`).join(", ");
+        throw badRequest(
+          `${rt.kind} in version "${rt.version}" cannot be handled as a ${rt.kind}: strict decoding error: ${list}`,
+        );
+      }
+      if (req.fieldValidation === "Warn") for (const u of unknown) req.warnings.push(`unknown field "${u}"`);
+      for (const k of Object.keys(object)) delete object[k];
+      Object.assign(object, pruned);
+    }
+    applyBuiltinDefaults(rt, object, req.old);
     return [];
   }
 
