@@ -73,8 +73,9 @@ function allowPlainHttp(kubeConfig: KubeConfig, path: string): void {
 
 /**
  * Starts `@sluice/apiserver` in-process on 127.0.0.1 and a free port and writes its kubeconfig to a temp file.
- * Plain HTTP unless `tls` is set (a TLS start generates a CA, which costs about a second). The workload
- * simulator is off unless asked for. `stop()` stops the server and removes the temp directory.
+ * Plain HTTP unless `tls` is set (a TLS start generates a CA, which costs about a second). Tests that run
+ * kubectl or helm need `tls: true`: client-go sends no credentials over plain HTTP (kubernetes/kubectl#744).
+ * The workload simulator is off unless asked for. `stop()` stops the server and removes the temp directory.
  */
 export async function startEmbeddedCluster(options: EmbeddedClusterOptions = {}): Promise<EmbeddedTestCluster> {
   const { persistent, ...serverOptions } = options;
