@@ -8,6 +8,7 @@ import { GenericReconcileError, StallingError, WaitingError } from "../errors/re
 import type { KubeClient } from "../kube/kube-client.js";
 import { type ApiObject, objectKey } from "../kube/object-ref.js";
 import { MetricsRecorder } from "../metrics/metrics-recorder.js";
+import { StatusPatcher } from "../status/status-patcher.js";
 import { Controller, LeaderElectionLostError } from "./controller.js";
 import { jitteredInterval } from "./jitter.js";
 import type { ReconcileContext } from "./reconciler.js";
@@ -216,6 +217,34 @@ describe("Controller", () => {
     await until(() => c.runs.filter((r) => r === "uses-repo").length === 2, "reconcile triggered by the source");
     await sleep(50);
     expect(c.runs.filter((r) => r === "uses-other")).toHaveLength(1);
+  });
+
+  it("reconciles the deletion of a finalized object, which goes once the reconciler drops its finalizer", async () => {
+    const finalizer = "finalizers.fluxcd.io";
+    const seen: string[] = [];
+    const c = await startController(async (obj) => {
+      const patcher = new StatusPatcher(client, obj);
+      if (obj.metadata.deletionTimestamp) {
+        seen.push(`cleanup generation=${obj.metadata.generation}`);
+        obj.metadata.finalizers = (obj.metadata.finalizers ?? []).filter((f) => f !== finalizer);
+      } else if (!obj.metadata.finalizers?.includes(finalizer)) {
+        seen.push("add finalizer");
+        obj.metadata.finalizers = [...(obj.metadata.finalizers ?? []), finalizer];
+      }
+      await patcher.patch(obj);
+      return DONE;
+    });
+    await put(ks("finalized"));
+    c.start();
+    await until(
+      () => c.controller.informer.get(`${namespace}/finalized`)?.metadata.finalizers?.length === 1,
+      "finalizer",
+    );
+    await client.delete(ksRef("finalized"));
+    await until(() => c.controller.informer.get(`${namespace}/finalized`) === undefined, "object gone");
+    expect(await client.getOptional(ksRef("finalized"))).toBeUndefined();
+    // The API server bumps the generation of a finalized object when its deletion starts.
+    expect(seen).toEqual(["add finalizer", "cleanup generation=2"]);
   });
 
   it("records GitOps Toolkit metrics per object and deletes them with the object", async () => {
