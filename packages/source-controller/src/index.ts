@@ -1,5 +1,7 @@
 // Public entry of @sluice/source-controller: the controller for in-process use (`sluice up`), its options,
 // the command-line parser main.ts uses, and the GitRepository reconciler.
+
+export { type RunOptions, runSourceController } from "./cli.js";
 export {
   createSourceController,
   DEFAULT_CONCURRENCY,
