@@ -257,6 +257,52 @@ describe("kube-apiserver wire behaviour", () => {
     }
   });
 
+  it("stores Events once and serves them as core/v1 and events.k8s.io/v1", async () => {
+    const ev = {
+      apiVersion: "events.k8s.io/v1",
+      kind: "Event",
+      metadata: { name: "e1" },
+      eventTime: "2024-01-01T00:00:00.000000Z",
+      reportingController: "sluice.dev/test",
+      reportingInstance: "test-1",
+      action: "Reconcile",
+      reason: "Succeeded",
+      type: "Normal",
+      note: "all good",
+      regarding: { kind: "ConfigMap", name: "occ", namespace: "default" },
+    };
+    const created = await apiRequest(s, "POST", "/apis/events.k8s.io/v1/namespaces/default/events", {
+      body: JSON.stringify(ev),
+    });
+    expect(created.status).toBe(201);
+    expect(created.json()).toMatchObject({
+      apiVersion: "events.k8s.io/v1",
+      note: "all good",
+      regarding: { name: "occ" },
+    });
+    const core = await apiRequest(
+      s,
+      "GET",
+      "/api/v1/namespaces/default/events?fieldSelector=involvedObject.name%3Docc",
+    );
+    const items = core.json<{ items: Record<string, unknown>[] }>().items;
+    expect(items).toEqual([
+      expect.objectContaining({
+        apiVersion: "v1",
+        kind: "Event",
+        message: "all good",
+        reportingComponent: "sluice.dev/test",
+        involvedObject: { kind: "ConfigMap", name: "occ", namespace: "default" },
+      }),
+    ]);
+    const back = await apiRequest(
+      s,
+      "GET",
+      "/apis/events.k8s.io/v1/namespaces/default/events?fieldSelector=regarding.name%3Docc",
+    );
+    expect(back.json<{ items: unknown[] }>().items).toHaveLength(1);
+  });
+
   it("accepts impersonation headers and records the user in the audit log", async () => {
     const r = await apiRequest(s, "GET", CM, { headers: { "Impersonate-User": "alice", "Impersonate-Group": "devs" } });
     expect(r.status).toBe(200);

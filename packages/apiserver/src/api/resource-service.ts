@@ -11,12 +11,13 @@ import {
   OBJECT_MODIFIED,
 } from "../errors.js";
 import { applyConfig, trackUpdate, type WriterInfo } from "../fieldmanager/field-manager.js";
-import { apiVersionOf, type ResourceType, storageKeyOf } from "../resources/resource-type.js";
+import { apiVersionOf, type ResourceType, storageApiVersionOf, storageKeyOf } from "../resources/resource-type.js";
 import { checkFieldSelector, matchesFields } from "../selectors/field-selector.js";
 import { matchesLabels } from "../selectors/label-selector.js";
 import { type ObjectStore, objectKey } from "../store/object-store.js";
 import { cloneJson, isObject, type JsonObject, type JsonValue, jsonEqual } from "../util/json.js";
 import { finalizersOf, type KubeObject, kubeTime, metaMap } from "../util/meta.js";
+import { convertObject } from "./conversion.js";
 import { encodeContinue, type ListOptions } from "./list-options.js";
 import type { ObjectAdmission } from "./object-admission.js";
 import type { RequestContext } from "./request-context.js";
@@ -78,11 +79,9 @@ export class ResourceService {
     private readonly admission: ObjectAdmission,
   ) {}
 
-  /** Converts a stored object to the served version of `rt` (None conversion: apiVersion only). */
+  /** Converts a stored object to the served version of `rt` (None conversion, or Event field mapping). */
   toVersion(rt: ResourceType, obj: KubeObject): KubeObject {
-    const apiVersion = apiVersionOf(rt);
-    if (obj["apiVersion"] === apiVersion) return obj;
-    return { ...obj, apiVersion };
+    return convertObject(obj, apiVersionOf(rt));
   }
 
   /** Reads one object (404 when absent). */
@@ -126,8 +125,10 @@ export class ResourceService {
       if (prefix !== "" && !key.startsWith(prefix)) break;
       if (opts.limit > 0 && items.length >= opts.limit) break;
       const obj = c.items.get(key);
-      if (!obj || !this.matches(rt, obj, namespace, opts)) continue;
-      items.push(this.toVersion(rt, obj));
+      if (!obj) continue;
+      const view = this.toVersion(rt, obj);
+      if (!this.matches(rt, view, namespace, opts)) continue;
+      items.push(view);
     }
     const result: ListResult = { items, resourceVersion: String(rv) };
     let more = false;
@@ -135,7 +136,7 @@ export class ResourceService {
       const key = keys[j]!;
       if (prefix !== "" && !key.startsWith(prefix)) break;
       const obj = c.items.get(key);
-      if (obj && this.matches(rt, obj, namespace, opts)) {
+      if (obj && this.matches(rt, this.toVersion(rt, obj), namespace, opts)) {
         more = true;
         break;
       }
@@ -263,8 +264,7 @@ export class ResourceService {
   }
 
   private toStorage(rt: ResourceType, obj: KubeObject): KubeObject {
-    const storageApiVersion = apiVersionOf({ group: rt.group, version: rt.storageVersion });
-    return obj["apiVersion"] === storageApiVersion ? obj : { ...obj, apiVersion: storageApiVersion };
+    return convertObject(obj, storageApiVersionOf(rt));
   }
 
   private prepareCreate(rt: ResourceType, obj: KubeObject): void {

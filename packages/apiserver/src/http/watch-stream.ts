@@ -54,8 +54,8 @@ export function serveWatch(svc: ResourceService, req: IncomingMessage, res: Serv
     res.write(`{"type":"${type}","object":${objectJson}}\n`);
     if (res.writableLength > MAX_BUFFERED) finish();
   };
-  const matches = (o: KubeObject | undefined): boolean => o !== undefined && svc.matches(rt, o, namespace, opts);
   const view = (o: KubeObject): KubeObject => svc.toVersion(rt, o);
+  const matches = (o: KubeObject | undefined): boolean => o !== undefined && svc.matches(rt, view(o), namespace, opts);
   const deliver = (e: StoreEvent): void => {
     const now = matches(e.object);
     const before = e.type === "MODIFIED" ? matches(e.previous) : now;

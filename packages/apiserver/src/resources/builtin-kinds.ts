@@ -18,6 +18,7 @@ interface BuiltinSpec {
   fieldSelectors?: string[];
   extraSubresources?: string[];
   review?: "access" | "self";
+  storage?: { group: string; resource: string; version: string };
 }
 
 const workloadScale: ScaleSubresource = {
@@ -243,6 +244,7 @@ const BUILTINS: BuiltinSpec[] = [
       "regarding.name",
       "regarding.namespace",
     ],
+    storage: { group: "", resource: "events", version: "v1" },
   },
   {
     group: "policy",
@@ -369,6 +371,7 @@ export function builtinResourceTypes(): ResourceType[] {
       if (b.scale) rt.scale = b.scale;
       if (b.extraSubresources) rt.extraSubresources = b.extraSubresources;
       if (b.review) rt.review = b.review;
+      if (b.storage) rt.storage = b.storage;
       out.push(rt);
     }
   }

@@ -59,7 +59,7 @@ export class ResourceRegistry extends EventEmitter {
   /** The storage-version resource type of a storage key (`apps/deployments`). */
   byStorageKey(key: string): ResourceType | undefined {
     for (const rt of this.byGvr.values()) {
-      if (`${rt.group}/${rt.resource}` === key && rt.version === rt.storageVersion) return rt;
+      if (!rt.storage && `${rt.group}/${rt.resource}` === key && rt.version === rt.storageVersion) return rt;
     }
     return undefined;
   }

@@ -65,13 +65,25 @@ export interface ResourceType {
   crdName?: string;
   /** Extra subresources without storage semantics (`namespaces/finalize`). */
   extraSubresources?: string[];
+  /** Where objects live when another group stores them (events.k8s.io Events are stored as core/v1 Events). */
+  storage?: { group: string; resource: string; version: string };
   /** A create-only review resource answered without storage (access reviews, self subject reviews). */
   review?: "access" | "self";
 }
 
 /** The key shared by all versions of a group/resource in storage: `apps/deployments`, `/configmaps`. */
-export function storageKeyOf(rt: { group: string; resource: string }): string {
-  return `${rt.group}/${rt.resource}`;
+export function storageKeyOf(rt: {
+  group: string;
+  resource: string;
+  storage?: { group: string; resource: string };
+}): string {
+  const s = rt.storage ?? rt;
+  return `${s.group}/${s.resource}`;
+}
+
+/** The apiVersion objects of a resource are stored in. */
+export function storageApiVersionOf(rt: ResourceType): string {
+  return rt.storage ? apiVersionOf(rt.storage) : apiVersionOf({ group: rt.group, version: rt.storageVersion });
 }
 
 /** `apps/v1` or `v1`. */
