@@ -1,7 +1,9 @@
+import { GitRepositoryKind } from "@sluice/api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KubeClient, PatchType, type UnstructuredObject } from "../src/kube/index.js";
 import { ApplySetError, DryRunError, ResourceManager, WaitError } from "../src/ssa/index.js";
 import { startTestCluster, type TestCluster, uniqueSuffix } from "./support/test-cluster.js";
+import { installFluxCrds } from "./support/test-crd.js";
 
 const group = "kustomize.toolkit.fluxcd.io";
 const suffix = uniqueSuffix();
@@ -272,20 +274,31 @@ describe("ResourceManager against an API server", () => {
     expect(await getCm("foreign")).toBeDefined();
   });
 
-  it("waits for a Deployment to become available, and times out naming what is not ready", async () => {
-    const cs = await manager.applyAll([deployment("waited", 1)]);
-    await manager.waitForSet(cs.toRefs(), { interval: 200, timeout: 20_000 });
+  it("waits for a Deployment and a Pod to become ready, and times out naming what is not ready", async () => {
     const pod: UnstructuredObject = {
       apiVersion: "v1",
       kind: "Pod",
-      metadata: { name: "never-ready", namespace: ns },
-      spec: { containers: [{ name: "c", image: "registry.invalid/none:0" }] },
+      metadata: { name: "waited", namespace: ns },
+      spec: { containers: [{ name: "app", image: "ghcr.io/stefanprodan/podinfo:6.7.0" }] },
     };
-    const podSet = await manager.applyAll([pod]);
-    const err = await manager.waitForSet(podSet.toRefs(), { interval: 100, timeout: 500 }).catch((e: unknown) => e);
+    const cs = await manager.applyAll([deployment("waited", 1), pod]);
+    await manager.waitForSet(cs.toRefs(), { interval: 200, timeout: 20_000 });
+    expect(
+      (await client.get({ apiVersion: "v1", kind: "Pod", namespace: ns, name: "waited" }))["status"],
+    ).toMatchObject({ phase: "Running" });
+    // A GitRepository that no source-controller reconciles: its status never observes its generation.
+    await installFluxCrds(client, GitRepositoryKind);
+    const repo: UnstructuredObject = {
+      apiVersion: "source.toolkit.fluxcd.io/v1",
+      kind: "GitRepository",
+      metadata: { name: "never-ready", namespace: ns },
+      spec: { interval: "1m", url: "https://github.com/stefanprodan/podinfo" },
+    };
+    const repoSet = await manager.applyAll([repo]);
+    const err = await manager.waitForSet(repoSet.toRefs(), { interval: 100, timeout: 500 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WaitError);
     expect((err as Error).message).toMatch(
-      new RegExp(`^timeout waiting for: \\[Pod/${ns}/never-ready status: 'InProgress'`),
+      new RegExp(`^timeout waiting for: \\[GitRepository/${ns}/never-ready status: 'InProgress'`),
     );
   });
 
