@@ -1,3 +1,5 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestCluster, type TestCluster } from "./helpers/cluster.js";
@@ -86,6 +88,41 @@ describe("real helm against the embedded server", () => {
     await helmOk(["install", "quick", "./demo", "--set", "fullnameOverride=quick"]);
     await helmOk(["upgrade", "quick", "./demo", "--set", "fullnameOverride=quick,replicaCount=2"]);
     expect(JSON.parse(await c.kubectlOk(["get", "deploy", "quick", "-o", "json"])).spec.replicas).toBe(2);
+  });
+
+  it("installs a chart whose crds/ directory defines the kind of one of its templates", async () => {
+    const created = await c.helm(["create", "withcrd"]);
+    expect(created.code, created.stderr).toBe(0);
+    mkdirSync(join(c.dir, "withcrd", "crds"));
+    c.writeFile(
+      "withcrd/crds/gadgets.yaml",
+      `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: gadgets.example.com}
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {plural: gadgets, kind: Gadget}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec: {type: object, properties: {size: {type: integer}}}
+`,
+    );
+    c.writeFile(
+      "withcrd/templates/gadget.yaml",
+      "apiVersion: example.com/v1\nkind: Gadget\nmetadata:\n  name: {{ .Release.Name }}-gadget\nspec:\n  size: 2\n",
+    );
+    await helmOk(["install", "gc", "./withcrd", "--set", "fullnameOverride=gc", "--wait", "--timeout", "30s"]);
+    const gadget = JSON.parse(await c.kubectlOk(["get", "gadgets.example.com", "gc-gadget", "-o", "json"]));
+    expect(gadget.spec.size).toBe(2);
+    await helmOk(["uninstall", "gc", "--wait"]);
+    expect((await c.kubectl(["get", "gadgets.example.com", "gc-gadget"])).stderr).toContain("not found");
   });
 
   it("uninstalls, removing the release Secrets and the chart's objects", async () => {
