@@ -8,6 +8,8 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import { type GitRepository, SOURCE_API_VERSION, SOURCE_GROUP, SourceKind } from "@sluice/api";
 import {
   type BackoffOptions,
+  Controller,
+  type ControllerOptions,
   EventRecorder,
   type KubeClient,
   type LeaderElectionConfig,
@@ -18,6 +20,7 @@ import {
 } from "@sluice/runtime";
 import { pino } from "pino";
 import { GitRepositoryReconciler, SOURCE_CONTROLLER_NAME } from "./gitrepository/reconciler.js";
+import { LabelSelectedCache, validateLabelSelector } from "./internal/cache/index.js";
 import {
   ArtifactFileServer,
   ArtifactStorage,
@@ -71,6 +74,11 @@ export interface SourceControllerOptions {
   intervalJitterPercentage?: number | undefined;
   /** Watch only this namespace (default all). */
   watchNamespace?: string | undefined;
+  /**
+   * `--watch-label-selector`: reconcile only GitRepositories whose labels match (e.g.
+   * `sharding.fluxcd.io/key=shard1`); the others are never listed, cached or reconciled by this instance.
+   */
+  watchLabelSelector?: string | undefined;
   /** How long in-flight reconciles may run on shutdown (ms; default 30 s). */
   gracefulShutdownTimeout?: number | undefined;
   /** Metrics registry to share (default one per controller). */
@@ -124,6 +132,7 @@ export function createSourceController(options: SourceControllerOptions): Source
       ? { leaderElection: { ...election, leaseName: election.leaseName ?? DEFAULT_LEADER_ELECTION_ID } }
       : {}),
   });
+  const labelSelector = options.watchLabelSelector ? validateLabelSelector(options.watchLabelSelector) : undefined;
   const storagePath = resolve(options.storagePath);
   const fileServer = new ArtifactFileServer({
     root: storagePath,
@@ -163,7 +172,7 @@ export function createSourceController(options: SourceControllerOptions): Source
           : {}),
       });
       await storage.init();
-      manager.controller<GitRepository>({
+      const controllerOptions: Omit<ControllerOptions<GitRepository>, "cache" | "metrics" | "logger"> = {
         name: "gitrepository",
         for: { apiVersion: SOURCE_API_VERSION, kind: SourceKind.GitRepository },
         reconciler: new GitRepositoryReconciler({
@@ -177,7 +186,13 @@ export function createSourceController(options: SourceControllerOptions): Source
         ...(options.intervalJitterPercentage !== undefined
           ? { intervalJitterPercentage: options.intervalJitterPercentage }
           : {}),
-      });
+      };
+      if (labelSelector) {
+        const cache = new LabelSelectedCache(manager.client, manager.cache, labelSelector, [controllerOptions.for]);
+        manager.add(new Controller<GitRepository>({ ...controllerOptions, cache, metrics: manager.metrics, logger }));
+      } else {
+        manager.controller<GitRepository>(controllerOptions);
+      }
       logger.info({ address: storageAddr, advertised }, "artifact file server listening");
       markReady({ storageAddress: bound, advertisedAddress: advertised });
       await manager.start(signal);

@@ -40,6 +40,7 @@ describe("parseSourceControllerFlags", () => {
         "--log-encoding=console",
         "--enable-leader-election",
         "--watch-all-namespaces=false",
+        "--watch-label-selector=sharding.fluxcd.io/key in (shard1, shard2)",
       ],
       { RUNTIME_NAMESPACE: "gitops" },
     );
@@ -53,6 +54,7 @@ describe("parseSourceControllerFlags", () => {
       artifactRetentionRecords: 5,
       retryDelay: { min: 1000, max: 300_000 },
       watchNamespace: "gitops",
+      watchLabelSelector: "sharding.fluxcd.io/key in (shard1, shard2)",
       leaderElection: {
         enabled: true,
         leaseName: "source-controller-leader-election",
@@ -85,6 +87,7 @@ describe("parseSourceControllerFlags", () => {
     [["--min-retry-delay=10m", "--max-retry-delay=1m"], /--max-retry-delay/],
     [["--log-level=loud"], /--log-level/],
     [["--interval-jitter-percentage=100"], /--interval-jitter-percentage/],
+    [["--watch-label-selector=a in b"], /--watch-label-selector/],
   ])("refuses %j naming the flag", (argv, message) => {
     expect(() => parseSourceControllerFlags(argv, {})).toThrow(message);
   });

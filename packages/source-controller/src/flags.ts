@@ -11,6 +11,7 @@ import {
   DEFAULT_STORAGE_ADDR,
   type SourceControllerOptions,
 } from "./controller.js";
+import { validateLabelSelector } from "./internal/cache/index.js";
 
 /** Error for a flag value that can't be used (the message names the flag). */
 export class InvalidFlagError extends Error {
@@ -54,6 +55,7 @@ const OPTIONS = {
   "max-retry-delay": { type: "string", default: "15m" },
   "interval-jitter-percentage": { type: "string", default: "5" },
   "watch-all-namespaces": { type: "boolean", default: true },
+  "watch-label-selector": { type: "string", default: "" },
   "graceful-shutdown-timeout": { type: "string", default: "600s" },
   "kube-api-qps": { type: "string", default: "50" },
   "kube-api-burst": { type: "string", default: "300" },
@@ -85,6 +87,7 @@ export const USAGE = `Usage: source-controller [flags]
   --max-retry-delay dur                 longest retry delay (default 15m)
   --interval-jitter-percentage int      jitter of spec.interval requeues (default 5)
   --watch-all-namespaces                watch all namespaces, else RUNTIME_NAMESPACE (default true)
+  --watch-label-selector string         reconcile only objects with matching labels (sharding)
   --graceful-shutdown-timeout dur       how long in-flight reconciles may finish on shutdown (default 600s)
   --kube-api-qps float / --kube-api-burst int   API rate limit (default 50 / 300)
   --kubeconfig string                   kubeconfig path (default KUBECONFIG, ~/.kube/config, in-cluster)
@@ -174,6 +177,13 @@ export function parseSourceControllerFlags(
     },
     watchNamespace: values["watch-all-namespaces"] ? undefined : runtimeNamespace,
   };
+  if (values["watch-label-selector"]) {
+    try {
+      controller.watchLabelSelector = validateLabelSelector(values["watch-label-selector"]);
+    } catch (err: unknown) {
+      throw new InvalidFlagError(`invalid value for --watch-label-selector: ${(err as Error).message}`);
+    }
+  }
   if (values["enable-leader-election"]) {
     controller.leaderElection = {
       enabled: true,

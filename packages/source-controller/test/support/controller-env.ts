@@ -8,7 +8,7 @@ import type { Condition, GitRepository } from "@sluice/api";
 import type { UnstructuredObject } from "@sluice/runtime";
 import { pino } from "pino";
 import { t as listTar } from "tar";
-import { createSourceController, type SourceController } from "../../src/index.js";
+import { createSourceController, type SourceController, type SourceControllerOptions } from "../../src/index.js";
 import { type ApiCluster, applyChartCrds, ensureNamespace, startApiCluster } from "./api-cluster.js";
 import { type EventSink, startEventSink } from "./event-sink.js";
 
@@ -28,7 +28,11 @@ export interface ControllerEnv {
 }
 
 /** Starts the environment; artifacts go to `<workDir>/storage`. */
-export async function startControllerEnv(workDir: string, namespace: string): Promise<ControllerEnv> {
+export async function startControllerEnv(
+  workDir: string,
+  namespace: string,
+  overrides: Partial<SourceControllerOptions> = {},
+): Promise<ControllerEnv> {
   const storagePath = join(workDir, "storage");
   const sink = await startEventSink();
   const cluster = await startApiCluster();
@@ -45,6 +49,7 @@ export async function startControllerEnv(workDir: string, namespace: string): Pr
     retryDelay: { min: 200, max: 2_000 },
     rateLimit: false,
     logger: pino({ level: "silent" }),
+    ...overrides,
   });
   const abort = new AbortController();
   const running = controller.start(abort.signal);
