@@ -1,7 +1,6 @@
-import type { AddressInfo } from "node:net";
-import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTcpRelay, type TcpRelay } from "../../test/support/tcp-relay.js";
 import { type EmbeddedTestCluster, startEmbeddedCluster } from "../../test/support/test-cluster.js";
 import { ensureNamespaces, ensureWidgetCrd, WIDGET_API_VERSION } from "../../test/support/test-crd.js";
 import { ApiError, isNotFound } from "./api-error.js";
@@ -171,40 +170,43 @@ describe("KubeClient against the embedded API server", () => {
     expect(await client.getOptional(ref)).toBeUndefined();
   });
 
-  it("reuses one keep-alive connection for sequential requests", async () => {
-    // A TCP relay in front of the API server counts the connections the client opens.
-    let connections = 0;
-    const sockets = new Set<Socket>();
-    const target = new URL(cluster.server.url);
-    const relay: Server = createServer((inbound) => {
-      connections++;
-      const outbound = createConnection(Number(target.port), target.hostname);
-      for (const s of [inbound, outbound]) {
-        sockets.add(s);
-        s.on("error", () => s.destroy());
-        s.on("close", () => sockets.delete(s));
-      }
-      inbound.pipe(outbound).pipe(inbound);
-    });
-    await new Promise<void>((resolve) => relay.listen(0, "127.0.0.1", resolve));
+  function relayedClient(relay: TcpRelay): KubeClient {
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromOptions({
-      clusters: [
-        { name: "relay", server: `http://127.0.0.1:${(relay.address() as AddressInfo).port}`, skipTLSVerify: true },
-      ],
+      clusters: [{ name: "relay", server: relay.url, skipTLSVerify: true }],
       users: [{ name: "u", token: cluster.server.token }],
       contexts: [{ name: "relay", cluster: "relay", user: "u" }],
       currentContext: "relay",
     });
-    const relayed = KubeClient.fromKubeConfig(kubeConfig, { rateLimit: false });
+    return KubeClient.fromKubeConfig(kubeConfig, { rateLimit: false });
+  }
+
+  it("reuses one keep-alive connection for sequential requests", async () => {
+    const relay = await startTcpRelay(new URL(cluster.server.url));
+    const relayed = relayedClient(relay);
     try {
       const ref = { apiVersion: "v1", kind: "Namespace", name: "default" };
       for (let i = 0; i < 5; i++) await relayed.get(ref);
-      expect(connections).toBe(1);
+      expect(relay.connections).toBe(1);
     } finally {
       relayed.close();
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => relay.close(() => resolve()));
+      await relay.close();
+    }
+  });
+
+  it("sends a request again on a fresh connection when the pooled one was closed by the server", async () => {
+    const relay = await startTcpRelay(new URL(cluster.server.url));
+    const relayed = relayedClient(relay);
+    try {
+      const ref = { apiVersion: "v1", kind: "Namespace", name: "default" };
+      await relayed.get(ref);
+      relay.staleOpenConnections();
+      const again = await relayed.get(ref);
+      expect(again.metadata.name).toBe("default");
+      expect(relay.connections).toBe(2);
+    } finally {
+      relayed.close();
+      await relay.close();
     }
   });
 

@@ -142,7 +142,15 @@ class ObjectTransport extends KubernetesObjectApi {
       // connection reuse: client-node makes a new Agent per request, i.e. a TLS handshake every time.
       await config.authMethods.default?.applySecurityAuthentication(requestContext);
       this.reuseConnections(requestContext);
-      const response = await config.httpApi.send(requestContext).toPromise();
+      let response: ResponseContext;
+      try {
+        response = await config.httpApi.send(requestContext).toPromise();
+      } catch (err: unknown) {
+        // A pooled keep-alive socket the server already closed fails at once ("socket hang up"); like Go's
+        // transport, send again once on a fresh connection. POST is not repeated: it might have been applied.
+        if (!isStaleConnectionError(err) || requestContext.getHttpMethod() === "POST") throw err;
+        response = await config.httpApi.send(requestContext).toPromise();
+      }
       return await this.processResponse<T>(response);
     } catch (err: unknown) {
       throw toApiError(err);
@@ -402,4 +410,11 @@ function writeQuery(options: WriteOptions): Record<string, string | undefined> {
     fieldManager: options.fieldManager,
     dryRun: options.dryRun ? "All" : undefined,
   };
+}
+
+/** True for the error a request gets when it was written to a keep-alive socket the server had closed. */
+function isStaleConnectionError(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = (err as Error & { code?: unknown }).code;
+  return code === "ECONNRESET" || code === "EPIPE" || /socket hang up/.test(err.message);
 }
