@@ -26,6 +26,8 @@ const API_PACKAGES = [
   "admissionregistration/v1",
   "authorization/v1",
   "authentication/v1",
+  "scheduling/v1",
+  "storage/v1",
 ];
 
 const files = [

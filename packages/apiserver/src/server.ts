@@ -6,6 +6,7 @@ import { BuiltinAdmission, CompositeAdmission } from "./api/builtin-admission.js
 import { systemContext } from "./api/request-context.js";
 import { ResourceService } from "./api/resource-service.js";
 import { type AuditEvent, AuditLog } from "./audit.js";
+import { bootstrapObjects } from "./bootstrap.js";
 import { GarbageCollector } from "./controllers/garbage-collector.js";
 import { NamespaceController } from "./controllers/namespace-controller.js";
 import { WorkloadSimulator } from "./controllers/workload-simulator.js";
@@ -66,34 +67,10 @@ export interface ApiServer {
   stop(): Promise<void>;
 }
 
-/** Namespaces every cluster has from the start. */
-export const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"] as const;
-
-/** Internal parts, shared with controllers. */
-export interface ServerParts {
-  store: ObjectStore;
-  registry: ResourceRegistry;
-  service: ResourceService;
-}
-
 /** Something that runs inside the server (namespace lifecycle, GC, CRDs, workload simulation). */
 export interface ServerController {
   start(): void;
   stop(): void;
-}
-
-function bootstrapNamespaces(parts: ServerParts): void {
-  const rt = parts.registry.get("", "v1", "namespaces")!;
-  for (const name of SYSTEM_NAMESPACES) {
-    if (!parts.service.find(rt, "", name)) {
-      parts.service.create(
-        rt,
-        "",
-        { apiVersion: "v1", kind: "Namespace", metadata: { name } },
-        systemContext("kube-apiserver"),
-      );
-    }
-  }
 }
 
 /**
@@ -114,8 +91,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   const schemas = new CrdSchemas();
   const admission = new CompositeAdmission(new BuiltinAdmission(), new CustomResourceAdmission(schemas), [admitCrd]);
   const service = new ResourceService(store, admission);
-  const parts: ServerParts = { store, registry, service };
-  bootstrapNamespaces(parts);
+  bootstrapObjects(registry, service);
   await store.flush();
   const controllers: ServerController[] = [
     new CrdController(service, registry, schemas),

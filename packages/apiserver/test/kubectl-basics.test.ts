@@ -37,6 +37,12 @@ describe("real kubectl against the embedded server", () => {
       expect(out).toMatch(new RegExp(`${ns}\\s+Active`));
   });
 
+  it("reports one Ready node", async () => {
+    expect(await c.kubectlOk(["get", "nodes"])).toMatch(
+      /^NAME\s+STATUS\s+ROLES\s+AGE\nsluice-control-plane\s+Ready\s+control-plane\s+\d+s\n$/,
+    );
+  });
+
   it("lists api-resources with short names, scope and kinds", async () => {
     const out = await c.kubectlOk(["api-resources"]);
     expect(out).toMatch(/deployments\s+deploy\s+apps\/v1\s+true\s+Deployment/);

@@ -202,6 +202,53 @@ export const BUILTIN_COLUMNS: Record<string, PrinterColumn[]> = {
     }),
   ],
   Lease: [col("Holder", str(["spec", "holderIdentity"], ""))],
+  Node: [
+    col("Status", (o) => {
+      const conds = getPath(o, ["status", "conditions"]);
+      const ready = Array.isArray(conds) ? conds.filter(isObject).find((c) => c["type"] === "Ready") : undefined;
+      return ready?.["status"] === "True" ? "Ready" : "NotReady";
+    }),
+    col("Roles", (o) => {
+      const labels = getPath(o, ["metadata", "labels"]);
+      const roles = isObject(labels)
+        ? Object.keys(labels)
+            .filter((k) => k.startsWith("node-role.kubernetes.io/"))
+            .map((k) => k.slice("node-role.kubernetes.io/".length))
+        : [];
+      return roles.length > 0 ? roles.join(",") : "<none>";
+    }),
+  ],
+  PersistentVolume: [
+    col("Capacity", str(["spec", "capacity", "storage"], "")),
+    col("Access Modes", (o) => {
+      const modes = getPath(o, ["spec", "accessModes"]);
+      const short: Record<string, string> = {
+        ReadWriteOnce: "RWO",
+        ReadOnlyMany: "ROX",
+        ReadWriteMany: "RWX",
+        ReadWriteOncePod: "RWOP",
+      };
+      return Array.isArray(modes) ? modes.map((m) => short[String(m)] ?? String(m)).join(",") : "";
+    }),
+    col("Reclaim Policy", str(["spec", "persistentVolumeReclaimPolicy"], "")),
+    col("Status", str(["status", "phase"], "")),
+    col("Claim", (o) => {
+      const ns = getPath(o, ["spec", "claimRef", "namespace"]);
+      const name = getPath(o, ["spec", "claimRef", "name"]);
+      return typeof name === "string" ? `${String(ns ?? "")}/${name}` : "";
+    }),
+    col("StorageClass", str(["spec", "storageClassName"], "")),
+  ],
+  StorageClass: [
+    col("Provisioner", str(["provisioner"], "")),
+    col("ReclaimPolicy", str(["reclaimPolicy"], "Delete")),
+    col("VolumeBindingMode", str(["volumeBindingMode"], "Immediate")),
+    col("AllowVolumeExpansion", (o) => (o["allowVolumeExpansion"] === true ? "true" : "false")),
+  ],
+  PriorityClass: [
+    col("Value", intCol(["value"]), "integer"),
+    col("Global-Default", (o) => (o["globalDefault"] === true ? "true" : "false")),
+  ],
   HorizontalPodAutoscaler: [
     col(
       "Reference",
