@@ -3,7 +3,6 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { BuiltinAdmission, CompositeAdmission } from "./api/builtin-admission.js";
-import { systemContext } from "./api/request-context.js";
 import { ResourceService } from "./api/resource-service.js";
 import { type AuditEvent, AuditLog } from "./audit.js";
 import { bootstrapObjects } from "./bootstrap.js";
