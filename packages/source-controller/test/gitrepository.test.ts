@@ -3,6 +3,7 @@
 
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
+import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { GitRepository } from "@sluice/api";
 import type { UnstructuredObject } from "@sluice/runtime";
@@ -286,6 +287,53 @@ describe("GitRepository controller", () => {
     expect(obj.status?.artifact).toEqual(before.status?.artifact);
     expect(open.requests.filter((r) => r.path.startsWith("/paused-source.git"))).toEqual([]);
     expect((await get("paused")).status?.artifact).toEqual(before.status?.artifact);
+  });
+
+  it("rebuilds an artifact that disappeared from storage", async () => {
+    const before = await waitFor("app", isReady, "Ready");
+    const file = join(env.storagePath, before.status?.artifact?.path ?? "missing");
+    await rm(file);
+    const at = await requestReconcile("app");
+    const obj = await waitFor("app", (o) => o.status?.lastHandledReconcileAt === at && isReady(o), "rebuilt");
+    expect(obj.status?.artifact?.revision).toBe(before.status?.artifact?.revision);
+    expect(obj.status?.artifact?.digest).toBe(before.status?.artifact?.digest);
+    expect(existsSync(file)).toBe(true);
+  });
+
+  it("replaces an artifact whose content no longer matches its digest, with a warning event", async () => {
+    const before = await waitFor("app", isReady, "Ready");
+    const file = join(env.storagePath, before.status?.artifact?.path ?? "missing");
+    await writeFile(file, "tampered");
+    const at = await requestReconcile("app");
+    const obj = await waitFor("app", (o) => o.status?.lastHandledReconcileAt === at && isReady(o), "rebuilt");
+    expect(obj.status?.artifact?.digest).toBe(before.status?.artifact?.digest);
+    const data = await download(obj.status?.artifact?.url ?? "");
+    expect(`sha256:${createHash("sha256").update(data).digest("hex")}`).toBe(before.status?.artifact?.digest);
+    const warning = (await kubeEvents("app")).find((e) => e["reason"] === "ArtifactVerificationFailed");
+    expect(warning?.["type"]).toBe("Warning");
+    expect(warning?.["message"]).toContain("failed to verify integrity of artifact");
+  });
+
+  it("authenticates with a bearer token from the secretRef", async () => {
+    const bearer = await startGitHttpServer({
+      root: join(root.path, "repos"),
+      auth: { type: "bearer", token: "t0ken-xyz" },
+    });
+    try {
+      await createSecret(env, "git-bearer", { bearerToken: "t0ken-xyz" });
+      await createRepo("bearer", { url: bearer.url("app.git"), secretRef: { name: "git-bearer" } });
+      const obj = await waitFor("bearer", isReady, "Ready");
+      expect(obj.status?.artifact?.revision).toMatch(/^master@sha1:[0-9a-f]{40}$/);
+      expect(bearer.requests.some((r) => r.authorization === "Bearer t0ken-xyz")).toBe(true);
+      await env.cluster.client.delete(ref("bearer"));
+      const deadline = Date.now() + 30_000;
+      while ((await env.cluster.client.getOptional(ref("bearer"))) !== undefined) {
+        if (Date.now() > deadline) throw new Error("GitRepository bearer was not deleted");
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    } finally {
+      await bearer.stop();
+    }
   });
 
   it("removes the storage directory and the finalizer when the object is deleted", async () => {
