@@ -266,6 +266,28 @@ describe("GitRepository controller", () => {
     expect(entries).toContain("deploy/app.yaml");
   });
 
+  it("waits for an included GitRepository that does not exist yet (IncludeUnavailable), then includes it", async () => {
+    await createRepo("waiter", {
+      url: open.url("app.git"),
+      include: [{ repository: { name: "later" }, fromPath: ".", toPath: "later" }],
+    });
+    const waiting = await waitFor(
+      "waiter",
+      (o) => condition(o, "IncludeUnavailable")?.status === "True",
+      "IncludeUnavailable",
+    );
+    expect(condition(waiting, "IncludeUnavailable")?.reason).toBe("NotFound");
+    expect(condition(waiting, "IncludeUnavailable")?.message).toContain("could not get resource for include 'later'");
+    expect(condition(waiting, "Ready")).toMatchObject({ status: "False", reason: "NotFound" });
+    expect(condition(waiting, "Stalled")).toBeUndefined();
+
+    await createRepo("later", { url: open.url("other.git") });
+    const obj = await waitFor("waiter", isReady, "Ready once the include has an artifact");
+    expect(condition(obj, "IncludeUnavailable")).toBeUndefined();
+    const entries = await archiveEntries(await download(obj.status?.artifact?.url ?? ""));
+    expect(entries).toContain("later/main.yaml");
+  });
+
   it("stops reconciling a suspended object", async () => {
     const source = await createFixtureRepo(join(root.path, "repos"), "paused-source");
     await source.commit({ "a.yaml": "a: 1\n" }, "before suspension");

@@ -47,6 +47,7 @@ export async function startControllerEnv(
     eventsAddr: sink.url,
     concurrency: 2,
     retryDelay: { min: 200, max: 2_000 },
+    requeueDependencyMs: 300,
     rateLimit: false,
     logger: pino({ level: "silent" }),
     ...overrides,
