@@ -24,6 +24,7 @@ import {
 } from "./support/controller-env.js";
 import { createFixtureRepo, type FixtureRepo } from "./support/git-fixtures.js";
 import { type GitHttpServer, startGitHttpServer } from "./support/git-http-server.js";
+import { createTestPki } from "./support/tls-fixtures.js";
 import { tempDir } from "./support/tree.js";
 
 const NS = "flux-test";
@@ -355,6 +356,30 @@ describe("GitRepository controller", () => {
       }
     } finally {
       await bearer.stop();
+    }
+  });
+
+  it("trusts an HTTPS server through the secretRef's ca.crt and reports an unknown CA as GitOperationFailed", async () => {
+    const pki = createTestPki();
+    const https = await startGitHttpServer({
+      root: join(root.path, "repos"),
+      tls: { key: pki.serverKey, cert: pki.serverCert },
+      auth: { type: "basic", username: USER, password: PASSWORD },
+    });
+    try {
+      await createSecret(env, "git-tls", { username: USER, password: PASSWORD, "ca.crt": pki.caCert });
+      await createRepo("tls", { url: https.url("other.git"), secretRef: { name: "git-tls" } });
+      const obj = await waitFor("tls", isReady, "Ready");
+      expect(obj.status?.artifact?.revision).toMatch(/^master@sha1:[0-9a-f]{40}$/);
+
+      await createSecret(env, "git-tls-noca", { username: USER, password: PASSWORD });
+      await createRepo("tls-noca", { url: https.url("other.git"), secretRef: { name: "git-tls-noca" } });
+      const failed = await waitFor("tls-noca", (o) => condition(o, "Ready")?.status === "False", "Ready=False");
+      expect(condition(failed, "Ready")?.reason).toBe("GitOperationFailed");
+      expect(condition(failed, "Ready")?.message).toMatch(/certificate/i);
+      for (const name of ["tls", "tls-noca"]) await env.cluster.client.delete(ref(name));
+    } finally {
+      await https.stop();
     }
   });
 
