@@ -195,6 +195,34 @@ describe("GitRepository controller", () => {
     expect(entries).toContain("deploy/app.yaml");
   });
 
+  it("gives each reference type Flux's revision format", async () => {
+    const refs = await createFixtureRepo(join(root.path, "repos"), "refs");
+    const c1 = await refs.commit({ "a.yaml": "v: 1\n" }, "one");
+    await refs.tag("v1.0.0");
+    const c2 = await refs.commit({ "a.yaml": "v: 2\n" }, "two");
+    await refs.tag("v1.1.0", "annotated release");
+    await refs.branch("feature/x");
+    const c3 = await refs.commit({ "b.yaml": "b: 1\n" }, "feature");
+    await refs.git(["checkout", "-q", "master"]);
+    await refs.push();
+    await refs.git(["push", "-q", "origin", `${c3}:refs/pull/7/head`]);
+    const url = open.url("refs.git");
+    const cases: [string, Record<string, string>, string][] = [
+      ["ref-branch", { branch: "feature/x" }, `feature/x@sha1:${c3}`],
+      ["ref-tag", { tag: "v1.0.0" }, `v1.0.0@sha1:${c1}`],
+      ["ref-semver", { semver: ">=1.0.0 <2.0.0" }, `v1.1.0@sha1:${c2}`],
+      ["ref-name", { name: "refs/pull/7/head" }, `refs/pull/7/head@sha1:${c3}`],
+      ["ref-commit", { commit: c1 }, `sha1:${c1}`],
+      ["ref-commit-branch", { branch: "master", commit: c1 }, `master@sha1:${c1}`],
+    ];
+    for (const [name, reference] of cases) await createRepo(name, { url, ref: reference });
+    for (const [name, , revision] of cases) {
+      const obj = await waitFor(name, isReady, `${name} Ready`);
+      expect(obj.status?.artifact?.revision, name).toBe(revision);
+      await env.cluster.client.delete(ref(name));
+    }
+  });
+
   it("authenticates with the secretRef's basic credentials", async () => {
     await createSecret(env, "git-good", { username: USER, password: PASSWORD });
     await createRepo("guarded", { url: guarded.url("app.git"), secretRef: { name: "git-good" } });
