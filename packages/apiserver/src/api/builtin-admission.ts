@@ -5,9 +5,13 @@ import { builtinTypeOf } from "../schema/builtin-types.js";
 import type { TypeNode } from "../schema/type-node.js";
 import { applyBuiltinDefaults } from "./builtin-defaults.js";
 import { pruneBuiltinFields } from "./builtin-fields.js";
+import { validateBuiltinUpdate } from "./builtin-update-validation.js";
 import type { AdmissionRequest, ObjectAdmission } from "./object-admission.js";
 
-/** Admission for built-in kinds: the defaults kube-apiserver applies; structure from the built-in type table. */
+/**
+ * Admission for built-in kinds: decoding as into the Go types (unknown fields and nulls dropped), the defaults
+ * kube-apiserver applies, update validation of immutable fields; structure from the built-in type table.
+ */
 export class BuiltinAdmission implements ObjectAdmission {
   admit(req: AdmissionRequest): FieldError[] {
     const { rt, object } = req;
@@ -20,11 +24,13 @@ export class BuiltinAdmission implements ObjectAdmission {
         );
       }
       if (req.fieldValidation === "Warn") for (const u of unknown) req.warnings.push(`unknown field "${u}"`);
+    }
+    if (pruned !== object) {
       for (const k of Object.keys(object)) delete object[k];
       Object.assign(object, pruned);
     }
     applyBuiltinDefaults(rt, object, req.old);
-    return [];
+    return req.operation === "update" && req.old ? validateBuiltinUpdate(rt, object, req.old) : [];
   }
 
   typeOf(rt: ResourceType): TypeNode {

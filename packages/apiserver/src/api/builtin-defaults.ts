@@ -1,6 +1,6 @@
 import { randomInt } from "node:crypto";
 import type { ResourceType } from "../resources/resource-type.js";
-import { getPath, isObject, type JsonObject, type JsonValue } from "../util/json.js";
+import { getPath, isObject, type JsonObject, type JsonValue, jsonEqual } from "../util/json.js";
 
 function defaultContainerPorts(podSpec: JsonValue | undefined, restartPolicy = "Always"): void {
   if (!isObject(podSpec)) return;
@@ -37,6 +37,44 @@ function allocateClusterIp(): string {
 }
 
 /**
+ * Gives a Service its cluster IP: an update that leaves `clusterIP` unset or empty keeps the allocated one (as
+ * kube-apiserver's service storage does), a create allocates one; `clusterIPs` follows `clusterIP`.
+ */
+function defaultClusterIp(spec: JsonObject, old: JsonObject | undefined): void {
+  const oldSpec = old && isObject(old["spec"]) && old["spec"]["type"] !== "ExternalName" ? old["spec"] : undefined;
+  const oldIp = oldSpec?.["clusterIP"];
+  const oldIps = oldSpec?.["clusterIPs"];
+  if (spec["clusterIP"] === undefined || spec["clusterIP"] === "") {
+    if (typeof oldIp === "string" && oldIp !== "") {
+      spec["clusterIP"] = oldIp;
+      const ips = spec["clusterIPs"];
+      if ((!Array.isArray(ips) || ips.length === 0) && Array.isArray(oldIps)) spec["clusterIPs"] = oldIps;
+    } else {
+      spec["clusterIP"] = allocateClusterIp();
+    }
+  }
+  const ip = spec["clusterIP"];
+  const ips = spec["clusterIPs"];
+  if (!Array.isArray(ips) || ips.length === 0) spec["clusterIPs"] = [ip];
+  else if (oldIp !== undefined && ip !== oldIp && jsonEqual(ips, oldIps)) spec["clusterIPs"] = [ip];
+  if (spec["ipFamilies"] === undefined) spec["ipFamilies"] = ["IPv4"];
+  if (spec["ipFamilyPolicy"] === undefined) spec["ipFamilyPolicy"] = "SingleStack";
+  if (spec["internalTrafficPolicy"] === undefined) spec["internalTrafficPolicy"] = "Cluster";
+}
+
+/** Secret `stringData` is write-only: its entries are base64-encoded into `data` (overriding same keys). */
+function mergeStringData(obj: JsonObject): void {
+  const stringData = obj["stringData"];
+  delete obj["stringData"];
+  if (!isObject(stringData)) return;
+  const data = isObject(obj["data"]) ? obj["data"] : {};
+  for (const [k, v] of Object.entries(stringData)) {
+    data[k] = Buffer.from(typeof v === "string" ? v : "", "utf8").toString("base64");
+  }
+  if (Object.keys(data).length > 0) obj["data"] = data;
+}
+
+/**
  * Applies the defaults kube-apiserver sets on built-in kinds that clients rely on (port protocols, replicas,
  * strategies, service type and cluster IP, secret type). Runs on create and on update.
  */
@@ -45,6 +83,7 @@ export function applyBuiltinDefaults(rt: ResourceType, obj: JsonObject, old: Jso
   switch (`${rt.group}/${rt.kind}`) {
     case "/Secret":
       if (obj["type"] === undefined) obj["type"] = "Opaque";
+      mergeStringData(obj);
       break;
     case "/Pod":
       defaultContainerPorts(spec);
@@ -69,15 +108,7 @@ export function applyBuiltinDefaults(rt: ResourceType, obj: JsonObject, old: Jso
           }
         }
       }
-      if (spec["type"] !== "ExternalName" && spec["clusterIP"] === undefined) {
-        const previous = old ? getPath(old, ["spec", "clusterIP"]) : undefined;
-        const ip = typeof previous === "string" ? previous : allocateClusterIp();
-        spec["clusterIP"] = ip;
-        spec["clusterIPs"] = [ip];
-        spec["ipFamilies"] = ["IPv4"];
-        spec["ipFamilyPolicy"] = "SingleStack";
-        spec["internalTrafficPolicy"] = "Cluster";
-      }
+      if (spec["type"] !== "ExternalName") defaultClusterIp(spec, old);
       break;
     }
     case "apps/Deployment":

@@ -345,6 +345,13 @@ export class ResourceService {
     obj["apiVersion"] = apiVersionOf(rt);
     obj["kind"] = rt.kind;
     const meta = obj.metadata;
+    const uid = meta["uid"];
+    if (typeof uid === "string" && uid !== "" && uid !== old.metadata["uid"]) {
+      // An empty uid takes the stored one; a different one is refused (ValidateObjectMetaUpdate).
+      throw invalid(rt, String(old.metadata["name"] ?? ""), [
+        { type: "FieldValueInvalid", field: "metadata.uid", value: uid, detail: "field is immutable" },
+      ]);
+    }
     for (const f of [
       "uid",
       "creationTimestamp",
