@@ -280,6 +280,17 @@ describe("GitRepository controller", () => {
     expect(obj.status?.observedGeneration).toBe(obj.metadata.generation);
   });
 
+  it("stalls on settings it cannot honour (a cloud provider, a proxy secret) instead of ignoring them", async () => {
+    await createRepo("azure", { url: open.url("app.git"), provider: "azure" });
+    await createRepo("proxied", { url: open.url("app.git"), proxySecretRef: { name: "proxy" } });
+    const azure = await waitFor("azure", (o) => condition(o, "Stalled")?.status === "True", "Stalled");
+    expect(condition(azure, "Ready")).toMatchObject({ status: "False", reason: "InvalidProviderConfiguration" });
+    expect(condition(azure, "Ready")?.message).toContain("provider 'azure' is not supported");
+    const proxied = await waitFor("proxied", (o) => condition(o, "Stalled")?.status === "True", "Stalled");
+    expect(condition(proxied, "Ready")?.message).toContain("failed to configure proxy options");
+    expect(azure.status?.artifact).toBeUndefined();
+  });
+
   it("includes another GitRepository's artifact at toPath", async () => {
     await createRepo("other", { url: open.url("other.git") });
     await waitFor("other", isReady, "Ready");

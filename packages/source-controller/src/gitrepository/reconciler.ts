@@ -276,6 +276,7 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
       throw e;
     }
 
+    this.#checkUnsupported(obj);
     const auth = await this.#auth(obj);
     const includes = await this.#fetchIncludes(obj);
 
@@ -315,6 +316,30 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
       await this.#patch(obj, patcher);
     }
     return { commit, includes };
+  }
+
+  /**
+   * Refuses, as a stalling FetchFailed, settings this controller cannot honour yet instead of silently
+   * ignoring them: a cloud `spec.provider` (aws, azure, github) and `spec.proxySecretRef`.
+   */
+  #checkUnsupported(obj: GitRepository): void {
+    const provider = obj.spec.provider;
+    if (provider && provider !== "generic") {
+      const e = new StallingError(
+        SourceReason.InvalidProviderConfiguration,
+        `failed to configure authentication options: provider '${provider}' is not supported by this source-controller; use 'generic' with a secretRef`,
+      );
+      markTrue(obj, SourceCondition.FetchFailed, e.reason, e.message);
+      throw e;
+    }
+    if (obj.spec.proxySecretRef) {
+      const e = new StallingError(
+        SourceReason.AuthenticationFailed,
+        `failed to configure proxy options: spec.proxySecretRef '${obj.spec.proxySecretRef.name}' is not supported by this source-controller`,
+      );
+      markTrue(obj, SourceCondition.FetchFailed, e.reason, e.message);
+      throw e;
+    }
   }
 
   /** The credentials of `spec.secretRef` (FetchFailed/AuthenticationFailed when unreadable or invalid). */
