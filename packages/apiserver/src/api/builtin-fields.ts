@@ -44,6 +44,13 @@ function walkValue(value: JsonValue, kind: string, path: string, unknown: string
   if (kind.startsWith("msg:")) return isObject(value) ? walkStruct(value, kind.slice(4), path, unknown, false) : value;
   if (kind.startsWith("map:") && isObject(value)) {
     const valueKind = kind.split(":").slice(2).join(":");
+    if (valueKind === "string") {
+      // Go decodes a null map value into the zero value of the element type.
+      if (!Object.values(value).includes(null)) return value;
+      const out: JsonObject = {};
+      for (const [k, v] of Object.entries(value)) out[k] = v ?? "";
+      return out;
+    }
     if (!valueKind.startsWith("msg:")) return value;
     const out: JsonObject = {};
     for (const [k, v] of Object.entries(value)) out[k] = walkValue(v, valueKind, `${path}[${k}]`, unknown);
@@ -66,6 +73,8 @@ function walkStruct(obj: JsonObject, type: string, path: string, unknown: string
       unknown.push(p);
       continue;
     }
+    // Decoding into a Go struct leaves a null field at its zero value, which is never serialized as null.
+    if (v === null) continue;
     if (f.repeated && Array.isArray(v)) out[k] = v.map((item, i) => walkValue(item, f.kind, `${p}[${i}]`, unknown));
     else out[k] = walkValue(v, f.kind, p, unknown);
   }
@@ -73,8 +82,8 @@ function walkStruct(obj: JsonObject, type: string, path: string, unknown: string
 }
 
 /**
- * Drops the fields a built-in kind does not have (as decoding into the Go types does) and returns their
- * paths (`spec.template.spec.containers[0].imagePullPolcy`) for strict field validation.
+ * Drops the fields a built-in kind does not have and the fields set to null (as decoding into the Go types
+ * does; null values of string maps become ""), and returns the paths of the unknown fields (`spec.template.spec.containers[0].imagePullPolcy`) for strict field validation.
  */
 export function pruneBuiltinFields(
   group: string,
