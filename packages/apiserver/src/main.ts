@@ -3,7 +3,10 @@ import { parseArgs } from "node:util";
 import { startApiServer } from "./server.js";
 
 const USAGE = `usage: sluice-apiserver [--port N] [--host ADDR] [--kubeconfig FILE] [--data-dir DIR] [--insecure-http]
-                        [--no-simulate-workloads] [--token TOKEN]
+                        [--allow-unauthenticated-http] [--no-simulate-workloads] [--token TOKEN]
+
+--allow-unauthenticated-http (with --insecure-http only) lets tokenless requests from loopback addresses in as
+the admin: kubectl and helm never send the kubeconfig's token over plain HTTP.
 
 Starts an embeddable Kubernetes API server. Point kubectl at it with the kubeconfig it writes:
   sluice-apiserver --port 6443 --kubeconfig ./kubeconfig &
@@ -18,6 +21,7 @@ async function main(): Promise<void> {
       kubeconfig: { type: "string" },
       "data-dir": { type: "string" },
       "insecure-http": { type: "boolean", default: false },
+      "allow-unauthenticated-http": { type: "boolean", default: false },
       "no-simulate-workloads": { type: "boolean", default: false },
       token: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
@@ -34,6 +38,7 @@ async function main(): Promise<void> {
     port,
     host: values.host,
     tls: !values["insecure-http"],
+    ...(values["allow-unauthenticated-http"] ? { allowUnauthenticatedHttp: true } : {}),
     simulateWorkloads: !values["no-simulate-workloads"],
     ...(values["data-dir"] ? { dataDir: values["data-dir"] } : {}),
     ...(values.token ? { token: values.token } : {}),

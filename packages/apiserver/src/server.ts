@@ -39,6 +39,12 @@ export interface ApiServerOptions {
   workloadDelayMs?: number;
   /** Bearer token to accept (default: random). */
   token?: string;
+  /**
+   * With `tls: false` only: authenticate requests that carry no Authorization header and come from a loopback
+   * address as the admin. kubectl and helm (client-go) never send a bearer token over plain HTTP, so without
+   * this a plain-HTTP server is usable only by clients that do (e.g. @kubernetes/client-node). Default false.
+   */
+  allowUnauthenticatedHttp?: boolean;
   /** Interval between watch BOOKMARK events (default 60 s). */
   bookmarkIntervalMs?: number;
   /** Events kept per resource for watches from older resourceVersions (default 10 000). */
@@ -79,6 +85,9 @@ export interface ServerController {
 export async function startApiServer(options: ApiServerOptions = {}): Promise<ApiServer> {
   const host = options.host ?? "127.0.0.1";
   const useTls = options.tls ?? true;
+  if (options.allowUnauthenticatedHttp === true && useTls) {
+    throw new Error("allowUnauthenticatedHttp requires tls: false");
+  }
   const token = options.token ?? randomBytes(24).toString("hex");
   const persistence = options.dataDir ? new FilePersistence(options.dataDir) : undefined;
   const store = new ObjectStore({
@@ -115,6 +124,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
         registry,
         resources,
         token,
+        ...(options.allowUnauthenticatedHttp === true ? { trustLoopbackHttp: true } : {}),
         audit,
         serverAddress: () => address,
         version: () => ({

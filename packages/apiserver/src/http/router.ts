@@ -16,6 +16,8 @@ export interface RouterDeps {
   registry: ResourceRegistry;
   resources: ResourceHandler;
   token: string;
+  /** Let tokenless loopback requests in as the admin (plain-HTTP servers started with that option). */
+  trustLoopbackHttp?: boolean;
   audit: AuditLog;
   serverAddress: () => string;
   version: () => Record<string, string>;
@@ -87,7 +89,10 @@ export async function route(deps: RouterDeps, req: IncomingMessage, res: ServerR
     });
   });
   try {
-    const user = authenticate(req, path, deps.token);
+    const user = authenticate(req, path, {
+      adminToken: deps.token,
+      ...(deps.trustLoopbackHttp === true ? { trustLoopbackHttp: true } : {}),
+    });
     who = user;
     if (path === "/healthz" || path === "/livez" || path === "/readyz" || /^\/(healthz|livez|readyz)\//.test(path)) {
       health(res, path.split("/")[1]!, url, path.startsWith("/readyz") ? deps.ready() : true);
