@@ -309,4 +309,36 @@ describe("immutable fields of built-in kinds", () => {
       'ConfigMap "u" is invalid: metadata.uid: Invalid value: "other": field is immutable',
     );
   });
+
+  it("a patch may not rename an object or move it to another namespace (400 as kube-apiserver's checkName)", async () => {
+    await c.kubectlOk(["create", "configmap", "named"]);
+    const cases: [unknown, string, string][] = [
+      [
+        { metadata: { name: "other" } },
+        "application/merge-patch+json",
+        "the name of the object (other) does not match the name on the URL (named)",
+      ],
+      [
+        [{ op: "remove", path: "/metadata/name" }],
+        "application/json-patch+json",
+        "the name of the object (named based on URL) was undeterminable: name must be provided",
+      ],
+      [
+        { metadata: { namespace: "kube-system" } },
+        "application/strategic-merge-patch+json",
+        "the namespace of the object (kube-system) does not match the namespace on the request (default)",
+      ],
+      [
+        { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "named", namespace: "kube-system" } },
+        "application/apply-patch+yaml",
+        "the namespace of the object (kube-system) does not match the namespace on the request (default)",
+      ],
+    ];
+    for (const [body, type, message] of cases) {
+      const r = await req("PATCH", `${NS}/configmaps/named?fieldManager=t`, body, type);
+      expect(r.status).toBe(400);
+      expect(r.json<StatusBody>()).toMatchObject({ reason: "BadRequest", message });
+    }
+    expect((await req("GET", `${NS}/configmaps/named`)).status).toBe(200);
+  });
 });

@@ -63,6 +63,26 @@ export function applyPatchToValue(
   }
 }
 
+/** A patched object must keep the namespace of the request (kube-apiserver's `checkName`, 400 otherwise). */
+function checkNamespace(rt: ResourceType, meta: JsonObject, namespace: string): void {
+  const ns = meta["namespace"];
+  if (rt.namespaced && typeof ns === "string" && ns !== "" && ns !== namespace) {
+    throw badRequest(`the namespace of the object (${ns}) does not match the namespace on the request (${namespace})`);
+  }
+}
+
+/** A patched object must keep the name of the URL (kube-apiserver's `checkName`, 400 otherwise). */
+function checkName(rt: ResourceType, meta: JsonObject, namespace: string, name: string): void {
+  const objName = meta["name"];
+  if (typeof objName !== "string" || objName === "") {
+    throw badRequest(`the name of the object (${name} based on URL) was undeterminable: name must be provided`);
+  }
+  if (objName !== name) {
+    throw badRequest(`the name of the object (${objName}) does not match the name on the URL (${name})`);
+  }
+  checkNamespace(rt, meta, namespace);
+}
+
 /**
  * Applies a PATCH request of any supported type and commits the result (server-side apply creates the object
  * when absent). Returns the object and whether it was created (201).
@@ -91,6 +111,7 @@ export function patchObject(
   const body = parsePatchBody(contentType, raw);
   if (contentType === PATCH_TYPES.apply) {
     if (!isObject(body)) throw badRequest("error decoding YAML: the applied configuration must be an object");
+    if (isObject(body["metadata"])) checkNamespace(rt, body["metadata"], namespace);
     return svc.apply(rt, namespace, name, body, ctx, force, subresource);
   }
   const key = objectKey(rt.namespaced ? namespace : "", name);
@@ -105,8 +126,7 @@ export function patchObject(
   if (typeof rv === "string" && rv !== "" && rv !== current.metadata["resourceVersion"]) {
     throw conflict(rt, name, OBJECT_MODIFIED);
   }
-  if (meta["name"] !== name)
-    throw badRequest(`metadata.name: Invalid value: "${String(meta["name"])}": field is immutable`);
+  checkName(rt, meta, namespace, name);
   if (patched["apiVersion"] !== apiVersionOf(rt) || patched["kind"] !== rt.kind) {
     patched["apiVersion"] = apiVersionOf(rt);
     patched["kind"] = rt.kind;
