@@ -299,6 +299,29 @@ describe("immutable fields of built-in kinds", () => {
       "application/merge-patch+json",
     );
     expect(resize.status).toBe(200);
+    await req(
+      "PATCH",
+      `${NS}/persistentvolumeclaims/data/status`,
+      { status: { capacity: { storage: "2Gi" } } },
+      "application/merge-patch+json",
+    );
+    const shrink = await req(
+      "PATCH",
+      `${NS}/persistentvolumeclaims/data`,
+      { spec: { resources: { requests: { storage: "1536Mi" } } } },
+      "application/merge-patch+json",
+    );
+    expect(shrink.status).toBe(422);
+    expect(shrink.json<StatusBody>().message).toBe(
+      'PersistentVolumeClaim "data" is invalid: spec.resources.requests.storage: Forbidden: field can not be less than status.capacity',
+    );
+    const grow = await req(
+      "PATCH",
+      `${NS}/persistentvolumeclaims/data`,
+      { spec: { resources: { requests: { storage: "3G" } } } },
+      "application/merge-patch+json",
+    );
+    expect(grow.status).toBe(200);
   });
 
   it("a different metadata.uid on update is refused", async () => {

@@ -1,6 +1,7 @@
 import type { FieldError } from "../errors.js";
 import type { ResourceType } from "../resources/resource-type.js";
 import { getPath, isObject, type JsonObject, type JsonValue } from "../util/json.js";
+import { quantityValue } from "../util/quantity.js";
 
 const IMMUTABLE_WHEN_SET = "field is immutable when `immutable` is set";
 const IMMUTABLE = "field is immutable";
@@ -94,6 +95,28 @@ function serviceClusterIp(obj: JsonObject, old: JsonObject, errors: FieldError[]
   });
 }
 
+function storageOf(obj: JsonObject, path: string[]): number | undefined {
+  const v = getPath(obj, path);
+  return typeof v === "string" ? quantityValue(v) : typeof v === "number" ? v : undefined;
+}
+
+/**
+ * A claim's storage request may shrink only while it stays above `status.capacity` (recovery from a failed
+ * expansion, on by default since Kubernetes 1.32).
+ */
+function pvcStorageRequest(obj: JsonObject, old: JsonObject, errors: FieldError[]): void {
+  const now = storageOf(obj, ["spec", "resources", "requests", "storage"]);
+  const before = storageOf(old, ["spec", "resources", "requests", "storage"]);
+  if (now === undefined || before === undefined || now >= before) return;
+  if (now > (storageOf(old, ["status", "capacity", "storage"]) ?? 0)) return;
+  errors.push({
+    type: "FieldValueForbidden",
+    field: "spec.resources.requests.storage",
+    detail: "field can not be less than status.capacity",
+    omitValue: true,
+  });
+}
+
 /**
  * PersistentVolumeClaim: the spec is frozen except `resources.requests` of bound claims,
  * `volumeAttributesClassName`, binding an unset `volumeName`, and setting an unset `storageClassName` on an
@@ -112,6 +135,7 @@ function pvcSpec(obj: JsonObject, old: JsonObject, errors: FieldError[]): void {
       if (isObject(s["resources"])) s["resources"] = { ...s["resources"], requests: {} };
     }
   }
+  pvcStorageRequest(obj, old, errors);
   if (semanticEqual(spec, oldSpec)) return;
   const changed = [...new Set([...Object.keys(spec), ...Object.keys(oldSpec)])]
     .filter((k) => !semanticEqual(spec[k], oldSpec[k]))
