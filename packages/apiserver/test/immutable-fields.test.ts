@@ -364,4 +364,20 @@ describe("immutable fields of built-in kinds", () => {
     }
     expect((await req("GET", `${NS}/configmaps/named`)).status).toBe(200);
   });
+
+  it("a Secret with stringData applies idempotently with kubectl (client-side and server-side)", async () => {
+    const manifest = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\nstringData:\n  user: admin\n";
+    const file = c.writeFile("creds.yaml", manifest);
+    for (const extra of [[], ["--server-side"]]) {
+      await c.kubectlOk(["apply", ...extra, "-f", file]);
+      const rv = await c.kubectlOk(["get", "secret", "creds", "-o", "jsonpath={.metadata.resourceVersion}"]);
+      // Client-side apply always sends stringData again (the live object has none), as against kube-apiserver;
+      // the write changes nothing, so the resourceVersion stays.
+      await c.kubectlOk(["apply", ...extra, "-f", file]);
+      expect(await c.kubectlOk(["get", "secret", "creds", "-o", "jsonpath={.metadata.resourceVersion}"])).toBe(rv);
+    }
+    const data = await c.kubectlOk(["get", "secret", "creds", "-o", "jsonpath={.data.user}"]);
+    expect(Buffer.from(data, "base64").toString()).toBe("admin");
+    expect(await c.kubectlOk(["get", "secret", "creds", "-o", "jsonpath={.stringData}"])).toBe("");
+  });
 });
