@@ -1,0 +1,16 @@
+// Public exports of @sluice/kustomize-controller. The reconciler comes later; these are the build internals
+// it is made of, exported for the CLI and tests.
+export {
+  type BuildOptions,
+  type BuildResult,
+  type BuiltObject,
+  buildKustomization,
+  KustomizeBuildError,
+} from "./internal/build/build.js";
+export {
+  type GenerateAction,
+  GenerateError,
+  type GeneratorSpec,
+  generateKustomization,
+} from "./internal/build/generate.js";
+export { RemoteBaseError } from "./internal/build/remote-bases.js";

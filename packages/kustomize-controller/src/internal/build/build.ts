@@ -1,0 +1,198 @@
+import { execFile } from "node:child_process";
+import { cp, mkdtemp, readdir, readlink, realpath, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { isAbsolute, join, relative, resolve, sep } from "node:path";
+import { resolveTool } from "@sluice/runtime";
+import { parseAllDocuments } from "yaml";
+import { type GenerateAction, type GeneratorSpec, generateKustomization } from "./generate.js";
+import { isNotFound } from "./kustomization-files.js";
+import { assertNoRemoteBases } from "./remote-bases.js";
+
+/** A Kubernetes object as kustomize built it. */
+export interface BuiltObject {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  } & Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+/** Options for {@link buildKustomization}. */
+export interface BuildOptions {
+  /** Directory the source artifact was extracted to; nothing outside it is read. */
+  root: string;
+  /** `spec.path`, relative to the root (a leading `/` or `./` is allowed); defaults to the root. */
+  path?: string | undefined;
+  /** Spec fields written into the kustomization file. */
+  spec?: GeneratorSpec | undefined;
+  /** `--no-remote-bases`: refuse kustomizations that reference git or http(s) bases. */
+  noRemoteBases?: boolean | undefined;
+  /** kubectl binary; resolved with the runtime's `resolveTool("kubectl")` when unset. */
+  kubectlPath?: string | undefined;
+  /** Build timeout (default 5 minutes). */
+  timeoutMs?: number | undefined;
+}
+
+/** Result of {@link buildKustomization}. */
+export interface BuildResult {
+  objects: BuiltObject[];
+  /** Whether the kustomization file was generated or the existing one edited. */
+  action: GenerateAction;
+}
+
+/** The build failed: bad path, generator error, remote base, kustomize error or undecodable output (`BuildFailed`). */
+export class KustomizeBuildError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "KustomizeBuildError";
+  }
+}
+
+const DEFAULT_TIMEOUT_MS = 5 * 60_000;
+const MAX_OUTPUT_BYTES = 512 * 1024 * 1024;
+
+/**
+ * Builds `spec.path` of an extracted artifact as kustomize-controller does, on a throw-away copy: rejects a
+ * path outside the root and symlinks leaving it, generates/edits the kustomization file
+ * ({@link generateKustomization}), refuses remote bases when asked, runs the real kustomize
+ * (`kubectl kustomize --load-restrictor LoadRestrictionsRootOnly`) and decodes the multi-document output.
+ * Throws {@link KustomizeBuildError} (or the generator's and remote-base errors) with a message fit for the
+ * `BuildFailed` condition.
+ */
+export async function buildKustomization(options: BuildOptions): Promise<BuildResult> {
+  const root = resolve(options.root);
+  const relPath = resolveSpecPath(root, options.path);
+  const kubectl = options.kubectlPath ?? resolveTool("kubectl").path;
+  const work = await mkdtemp(join(tmpdir(), "sluice-kustomize-"));
+  try {
+    const copy = join(work, "src");
+    await cp(root, copy, { recursive: true, verbatimSymlinks: true });
+    await assertSymlinksInside(await realpath(copy), copy);
+    const dir = join(copy, relPath);
+    if (!(await isDirectory(dir))) {
+      throw new KustomizeBuildError(`kustomization path not found: ${displayPath(relPath)}`);
+    }
+    const generated = await generateKustomization(dir, options.spec ?? {});
+    if (options.noRemoteBases) await assertNoRemoteBases(copy, dir);
+    const output = await runKustomize(kubectl, dir, work, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    return { objects: decodeObjects(output), action: generated.action };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** Resolves `spec.path` against the root; throws when it leaves the root. Returns it relative to the root. */
+export function resolveSpecPath(root: string, path: string | undefined): string {
+  const abs = resolve(root, `.${sep}${path ?? ""}`);
+  const rel = relative(root, abs);
+  if (rel === ".." || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
+    throw new KustomizeBuildError(`spec.path '${path}' points outside the source artifact`);
+  }
+  return rel;
+}
+
+function displayPath(rel: string): string {
+  return rel === "" ? "./" : `./${rel.split(sep).join("/")}`;
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch (err: unknown) {
+    if (isNotFound(err)) return false;
+    throw err;
+  }
+}
+
+/** Throws when a symlink under `dir` resolves outside `realRoot` (a dangling link is left for kustomize to report). */
+async function assertSymlinksInside(realRoot: string, dir: string): Promise<void> {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isSymbolicLink()) {
+      let target: string;
+      try {
+        target = await realpath(path);
+      } catch (err: unknown) {
+        if (isNotFound(err)) continue;
+        throw err;
+      }
+      const rel = relative(realRoot, target);
+      if (rel === ".." || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
+        const link = await readlink(path);
+        throw new KustomizeBuildError(
+          `symlink ${relative(realRoot, path).split(sep).join("/")} -> ${link} points outside the source artifact`,
+        );
+      }
+    } else if (entry.isDirectory()) {
+      await assertSymlinksInside(realRoot, path);
+    }
+  }
+}
+
+function runKustomize(kubectl: string, dir: string, work: string, timeoutMs: number): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    execFile(
+      kubectl,
+      ["kustomize", dir, "--load-restrictor", "LoadRestrictionsRootOnly"],
+      { timeout: timeoutMs, maxBuffer: MAX_OUTPUT_BYTES, env: { PATH: process.env["PATH"] ?? "", HOME: work } },
+      (err, stdout, stderr) => {
+        if (err) {
+          reject(
+            new KustomizeBuildError(
+              `kustomize build failed: ${usefulStderr(stderr, `${work}${sep}src`) || err.message}`,
+              { cause: err },
+            ),
+          );
+          return;
+        }
+        resolvePromise(stdout);
+      },
+    );
+  });
+}
+
+/** Strips kubectl's `error: ` prefix and the temp-dir prefix from paths, keeping the non-empty lines. */
+export function usefulStderr(stderr: string, workDir: string): string {
+  return stderr
+    .split(`${workDir}${sep}`)
+    .join("")
+    .split(workDir)
+    .join(".")
+    .split("\n")
+    .map((line) => line.trim().replace(/^error: /i, ""))
+    .filter((line) => line !== "")
+    .join("; ");
+}
+
+/** Decodes kustomize's multi-document YAML output; every object needs apiVersion, kind and metadata.name. */
+export function decodeObjects(text: string): BuiltObject[] {
+  const objects: BuiltObject[] = [];
+  const docs = parseAllDocuments(text);
+  if (!Array.isArray(docs)) throw new KustomizeBuildError("kustomize output is not a YAML stream");
+  for (const doc of docs) {
+    const first = doc.errors[0];
+    if (first) throw new KustomizeBuildError(`failed to decode kustomize output: ${first.message}`);
+    const value: unknown = doc.toJS();
+    if (value === null || value === undefined) continue;
+    const obj = value as Partial<BuiltObject>;
+    if (
+      typeof obj !== "object" ||
+      typeof obj.apiVersion !== "string" ||
+      typeof obj.kind !== "string" ||
+      typeof obj.metadata?.name !== "string" ||
+      !obj.apiVersion ||
+      !obj.kind ||
+      !obj.metadata.name
+    ) {
+      throw new KustomizeBuildError(
+        `failed to decode Kubernetes apiVersion, kind and name from: ${JSON.stringify(value).slice(0, 200)}`,
+      );
+    }
+    objects.push(obj as BuiltObject);
+  }
+  return objects;
+}
