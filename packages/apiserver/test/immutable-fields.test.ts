@@ -200,7 +200,23 @@ describe("immutable fields of built-in kinds", () => {
       metadata: { name: "j" },
       spec: { template: { spec: { containers: [{ name: "c", image: "busybox" }], restartPolicy: "Never" } } },
     };
-    expect((await req("POST", "/apis/batch/v1/namespaces/default/jobs", job)).status).toBe(201);
+    const created = await req("POST", "/apis/batch/v1/namespaces/default/jobs", job);
+    expect(created.status).toBe(201);
+    const uid = (created.json()["metadata"] as { uid: string }).uid;
+    // As kube-apiserver does without manualSelector: the selector picks the uid label the template carries.
+    expect(created.json()["spec"]).toMatchObject({
+      selector: { matchLabels: { "batch.kubernetes.io/controller-uid": uid } },
+      template: {
+        metadata: {
+          labels: {
+            "batch.kubernetes.io/controller-uid": uid,
+            "controller-uid": uid,
+            "batch.kubernetes.io/job-name": "j",
+            "job-name": "j",
+          },
+        },
+      },
+    });
     const r = await req(
       "PATCH",
       "/apis/batch/v1/namespaces/default/jobs/j",

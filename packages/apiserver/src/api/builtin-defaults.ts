@@ -75,6 +75,32 @@ function mergeStringData(obj: JsonObject): void {
 }
 
 /**
+ * On create of a Job without `manualSelector: true`, labels its pod template with the job name and uid and
+ * selects the uid label, as kube-apiserver's Job storage does (labels the user already set are kept).
+ */
+function generateJobSelector(obj: JsonObject, spec: JsonObject): void {
+  const meta = isObject(obj["metadata"]) ? obj["metadata"] : {};
+  const name = typeof meta["name"] === "string" ? meta["name"] : "";
+  const uid = typeof meta["uid"] === "string" ? meta["uid"] : "";
+  const template = isObject(spec["template"]) ? spec["template"] : {};
+  spec["template"] = template;
+  const tmeta = isObject(template["metadata"]) ? template["metadata"] : {};
+  template["metadata"] = tmeta;
+  const labels = isObject(tmeta["labels"]) ? tmeta["labels"] : {};
+  tmeta["labels"] = labels;
+  for (const k of ["job-name", "batch.kubernetes.io/job-name"]) if (labels[k] === undefined) labels[k] = name;
+  for (const k of ["controller-uid", "batch.kubernetes.io/controller-uid"])
+    if (labels[k] === undefined) labels[k] = uid;
+  const selector = isObject(spec["selector"]) ? spec["selector"] : {};
+  spec["selector"] = selector;
+  const matchLabels = isObject(selector["matchLabels"]) ? selector["matchLabels"] : {};
+  selector["matchLabels"] = matchLabels;
+  if (matchLabels["batch.kubernetes.io/controller-uid"] === undefined) {
+    matchLabels["batch.kubernetes.io/controller-uid"] = uid;
+  }
+}
+
+/**
  * Applies the defaults kube-apiserver sets on built-in kinds that clients rely on (port protocols, replicas,
  * strategies, service type and cluster IP, secret type). Runs on create and on update.
  */
@@ -151,6 +177,9 @@ export function applyBuiltinDefaults(rt: ResourceType, obj: JsonObject, old: Jso
       if (spec["parallelism"] === undefined) spec["parallelism"] = 1;
       if (spec["completions"] === undefined) spec["completions"] = 1;
       if (spec["backoffLimit"] === undefined) spec["backoffLimit"] = 6;
+      if (spec["completionMode"] === undefined) spec["completionMode"] = "NonIndexed";
+      if (spec["suspend"] === undefined) spec["suspend"] = false;
+      if (!old && spec["manualSelector"] !== true) generateJobSelector(obj, spec);
       defaultContainerPorts(getPath(spec, ["template", "spec"]), "Never");
       break;
     default:
