@@ -13,4 +13,6 @@ export {
   type GeneratorSpec,
   generateKustomization,
 } from "./internal/build/generate.js";
+export { setCommonMetadata, setOwnerLabels } from "./internal/build/owner-labels.js";
 export { RemoteBaseError } from "./internal/build/remote-bases.js";
+export * from "./internal/substitute/index.js";
