@@ -1,12 +1,13 @@
 // createSourceController: the source-controller as a unit that runs in-process (for `sluice up` and tests)
-// or as its own process (main.ts): a Manager with the GitRepository controller, the artifact storage and the
+// or as its own process (main.ts): a Manager with the GitRepository and HelmRepository controllers, the artifact storage and the
 // HTTP file server that serves it.
 
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import type { KubeConfig } from "@kubernetes/client-node";
-import { type GitRepository, SOURCE_API_VERSION, SOURCE_GROUP, SourceKind } from "@sluice/api";
+import { type GitRepository, type HelmRepository, SOURCE_API_VERSION, SOURCE_GROUP, SourceKind } from "@sluice/api";
 import {
+  type ApiObject,
   type BackoffOptions,
   Controller,
   type ControllerOptions,
@@ -20,6 +21,7 @@ import {
 } from "@sluice/runtime";
 import { pino } from "pino";
 import { GitRepositoryReconciler, SOURCE_CONTROLLER_NAME } from "./gitrepository/reconciler.js";
+import { HelmRepositoryReconciler } from "./helmrepository/reconciler.js";
 import { LabelSelectedCache, validateLabelSelector } from "./internal/cache/index.js";
 import {
   ArtifactFileServer,
@@ -106,7 +108,7 @@ export interface SourceController {
 
 /**
  * Creates the source-controller: a {@link Manager} (metrics, health probes, leader election) running the
- * GitRepository controller with `--concurrent` workers, an {@link ArtifactStorage} at `--storage-path`,
+ * GitRepository and HelmRepository controllers with `--concurrent` workers each, an {@link ArtifactStorage} at `--storage-path`,
  * and the {@link ArtifactFileServer} serving it on `--storage-addr`, with artifact URLs advertising
  * `--storage-adv-addr` (or the bound address). Events go to Kubernetes and, with `eventsAddr`, to
  * notification-controller.
@@ -172,7 +174,24 @@ export function createSourceController(options: SourceControllerOptions): Source
           : {}),
       });
       await storage.init();
-      const controllerOptions: Omit<ControllerOptions<GitRepository>, "cache" | "metrics" | "logger"> = {
+      const common = {
+        concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
+        ...(options.retryDelay ? { backoff: { min: 750, max: 15 * 60_000, ...options.retryDelay } } : {}),
+        ...(options.intervalJitterPercentage !== undefined
+          ? { intervalJitterPercentage: options.intervalJitterPercentage }
+          : {}),
+      };
+      const register = <T extends ApiObject>(
+        controllerOptions: Omit<ControllerOptions<T>, "cache" | "metrics" | "logger">,
+      ): void => {
+        if (labelSelector) {
+          const cache = new LabelSelectedCache(manager.client, manager.cache, labelSelector, [controllerOptions.for]);
+          manager.add(new Controller<T>({ ...controllerOptions, cache, metrics: manager.metrics, logger }));
+        } else {
+          manager.controller<T>(controllerOptions);
+        }
+      };
+      register<GitRepository>({
         name: "gitrepository",
         for: { apiVersion: SOURCE_API_VERSION, kind: SourceKind.GitRepository },
         reconciler: new GitRepositoryReconciler({
@@ -181,18 +200,14 @@ export function createSourceController(options: SourceControllerOptions): Source
           events,
           dependencyRequeueMs: options.requeueDependencyMs,
         }),
-        concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
-        ...(options.retryDelay ? { backoff: { min: 750, max: 15 * 60_000, ...options.retryDelay } } : {}),
-        ...(options.intervalJitterPercentage !== undefined
-          ? { intervalJitterPercentage: options.intervalJitterPercentage }
-          : {}),
-      };
-      if (labelSelector) {
-        const cache = new LabelSelectedCache(manager.client, manager.cache, labelSelector, [controllerOptions.for]);
-        manager.add(new Controller<GitRepository>({ ...controllerOptions, cache, metrics: manager.metrics, logger }));
-      } else {
-        manager.controller<GitRepository>(controllerOptions);
-      }
+        ...common,
+      });
+      register<HelmRepository>({
+        name: "helmrepository",
+        for: { apiVersion: SOURCE_API_VERSION, kind: SourceKind.HelmRepository },
+        reconciler: new HelmRepositoryReconciler({ client: manager.client, storage, events }),
+        ...common,
+      });
       logger.info({ address: storageAddr, advertised }, "artifact file server listening");
       markReady({ storageAddress: bound, advertisedAddress: advertised });
       await manager.start(signal);

@@ -27,7 +27,7 @@ beforeAll(async () => {
   await repo.push();
   git = await startGitHttpServer({ root: join(root.path, "repos") });
   cluster = await startApiCluster();
-  await applyChartCrds(cluster.client, "source.toolkit.fluxcd.io_gitrepositories");
+  await applyChartCrds(cluster.client, "source.toolkit.fluxcd.io_");
   await ensureNamespace(cluster.client, NS);
   kubeconfigPath = join(root.path, "kubeconfig");
   await writeFile(kubeconfigPath, cluster.kubeConfig.exportConfig(), { mode: 0o600 });

@@ -1,0 +1,563 @@
+// The HelmRepository reconciler (source.toolkit.fluxcd.io/v1): fetches a chart repository's index.yaml,
+// stores it (normalized) as an artifact with Flux's revision, conditions, reasons, messages and events; a
+// repository of type `oci` is a static object whose status and finalizer are cleared, as Flux does.
+
+import { createHash } from "node:crypto";
+import { posix } from "node:path";
+import {
+  type Artifact,
+  FINALIZER,
+  HELM_REPOSITORY_DEFAULT_INTERVAL,
+  HELM_REPOSITORY_DEFAULT_TIMEOUT,
+  type HelmRepository,
+  isOciHelmRepository,
+  parseDuration,
+  Reason,
+  SOURCE_API_VERSION,
+  SourceCondition,
+  SourceKind,
+  SourceReason,
+} from "@sluice/api";
+import {
+  asReconcileError,
+  deleteCondition,
+  type EventRecorder,
+  errorMessage,
+  finalizeConditions,
+  GenericReconcileError,
+  getCondition,
+  isNotFound,
+  isTrue,
+  type KubeClient,
+  type Logger,
+  markReconcileRequestHandled,
+  markTrue,
+  type ReconcileContext,
+  type ReconcileResult,
+  type Reconciler,
+  reconcileRequestedAt,
+  requeueAfter,
+  StallingError,
+  StatusPatcher,
+} from "@sluice/runtime";
+import { progressiveStatus } from "../gitrepository/conditions.js";
+import { SOURCE_CONTROLLER_NAME } from "../gitrepository/reconciler.js";
+import { readSecretData } from "../gitrepository/secret-data.js";
+import {
+  fetchIndex,
+  type IndexFetchOptions,
+  type IndexFile,
+  indexToJson,
+  indexUrl,
+  parseIndex,
+  redactUrl,
+} from "../internal/helm/index.js";
+import type { ArtifactStorage, ArtifactTarget } from "../internal/storage/index.js";
+import {
+  HELM_REPOSITORY_FAIL_CONDITIONS,
+  HELM_REPOSITORY_OWNED_CONDITIONS,
+  HELM_REPOSITORY_READY,
+} from "./conditions.js";
+import { humanSize } from "./human-size.js";
+
+/** Options of {@link HelmRepositoryReconciler}. */
+export interface HelmRepositoryReconcilerOptions {
+  /** Client for status/finalizer writes and for reading Secrets. */
+  client: KubeClient;
+  /** Where artifacts are written (and garbage collected). */
+  storage: ArtifactStorage;
+  /** Where Kubernetes and Flux events go (none when absent). */
+  events?: EventRecorder | undefined;
+  /** Field manager of status writes (default `source-controller`). */
+  controllerName?: string | undefined;
+}
+
+/** What the source step learnt, shared with the artifact step. */
+interface SourceState {
+  /** `sha256:<digest of the fetched index bytes>`. */
+  revision: string;
+  /** The artifact to have in storage: the current one when the revision is unchanged. */
+  target: ArtifactTarget;
+  /** The parsed index; undefined when the stored artifact is up to date. */
+  index: IndexFile | undefined;
+}
+
+/**
+ * Reconciles HelmRepositories as Flux's source-controller does.
+ *
+ * `type: oci`: when the object still carries the finalizer or any status, its storage is removed, the
+ * finalizer dropped and the status cleared; nothing else (no Ready, no artifact, no requeue).
+ *
+ * `type: default`:
+ * 1. deletion → removes the object's storage directory and drops the finalizer; otherwise the finalizer is
+ *    added; `spec.suspend` stops here;
+ * 2. storage: an artifact missing from storage or failing its digest check is dropped (Reconciling
+ *    "building artifact"); artifact and `status.url` follow the advertised address;
+ * 3. source: the URL (URLInvalid, stalling), credentials from `secretRef`/`certSecretRef`
+ *    (AuthenticationFailed), `GET <url>/index.yaml` (Failed), the revision `sha256:<digest of the index>`;
+ *    unchanged → done; otherwise the index is parsed and validated (IndexationFailed) and ArtifactOutdated
+ *    NewRevision is set;
+ * 4. artifact: the normalized index stored as `index-<digest>.yaml` with an `index.yaml` link (its URL in
+ *    `status.url`); ArtifactInStorage "stored artifact: revision '<rev>'".
+ *
+ * Ready is summarized from those conditions; a new artifact emits `NewArtifact` with the revision and
+ * digest; old artifacts are garbage collected; the object is requeued after `spec.interval` (1m unset).
+ */
+export class HelmRepositoryReconciler implements Reconciler<HelmRepository> {
+  readonly #client: KubeClient;
+  readonly #storage: ArtifactStorage;
+  readonly #events: EventRecorder | undefined;
+  readonly #name: string;
+
+  constructor(options: HelmRepositoryReconcilerOptions) {
+    this.#client = options.client;
+    this.#storage = options.storage;
+    this.#events = options.events;
+    this.#name = options.controllerName ?? SOURCE_CONTROLLER_NAME;
+  }
+
+  /** Runs one reconcile of `obj` (a private copy from the cache); see the class comment. */
+  async reconcile(obj: HelmRepository, ctx: ReconcileContext): Promise<ReconcileResult> {
+    obj.kind ||= SourceKind.HelmRepository;
+    obj.apiVersion ||= SOURCE_API_VERSION;
+    const patcher = new StatusPatcher<HelmRepository>(this.#client, obj, {
+      fieldManager: this.#name,
+      ownedConditions: HELM_REPOSITORY_OWNED_CONDITIONS,
+    });
+
+    if (isOciHelmRepository(obj)) return this.#migrateToStatic(obj, patcher, ctx.log);
+    if (obj.metadata.deletionTimestamp) return this.#reconcileDelete(obj, patcher, ctx.log);
+
+    if (!(obj.metadata.finalizers ?? []).includes(FINALIZER)) {
+      obj.metadata.finalizers = [...(obj.metadata.finalizers ?? []), FINALIZER];
+      await patcher.patch(obj);
+    }
+
+    if (obj.spec.suspend) {
+      ctx.log.info("reconciliation is suspended for this object");
+      markReconcileRequestHandled(obj);
+      await this.#patch(obj, patcher);
+      return {};
+    }
+
+    const old = structuredClone(obj);
+    let error: unknown;
+    try {
+      await this.#startProgress(obj, patcher);
+      await this.#reconcileStorage(obj, patcher);
+      const state = await this.#reconcileSource(obj, patcher, ctx);
+      await this.#reconcileArtifact(obj, state, ctx.log);
+    } catch (err: unknown) {
+      error = err;
+    }
+
+    const finalized = finalizeConditions(obj, { error, complete: error === undefined }, HELM_REPOSITORY_READY);
+    markReconcileRequestHandled(obj);
+    try {
+      await patcher.patch(obj, { observedGeneration: finalized.observedGeneration });
+    } catch (err: unknown) {
+      if (isNotFound(err)) return {};
+      throw new GenericReconcileError(
+        SourceReason.PatchOperationFailed,
+        `failed to patch status of HelmRepository '${obj.metadata.namespace}/${obj.metadata.name}': ${errorMessage(err)}`,
+        { cause: err },
+      );
+    }
+
+    this.#notify(old, obj, error, ctx.log);
+    await this.#garbageCollect(obj, ctx.log);
+
+    if (finalized.error !== undefined) throw finalized.error;
+    return requeueAfter(parseDuration(obj.spec.interval ?? HELM_REPOSITORY_DEFAULT_INTERVAL));
+  }
+
+  /** Reconciling "reconciliation in progress", persisted at once on a new generation or a requested run. */
+  async #startProgress(obj: HelmRepository, patcher: StatusPatcher<HelmRepository>): Promise<void> {
+    progressiveStatus(false, obj, Reason.Progressing, "reconciliation in progress");
+    const observed = obj.status?.observedGeneration ?? 0;
+    const generation = obj.metadata.generation ?? 0;
+    if (generation !== observed) {
+      progressiveStatus(
+        false,
+        obj,
+        Reason.Progressing,
+        `processing object: new generation ${observed} -> ${generation}`,
+      );
+      await this.#patch(obj, patcher);
+    } else if ((reconcileRequestedAt(obj) ?? "") !== (obj.status?.lastHandledReconcileAt ?? "")) {
+      await this.#patch(obj, patcher);
+    }
+  }
+
+  /** Drops a stored artifact that vanished or no longer matches its digest; keeps the URLs current. */
+  async #reconcileStorage(obj: HelmRepository, patcher: StatusPatcher<HelmRepository>): Promise<void> {
+    const status = obj.status ?? {};
+    let missing = false;
+    if (status.artifact) {
+      if (!(await this.#storage.exists(status.artifact))) {
+        missing = true;
+      } else {
+        try {
+          await this.#storage.verify(status.artifact);
+        } catch (err: unknown) {
+          void this.#events?.error(
+            obj,
+            "ArtifactVerificationFailed",
+            `failed to verify integrity of artifact: ${errorMessage(err)}`,
+          );
+          await this.#storage.remove(status.artifact);
+          missing = true;
+        }
+      }
+      if (missing) {
+        delete status.artifact;
+        delete status.url;
+      }
+      obj.status = status;
+    }
+    if (!status.artifact) {
+      progressiveStatus(
+        true,
+        obj,
+        Reason.Progressing,
+        missing ? "building artifact: disappeared from storage" : "building artifact",
+      );
+      deleteCondition(obj, SourceCondition.ArtifactInStorage);
+      await this.#patch(obj, patcher);
+      return;
+    }
+    status.artifact = this.#storage.withCurrentUrl(status.artifact);
+    if (status.url) status.url = this.#storage.urlFor(indexLinkPath(status.artifact));
+  }
+
+  /** URL, credentials, the index download, the revision and (when new) the parsed index. */
+  async #reconcileSource(
+    obj: HelmRepository,
+    patcher: StatusPatcher<HelmRepository>,
+    ctx: ReconcileContext,
+  ): Promise<SourceState> {
+    let url: URL;
+    try {
+      if (obj.spec.url.startsWith("oci://")) {
+        throw new Error("'oci' URL scheme cannot be used with 'default' HelmRepository type");
+      }
+      url = indexUrl(obj.spec.url);
+      if (url.protocol !== "http:" && url.protocol !== "https:") {
+        throw new Error(`scheme "${url.protocol.replace(/:$/, "")}" not supported`);
+      }
+    } catch (err: unknown) {
+      const e = new StallingError(SourceReason.URLInvalid, `invalid Helm repository URL: ${errorMessage(err)}`, {
+        cause: err,
+      });
+      markTrue(obj, SourceCondition.FetchFailed, e.reason, e.message);
+      throw e;
+    }
+
+    const options = await this.#clientOptions(obj, ctx);
+    let data: Buffer;
+    try {
+      data = await fetchIndex(url, options);
+    } catch (err: unknown) {
+      throw this.#fetchFailed(
+        obj,
+        Reason.Failed,
+        `failed to fetch Helm repository index: failed to cache index to temporary file: ${errorMessage(err)}`,
+        err,
+      );
+    }
+    const algorithm = this.#storage.digestAlgorithm;
+    const revision = `${algorithm}:${createHash(algorithm).update(data).digest("hex")}`;
+
+    const current = obj.status?.artifact;
+    if (current && current.revision === revision) {
+      deleteCondition(obj, SourceCondition.FetchFailed);
+      return { revision, target: current, index: undefined };
+    }
+
+    let index: IndexFile;
+    try {
+      index = parseIndex(data);
+    } catch (err: unknown) {
+      throw this.#fetchFailed(
+        obj,
+        SourceReason.IndexationFailed,
+        `failed to load Helm repository from index YAML: failed to load index: ${errorMessage(err)}`,
+        err,
+      );
+    }
+    deleteCondition(obj, SourceCondition.FetchFailed);
+
+    const message = `new index revision '${revision}'`;
+    if (current) markTrue(obj, SourceCondition.ArtifactOutdated, SourceReason.NewRevision, message);
+    progressiveStatus(true, obj, Reason.Progressing, `building artifact: ${message}`);
+    await this.#patch(obj, patcher);
+
+    const target = this.#storage.newArtifactFor(
+      SourceKind.HelmRepository,
+      { namespace: obj.metadata.namespace ?? "", name: obj.metadata.name ?? "" },
+      revision,
+      `index-${revision.slice(algorithm.length + 1)}.yaml`,
+    );
+    return { revision, target, index };
+  }
+
+  /**
+   * The fetch options: basic auth from `secretRef`, TLS from `certSecretRef` (or, deprecated, from
+   * `secretRef`), `passCredentials` and `timeout` (AuthenticationFailed when a Secret is unusable).
+   */
+  async #clientOptions(obj: HelmRepository, ctx: ReconcileContext): Promise<IndexFetchOptions> {
+    const namespace = obj.metadata.namespace ?? "";
+    const options: IndexFetchOptions = {
+      timeoutMs: parseDuration(obj.spec.timeout ?? HELM_REPOSITORY_DEFAULT_TIMEOUT),
+      passCredentials: obj.spec.passCredentials === true,
+      signal: ctx.signal,
+    };
+    const read = async (name: string, what: string): Promise<Record<string, Buffer>> => {
+      try {
+        return await readSecretData(this.#client, namespace, name);
+      } catch (err: unknown) {
+        throw this.#fetchFailed(
+          obj,
+          SourceReason.AuthenticationFailed,
+          `failed to get ${what} '${namespace}/${name}': ${errorMessage(err)}`,
+          err,
+        );
+      }
+    };
+    const applyTls = (data: Record<string, Buffer>, secretName: string): boolean => {
+      const ca = data["ca.crt"] ?? data["caFile"];
+      const cert = data["tls.crt"] ?? data["certFile"];
+      const key = data["tls.key"] ?? data["keyFile"];
+      if ((cert === undefined) !== (key === undefined)) {
+        throw this.#fetchFailed(
+          obj,
+          SourceReason.AuthenticationFailed,
+          `failed to construct Helm client's TLS config: secret '${namespace}/${secretName}' must contain both 'tls.crt' and 'tls.key'`,
+          undefined,
+        );
+      }
+      if (ca) options.caCert = ca.toString("utf8");
+      if (cert && key) options.clientCert = { cert: cert.toString("utf8"), key: key.toString("utf8") };
+      return ca !== undefined || cert !== undefined;
+    };
+
+    if (obj.spec.certSecretRef) {
+      applyTls(await read(obj.spec.certSecretRef.name, "TLS authentication secret"), obj.spec.certSecretRef.name);
+    }
+    if (obj.spec.secretRef) {
+      const name = obj.spec.secretRef.name;
+      const data = await read(name, "authentication secret");
+      const username = data["username"]?.toString("utf8");
+      const password = data["password"]?.toString("utf8");
+      if ((username === undefined) !== (password === undefined)) {
+        throw this.#fetchFailed(
+          obj,
+          SourceReason.AuthenticationFailed,
+          `failed to detect authentication methods: secret '${namespace}/${name}': malformed basic auth - has '${username === undefined ? "password" : "username"}' but missing '${username === undefined ? "username" : "password"}'`,
+          undefined,
+        );
+      }
+      if (username !== undefined && password !== undefined) options.basicAuth = { username, password };
+      if (!obj.spec.certSecretRef && applyTls(data, name)) {
+        ctx.log.info(
+          "warning: specifying TLS authentication data via `.spec.secretRef` is deprecated, please use `.spec.certSecretRef` instead",
+        );
+      }
+    }
+    return options;
+  }
+
+  /** Writes the normalized index and the `index.yaml` link; ArtifactInStorage once the revision is stored. */
+  async #reconcileArtifact(obj: HelmRepository, state: SourceState, log: Logger): Promise<void> {
+    obj.status ??= {};
+    const status = obj.status;
+    const markStored = () => {
+      deleteCondition(obj, SourceCondition.ArtifactOutdated);
+      markTrue(
+        obj,
+        SourceCondition.ArtifactInStorage,
+        Reason.Succeeded,
+        `stored artifact: revision '${state.revision}'`,
+      );
+    };
+    if (state.index === undefined) {
+      markStored();
+      const message = `artifact up-to-date with remote revision: '${state.revision}'`;
+      log.info(message);
+      void this.#events?.trace(obj, SourceReason.ArtifactUpToDate, message);
+      return;
+    }
+
+    let artifact: Artifact;
+    try {
+      artifact = await this.#storage.writeFile(state.target, indexToJson(state.index), 0o644);
+    } catch (err: unknown) {
+      throw this.#storageFailed(
+        obj,
+        SourceReason.ArchiveOperationFailed,
+        `unable to save artifact to storage: ${errorMessage(err)}`,
+        err,
+      );
+    }
+    status.artifact = artifact;
+    try {
+      status.url = await this.#storage.symlink(artifact, "index.yaml");
+    } catch (err: unknown) {
+      const message = `failed to update status URL symlink: ${errorMessage(err)}`;
+      log.info(message);
+      void this.#events?.trace(obj, SourceReason.SymlinkUpdateFailed, message);
+    }
+    deleteCondition(obj, SourceCondition.StorageOperationFailed);
+    markStored();
+  }
+
+  /** Deletion: removes the object's artifacts, then its finalizer. */
+  async #reconcileDelete(
+    obj: HelmRepository,
+    patcher: StatusPatcher<HelmRepository>,
+    log: Logger,
+  ): Promise<ReconcileResult> {
+    await this.#removeStorage(obj, log);
+    obj.metadata.finalizers = (obj.metadata.finalizers ?? []).filter((f) => f !== FINALIZER);
+    await patcher.patch(obj, { ignoreNotFound: true });
+    return {};
+  }
+
+  /**
+   * `type: oci` (Flux's migrationToStatic): a repository that still has the finalizer or any status (e.g. it
+   * was `default` before) loses its storage, finalizer and whole status; a suspended one is left alone.
+   */
+  async #migrateToStatic(
+    obj: HelmRepository,
+    patcher: StatusPatcher<HelmRepository>,
+    log: Logger,
+  ): Promise<ReconcileResult> {
+    if (obj.spec.suspend && !obj.metadata.deletionTimestamp) return {};
+    const hasFinalizer = (obj.metadata.finalizers ?? []).includes(FINALIZER);
+    if (!hasFinalizer && !hasStatus(obj)) return {};
+    await this.#removeStorage(obj, log);
+    obj.metadata.finalizers = (obj.metadata.finalizers ?? []).filter((f) => f !== FINALIZER);
+    obj.status = {};
+    await patcher.patch(obj, { ignoreNotFound: true });
+    return {};
+  }
+
+  /** Removes the object's storage directory (GarbageCollectionFailed on failure) and its status artifact. */
+  async #removeStorage(obj: HelmRepository, log: Logger): Promise<void> {
+    const namespace = obj.metadata.namespace ?? "";
+    const name = obj.metadata.name ?? "";
+    let removed: string | undefined;
+    try {
+      removed = await this.#storage.removeObject(SourceKind.HelmRepository, { namespace, name });
+    } catch (err: unknown) {
+      throw new GenericReconcileError(
+        "GarbageCollectionFailed",
+        `garbage collection for deleted resource failed: ${errorMessage(err)}`,
+        { cause: err },
+      );
+    }
+    if (removed !== undefined) {
+      log.info("garbage collected artifacts for deleted resource");
+      void this.#events?.trace(obj, "GarbageCollectionSucceeded", "garbage collected artifacts for deleted resource");
+    }
+    if (obj.status) {
+      delete obj.status.artifact;
+      delete obj.status.url;
+    }
+  }
+
+  /** Removes old artifacts of the object beyond the retention TTL and record count (failures are logged). */
+  async #garbageCollect(obj: HelmRepository, log: Logger): Promise<void> {
+    const artifact = obj.status?.artifact;
+    if (!artifact) return;
+    try {
+      const deleted = await this.#storage.garbageCollect(artifact);
+      if (deleted.length > 0) {
+        const message = `garbage collected ${deleted.length} artifacts`;
+        log.info(message);
+        void this.#events?.trace(obj, "GarbageCollectionSucceeded", message);
+      }
+    } catch (err: unknown) {
+      log.error({ error: err }, "garbage collection of artifacts failed");
+    }
+  }
+
+  /** Events at the end of a run: the failure, a new artifact, or the recovery from a failure. */
+  #notify(old: HelmRepository, obj: HelmRepository, error: unknown, log: Logger): void {
+    const events = this.#events;
+    if (error !== undefined) {
+      const typed = asReconcileError(error);
+      const emit = !(typed instanceof GenericReconcileError) || typed.event;
+      if (typed.kind === "waiting") log.info({ reason: typed.reason }, typed.message);
+      else if (emit) void events?.error(obj, typed.reason, typed.message);
+      return;
+    }
+    const artifact = obj.status?.artifact;
+    if (!artifact) return;
+    const metadata = { revision: artifact.revision, digest: artifact.digest };
+    const size = artifact.size !== undefined ? `size ${humanSize(artifact.size)}` : "unknown size";
+    const message = `stored fetched index of ${size} from '${safeUrl(obj.spec.url)}'`;
+    if (old.status?.artifact?.digest !== artifact.digest) {
+      log.info({ revision: artifact.revision }, message);
+      void events?.info(obj, "NewArtifact", message, metadata);
+      return;
+    }
+    const failedBefore = HELM_REPOSITORY_FAIL_CONDITIONS.some((t) => isTrue(old, t));
+    const failedNow = HELM_REPOSITORY_FAIL_CONDITIONS.some((t) => getCondition(obj, t) !== undefined);
+    if (failedBefore && !failedNow) {
+      log.info({ revision: artifact.revision }, message);
+      void events?.info(obj, Reason.Succeeded, message, metadata);
+    }
+  }
+
+  /** Marks FetchFailed=True and returns the generic (retried) error to throw. */
+  #fetchFailed(obj: HelmRepository, reason: string, message: string, cause: unknown): GenericReconcileError {
+    const e = new GenericReconcileError(reason, message, { cause });
+    markTrue(obj, SourceCondition.FetchFailed, e.reason, e.message);
+    return e;
+  }
+
+  /** Marks StorageOperationFailed=True and returns the generic (retried) error to throw. */
+  #storageFailed(obj: HelmRepository, reason: string, message: string, cause: unknown): GenericReconcileError {
+    const e = new GenericReconcileError(reason, message, { cause });
+    markTrue(obj, SourceCondition.StorageOperationFailed, e.reason, e.message);
+    return e;
+  }
+
+  /** Persists progress mid-run (PatchOperationFailed when the API refuses). */
+  async #patch(obj: HelmRepository, patcher: StatusPatcher<HelmRepository>): Promise<void> {
+    try {
+      await patcher.patch(obj);
+    } catch (err: unknown) {
+      throw new GenericReconcileError(SourceReason.PatchOperationFailed, errorMessage(err), { cause: err });
+    }
+  }
+}
+
+/** The storage path of the `index.yaml` link next to an index artifact. */
+function indexLinkPath(artifact: { path: string }): string {
+  return posix.join(posix.dirname(artifact.path), "index.yaml");
+}
+
+/** Whether any status field Flux looks at is set (observedGeneration, conditions, url, artifact, …). */
+function hasStatus(obj: HelmRepository): boolean {
+  const s = obj.status;
+  if (!s) return false;
+  return (
+    (s.observedGeneration ?? 0) !== 0 ||
+    s.conditions !== undefined ||
+    (s.url ?? "") !== "" ||
+    s.artifact !== undefined ||
+    (s.lastHandledReconcileAt ?? "") !== ""
+  );
+}
+
+/** `url` without user info (messages and events never carry credentials). */
+function safeUrl(url: string): string {
+  if (!/^[a-z][a-z0-9+.-]*:\/\/[^/]*@/i.test(url)) return url;
+  try {
+    return redactUrl(url);
+  } catch {
+    return url.replace(/\/\/[^@/]*@/, "//");
+  }
+}
