@@ -15,4 +15,5 @@ export {
 } from "./internal/build/generate.js";
 export { setCommonMetadata, setOwnerLabels } from "./internal/build/owner-labels.js";
 export { RemoteBaseError } from "./internal/build/remote-bases.js";
+export { type RenderOptions, renderKustomization } from "./internal/build/render.js";
 export * from "./internal/substitute/index.js";

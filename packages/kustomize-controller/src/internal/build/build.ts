@@ -40,6 +40,11 @@ export interface BuildOptions {
 /** Result of {@link buildKustomization}. */
 export interface BuildResult {
   objects: BuiltObject[];
+  /**
+   * Each object's YAML exactly as kustomize printed it (quoting styles kept), index-aligned with `objects`:
+   * post-build substitution runs on this text, as Flux runs it on kustomize's YAML.
+   */
+  documents: string[];
   /** Whether the kustomization file was generated or the existing one edited. */
   action: GenerateAction;
 }
@@ -79,7 +84,7 @@ export async function buildKustomization(options: BuildOptions): Promise<BuildRe
     const generated = await generateKustomization(dir, options.spec ?? {});
     if (options.noRemoteBases) await assertNoRemoteBases(copy, dir);
     const output = await runKustomize(kubectl, dir, work, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-    return { objects: decodeObjects(output), action: generated.action };
+    return { ...decodeObjects(output), action: generated.action };
   } finally {
     await rm(work, { recursive: true, force: true });
   }
@@ -168,9 +173,13 @@ export function usefulStderr(stderr: string, workDir: string): string {
     .join("; ");
 }
 
-/** Decodes kustomize's multi-document YAML output; every object needs apiVersion, kind and metadata.name. */
-export function decodeObjects(text: string): BuiltObject[] {
+/**
+ * Decodes kustomize's multi-document YAML output into objects and their source texts; every object needs
+ * apiVersion, kind and metadata.name.
+ */
+export function decodeObjects(text: string): { objects: BuiltObject[]; documents: string[] } {
   const objects: BuiltObject[] = [];
+  const documents: string[] = [];
   const docs = parseAllDocuments(text);
   if (!Array.isArray(docs)) throw new KustomizeBuildError("kustomize output is not a YAML stream");
   for (const doc of docs) {
@@ -193,6 +202,8 @@ export function decodeObjects(text: string): BuiltObject[] {
       );
     }
     objects.push(obj as BuiltObject);
+    const [start, , end] = doc.range;
+    documents.push(text.slice(start, end));
   }
-  return objects;
+  return { objects, documents };
 }

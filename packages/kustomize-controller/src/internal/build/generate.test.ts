@@ -36,6 +36,21 @@ describe("generateKustomization", () => {
     });
   });
 
+  it.each([
+    ["no kind", "apiVersion: v1\nmetadata:\n  name: x\n", "missing kind in object"],
+    ["no name", "apiVersion: v1\nkind: ConfigMap\n", "missing metadata.name in ConfigMap object"],
+    ["not a mapping", "- a\n- b\n", "document is not a mapping"],
+    ["invalid YAML", "a: [b\n", "failed to decode Kubernetes YAML from bad.yaml"],
+  ])("fails on a manifest with %s", async (_name, content, message) => {
+    const dir = await tree({ "bad.yaml": content });
+    await expect(scanManifests(dir)).rejects.toThrow(message);
+  });
+
+  it("accepts a List without a name and an empty file", async () => {
+    const dir = await tree({ "list.yaml": "apiVersion: v1\nkind: ConfigMapList\nitems: []\n", "empty.yaml": "" });
+    expect(await scanManifests(dir)).toEqual(["./empty.yaml", "./list.yaml"]);
+  });
+
   it("uses a placeholder namespace when there is nothing to list", async () => {
     const dir = await tree({ "README.md": "# empty" });
     const result = await generateKustomization(dir, {});

@@ -1,7 +1,7 @@
 import { lstat, readdir, readFile, writeFile } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import type { KustomizationSpec, KustomizeImage, KustomizeSelector } from "@sluice/api";
-import { parseAllDocuments, stringify } from "yaml";
+import { parseAllDocuments, type parseDocument, stringify } from "yaml";
 import {
   findKustomizationFile,
   isLocalRelativePath,
@@ -204,23 +204,25 @@ function toResource(base: string, path: string): string {
   return `.${sep}${relative(base, path)}`.split(sep).join("/");
 }
 
-/** Throws unless every non-empty document of the file is a mapping with apiVersion, kind and metadata.name. */
+/**
+ * Throws unless every non-empty document decodes as kustomize's resource factory requires: a mapping with a
+ * `kind`, and a `metadata.name` unless the kind is a `…List`.
+ */
 function checkKubernetesYaml(path: string, text: string): void {
   const fail = (why: string): never => {
     throw new GenerateError(`failed to decode Kubernetes YAML from ${path}: ${why}`);
   };
-  const docs = parseAllDocuments(text);
-  if (!Array.isArray(docs)) fail("not a YAML stream");
-  for (const doc of docs as Array<ReturnType<typeof parseAllDocuments> extends Array<infer D> ? D : never>) {
+  for (const doc of parseAllDocuments(text) as Array<ReturnType<typeof parseDocument>>) {
     const first = doc.errors[0];
     if (first) fail(first.message.split("\n")[0] ?? first.message);
     const value: unknown = doc.toJS();
     if (value === null || value === undefined) continue;
     if (typeof value !== "object" || Array.isArray(value)) fail("document is not a mapping");
-    const obj = value as Record<string, unknown>;
-    if (obj["kind"] === "List" && Array.isArray(obj["items"])) continue;
-    if (typeof obj["apiVersion"] !== "string" || typeof obj["kind"] !== "string") {
-      fail("missing apiVersion or kind");
+    const obj = value as { kind?: unknown; metadata?: { name?: unknown } };
+    if (typeof obj.kind !== "string" || obj.kind === "") fail("missing kind in object");
+    const kind = obj.kind as string;
+    if (!kind.endsWith("List") && (typeof obj.metadata?.name !== "string" || obj.metadata.name === "")) {
+      fail(`missing metadata.name in ${kind} object`);
     }
   }
 }

@@ -40,15 +40,17 @@ export function substitutionDisabled(obj: ObjectLike): boolean {
 }
 
 /**
- * Substitutes `${...}` variables in one built object as kustomize-controller does: on the object's YAML text,
- * then parsed back (so `replicas: ${N}` becomes a number). Returns the object unchanged when it opted out, or
- * when `vars` is empty and `always` is not set. Throws {@link PostBuildError} naming the object for an invalid
+ * Substitutes `${...}` variables in one built object as kustomize-controller does: on the object's YAML text
+ * (`source`, as kustomize printed it so quoting styles are kept; the object re-serialised when absent), then
+ * parsed back (so an unquoted `replicas: ${N}` becomes a number, a quoted one stays a string). Returns the
+ * object unchanged when it opted out, or when `vars` is empty and `always` is not set. Throws {@link PostBuildError} naming the object for an invalid
  * variable name, bad `${...}` syntax, an unset variable in strict mode, or output that is no longer YAML.
  */
 export function substituteObject<T extends ObjectLike>(
   obj: T,
   vars: ReadonlyMap<string, string>,
   options: SubstituteOptions = {},
+  source?: string,
 ): T {
   if (substitutionDisabled(obj)) return obj;
   if (vars.size === 0 && options.always !== true) return obj;
@@ -62,7 +64,7 @@ export function substituteObject<T extends ObjectLike>(
   }
   let text: string;
   try {
-    text = envsubst(stringify(obj, { lineWidth: 0 }), (name) => {
+    text = envsubst(source ?? stringify(obj, { lineWidth: 0 }), (name) => {
       const value = vars.get(name);
       if (options.strict === true) return [value ?? "", value !== undefined];
       return [value ?? "", true];
@@ -84,13 +86,14 @@ export function substituteObject<T extends ObjectLike>(
   }
 }
 
-/** {@link substituteObject} over every built object, in order. */
+/** {@link substituteObject} over every built object, in order, with their kustomize YAML when given. */
 export function substituteObjects<T extends ObjectLike>(
   objects: readonly T[],
   vars: ReadonlyMap<string, string>,
   options: SubstituteOptions = {},
+  sources?: readonly string[],
 ): T[] {
-  return objects.map((obj) => substituteObject(obj, vars, options));
+  return objects.map((obj, i) => substituteObject(obj, vars, options, sources?.[i]));
 }
 
 function describe(obj: ObjectLike): string {
