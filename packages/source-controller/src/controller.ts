@@ -52,7 +52,7 @@ export interface SourceControllerOptions {
   storageAddr?: string | undefined;
   /** `--storage-adv-addr`: the host[:port] artifact URLs advertise (default derived from the bound address). */
   storageAdvAddr?: string | undefined;
-  /** `--concurrent`: GitRepositories reconciled at once (default 2). */
+  /** `--concurrent`: objects of each kind reconciled at once (default 2). */
   concurrency?: number | undefined;
   /** `--events-addr`: notification-controller's event endpoint (none: only Kubernetes Events). */
   eventsAddr?: string | undefined;
@@ -77,7 +77,7 @@ export interface SourceControllerOptions {
   /** Watch only this namespace (default all). */
   watchNamespace?: string | undefined;
   /**
-   * `--watch-label-selector`: reconcile only GitRepositories whose labels match (e.g.
+   * `--watch-label-selector`: reconcile only sources (GitRepositories, HelmRepositories) whose labels match (e.g.
    * `sharding.fluxcd.io/key=shard1`); the others are never listed, cached or reconciled by this instance.
    */
   watchLabelSelector?: string | undefined;

@@ -68,7 +68,7 @@ const OPTIONS = {
 /** The usage text printed by `--help`. */
 export const USAGE = `Usage: source-controller [flags]
 
-  --concurrent int                      GitRepositories reconciled at once (default 2)
+  --concurrent int                      Objects of each kind reconciled at once (default 2)
   --storage-path string                 artifact directory (env STORAGE_PATH, default ./bin)
   --storage-addr string                 artifact server listen address (env STORAGE_ADDR, default :9090)
   --storage-adv-addr string             advertised artifact server address (env STORAGE_ADV_ADDR)

@@ -25,6 +25,7 @@ import {
   type HelmRepoServer,
   startHelmRepoServer,
 } from "./support/helm-repo-server.js";
+import { createTestPki, type TestPki } from "./support/tls-fixtures.js";
 import { tempDir } from "./support/tree.js";
 
 const NS = "helm-test";
@@ -36,12 +37,19 @@ let env: ControllerEnv;
 let charts: HelmChartRepo;
 let open: HelmRepoServer;
 let guarded: HelmRepoServer;
+let secure: HelmRepoServer;
+let pki: TestPki;
 
 beforeAll(async () => {
   root = await tempDir("sc-helmrepo-int-");
   charts = await createHelmChartRepo(root.path, () => open.baseUrl);
   open = await startHelmRepoServer(charts.dir, { redirects: { "/moved/index.yaml": "/index.yaml" } });
   guarded = await startHelmRepoServer(charts.dir, { auth: { username: USER, password: PASSWORD } });
+  pki = createTestPki();
+  secure = await startHelmRepoServer(charts.dir, {
+    auth: { username: USER, password: PASSWORD },
+    tls: { key: pki.serverKey, cert: pki.serverCert },
+  });
   await charts.addChart("podinfo", "1.0.0");
   await charts.addChart("podinfo", "1.2.0");
   await charts.addChart("podinfo", "1.1.0");
@@ -53,6 +61,7 @@ afterAll(async () => {
   await env?.stop();
   await open?.stop();
   await guarded?.stop();
+  await secure?.stop();
   await root?.remove();
 });
 
@@ -209,6 +218,27 @@ describe("HelmRepository controller", () => {
     const missing = await waitFor("private-missing", (o) => condition(o, "Ready")?.status === "False", "Ready=False");
     expect(condition(missing, "Ready")).toMatchObject({ reason: "AuthenticationFailed" });
     expect(condition(missing, "Ready")?.message).toMatch(/^failed to get authentication secret 'helm-test\/absent': /);
+  });
+
+  it("fetches over HTTPS trusting certSecretRef's CA, and fails without it", async () => {
+    await createSecret(env, "chart-ca", { "ca.crt": pki.caCert });
+    await createSecret(env, "https-creds", { username: USER, password: PASSWORD });
+    await createRepo("secure", {
+      url: secure.baseUrl,
+      secretRef: { name: "https-creds" },
+      certSecretRef: { name: "chart-ca" },
+    });
+    const ok = await waitFor("secure", isReady, "Ready");
+    expect(ok.status?.artifact?.revision).toBe(sha256(await charts.index()));
+
+    await createRepo("secure-untrusted", { url: secure.baseUrl, secretRef: { name: "https-creds" } });
+    const failed = await waitFor("secure-untrusted", (o) => condition(o, "Ready")?.status === "False", "Ready=False");
+    expect(condition(failed, "Ready")?.reason).toBe("Failed");
+    expect(condition(failed, "Ready")?.message).toMatch(
+      new RegExp(
+        `^failed to fetch Helm repository index: failed to cache index to temporary file: Get "${secure.baseUrl}/index.yaml": .*certificate`,
+      ),
+    );
   });
 
   it("fails naming the URL without credentials when the index is not found", async () => {

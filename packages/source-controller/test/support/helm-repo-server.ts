@@ -4,7 +4,8 @@
 import { execFile } from "node:child_process";
 import { createReadStream } from "node:fs";
 import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { createServer, type IncomingHttpHeaders } from "node:http";
+import { createServer, type IncomingHttpHeaders, type RequestListener } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { join, normalize } from "node:path";
 import { promisify } from "node:util";
@@ -63,14 +64,19 @@ export interface HelmRepoServer {
 
 /**
  * Serves `dir` read-only on 127.0.0.1 and a free port; with `auth`, requests without those basic
- * credentials get 401. `redirects` maps a path to another path (302).
+ * credentials get 401. `redirects` maps a path to another path (302). With `tls`, HTTPS with that
+ * server certificate.
  */
 export async function startHelmRepoServer(
   dir: string,
-  options: { auth?: { username: string; password: string }; redirects?: Record<string, string> } = {},
+  options: {
+    auth?: { username: string; password: string };
+    redirects?: Record<string, string>;
+    tls?: { key: string; cert: string };
+  } = {},
 ): Promise<HelmRepoServer> {
   const requests: SeenRequest[] = [];
-  const server = createServer((req, res) => {
+  const handler: RequestListener = (req, res) => {
     const path = decodeURIComponent((req.url ?? "/").split("?")[0] ?? "/");
     requests.push({ path, headers: req.headers });
     if (options.auth) {
@@ -102,11 +108,12 @@ export async function startHelmRepoServer(
       },
       () => res.writeHead(404).end("not found\n"),
     );
-  });
+  };
+  const server = options.tls ? createHttpsServer(options.tls, handler) : createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    baseUrl: `http://127.0.0.1:${port}`,
+    baseUrl: `${options.tls ? "https" : "http"}://127.0.0.1:${port}`,
     requests,
     stop: () =>
       new Promise<void>((resolve) => {
