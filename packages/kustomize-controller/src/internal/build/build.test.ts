@@ -2,7 +2,14 @@ import { symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { configMap, deployment, removeTree, writeTree } from "../../../test/fixtures.js";
-import { type BuildOptions, buildKustomization, KustomizeBuildError, resolveSpecPath } from "./build.js";
+import {
+  type BuildOptions,
+  buildKustomization,
+  decodeObjects,
+  KustomizeBuildError,
+  resolveSpecPath,
+  usefulStderr,
+} from "./build.js";
 import { RemoteBaseError } from "./remote-bases.js";
 
 const roots: string[] = [];
@@ -189,5 +196,33 @@ describe("buildKustomization (real kustomize)", () => {
       "app/cm.yaml": configMap("cm"),
     });
     await expect(buildKustomization({ root, path: "app" })).rejects.toThrow(/security; file .* is not in or below/);
+  });
+});
+
+describe("decodeObjects", () => {
+  it("keeps each object's YAML text aligned with the objects", () => {
+    const text =
+      "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: b\n";
+    const { objects, documents } = decodeObjects(text);
+    expect(objects.map((o) => o.metadata.name)).toEqual(["a", "b"]);
+    expect(documents).toEqual([
+      "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n",
+      "apiVersion: v1\nkind: Secret\nmetadata:\n  name: b\n",
+    ]);
+  });
+
+  it.each([["kind: ConfigMap\nmetadata:\n  name: a\n"], ["apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n"]])(
+    "refuses an object without apiVersion, kind or name: %j",
+    (text) => {
+      expect(() => decodeObjects(text)).toThrow(/failed to decode Kubernetes apiVersion, kind and name from/);
+    },
+  );
+});
+
+describe("usefulStderr", () => {
+  it("drops the work dir and kubectl's prefix, joining lines", () => {
+    expect(usefulStderr("error: accumulating resources: /tmp/w/src/app/x.yaml: no such file\n\n", "/tmp/w/src")).toBe(
+      "accumulating resources: app/x.yaml: no such file",
+    );
   });
 });

@@ -202,8 +202,9 @@ export function decodeObjects(text: string): { objects: BuiltObject[]; documents
       );
     }
     objects.push(obj as BuiltObject);
-    const [start, , end] = doc.range;
-    documents.push(text.slice(start, end));
+    // From the object's first node (after any `---` marker) to the end of the document.
+    const start = doc.contents?.range[0] ?? doc.range[0];
+    documents.push(text.slice(start, doc.range[2]));
   }
   return { objects, documents };
 }
