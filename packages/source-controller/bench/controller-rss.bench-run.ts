@@ -52,7 +52,7 @@ it("source-controller process: 100 GitRepositories", async () => {
       await repo.commit(files, `repo ${r}`);
       await repo.push();
     }
-    await applyChartCrds(cluster.client, "source.toolkit.fluxcd.io_gitrepositories");
+    await applyChartCrds(cluster.client, "source.toolkit.fluxcd.io_");
     await ensureNamespace(cluster.client, NS);
     const kubeconfig = join(root.path, "kubeconfig");
     await writeFile(kubeconfig, cluster.kubeConfig.exportConfig(), { mode: 0o600 });
