@@ -62,9 +62,12 @@ export function substituteObject<T extends ObjectLike>(
       );
     }
   }
+  const input = source ?? stringify(obj, { lineWidth: 0 });
+  // Without a `$` the expansion is the identity: skip the re-parse.
+  if (!input.includes("$")) return obj;
   let text: string;
   try {
-    text = envsubst(source ?? stringify(obj, { lineWidth: 0 }), (name) => {
+    text = envsubst(input, (name) => {
       const value = vars.get(name);
       if (options.strict === true) return [value ?? "", value !== undefined];
       return [value ?? "", true];
