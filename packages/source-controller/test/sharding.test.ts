@@ -1,7 +1,9 @@
-// `--watch-label-selector`: a controller instance reconciles only the GitRepositories of its shard.
+// `--watch-label-selector`: a controller instance reconciles only the sources (GitRepositories,
+// HelmRepositories) of its shard.
 
 import { join } from "node:path";
-import type { GitRepository } from "@sluice/api";
+import type { GitRepository, HelmRepository } from "@sluice/api";
+import type { UnstructuredObject } from "@sluice/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type ControllerEnv,
@@ -9,11 +11,13 @@ import {
   gitRepositoryRef,
   isReadyNow,
   requestReconcile,
+  SOURCE_API,
   startControllerEnv,
   waitForGitRepository,
 } from "./support/controller-env.js";
 import { createFixtureRepo } from "./support/git-fixtures.js";
 import { type GitHttpServer, startGitHttpServer } from "./support/git-http-server.js";
+import { createHelmChartRepo, type HelmRepoServer, startHelmRepoServer } from "./support/helm-repo-server.js";
 import { tempDir } from "./support/tree.js";
 
 const NS = "flux-shard";
@@ -22,6 +26,7 @@ const SHARD_KEY = "sharding.fluxcd.io/key";
 let root: { path: string; remove: () => Promise<void> };
 let env: ControllerEnv;
 let git: GitHttpServer;
+let charts: HelmRepoServer;
 
 beforeAll(async () => {
   root = await tempDir("sc-shard-");
@@ -29,12 +34,16 @@ beforeAll(async () => {
   await repo.commit({ "a.yaml": "a: 1\n" }, "first");
   await repo.push();
   git = await startGitHttpServer({ root: join(root.path, "repos") });
+  const chartRepo = await createHelmChartRepo(join(root.path, "helm"), () => charts.baseUrl);
+  charts = await startHelmRepoServer(chartRepo.dir);
+  await chartRepo.addChart("app", "1.0.0");
   env = await startControllerEnv(root.path, NS, { watchLabelSelector: `${SHARD_KEY}=shard1` });
 }, 60_000);
 
 afterAll(async () => {
   await env?.stop();
   await git?.stop();
+  await charts?.stop();
   await root?.remove();
 });
 
@@ -77,5 +86,31 @@ describe("--watch-label-selector", () => {
       { type: "application/merge-patch+json" },
     );
     await waitForGitRepository(env, "moved", isReadyNow, "Ready");
+  });
+
+  it("applies to HelmRepositories too", async () => {
+    const helmRef = (name: string) => ({ apiVersion: SOURCE_API, kind: "HelmRepository", namespace: NS, name });
+    for (const [name, shard] of [
+      ["helm-other", "shard2"],
+      ["helm-mine", "shard1"],
+    ] as const) {
+      await env.cluster.client.create({
+        apiVersion: SOURCE_API,
+        kind: "HelmRepository",
+        metadata: { namespace: NS, name, labels: { [SHARD_KEY]: shard } },
+        spec: { interval: "10m", url: charts.baseUrl },
+      } as UnstructuredObject);
+    }
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const mine = await env.cluster.client.get<HelmRepository>(helmRef("helm-mine"));
+      if (mine.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True")) break;
+      if (Date.now() > deadline) throw new Error(`helm-mine not Ready: ${JSON.stringify(mine.status)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // helm-mine was created after helm-other: once it is Ready, helm-other had its chance in the same queue.
+    const other = await env.cluster.client.get<HelmRepository>(helmRef("helm-other"));
+    expect(other.status?.conditions).toBeUndefined();
+    expect(other.metadata.finalizers ?? []).toEqual([]);
   });
 });
