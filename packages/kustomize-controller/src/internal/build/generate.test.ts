@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFile, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -49,6 +49,13 @@ describe("generateKustomization", () => {
   it("accepts a List without a name and an empty file", async () => {
     const dir = await tree({ "list.yaml": "apiVersion: v1\nkind: ConfigMapList\nitems: []\n", "empty.yaml": "" });
     expect(await scanManifests(dir)).toEqual(["./empty.yaml", "./list.yaml"]);
+  });
+
+  it("reads symlinked YAML files but does not descend into symlinked directories", async () => {
+    const dir = await tree({ "real/cm.yaml": configMap("cm"), "app/kustomization.yaml": "resources: []\n" });
+    await symlink(join(dir, "real", "cm.yaml"), join(dir, "link.yaml"));
+    await symlink(join(dir, "real"), join(dir, "linked-dir"));
+    expect(await scanManifests(dir)).toEqual(["./app", "./link.yaml", "./real/cm.yaml"]);
   });
 
   it("uses a placeholder namespace when there is nothing to list", async () => {

@@ -191,7 +191,9 @@ export async function scanManifests(base: string): Promise<string[]> {
         else await walk(path);
         continue;
       }
-      if (!entry.isFile() || !(entry.name.endsWith(".yaml") || entry.name.endsWith(".yml"))) continue;
+      // Like Go's filepath.Walk: symlinks are not descended into, but a symlinked YAML file is read through.
+      if (!(entry.isFile() || entry.isSymbolicLink())) continue;
+      if (!(entry.name.endsWith(".yaml") || entry.name.endsWith(".yml"))) continue;
       checkKubernetesYaml(relative(base, path), await readFile(path, "utf8"));
       out.push(toResource(base, path));
     }
