@@ -55,6 +55,19 @@ describe("parseIndex", () => {
     expect(() => parseIndex("apiVersion: v1\nentries: {a: [\n")).toThrow(/^error unmarshaling index: /);
   });
 
+  it("writes the same JSON whatever the source's key order", () => {
+    const a = parseIndex(
+      "apiVersion: v1\nentries:\n  b: [{name: b, version: 1.0.0, urls: [x]}]\n  a: [{version: 2.0.0, name: a}]\n",
+    );
+    const b = parseIndex(
+      "entries:\n  a: [{name: a, version: 2.0.0}]\n  b: [{urls: [x], version: 1.0.0, name: b}]\napiVersion: v1\n",
+    );
+    expect(indexToJson(a)).toBe(indexToJson(b));
+    expect(Object.keys(JSON.parse(indexToJson(a)))).toEqual(["apiVersion", "entries"]);
+    expect(Object.keys(JSON.parse(indexToJson(a)).entries)).toEqual(["a", "b"]);
+    expect(Object.keys(JSON.parse(indexToJson(a)).entries.b[0])).toEqual(["name", "version", "apiVersion", "urls"]);
+  });
+
   it("accepts an index without entries", () => {
     expect(parseIndex("apiVersion: v1\n").entries).toEqual({});
   });

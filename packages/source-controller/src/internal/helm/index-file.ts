@@ -80,9 +80,52 @@ export function parseIndex(data: Uint8Array | string): IndexFile {
   return { ...index, apiVersion: index["apiVersion"], entries } as IndexFile;
 }
 
-/** The index as indented JSON (what Flux stores as the HelmRepository artifact). */
+/** Field order of Helm's `repo.IndexFile` when Go marshals it. */
+const INDEX_FIELDS = ["serverInfo", "apiVersion", "generated", "entries", "publicKeys", "annotations"];
+/** Field order of Helm's `repo.ChartVersion` (embedded chart metadata first) when Go marshals it. */
+const VERSION_FIELDS = [
+  "name",
+  "home",
+  "sources",
+  "version",
+  "description",
+  "keywords",
+  "maintainers",
+  "icon",
+  "apiVersion",
+  "condition",
+  "tags",
+  "appVersion",
+  "deprecated",
+  "annotations",
+  "kubeVersion",
+  "dependencies",
+  "type",
+  "urls",
+  "created",
+  "removed",
+  "digest",
+];
+
+/**
+ * The index as indented JSON (what Flux stores as the HelmRepository artifact), deterministic whatever the
+ * source's key order: fields in the order of Helm's Go types (unknown fields after them, sorted), chart
+ * names sorted as Go sorts map keys, versions in their (sorted) order.
+ */
 export function indexToJson(index: IndexFile): string {
-  return JSON.stringify(index, null, 2);
+  const entries: Record<string, unknown[]> = {};
+  for (const name of Object.keys(index.entries).sort()) {
+    entries[name] = (index.entries[name] ?? []).map((v) => ordered(v, VERSION_FIELDS));
+  }
+  return JSON.stringify(ordered({ ...index, entries }, INDEX_FIELDS), null, 2);
+}
+
+/** A copy of `obj` with `fields` first (in that order) and any other keys after them, sorted. */
+function ordered(obj: Record<string, unknown>, fields: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const f of fields) if (obj[f] !== undefined) out[f] = obj[f];
+  for (const k of Object.keys(obj).sort()) if (!(k in out) && obj[k] !== undefined) out[k] = obj[k];
+  return out;
 }
 
 /** The versions of one chart sorted as Helm's `SortEntries`: semver descending, unparsable last (stable). */
