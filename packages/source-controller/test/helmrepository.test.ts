@@ -4,7 +4,7 @@
 
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { readlink } from "node:fs/promises";
+import { mkdir, readFile, readlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { HelmRepository } from "@sluice/api";
 import type { UnstructuredObject } from "@sluice/runtime";
@@ -252,8 +252,6 @@ describe("HelmRepository controller", () => {
   });
 
   it("fails with IndexationFailed when the file is not a Helm repository index", async () => {
-    const { writeFile } = await import("node:fs/promises");
-    const { mkdir } = await import("node:fs/promises");
     await mkdir(join(charts.dir, "broken"), { recursive: true });
     await writeFile(join(charts.dir, "broken", "index.yaml"), "entries: {}\n");
     await createRepo("broken", { url: `${open.baseUrl}/broken` });
@@ -299,6 +297,19 @@ describe("HelmRepository controller", () => {
     const obj = await waitFor("paused", (o) => o.status?.lastHandledReconcileAt === at, "handled");
     expect(obj.status?.artifact).toBeUndefined();
     expect(open.requests.filter((r) => r.path.startsWith("/paused"))).toEqual([]);
+  });
+
+  it("rewrites an artifact whose stored file no longer matches its digest", async () => {
+    const before = await waitFor("podinfo", isReady, "Ready");
+    const file = join(env.storagePath, before.status?.artifact?.path ?? "missing");
+    await writeFile(file, "tampered\n");
+    const at = await requestReconcile("podinfo");
+    const obj = await waitFor("podinfo", (o) => o.status?.lastHandledReconcileAt === at && isReady(o), "handled");
+    expect(obj.status?.artifact?.revision).toBe(before.status?.artifact?.revision);
+    expect(obj.status?.artifact?.digest).toBe(before.status?.artifact?.digest);
+    expect(sha256(await readFile(file))).toBe(before.status?.artifact?.digest);
+    const events = await kubeEventsFor(env, "podinfo");
+    expect(events.some((e) => e["reason"] === "ArtifactVerificationFailed" && e["type"] === "Warning")).toBe(true);
   });
 
   it("removes the object's storage on deletion", async () => {
