@@ -544,14 +544,18 @@ export class ResourceService {
   }
 }
 
-/** The object with managedFields timestamps blanked (a no-op write must not move resourceVersion). */
+/**
+ * The object with managedFields timestamps blanked and entries in a fixed order: a write that changes nothing
+ * but an entry's time (and, through the time, its position in the list) must not move resourceVersion.
+ */
 function withoutManagedTimes(obj: KubeObject): JsonObject {
   const mf = obj.metadata["managedFields"];
   if (!Array.isArray(mf)) return obj;
-  return {
-    ...obj,
-    metadata: { ...obj.metadata, managedFields: mf.map((e) => (isObject(e) ? { ...e, time: "" } : e)) },
-  };
+  const entries = mf.map((e) => (isObject(e) ? { ...e, time: "" } : e));
+  const key = (e: JsonValue) =>
+    isObject(e) ? JSON.stringify([e["manager"], e["operation"], e["subresource"], e["apiVersion"]]) : "";
+  entries.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  return { ...obj, metadata: { ...obj.metadata, managedFields: entries } };
 }
 
 function lowerBound(keys: string[], target: string): number {
