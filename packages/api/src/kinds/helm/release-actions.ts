@@ -90,12 +90,9 @@ export const HelmUpgradeRemediationSchema = Type.Object(
 /** `spec.upgrade.remediation`. */
 export type HelmUpgradeRemediation = Static<typeof HelmUpgradeRemediationSchema>;
 
-/** `spec.install`: Helm install options. */
-export const HelmInstallSchema = Type.Object(
-  {
-    timeout: Type.Optional(Duration({ description: "Per-operation timeout; spec.timeout if unset." })),
-    strategy: Type.Optional(HelmInstallStrategySchema),
-    remediation: Type.Optional(HelmInstallRemediationSchema),
+/** The options `spec.install` and `spec.upgrade` share (a fresh object each call: TypeBox schemas are values). */
+function installUpgradeCommonFields() {
+  return {
     disableTakeOwnership: Type.Optional(Type.Boolean({ description: "Do not adopt existing objects." })),
     disableWait: Type.Optional(Type.Boolean({ description: "Do not wait for objects to be ready." })),
     disableWaitForJobs: Type.Optional(Type.Boolean({ description: "Do not wait for Jobs to complete." })),
@@ -106,6 +103,16 @@ export const HelmInstallSchema = Type.Object(
     disableSchemaValidation: Type.Optional(
       Type.Boolean({ description: "Do not validate values against the chart's JSON schema." }),
     ),
+  };
+}
+
+/** `spec.install`: Helm install options. */
+export const HelmInstallSchema = Type.Object(
+  {
+    timeout: Type.Optional(Duration({ description: "Per-operation timeout; spec.timeout if unset." })),
+    strategy: Type.Optional(HelmInstallStrategySchema),
+    remediation: Type.Optional(HelmInstallRemediationSchema),
+    ...installUpgradeCommonFields(),
     replace: Type.Optional(Type.Boolean({ description: "Reuse the name of a deleted release kept in history." })),
     skipCRDs: Type.Optional(Type.Boolean({ description: "Deprecated: use crds: Skip." })),
     crds: Type.Optional(
@@ -125,16 +132,7 @@ export const HelmUpgradeSchema = Type.Object(
     timeout: Type.Optional(Duration({ description: "Per-operation timeout; spec.timeout if unset." })),
     strategy: Type.Optional(HelmUpgradeStrategySchema),
     remediation: Type.Optional(HelmUpgradeRemediationSchema),
-    disableTakeOwnership: Type.Optional(Type.Boolean({ description: "Do not adopt existing objects." })),
-    disableWait: Type.Optional(Type.Boolean({ description: "Do not wait for objects to be ready." })),
-    disableWaitForJobs: Type.Optional(Type.Boolean({ description: "Do not wait for Jobs to complete." })),
-    disableHooks: Type.Optional(Type.Boolean({ description: "Do not run hooks." })),
-    disableOpenAPIValidation: Type.Optional(
-      Type.Boolean({ description: "Do not validate rendered objects against the OpenAPI schema." }),
-    ),
-    disableSchemaValidation: Type.Optional(
-      Type.Boolean({ description: "Do not validate values against the chart's JSON schema." }),
-    ),
+    ...installUpgradeCommonFields(),
     force: Type.Optional(Type.Boolean({ description: "Replace objects instead of patching (client-side apply)." })),
     preserveValues: Type.Optional(Type.Boolean({ description: "Reuse the last release's values, merging overrides." })),
     cleanupOnFail: Type.Optional(Type.Boolean({ description: "Delete objects created by a failed upgrade." })),
