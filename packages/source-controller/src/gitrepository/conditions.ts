@@ -1,14 +1,7 @@
-// How a GitRepository's Ready condition is derived, and the progress marker the steps set (Flux's
-// gitRepositoryReadyCondition and rreconcile.ProgressiveStatus).
+// How a GitRepository's Ready condition is derived (Flux's gitRepositoryReadyCondition).
 
 import { ConditionType, SourceCondition } from "@sluice/api";
-import {
-  getCondition,
-  markReconciling,
-  markUnknown,
-  type ObjectWithConditions,
-  type ReadySummary,
-} from "@sluice/runtime";
+import type { ReadySummary } from "@sluice/runtime";
 
 /** Conditions the GitRepository reconciler owns: on a status conflict, its version of them wins. */
 export const GIT_REPOSITORY_OWNED_CONDITIONS: readonly string[] = [
@@ -56,19 +49,3 @@ export const GIT_REPOSITORY_FAIL_CONDITIONS: readonly string[] = [
   SourceCondition.IncludeUnavailable,
   SourceCondition.StorageOperationFailed,
 ];
-
-/**
- * Records progress as Flux's ProgressiveStatus does: with `reconciling`, Reconciling=True (Stalled removed);
- * a Ready that is not False becomes Unknown with the same reason and message, so observers see the object
- * is being worked on.
- */
-export function progressiveStatus(
-  reconciling: boolean,
-  obj: ObjectWithConditions,
-  reason: string,
-  message: string,
-): void {
-  if (reconciling) markReconciling(obj, reason, message);
-  if (getCondition(obj, ConditionType.Ready)?.status === "False") return;
-  markUnknown(obj, ConditionType.Ready, reason, message);
-}

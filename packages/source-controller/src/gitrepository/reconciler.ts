@@ -17,16 +17,11 @@ import {
   SourceReason,
 } from "@sluice/api";
 import {
-  asReconcileError,
   deleteCondition,
   type EventRecorder,
   errorMessage,
-  finalizeConditions,
   GenericReconcileError,
-  getCondition,
   isFalse,
-  isNotFound,
-  isTrue,
   type KubeClient,
   type Logger,
   markFalse,
@@ -35,7 +30,6 @@ import {
   type ReconcileContext,
   type ReconcileResult,
   type Reconciler,
-  reconcileRequestedAt,
   requeueAfter,
   StallingError,
   StatusPatcher,
@@ -54,13 +48,20 @@ import {
   verifyTagSignature,
 } from "../internal/git/index.js";
 import { loadSourceIgnore } from "../internal/ignore/index.js";
-import type { ArtifactStorage } from "../internal/storage/index.js";
 import {
-  GIT_REPOSITORY_FAIL_CONDITIONS,
-  GIT_REPOSITORY_OWNED_CONDITIONS,
-  GIT_REPOSITORY_READY,
+  fetchFailed,
+  patchFinalStatus,
+  patchProgress,
   progressiveStatus,
-} from "./conditions.js";
+  readSecretData,
+  releaseFinalizer,
+  SOURCE_CONTROLLER_NAME,
+  SourceSteps,
+  startProgress,
+  storageFailed,
+} from "../internal/reconcile/index.js";
+import type { ArtifactStorage } from "../internal/storage/index.js";
+import { GIT_REPOSITORY_FAIL_CONDITIONS, GIT_REPOSITORY_OWNED_CONDITIONS, GIT_REPOSITORY_READY } from "./conditions.js";
 import {
   contentConfigChanged,
   includedArtifactsDiffer,
@@ -68,10 +69,8 @@ import {
   includeToPath,
   verificationMode,
 } from "./content-config.js";
-import { readSecretData } from "./secret-data.js";
 
-/** The controller name: field manager of status writes and reporting controller of events. */
-export const SOURCE_CONTROLLER_NAME = "source-controller";
+export { SOURCE_CONTROLLER_NAME };
 
 /** Default `--requeue-dependency`: how long to wait for an included GitRepository's artifact. */
 export const DEFAULT_DEPENDENCY_REQUEUE_MS = 30_000;
@@ -129,6 +128,7 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
   readonly #name: string;
   readonly #dependencyRequeueMs: number;
   readonly #workDir: string;
+  readonly #steps: SourceSteps;
 
   constructor(options: GitRepositoryReconcilerOptions) {
     this.#client = options.client;
@@ -137,6 +137,7 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
     this.#name = options.controllerName ?? SOURCE_CONTROLLER_NAME;
     this.#dependencyRequeueMs = options.dependencyRequeueMs ?? DEFAULT_DEPENDENCY_REQUEUE_MS;
     this.#workDir = options.workDir ?? tmpdir();
+    this.#steps = new SourceSteps(options.storage, options.events);
   }
 
   /** Runs one reconcile of `obj` (a private copy from the cache); see the class comment. */
@@ -159,7 +160,7 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
     if (obj.spec.suspend) {
       ctx.log.info("reconciliation is suspended for this object");
       markReconcileRequestHandled(obj);
-      await this.#patch(obj, patcher);
+      await patchProgress(obj, patcher);
       return {};
     }
 
@@ -168,8 +169,8 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
     let state: SourceState | undefined;
     const dir = await mkdtemp(join(this.#workDir, `gitrepository-${obj.metadata.namespace}-${obj.metadata.name}-`));
     try {
-      await this.#startProgress(obj, patcher);
-      await this.#reconcileStorage(obj, patcher);
+      await startProgress(obj, patcher);
+      await this.#steps.checkStoredArtifact(obj, patcher);
       state = await this.#reconcileSource(obj, patcher, dir, ctx);
       await this.#reconcileArtifact(obj, state, dir, ctx.log);
     } catch (err: unknown) {
@@ -180,82 +181,16 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
       );
     }
 
-    const finalized = finalizeConditions(obj, { error, complete: error === undefined }, GIT_REPOSITORY_READY);
-    markReconcileRequestHandled(obj);
-    try {
-      await patcher.patch(obj, { observedGeneration: finalized.observedGeneration });
-    } catch (err: unknown) {
-      if (isNotFound(err)) return {};
-      throw new GenericReconcileError(
-        SourceReason.PatchOperationFailed,
-        `failed to patch status of GitRepository '${obj.metadata.namespace}/${obj.metadata.name}': ${errorMessage(err)}`,
-        { cause: err },
-      );
-    }
+    const finalized = await patchFinalStatus(obj, patcher, error, GIT_REPOSITORY_READY);
+    if (!finalized) return {};
 
-    this.#notify(old, obj, state, error, ctx.log);
-    await this.#garbageCollect(obj, ctx.log);
+    const subject = state?.commit.subject;
+    const message = (a: Artifact) => `stored artifact for commit '${subject ?? a.revision}'`;
+    this.#steps.notify(old, obj, error, ctx.log, message, GIT_REPOSITORY_FAIL_CONDITIONS);
+    await this.#steps.garbageCollect(obj, ctx.log);
 
     if (finalized.error !== undefined) throw finalized.error;
     return requeueAfter(parseDuration(obj.spec.interval));
-  }
-
-  /**
-   * Marks the run as in progress (Reconciling), and persists it right away when the generation is new or a
-   * reconcile was requested, as Flux does.
-   */
-  async #startProgress(obj: GitRepository, patcher: StatusPatcher<GitRepository>): Promise<void> {
-    progressiveStatus(false, obj, Reason.Progressing, "reconciliation in progress");
-    const observed = obj.status?.observedGeneration ?? 0;
-    const generation = obj.metadata.generation ?? 0;
-    if (generation !== observed) {
-      progressiveStatus(
-        false,
-        obj,
-        Reason.Progressing,
-        `processing object: new generation ${observed} -> ${generation}`,
-      );
-      await this.#patch(obj, patcher);
-    } else if ((reconcileRequestedAt(obj) ?? "") !== (obj.status?.lastHandledReconcileAt ?? "")) {
-      await this.#patch(obj, patcher);
-    }
-  }
-
-  /** Drops a stored artifact that vanished or no longer matches its digest; keeps the URL current. */
-  async #reconcileStorage(obj: GitRepository, patcher: StatusPatcher<GitRepository>): Promise<void> {
-    const status = obj.status ?? {};
-    let missing = false;
-    if (status.artifact) {
-      if (!(await this.#storage.exists(status.artifact))) {
-        missing = true;
-      } else {
-        try {
-          await this.#storage.verify(status.artifact);
-        } catch (err: unknown) {
-          void this.#events?.error(
-            obj,
-            "ArtifactVerificationFailed",
-            `failed to verify integrity of artifact: ${errorMessage(err)}`,
-          );
-          await this.#storage.remove(status.artifact);
-          missing = true;
-        }
-      }
-      if (missing) delete status.artifact;
-      obj.status = status;
-    }
-    if (!status.artifact) {
-      progressiveStatus(
-        true,
-        obj,
-        Reason.Progressing,
-        missing ? "building artifact: disappeared from storage" : "building artifact",
-      );
-      deleteCondition(obj, SourceCondition.ArtifactInStorage);
-      await this.#patch(obj, patcher);
-      return;
-    }
-    status.artifact = this.#storage.withCurrentUrl(status.artifact);
   }
 
   /** Credentials, includes, checkout, verification and the revision observation. */
@@ -286,7 +221,7 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
         markTrue(obj, SourceCondition.ArtifactOutdated, "IncludeChange", message);
       }
       progressiveStatus(true, obj, Reason.Progressing, `building artifact: ${message}`);
-      await this.#patch(obj, patcher);
+      await patchProgress(obj, patcher);
     }
     deleteCondition(obj, SourceCondition.ArtifactOutdated);
 
@@ -313,7 +248,7 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
       const message = `new upstream revision '${commit.revision}'`;
       if (stored) markTrue(obj, SourceCondition.ArtifactOutdated, SourceReason.NewRevision, message);
       progressiveStatus(true, obj, Reason.Progressing, `building artifact: ${message}`);
-      await this.#patch(obj, patcher);
+      await patchProgress(obj, patcher);
     }
     return { commit, includes };
   }
@@ -351,7 +286,7 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
     try {
       data = await readSecretData(this.#client, namespace, ref.name);
     } catch (err: unknown) {
-      throw this.#fetchFailed(
+      throw fetchFailed(
         obj,
         SourceReason.AuthenticationFailed,
         `failed to get secret '${namespace}/${ref.name}': ${errorMessage(err)}`,
@@ -361,7 +296,7 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
     try {
       return authFromSecretData(obj.spec.url, data);
     } catch (err: unknown) {
-      throw this.#fetchFailed(obj, SourceReason.AuthenticationFailed, errorMessage(err), err);
+      throw fetchFailed(obj, SourceReason.AuthenticationFailed, errorMessage(err), err);
     }
   }
 
@@ -432,7 +367,7 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
         markTrue(obj, SourceCondition.FetchFailed, e.reason, e.message);
         throw e;
       }
-      throw this.#fetchFailed(obj, reason, message, err);
+      throw fetchFailed(obj, reason, message, err);
     }
   }
 
@@ -532,7 +467,7 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
       const toPath = includeToPath(include);
       const relative = safeRelative(toPath);
       if (relative === undefined) {
-        throw this.#storageFailed(
+        throw storageFailed(
           obj,
           "IllegalPath",
           `path calculation for include '${include.repository.name}' failed: toPath '${toPath}' names the repository root`,
@@ -542,7 +477,7 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
       try {
         await this.#storage.copyToPath(artifact, includeFromPath(include), join(dir, relative));
       } catch (err: unknown) {
-        throw this.#storageFailed(
+        throw storageFailed(
           obj,
           "CopyFailure",
           `failed to copy '${include.repository.name}' include from ${includeFromPath(include)} to ${toPath}: ${errorMessage(err)}`,
@@ -556,7 +491,7 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
       const filter = await loadSourceIgnore(dir, obj.spec.ignore);
       artifact = await this.#storage.archive(target, dir, { filter });
     } catch (err: unknown) {
-      throw this.#storageFailed(
+      throw storageFailed(
         obj,
         SourceReason.ArchiveOperationFailed,
         `unable to archive artifact to storage: ${errorMessage(err)}`,
@@ -590,93 +525,10 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
     patcher: StatusPatcher<GitRepository>,
     log: Logger,
   ): Promise<ReconcileResult> {
-    const namespace = obj.metadata.namespace ?? "";
-    const name = obj.metadata.name ?? "";
-    let removed: string | undefined;
-    try {
-      removed = await this.#storage.removeObject(SourceKind.GitRepository, { namespace, name });
-    } catch (err: unknown) {
-      throw new GenericReconcileError(
-        "GarbageCollectionFailed",
-        `garbage collection for deleted resource failed: ${errorMessage(err)}`,
-        { cause: err },
-      );
-    }
-    if (removed !== undefined) {
-      log.info("garbage collected artifacts for deleted resource");
-      void this.#events?.trace(obj, "GarbageCollectionSucceeded", "garbage collected artifacts for deleted resource");
-    }
+    await this.#steps.removeObjectStorage(obj, SourceKind.GitRepository, log);
     if (obj.status?.artifact) delete obj.status.artifact;
-    obj.metadata.finalizers = (obj.metadata.finalizers ?? []).filter((f) => f !== FINALIZER);
-    await patcher.patch(obj, { ignoreNotFound: true });
+    await releaseFinalizer(obj, patcher);
     return {};
-  }
-
-  /** Removes old artifacts of the object beyond the retention TTL and record count (failures are logged). */
-  async #garbageCollect(obj: GitRepository, log: Logger): Promise<void> {
-    const artifact = obj.status?.artifact;
-    if (!artifact) return;
-    try {
-      const deleted = await this.#storage.garbageCollect(artifact);
-      if (deleted.length > 0) {
-        const message = `garbage collected ${deleted.length} artifacts`;
-        log.info(message);
-        void this.#events?.trace(obj, "GarbageCollectionSucceeded", message);
-      }
-    } catch (err: unknown) {
-      log.error({ error: err }, "garbage collection of artifacts failed");
-    }
-  }
-
-  /** Events at the end of a run: the failure, a new artifact, or the recovery from a failure. */
-  #notify(old: GitRepository, obj: GitRepository, state: SourceState | undefined, error: unknown, log: Logger): void {
-    const events = this.#events;
-    if (error !== undefined) {
-      const typed = asReconcileError(error);
-      const emit = !(typed instanceof GenericReconcileError) || typed.event;
-      if (typed.kind === "waiting") log.info({ reason: typed.reason }, typed.message);
-      else if (emit) void events?.error(obj, typed.reason, typed.message);
-      return;
-    }
-    const artifact = obj.status?.artifact;
-    if (!artifact) return;
-    const metadata = { revision: artifact.revision, digest: artifact.digest };
-    const subject = state?.commit.subject;
-    const message = `stored artifact for commit '${subject ?? artifact.revision}'`;
-    if (old.status?.artifact?.digest !== artifact.digest) {
-      log.info({ revision: artifact.revision }, message);
-      void events?.info(obj, "NewArtifact", message, metadata);
-      return;
-    }
-    const failedBefore = GIT_REPOSITORY_FAIL_CONDITIONS.some((t) => isTrue(old, t));
-    const failedNow = GIT_REPOSITORY_FAIL_CONDITIONS.some((t) => getCondition(obj, t) !== undefined);
-    if (failedBefore && !failedNow) {
-      log.info({ revision: artifact.revision }, message);
-      void events?.info(obj, Reason.Succeeded, message, metadata);
-    }
-  }
-
-  /** Marks FetchFailed=True and returns the generic (retried) error to throw. */
-  #fetchFailed(obj: GitRepository, reason: string, message: string, cause: unknown): GenericReconcileError {
-    const e = new GenericReconcileError(reason, message, { cause });
-    markTrue(obj, SourceCondition.FetchFailed, e.reason, e.message);
-    return e;
-  }
-
-  /** Marks StorageOperationFailed=True and returns the generic (retried) error to throw. */
-  #storageFailed(obj: GitRepository, reason: string, message: string, cause: unknown): GenericReconcileError {
-    const e = new GenericReconcileError(reason, message, { cause });
-    markTrue(obj, SourceCondition.StorageOperationFailed, e.reason, e.message);
-    return e;
-  }
-
-  /** Persists progress mid-run (PatchOperationFailed when the API refuses). */
-  async #patch(obj: GitRepository, patcher: StatusPatcher<GitRepository>): Promise<void> {
-    try {
-      await patcher.patch(obj);
-    } catch (err: unknown) {
-      throw new GenericReconcileError(SourceReason.PatchOperationFailed, errorMessage(err), { cause: err });
-    }
   }
 }
 

@@ -19,15 +19,9 @@ import {
   SourceReason,
 } from "@sluice/api";
 import {
-  asReconcileError,
   deleteCondition,
   type EventRecorder,
   errorMessage,
-  finalizeConditions,
-  GenericReconcileError,
-  getCondition,
-  isNotFound,
-  isTrue,
   type KubeClient,
   type Logger,
   markReconcileRequestHandled,
@@ -35,14 +29,10 @@ import {
   type ReconcileContext,
   type ReconcileResult,
   type Reconciler,
-  reconcileRequestedAt,
   requeueAfter,
   StallingError,
   StatusPatcher,
 } from "@sluice/runtime";
-import { progressiveStatus } from "../gitrepository/conditions.js";
-import { SOURCE_CONTROLLER_NAME } from "../gitrepository/reconciler.js";
-import { readSecretData } from "../gitrepository/secret-data.js";
 import {
   fetchIndex,
   type IndexFetchOptions,
@@ -52,6 +42,18 @@ import {
   parseIndex,
   redactUrl,
 } from "../internal/helm/index.js";
+import {
+  fetchFailed,
+  patchFinalStatus,
+  patchProgress,
+  progressiveStatus,
+  readSecretData,
+  releaseFinalizer,
+  SOURCE_CONTROLLER_NAME,
+  SourceSteps,
+  startProgress,
+  storageFailed,
+} from "../internal/reconcile/index.js";
 import type { ArtifactStorage, ArtifactTarget } from "../internal/storage/index.js";
 import {
   HELM_REPOSITORY_FAIL_CONDITIONS,
@@ -108,12 +110,14 @@ export class HelmRepositoryReconciler implements Reconciler<HelmRepository> {
   readonly #storage: ArtifactStorage;
   readonly #events: EventRecorder | undefined;
   readonly #name: string;
+  readonly #steps: SourceSteps;
 
   constructor(options: HelmRepositoryReconcilerOptions) {
     this.#client = options.client;
     this.#storage = options.storage;
     this.#events = options.events;
     this.#name = options.controllerName ?? SOURCE_CONTROLLER_NAME;
+    this.#steps = new SourceSteps(options.storage, options.events);
   }
 
   /** Runs one reconcile of `obj` (a private copy from the cache); see the class comment. */
@@ -136,98 +140,34 @@ export class HelmRepositoryReconciler implements Reconciler<HelmRepository> {
     if (obj.spec.suspend) {
       ctx.log.info("reconciliation is suspended for this object");
       markReconcileRequestHandled(obj);
-      await this.#patch(obj, patcher);
+      await patchProgress(obj, patcher);
       return {};
     }
 
     const old = structuredClone(obj);
     let error: unknown;
     try {
-      await this.#startProgress(obj, patcher);
-      await this.#reconcileStorage(obj, patcher);
+      await startProgress(obj, patcher);
+      if (await this.#steps.checkStoredArtifact(obj, patcher, (status) => delete status.url)) {
+        const status = obj.status ?? {};
+        if (status.url && status.artifact) status.url = this.#storage.urlFor(indexLinkPath(status.artifact));
+      }
       const state = await this.#reconcileSource(obj, patcher, ctx);
       await this.#reconcileArtifact(obj, state, ctx.log);
     } catch (err: unknown) {
       error = err;
     }
 
-    const finalized = finalizeConditions(obj, { error, complete: error === undefined }, HELM_REPOSITORY_READY);
-    markReconcileRequestHandled(obj);
-    try {
-      await patcher.patch(obj, { observedGeneration: finalized.observedGeneration });
-    } catch (err: unknown) {
-      if (isNotFound(err)) return {};
-      throw new GenericReconcileError(
-        SourceReason.PatchOperationFailed,
-        `failed to patch status of HelmRepository '${obj.metadata.namespace}/${obj.metadata.name}': ${errorMessage(err)}`,
-        { cause: err },
-      );
-    }
+    const finalized = await patchFinalStatus(obj, patcher, error, HELM_REPOSITORY_READY);
+    if (!finalized) return {};
 
-    this.#notify(old, obj, error, ctx.log);
-    await this.#garbageCollect(obj, ctx.log);
+    const message = (a: Artifact) =>
+      `stored fetched index of ${a.size !== undefined ? `size ${humanSize(a.size)}` : "unknown size"} from '${safeUrl(obj.spec.url)}'`;
+    this.#steps.notify(old, obj, error, ctx.log, message, HELM_REPOSITORY_FAIL_CONDITIONS);
+    await this.#steps.garbageCollect(obj, ctx.log);
 
     if (finalized.error !== undefined) throw finalized.error;
     return requeueAfter(parseDuration(obj.spec.interval ?? HELM_REPOSITORY_DEFAULT_INTERVAL));
-  }
-
-  /** Reconciling "reconciliation in progress", persisted at once on a new generation or a requested run. */
-  async #startProgress(obj: HelmRepository, patcher: StatusPatcher<HelmRepository>): Promise<void> {
-    progressiveStatus(false, obj, Reason.Progressing, "reconciliation in progress");
-    const observed = obj.status?.observedGeneration ?? 0;
-    const generation = obj.metadata.generation ?? 0;
-    if (generation !== observed) {
-      progressiveStatus(
-        false,
-        obj,
-        Reason.Progressing,
-        `processing object: new generation ${observed} -> ${generation}`,
-      );
-      await this.#patch(obj, patcher);
-    } else if ((reconcileRequestedAt(obj) ?? "") !== (obj.status?.lastHandledReconcileAt ?? "")) {
-      await this.#patch(obj, patcher);
-    }
-  }
-
-  /** Drops a stored artifact that vanished or no longer matches its digest; keeps the URLs current. */
-  async #reconcileStorage(obj: HelmRepository, patcher: StatusPatcher<HelmRepository>): Promise<void> {
-    const status = obj.status ?? {};
-    let missing = false;
-    if (status.artifact) {
-      if (!(await this.#storage.exists(status.artifact))) {
-        missing = true;
-      } else {
-        try {
-          await this.#storage.verify(status.artifact);
-        } catch (err: unknown) {
-          void this.#events?.error(
-            obj,
-            "ArtifactVerificationFailed",
-            `failed to verify integrity of artifact: ${errorMessage(err)}`,
-          );
-          await this.#storage.remove(status.artifact);
-          missing = true;
-        }
-      }
-      if (missing) {
-        delete status.artifact;
-        delete status.url;
-      }
-      obj.status = status;
-    }
-    if (!status.artifact) {
-      progressiveStatus(
-        true,
-        obj,
-        Reason.Progressing,
-        missing ? "building artifact: disappeared from storage" : "building artifact",
-      );
-      deleteCondition(obj, SourceCondition.ArtifactInStorage);
-      await this.#patch(obj, patcher);
-      return;
-    }
-    status.artifact = this.#storage.withCurrentUrl(status.artifact);
-    if (status.url) status.url = this.#storage.urlFor(indexLinkPath(status.artifact));
   }
 
   /** URL, credentials, the index download, the revision and (when new) the parsed index. */
@@ -258,7 +198,7 @@ export class HelmRepositoryReconciler implements Reconciler<HelmRepository> {
     try {
       data = await fetchIndex(url, options);
     } catch (err: unknown) {
-      throw this.#fetchFailed(
+      throw fetchFailed(
         obj,
         Reason.Failed,
         `failed to fetch Helm repository index: failed to cache index to temporary file: ${errorMessage(err)}`,
@@ -278,7 +218,7 @@ export class HelmRepositoryReconciler implements Reconciler<HelmRepository> {
     try {
       index = parseIndex(data);
     } catch (err: unknown) {
-      throw this.#fetchFailed(
+      throw fetchFailed(
         obj,
         SourceReason.IndexationFailed,
         `failed to load Helm repository from index YAML: failed to load index: ${errorMessage(err)}`,
@@ -290,7 +230,7 @@ export class HelmRepositoryReconciler implements Reconciler<HelmRepository> {
     const message = `new index revision '${revision}'`;
     if (current) markTrue(obj, SourceCondition.ArtifactOutdated, SourceReason.NewRevision, message);
     progressiveStatus(true, obj, Reason.Progressing, `building artifact: ${message}`);
-    await this.#patch(obj, patcher);
+    await patchProgress(obj, patcher);
 
     const target = this.#storage.newArtifactFor(
       SourceKind.HelmRepository,
@@ -316,7 +256,7 @@ export class HelmRepositoryReconciler implements Reconciler<HelmRepository> {
       try {
         return await readSecretData(this.#client, namespace, name);
       } catch (err: unknown) {
-        throw this.#fetchFailed(
+        throw fetchFailed(
           obj,
           SourceReason.AuthenticationFailed,
           `failed to get ${what} '${namespace}/${name}': ${errorMessage(err)}`,
@@ -329,7 +269,7 @@ export class HelmRepositoryReconciler implements Reconciler<HelmRepository> {
       const cert = data["tls.crt"] ?? data["certFile"];
       const key = data["tls.key"] ?? data["keyFile"];
       if ((cert === undefined) !== (key === undefined)) {
-        throw this.#fetchFailed(
+        throw fetchFailed(
           obj,
           SourceReason.AuthenticationFailed,
           `failed to construct Helm client's TLS config: secret '${namespace}/${secretName}' must contain both 'tls.crt' and 'tls.key'`,
@@ -350,7 +290,7 @@ export class HelmRepositoryReconciler implements Reconciler<HelmRepository> {
       const username = data["username"]?.toString("utf8");
       const password = data["password"]?.toString("utf8");
       if ((username === undefined) !== (password === undefined)) {
-        throw this.#fetchFailed(
+        throw fetchFailed(
           obj,
           SourceReason.AuthenticationFailed,
           `failed to detect authentication methods: secret '${namespace}/${name}': malformed basic auth - has '${username === undefined ? "password" : "username"}' but missing '${username === undefined ? "username" : "password"}'`,
@@ -392,7 +332,7 @@ export class HelmRepositoryReconciler implements Reconciler<HelmRepository> {
     try {
       artifact = await this.#storage.writeFile(state.target, indexToJson(state.index), 0o644);
     } catch (err: unknown) {
-      throw this.#storageFailed(
+      throw storageFailed(
         obj,
         SourceReason.ArchiveOperationFailed,
         `unable to save artifact to storage: ${errorMessage(err)}`,
@@ -418,8 +358,7 @@ export class HelmRepositoryReconciler implements Reconciler<HelmRepository> {
     log: Logger,
   ): Promise<ReconcileResult> {
     await this.#removeStorage(obj, log);
-    obj.metadata.finalizers = (obj.metadata.finalizers ?? []).filter((f) => f !== FINALIZER);
-    await patcher.patch(obj, { ignoreNotFound: true });
+    await releaseFinalizer(obj, patcher);
     return {};
   }
 
@@ -444,92 +383,10 @@ export class HelmRepositoryReconciler implements Reconciler<HelmRepository> {
 
   /** Removes the object's storage directory (GarbageCollectionFailed on failure) and its status artifact. */
   async #removeStorage(obj: HelmRepository, log: Logger): Promise<void> {
-    const namespace = obj.metadata.namespace ?? "";
-    const name = obj.metadata.name ?? "";
-    let removed: string | undefined;
-    try {
-      removed = await this.#storage.removeObject(SourceKind.HelmRepository, { namespace, name });
-    } catch (err: unknown) {
-      throw new GenericReconcileError(
-        "GarbageCollectionFailed",
-        `garbage collection for deleted resource failed: ${errorMessage(err)}`,
-        { cause: err },
-      );
-    }
-    if (removed !== undefined) {
-      log.info("garbage collected artifacts for deleted resource");
-      void this.#events?.trace(obj, "GarbageCollectionSucceeded", "garbage collected artifacts for deleted resource");
-    }
+    await this.#steps.removeObjectStorage(obj, SourceKind.HelmRepository, log);
     if (obj.status) {
       delete obj.status.artifact;
       delete obj.status.url;
-    }
-  }
-
-  /** Removes old artifacts of the object beyond the retention TTL and record count (failures are logged). */
-  async #garbageCollect(obj: HelmRepository, log: Logger): Promise<void> {
-    const artifact = obj.status?.artifact;
-    if (!artifact) return;
-    try {
-      const deleted = await this.#storage.garbageCollect(artifact);
-      if (deleted.length > 0) {
-        const message = `garbage collected ${deleted.length} artifacts`;
-        log.info(message);
-        void this.#events?.trace(obj, "GarbageCollectionSucceeded", message);
-      }
-    } catch (err: unknown) {
-      log.error({ error: err }, "garbage collection of artifacts failed");
-    }
-  }
-
-  /** Events at the end of a run: the failure, a new artifact, or the recovery from a failure. */
-  #notify(old: HelmRepository, obj: HelmRepository, error: unknown, log: Logger): void {
-    const events = this.#events;
-    if (error !== undefined) {
-      const typed = asReconcileError(error);
-      const emit = !(typed instanceof GenericReconcileError) || typed.event;
-      if (typed.kind === "waiting") log.info({ reason: typed.reason }, typed.message);
-      else if (emit) void events?.error(obj, typed.reason, typed.message);
-      return;
-    }
-    const artifact = obj.status?.artifact;
-    if (!artifact) return;
-    const metadata = { revision: artifact.revision, digest: artifact.digest };
-    const size = artifact.size !== undefined ? `size ${humanSize(artifact.size)}` : "unknown size";
-    const message = `stored fetched index of ${size} from '${safeUrl(obj.spec.url)}'`;
-    if (old.status?.artifact?.digest !== artifact.digest) {
-      log.info({ revision: artifact.revision }, message);
-      void events?.info(obj, "NewArtifact", message, metadata);
-      return;
-    }
-    const failedBefore = HELM_REPOSITORY_FAIL_CONDITIONS.some((t) => isTrue(old, t));
-    const failedNow = HELM_REPOSITORY_FAIL_CONDITIONS.some((t) => getCondition(obj, t) !== undefined);
-    if (failedBefore && !failedNow) {
-      log.info({ revision: artifact.revision }, message);
-      void events?.info(obj, Reason.Succeeded, message, metadata);
-    }
-  }
-
-  /** Marks FetchFailed=True and returns the generic (retried) error to throw. */
-  #fetchFailed(obj: HelmRepository, reason: string, message: string, cause: unknown): GenericReconcileError {
-    const e = new GenericReconcileError(reason, message, { cause });
-    markTrue(obj, SourceCondition.FetchFailed, e.reason, e.message);
-    return e;
-  }
-
-  /** Marks StorageOperationFailed=True and returns the generic (retried) error to throw. */
-  #storageFailed(obj: HelmRepository, reason: string, message: string, cause: unknown): GenericReconcileError {
-    const e = new GenericReconcileError(reason, message, { cause });
-    markTrue(obj, SourceCondition.StorageOperationFailed, e.reason, e.message);
-    return e;
-  }
-
-  /** Persists progress mid-run (PatchOperationFailed when the API refuses). */
-  async #patch(obj: HelmRepository, patcher: StatusPatcher<HelmRepository>): Promise<void> {
-    try {
-      await patcher.patch(obj);
-    } catch (err: unknown) {
-      throw new GenericReconcileError(SourceReason.PatchOperationFailed, errorMessage(err), { cause: err });
     }
   }
 }
