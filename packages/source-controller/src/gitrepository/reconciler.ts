@@ -7,7 +7,6 @@ import { join } from "node:path";
 import {
   type Artifact,
   DEFAULT_SOURCE_TIMEOUT,
-  FINALIZER,
   type GitRepository,
   parseDuration,
   Reason,
@@ -25,7 +24,6 @@ import {
   type KubeClient,
   type Logger,
   markFalse,
-  markReconcileRequestHandled,
   markTrue,
   type ReconcileContext,
   type ReconcileResult,
@@ -49,6 +47,7 @@ import {
 } from "../internal/git/index.js";
 import { loadSourceIgnore } from "../internal/ignore/index.js";
 import {
+  admitRun,
   fetchFailed,
   patchFinalStatus,
   patchProgress,
@@ -151,18 +150,7 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
 
     if (obj.metadata.deletionTimestamp) return this.#reconcileDelete(obj, patcher, ctx.log);
 
-    // The finalizer first, so that deletion always finds the object's storage to clean up.
-    if (!(obj.metadata.finalizers ?? []).includes(FINALIZER)) {
-      obj.metadata.finalizers = [...(obj.metadata.finalizers ?? []), FINALIZER];
-      await patcher.patch(obj);
-    }
-
-    if (obj.spec.suspend) {
-      ctx.log.info("reconciliation is suspended for this object");
-      markReconcileRequestHandled(obj);
-      await patchProgress(obj, patcher);
-      return {};
-    }
+    if (!(await admitRun(obj, patcher, ctx.log))) return {};
 
     const old = structuredClone(obj);
     let error: unknown;

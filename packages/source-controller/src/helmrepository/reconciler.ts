@@ -24,7 +24,6 @@ import {
   errorMessage,
   type KubeClient,
   type Logger,
-  markReconcileRequestHandled,
   markTrue,
   type ReconcileContext,
   type ReconcileResult,
@@ -43,6 +42,7 @@ import {
   redactUrl,
 } from "../internal/helm/index.js";
 import {
+  admitRun,
   fetchFailed,
   patchFinalStatus,
   patchProgress,
@@ -132,17 +132,7 @@ export class HelmRepositoryReconciler implements Reconciler<HelmRepository> {
     if (isOciHelmRepository(obj)) return this.#migrateToStatic(obj, patcher, ctx.log);
     if (obj.metadata.deletionTimestamp) return this.#reconcileDelete(obj, patcher, ctx.log);
 
-    if (!(obj.metadata.finalizers ?? []).includes(FINALIZER)) {
-      obj.metadata.finalizers = [...(obj.metadata.finalizers ?? []), FINALIZER];
-      await patcher.patch(obj);
-    }
-
-    if (obj.spec.suspend) {
-      ctx.log.info("reconciliation is suspended for this object");
-      markReconcileRequestHandled(obj);
-      await patchProgress(obj, patcher);
-      return {};
-    }
+    if (!(await admitRun(obj, patcher, ctx.log))) return {};
 
     const old = structuredClone(obj);
     let error: unknown;

@@ -244,3 +244,25 @@ export async function releaseFinalizer<T extends SourceObject>(obj: T, patcher: 
   obj.metadata.finalizers = (obj.metadata.finalizers ?? []).filter((f) => f !== FINALIZER);
   await patcher.patch(obj, { ignoreNotFound: true });
 }
+
+/**
+ * Adds the finalizer first (so deletion always finds the object's storage to clean up), then stops a
+ * suspended object, recording the handled reconcile request. Returns true when the run should go on.
+ */
+export async function admitRun<T extends SourceObject & { spec: { suspend?: boolean | undefined } }>(
+  obj: T,
+  patcher: StatusPatcher<T>,
+  log: Logger,
+): Promise<boolean> {
+  if (!(obj.metadata.finalizers ?? []).includes(FINALIZER)) {
+    obj.metadata.finalizers = [...(obj.metadata.finalizers ?? []), FINALIZER];
+    await patcher.patch(obj);
+  }
+  if (obj.spec.suspend) {
+    log.info("reconciliation is suspended for this object");
+    markReconcileRequestHandled(obj);
+    await patchProgress(obj, patcher);
+    return false;
+  }
+  return true;
+}
