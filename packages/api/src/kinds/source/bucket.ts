@@ -1,16 +1,13 @@
 import { type Static, Type } from "@sinclair/typebox";
-import { ArtifactSchema } from "../../meta/artifact.js";
-import { Conditions } from "../../meta/condition.js";
 import { defineKind, type ObjectOf } from "../../meta/kind.js";
 import { StringEnum } from "../../meta/schema-helpers.js";
 import {
   AGE_COLUMN,
   Interval,
-  LastHandledReconcileAt,
   LocalRef,
-  ObservedGeneration,
   READY_COLUMNS,
   SOURCE_CATEGORIES,
+  sourceStatusFields,
   Timeout,
 } from "./common.js";
 import { BucketProvider, DEFAULT_SOURCE_TIMEOUT, SOURCE_GROUP, SOURCE_VERSION, StsProvider } from "./constants.js";
@@ -108,14 +105,11 @@ export type BucketSpec = Static<typeof BucketSpecSchema>;
 /** `Bucket.status`. */
 export const BucketStatusSchema = Type.Object(
   {
-    observedGeneration: Type.Optional(ObservedGeneration()),
-    conditions: Type.Optional(Conditions()),
+    ...sourceStatusFields(),
     url: Type.Optional(Type.String({ description: "Best-effort stable download link of the latest artifact." })),
-    artifact: Type.Optional(ArtifactSchema),
     observedIgnore: Type.Optional(
       Type.String({ description: "The exclusion patterns used to build the current artifact." }),
     ),
-    lastHandledReconcileAt: Type.Optional(LastHandledReconcileAt()),
   },
   { description: "The observed state of a Bucket." },
 );

@@ -1,6 +1,8 @@
 // Schema pieces shared by the source kinds, emitting exactly the forms Flux's source CRDs publish.
 
 import { type Static, Type } from "@sinclair/typebox";
+import { ArtifactSchema } from "../../meta/artifact.js";
+import { Conditions } from "../../meta/condition.js";
 import { DURATION_PATTERN } from "../../meta/duration.js";
 import type { PrinterColumn } from "../../meta/kind.js";
 import { LocalObjectReferenceSchema } from "../../meta/references.js";
@@ -74,3 +76,13 @@ export const AGE_COLUMN: PrinterColumn = { name: "Age", type: "date", jsonPath: 
 
 /** The `kubectl get all` / `fluxcd` / `fluxcd-sources` categories of the source kinds. */
 export const SOURCE_CATEGORIES: readonly string[] = ["all", "fluxcd", "fluxcd-sources"];
+
+/** The status fields every source kind has: observedGeneration, conditions, artifact, lastHandledReconcileAt. */
+export function sourceStatusFields() {
+  return {
+    observedGeneration: Type.Optional(ObservedGeneration()),
+    conditions: Type.Optional(Conditions()),
+    artifact: Type.Optional(ArtifactSchema),
+    lastHandledReconcileAt: Type.Optional(LastHandledReconcileAt()),
+  };
+}

@@ -1,17 +1,15 @@
 import { type Static, Type } from "@sinclair/typebox";
 import { ArtifactSchema } from "../../meta/artifact.js";
-import { Conditions } from "../../meta/condition.js";
 import { defineKind, type ObjectOf } from "../../meta/kind.js";
 import { LocalObjectReferenceSchema } from "../../meta/references.js";
 import { StringEnum } from "../../meta/schema-helpers.js";
 import {
   AGE_COLUMN,
   Interval,
-  LastHandledReconcileAt,
   LocalRef,
-  ObservedGeneration,
   READY_COLUMNS,
   SOURCE_CATEGORIES,
+  sourceStatusFields,
   Timeout,
 } from "./common.js";
 import { DEFAULT_SOURCE_TIMEOUT, GitProvider, GitVerifyMode, SOURCE_GROUP, SOURCE_VERSION } from "./constants.js";
@@ -146,9 +144,7 @@ export type GitRepositorySpec = Static<typeof GitRepositorySpecSchema>;
 /** `GitRepository.status`. */
 export const GitRepositoryStatusSchema = Type.Object(
   {
-    observedGeneration: Type.Optional(ObservedGeneration()),
-    conditions: Type.Optional(Conditions()),
-    artifact: Type.Optional(ArtifactSchema),
+    ...sourceStatusFields(),
     includedArtifacts: Type.Optional(
       Type.Array(ArtifactSchema, { description: "The artifacts last included as instructed by spec.include." }),
     ),
@@ -167,7 +163,6 @@ export const GitRepositoryStatusSchema = Type.Object(
     sourceVerificationMode: Type.Optional(
       Type.String({ description: "The verification mode last used, naming which Git object(s) were verified." }),
     ),
-    lastHandledReconcileAt: Type.Optional(LastHandledReconcileAt()),
   },
   { description: "The observed state of a Git repository." },
 );

@@ -1,17 +1,14 @@
 import { type Static, Type } from "@sinclair/typebox";
-import { ArtifactSchema } from "../../meta/artifact.js";
-import { Conditions } from "../../meta/condition.js";
 import { defineKind, type ObjectOf } from "../../meta/kind.js";
 import { StringEnum } from "../../meta/schema-helpers.js";
 import {
   AGE_COLUMN,
   Interval,
-  LastHandledReconcileAt,
   LocalRef,
-  ObservedGeneration,
   OIDCIdentityMatchSchema,
   READY_COLUMNS,
   SOURCE_CATEGORIES,
+  sourceStatusFields,
   VerifyProvider,
 } from "./common.js";
 import { HelmChartSourceKind, ReconcileStrategy, SOURCE_GROUP, SOURCE_VERSION } from "./constants.js";
@@ -95,7 +92,7 @@ export type HelmChartSpec = Static<typeof HelmChartSpecSchema>;
 /** `HelmChart.status`. */
 export const HelmChartStatusSchema = Type.Object(
   {
-    observedGeneration: Type.Optional(ObservedGeneration()),
+    ...sourceStatusFields(),
     observedSourceArtifactRevision: Type.Optional(
       Type.String({ description: "The source artifact revision the current chart was built from." }),
     ),
@@ -103,10 +100,7 @@ export const HelmChartStatusSchema = Type.Object(
     observedValuesFiles: Type.Optional(
       Type.Array(Type.String(), { description: "The values files merged into the current artifact." }),
     ),
-    conditions: Type.Optional(Conditions()),
     url: Type.Optional(Type.String({ description: "Best-effort stable download link of the latest artifact." })),
-    artifact: Type.Optional(ArtifactSchema),
-    lastHandledReconcileAt: Type.Optional(LastHandledReconcileAt()),
   },
   { description: "The observed state of a HelmChart." },
 );

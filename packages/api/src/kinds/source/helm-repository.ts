@@ -1,16 +1,13 @@
 import { type Static, Type } from "@sinclair/typebox";
-import { ArtifactSchema } from "../../meta/artifact.js";
-import { Conditions } from "../../meta/condition.js";
 import { defineKind, type ObjectOf } from "../../meta/kind.js";
 import { StringEnum, StringMap } from "../../meta/schema-helpers.js";
 import {
   AGE_COLUMN,
   Interval,
-  LastHandledReconcileAt,
   LocalRef,
-  ObservedGeneration,
   READY_COLUMNS,
   SOURCE_CATEGORIES,
+  sourceStatusFields,
   Timeout,
 } from "./common.js";
 import { HelmRepositoryType, OciProvider, SOURCE_GROUP, SOURCE_VERSION } from "./constants.js";
@@ -88,13 +85,10 @@ export type HelmRepositorySpec = Static<typeof HelmRepositorySpecSchema>;
 /** `HelmRepository.status`. */
 export const HelmRepositoryStatusSchema = Type.Object(
   {
-    observedGeneration: Type.Optional(ObservedGeneration()),
-    conditions: Type.Optional(Conditions()),
+    ...sourceStatusFields(),
     url: Type.Optional(
       Type.String({ description: "Best-effort stable download link of the latest artifact (index.yaml)." }),
     ),
-    artifact: Type.Optional(ArtifactSchema),
-    lastHandledReconcileAt: Type.Optional(LastHandledReconcileAt()),
   },
   { description: "The observed state of a Helm repository." },
 );

@@ -1,17 +1,14 @@
 import { type Static, Type } from "@sinclair/typebox";
-import { ArtifactSchema } from "../../meta/artifact.js";
-import { Conditions } from "../../meta/condition.js";
 import { defineKind, type ObjectOf } from "../../meta/kind.js";
 import { StringEnum } from "../../meta/schema-helpers.js";
 import {
   AGE_COLUMN,
   Interval,
-  LastHandledReconcileAt,
   LocalRef,
-  ObservedGeneration,
   OIDCIdentityMatchSchema,
   READY_COLUMNS,
   SOURCE_CATEGORIES,
+  sourceStatusFields,
   Timeout,
   VerifyProvider,
 } from "./common.js";
@@ -123,15 +120,12 @@ export type OCIRepositorySpec = Static<typeof OCIRepositorySpecSchema>;
 /** `OCIRepository.status`. */
 export const OCIRepositoryStatusSchema = Type.Object(
   {
-    observedGeneration: Type.Optional(ObservedGeneration()),
-    conditions: Type.Optional(Conditions()),
+    ...sourceStatusFields(),
     url: Type.Optional(Type.String({ description: "Download link of the artifact of the last reconciliation." })),
-    artifact: Type.Optional(ArtifactSchema),
     observedIgnore: Type.Optional(
       Type.String({ description: "The exclusion patterns used to build the current artifact." }),
     ),
     observedLayerSelector: Type.Optional(OCILayerSelectorSchema),
-    lastHandledReconcileAt: Type.Optional(LastHandledReconcileAt()),
   },
   { description: "The observed state of an OCIRepository." },
 );
