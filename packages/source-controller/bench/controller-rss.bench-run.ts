@@ -9,11 +9,15 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import type { GitRepository } from "@sluice/api";
+import {
+  applyChartCrds,
+  createFixtureRepo,
+  ensureNamespace,
+  startApiCluster,
+  startGitHttpServer,
+  tempDir,
+} from "@sluice/testkit";
 import { expect, it } from "vitest";
-import { applyChartCrds, ensureNamespace, startApiCluster } from "../test/support/api-cluster.js";
-import { createFixtureRepo } from "../test/support/git-fixtures.js";
-import { startGitHttpServer } from "../test/support/git-http-server.js";
-import { tempDir } from "../test/support/tree.js";
 
 const run = promisify(execFile);
 const PACKAGE_DIR = fileURLToPath(new URL("..", import.meta.url));

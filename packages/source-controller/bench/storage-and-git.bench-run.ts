@@ -8,14 +8,12 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import { request } from "node:http";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { createFixtureRepo, FIXTURE_GIT_ENV, startGitHttpServer, tempDir } from "@sluice/testkit";
 import { expect, it } from "vitest";
 import { checkout } from "../src/internal/git/checkout.js";
 import { loadSourceIgnore } from "../src/internal/ignore/source-ignore.js";
 import { ArtifactFileServer } from "../src/internal/storage/file-server.js";
 import { ArtifactStorage } from "../src/internal/storage/storage.js";
-import { createFixtureRepo, FIXTURE_GIT_ENV } from "../test/support/git-fixtures.js";
-import { startGitHttpServer } from "../test/support/git-http-server.js";
-import { tempDir } from "../test/support/tree.js";
 
 const run = promisify(execFile);
 const RUNS = 11;

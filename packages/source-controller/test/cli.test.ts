@@ -5,12 +5,18 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import type { GitRepository } from "@sluice/api";
+import {
+  type ApiCluster,
+  applyChartCrds,
+  createFixtureRepo,
+  ensureNamespace,
+  type GitHttpServer,
+  startApiCluster,
+  startGitHttpServer,
+  tempDir,
+} from "@sluice/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runSourceController, type SourceController } from "../src/index.js";
-import { type ApiCluster, applyChartCrds, ensureNamespace, startApiCluster } from "./support/api-cluster.js";
-import { createFixtureRepo } from "./support/git-fixtures.js";
-import { type GitHttpServer, startGitHttpServer } from "./support/git-http-server.js";
-import { tempDir } from "./support/tree.js";
 
 const NS = "flux-cli";
 const API = "source.toolkit.fluxcd.io/v1";

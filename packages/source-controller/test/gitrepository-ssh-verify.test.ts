@@ -3,6 +3,19 @@
 
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import {
+  createFixtureRepo,
+  type FixtureRepo,
+  type GitHttpServer,
+  generateKeyPair,
+  hasSshd,
+  SSHD_PATH,
+  type SshKeyPair,
+  startGitHttpServer,
+  startSshd,
+  type TestSshd,
+  tempDir,
+} from "@sluice/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type ControllerEnv,
@@ -14,10 +27,6 @@ import {
   startControllerEnv,
   waitForGitRepository,
 } from "./support/controller-env.js";
-import { createFixtureRepo, type FixtureRepo } from "./support/git-fixtures.js";
-import { type GitHttpServer, startGitHttpServer } from "./support/git-http-server.js";
-import { generateKeyPair, hasSshd, SSHD_PATH, type SshKeyPair, startSshd, type TestSshd } from "./support/sshd.js";
-import { tempDir } from "./support/tree.js";
 
 const NS = "flux-ssh";
 

@@ -7,6 +7,14 @@ import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { GitRepository } from "@sluice/api";
 import type { UnstructuredObject } from "@sluice/runtime";
+import {
+  createFixtureRepo,
+  createTestPki,
+  type FixtureRepo,
+  type GitHttpServer,
+  startGitHttpServer,
+  tempDir,
+} from "@sluice/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type ControllerEnv,
@@ -22,10 +30,6 @@ import {
   tarEntries,
   waitForGitRepository,
 } from "./support/controller-env.js";
-import { createFixtureRepo, type FixtureRepo } from "./support/git-fixtures.js";
-import { type GitHttpServer, startGitHttpServer } from "./support/git-http-server.js";
-import { createTestPki } from "./support/tls-fixtures.js";
-import { tempDir } from "./support/tree.js";
 
 const NS = "flux-test";
 const USER = "git-user";

@@ -8,6 +8,15 @@ import { mkdir, readFile, readlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { HelmRepository } from "@sluice/api";
 import type { UnstructuredObject } from "@sluice/runtime";
+import {
+  createHelmChartRepo,
+  createTestPki,
+  type HelmChartRepo,
+  type HelmRepoServer,
+  startHelmRepoServer,
+  type TestPki,
+  tempDir,
+} from "@sluice/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import {
@@ -19,14 +28,6 @@ import {
   SOURCE_API,
   startControllerEnv,
 } from "./support/controller-env.js";
-import {
-  createHelmChartRepo,
-  type HelmChartRepo,
-  type HelmRepoServer,
-  startHelmRepoServer,
-} from "./support/helm-repo-server.js";
-import { createTestPki, type TestPki } from "./support/tls-fixtures.js";
-import { tempDir } from "./support/tree.js";
 
 const NS = "helm-test";
 const USER = "chart-user";

@@ -4,6 +4,15 @@
 import { join } from "node:path";
 import type { GitRepository, HelmRepository } from "@sluice/api";
 import type { UnstructuredObject } from "@sluice/runtime";
+import {
+  createFixtureRepo,
+  createHelmChartRepo,
+  type GitHttpServer,
+  type HelmRepoServer,
+  startGitHttpServer,
+  startHelmRepoServer,
+  tempDir,
+} from "@sluice/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type ControllerEnv,
@@ -15,10 +24,6 @@ import {
   startControllerEnv,
   waitForGitRepository,
 } from "./support/controller-env.js";
-import { createFixtureRepo } from "./support/git-fixtures.js";
-import { type GitHttpServer, startGitHttpServer } from "./support/git-http-server.js";
-import { createHelmChartRepo, type HelmRepoServer, startHelmRepoServer } from "./support/helm-repo-server.js";
-import { tempDir } from "./support/tree.js";
 
 const NS = "flux-shard";
 const SHARD_KEY = "sharding.fluxcd.io/key";

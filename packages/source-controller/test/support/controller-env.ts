@@ -6,11 +6,17 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Condition, GitRepository } from "@sluice/api";
 import type { UnstructuredObject } from "@sluice/runtime";
+import {
+  type ApiCluster,
+  applyChartCrds,
+  type EventSink,
+  ensureNamespace,
+  startApiCluster,
+  startEventSink,
+} from "@sluice/testkit";
 import { pino } from "pino";
 import { t as listTar } from "tar";
 import { createSourceController, type SourceController, type SourceControllerOptions } from "../../src/index.js";
-import { type ApiCluster, applyChartCrds, ensureNamespace, startApiCluster } from "./api-cluster.js";
-import { type EventSink, startEventSink } from "./event-sink.js";
 
 /** apiVersion of GitRepository. */
 export const SOURCE_API = "source.toolkit.fluxcd.io/v1";

@@ -1,10 +1,14 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import {
+  createFixtureRepo,
+  createTestPki,
+  type GitHttpServer,
+  startGitHttpServer,
+  type TestPki,
+  tempDir,
+} from "@sluice/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createFixtureRepo } from "../../../test/support/git-fixtures.js";
-import { type GitHttpServer, startGitHttpServer } from "../../../test/support/git-http-server.js";
-import { createTestPki, type TestPki } from "../../../test/support/tls-fixtures.js";
-import { tempDir } from "../../../test/support/tree.js";
 import { authFromSecretData } from "./auth.js";
 import { checkout } from "./checkout.js";
 import { GitError, GitErrorKind } from "./errors.js";

@@ -1,9 +1,14 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import {
+  createFixtureRepo,
+  type FixtureRepo,
+  type GitHttpServer,
+  git,
+  startGitHttpServer,
+  tempDir,
+} from "@sluice/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createFixtureRepo, type FixtureRepo, git } from "../../../test/support/git-fixtures.js";
-import { type GitHttpServer, startGitHttpServer } from "../../../test/support/git-http-server.js";
-import { tempDir } from "../../../test/support/tree.js";
 import { checkout, resolveRemoteReference } from "./checkout.js";
 import { GitError, GitErrorKind } from "./errors.js";
 import type { CheckoutOptions } from "./types.js";

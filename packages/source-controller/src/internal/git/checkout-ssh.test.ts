@@ -1,17 +1,17 @@
 import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createFixtureRepo } from "../../../test/support/git-fixtures.js";
 import {
+  createFixtureRepo,
   generateKeyPair,
   hasSshd,
   SSHD_PATH,
   type SshKeyPair,
   startSshd,
   type TestSshd,
-} from "../../../test/support/sshd.js";
-import { tempDir } from "../../../test/support/tree.js";
+  tempDir,
+} from "@sluice/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { authFromSecretData } from "./auth.js";
 import { checkout } from "./checkout.js";
 import { GitError, GitErrorKind } from "./errors.js";

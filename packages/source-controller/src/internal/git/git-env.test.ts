@@ -79,6 +79,22 @@ describe("prepareGitEnvironment", () => {
     }
   });
 
+  it("drops EDITOR, PAGER and VISUAL, which git could be told to run (npx sets EDITOR)", async () => {
+    const saved = { EDITOR: process.env["EDITOR"], PAGER: process.env["PAGER"], VISUAL: process.env["VISUAL"] };
+    Object.assign(process.env, { EDITOR: "vi", PAGER: "less", VISUAL: "vim" });
+    try {
+      const env = await prepareGitEnvironment(parseGitUrl("https://h/r.git"), undefined);
+      expect(Object.keys(env.env).filter((k) => /^(EDITOR|PAGER|VISUAL)$/.test(k))).toEqual([]);
+      expect(env.env["PATH"]).toBe(process.env["PATH"]);
+      await env.cleanup();
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  });
+
   it("quotes for the shell", () => {
     expect(shellQuote("/tmp/a b/it's")).toBe(`'/tmp/a b/it'\\''s'`);
   });

@@ -17,7 +17,18 @@ export interface GitEnvironment {
   cleanup(): Promise<void>;
 }
 
-const INHERITED_BLOCKLIST = /^(GIT_|SSH_ASKPASS|SSH_AUTH_SOCK$|DISPLAY$)/;
+// Variables never passed on to git: its own settings, askpass/agent hooks, and programs git could be told to
+// run (EDITOR/PAGER…; `npx` and many shells set EDITOR, and simple-git refuses to run with it).
+const INHERITED_BLOCKLIST = /^(GIT_|SSH_ASKPASS|SSH_AUTH_SOCK$|DISPLAY$|EDITOR$|VISUAL$|PAGER$|PREFIX$)/i;
+
+/** The process environment minus what must never reach git (see {@link INHERITED_BLOCKLIST}) and `also`. */
+export function inheritedEnvironment(also: readonly string[] = []): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v !== undefined && !INHERITED_BLOCKLIST.test(k) && !also.includes(k)) env[k] = v;
+  }
+  return env;
+}
 
 /** Single-quotes a value for the POSIX shell git runs `GIT_SSH_COMMAND` with. */
 export function shellQuote(value: string): string {
@@ -33,10 +44,7 @@ export async function prepareGitEnvironment(
   auth: GitAuth | undefined,
   config: Record<string, string> = {},
 ): Promise<GitEnvironment> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (v !== undefined && !INHERITED_BLOCKLIST.test(k)) env[k] = v;
-  }
+  const env = inheritedEnvironment();
   Object.assign(env, {
     GIT_TERMINAL_PROMPT: "0",
     GIT_CONFIG_NOSYSTEM: "1",

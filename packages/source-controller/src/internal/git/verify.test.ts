@@ -2,10 +2,8 @@ import { execFileSync } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createFixtureRepo, type FixtureRepo, generateKeyPair, startGitHttpServer } from "@sluice/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createFixtureRepo, type FixtureRepo } from "../../../test/support/git-fixtures.js";
-import { startGitHttpServer } from "../../../test/support/git-http-server.js";
-import { generateKeyPair } from "../../../test/support/sshd.js";
 import { checkout } from "./checkout.js";
 import {
   SignatureVerificationError,

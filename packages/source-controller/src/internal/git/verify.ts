@@ -7,6 +7,7 @@ import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { simpleGit } from "simple-git";
+import { inheritedEnvironment } from "./git-env.js";
 
 /** Secret data key suffix of PGP public key rings. */
 export const PUBLIC_KEY_PGP_SUFFIX = ".asc";
@@ -201,9 +202,7 @@ function firstLine(output: string): string {
 }
 
 function baseEnv(extra: Record<string, string>, config: [string, string][]): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env))
-    if (v !== undefined && !k.startsWith("GIT_") && k !== "GNUPGHOME") env[k] = v;
+  const env = inheritedEnvironment(["GNUPGHOME"]);
   Object.assign(env, { GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null", LC_ALL: "C", LANG: "C" }, extra);
   env["GIT_CONFIG_COUNT"] = String(config.length);
   config.forEach(([k, v], i) => {

@@ -1,8 +1,8 @@
 import { createServer as createHttpServer, type IncomingHttpHeaders, type RequestListener } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
+import { createTestPki, type TestPki } from "@sluice/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestPki, type TestPki } from "../../../test/support/tls-fixtures.js";
 import { fetchIndex, IndexFetchError, indexUrl, redactUrl } from "./fetch-index.js";
 
 interface Served {

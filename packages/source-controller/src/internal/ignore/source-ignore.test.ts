@@ -1,5 +1,5 @@
+import { type TreeSpec, tempDir, writeTree } from "@sluice/testkit";
 import { afterEach, describe, expect, it } from "vitest";
-import { type TreeSpec, tempDir, writeTree } from "../../../test/support/tree.js";
 import { listArchiveEntries } from "../storage/archive.js";
 import { loadIgnorePatterns, loadSourceIgnore } from "./source-ignore.js";
 

@@ -1,8 +1,8 @@
 import { mkdir, symlink, writeFile } from "node:fs/promises";
 import { request } from "node:http";
 import { join } from "node:path";
+import { tempDir } from "@sluice/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { tempDir } from "../../../test/support/tree.js";
 import { ArtifactFileServer, parseRange, requestSegments } from "./file-server.js";
 
 interface Reply {

@@ -10,7 +10,7 @@ import { isAlreadyExists, KubeClient, type UnstructuredObject } from "@sluice/ru
 import { parseAllDocuments } from "yaml";
 
 /** The chart's CRD directory. */
-export const CRD_DIR = join(dirname(fileURLToPath(import.meta.url)), "../../../../charts/sluice/crds");
+export const CRD_DIR = join(dirname(fileURLToPath(import.meta.url)), "../../../charts/sluice/crds");
 
 /** A running API server and a client for test setup and assertions. */
 export interface ApiCluster {
