@@ -1,0 +1,407 @@
+// A real OCI registry for tests: Debian's `docker-registry` (CNCF Distribution v2.8) on 127.0.0.1 and a free
+// port with filesystem storage in a temp dir, optional htpasswd basic auth (bcrypt) and optional TLS; plus a
+// small Distribution-API pusher so tests can publish artifacts (blobs, image/artifact manifests, tags).
+
+import { execFile, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { request as httpRequest, type IncomingMessage } from "node:http";
+import { request as httpsRequest } from "node:https";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import bcrypt from "bcryptjs";
+
+/** Where Debian installs CNCF Distribution's registry binary. */
+export const DOCKER_REGISTRY_PATH = "/usr/bin/docker-registry";
+
+/** OCI image manifest media type. */
+export const OCI_MANIFEST_MEDIA_TYPE = "application/vnd.oci.image.manifest.v1+json";
+/** OCI empty config media type (artifacts without a config). */
+export const OCI_EMPTY_CONFIG_MEDIA_TYPE = "application/vnd.oci.empty.v1+json";
+/** Media type of Flux's (`flux push artifact`) config blob. */
+export const FLUX_CONFIG_MEDIA_TYPE = "application/vnd.cncf.flux.config.v1+json";
+/** Media type of Flux's tar.gz content layer. */
+export const FLUX_CONTENT_MEDIA_TYPE = "application/vnd.cncf.flux.content.v1.tar+gzip";
+
+/** True when the `docker-registry` binary is installed. */
+export function hasDockerRegistry(): boolean {
+  return existsSync(DOCKER_REGISTRY_PATH);
+}
+
+/** Options of {@link startOciRegistry}. */
+export interface OciRegistryOptions {
+  /** Require these basic credentials (htpasswd, bcrypt) for every request. */
+  auth?: { username: string; password: string } | undefined;
+  /** Serve HTTPS with this PEM key/certificate (e.g. from `createTestPki()`). */
+  tls?: { key: string; cert: string } | undefined;
+}
+
+/** A running registry. */
+export interface OciRegistry {
+  /** `127.0.0.1:<port>`: the registry host as used in `oci://<host>/<repo>` URLs. */
+  host: string;
+  /** `http(s)://127.0.0.1:<port>` (no trailing slash). */
+  url: string;
+  /** The registry's storage and config directory. */
+  dir: string;
+  /** Stops the registry process and removes its directory. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `docker-registry serve` with a generated config on 127.0.0.1 and a free port and waits until
+ * `GET /v2/` answers (200, or 401 with `auth`). Retries on a port taken in between. `stop()` kills it (SIGTERM,
+ * then SIGKILL after 5 s) and removes the storage.
+ */
+export async function startOciRegistry(options: OciRegistryOptions = {}): Promise<OciRegistry> {
+  const dir = await mkdtemp(join(tmpdir(), "sluice-registry-"));
+  try {
+    for (let attempt = 0; ; attempt++) {
+      const port = await freePort();
+      try {
+        return await launch(dir, port, options);
+      } catch (err: unknown) {
+        if (attempt >= 4 || !(err instanceof RegistryStartError) || !err.retryable) throw err;
+      }
+    }
+  } catch (err: unknown) {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+class RegistryStartError extends Error {
+  override readonly name = "RegistryStartError";
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
+}
+
+async function launch(dir: string, port: number, options: OciRegistryOptions): Promise<OciRegistry> {
+  const lines = [
+    "version: 0.1",
+    "log:",
+    "  level: error",
+    "  accesslog:",
+    "    disabled: true",
+    "storage:",
+    "  filesystem:",
+    `    rootdirectory: ${JSON.stringify(join(dir, "data"))}`,
+    "  delete:",
+    "    enabled: true",
+    "  maintenance:",
+    "    uploadpurging:",
+    "      enabled: false",
+    "http:",
+    `  addr: 127.0.0.1:${port}`,
+    `  secret: ${createHash("sha256").update(dir).digest("hex")}`,
+  ];
+  if (options.tls) {
+    await writeFile(join(dir, "tls.key"), options.tls.key, { mode: 0o600 });
+    await writeFile(join(dir, "tls.crt"), options.tls.cert);
+    lines.push(
+      "  tls:",
+      `    certificate: ${JSON.stringify(join(dir, "tls.crt"))}`,
+      `    key: ${JSON.stringify(join(dir, "tls.key"))}`,
+    );
+  }
+  if (options.auth) {
+    const hash = bcrypt.hashSync(options.auth.password, 5);
+    await writeFile(join(dir, "htpasswd"), `${options.auth.username}:${hash}\n`, { mode: 0o600 });
+    lines.push("auth:", "  htpasswd:", "    realm: sluice-test", `    path: ${JSON.stringify(join(dir, "htpasswd"))}`);
+  }
+  const configPath = join(dir, "config.yml");
+  await writeFile(configPath, `${lines.join("\n")}\n`);
+
+  const child = spawn(DOCKER_REGISTRY_PATH, ["serve", configPath], {
+    stdio: ["ignore", "ignore", "pipe"],
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir },
+  });
+  let stderr = "";
+  child.stderr.setEncoding("utf8");
+  child.stderr.on("data", (d: string) => {
+    stderr = (stderr + d).slice(-8192);
+  });
+  let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  const exit = new Promise<void>((resolve) => {
+    child.once("exit", (code, signal) => {
+      exited = { code, signal };
+      resolve();
+    });
+  });
+  child.once("error", (err) => {
+    stderr += String(err);
+  });
+
+  const scheme = options.tls ? "https" : "http";
+  const url = `${scheme}://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (exited) {
+      throw new RegistryStartError(
+        `docker-registry exited (${exited.code ?? exited.signal}) before serving: ${stderr.trim()}`,
+        /address already in use/i.test(stderr),
+      );
+    }
+    const status = await probe(`${url}/v2/`).catch(() => 0);
+    if (status === 200 || status === 401) break;
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new RegistryStartError(`docker-registry did not answer on ${url} within 60s: ${stderr.trim()}`, false);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+
+  return {
+    host: `127.0.0.1:${port}`,
+    url,
+    dir,
+    async stop() {
+      if (!exited) {
+        child.kill("SIGTERM");
+        const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+        await exit;
+        clearTimeout(timer);
+      }
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function probe(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = (url.startsWith("https:") ? httpsRequest : httpRequest)(
+      url,
+      { method: "GET", rejectUnauthorized: false, timeout: 2000 },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error("timeout")));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** One layer (or the config) of a pushed artifact. */
+export interface PushBlob {
+  mediaType: string;
+  data: Buffer;
+  /** Layer annotations (e.g. `org.opencontainers.image.title`). */
+  annotations?: Record<string, string> | undefined;
+}
+
+/** What {@link pushArtifact} publishes. */
+export interface PushArtifactOptions {
+  /** Repository inside the registry, e.g. `org/app`. */
+  repository: string;
+  /** Tags to point at the manifest (none: push by digest only). */
+  tags?: string[] | undefined;
+  /** Layers in order. */
+  layers: PushBlob[];
+  /** Config blob (default: Flux's config media type with `{}`). */
+  config?: PushBlob | undefined;
+  /** Manifest annotations (end up in `artifact.metadata`). */
+  annotations?: Record<string, string> | undefined;
+  /** `artifactType` of the manifest. */
+  artifactType?: string | undefined;
+  /** Manifest media type (default OCI image manifest; Docker v2 schema2 also works). */
+  manifestMediaType?: string | undefined;
+  /** Basic credentials of an auth-enabled registry. */
+  auth?: { username: string; password: string } | undefined;
+  /** PEM CA to trust for an HTTPS registry. */
+  ca?: string | undefined;
+}
+
+/** A pushed manifest. */
+export interface PushedArtifact {
+  /** `sha256:<hex>` of the manifest bytes. */
+  digest: string;
+  /** The manifest JSON bytes as pushed. */
+  manifest: Buffer;
+  /** Digests of the layers in order. */
+  layerDigests: string[];
+}
+
+/** `sha256:<hex>` of `data`. */
+export function sha256Digest(data: Buffer | string): string {
+  return `sha256:${createHash("sha256").update(data).digest("hex")}`;
+}
+
+/**
+ * Pushes blobs (monolithic upload: `POST …/blobs/uploads/` then `PUT ?digest=`) and an OCI manifest to
+ * `registry` under each tag (or by digest only), with basic auth when given. Throws on any non-2xx answer
+ * naming the step and the registry's error body.
+ */
+export async function pushArtifact(
+  registry: Pick<OciRegistry, "url">,
+  options: PushArtifactOptions,
+): Promise<PushedArtifact> {
+  const base = `${registry.url}/v2/${options.repository}`;
+  const config = options.config ?? { mediaType: FLUX_CONFIG_MEDIA_TYPE, data: Buffer.from("{}") };
+  const send = (method: string, url: string, body?: Buffer, headers: Record<string, string> = {}) =>
+    call(method, url, body, headers, options);
+  const pushBlob = async (blob: PushBlob) => {
+    const digest = sha256Digest(blob.data);
+    const head = await send("HEAD", `${base}/blobs/${digest}`);
+    if (head.status === 200) return { mediaType: blob.mediaType, digest, size: blob.data.length };
+    const start = await send("POST", `${base}/blobs/uploads/`);
+    if (start.status !== 202 || !start.location) {
+      throw new Error(`pushArtifact: starting the blob upload failed: ${start.status} ${start.body}`);
+    }
+    const loc = new URL(start.location, registry.url);
+    loc.searchParams.set("digest", digest);
+    const put = await send("PUT", loc.toString(), blob.data, { "Content-Type": "application/octet-stream" });
+    if (put.status !== 201) throw new Error(`pushArtifact: uploading blob ${digest} failed: ${put.status} ${put.body}`);
+    return {
+      mediaType: blob.mediaType,
+      digest,
+      size: blob.data.length,
+      ...(blob.annotations ? { annotations: blob.annotations } : {}),
+    };
+  };
+  const configDesc = await pushBlob(config);
+  const layers = [];
+  for (const layer of options.layers) layers.push(await pushBlob(layer));
+  const mediaType = options.manifestMediaType ?? OCI_MANIFEST_MEDIA_TYPE;
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType,
+      ...(options.artifactType ? { artifactType: options.artifactType } : {}),
+      config: configDesc,
+      layers,
+      ...(options.annotations ? { annotations: options.annotations } : {}),
+    }),
+  );
+  const digest = sha256Digest(manifest);
+  const refs = options.tags && options.tags.length > 0 ? options.tags : [digest];
+  for (const ref of refs) {
+    const put = await send("PUT", `${base}/manifests/${ref}`, manifest, { "Content-Type": mediaType });
+    if (put.status !== 201) throw new Error(`pushArtifact: pushing manifest ${ref} failed: ${put.status} ${put.body}`);
+  }
+  return { digest, manifest, layerDigests: layers.map((l) => l.digest) };
+}
+
+/** Deletes the manifest `reference` (a digest) from `repository`. */
+export async function deleteManifest(
+  registry: Pick<OciRegistry, "url">,
+  repository: string,
+  digest: string,
+  options: Pick<PushArtifactOptions, "auth" | "ca"> = {},
+): Promise<void> {
+  const res = await call("DELETE", `${registry.url}/v2/${repository}/manifests/${digest}`, undefined, {}, options);
+  if (res.status !== 202) throw new Error(`deleteManifest: ${res.status} ${res.body}`);
+}
+
+function call(
+  method: string,
+  url: string,
+  body: Buffer | undefined,
+  headers: Record<string, string>,
+  options: Pick<PushArtifactOptions, "auth" | "ca">,
+): Promise<{ status: number; location: string | undefined; body: string }> {
+  const all: Record<string, string> = { ...headers };
+  if (options.auth) {
+    all.Authorization = `Basic ${Buffer.from(`${options.auth.username}:${options.auth.password}`).toString("base64")}`;
+  }
+  if (body) all["Content-Length"] = String(body.length);
+  return new Promise((resolve, reject) => {
+    const req = (url.startsWith("https:") ? httpsRequest : httpRequest)(
+      url,
+      { method, headers: all, ...(options.ca ? { ca: options.ca } : {}) },
+      (res: IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            location: res.headers.location,
+            body: Buffer.concat(chunks).toString("utf8").slice(0, 2000),
+          }),
+        );
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+/**
+ * Runs the real `helm push <chartTgz> oci://<host>/<path>` (plain HTTP, or `--ca-file` for TLS) with a temp
+ * registry config; with `auth`, `helm registry login` first. Returns helm's output.
+ */
+export async function helmPushChart(
+  helmPath: string,
+  registry: Pick<OciRegistry, "host" | "url">,
+  chartTgz: string,
+  path: string,
+  options: { auth?: { username: string; password: string } | undefined; caFile?: string | undefined } = {},
+): Promise<string> {
+  const run = promisify(execFile);
+  const home = await mkdtemp(join(tmpdir(), "sluice-helm-push-"));
+  try {
+    const env = {
+      ...process.env,
+      HELM_CACHE_HOME: join(home, "cache"),
+      HELM_CONFIG_HOME: join(home, "config"),
+      HELM_DATA_HOME: join(home, "data"),
+      HELM_REGISTRY_CONFIG: join(home, "registry.json"),
+    };
+    const transport = registry.url.startsWith("https:")
+      ? options.caFile
+        ? ["--ca-file", options.caFile]
+        : ["--insecure-skip-tls-verify"]
+      : ["--plain-http"];
+    if (options.auth) {
+      // The password goes through stdin, never the process arguments.
+      await new Promise<void>((resolve, reject) => {
+        const child = execFile(
+          helmPath,
+          [
+            "registry",
+            "login",
+            registry.host,
+            "--username",
+            options.auth?.username ?? "",
+            "--password-stdin",
+            ...(registry.url.startsWith("https:")
+              ? options.caFile
+                ? ["--ca-file", options.caFile]
+                : ["--insecure"]
+              : ["--plain-http"]),
+          ],
+          { env },
+          (err) => (err ? reject(err) : resolve()),
+        );
+        child.stdin?.end(options.auth?.password ?? "");
+      });
+    }
+    const { stdout, stderr } = await run(helmPath, ["push", chartTgz, `oci://${registry.host}/${path}`, ...transport], {
+      env,
+    });
+    return `${stdout}${stderr}`;
+  } finally {
+    await rm(home, { recursive: true, force: true });
+  }
+}
