@@ -1,0 +1,187 @@
+// The OCI client against the real docker-registry: resolve tags and digests, list tags across pages, stream
+// blobs with digest verification (a tampered blob on the registry's disk is caught), push, basic auth,
+// TLS with a test CA, and the errors a missing tag, wrong password or unreachable registry produce.
+
+import { readdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import {
+  createTestPki,
+  FLUX_CONTENT_MEDIA_TYPE,
+  type OciRegistry,
+  pushArtifact,
+  startOciRegistry,
+} from "@sluice/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  credentialsFor,
+  FLUX_CONFIG,
+  OciClient,
+  OciDigestMismatchError,
+  OciRegistryError,
+  OciTransportError,
+  parseDockerConfig,
+  sha256Digest,
+} from "../src/internal/oci/index.js";
+
+const auth = { username: "puller", password: "correct-horse" };
+
+async function drain(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+describe("OciClient against docker-registry with basic auth", () => {
+  let registry: OciRegistry;
+  let client: OciClient;
+  beforeAll(async () => {
+    registry = await startOciRegistry({ auth });
+    client = new OciClient({ registry: registry.host, insecure: true, credentials: auth });
+  }, 60_000);
+  afterAll(async () => {
+    await registry?.stop();
+  });
+
+  it("resolves a tag by HEAD and by GET to the same verified digest, and reads the layer", async () => {
+    const layer = Buffer.from("layer-bytes");
+    const pushed = await pushArtifact(registry, {
+      repository: "org/app",
+      tags: ["v1.0.0"],
+      layers: [{ mediaType: FLUX_CONTENT_MEDIA_TYPE, data: layer }],
+      annotations: { "org.opencontainers.image.source": "https://example.com/app" },
+      auth,
+    });
+    const head = await client.headManifest("org/app", "v1.0.0");
+    expect(head.digest).toBe(pushed.digest);
+    const manifest = await client.getImageManifest("org/app", "v1.0.0");
+    expect(manifest.digest).toBe(pushed.digest);
+    expect(manifest.bytes.equals(pushed.manifest)).toBe(true);
+    expect(manifest.document.annotations).toEqual({ "org.opencontainers.image.source": "https://example.com/app" });
+    const byDigest = await client.getImageManifest("org/app", pushed.digest);
+    expect(byDigest.document.layers[0]?.digest).toBe(sha256Digest(layer));
+    const blob = await drain(await client.fetchBlob("org/app", byDigest.document.layers[0] ?? { digest: "" }));
+    expect(blob.toString()).toBe("layer-bytes");
+  });
+
+  it("lists every tag across Link-paginated pages", async () => {
+    const tags = ["a1", "a2", "a3", "a4", "a5"];
+    await pushArtifact(registry, {
+      repository: "org/many",
+      tags,
+      layers: [{ mediaType: FLUX_CONTENT_MEDIA_TYPE, data: Buffer.from("x") }],
+      auth,
+    });
+    expect((await client.listTags("org/many", 2)).sort()).toEqual(tags);
+  });
+
+  it("pushes blobs and manifests itself", async () => {
+    const layer = await client.pushBlob("org/pushed", Buffer.from("pushed by client"), FLUX_CONTENT_MEDIA_TYPE);
+    const config = await client.pushBlob("org/pushed", Buffer.from("{}"), FLUX_CONFIG);
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: "application/vnd.oci.image.manifest.v1+json",
+        config,
+        layers: [layer],
+      }),
+    );
+    const digest = await client.pushManifest(
+      "org/pushed",
+      "latest",
+      manifest,
+      "application/vnd.oci.image.manifest.v1+json",
+    );
+    expect((await client.headManifest("org/pushed", "latest")).digest).toBe(digest);
+  });
+
+  it("fails a blob whose bytes on the registry no longer match its digest", async () => {
+    const data = Buffer.from("original content that will be tampered with");
+    const pushed = await pushArtifact(registry, {
+      repository: "org/tampered",
+      tags: ["v1"],
+      layers: [{ mediaType: FLUX_CONTENT_MEDIA_TYPE, data }],
+      auth,
+    });
+    const hex = pushed.layerDigests[0]?.slice("sha256:".length) ?? "";
+    const blobFile = join(registry.dir, "data/docker/registry/v2/blobs/sha256", hex.slice(0, 2), hex, "data");
+    expect(await readdir(join(blobFile, ".."))).toContain("data");
+    await writeFile(blobFile, Buffer.from("ORIGINAL content that will be tampered with"));
+    const stream = await client.fetchBlob("org/tampered", { digest: `sha256:${hex}`, size: data.length });
+    await expect(drain(stream)).rejects.toBeInstanceOf(OciDigestMismatchError);
+  });
+
+  it("names the registry error of a missing tag", async () => {
+    const err = await client.getManifest("org/app", "v9.9.9").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OciRegistryError);
+    expect((err as OciRegistryError).notFound).toBe(true);
+    expect((err as Error).message).toMatch(
+      /^GET http:\/\/127\.0\.0\.1:\d+\/v2\/org\/app\/manifests\/v9\.9\.9: MANIFEST_UNKNOWN/,
+    );
+  });
+
+  it("reports a wrong password as unauthorized, without the password", async () => {
+    const wrong = new OciClient({
+      registry: registry.host,
+      insecure: true,
+      credentials: { username: auth.username, password: "wrong-pass" },
+    });
+    const err = await wrong.headManifest("org/app", "v1.0.0").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OciRegistryError);
+    expect((err as OciRegistryError).unauthorized).toBe(true);
+    expect((err as Error).message).toContain("UNAUTHORIZED");
+    expect((err as Error).message).not.toContain("wrong-pass");
+  });
+
+  it("finds credentials in a dockerconfigjson for the registry host", () => {
+    const auths = parseDockerConfig(
+      JSON.stringify({
+        auths: {
+          [`http://${registry.host}/v2/`]: {
+            auth: Buffer.from(`${auth.username}:${auth.password}`).toString("base64"),
+          },
+          "ghcr.io": { username: "u", password: "p" },
+        },
+      }),
+      "secret 'default/regcred'",
+    );
+    expect(credentialsFor(registry.host, [auths])).toEqual(auth);
+    expect(credentialsFor("quay.io", [auths])).toBeUndefined();
+    expect(() => parseDockerConfig("{", "secret 'default/bad'")).toThrow(/secret 'default\/bad': not valid JSON/);
+  });
+
+  it("reports an unreachable registry as a transport error naming the URL", async () => {
+    const stopped = await startOciRegistry();
+    await stopped.stop();
+    const c = new OciClient({ registry: stopped.host, insecure: true });
+    const err = await c.headManifest("org/app", "latest").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OciTransportError);
+    expect((err as Error).message).toContain(`http://${stopped.host}/v2/org/app/manifests/latest`);
+    expect((err as Error).message).toContain("ECONNREFUSED");
+  }, 60_000);
+});
+
+describe("OciClient over HTTPS", () => {
+  const pki = createTestPki();
+  let registry: OciRegistry;
+  beforeAll(async () => {
+    registry = await startOciRegistry({ tls: { key: pki.serverKey, cert: pki.serverCert } });
+    await pushArtifact(registry, {
+      repository: "secure/app",
+      tags: ["v1"],
+      layers: [{ mediaType: FLUX_CONTENT_MEDIA_TYPE, data: Buffer.from("tls") }],
+      ca: pki.caCert,
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await registry?.stop();
+  });
+
+  it("trusts the registry with the CA from certSecretRef and refuses it without", async () => {
+    const trusted = new OciClient({ registry: registry.host, tls: { ca: pki.caCert } });
+    expect((await trusted.headManifest("secure/app", "v1")).digest).toMatch(/^sha256:/);
+    const untrusted = new OciClient({ registry: registry.host });
+    const err = await untrusted.headManifest("secure/app", "v1").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OciTransportError);
+    expect((err as Error).message).toMatch(/certificate/i);
+  });
+});
