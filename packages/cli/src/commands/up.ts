@@ -1,0 +1,121 @@
+// `sluice up`: the whole GitOps loop on this machine — the embedded API server (or `--kubeconfig`'s cluster),
+// the CRDs and every available controller in this process — until Ctrl-C or SIGTERM; `--demo` adds a local
+// Git repository with an app and narrates what reconciles.
+
+import { createLogger, parseLogEncoding, parseLogLevel, resolveTool } from "@sluice/runtime";
+import { type Command, Option } from "commander";
+import type { CommandKit } from "../command-kit.js";
+import { CliError, errorMessage } from "../errors.js";
+import { bannerLines } from "../up/banner.js";
+import { ControllerSelectionError, parseControllerList } from "../up/controllers.js";
+import { startUp, type UpSession } from "../up/up-session.js";
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535) throw new CliError(`invalid --port "${value}": want a port number 0-65535`);
+  return port;
+}
+
+/** How to run kubectl in the printed lines: `kubectl` when it is on PATH, else the bundled binary. */
+function kubectlCommand(): string {
+  try {
+    const tool = resolveTool("kubectl");
+    return tool.source === "path" ? "kubectl" : tool.path;
+  } catch {
+    return "kubectl";
+  }
+}
+
+/** Resolves when `signal` aborts. */
+function aborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+}
+
+/** Registers `sluice up`. */
+export function registerUp(program: Command, kit: CommandKit): void {
+  program
+    .command("up")
+    .description(
+      "Run Sluice on this machine: an embedded Kubernetes API server, the CRDs and every controller in one process",
+    )
+    .option("--port <n>", "port of the embedded API server (0 picks a free port)", "0")
+    .option("--data-dir <dir>", "keep the API server's state, artifacts and demo repository here (default: in memory)")
+    .option("--write-kubeconfig <file>", "write the embedded API server's kubeconfig to this file")
+    .option("--controllers <list>", "controllers to run: all, none (API server only) or a comma-separated list", "all")
+    .option("--demo", "create a local Git repository with a demo app, deploy it and narrate what reconciles")
+    .addOption(new Option("--log-level <level>", "log level: trace, debug, info, warn, error").default("info"))
+    .addOption(new Option("--log-encoding <encoding>", "log encoding: console or json (default console on a terminal)"))
+    .action(
+      kit.action(async (ctx, opts) => {
+        const io = ctx.io;
+        let controllers: ReturnType<typeof parseControllerList>;
+        try {
+          controllers = parseControllerList(String(opts["controllers"] ?? "all"));
+        } catch (err: unknown) {
+          if (err instanceof ControllerSelectionError) throw new CliError(err.message);
+          throw err;
+        }
+        let logger: ReturnType<typeof createLogger>;
+        try {
+          logger = createLogger({
+            level: parseLogLevel(String(opts["logLevel"])),
+            encoding: parseLogEncoding(
+              typeof opts["logEncoding"] === "string" ? opts["logEncoding"] : io.isTTY ? "console" : "json",
+            ),
+            destination: io.stderr,
+          });
+        } catch (err: unknown) {
+          throw new CliError(errorMessage(err));
+        }
+        const demo = opts["demo"] === true;
+
+        const stop = new AbortController();
+        const onSignal = (signal: NodeJS.Signals) => {
+          if (stop.signal.aborted) {
+            io.stderr.write(`received ${signal} again: exiting now\n`);
+            process.exit(130);
+          }
+          ctx.err(`received ${signal}: stopping`);
+          stop.abort(signal);
+        };
+        process.on("SIGINT", onSignal);
+        process.on("SIGTERM", onSignal);
+        io.signal?.addEventListener("abort", () => stop.abort(io.signal?.reason), { once: true });
+        let session: UpSession | undefined;
+        try {
+          ctx.err(opts.kubeconfig ? `using the cluster of ${opts.kubeconfig}` : "starting the embedded API server");
+          session = await startUp({
+            port: parsePort(String(opts["port"] ?? "0")),
+            dataDir: typeof opts["dataDir"] === "string" ? opts["dataDir"] : undefined,
+            kubeconfig: opts.kubeconfig,
+            context: opts.context,
+            writeKubeconfig: typeof opts["writeKubeconfig"] === "string" ? opts["writeKubeconfig"] : undefined,
+            controllers,
+            demo,
+            logger,
+            narrate: (line) => ctx.out(`• ${line}`),
+          });
+          for (const line of bannerLines(session, kubectlCommand(), controllers)) ctx.out(line);
+          if (demo && !session.controllers.some((c) => c.name === "kustomize-controller")) {
+            ctx.out(
+              "• kustomize-controller isn't available in this build: the demo's source is fetched, its Kustomizations stay pending",
+            );
+          }
+          const outcome = await Promise.race([aborted(stop.signal).then(() => "stopped" as const), session.failed]);
+          return outcome === "stopped" ? 0 : 1;
+        } catch (err: unknown) {
+          if (err instanceof CliError) throw err;
+          throw new CliError(`sluice up failed: ${errorMessage(err)}`);
+        } finally {
+          await session?.stop();
+          logger.flush();
+          process.off("SIGINT", onSignal);
+          process.off("SIGTERM", onSignal);
+          if (session) ctx.err("stopped");
+        }
+      }),
+    );
+}

@@ -1,0 +1,138 @@
+// The controllers `sluice up` can run in-process, each through its package's `create…Controller` with its
+// HTTP servers (artifacts, metrics, health) on loopback free ports.
+
+import { join } from "node:path";
+import type { KubeConfig } from "@kubernetes/client-node";
+import type { Logger } from "@sluice/runtime";
+import { createSourceController } from "@sluice/source-controller";
+import { waitForManagerReady } from "./controller-readiness.js";
+
+/** What a controller needs from `sluice up`. */
+export interface ControllerContext {
+  kubeConfig: KubeConfig;
+  /** The process logger (each controller logs through a child with `controller: <name>`). */
+  logger: Logger;
+  /** Directory for the controller's state (artifact storage); kept with `--data-dir`. */
+  stateDir: string;
+  /** notification-controller's event endpoint, when one runs. */
+  eventsAddr?: string | undefined;
+}
+
+/** Where a running controller serves. */
+export interface ControllerAddresses {
+  /** `http://…/metrics` base (Prometheus scrape target). */
+  metrics?: string | undefined;
+  /** `http://…` serving `/healthz` and `/readyz`. */
+  health?: string | undefined;
+  /** source-controller's artifact file server. */
+  artifacts?: string | undefined;
+  /** notification-controller's event endpoint. */
+  events?: string | undefined;
+  /** notification-controller's webhook receiver. */
+  receiver?: string | undefined;
+}
+
+/** A controller that is running and ready. */
+export interface RunningController {
+  readonly name: ControllerName;
+  readonly addresses: ControllerAddresses;
+  /** Settles when the controller has stopped (rejects when it failed). */
+  readonly done: Promise<void>;
+}
+
+/** Every controller name `--controllers` knows, built or not. */
+export const CONTROLLER_NAMES = [
+  "source-controller",
+  "kustomize-controller",
+  "helm-controller",
+  "notification-controller",
+  "image-reflector-controller",
+  "image-automation-controller",
+] as const;
+/** A controller name. */
+export type ControllerName = (typeof CONTROLLER_NAMES)[number];
+
+/** Starts one controller until `signal` aborts; resolves once it is ready. */
+type ControllerStarter = (ctx: ControllerContext, signal: AbortSignal) => Promise<RunningController>;
+
+const LOOPBACK_ANY = "127.0.0.1:0";
+
+const startSource: ControllerStarter = async (ctx, signal) => {
+  const controller = createSourceController({
+    kubeConfig: ctx.kubeConfig,
+    storagePath: join(ctx.stateDir, "source-controller", "artifacts"),
+    storageAddr: LOOPBACK_ANY,
+    metricsAddr: LOOPBACK_ANY,
+    healthAddr: LOOPBACK_ANY,
+    eventsAddr: ctx.eventsAddr,
+    logger: ctx.logger.child({ controller: "source-controller" }),
+    gracefulShutdownTimeout: 10_000,
+  });
+  const done = controller.start(signal);
+  done.catch(() => undefined);
+  const { storageAddress } = await controller.ready();
+  const probes = await waitForManagerReady("source-controller", controller.manager, done);
+  return {
+    name: "source-controller",
+    addresses: { ...probes, artifacts: `http://${storageAddress.address}:${storageAddress.port}` },
+    done,
+  };
+};
+
+/** The controllers this build of `sluice up` can run, in start order. */
+export const AVAILABLE_CONTROLLERS: ReadonlyMap<ControllerName, ControllerStarter> = new Map([
+  ["source-controller", startSource],
+]);
+
+/** Error for a `--controllers` value that can't be used. */
+export class ControllerSelectionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ControllerSelectionError";
+  }
+}
+
+/**
+ * Parses `--controllers`: `all` (every available controller), `none` (the API server alone), or a
+ * comma-separated list of names (`source-controller` or short `source`). Unknown names and controllers this
+ * build does not have are errors naming the flag and the value.
+ */
+export function parseControllerList(value: string): ControllerName[] {
+  const trimmed = value.trim();
+  if (trimmed === "all" || trimmed === "") return [...AVAILABLE_CONTROLLERS.keys()];
+  if (trimmed === "none") return [];
+  const names: ControllerName[] = [];
+  for (const raw of trimmed.split(",")) {
+    const item = raw.trim();
+    if (item === "") continue;
+    const full = (item.endsWith("-controller") ? item : `${item}-controller`) as ControllerName;
+    if (!(CONTROLLER_NAMES as readonly string[]).includes(full)) {
+      throw new ControllerSelectionError(
+        `invalid --controllers "${value}": unknown controller "${item}" (known: ${CONTROLLER_NAMES.join(", ")}, all, none)`,
+      );
+    }
+    if (!AVAILABLE_CONTROLLERS.has(full)) {
+      throw new ControllerSelectionError(
+        `invalid --controllers "${value}": ${full} is not available in this build (available: ${[...AVAILABLE_CONTROLLERS.keys()].join(", ")})`,
+      );
+    }
+    if (!names.includes(full)) names.push(full);
+  }
+  // Keep start order stable (sources first).
+  return [...AVAILABLE_CONTROLLERS.keys()].filter((n) => names.includes(n));
+}
+
+/** Starts the named controllers one after another; each resolves ready before the next starts. */
+export async function startControllers(
+  names: readonly ControllerName[],
+  ctx: ControllerContext,
+  signal: AbortSignal,
+): Promise<RunningController[]> {
+  const running: RunningController[] = [];
+  for (const name of names) {
+    const starter = AVAILABLE_CONTROLLERS.get(name);
+    if (!starter) throw new ControllerSelectionError(`${name} is not available in this build`);
+    running.push(await starter(ctx, signal));
+  }
+  return running;
+}

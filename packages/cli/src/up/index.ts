@@ -1,0 +1,20 @@
+// `sluice up` as a library (used by the `up` command and the e2e tests).
+export { bannerLines, READY_LINE, shellQuote } from "./banner.js";
+export { ControllerStartError, httpAddress, waitForManagerReady } from "./controller-readiness.js";
+export {
+  AVAILABLE_CONTROLLERS,
+  CONTROLLER_NAMES,
+  type ControllerAddresses,
+  type ControllerContext,
+  type ControllerName,
+  ControllerSelectionError,
+  parseControllerList,
+  type RunningController,
+  startControllers,
+} from "./controllers.js";
+export { CrdInstallError, findCrdDir, installCrds, readCrds, UP_FIELD_MANAGER } from "./crds.js";
+export { DEMO_NAMESPACE, DEMO_SOURCE_NAME, demoObjects } from "./demo-objects.js";
+export { DEMO_BRANCH, DEMO_GIT_ENV, DEMO_OVERLAYS, DEMO_REPO_NAME, demoFiles, ensureDemoRepo } from "./demo-repo.js";
+export { type GitHttpServer, type GitHttpServerOptions, startGitHttpServer } from "./git-http-server.js";
+export { type NarratedDeployment, type NarratedObject, Narrator, type NarratorOptions } from "./narrator.js";
+export { type DemoInfo, startUp, type UpOptions, type UpSession } from "./up-session.js";

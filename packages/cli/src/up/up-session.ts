@@ -1,0 +1,213 @@
+// `sluice up` as a library: the embedded API server (or a given cluster), the chart's CRDs, every selected
+// controller in this process with its HTTP servers on loopback, and with `demo` a local Git repository
+// served over HTTP plus the Flux objects that deploy it. The command (commands/up.ts) and the e2e tests
+// both run it through {@link startUp}.
+
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { KubeConfig } from "@kubernetes/client-node";
+import { type ApiServer, startApiServer } from "@sluice/apiserver";
+import { KubeClient, type Logger, type UnstructuredObject } from "@sluice/runtime";
+import { type ControllerName, type RunningController, startControllers } from "./controllers.js";
+import { findCrdDir, installCrds, readCrds, UP_FIELD_MANAGER } from "./crds.js";
+import { DEMO_NAMESPACE, DEMO_SOURCE_NAME, demoObjects } from "./demo-objects.js";
+import { DEMO_OVERLAYS, DEMO_REPO_NAME, ensureDemoRepo } from "./demo-repo.js";
+import { type GitHttpServer, startGitHttpServer } from "./git-http-server.js";
+import { Narrator } from "./narrator.js";
+
+/** Options of {@link startUp}. */
+export interface UpOptions {
+  /** API server port (0: any free port; default 0). Ignored with `kubeconfig`. */
+  port?: number | undefined;
+  /** Keep the API server's state, the artifacts and the demo repository here (default: in memory / temp). */
+  dataDir?: string | undefined;
+  /** Use this cluster instead of starting the embedded API server. */
+  kubeconfig?: string | undefined;
+  /** The context of `kubeconfig` to use (default its current context). */
+  context?: string | undefined;
+  /** Write the embedded server's kubeconfig here once it serves. */
+  writeKubeconfig?: string | undefined;
+  /** Controllers to run (see `parseControllerList`). */
+  controllers: readonly ControllerName[];
+  /** Create and serve the demo repository and the objects deploying it, and narrate. */
+  demo?: boolean | undefined;
+  /** Delay of the API server's simulated workload status (default 500 ms). */
+  workloadDelayMs?: number | undefined;
+  /** Process logger (controllers log through children of it). */
+  logger: Logger;
+  /** Receives the narration lines of `demo`. */
+  narrate?: ((line: string) => void) | undefined;
+}
+
+/** The demo's parts, when it runs. */
+export interface DemoInfo {
+  /** Clone URL of the demo repository. */
+  repoUrl: string;
+  /** Path of the bare repository on disk. */
+  repoPath: string;
+  /** The Flux objects created for it (`Kind/namespace/name`). */
+  objects: string[];
+}
+
+/** A running `sluice up`. */
+export interface UpSession {
+  /** The API server URL. */
+  readonly apiUrl: string;
+  /** The kubeconfig file to reach it. */
+  readonly kubeconfigPath: string;
+  /** Whether the API server is the embedded one (false with `kubeconfig`). */
+  readonly embedded: boolean;
+  /** The state directory (`dataDir`, or a temporary one removed on stop). */
+  readonly stateDir: string;
+  /** Whether the state survives {@link stop} (a `dataDir` was given or an external cluster is used). */
+  readonly persistent: boolean;
+  readonly kubeConfig: KubeConfig;
+  /** A client for the cluster (closed on stop). */
+  readonly client: KubeClient;
+  readonly controllers: readonly RunningController[];
+  readonly demo: DemoInfo | undefined;
+  /** Rejects when a controller fails while running. */
+  readonly failed: Promise<never>;
+  /** Stops the narrator, the controllers, the Git server and the API server, and removes temporary state. */
+  stop(): Promise<void>;
+}
+
+function loadKubeConfig(path: string, context?: string): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromFile(path);
+  if (context) {
+    if (!kc.getContextObject(context)) throw new TypeError(`context "${context}" does not exist in ${path}`);
+    kc.setCurrentContext(context);
+  }
+  if (!kc.getCurrentCluster()) throw new TypeError(`${path} has no current cluster`);
+  return kc;
+}
+
+/**
+ * Starts everything `sluice up` runs and resolves once the API server serves, the CRDs are Established,
+ * every controller reports ready and (with `demo`) the demo objects exist. On a failure part way, what
+ * started is stopped again before the promise rejects.
+ */
+export async function startUp(options: UpOptions): Promise<UpSession> {
+  const cleanups: Array<() => Promise<void>> = [];
+  const cleanup = async () => {
+    for (const fn of cleanups.reverse()) await fn().catch(() => undefined);
+    cleanups.length = 0;
+  };
+  try {
+    const stateDir = options.dataDir ? resolve(options.dataDir) : await mkdtemp(join(tmpdir(), "sluice-up-"));
+    if (!options.dataDir) cleanups.push(() => rm(stateDir, { recursive: true, force: true }));
+
+    let server: ApiServer | undefined;
+    let kubeConfig: KubeConfig;
+    let kubeconfigPath: string;
+    if (options.kubeconfig) {
+      if (options.writeKubeconfig) {
+        throw new TypeError(
+          "--write-kubeconfig applies to the embedded API server; it cannot be used with --kubeconfig",
+        );
+      }
+      kubeconfigPath = resolve(options.kubeconfig);
+      kubeConfig = loadKubeConfig(kubeconfigPath, options.context);
+    } else {
+      server = await startApiServer({
+        port: options.port ?? 0,
+        simulateWorkloads: true,
+        ...(options.workloadDelayMs !== undefined ? { workloadDelayMs: options.workloadDelayMs } : {}),
+        ...(options.dataDir ? { dataDir: join(stateDir, "apiserver") } : {}),
+      });
+      const running = server;
+      cleanups.push(() => running.stop());
+      kubeconfigPath = resolve(options.writeKubeconfig ?? join(stateDir, "kubeconfig"));
+      server.writeKubeconfig(kubeconfigPath);
+      kubeConfig = loadKubeConfig(kubeconfigPath);
+    }
+    const apiUrl = server?.url ?? kubeConfig.getCurrentCluster()?.server ?? "";
+    options.logger.info({ url: apiUrl, kubeconfig: kubeconfigPath }, server ? "API server serving" : "using cluster");
+
+    const client = KubeClient.fromKubeConfig(kubeConfig, { rateLimit: false });
+    cleanups.push(async () => client.close());
+    const crds = await installCrds(client, await readCrds(findCrdDir()));
+    options.logger.info({ count: crds.length }, "CRDs installed");
+
+    const abort = new AbortController();
+    const controllers: RunningController[] = [];
+    cleanups.push(async () => {
+      abort.abort(new Error("sluice up stopping"));
+      await Promise.all(controllers.map((c) => c.done.catch(() => undefined)));
+    });
+    const started = await startControllers(
+      options.controllers,
+      { kubeConfig, logger: options.logger, stateDir },
+      abort.signal,
+    );
+    controllers.push(...started);
+    const failed = new Promise<never>((_, reject) => {
+      for (const c of controllers) {
+        c.done.then(
+          () => {
+            if (!abort.signal.aborted) reject(new Error(`${c.name} stopped unexpectedly`));
+          },
+          (err: unknown) => {
+            if (!abort.signal.aborted) reject(err);
+          },
+        );
+      }
+    });
+    failed.catch(() => undefined);
+
+    let demo: DemoInfo | undefined;
+    if (options.demo) {
+      const gitRoot = join(stateDir, "demo");
+      const repoPath = await ensureDemoRepo(gitRoot);
+      const git: GitHttpServer = await startGitHttpServer({ root: gitRoot });
+      cleanups.push(() => git.stop());
+      const repoUrl = git.url(DEMO_REPO_NAME);
+      const objects = demoObjects(repoUrl);
+      for (const obj of objects) await client.apply(obj, { fieldManager: UP_FIELD_MANAGER, force: true });
+      const fluxObjects = objects.filter((o) => o.kind !== "Namespace");
+      demo = {
+        repoUrl,
+        repoPath,
+        objects: fluxObjects.map((o: UnstructuredObject) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`),
+      };
+      if (options.narrate) {
+        const narrator = new Narrator({
+          client,
+          objects: fluxObjects.map((o) => ({
+            apiVersion: o.apiVersion,
+            kind: o.kind,
+            namespace: o.metadata.namespace ?? DEMO_NAMESPACE,
+            name: o.metadata.name ?? DEMO_SOURCE_NAME,
+          })),
+          deployments: DEMO_OVERLAYS.map((o) => ({ namespace: o.namespace, name: "hello" })),
+          write: options.narrate,
+        });
+        narrator.start();
+        cleanups.push(() => narrator.stop());
+      }
+    }
+
+    let stopping: Promise<void> | undefined;
+    return {
+      apiUrl,
+      kubeconfigPath,
+      embedded: server !== undefined,
+      stateDir,
+      persistent: options.dataDir !== undefined || server === undefined,
+      kubeConfig,
+      client,
+      controllers,
+      demo,
+      failed,
+      stop: () => {
+        stopping ??= cleanup();
+        return stopping;
+      },
+    };
+  } catch (err: unknown) {
+    await cleanup();
+    throw err;
+  }
+}
