@@ -1,0 +1,111 @@
+// `sluice reconcile source <kind> <name>` and `sluice reconcile kustomization|helmrelease <name> [--with-source]`:
+// request a reconcile through the `reconcile.fluxcd.io/requestedAt` annotation and wait until it was handled.
+
+import { Annotation } from "@sluice/api";
+import { PatchType, type UnstructuredObject } from "@sluice/runtime";
+import type { Command } from "commander";
+import type { CommandKit } from "../command-kit.js";
+import type { CommandContext } from "../context.js";
+import { CliError } from "../errors.js";
+import { type CliKind, kindByKindName, SOURCE_KINDS } from "../kinds.js";
+import { getObject, refOf } from "../lib/get-object.js";
+import { addKindCommands } from "../lib/kind-commands.js";
+import { isSuspended, readyOf, revisionOf, statusString } from "../lib/object-status.js";
+import { Progress } from "../lib/progress.js";
+import { waitReconciled } from "../lib/wait-ready.js";
+
+/** Registers `sluice reconcile …`. */
+export function registerReconcile(program: Command, kit: CommandKit): void {
+  const verb = program.command("reconcile").description("Reconcile sources and resources");
+  addKindCommands(
+    verb,
+    "<name>",
+    (k) => `Trigger a reconciliation of a ${k.kind} and wait for it to finish`,
+    (cmd, kind) => {
+      if (!kind.source) cmd.option("--with-source", "reconcile the source as well");
+      cmd.action(
+        kit.action(async (ctx, opts, args) => {
+          const name = args[0]!;
+          if (opts["withSource"]) await reconcileSourceOf(ctx, kind, name);
+          return reconcileObject(ctx, kind, ctx.namespace, name);
+        }),
+      );
+    },
+  );
+}
+
+/** Annotates the object, waits for the reconcile and prints its outcome; 0 when Ready, 1 otherwise. */
+export async function reconcileObject(
+  ctx: CommandContext,
+  kind: CliKind,
+  namespace: string,
+  name: string,
+): Promise<number> {
+  const p = new Progress(ctx.io);
+  try {
+    const obj = await getObject(ctx, kind, name, namespace);
+    if (isSuspended(obj)) throw new CliError(`resource is suspended`);
+    p.action(`annotating ${kind.kind} ${name} in ${namespace} namespace`);
+    const requestedAt = await requestReconcile(ctx, obj);
+    p.success(`${kind.kind} annotated`);
+    p.waiting(`waiting for ${kind.kind} reconciliation`);
+    const done = await waitReconciled(ctx, kind, namespace, name, requestedAt);
+    const ready = readyOf(done);
+    if (ready.status !== "True") {
+      p.failure(ready.message || "reconciliation failed");
+      return 1;
+    }
+    p.success(kind.source ? `fetched revision ${revisionOf(done)}` : `applied revision ${revisionOf(done)}`);
+    return 0;
+  } finally {
+    p.stop();
+  }
+}
+
+/** Sets `reconcile.fluxcd.io/requestedAt` to now (RFC 3339 with nanoseconds, unique per call); returns the value. */
+export async function requestReconcile(ctx: CommandContext, obj: UnstructuredObject): Promise<string> {
+  const requestedAt = rfc3339Nano(new Date());
+  await ctx
+    .kube()
+    .patch(
+      refOf(obj),
+      { metadata: { annotations: { [Annotation.ReconcileRequestedAt]: requestedAt } } },
+      { type: PatchType.Merge },
+    );
+  return requestedAt;
+}
+
+let lastNano = 0n;
+/** Time as Go's RFC3339Nano, strictly increasing within the process. */
+function rfc3339Nano(now: Date): string {
+  let nanos = BigInt(now.getTime()) * 1_000_000n + BigInt(Math.floor(Math.random() * 1_000_000));
+  if (nanos <= lastNano) nanos = lastNano + 1n;
+  lastNano = nanos;
+  const secs = new Date(Number(nanos / 1_000_000_000n) * 1000).toISOString().slice(0, 19);
+  const frac = (nanos % 1_000_000_000n).toString().padStart(9, "0").replace(/0+$/, "");
+  return `${secs}${frac ? `.${frac}` : ""}Z`;
+}
+
+async function reconcileSourceOf(ctx: CommandContext, kind: CliKind, name: string): Promise<void> {
+  const obj = await getObject(ctx, kind, name);
+  const spec = (obj["spec"] ?? {}) as Record<string, unknown>;
+  let ref: { kind: string; name: string; namespace?: string } | undefined;
+  if (kind.kind === "Kustomization") ref = spec["sourceRef"] as typeof ref;
+  else {
+    const helmChart = statusString(obj, "helmChart");
+    if (helmChart.includes("/")) {
+      const [ns, n] = helmChart.split("/");
+      ref = { kind: "HelmChart", namespace: ns!, name: n! };
+    } else {
+      ref = ((spec["chart"] as Record<string, unknown> | undefined)?.["spec"] as { sourceRef?: typeof ref } | undefined)
+        ?.sourceRef;
+    }
+  }
+  const sourceKind = ref ? kindByKindName(ref.kind) : undefined;
+  if (!ref || !sourceKind || !SOURCE_KINDS.includes(sourceKind)) {
+    throw new CliError(`${kind.kind} '${ctx.namespace}/${name}' has no source reference to reconcile`);
+  }
+  const code = await reconcileObject(ctx, sourceKind, ref.namespace ?? ctx.namespace, ref.name);
+  if (code !== 0)
+    throw new CliError(`${sourceKind.kind} '${ref.namespace ?? ctx.namespace}/${ref.name}' reconciliation failed`);
+}

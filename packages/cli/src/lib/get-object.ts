@@ -1,0 +1,30 @@
+// Reading the one object a command is about, with flux's one-line error when it does not exist.
+
+import type { UnstructuredObject } from "@sluice/runtime";
+import type { CommandContext } from "../context.js";
+import { CliError } from "../errors.js";
+import type { CliKind } from "../kinds.js";
+
+/** The object, or a CliError `<Kind> '<ns>/<name>' not found`. */
+export async function getObject(
+  ctx: CommandContext,
+  kind: CliKind,
+  name: string,
+  namespace = ctx.namespace,
+): Promise<UnstructuredObject> {
+  const obj = await ctx
+    .kube()
+    .getOptional<UnstructuredObject>({ apiVersion: kind.apiVersion, kind: kind.kind, namespace, name });
+  if (!obj) throw new CliError(`${kind.kind} '${namespace}/${name}' not found`);
+  return obj;
+}
+
+/** The API reference of an object (namespace only when it has one). */
+export function refOf(obj: UnstructuredObject): { apiVersion: string; kind: string; namespace?: string; name: string } {
+  return {
+    apiVersion: obj.apiVersion,
+    kind: obj.kind,
+    name: obj.metadata.name ?? "",
+    ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}),
+  };
+}
