@@ -1,11 +1,18 @@
 // createSourceController: the source-controller as a unit that runs in-process (for `sluice up` and tests)
-// or as its own process (main.ts): a Manager with the GitRepository and HelmRepository controllers, the artifact storage and the
+// or as its own process (main.ts): a Manager with the GitRepository, HelmRepository and HelmChart controllers, the artifact storage and the
 // HTTP file server that serves it.
 
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import type { KubeConfig } from "@kubernetes/client-node";
-import { type GitRepository, type HelmRepository, SOURCE_API_VERSION, SOURCE_GROUP, SourceKind } from "@sluice/api";
+import {
+  type GitRepository,
+  type HelmChart,
+  type HelmRepository,
+  SOURCE_API_VERSION,
+  SOURCE_GROUP,
+  SourceKind,
+} from "@sluice/api";
 import {
   type ApiObject,
   type BackoffOptions,
@@ -21,6 +28,8 @@ import {
 } from "@sluice/runtime";
 import { pino } from "pino";
 import { GitRepositoryReconciler, SOURCE_CONTROLLER_NAME } from "./gitrepository/reconciler.js";
+import { HelmChartReconciler } from "./helmchart/reconciler.js";
+import { watchHelmChartSources } from "./helmchart/source-watch.js";
 import { HelmRepositoryReconciler } from "./helmrepository/reconciler.js";
 import { LabelSelectedCache, validateLabelSelector } from "./internal/cache/index.js";
 import {
@@ -108,7 +117,7 @@ export interface SourceController {
 
 /**
  * Creates the source-controller: a {@link Manager} (metrics, health probes, leader election) running the
- * GitRepository and HelmRepository controllers with `--concurrent` workers each, an {@link ArtifactStorage} at `--storage-path`,
+ * GitRepository, HelmRepository and HelmChart controllers with `--concurrent` workers each, an {@link ArtifactStorage} at `--storage-path`,
  * and the {@link ArtifactFileServer} serving it on `--storage-addr`, with artifact URLs advertising
  * `--storage-adv-addr` (or the bound address). Events go to Kubernetes and, with `eventsAddr`, to
  * notification-controller.
@@ -183,13 +192,14 @@ export function createSourceController(options: SourceControllerOptions): Source
       };
       const register = <T extends ApiObject>(
         controllerOptions: Omit<ControllerOptions<T>, "cache" | "metrics" | "logger">,
-      ): void => {
+      ): Controller<T> => {
         if (labelSelector) {
           const cache = new LabelSelectedCache(manager.client, manager.cache, labelSelector, [controllerOptions.for]);
-          manager.add(new Controller<T>({ ...controllerOptions, cache, metrics: manager.metrics, logger }));
-        } else {
-          manager.controller<T>(controllerOptions);
+          const controller = new Controller<T>({ ...controllerOptions, cache, metrics: manager.metrics, logger });
+          manager.add(controller);
+          return controller;
         }
+        return manager.controller<T>(controllerOptions);
       };
       register<GitRepository>({
         name: "gitrepository",
@@ -208,6 +218,18 @@ export function createSourceController(options: SourceControllerOptions): Source
         reconciler: new HelmRepositoryReconciler({ client: manager.client, storage, events }),
         ...common,
       });
+      const helmCharts = register<HelmChart>({
+        name: "helmchart",
+        for: { apiVersion: SOURCE_API_VERSION, kind: SourceKind.HelmChart },
+        reconciler: new HelmChartReconciler({
+          client: manager.client,
+          storage,
+          events,
+          dependencyRequeueMs: options.requeueDependencyMs,
+        }),
+        ...common,
+      });
+      watchHelmChartSources(helmCharts);
       logger.info({ address: storageAddr, advertised }, "artifact file server listening");
       markReady({ storageAddress: bound, advertisedAddress: advertised });
       await manager.start(signal);

@@ -1,5 +1,5 @@
 // Public entry of @sluice/source-controller: the controller for in-process use (`sluice up`), its options,
-// the command-line parser main.ts uses, and the GitRepository and HelmRepository reconcilers.
+// the command-line parser main.ts uses, and the GitRepository, HelmRepository and HelmChart reconcilers.
 
 export { type RunOptions, runSourceController } from "./cli.js";
 export {
@@ -17,6 +17,7 @@ export {
   type GitRepositoryReconcilerOptions,
   SOURCE_CONTROLLER_NAME,
 } from "./gitrepository/reconciler.js";
+export { HelmChartReconciler, type HelmChartReconcilerOptions } from "./helmchart/reconciler.js";
 export {
   HelmRepositoryReconciler,
   type HelmRepositoryReconcilerOptions,

@@ -1,0 +1,613 @@
+// The HelmChart reconciler (source.toolkit.fluxcd.io/v1): builds a chart package from a HelmRepository
+// (HTTP index or OCI registry), or from a chart path inside a GitRepository/Bucket artifact, and stores it
+// as `<chart>-<version>.tgz` with Flux's revision, conditions, reasons, messages and events.
+
+import { createReadStream } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, posix } from "node:path";
+import {
+  type Artifact,
+  type GitRepository,
+  type HelmChart,
+  HelmChartSourceKind,
+  type HelmChartSourceKindName,
+  type HelmRepository,
+  helmChartVersionMetadata,
+  isOciHelmRepository,
+  parseDuration,
+  Reason,
+  SOURCE_API_VERSION,
+  SourceCondition,
+  SourceKind,
+  SourceReason,
+} from "@sluice/api";
+import {
+  deleteCondition,
+  type EventRecorder,
+  errorMessage,
+  extractTarball,
+  GenericReconcileError,
+  getCondition,
+  isNotFound,
+  isTrue,
+  type KubeClient,
+  type Logger,
+  markFalse,
+  markTrue,
+  type ReconcileContext,
+  type ReconcileResult,
+  type Reconciler,
+  requeueAfter,
+  StallingError,
+  StatusPatcher,
+  WaitingError,
+} from "@sluice/runtime";
+import {
+  BuildErrorReasons,
+  buildLocalChart,
+  buildRemoteChart,
+  buildSummary,
+  type ChartBuild,
+  ChartBuildError,
+  type ChartBuildOptions,
+  type ChartDownloader,
+  effectiveValuesFiles,
+  emptyBuild,
+  type HelmHome,
+  hasMetadata,
+  IndexChartDownloader,
+  isComplete,
+  isPersistentBuildError,
+  OciChartDownloader,
+  reasonForBuild,
+  writeRegistryConfig,
+  writeRepositoriesConfig,
+} from "../internal/chart/index.js";
+import { parseIndex } from "../internal/helm/index.js";
+import {
+  admitRun,
+  patchFinalStatus,
+  patchProgress,
+  progressiveStatus,
+  releaseFinalizer,
+  SOURCE_CONTROLLER_NAME,
+  SourceSteps,
+  startProgress,
+  storageFailed,
+} from "../internal/reconcile/index.js";
+import type { ArtifactStorage } from "../internal/storage/index.js";
+import { HELM_CHART_FAIL_CONDITIONS, HELM_CHART_OWNED_CONDITIONS, HELM_CHART_READY } from "./conditions.js";
+import {
+  fetchOptionsOf,
+  normalizeRepositoryUrl,
+  RepositoryCredentialsError,
+  readRepositoryCredentials,
+  writeTlsFiles,
+} from "./repository-options.js";
+
+/** The HelmChart interval when unset (the CRD requires one; Flux's default for sources). */
+const DEFAULT_INTERVAL = "10m";
+/** Default wait before re-checking a source without an artifact (`--requeue-dependency`). */
+const DEFAULT_DEPENDENCY_REQUEUE_MS = 30_000;
+
+/** Options of {@link HelmChartReconciler}. */
+export interface HelmChartReconcilerOptions {
+  /** Client for status/finalizer writes and for reading sources and Secrets. */
+  client: KubeClient;
+  /** Where artifacts are written (and where the sources' artifacts are read). */
+  storage: ArtifactStorage;
+  /** Where Kubernetes and Flux events go (none when absent). */
+  events?: EventRecorder | undefined;
+  /** Field manager of status writes (default `source-controller`). */
+  controllerName?: string | undefined;
+  /** `--requeue-dependency` in milliseconds: retry delay while the source has no artifact (default 30 s). */
+  dependencyRequeueMs?: number | undefined;
+  /** Parent of the temporary build directories (default the OS temp dir). */
+  workDir?: string | undefined;
+}
+
+/** A source a HelmChart can point at. */
+type ChartSource =
+  | { kind: typeof HelmChartSourceKind.HelmRepository; obj: HelmRepository }
+  | { kind: typeof HelmChartSourceKind.GitRepository | typeof HelmChartSourceKind.Bucket; obj: GitRepository };
+
+/**
+ * Reconciles HelmCharts as Flux's source-controller does:
+ *
+ * 1. deletion → removes the object's storage directory and drops the finalizer; otherwise the finalizer is
+ *    added; `spec.suspend` stops here;
+ * 2. storage: a stored chart missing or failing its digest check is dropped (Reconciling "building
+ *    artifact"); artifact URL and `status.url` follow the advertised address;
+ * 3. source: the referenced source (FetchFailed SourceUnavailable, retried); no artifact yet → FetchFailed
+ *    NoSourceArtifact and a retry after `--requeue-dependency` (a new source artifact triggers at once);
+ *    `status.observedSourceArtifactRevision`; then the build:
+ *    - HelmRepository `default`: the version chosen from the stored index (`spec.version`, a SemVer range),
+ *      the package downloaded with the repository's credentials;
+ *    - HelmRepository `oci`: `helm pull oci://<url>/<chart>` with the repository's credentials/TLS/insecure;
+ *    - GitRepository/Bucket: the chart at `spec.chart` in the artifact, dependencies built with helm;
+ *    with `valuesFiles` merged into values.yaml and the version's build metadata (`+<generation>`,
+ *    `+<12 chars of the source revision>` for the Revision strategy) the chart is repackaged. Failures mark
+ *    FetchFailed or BuildFailed with Flux's build reasons (InvalidChartReference, ChartPullError,
+ *    ValuesFilesError, DependencyBuildError, ChartPackageError, …); reference, metadata and values failures
+ *    stall; a chart already stored with the same name and version is not rebuilt (unless the generation
+ *    changed). A new chart marks ArtifactOutdated NewChart;
+ * 4. artifact: `<chart>-<version>.tgz` at `helmchart/<ns>/<name>/` with revision = the chart version, a
+ *    `latest.tar.gz` link in `status.url`, `observedChartName`, `observedValuesFiles`; ArtifactInStorage
+ *    ChartPullSucceeded/ChartPackageSucceeded with the build summary.
+ *
+ * Ready is summarized from those conditions; a new artifact emits ChartPullSucceeded/ChartPackageSucceeded
+ * with the revision and digest; old artifacts are garbage collected; the object is requeued after
+ * `spec.interval`.
+ */
+export class HelmChartReconciler implements Reconciler<HelmChart> {
+  readonly #client: KubeClient;
+  readonly #storage: ArtifactStorage;
+  readonly #events: EventRecorder | undefined;
+  readonly #name: string;
+  readonly #dependencyRequeueMs: number;
+  readonly #workDir: string;
+  readonly #steps: SourceSteps;
+
+  constructor(options: HelmChartReconcilerOptions) {
+    this.#client = options.client;
+    this.#storage = options.storage;
+    this.#events = options.events;
+    this.#name = options.controllerName ?? SOURCE_CONTROLLER_NAME;
+    this.#dependencyRequeueMs = options.dependencyRequeueMs ?? DEFAULT_DEPENDENCY_REQUEUE_MS;
+    this.#workDir = options.workDir ?? tmpdir();
+    this.#steps = new SourceSteps(options.storage, options.events);
+  }
+
+  /** Runs one reconcile of `obj` (a private copy from the cache); see the class comment. */
+  async reconcile(obj: HelmChart, ctx: ReconcileContext): Promise<ReconcileResult> {
+    obj.kind ||= SourceKind.HelmChart;
+    obj.apiVersion ||= SOURCE_API_VERSION;
+    const patcher = new StatusPatcher<HelmChart>(this.#client, obj, {
+      fieldManager: this.#name,
+      ownedConditions: HELM_CHART_OWNED_CONDITIONS,
+    });
+
+    if (obj.metadata.deletionTimestamp) {
+      await this.#steps.removeObjectStorage(obj, SourceKind.HelmChart, ctx.log);
+      if (obj.status) delete obj.status.artifact;
+      await releaseFinalizer(obj, patcher);
+      return {};
+    }
+    if (!(await admitRun(obj, patcher, ctx.log))) return {};
+
+    const old = structuredClone(obj);
+    const build = emptyBuild();
+    let home: HelmHome | undefined;
+    let error: unknown;
+    try {
+      await startProgress(obj, patcher);
+      if (await this.#steps.checkStoredArtifact(obj, patcher, (status) => delete status.url)) {
+        const status = obj.status ?? {};
+        if (status.url && status.artifact) status.url = this.#storage.urlFor(latestLinkPath(status.artifact));
+      }
+      home = { dir: await mkdtemp(join(this.#workDir, `helmchart-${obj.metadata.namespace}-${obj.metadata.name}-`)) };
+      await this.#reconcileSource(obj, patcher, ctx, build, home);
+      await this.#reconcileArtifact(obj, build, ctx.log);
+    } catch (err: unknown) {
+      error = err;
+    } finally {
+      if (home) await rm(home.dir, { recursive: true, force: true }).catch(() => undefined);
+    }
+
+    const finalized = await patchFinalStatus(obj, patcher, error, HELM_CHART_READY);
+    if (!finalized) return {};
+    this.#notify(old, obj, build, error, ctx.log);
+    await this.#steps.garbageCollect(obj, ctx.log);
+
+    if (finalized.error !== undefined) throw finalized.error;
+    return requeueAfter(parseDuration(obj.spec.interval ?? DEFAULT_INTERVAL));
+  }
+
+  /** The source, its artifact, and the chart build (conditions observed from the build's outcome). */
+  async #reconcileSource(
+    obj: HelmChart,
+    patcher: StatusPatcher<HelmChart>,
+    ctx: ReconcileContext,
+    build: ChartBuild,
+    home: HelmHome,
+  ): Promise<void> {
+    if (getCondition(obj, SourceCondition.SourceVerified)?.status === "False") {
+      deleteCondition(obj, SourceCondition.SourceVerified);
+    }
+    const source = await this.#getSource(obj);
+    const artifact = source.obj.status?.artifact;
+    const ociRepo = source.kind === HelmChartSourceKind.HelmRepository && isOciHelmRepository(source.obj);
+    if (!ociRepo && (!artifact || !(await this.#storage.exists(artifact)))) {
+      const message = `no artifact available for ${obj.spec.sourceRef.kind} source '${obj.spec.sourceRef.name}'`;
+      markTrue(obj, SourceCondition.FetchFailed, "NoSourceArtifact", message);
+      ctx.log.info(message);
+      void this.#events?.trace(obj, "NoSourceArtifact", message);
+      throw new WaitingError("NoSourceArtifact", message, this.#dependencyRequeueMs);
+    }
+    obj.status ??= {};
+    if (artifact) obj.status.observedSourceArtifactRevision = artifact.revision;
+
+    let error: unknown;
+    try {
+      if (obj.spec.verify) {
+        const e = new StallingError(
+          SourceReason.VerificationError,
+          `failed to verify the signature using provider '${obj.spec.verify.provider}': signature verification is not supported by this source-controller`,
+        );
+        markFalse(obj, SourceCondition.SourceVerified, e.reason, e.message);
+        throw e;
+      }
+      if (source.kind === HelmChartSourceKind.HelmRepository) {
+        Object.assign(build, await this.#buildFromHelmRepository(obj, source.obj, ctx, home));
+      } else {
+        Object.assign(build, await this.#buildFromTarball(obj, source.kind, artifact as Artifact, ctx, home));
+      }
+    } catch (err: unknown) {
+      error = err;
+    }
+    await this.#observeBuild(obj, patcher, build, error, ctx.log);
+    if (build.resolvedDependencies > 0 && isComplete(build)) {
+      void this.#events?.trace(
+        obj,
+        "ResolvedDependencies",
+        `resolved ${build.resolvedDependencies} chart dependencies`,
+      );
+    }
+    if (error === undefined) return;
+    if (error instanceof ChartBuildError) {
+      throw isPersistentBuildError(error.stage)
+        ? new StallingError(error.stage.reason, error.message, { cause: error })
+        : new GenericReconcileError(error.stage.reason, error.message, { cause: error });
+    }
+    throw error;
+  }
+
+  /** The referenced source object (SourceUnavailable when it cannot be read). */
+  async #getSource(obj: HelmChart): Promise<ChartSource> {
+    const kind = obj.spec.sourceRef.kind as HelmChartSourceKindName;
+    const known: readonly string[] = Object.values(HelmChartSourceKind);
+    if (!known.includes(kind)) {
+      const message = `failed to get source: unsupported source kind '${kind}', must be one of: [${known.join(" ")}]`;
+      markTrue(obj, SourceCondition.FetchFailed, "SourceUnavailable", message);
+      throw new StallingError("UnsupportedSourceKind", message);
+    }
+    try {
+      const found = await this.#client.get<HelmRepository | GitRepository>({
+        apiVersion: SOURCE_API_VERSION,
+        kind,
+        namespace: obj.metadata.namespace ?? "",
+        name: obj.spec.sourceRef.name,
+      });
+      return { kind, obj: found } as ChartSource;
+    } catch (err: unknown) {
+      const detail = isNotFound(err)
+        ? `${kind.toLowerCase()}s.source.toolkit.fluxcd.io "${obj.spec.sourceRef.name}" not found`
+        : errorMessage(err);
+      const e = new GenericReconcileError("SourceUnavailable", `failed to get source: ${detail}`, { cause: err });
+      markTrue(obj, SourceCondition.FetchFailed, e.reason, e.message);
+      throw e;
+    }
+  }
+
+  /** Builds from a HelmRepository: its index (type default) or its registry (type oci). */
+  async #buildFromHelmRepository(
+    obj: HelmChart,
+    repo: HelmRepository,
+    ctx: ReconcileContext,
+    home: HelmHome,
+  ): Promise<ChartBuild> {
+    let url: string;
+    try {
+      url = normalizeRepositoryUrl(repo.spec.url);
+    } catch (err: unknown) {
+      const e = new StallingError(SourceReason.URLInvalid, `invalid Helm repository URL: ${errorMessage(err)}`, {
+        cause: err,
+      });
+      markTrue(obj, SourceCondition.FetchFailed, e.reason, e.message);
+      throw e;
+    }
+    let creds: Awaited<ReturnType<typeof readRepositoryCredentials>>;
+    try {
+      creds = await readRepositoryCredentials(this.#client, repo);
+    } catch (err: unknown) {
+      const e = new GenericReconcileError(SourceReason.AuthenticationFailed, errorMessage(err), { cause: err });
+      markTrue(obj, SourceCondition.FetchFailed, e.reason, e.message);
+      throw e;
+    }
+
+    let downloader: ChartDownloader;
+    if (isOciHelmRepository(repo)) {
+      if (!url.startsWith("oci://")) {
+        const e = new StallingError(Reason.Failed, `failed to construct Helm client: invalid OCI registry URL: ${url}`);
+        markTrue(obj, SourceCondition.FetchFailed, e.reason, e.message);
+        throw e;
+      }
+      if (creds.basicAuth) {
+        const host = new URL(url.replace(/^oci:/, "http:")).host;
+        await writeRegistryConfig(home, host, creds.basicAuth.username, creds.basicAuth.password);
+      }
+      downloader = new OciChartDownloader({
+        url,
+        plainHttp: repo.spec.insecure === true,
+        home,
+        signal: ctx.signal,
+        ...(await writeTlsFiles(home, creds, "registry")),
+      });
+    } else {
+      const artifact = repo.status?.artifact as Artifact;
+      let index: ReturnType<typeof parseIndex>;
+      try {
+        index = parseIndex(await readFile(this.#storage.localPath(artifact)));
+      } catch (err: unknown) {
+        throw new ChartBuildError(
+          BuildErrorReasons.ChartPull,
+          `failed to get chart version for remote reference: ${errorMessage(err)}`,
+          { cause: err },
+        );
+      }
+      downloader = new IndexChartDownloader(url, index, fetchOptionsOf(creds, ctx.signal));
+    }
+
+    const opts = this.#buildOptions(obj, HelmChartSourceKind.HelmRepository, undefined, home, ctx);
+    try {
+      return await buildRemoteChart(downloader, obj.spec.chart, obj.spec.version, opts);
+    } catch (err: unknown) {
+      const text = errorMessage(err);
+      const auth = ["401", "unauthorized", "authentication required", "tls", "unknown certificate authority"];
+      if (auth.some((s) => text.includes(s))) {
+        const e = new GenericReconcileError(
+          SourceReason.AuthenticationFailed,
+          `failed to authenticate with the Helm repository: ${text}`,
+          { cause: err },
+        );
+        markTrue(obj, SourceCondition.FetchFailed, e.reason, e.message);
+        throw e;
+      }
+      throw err;
+    }
+  }
+
+  /** Builds from the chart at `spec.chart` inside a GitRepository or Bucket artifact. */
+  async #buildFromTarball(
+    obj: HelmChart,
+    kind: HelmChartSourceKindName,
+    source: Artifact,
+    ctx: ReconcileContext,
+    home: HelmHome,
+  ): Promise<ChartBuild> {
+    const sourceDir = join(home.dir, "source");
+    await mkdir(sourceDir, { mode: 0o700 });
+    let stream: ReturnType<typeof createReadStream>;
+    try {
+      stream = createReadStream(this.#storage.localPath(source));
+      await new Promise<void>((resolve, reject) => {
+        stream.once("open", () => resolve());
+        stream.once("error", reject);
+      });
+    } catch (err: unknown) {
+      const e = new GenericReconcileError(
+        SourceReason.ReadOperationFailed,
+        `failed to open source artifact: ${errorMessage(err)}`,
+        { cause: err },
+      );
+      markTrue(obj, SourceCondition.FetchFailed, e.reason, e.message);
+      throw e;
+    }
+    try {
+      await extractTarball(stream, sourceDir, {
+        maxBytes: Number.MAX_SAFE_INTEGER,
+        maxEntries: Number.MAX_SAFE_INTEGER,
+      });
+    } catch (err: unknown) {
+      throw new GenericReconcileError(Reason.Failed, `artifact untar error: ${errorMessage(err)}`, { cause: err });
+    }
+    const opts = this.#buildOptions(obj, kind, source.revision, home, ctx);
+    return buildLocalChart({ workDir: sourceDir, path: obj.spec.chart }, opts, (urls) =>
+      this.#setupDependencyRepositories(obj, urls, home),
+    );
+  }
+
+  /** The build options: values files, version metadata, the stored chart to reuse, forced on a new generation. */
+  #buildOptions(
+    obj: HelmChart,
+    kind: HelmChartSourceKindName,
+    sourceRevision: string | undefined,
+    home: HelmHome,
+    ctx: ReconcileContext,
+  ): ChartBuildOptions {
+    const valuesFiles = obj.spec.valuesFiles ?? [];
+    let versionMetadata: string;
+    try {
+      versionMetadata = helmChartVersionMetadata({
+        reconcileStrategy: obj.spec.reconcileStrategy,
+        sourceKind: kind,
+        sourceRevision,
+        hasValuesFiles: effectiveValuesFiles(valuesFiles).length > 0,
+        generation: obj.metadata.generation ?? 0,
+      });
+    } catch (err: unknown) {
+      throw new ChartBuildError(BuildErrorReasons.ChartMetadataPatch, errorMessage(err), { cause: err });
+    }
+    const current = obj.status?.artifact;
+    return {
+      versionMetadata,
+      valuesFiles,
+      ignoreMissingValuesFiles: obj.spec.ignoreMissingValuesFiles === true,
+      cachedChart: current ? this.#storage.localPath(current) : undefined,
+      cachedChartValuesFiles: obj.status?.observedValuesFiles,
+      force: (obj.metadata.generation ?? 0) !== (obj.status?.observedGeneration ?? 0),
+      home,
+      signal: ctx.signal,
+    };
+  }
+
+  /**
+   * Writes helm's repositories.yaml for a chart's repository dependencies: each URL with the credentials of
+   * the HelmRepository in the chart's namespace that has that URL (none when there is no such repository).
+   */
+  async #setupDependencyRepositories(obj: HelmChart, urls: string[], home: HelmHome): Promise<void> {
+    if (urls.length === 0) return;
+    const list = await this.#client.list<HelmRepository>(SOURCE_API_VERSION, SourceKind.HelmRepository, {
+      namespace: obj.metadata.namespace ?? "",
+    });
+    const entries = [];
+    for (const [i, url] of urls.entries()) {
+      const normalized = normalizeRepositoryUrl(url);
+      const repo = list.items.find((r) => {
+        try {
+          return normalizeRepositoryUrl(r.spec.url) === normalized;
+        } catch {
+          return false;
+        }
+      });
+      let creds: Awaited<ReturnType<typeof readRepositoryCredentials>> | undefined;
+      if (repo) {
+        try {
+          creds = await readRepositoryCredentials(this.#client, repo);
+        } catch (err: unknown) {
+          throw new RepositoryCredentialsError(errorMessage(err), { cause: err });
+        }
+      }
+      entries.push({
+        name: `dependency-${i}`,
+        url,
+        username: creds?.basicAuth?.username,
+        password: creds?.basicAuth?.password,
+        passCredentialsAll: creds?.passCredentials,
+        ...(creds ? await writeTlsFiles(home, creds, `dependency-${i}`) : {}),
+      });
+    }
+    await writeRepositoriesConfig(home, entries);
+  }
+
+  /**
+   * Flux's observeChartBuild: a new chart marks ArtifactOutdated NewChart and Reconciling "building
+   * artifact: …" (persisted); a complete build clears FetchFailed and BuildFailed; a failure marks
+   * BuildFailed (metadata, values, dependency and package stages) or FetchFailed (anything else, reason
+   * `Unknown` for failures outside the build).
+   */
+  async #observeBuild(
+    obj: HelmChart,
+    patcher: StatusPatcher<HelmChart>,
+    build: ChartBuild,
+    error: unknown,
+    log: Logger,
+  ): Promise<void> {
+    if (hasMetadata(build)) {
+      const current = obj.status?.artifact;
+      if (build.name !== obj.status?.observedChartName || current?.revision !== build.version) {
+        if (current) markTrue(obj, SourceCondition.ArtifactOutdated, "NewChart", buildSummary(build));
+        progressiveStatus(true, obj, Reason.Progressing, `building artifact: ${buildSummary(build)}`);
+        try {
+          await patchProgress(obj, patcher);
+        } catch (err: unknown) {
+          log.error({ error: err }, "failed to patch");
+        }
+      }
+    }
+    if (isComplete(build)) {
+      deleteCondition(obj, SourceCondition.FetchFailed);
+      deleteCondition(obj, SourceCondition.BuildFailed);
+    }
+    if (!obj.spec.verify) deleteCondition(obj, SourceCondition.SourceVerified);
+    if (error === undefined) return;
+    if (error instanceof StallingError && error.reason === SourceReason.VerificationError) {
+      markTrue(obj, SourceCondition.FetchFailed, BuildErrorReasons.Unknown.reason, error.message);
+      return;
+    }
+    const buildError =
+      error instanceof ChartBuildError
+        ? error
+        : new ChartBuildError(BuildErrorReasons.Unknown, errorMessage(error), { cause: error });
+    switch (buildError.stage) {
+      case BuildErrorReasons.ChartMetadataPatch:
+      case BuildErrorReasons.ValuesFilesMerge:
+      case BuildErrorReasons.DependencyBuild:
+      case BuildErrorReasons.ChartPackage:
+        deleteCondition(obj, SourceCondition.FetchFailed);
+        markTrue(obj, SourceCondition.BuildFailed, buildError.stage.reason, buildError.message);
+        break;
+      default:
+        deleteCondition(obj, SourceCondition.BuildFailed);
+        markTrue(obj, SourceCondition.FetchFailed, buildError.stage.reason, buildError.message);
+    }
+  }
+
+  /** Stores the built package (unless it is the stored one) and records it in the status. */
+  async #reconcileArtifact(obj: HelmChart, build: ChartBuild, log: Logger): Promise<void> {
+    if (!isComplete(build)) return;
+    obj.status ??= {};
+    const status = obj.status;
+    const markStored = () => {
+      if (status.observedChartName === build.name && status.artifact?.revision === build.version) {
+        deleteCondition(obj, SourceCondition.ArtifactOutdated);
+        markTrue(obj, SourceCondition.ArtifactInStorage, reasonForBuild(build), buildSummary(build));
+      }
+    };
+    const target = this.#storage.newArtifactFor(
+      SourceKind.HelmChart,
+      { namespace: obj.metadata.namespace ?? "", name: obj.metadata.name ?? "" },
+      build.version,
+      `${build.name}-${build.version}.tgz`,
+    );
+    const current = status.artifact;
+    if (current && this.#storage.localPath(current) === build.path) {
+      const message = `artifact up-to-date with remote revision: '${target.revision}'`;
+      log.info(message);
+      void this.#events?.trace(obj, SourceReason.ArtifactUpToDate, message);
+      markStored();
+      return;
+    }
+    let artifact: Artifact;
+    try {
+      artifact = await this.#storage.copyFromPath(target, build.path, 0o644);
+    } catch (err: unknown) {
+      throw storageFailed(
+        obj,
+        SourceReason.ArchiveOperationFailed,
+        `unable to copy Helm chart to storage: ${errorMessage(err)}`,
+        err,
+      );
+    }
+    status.artifact = artifact;
+    status.observedChartName = build.name;
+    if (obj.spec.ignoreMissingValuesFiles) status.observedValuesFiles = build.valuesFiles;
+    else delete status.observedValuesFiles;
+    try {
+      status.url = await this.#storage.symlink(artifact, "latest.tar.gz");
+    } catch (err: unknown) {
+      const message = `failed to update status URL symlink: ${errorMessage(err)}`;
+      log.info(message);
+      void this.#events?.trace(obj, SourceReason.SymlinkUpdateFailed, message);
+    }
+    deleteCondition(obj, SourceCondition.StorageOperationFailed);
+    markStored();
+  }
+
+  /**
+   * Events at the end of a run: the failure; or ChartPullSucceeded/ChartPackageSucceeded with the build
+   * summary (revision and digest as metadata) for a new artifact or a recovery from a failure.
+   */
+  #notify(old: HelmChart, obj: HelmChart, build: ChartBuild, error: unknown, log: Logger): void {
+    if (error !== undefined) {
+      this.#steps.notify(old, obj, error, log, () => "", HELM_CHART_FAIL_CONDITIONS);
+      return;
+    }
+    const artifact = obj.status?.artifact;
+    if (!artifact || !isComplete(build)) return;
+    const metadata = { revision: artifact.revision, digest: artifact.digest };
+    const recovered =
+      HELM_CHART_FAIL_CONDITIONS.some((t) => isTrue(old, t)) &&
+      !HELM_CHART_FAIL_CONDITIONS.some((t) => getCondition(obj, t) !== undefined);
+    if (old.status?.artifact?.digest !== artifact.digest || recovered) {
+      log.info({ revision: artifact.revision }, buildSummary(build));
+      void this.#events?.info(obj, reasonForBuild(build), buildSummary(build), metadata);
+    }
+  }
+}
+
+/** The storage path of the `latest.tar.gz` link next to a chart artifact. */
+function latestLinkPath(artifact: { path: string }): string {
+  return posix.join(posix.dirname(artifact.path), "latest.tar.gz");
+}
