@@ -130,6 +130,11 @@ export async function startUp(options: UpOptions): Promise<UpSession> {
     cleanups.push(async () => client.close());
     const crds = await installCrds(client, await readCrds(findCrdDir()));
     options.logger.info({ count: crds.length }, "CRDs installed");
+    // The namespace Flux's objects live in, as `flux install` creates it.
+    await client.apply(
+      { apiVersion: "v1", kind: "Namespace", metadata: { name: DEMO_NAMESPACE } },
+      { fieldManager: UP_FIELD_MANAGER, force: true },
+    );
 
     const abort = new AbortController();
     const controllers: RunningController[] = [];

@@ -1,0 +1,190 @@
+// The GitOps loop end to end, as a user lives it: manifests committed to a Git repository served by
+// `git http-backend` are applied by `sluice up`'s controllers and seen by kubectl; a manual `kubectl scale`
+// is reverted; `git revert` + push rolls back; a removed file is pruned; a broken manifest leaves the last
+// good revision running with a clear Ready=False message.
+
+import type { FixtureRepo } from "@sluice/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventually, type GitOpsEnv, hasController, readyCondition, startGitOpsEnv } from "../support/gitops-env.js";
+
+const NS = "flux-system";
+const APP_NS = "e2e-app";
+
+const files = {
+  "app/namespace.yaml": `apiVersion: v1
+kind: Namespace
+metadata:
+  name: ${APP_NS}
+`,
+  "app/deployment.yaml": (replicas: number) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: ${APP_NS}
+spec:
+  replicas: ${replicas}
+  selector:
+    matchLabels: { app: web }
+  template:
+    metadata:
+      labels: { app: web }
+    spec:
+      containers:
+        - name: web
+          image: ghcr.io/stefanprodan/podinfo:6.7.1
+`,
+  "app/configmap.yaml": (greeting: string) => `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: settings
+  namespace: ${APP_NS}
+data:
+  greeting: ${greeting}
+`,
+};
+
+describe.skipIf(!hasController("kustomize-controller"))("the GitOps loop (GitRepository → Kustomization)", () => {
+  let env: GitOpsEnv;
+  let repo: FixtureRepo;
+  let url: string;
+
+  /** Pushes, asks the source to fetch now, and waits until the Kustomization applied `commit` (Ready=True). */
+  async function pushAndWaitApplied(commit: string): Promise<void> {
+    await repo.push();
+    await env.requestReconcile("gitrepository", "app", NS);
+    await eventually(`Kustomization app to apply ${commit}`, async () => {
+      const ks = await env.get("kustomization", "app", NS);
+      const status = ks?.["status"] as { lastAppliedRevision?: string } | undefined;
+      return status?.lastAppliedRevision === `main@sha1:${commit}` && readyCondition(ks)?.status === "True";
+    });
+  }
+
+  async function replicas(): Promise<number | undefined> {
+    const dep = await env.get("deployment", "web", APP_NS);
+    return (dep?.["spec"] as { replicas?: number } | undefined)?.replicas;
+  }
+
+  beforeAll(async () => {
+    env = await startGitOpsEnv();
+    ({ repo, url } = await env.createRepo("app"));
+  });
+
+  afterAll(async () => {
+    await env?.stop();
+  });
+
+  it("applies committed manifests; kubectl sees them and the Deployment becomes available", async () => {
+    const commit = await repo.commit(
+      {
+        "app/namespace.yaml": files["app/namespace.yaml"],
+        "app/deployment.yaml": files["app/deployment.yaml"](2),
+        "app/configmap.yaml": files["app/configmap.yaml"]("hello"),
+      },
+      "add the web app",
+    );
+    await repo.push();
+    await env.kubectlOk(
+      ["apply", "-f", "-"],
+      `apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata:
+  name: app
+  namespace: ${NS}
+spec:
+  url: ${url}
+  ref: { branch: main }
+  interval: 1m
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: app
+  namespace: ${NS}
+spec:
+  interval: 1m
+  retryInterval: 2s
+  timeout: 1m
+  path: ./app
+  prune: true
+  wait: true
+  sourceRef: { kind: GitRepository, name: app }
+`,
+    );
+    await env.kubectlOk(["wait", "-n", NS, "kustomization/app", "--for=condition=Ready", "--timeout=180s"]);
+    const ks = await env.get("kustomization", "app", NS);
+    expect((ks?.["status"] as { lastAppliedRevision?: string } | undefined)?.lastAppliedRevision).toBe(
+      `main@sha1:${commit}`,
+    );
+    expect(await env.kubectlOk(["get", "configmap", "settings", "-n", APP_NS, "-o", "jsonpath={.data.greeting}"])).toBe(
+      "hello",
+    );
+    expect(
+      await env.kubectlOk(["get", "deployment", "web", "-n", APP_NS, "-o", "jsonpath={.status.availableReplicas}"]),
+    ).toBe("2");
+    const labels = await env.kubectlOk(["get", "deployment", "web", "-n", APP_NS, "-o", "jsonpath={.metadata.labels}"]);
+    expect(JSON.parse(labels)).toMatchObject({
+      "kustomize.toolkit.fluxcd.io/name": "app",
+      "kustomize.toolkit.fluxcd.io/namespace": NS,
+    });
+  });
+
+  it("reverts a manual kubectl scale on the next reconcile", async () => {
+    await env.kubectlOk(["scale", "deployment/web", "-n", APP_NS, "--replicas=5"]);
+    expect(await replicas()).toBe(5);
+    await env.requestReconcile("kustomization", "app", NS);
+    await eventually("the drifted replicas to be reverted to 2", async () => (await replicas()) === 2);
+  });
+
+  it("rolls back with git revert + push", async () => {
+    const upgrade = await repo.commit(
+      {
+        "app/deployment.yaml": files["app/deployment.yaml"](3),
+        "app/configmap.yaml": files["app/configmap.yaml"]("v2"),
+      },
+      "scale to 3, greeting v2",
+    );
+    await pushAndWaitApplied(upgrade);
+    expect(await replicas()).toBe(3);
+    await repo.git(["revert", "--no-edit", "HEAD"]);
+    const reverted = await repo.git(["rev-parse", "HEAD"]);
+    await pushAndWaitApplied(reverted);
+    expect(await replicas()).toBe(2);
+    expect(await env.kubectlOk(["get", "configmap", "settings", "-n", APP_NS, "-o", "jsonpath={.data.greeting}"])).toBe(
+      "hello",
+    );
+  });
+
+  it("prunes the object of a removed file", async () => {
+    await repo.git(["rm", "-q", "app/configmap.yaml"]);
+    const removed = await repo.commit({}, "remove the settings ConfigMap");
+    await pushAndWaitApplied(removed);
+    await eventually("ConfigMap settings to be pruned", async () => {
+      const r = await env.kubectl(["get", "configmap", "settings", "-n", APP_NS]);
+      return r.code !== 0 && /NotFound|not found/.test(r.stderr);
+    });
+    expect(await replicas()).toBe(2);
+  });
+
+  it("keeps the last good revision running when a manifest is broken, with a clear Ready=False message", async () => {
+    const good = await repo.git(["rev-parse", "HEAD"]);
+    const broken = await repo.commit(
+      { "app/broken.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: [oops\n" },
+      "oops",
+    );
+    await repo.push();
+    await env.requestReconcile("gitrepository", "app", NS);
+    const failed = await eventually("Kustomization app to report the broken revision", async () => {
+      const ks = await env.get("kustomization", "app", NS);
+      const ready = readyCondition(ks);
+      const status = ks?.["status"] as { lastAttemptedRevision?: string };
+      return status.lastAttemptedRevision === `main@sha1:${broken}` && ready?.status === "False" ? ks : undefined;
+    });
+    const ready = readyCondition(failed);
+    expect(ready?.reason).toBe("BuildFailed");
+    expect(ready?.message).toMatch(/broken\.yaml/);
+    expect((failed["status"] as { lastAppliedRevision?: string }).lastAppliedRevision).toBe(`main@sha1:${good}`);
+    expect(
+      await env.kubectlOk(["get", "deployment", "web", "-n", APP_NS, "-o", "jsonpath={.status.availableReplicas}"]),
+    ).toBe("2");
+  });
+});

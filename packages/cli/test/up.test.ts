@@ -1,0 +1,272 @@
+// `sluice up` as a user runs it: the built bin as a subprocess on a free port, real kubectl against its
+// kubeconfig, Ctrl-C (SIGINT) ending it with exit code 0 and nothing left listening, `--data-dir` resuming
+// the state, and `--demo` reconciling its Git repository to Ready.
+
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { connect, createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { PassThrough } from "node:stream";
+import { fileURLToPath } from "node:url";
+import { resolveTool } from "@sluice/runtime";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { run } from "../src/program.js";
+import { READY_LINE } from "../src/up/banner.js";
+
+const BIN = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "main.js");
+const KUBECTL = resolveTool("kubectl").path;
+
+/** A running `sluice up` subprocess with its output so far. */
+interface UpProcess {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves once stdout has a line matching `pattern` (rejects when the process exits first). */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /** Resolves with the exit code. */
+  exited: Promise<number | null>;
+}
+
+function startUp(args: string[]): UpProcess {
+  const child = spawn(process.execPath, [BIN, "up", "--log-encoding", "json", ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, NO_COLOR: "1" },
+  });
+  let out = "";
+  let err = "";
+  const waiters = new Set<() => void>();
+  const notify = () => {
+    for (const w of [...waiters]) w();
+  };
+  child.stdout?.on("data", (c: Buffer) => {
+    out += c.toString("utf8");
+    notify();
+  });
+  child.stderr?.on("data", (c: Buffer) => {
+    err += c.toString("utf8");
+  });
+  let exitCode: number | null | undefined;
+  const exited = new Promise<number | null>((resolve) =>
+    child.on("exit", (code) => {
+      exitCode = code;
+      notify();
+      resolve(code);
+    }),
+  );
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    waitFor(pattern, timeoutMs = 120_000) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`timed out waiting for ${pattern}\nstdout:\n${out}\nstderr:\n${err.slice(-4000)}`));
+        }, timeoutMs);
+        const check = () => {
+          const m = pattern.exec(out);
+          if (m) {
+            clearTimeout(timer);
+            waiters.delete(check);
+            resolve(m);
+          } else if (exitCode !== undefined) {
+            clearTimeout(timer);
+            waiters.delete(check);
+            reject(
+              new Error(
+                `sluice up exited (${exitCode}) before ${pattern}\nstdout:\n${out}\nstderr:\n${err.slice(-4000)}`,
+              ),
+            );
+          }
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+  };
+}
+
+/** Sends SIGINT and resolves with the exit code. */
+async function interrupt(up: UpProcess): Promise<number | null> {
+  up.child.kill("SIGINT");
+  return up.exited;
+}
+
+function kubectl(kubeconfig: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(KUBECTL, ["--kubeconfig", kubeconfig, ...args], { timeout: 120_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+async function kubectlOk(kubeconfig: string, args: string[]): Promise<string> {
+  const r = await kubectl(kubeconfig, args);
+  if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")} failed: ${r.stderr}`);
+  return r.stdout;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (typeof address !== "object" || !address) throw new Error("no port");
+  return address.port;
+}
+
+/** Whether something accepts TCP connections on 127.0.0.1:`port`. */
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+/** Every `host:port` printed in the banner. */
+function printedPorts(stdout: string): number[] {
+  return [...stdout.matchAll(/https?:\/\/127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1]));
+}
+
+let work: string;
+const running: UpProcess[] = [];
+
+beforeAll(async () => {
+  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run 'pnpm build' first`);
+  work = await mkdtemp(join(tmpdir(), "sluice-up-test-"));
+});
+
+afterAll(async () => {
+  for (const up of running) if (up.child.exitCode === null) up.child.kill("SIGKILL");
+  await rm(work, { recursive: true, force: true });
+});
+
+describe("sluice up", () => {
+  it("serves the API with the CRDs on the given port, answers kubectl, and stops cleanly on Ctrl-C", async () => {
+    const port = await freePort();
+    const kubeconfig = join(work, "api-only.kubeconfig");
+    const up = startUp(["--port", String(port), "--write-kubeconfig", kubeconfig, "--controllers", "none"]);
+    running.push(up);
+    await up.waitFor(new RegExp(READY_LINE.replace(/[.;]/g, "\\$&")));
+    expect(up.stdout()).toContain(`https://127.0.0.1:${port}`);
+    expect(up.stdout()).toContain(`--kubeconfig ${kubeconfig}`);
+    expect(up.stdout()).toMatch(/controllers\s+none \(API server only\)/);
+
+    const crds = await kubectlOk(kubeconfig, ["get", "crds", "-o", "name"]);
+    expect(crds).toContain("gitrepositories.source.toolkit.fluxcd.io");
+    expect(crds).toContain("kustomizations.kustomize.toolkit.fluxcd.io");
+    expect(crds).toContain("helmreleases.helm.toolkit.fluxcd.io");
+    await kubectlOk(kubeconfig, ["create", "namespace", "up-test"]);
+    expect(await kubectlOk(kubeconfig, ["get", "namespace", "up-test", "-o", "jsonpath={.status.phase}"])).toBe(
+      "Active",
+    );
+
+    expect(await interrupt(up)).toBe(0);
+    expect(up.stderr()).toMatch(/received SIGINT: stopping/);
+    expect(up.stderr().trimEnd().endsWith("stopped")).toBe(true);
+    expect(await listening(port)).toBe(false);
+  });
+
+  it("runs the controllers with their servers on loopback and prints where they are", async () => {
+    const kubeconfig = join(work, "controllers.kubeconfig");
+    const up = startUp(["--port", "0", "--write-kubeconfig", kubeconfig]);
+    running.push(up);
+    await up.waitFor(/sluice is up/);
+    const line = (await up.waitFor(/source-controller\s+artifacts (\S+)\s+metrics (\S+)\s+health (\S+)/)) as string[];
+    const [, artifacts, metrics, health] = line;
+    expect((await fetch(`${health}`.replace(/\/healthz$/, "/readyz"))).status).toBe(200);
+    const body = await (await fetch(`${metrics}`)).text();
+    expect(body).toContain("controller_runtime_reconcile_total");
+    expect((await fetch(`${artifacts}/gitrepository/none/none/missing.tar.gz`)).status).toBe(404);
+    const ports = printedPorts(up.stdout());
+    expect(ports.length).toBeGreaterThanOrEqual(4);
+
+    expect(await interrupt(up)).toBe(0);
+    for (const p of ports) expect(await listening(p)).toBe(false);
+  });
+
+  it("--demo serves a Git repository, creates its GitRepository and Kustomizations, and reaches Ready; --data-dir resumes", async () => {
+    const dataDir = join(work, "data");
+    const kubeconfig = join(work, "demo.kubeconfig");
+    const up = startUp(["--demo", "--data-dir", dataDir, "--write-kubeconfig", kubeconfig]);
+    running.push(up);
+    await up.waitFor(/sluice is up/);
+    const [, revision] = (await up.waitFor(
+      /GitRepository\/flux-system\/demo: fetched revision (main@sha1:[0-9a-f]{40})/,
+    )) as string[];
+    await kubectlOk(kubeconfig, [
+      "wait",
+      "-n",
+      "flux-system",
+      "gitrepository/demo",
+      "--for=condition=Ready",
+      "--timeout=120s",
+    ]);
+    const kustomizeRuns = /kustomize-controller\s+metrics/.test(up.stdout());
+    if (kustomizeRuns) {
+      for (const overlay of ["staging", "production"]) {
+        await kubectlOk(kubeconfig, [
+          "wait",
+          "-n",
+          "flux-system",
+          `kustomization/demo-${overlay}`,
+          "--for=condition=Ready",
+          "--timeout=180s",
+        ]);
+        await up.waitFor(new RegExp(`Deployment/demo-${overlay}/hello: ready`), 180_000);
+      }
+      await up.waitFor(
+        /Kustomization\/flux-system\/demo-staging: applied revision main@sha1:[0-9a-f]{40} \(\d+ objects\)/,
+      );
+    } else {
+      expect(up.stdout()).toContain("kustomize-controller isn't available in this build");
+    }
+    await kubectlOk(kubeconfig, ["create", "configmap", "kept", "-n", "default", "--from-literal=a=b"]);
+    expect(await interrupt(up)).toBe(0);
+
+    // Same data dir: the objects, their status and the demo repository are still there.
+    const again = startUp(["--demo", "--data-dir", dataDir, "--write-kubeconfig", kubeconfig]);
+    running.push(again);
+    await again.waitFor(/sluice is up/);
+    expect(await kubectlOk(kubeconfig, ["get", "configmap", "kept", "-n", "default", "-o", "jsonpath={.data.a}"])).toBe(
+      "b",
+    );
+    const stored = await kubectlOk(kubeconfig, [
+      "get",
+      "-n",
+      "flux-system",
+      "gitrepository/demo",
+      "-o",
+      "jsonpath={.status.artifact.revision}",
+    ]);
+    expect(stored).toBe(revision);
+    await again.waitFor(new RegExp(`GitRepository/flux-system/demo: fetched revision ${revision}`));
+    expect(await interrupt(again)).toBe(0);
+  });
+
+  it("rejects an unknown controller with a one-line error naming the flag", async () => {
+    const stderr = new PassThrough();
+    let text = "";
+    stderr.on("data", (c: Buffer) => {
+      text += c.toString("utf8");
+    });
+    const code = await run(["up", "--controllers", "source,bogus"], {
+      stdout: new PassThrough(),
+      stderr,
+      env: {},
+      cwd: work,
+      isTTY: false,
+      columns: undefined,
+    });
+    expect(code).toBe(1);
+    expect(text.trim().split("\n")).toHaveLength(1);
+    expect(text).toMatch(/invalid --controllers "source,bogus": unknown controller "bogus"/);
+  });
+});
