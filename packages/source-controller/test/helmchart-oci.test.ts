@@ -1,0 +1,165 @@
+// HelmChart from an OCI HelmRepository: charts pushed with the real `helm push` into Debian's
+// docker-registry (basic auth, plain HTTP) on 127.0.0.1, pulled by the source-controller with the
+// repository's credentials.
+
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import type { HelmChart } from "@sluice/api";
+import { resolveTool, type UnstructuredObject } from "@sluice/runtime";
+import {
+  hasDockerRegistry,
+  helmPushChart,
+  type OciRegistry,
+  startOciRegistry,
+  tempDir,
+  writeTree,
+} from "@sluice/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type ControllerEnv,
+  createSecret,
+  downloadArtifact,
+  SOURCE_API,
+  startControllerEnv,
+} from "./support/controller-env.js";
+
+const run = promisify(execFile);
+const NS = "helmchart-oci";
+const USER = "oci-user";
+const PASSWORD = "0ci-s3cret-pw";
+
+let root: { path: string; remove: () => Promise<void> };
+let env: ControllerEnv;
+let registry: OciRegistry;
+const helm = () => resolveTool("helm").path;
+
+/** `helm package` of a minimal chart `name`@`version`; returns the .tgz path. */
+async function packageChart(name: string, version: string): Promise<string> {
+  const dir = join(root.path, "src", `${name}-${version}`);
+  await writeTree(dir, {
+    "Chart.yaml": `apiVersion: v2\nname: ${name}\nversion: ${version}\n`,
+    "values.yaml": "message: hello\n",
+    "values-prod.yaml": "message: production\n",
+    "templates/cm.yaml":
+      "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  message: {{ .Values.message | quote }}\n",
+  });
+  const out = join(root.path, "pkg");
+  await mkdir(out, { recursive: true });
+  await run(helm(), ["package", dir, "--destination", out]);
+  return join(out, `${name}-${version}.tgz`);
+}
+
+beforeAll(async () => {
+  root = await tempDir("sc-helmchart-oci-");
+  registry = await startOciRegistry({ auth: { username: USER, password: PASSWORD } });
+  for (const v of ["1.0.0", "1.1.0", "2.0.0"]) {
+    await helmPushChart(helm(), registry, await packageChart("ocichart", v), "charts", {
+      auth: { username: USER, password: PASSWORD },
+    });
+  }
+  env = await startControllerEnv(root.path, NS);
+  await createSecret(env, "registry-auth", { username: USER, password: PASSWORD });
+  await createSecret(env, "wrong-auth", { username: USER, password: "not-the-password" });
+}, 180_000);
+
+afterAll(async () => {
+  await env?.stop();
+  await registry?.stop();
+  await root?.remove();
+});
+
+const ref = (kind: string, name: string) => ({ apiVersion: SOURCE_API, kind, namespace: NS, name });
+const cond = (obj: HelmChart, type: string) => obj.status?.conditions?.find((c) => c.type === type);
+
+async function create(kind: string, name: string, spec: Record<string, unknown>) {
+  await env.cluster.client.create({
+    apiVersion: SOURCE_API,
+    kind,
+    metadata: { namespace: NS, name },
+    spec: { interval: "10m", ...spec },
+  } as UnstructuredObject);
+}
+
+async function waitChart(name: string, check: (c: HelmChart) => boolean, what: string, ms = 60_000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const last = await env.cluster.client.getOptional<HelmChart>(ref("HelmChart", name));
+    if (last && check(last)) return last;
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for HelmChart ${name}: ${what}; status: ${JSON.stringify(last?.status)}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const readyNow = (c: HelmChart) =>
+  cond(c, "Ready")?.status === "True" && c.status?.observedGeneration === c.metadata.generation;
+
+describe.skipIf(!hasDockerRegistry())("HelmChart from an OCI HelmRepository", () => {
+  it("pulls the highest tag matching the range with the repository's credentials", async () => {
+    await create("HelmRepository", "oci", {
+      type: "oci",
+      url: `oci://${registry.host}/charts`,
+      insecure: true,
+      secretRef: { name: "registry-auth" },
+    });
+    await create("HelmChart", "ocichart", {
+      chart: "ocichart",
+      version: "1.x",
+      sourceRef: { kind: "HelmRepository", name: "oci" },
+    });
+    const chart = await waitChart("ocichart", readyNow, "Ready");
+    expect(chart.status?.artifact?.revision).toBe("1.1.0");
+    expect(chart.status?.artifact?.path).toBe(`helmchart/${NS}/ocichart/ocichart-1.1.0.tgz`);
+    expect(cond(chart, "Ready")?.reason).toBe("ChartPullSucceeded");
+    expect(cond(chart, "Ready")?.message).toBe("pulled 'ocichart' chart with version '1.1.0'");
+    expect(chart.status?.observedSourceArtifactRevision).toBeUndefined();
+    const data = await downloadArtifact(chart.status?.artifact?.url ?? "");
+    expect(`sha256:${createHash("sha256").update(data).digest("hex")}`).toBe(chart.status?.artifact?.digest);
+    const file = join(root.path, "pulled.tgz");
+    await writeFile(file, data);
+    const { stdout } = await run(helm(), ["template", "rel", file]);
+    expect(stdout).toContain('message: "hello"');
+    expect(JSON.stringify(chart)).not.toContain(PASSWORD);
+  });
+
+  it("packages the OCI chart with merged values files (revision <version>+<generation>)", async () => {
+    await create("HelmChart", "ocichart-prod", {
+      chart: "ocichart",
+      sourceRef: { kind: "HelmRepository", name: "oci" },
+      valuesFiles: ["values.yaml", "values-prod.yaml"],
+    });
+    const chart = await waitChart("ocichart-prod", readyNow, "Ready");
+    expect(chart.status?.artifact?.revision).toBe(`2.0.0+${chart.metadata.generation}`);
+    expect(cond(chart, "Ready")?.reason).toBe("ChartPackageSucceeded");
+    const data = await downloadArtifact(chart.status?.artifact?.url ?? "");
+    const file = join(root.path, "packaged.tgz");
+    await writeFile(file, data);
+    const { stdout } = await run(helm(), ["template", "rel", file]);
+    expect(stdout).toContain('message: "production"');
+  });
+
+  it("wrong registry credentials fail naming the authentication failure", async () => {
+    await create("HelmRepository", "oci-wrong", {
+      type: "oci",
+      url: `oci://${registry.host}/charts`,
+      insecure: true,
+      secretRef: { name: "wrong-auth" },
+    });
+    await create("HelmChart", "ocichart-denied", {
+      chart: "ocichart",
+      sourceRef: { kind: "HelmRepository", name: "oci-wrong" },
+    });
+    const chart = await waitChart(
+      "ocichart-denied",
+      (c) => cond(c, "Ready")?.status === "False" && cond(c, "FetchFailed") !== undefined,
+      "FetchFailed",
+    );
+    expect(cond(chart, "FetchFailed")?.message).toContain("failed to authenticate with the Helm repository");
+    expect(cond(chart, "FetchFailed")?.message).not.toContain("not-the-password");
+    expect(chart.status?.artifact).toBeUndefined();
+  });
+});
