@@ -269,7 +269,10 @@ data:
     const root = await tree({ "kustomization.yaml": secretGenerator({ envs: ["sub/app.env"] }), "sub/app.env": enc });
     const run = decryptor.decryptFilesInDir(root, ".");
     await expect(run).rejects.toThrow(DecryptionError);
-    const err = await run.catch((e: unknown) => e as Error);
+    const err = await run.then(
+      () => new Error("no error"),
+      (e: unknown) => e as Error,
+    );
     expect(err.message).toContain("decryption failed for file 'sub/app.env': cannot get sops data key");
     expect(err.message).toContain(`age recipient ${other.recipient}`);
     expect(err.message).not.toContain("top-secret");
