@@ -1,0 +1,109 @@
+// The parts of `sluice up` on their own: the --controllers parser, the demo repository served by the
+// git http-backend server (cloned with the real git), and the banner.
+
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  AVAILABLE_CONTROLLERS,
+  DEMO_GIT_ENV,
+  DEMO_OVERLAYS,
+  DEMO_REPO_NAME,
+  demoFiles,
+  demoObjects,
+  ensureDemoRepo,
+  parseControllerList,
+  startGitHttpServer,
+} from "../src/up/index.js";
+
+const run = promisify(execFile);
+const available = [...AVAILABLE_CONTROLLERS.keys()];
+
+describe("parseControllerList", () => {
+  it.each([
+    ["all", available],
+    ["", available],
+    ["none", []],
+    ["source", ["source-controller"]],
+    ["source-controller,source", ["source-controller"]],
+  ])("%j → %j", (value, expected) => {
+    expect(parseControllerList(value)).toEqual(expected);
+  });
+
+  it.each([
+    ["bogus", /unknown controller "bogus"/],
+    ["source,,image-foo", /unknown controller "image-foo"/],
+  ])("%j is an error naming the flag", (value, message) => {
+    expect(() => parseControllerList(value)).toThrow(/^invalid --controllers/);
+    expect(() => parseControllerList(value)).toThrow(message);
+  });
+
+  it("refuses a known controller this build does not have", () => {
+    const missing = ["notification-controller", "image-automation-controller"].find(
+      (n) => !AVAILABLE_CONTROLLERS.has(n as never),
+    );
+    if (!missing) return;
+    expect(() => parseControllerList(missing)).toThrow(/is not available in this build/);
+  });
+});
+
+describe("the demo repository", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "sluice-up-parts-"));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("is served over HTTP: git clones it and gets base and overlays; pushes are accepted", async () => {
+    const root = join(dir, "git");
+    const bare = await ensureDemoRepo(root);
+    expect(await ensureDemoRepo(root)).toBe(bare);
+    const server = await startGitHttpServer({ root });
+    try {
+      const clone = join(dir, "clone");
+      await run("git", ["clone", "-q", server.url(DEMO_REPO_NAME), clone], { env: DEMO_GIT_ENV });
+      for (const [path, content] of Object.entries(demoFiles())) {
+        expect(await readFile(join(clone, path), "utf8")).toBe(content);
+      }
+      const { stdout: branch } = await run("git", ["rev-parse", "--abbrev-ref", "HEAD"], {
+        cwd: clone,
+        env: DEMO_GIT_ENV,
+      });
+      expect(branch.trim()).toBe("main");
+      await run("git", ["commit", "-q", "--allow-empty", "-m", "second"], { cwd: clone, env: DEMO_GIT_ENV });
+      await run("git", ["push", "-q", "origin", "main"], { cwd: clone, env: DEMO_GIT_ENV });
+      const { stdout: log } = await run("git", ["log", "--format=%s", "main"], { cwd: bare, env: DEMO_GIT_ENV });
+      expect(log.trim().split("\n")).toEqual(["second", "Add the hello app with staging and production overlays"]);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it("builds with the real kubectl kustomize into each overlay's namespace and replica count", async () => {
+    const { resolveTool } = await import("@sluice/runtime");
+    const clone = join(dir, "clone");
+    for (const overlay of DEMO_OVERLAYS) {
+      const { stdout } = await run(resolveTool("kubectl").path, ["kustomize", join(clone, "overlays", overlay.name)]);
+      expect(stdout).toContain(`namespace: ${overlay.namespace}`);
+      expect(stdout).toContain(`replicas: ${overlay.replicas}`);
+      expect(stdout).toMatch(/name: hello-config-[a-z0-9]+/);
+    }
+  });
+
+  it("has a GitRepository and one Kustomization per overlay pointing at it", () => {
+    const objects = demoObjects("http://127.0.0.1:1/demo.git");
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+      "Namespace/flux-system",
+      "GitRepository/demo",
+      ...DEMO_OVERLAYS.map((o) => `Kustomization/demo-${o.name}`),
+    ]);
+    for (const ks of objects.filter((o) => o.kind === "Kustomization")) {
+      expect(ks["spec"]).toMatchObject({ sourceRef: { kind: "GitRepository", name: "demo" }, prune: true });
+    }
+  });
+});
