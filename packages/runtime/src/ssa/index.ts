@@ -10,3 +10,4 @@ export * from "./object-id.js";
 export * from "./policy.js";
 export * from "./resource-manager.js";
 export * from "./staging.js";
+export * from "./watch-wait.js";
