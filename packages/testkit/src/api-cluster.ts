@@ -20,9 +20,22 @@ export interface ApiCluster {
   stop(): Promise<void>;
 }
 
+/** Options of {@link startApiCluster}. */
+export interface ApiClusterOptions {
+  /** Let the server roll out Deployments and other workloads after `workloadDelayMs` (default false). */
+  simulateWorkloads?: boolean;
+  /** Delay before simulated workload status, ms (the server's default 500 ms). */
+  workloadDelayMs?: number;
+}
+
 /** Starts the API server on 127.0.0.1 and a free port (plain HTTP). */
-export async function startApiCluster(): Promise<ApiCluster> {
-  const server = await startApiServer({ port: 0, tls: false, simulateWorkloads: false });
+export async function startApiCluster(options: ApiClusterOptions = {}): Promise<ApiCluster> {
+  const server = await startApiServer({
+    port: 0,
+    tls: false,
+    simulateWorkloads: options.simulateWorkloads ?? false,
+    ...(options.workloadDelayMs !== undefined ? { workloadDelayMs: options.workloadDelayMs } : {}),
+  });
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromOptions({
     clusters: [{ name: "test", server: server.url, skipTLSVerify: true }],
