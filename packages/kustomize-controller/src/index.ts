@@ -1,5 +1,15 @@
-// Public exports of @sluice/kustomize-controller. The reconciler comes later; these are the build internals
-// it is made of, exported for the CLI and tests.
+// Public exports of @sluice/kustomize-controller: the controller for in-process use (`sluice up`), its
+// options and command line, the Kustomization reconciler, and the build internals it is made of.
+
+export {
+  artifactChanged,
+  createKustomizeController,
+  DEFAULT_CONCURRENCY,
+  DEFAULT_LEADER_ELECTION_ID,
+  type KustomizeController,
+  type KustomizeControllerOptions,
+  SOURCE_INDEX,
+} from "./controller.js";
 export {
   type BuildOptions,
   type BuildResult,
@@ -16,4 +26,13 @@ export {
 export { setCommonMetadata, setOwnerLabels } from "./internal/build/owner-labels.js";
 export { RemoteBaseError } from "./internal/build/remote-bases.js";
 export { type RenderOptions, renderKustomization } from "./internal/build/render.js";
+export { celStatusReader, InvalidHealthCheckExprError } from "./internal/health/cel-health.js";
 export * from "./internal/substitute/index.js";
+export {
+  DEFAULT_REQUEUE_DEPENDENCY_MS,
+  KUSTOMIZE_CONTROLLER_NAME,
+  KUSTOMIZE_STATUS_MANAGER,
+  KustomizationReconciler,
+  type KustomizationReconcilerOptions,
+  type ObjectDecryptor,
+} from "./kustomization/reconciler.js";

@@ -1,0 +1,168 @@
+// createKustomizeController: the kustomize-controller as a unit that runs in-process (for `sluice up` and
+// tests) or as its own process (main.ts): a Manager with the Kustomization controller, its source index and
+// the source watches that trigger Kustomizations on a new artifact.
+
+import type { KubeConfig } from "@kubernetes/client-node";
+import { KUSTOMIZE_API_VERSION, KUSTOMIZE_GROUP, type Kustomization, SOURCE_API_VERSION } from "@sluice/api";
+import {
+  type BackoffOptions,
+  type Controller,
+  EventRecorder,
+  type KubeClient,
+  type LeaderElectionConfig,
+  type Logger,
+  Manager,
+  type MetricsRecorder,
+  type RateLimit,
+  type UnstructuredObject,
+  type UpdatePredicate,
+} from "@sluice/runtime";
+import { pino } from "pino";
+import {
+  KUSTOMIZE_CONTROLLER_NAME,
+  KustomizationReconciler,
+  type KustomizationReconcilerOptions,
+} from "./kustomization/reconciler.js";
+import { type ArtifactSource, sourceIndexKey, sourceNamespace, WATCHED_SOURCE_KINDS } from "./kustomization/source.js";
+
+/** Default `--concurrent`. */
+export const DEFAULT_CONCURRENCY = 4;
+/** Default name of the leader election Lease. */
+export const DEFAULT_LEADER_ELECTION_ID = "kustomize-controller-leader-election";
+/** Name of the Kustomization informer index by source (`Kind/namespace/name`). */
+export const SOURCE_INDEX = "spec.sourceRef";
+
+/** Options of {@link createKustomizeController}; each names the Flux flag it mirrors. */
+export interface KustomizeControllerOptions
+  extends Omit<KustomizationReconcilerOptions, "client" | "events" | "fieldManager"> {
+  /** Kubeconfig to reach the API (one of `kubeConfig` or `client` is required). */
+  kubeConfig?: KubeConfig | undefined;
+  /** A client to share (e.g. `sluice up`'s). */
+  client?: KubeClient | undefined;
+  /** `--kube-api-qps`/`--kube-api-burst` of a client made from `kubeConfig`. */
+  rateLimit?: RateLimit | false | undefined;
+  /** `--concurrent`: Kustomizations reconciled at once (default 4). */
+  concurrency?: number | undefined;
+  /** `--events-addr`. */
+  eventsAddr?: string | undefined;
+  /** `--metrics-addr` (default `:8080`; `0` disables). */
+  metricsAddr?: string | undefined;
+  /** `--health-addr` (default `:9440`; `0` disables). */
+  healthAddr?: string | undefined;
+  /** `--enable-leader-election` and its Lease settings. */
+  leaderElection?:
+    | (Partial<Omit<LeaderElectionConfig, "enabled">> & { enabled: boolean; leaseNamespace: string })
+    | undefined;
+  /** `--min-retry-delay` / `--max-retry-delay` in ms. */
+  retryDelay?: Partial<BackoffOptions> | undefined;
+  /** `--interval-jitter-percentage` (default 5). */
+  intervalJitterPercentage?: number | undefined;
+  /** Watch only this namespace (default all). */
+  watchNamespace?: string | undefined;
+  /** How long in-flight reconciles may run on shutdown (ms). */
+  gracefulShutdownTimeout?: number | undefined;
+  /** Metrics registry to share. */
+  metrics?: MetricsRecorder | undefined;
+  /** Process logger (default silent). */
+  logger?: Logger | undefined;
+}
+
+/** A running (or startable) kustomize-controller. */
+export interface KustomizeController {
+  readonly manager: Manager;
+  /** The Kustomization controller (its informer and queue). */
+  readonly controller: Controller<Kustomization>;
+  /** Runs until `signal` aborts (resolves after draining) or the manager fails (rejects). */
+  start(signal: AbortSignal): Promise<void>;
+  /** Stops a controller started with {@link start} and waits until it has stopped. */
+  stop(): Promise<void>;
+}
+
+/** A watched source object. */
+type SourceObject = UnstructuredObject & Pick<ArtifactSource, "status">;
+
+/** A new artifact (revision or digest) on a source: its Kustomizations must run now. */
+export const artifactChanged: UpdatePredicate<SourceObject> = (old, obj) => {
+  const a = old.status?.artifact;
+  const b = obj.status?.artifact;
+  if (!b) return false;
+  return a?.revision !== b.revision || a?.digest !== b.digest;
+};
+
+/**
+ * Creates the kustomize-controller: a {@link Manager} (metrics, probes, leader election) running the
+ * Kustomization controller with `--concurrent` workers. Kustomizations are indexed by `spec.sourceRef`, and
+ * GitRepositories, OCIRepositories and Buckets are watched so a new artifact enqueues their Kustomizations
+ * at once. Events go to Kubernetes and, with `eventsAddr`, to notification-controller.
+ */
+export function createKustomizeController(options: KustomizeControllerOptions): KustomizeController {
+  const kubeConfig = options.kubeConfig ?? options.client?.kubeConfig;
+  if (!kubeConfig) throw new TypeError("createKustomizeController: kubeConfig or client is required");
+  const logger = options.logger ?? pino({ level: "silent" });
+  const election = options.leaderElection;
+  const manager = new Manager({
+    kubeConfig,
+    ...(options.client ? { client: options.client } : {}),
+    ...(options.rateLimit !== undefined ? { rateLimit: options.rateLimit } : {}),
+    logger,
+    ...(options.metrics ? { metrics: options.metrics } : {}),
+    ...(options.metricsAddr !== undefined ? { metricsAddr: options.metricsAddr } : {}),
+    ...(options.healthAddr !== undefined ? { healthAddr: options.healthAddr } : {}),
+    ...(options.watchNamespace ? { watchNamespace: options.watchNamespace } : {}),
+    ...(options.gracefulShutdownTimeout !== undefined
+      ? { gracefulShutdownTimeout: options.gracefulShutdownTimeout }
+      : {}),
+    ...(election
+      ? { leaderElection: { ...election, leaseName: election.leaseName ?? DEFAULT_LEADER_ELECTION_ID } }
+      : {}),
+  });
+  const events = new EventRecorder({
+    reportingController: KUSTOMIZE_CONTROLLER_NAME,
+    group: KUSTOMIZE_GROUP,
+    client: manager.client,
+    eventsAddr: options.eventsAddr,
+    logger,
+  });
+  const reconciler = new KustomizationReconciler({ ...options, client: manager.client, events });
+  const controller = manager.controller<Kustomization>({
+    name: "kustomization",
+    for: { apiVersion: KUSTOMIZE_API_VERSION, kind: "Kustomization" },
+    reconciler,
+    concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
+    ...(options.retryDelay ? { backoff: { min: 750, max: 15 * 60_000, ...options.retryDelay } } : {}),
+    ...(options.intervalJitterPercentage !== undefined
+      ? { intervalJitterPercentage: options.intervalJitterPercentage }
+      : {}),
+  });
+  controller.informer.addIndex(SOURCE_INDEX, (k) => [
+    sourceIndexKey(k.spec.sourceRef.kind, sourceNamespace(k), k.spec.sourceRef.name),
+  ]);
+  for (const kind of WATCHED_SOURCE_KINDS) {
+    controller.watches<SourceObject>(
+      SOURCE_API_VERSION,
+      kind,
+      (source, primary) =>
+        primary
+          .byIndex(SOURCE_INDEX, sourceIndexKey(kind, source.metadata.namespace ?? "", source.metadata.name ?? ""))
+          .map((k) => `${k.metadata.namespace}/${k.metadata.name}`),
+      { predicate: artifactChanged },
+    );
+  }
+
+  let running: Promise<void> | undefined;
+  let abort: AbortController | undefined;
+  return {
+    manager,
+    controller,
+    start(signal: AbortSignal): Promise<void> {
+      if (running) throw new Error("kustomize-controller already started");
+      abort = new AbortController();
+      running = manager.start(AbortSignal.any([signal, abort.signal]));
+      return running;
+    },
+    async stop(): Promise<void> {
+      abort?.abort(new Error("kustomize-controller stopped"));
+      await running?.catch(() => undefined);
+    },
+  };
+}
