@@ -1,5 +1,5 @@
 // createSourceController: the source-controller as a unit that runs in-process (for `sluice up` and tests)
-// or as its own process (main.ts): a Manager with the GitRepository, HelmRepository and HelmChart controllers, the artifact storage and the
+// or as its own process (main.ts): a Manager with the GitRepository, HelmRepository, HelmChart and OCIRepository controllers, the artifact storage and the
 // HTTP file server that serves it.
 
 import type { AddressInfo } from "node:net";
@@ -9,6 +9,7 @@ import {
   type GitRepository,
   type HelmChart,
   type HelmRepository,
+  type OCIRepository,
   SOURCE_API_VERSION,
   SOURCE_GROUP,
   SourceKind,
@@ -39,6 +40,7 @@ import {
   joinHostPort,
   parseListenAddress,
 } from "./internal/storage/index.js";
+import { OCIRepositoryReconciler } from "./ocirepository/reconciler.js";
 
 /** Default `--storage-addr`. */
 export const DEFAULT_STORAGE_ADDR = ":9090";
@@ -117,7 +119,7 @@ export interface SourceController {
 
 /**
  * Creates the source-controller: a {@link Manager} (metrics, health probes, leader election) running the
- * GitRepository, HelmRepository and HelmChart controllers with `--concurrent` workers each, an {@link ArtifactStorage} at `--storage-path`,
+ * GitRepository, HelmRepository, HelmChart and OCIRepository controllers with `--concurrent` workers each, an {@link ArtifactStorage} at `--storage-path`,
  * and the {@link ArtifactFileServer} serving it on `--storage-addr`, with artifact URLs advertising
  * `--storage-adv-addr` (or the bound address). Events go to Kubernetes and, with `eventsAddr`, to
  * notification-controller.
@@ -230,6 +232,12 @@ export function createSourceController(options: SourceControllerOptions): Source
         ...common,
       });
       watchHelmChartSources(helmCharts);
+      register<OCIRepository>({
+        name: "ocirepository",
+        for: { apiVersion: SOURCE_API_VERSION, kind: SourceKind.OCIRepository },
+        reconciler: new OCIRepositoryReconciler({ client: manager.client, storage, events }),
+        ...common,
+      });
       logger.info({ address: storageAddr, advertised }, "artifact file server listening");
       markReady({ storageAddress: bound, advertisedAddress: advertised });
       await manager.start(signal);

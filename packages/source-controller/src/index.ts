@@ -1,5 +1,6 @@
-// Public entry of @sluice/source-controller: the controller for in-process use (`sluice up`), its options,
-// the command-line parser main.ts uses, and the GitRepository, HelmRepository and HelmChart reconcilers.
+// Public entry of @sluice/source-controller: the controller for in-process use (`sluice up`), its options, the
+// command-line parser main.ts uses, and the GitRepository, HelmRepository, HelmChart and OCIRepository
+// reconcilers.
 
 export { type RunOptions, runSourceController } from "./cli.js";
 export {
@@ -22,3 +23,9 @@ export {
   HelmRepositoryReconciler,
   type HelmRepositoryReconcilerOptions,
 } from "./helmrepository/reconciler.js";
+export {
+  OCI_REVISION_ANNOTATION,
+  OCI_SOURCE_ANNOTATION,
+  OCIRepositoryReconciler,
+  type OCIRepositoryReconcilerOptions,
+} from "./ocirepository/reconciler.js";

@@ -8,7 +8,7 @@ import type { IncomingHttpHeaders } from "node:http";
 import { Transform, type TransformCallback } from "node:stream";
 import { type AuthChallenge, parseChallenge } from "./challenge.js";
 import type { RegistryCredentials } from "./credentials.js";
-import { OciDigestMismatchError, OciInputError, OciRegistryError } from "./errors.js";
+import { OciDigestMismatchError, OciInputError, OciRegistryError, OciTransportError } from "./errors.js";
 import { DOCKER_MANIFEST_LIST, MANIFEST_ACCEPT, OCI_INDEX } from "./media-types.js";
 import { isValidDigest } from "./reference.js";
 import { type OciTlsOptions, readAll, send, type TransportRequest, type TransportResponse } from "./transport.js";
@@ -63,8 +63,13 @@ export interface FetchedManifest {
 export interface OciClientOptions {
   /** `host[:port]` of the registry. */
   registry: string;
-  /** Talk plain HTTP (`spec.insecure`); HTTPS otherwise. */
+  /**
+   * `spec.insecure`: allow a plain-HTTP registry. The first request probes `https://<registry>/v2/`; when TLS
+   * can't be spoken there, the client uses `http://` (go-containerregistry's fallback for insecure registries).
+   */
   insecure?: boolean | undefined;
+  /** Use `http://` without probing HTTPS (a registry known to be plain HTTP, e.g. `helm --plain-http`). */
+  plainHttp?: boolean | undefined;
   /** Credentials for this registry (none: anonymous, which still gets anonymous Bearer tokens). */
   credentials?: RegistryCredentials | undefined;
   /** TLS CA / client certificate (`certSecretRef`). */
@@ -99,13 +104,14 @@ type Action = "pull" | "pull,push";
  */
 export class OciClient {
   readonly registry: string;
-  private readonly base: string;
+  #base: string | undefined;
   private readonly tokens = new Map<string, string>();
   private basicOnly = false;
 
   constructor(private readonly options: OciClientOptions) {
     this.registry = options.registry;
-    this.base = `${options.insecure ? "http" : "https"}://${options.registry}`;
+    if (options.plainHttp) this.#base = `http://${options.registry}`;
+    else if (!options.insecure) this.#base = `https://${options.registry}`;
   }
 
   /**
@@ -114,7 +120,7 @@ export class OciClient {
    * the bytes, as Flux does.
    */
   async headManifest(repository: string, reference: string): Promise<ManifestHead> {
-    const url = this.url(`/v2/${repository}/manifests/${reference}`);
+    const url = await this.url(`/v2/${repository}/manifests/${reference}`);
     const res = await this.request(repository, "pull", { method: "HEAD", url, headers: { Accept: MANIFEST_ACCEPT } });
     res.body.resume();
     const digest = header(res.headers, "docker-content-digest");
@@ -137,7 +143,7 @@ export class OciClient {
    * requested digest or the `Docker-Content-Digest` header ({@link OciDigestMismatchError} otherwise).
    */
   async getManifest(repository: string, reference: string): Promise<FetchedManifest> {
-    const url = this.url(`/v2/${repository}/manifests/${reference}`);
+    const url = await this.url(`/v2/${repository}/manifests/${reference}`);
     const res = await this.request(repository, "pull", { method: "GET", url, headers: { Accept: MANIFEST_ACCEPT } });
     if (res.status !== 200) throw await registryError("GET", res);
     const bytes = await readAll(res.body, MAX_MANIFEST_SIZE, `GET ${url}`);
@@ -191,7 +197,7 @@ export class OciClient {
   /** Every tag of `repository`, `pageSize` per request, following `Link: <…>; rel="next"` pagination. */
   async listTags(repository: string, pageSize = TAGS_PAGE_SIZE): Promise<string[]> {
     const tags: string[] = [];
-    let url: URL | undefined = this.url(`/v2/${repository}/tags/list?n=${pageSize}`);
+    let url: URL | undefined = await this.url(`/v2/${repository}/tags/list?n=${pageSize}`);
     for (let page = 0; url && page < 10_000; page++) {
       const res = await this.request(repository, "pull", {
         method: "GET",
@@ -221,7 +227,7 @@ export class OciClient {
     if (!isValidDigest(descriptor.digest)) {
       throw new OciInputError(`blob digest '${descriptor.digest}' is not sha256:<64 hex>`);
     }
-    const url = this.url(`/v2/${repository}/blobs/${descriptor.digest}`);
+    const url = await this.url(`/v2/${repository}/blobs/${descriptor.digest}`);
     const res = await this.request(repository, "pull", { method: "GET", url });
     if (res.status !== 200) throw await registryError("GET", res);
     const verifier = new DigestVerifier(descriptor.digest, descriptor.size, options.maxSize, `GET ${url}`);
@@ -244,13 +250,13 @@ export class OciClient {
   /** Uploads `data` as a blob (skipped when the registry has it) and returns its descriptor. */
   async pushBlob(repository: string, data: Buffer, mediaType: string): Promise<OciDescriptor> {
     const digest = sha256Digest(data);
-    const blobUrl = this.url(`/v2/${repository}/blobs/${digest}`);
+    const blobUrl = await this.url(`/v2/${repository}/blobs/${digest}`);
     const head = await this.request(repository, "pull,push", { method: "HEAD", url: blobUrl });
     head.body.resume();
     if (head.status === 200) return { mediaType, digest, size: data.length };
     const start = await this.request(repository, "pull,push", {
       method: "POST",
-      url: this.url(`/v2/${repository}/blobs/uploads/`),
+      url: await this.url(`/v2/${repository}/blobs/uploads/`),
     });
     if (start.status !== 202) throw await registryError("POST", start);
     start.body.resume();
@@ -273,7 +279,7 @@ export class OciClient {
   async pushManifest(repository: string, reference: string, bytes: Buffer, mediaType: string): Promise<string> {
     const res = await this.request(repository, "pull,push", {
       method: "PUT",
-      url: this.url(`/v2/${repository}/manifests/${reference}`),
+      url: await this.url(`/v2/${repository}/manifests/${reference}`),
       headers: { "Content-Type": mediaType },
       body: bytes,
     });
@@ -282,8 +288,28 @@ export class OciClient {
     return sha256Digest(bytes);
   }
 
-  private url(path: string): URL {
-    return new URL(`${this.base}${path}`);
+  /** `scheme://registry` with the scheme settled (see {@link OciClientOptions.insecure}). */
+  async baseUrl(): Promise<string> {
+    if (this.#base) return this.#base;
+    const https = `https://${this.registry}`;
+    try {
+      const res = await send({
+        method: "GET",
+        url: new URL(`${https}/v2/`),
+        tls: this.options.tls,
+        signal: this.options.signal,
+      });
+      res.body.resume();
+      this.#base = https;
+    } catch (err: unknown) {
+      if (!(err instanceof OciTransportError) || this.options.signal?.aborted) throw err;
+      this.#base = `http://${this.registry}`;
+    }
+    return this.#base;
+  }
+
+  private async url(path: string): Promise<URL> {
+    return new URL(`${await this.baseUrl()}${path}`);
   }
 
   /** Sends with the cached authorization; on 401, answers the challenge once and retries. */

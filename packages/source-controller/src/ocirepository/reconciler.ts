@@ -1,0 +1,474 @@
+// The OCIRepository reconciler (source.toolkit.fluxcd.io/v1): pulls an OCI artifact (tag, semver or digest)
+// from a registry and stores its selected layer (extracted and re-archived, or copied) as an artifact, with
+// Flux's revision format, conditions, reasons, messages, status fields and events.
+
+import { createWriteStream } from "node:fs";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import {
+  type Artifact,
+  DEFAULT_SOURCE_TIMEOUT,
+  type OCIRepository,
+  OciLayerOperation,
+  OciProvider,
+  ociLayerOperation,
+  parseDuration,
+  Reason,
+  SOURCE_API_VERSION,
+  SourceCondition,
+  SourceKind,
+  SourceReason,
+} from "@sluice/api";
+import {
+  deleteCondition,
+  type EventRecorder,
+  errorMessage,
+  extractTarball,
+  isFalse,
+  type KubeClient,
+  type Logger,
+  markFalse,
+  markTrue,
+  type ReconcileContext,
+  type ReconcileResult,
+  type Reconciler,
+  requeueAfter,
+  StallingError,
+  StatusPatcher,
+} from "@sluice/runtime";
+import { loadSourceIgnore } from "../internal/ignore/index.js";
+import {
+  OciClient,
+  type OciDescriptor,
+  type OciImageManifest,
+  type OciTlsOptions,
+  parseOciUrl,
+  type RegistryCredentials,
+} from "../internal/oci/index.js";
+import {
+  admitRun,
+  fetchFailed,
+  patchFinalStatus,
+  patchProgress,
+  progressiveStatus,
+  releaseFinalizer,
+  SOURCE_CONTROLLER_NAME,
+  SourceSteps,
+  startProgress,
+  storageFailed,
+} from "../internal/reconcile/index.js";
+import type { ArtifactStorage } from "../internal/storage/index.js";
+import { OCI_REPOSITORY_FAIL_CONDITIONS, OCI_REPOSITORY_OWNED_CONDITIONS, OCI_REPOSITORY_READY } from "./conditions.js";
+import { ociContentConfigChanged } from "./content-config.js";
+import { RegistryAuthError, registryCredentials, registryTls } from "./registry-auth.js";
+import { selectSemverTag } from "./tag-select.js";
+
+/** OCI annotation with the artifact's source URL. */
+export const OCI_SOURCE_ANNOTATION = "org.opencontainers.image.source";
+/** OCI annotation with the artifact's source revision. */
+export const OCI_REVISION_ANNOTATION = "org.opencontainers.image.revision";
+
+/** Options of {@link OCIRepositoryReconciler}. */
+export interface OCIRepositoryReconcilerOptions {
+  /** Client for status/finalizer writes and for reading Secrets and ServiceAccounts. */
+  client: KubeClient;
+  /** Where artifacts are written (and garbage collected). */
+  storage: ArtifactStorage;
+  /** Where Kubernetes and Flux events go (none when absent). */
+  events?: EventRecorder | undefined;
+  /** Field manager of status writes (default `source-controller`). */
+  controllerName?: string | undefined;
+}
+
+/** What the source step learnt, shared with the artifact step. */
+interface SourceState {
+  /** `<tag>@sha256:<digest>` or `sha256:<digest>`. */
+  revision: string;
+  /** Pulled content, undefined when the stored artifact is up to date. */
+  pulled?: { annotations: Record<string, string> | undefined; copiedFile?: string | undefined } | undefined;
+}
+
+/**
+ * Reconciles OCIRepositories as Flux's source-controller does.
+ *
+ * 1. deletion → removes the object's storage and drops the finalizer; otherwise the finalizer is added;
+ *    `spec.suspend` stops here;
+ * 2. storage: a stored artifact that vanished or fails its digest check is dropped;
+ * 3. source: credentials from `secretRef` and the image pull secrets of `serviceAccountName`
+ *    (AuthenticationFailed), TLS from `certSecretRef` (AuthenticationFailed), the URL (URLInvalid,
+ *    stalling), the tag (`ref.digest` > `ref.semver` + `semverFilter` > `ref.tag` > `latest`;
+ *    ReadOperationFailed), the remote digest (OCIArtifactPullFailed) and the revision `<tag>@<digest>` (or
+ *    `<digest>`); unchanged revision and content settings → no pull; otherwise ArtifactOutdated NewRevision,
+ *    the manifest is pulled (OCIArtifactPullFailed), its annotations become `artifact.metadata`, and the
+ *    layer chosen by `layerSelector` is streamed, digest-verified, and extracted safely or copied
+ *    (OCIArtifactLayerOperationFailed); `verify` is refused (VerificationError, stalling);
+ * 4. artifact: archived with `.sourceignore`/`spec.ignore` (extract) or stored as is (copy) as
+ *    `<digest>.tar.gz`, with `observedIgnore` and `observedLayerSelector` and the `latest.tar.gz` URL.
+ *
+ * Ready is summarized from those conditions; a new artifact emits `NewArtifact`; old artifacts are
+ * garbage collected; the object is requeued after `spec.interval`.
+ */
+export class OCIRepositoryReconciler implements Reconciler<OCIRepository> {
+  readonly #client: KubeClient;
+  readonly #storage: ArtifactStorage;
+  readonly #events: EventRecorder | undefined;
+  readonly #name: string;
+  readonly #steps: SourceSteps;
+
+  constructor(options: OCIRepositoryReconcilerOptions) {
+    this.#client = options.client;
+    this.#storage = options.storage;
+    this.#events = options.events;
+    this.#name = options.controllerName ?? SOURCE_CONTROLLER_NAME;
+    this.#steps = new SourceSteps(options.storage, options.events);
+  }
+
+  /** Runs one reconcile of `obj` (a private copy from the cache); see the class comment. */
+  async reconcile(obj: OCIRepository, ctx: ReconcileContext): Promise<ReconcileResult> {
+    obj.kind ||= SourceKind.OCIRepository;
+    obj.apiVersion ||= SOURCE_API_VERSION;
+    const patcher = new StatusPatcher<OCIRepository>(this.#client, obj, {
+      fieldManager: this.#name,
+      ownedConditions: OCI_REPOSITORY_OWNED_CONDITIONS,
+    });
+
+    if (obj.metadata.deletionTimestamp) {
+      await this.#steps.removeObjectStorage(obj, SourceKind.OCIRepository, ctx.log);
+      if (obj.status) {
+        delete obj.status.artifact;
+        delete obj.status.url;
+      }
+      await releaseFinalizer(obj, patcher);
+      return {};
+    }
+    if (!(await admitRun(obj, patcher, ctx.log))) return {};
+
+    const old = structuredClone(obj);
+    let error: unknown;
+    const work = await mkdtemp(join(tmpdir(), "sluice-ocirepository-"));
+    try {
+      await startProgress(obj, patcher);
+      if (await this.#steps.checkStoredArtifact(obj, patcher, (status) => delete status.url)) {
+        const status = obj.status ?? {};
+        if (status.url)
+          status.url = this.#storage.urlFor(join(dirnameOf(status.artifact?.path ?? ""), "latest.tar.gz"));
+      }
+      const state = await this.#reconcileSource(obj, patcher, ctx, work);
+      await this.#reconcileArtifact(obj, state, work, ctx.log);
+    } catch (err: unknown) {
+      error = err;
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+
+    const finalized = await patchFinalStatus(obj, patcher, error, OCI_REPOSITORY_READY);
+    if (!finalized) return {};
+    this.#steps.notify(old, obj, error, ctx.log, (a) => newArtifactMessage(obj, a), OCI_REPOSITORY_FAIL_CONDITIONS);
+    await this.#steps.garbageCollect(obj, ctx.log);
+    if (finalized.error !== undefined) throw finalized.error;
+    return requeueAfter(parseDuration(obj.spec.interval));
+  }
+
+  /** Credentials, TLS, reference, remote digest and (when new) the pulled layer in `work`. */
+  async #reconcileSource(
+    obj: OCIRepository,
+    patcher: StatusPatcher<OCIRepository>,
+    ctx: ReconcileContext,
+    work: string,
+  ): Promise<SourceState> {
+    const namespace = obj.metadata.namespace ?? "";
+    const url = obj.spec.url;
+    if (isFalse(obj, SourceCondition.SourceVerified)) deleteCondition(obj, SourceCondition.SourceVerified);
+
+    let address: ReturnType<typeof parseOciUrl> | undefined;
+    let addressError: unknown;
+    try {
+      address = parseOciUrl(url);
+    } catch (err: unknown) {
+      addressError = err;
+    }
+
+    let credentials: RegistryCredentials | undefined;
+    let secretCount = 0;
+    try {
+      const found = await registryCredentials(
+        this.#client,
+        namespace,
+        address?.registry ?? "",
+        obj.spec.secretRef?.name,
+        obj.spec.serviceAccountName,
+      );
+      credentials = found.credentials;
+      secretCount = found.secretCount;
+    } catch (err: unknown) {
+      throw fetchFailed(obj, SourceReason.AuthenticationFailed, `failed to get credential: ${errorMessage(err)}`, err);
+    }
+    const provider = obj.spec.provider ?? OciProvider.Generic;
+    if (provider !== OciProvider.Generic && secretCount === 0) {
+      const e = new StallingError(
+        SourceReason.AuthenticationFailed,
+        `failed to get credential from ${provider}: provider '${provider}' is not supported by this source-controller; use 'generic' with spec.secretRef or spec.serviceAccountName`,
+      );
+      markTrue(obj, SourceCondition.FetchFailed, e.reason, e.message);
+      throw e;
+    }
+
+    let tls: OciTlsOptions | undefined;
+    if (obj.spec.certSecretRef?.name) {
+      try {
+        tls = await registryTls(this.#client, namespace, obj.spec.certSecretRef.name);
+      } catch (err: unknown) {
+        const reason = err instanceof RegistryAuthError ? errorMessage(err) : String(err);
+        throw fetchFailed(
+          obj,
+          SourceReason.AuthenticationFailed,
+          `failed to generate transport for '${url}': ${reason}`,
+          err,
+        );
+      }
+    } else if (obj.spec.insecure) {
+      tls = { insecureSkipVerify: true };
+    }
+
+    if (!address) {
+      const e = new StallingError(
+        SourceReason.URLInvalid,
+        `URL validation failed for '${url}': ${errorMessage(addressError)}`,
+        { cause: addressError },
+      );
+      markTrue(obj, SourceCondition.FetchFailed, e.reason, e.message);
+      throw e;
+    }
+    const { repository } = address;
+    const timeout = AbortSignal.timeout(parseDuration(obj.spec.timeout ?? DEFAULT_SOURCE_TIMEOUT));
+    const client = new OciClient({
+      registry: address.registry,
+      insecure: obj.spec.insecure === true,
+      credentials,
+      tls,
+      signal: AbortSignal.any([ctx.signal, timeout]),
+    });
+    const mediaType = obj.spec.layerSelector?.mediaType;
+
+    // The reference: digest > semver > tag > latest.
+    const ref = obj.spec.ref;
+    let tag: string | undefined;
+    let digest: string | undefined;
+    if (ref?.digest) {
+      digest = ref.digest;
+      if (!/^sha256:[a-f0-9]{64}$/.test(digest)) {
+        const e = new StallingError(
+          SourceReason.URLInvalid,
+          `URL validation failed for '${url}': digest '${digest}' must be 'sha256:' followed by 64 lowercase hex characters`,
+        );
+        markTrue(obj, SourceCondition.FetchFailed, e.reason, e.message);
+        throw e;
+      }
+    } else if (ref?.semver) {
+      try {
+        const tags = await client.listTags(repository);
+        tag = selectSemverTag(tags, ref.semver, ref.semverFilter, mediaType);
+      } catch (err: unknown) {
+        throw fetchFailed(
+          obj,
+          SourceReason.ReadOperationFailed,
+          `failed to determine the artifact tag for '${url}': ${errorMessage(err)}`,
+          err,
+        );
+      }
+    } else {
+      tag = ref?.tag || "latest";
+    }
+
+    let revision: string;
+    if (digest) {
+      revision = digest;
+    } else {
+      try {
+        const head = await client.headManifest(repository, tag ?? "latest");
+        digest = head.digest;
+        revision = `${tag}@${digest}`;
+      } catch (err: unknown) {
+        throw fetchFailed(
+          obj,
+          SourceReason.OCIArtifactPullFailed,
+          `failed to determine artifact digest: ${errorMessage(err)}`,
+          err,
+        );
+      }
+    }
+    const current = obj.status?.artifact;
+    const refText = `${address.registry}/${repository}${digest && !tag ? `@${digest}` : `:${tag}`}`;
+    const markNewRevision = async (): Promise<void> => {
+      if (current?.revision === revision) return;
+      const message = `new revision '${revision}' for '${refText}'`;
+      if (current) markTrue(obj, SourceCondition.ArtifactOutdated, SourceReason.NewRevision, message);
+      progressiveStatus(true, obj, Reason.Progressing, `building artifact: ${message}`);
+      await patchProgress(obj, patcher);
+    };
+
+    if (!obj.spec.verify) {
+      deleteCondition(obj, SourceCondition.SourceVerified);
+    } else {
+      await markNewRevision();
+      const e = new StallingError(
+        SourceReason.VerificationError,
+        `failed to verify the signature using provider '${obj.spec.verify.provider}${obj.spec.verify.provider === "cosign" && !obj.spec.verify.secretRef ? " keyless" : ""}': signature verification (cosign, notation) is not supported by this source-controller; remove spec.verify to pull unverified artifacts`,
+      );
+      markFalse(obj, SourceCondition.SourceVerified, e.reason, e.message);
+      throw e;
+    }
+
+    if (current?.revision === revision && !ociContentConfigChanged(obj)) {
+      deleteCondition(obj, SourceCondition.FetchFailed);
+      return { revision };
+    }
+    await markNewRevision();
+
+    let manifest: OciImageManifest;
+    try {
+      manifest = (await client.getImageManifest(repository, digest)).document;
+    } catch (err: unknown) {
+      throw fetchFailed(
+        obj,
+        SourceReason.OCIArtifactPullFailed,
+        `failed to pull artifact from '${url}': ${errorMessage(err)}`,
+        err,
+      );
+    }
+
+    const layer = selectLayer(manifest, mediaType);
+    if (typeof layer === "string") {
+      throw fetchFailed(obj, SourceReason.OCIArtifactLayerOperationFailed, layer, undefined);
+    }
+    const operation = ociLayerOperation(obj.spec);
+    const layerFailed = (message: string, err: unknown) =>
+      fetchFailed(obj, SourceReason.OCIArtifactLayerOperationFailed, `${message}: ${errorMessage(err)}`, err);
+    let blob: Readable;
+    try {
+      blob = (await client.fetchBlob(repository, layer)) as unknown as Readable;
+    } catch (err: unknown) {
+      throw layerFailed("failed to extract the first layer from artifact", err);
+    }
+    let copiedFile: string | undefined;
+    if (operation === OciLayerOperation.Copy) {
+      copiedFile = join(work, `${digest}.tgz`);
+      try {
+        await pipeline(blob, createWriteStream(copiedFile, { mode: 0o600 }));
+      } catch (err: unknown) {
+        throw layerFailed("failed to copy layer from artifact", err);
+      }
+    } else {
+      const dir = join(work, "content");
+      await mkdir(dir);
+      try {
+        await extractTarball(blob, dir, { maxBytes: Number.MAX_SAFE_INTEGER });
+      } catch (err: unknown) {
+        blob.destroy();
+        throw layerFailed("failed to extract layer contents from artifact", err);
+      }
+    }
+    deleteCondition(obj, SourceCondition.FetchFailed);
+    return { revision, pulled: { annotations: manifest.annotations, copiedFile } };
+  }
+
+  /** Stores the pulled content (or confirms the stored artifact) and records the observations. */
+  async #reconcileArtifact(obj: OCIRepository, state: SourceState, work: string, log: Logger): Promise<void> {
+    obj.status ??= {};
+    const status = obj.status;
+    const markStored = (revision: string) => {
+      deleteCondition(obj, SourceCondition.ArtifactOutdated);
+      markTrue(obj, SourceCondition.ArtifactInStorage, Reason.Succeeded, `stored artifact for digest '${revision}'`);
+    };
+    if (!state.pulled) {
+      markStored(state.revision);
+      const message = `artifact up-to-date with remote revision: '${state.revision}'`;
+      log.info(message);
+      void this.#events?.trace(obj, SourceReason.ArtifactUpToDate, message);
+      return;
+    }
+    const digest = state.revision.slice(state.revision.lastIndexOf("@") + 1);
+    const target = this.#storage.newArtifactFor(
+      SourceKind.OCIRepository,
+      { namespace: obj.metadata.namespace ?? "", name: obj.metadata.name ?? "" },
+      state.revision,
+      `${digest}.tar.gz`,
+    );
+    let artifact: Artifact;
+    if (state.pulled.copiedFile) {
+      try {
+        artifact = await this.#storage.copyFromPath(target, state.pulled.copiedFile, 0o644);
+      } catch (err: unknown) {
+        throw storageFailed(
+          obj,
+          SourceReason.ArchiveOperationFailed,
+          `unable to copy artifact to storage: ${errorMessage(err)}`,
+          err,
+        );
+      }
+    } else {
+      const dir = join(work, "content");
+      try {
+        const filter = await loadSourceIgnore(dir, obj.spec.ignore);
+        artifact = await this.#storage.archive(target, dir, { filter });
+      } catch (err: unknown) {
+        throw storageFailed(
+          obj,
+          SourceReason.ArchiveOperationFailed,
+          `unable to archive artifact to storage: ${errorMessage(err)}`,
+          err,
+        );
+      }
+    }
+    const annotations = state.pulled.annotations;
+    status.artifact = {
+      ...artifact,
+      ...(annotations && Object.keys(annotations).length > 0 ? { metadata: { ...annotations } } : {}),
+    };
+    if (obj.spec.ignore !== undefined) status.observedIgnore = obj.spec.ignore;
+    else delete status.observedIgnore;
+    if (obj.spec.layerSelector) status.observedLayerSelector = structuredClone(obj.spec.layerSelector);
+    else delete status.observedLayerSelector;
+    try {
+      status.url = await this.#storage.symlink(artifact, "latest.tar.gz");
+    } catch (err: unknown) {
+      const message = `failed to update status URL symlink: ${errorMessage(err)}`;
+      log.info(message);
+      void this.#events?.trace(obj, SourceReason.SymlinkUpdateFailed, message);
+    }
+    deleteCondition(obj, SourceCondition.StorageOperationFailed);
+    markStored(artifact.revision);
+  }
+}
+
+/**
+ * The layer `mediaType` selects (the first with that media type), or the first layer; a string is the
+ * failure message (Flux's wording).
+ */
+function selectLayer(manifest: OciImageManifest, mediaType: string | undefined): OciDescriptor | string {
+  if (manifest.layers.length === 0) return "no layers found in artifact";
+  if (mediaType) {
+    return (
+      manifest.layers.find((l) => l.mediaType === mediaType) ??
+      `failed to find layer with media type '${mediaType}' in artifact`
+    );
+  }
+  return manifest.layers[0] as OciDescriptor;
+}
+
+/** Flux's new-artifact event message, with the origin source and revision annotations when both are set. */
+function newArtifactMessage(obj: OCIRepository, artifact: Artifact): string {
+  let message = `stored artifact with revision '${artifact.revision}' from '${obj.spec.url}'`;
+  const source = artifact.metadata?.[OCI_SOURCE_ANNOTATION];
+  const revision = artifact.metadata?.[OCI_REVISION_ANNOTATION];
+  if (source && revision) message += `, origin source '${source}', origin revision '${revision}'`;
+  return message;
+}
+
+function dirnameOf(path: string): string {
+  const i = path.lastIndexOf("/");
+  return i < 0 ? "" : path.slice(0, i);
+}
