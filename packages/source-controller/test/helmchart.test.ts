@@ -89,6 +89,12 @@ beforeAll(async () => {
     "Chart.yaml":
       "apiVersion: v2\nname: gitapp\nversion: 0.9.0\ndependencies:\n- name: library\n  version: 0.1.0\n  repository: file://../library\n",
   });
+  await writeChart(join(app.work, "charts", "withdeps"), "withdeps", "1.0.0", {
+    "Chart.yaml": `apiVersion: v2\nname: withdeps\nversion: 1.0.0\ndependencies:\n- name: secretapp\n  version: ">=4.0.0"\n  repository: ${guarded.baseUrl}\n`,
+  });
+  await writeChart(join(root.path, "src", "packed"), "packed", "0.2.0");
+  await mkdir(join(app.work, "packaged"), { recursive: true });
+  await run(helm(), ["package", join(root.path, "src", "packed"), "--destination", join(app.work, "packaged")]);
   await app.commit({ "env/prod.yaml": "replicaCount: 5\nextra:\n  enabled: true\n" }, "charts");
   await app.push();
   gitServer = await startGitHttpServer({ root: join(root.path, "repos") });
@@ -290,6 +296,43 @@ describe("HelmChart from an HTTP HelmRepository", () => {
     );
   });
 
+  it("an unchanged chart version is neither downloaded nor stored again", async () => {
+    const downloads = () => open.requests.filter((r) => r.path.endsWith(".tgz")).length;
+    const before = await waitChart("podinfo", readyNow, "Ready");
+    const count = downloads();
+    const at = new Date().toISOString();
+    await env.cluster.client.patch(
+      ref("HelmChart", "podinfo"),
+      { metadata: { annotations: { "reconcile.fluxcd.io/requestedAt": at } } },
+      { type: "application/merge-patch+json" },
+    );
+    const after = await waitChart("podinfo", (c) => c.status?.lastHandledReconcileAt === at, "request handled");
+    expect(downloads()).toBe(count);
+    expect(after.status?.artifact).toEqual(before.status?.artifact);
+    expect(cond(after, "Ready")?.status).toBe("True");
+  });
+
+  it("a suspended HelmChart is not built until resumed", async () => {
+    await create("HelmChart", "paused", {
+      chart: "podinfo",
+      suspend: true,
+      sourceRef: { kind: "HelmRepository", name: "charts" },
+    });
+    const suspended = await waitChart(
+      "paused",
+      (c) => (c.metadata.finalizers ?? []).includes("finalizers.fluxcd.io"),
+      "finalizer added",
+    );
+    expect(suspended.status?.artifact).toBeUndefined();
+    await env.cluster.client.patch(
+      ref("HelmChart", "paused"),
+      { spec: { suspend: false } },
+      { type: "application/merge-patch+json" },
+    );
+    const chart = await waitChart("paused", readyNow, "Ready after resume");
+    expect(chart.status?.artifact?.revision).toBe("1.3.0");
+  });
+
   it("a missing source is SourceUnavailable, and the chart builds once the source appears", async () => {
     await create("HelmChart", "late", {
       chart: "podinfo",
@@ -374,6 +417,37 @@ describe("HelmChart from a GitRepository", () => {
       "rebuilt for the new commit",
     );
     expect(second.status?.observedSourceArtifactRevision).toBe(`master@sha1:${next}`);
+  });
+
+  it("resolves repository dependencies with the credentials of the HelmRepository that has their URL", async () => {
+    await createSecret(env, "deps-auth", { username: USER, password: PASSWORD });
+    await create("HelmRepository", "deps-repo", { url: guarded.baseUrl, secretRef: { name: "deps-auth" } });
+    await create("HelmChart", "withdeps", {
+      chart: "charts/withdeps",
+      sourceRef: { kind: "GitRepository", name: "app" },
+    });
+    const chart = await waitChart("withdeps", readyNow, "Ready");
+    expect(chart.status?.artifact?.revision).toBe("1.0.0");
+    const dir = await unpack(await downloadArtifact(chart.status?.artifact?.url ?? ""), "withdeps");
+    const fs = await import("node:fs/promises");
+    expect(await fs.readdir(join(dir, "charts"))).toContain("secretapp");
+    const sub = parseYaml(await fs.readFile(join(dir, "charts", "secretapp", "Chart.yaml"), "utf8"));
+    expect(sub.version).toBe("4.5.6");
+    const k8sEvents = await env.cluster.client.list<UnstructuredObject>("v1", "Event", { namespace: NS });
+    expect(JSON.stringify(k8sEvents.items)).not.toContain(PASSWORD);
+  });
+
+  it("stores a packaged chart from the repository as is", async () => {
+    await create("HelmChart", "packed", {
+      chart: "packaged/packed-0.2.0.tgz",
+      sourceRef: { kind: "GitRepository", name: "app" },
+    });
+    const chart = await waitChart("packed", readyNow, "Ready");
+    expect(chart.status?.artifact?.revision).toBe("0.2.0");
+    expect(cond(chart, "Ready")?.reason).toBe("ChartPullSucceeded");
+    const fs = await import("node:fs/promises");
+    const original = await fs.readFile(join(app.work, "packaged", "packed-0.2.0.tgz"));
+    expect((await downloadArtifact(chart.status?.artifact?.url ?? "")).equals(original)).toBe(true);
   });
 
   it("a chart path missing from the artifact stalls with InvalidChartReference", async () => {
