@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { buildKustomization } from "../src/internal/build/build.js";
+import { renderKustomization } from "../src/internal/build/render.js";
 import { createDecryptor, DecryptionError, type Decryptor } from "../src/internal/decrypt/index.js";
 import { removeTree, writeTree } from "./fixtures.js";
 import { type AgeKey, ageKeygen, sopsEncrypt } from "./support/sops-encrypt.js";
@@ -368,5 +369,43 @@ data:
     await expect(small.decryptFilesInDir(root)).rejects.toThrow(/'a.env': size \d+ bytes exceeds the limit of 100/);
     await writeFile(join(root, "a.env"), "K=v\n");
     expect(await small.decryptFilesInDir(root)).toEqual([]);
+  });
+
+  it("renderKustomization decrypts generator inputs and objects before substitution and owner labels", async () => {
+    const secret = await sopsEncrypt(
+      [
+        "apiVersion: v1",
+        "kind: Secret",
+        "metadata:",
+        "  name: app",
+        "stringData:",
+        `  url: postgres://${"$"}{DB_HOST}/app`,
+        "  password: p4ss",
+        "",
+      ].join("\n"),
+      "yaml",
+      { recipients: [key.recipient], encryptedRegex: "^(data|stringData)$" },
+    );
+    const env = await sopsEncrypt("API_KEY=k-123\n", "dotenv", { recipients: [key.recipient] });
+    const root = await tree({
+      "deploy/kustomization.yaml": `${secretGenerator({ envs: ["api.env"] })}resources:\n  - secret.yaml\n`,
+      "deploy/secret.yaml": secret,
+      "deploy/api.env": env,
+    });
+    const { objects } = await renderKustomization({
+      root,
+      path: "./deploy",
+      owner: { name: "apps", namespace: "flux-system" },
+      variables: new Map([["DB_HOST", "db.internal"]]),
+      decryptor,
+    });
+    const byName = new Map(objects.map((o) => [o.metadata.name, o as Obj]));
+    expect(byName.get("gen")?.["data"]).toEqual({ API_KEY: b64("k-123") });
+    const app = byName.get("app");
+    expect(app?.["stringData"]).toEqual({ url: "postgres://db.internal/app", password: "p4ss" });
+    expect(app?.metadata).toMatchObject({ labels: { "kustomize.toolkit.fluxcd.io/name": "apps" } });
+    expect(app?.["sops"]).toBeUndefined();
+    // The artifact itself is never written: decryption happens on the build's throw-away copy.
+    expect(await readFile(join(root, "deploy/api.env"), "utf8")).toBe(env);
   });
 });

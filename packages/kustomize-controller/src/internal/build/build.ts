@@ -35,6 +35,19 @@ export interface BuildOptions {
   kubectlPath?: string | undefined;
   /** Build timeout (default 5 minutes). */
   timeoutMs?: number | undefined;
+  /**
+   * SOPS decryption (`spec.decryption`): generator inputs are decrypted on the build copy right before kustomize
+   * runs, built objects right after (see `createKustomizationDecryptor` in `internal/decrypt`).
+   */
+  decryptor?: BuildDecryptor | undefined;
+}
+
+/** The decryption steps of a build (implemented by `internal/decrypt`'s `Decryptor`). */
+export interface BuildDecryptor {
+  /** Decrypts the SOPS-encrypted generator inputs the kustomization at `path` (relative to `root`) uses. */
+  decryptFilesInDir(root: string, path: string): Promise<unknown>;
+  /** The decrypted copy of a built object, or `undefined` when it is not encrypted. */
+  decryptResource<T extends Record<string, unknown>>(obj: T): Promise<T | undefined>;
 }
 
 /** Result of {@link buildKustomization}. */
@@ -83,6 +96,7 @@ export async function buildKustomization(options: BuildOptions): Promise<BuildRe
     }
     const generated = await generateKustomization(dir, options.spec ?? {});
     if (options.noRemoteBases) await assertNoRemoteBases(copy, dir);
+    await options.decryptor?.decryptFilesInDir(copy, relPath === "" ? "." : relPath);
     const output = await runKustomize(kubectl, dir, work, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     return { ...decodeObjects(output), action: generated.action };
   } finally {

@@ -1,6 +1,13 @@
 import type { CommonMetadata } from "@sluice/api";
+import { stringify } from "yaml";
 import { type SubstituteOptions, substituteObjects } from "../substitute/substitute.js";
-import { type BuildOptions, type BuildResult, type BuiltObject, buildKustomization } from "./build.js";
+import {
+  type BuildDecryptor,
+  type BuildOptions,
+  type BuildResult,
+  type BuiltObject,
+  buildKustomization,
+} from "./build.js";
 import { setCommonMetadata, setOwnerLabels } from "./owner-labels.js";
 
 /** Options for {@link renderKustomization}. */
@@ -22,6 +29,7 @@ export interface RenderOptions extends BuildOptions {
  */
 export async function renderKustomization(options: RenderOptions): Promise<BuildResult> {
   const built = await buildKustomization(options);
+  if (options.decryptor) await decryptBuilt(built, options.decryptor);
   const objects: BuiltObject[] = substituteObjects(
     built.objects,
     options.variables ?? new Map(),
@@ -31,4 +39,14 @@ export async function renderKustomization(options: RenderOptions): Promise<Build
   setOwnerLabels(objects, options.owner);
   setCommonMetadata(objects, options.commonMetadata);
   return { ...built, objects };
+}
+
+/** SOPS-decrypts built objects in place (before substitution, as Flux); their YAML texts follow the plaintext. */
+async function decryptBuilt(built: BuildResult, decryptor: BuildDecryptor): Promise<void> {
+  for (const [i, obj] of built.objects.entries()) {
+    const plain = await decryptor.decryptResource(obj);
+    if (!plain) continue;
+    built.objects[i] = plain;
+    built.documents[i] = stringify(plain, { lineWidth: 0 });
+  }
 }

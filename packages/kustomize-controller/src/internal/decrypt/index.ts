@@ -1,6 +1,7 @@
 // SOPS decryption for the Kustomization build (Flux's kustomize-controller `decryptor` package).
 //
-//   const decryptor = await createDecryptor({ keysSecretData, secretName: `${ns}/${spec.decryption.secretRef.name}` });
+//   const decryptor = await createKustomizationDecryptor(kustomization, client); // undefined without spec.decryption
+//   (or: await createDecryptor({ keysSecretData, secretName }) with the Secret's decoded data)
 //   await decryptor.decryptFilesInDir(buildRoot, specPath);   // before kustomize: generator inputs, patches
 //   const plain = (await decryptor.decryptResource(obj)) ?? obj; // after kustomize, per object
 //
@@ -20,3 +21,4 @@ export {
 export { DecryptionError } from "./errors.js";
 export { detectFormat, formatForPath, type SopsFormat } from "./formats.js";
 export { AGE_KEY_SUFFIX, PGP_KEY_SUFFIX, UNSUPPORTED_KEY_NAMES } from "./keys.js";
+export { createKustomizationDecryptor, type DecryptingKustomization } from "./kustomization-decryptor.js";
