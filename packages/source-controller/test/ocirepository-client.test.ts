@@ -185,3 +185,51 @@ describe("OciClient over HTTPS", () => {
     expect((err as Error).message).toMatch(/certificate/i);
   });
 });
+
+describe("OciClient against docker-registry with Bearer token auth", () => {
+  const tokenAuth = { username: "robot", password: "t0ken-pass" };
+  let registry: OciRegistry;
+  beforeAll(async () => {
+    registry = await startOciRegistry({ tokenAuth });
+  }, 60_000);
+  afterAll(async () => {
+    await registry?.stop();
+  });
+
+  it("gets scoped tokens from the realm with basic credentials, pushes and pulls", async () => {
+    const client = new OciClient({ registry: registry.host, plainHttp: true, credentials: tokenAuth });
+    const layer = await client.pushBlob("team/app", Buffer.from("bearer layer"), FLUX_CONTENT_MEDIA_TYPE);
+    const config = await client.pushBlob("team/app", Buffer.from("{}"), FLUX_CONFIG);
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: "application/vnd.oci.image.manifest.v1+json",
+        config,
+        layers: [layer],
+      }),
+    );
+    const digest = await client.pushManifest("team/app", "v1", manifest, "application/vnd.oci.image.manifest.v1+json");
+    const reader = new OciClient({ registry: registry.host, plainHttp: true, credentials: tokenAuth });
+    expect((await reader.headManifest("team/app", "v1")).digest).toBe(digest);
+    expect(await reader.listTags("team/app")).toEqual(["v1"]);
+    const requests = registry.tokenServer?.requests ?? [];
+    expect(requests.some((r) => r.scopes.includes("repository:team/app:pull,push") && r.status === 200)).toBe(true);
+    expect(requests.some((r) => r.scopes.includes("repository:team/app:pull") && r.status === 200)).toBe(true);
+    expect(requests.every((r) => r.service === "sluice-test-registry")).toBe(true);
+  });
+
+  it("reports the token endpoint's refusal of wrong credentials", async () => {
+    const client = new OciClient({
+      registry: registry.host,
+      plainHttp: true,
+      credentials: { username: tokenAuth.username, password: "nope" },
+    });
+    const err = await client.headManifest("team/app", "v1").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OciRegistryError);
+    expect((err as OciRegistryError).unauthorized).toBe(true);
+    expect((err as Error).message).toMatch(
+      /^GET http:\/\/127\.0\.0\.1:\d+\/token\?.*UNAUTHORIZED: invalid username or password/,
+    );
+    expect((err as Error).message).not.toContain("nope");
+  });
+});

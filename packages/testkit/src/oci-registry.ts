@@ -3,10 +3,10 @@
 // small Distribution-API pusher so tests can publish artifacts (blobs, image/artifact manifests, tags).
 
 import { execFile, spawn } from "node:child_process";
-import { createHash } from "node:crypto";
+import { createHash, createPrivateKey, createPublicKey, sign as cryptoSign, randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { request as httpRequest, type IncomingMessage } from "node:http";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer as createHttpServer, request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -37,6 +37,11 @@ export interface OciRegistryOptions {
   auth?: { username: string; password: string } | undefined;
   /** Serve HTTPS with this PEM key/certificate (e.g. from `createTestPki()`). */
   tls?: { key: string; cert: string } | undefined;
+  /**
+   * Bearer token auth (Distribution's `auth.token`): a token server on 127.0.0.1 issues signed JWTs for the
+   * requested scopes to clients sending these basic credentials (anonymous and wrong credentials get 401).
+   */
+  tokenAuth?: { username: string; password: string } | undefined;
 }
 
 /** A running registry. */
@@ -47,6 +52,8 @@ export interface OciRegistry {
   url: string;
   /** The registry's storage and config directory. */
   dir: string;
+  /** With `tokenAuth`: the token endpoint URL and the requests it answered. */
+  tokenServer?: { url: string; requests: TokenRequest[] } | undefined;
   /** Stops the registry process and removes its directory. */
   stop(): Promise<void>;
 }
@@ -111,7 +118,18 @@ async function launch(dir: string, port: number, options: OciRegistryOptions): P
       `    key: ${JSON.stringify(join(dir, "tls.key"))}`,
     );
   }
-  if (options.auth) {
+  let tokenServer: TokenServer | undefined;
+  if (options.tokenAuth) {
+    tokenServer = await startTokenServer(dir, options.tokenAuth);
+    lines.push(
+      "auth:",
+      "  token:",
+      `    realm: ${tokenServer.url}`,
+      `    service: ${TOKEN_SERVICE}`,
+      `    issuer: ${TOKEN_ISSUER}`,
+      `    rootcertbundle: ${JSON.stringify(tokenServer.certPath)}`,
+    );
+  } else if (options.auth) {
     const hash = bcrypt.hashSync(options.auth.password, 5);
     await writeFile(join(dir, "htpasswd"), `${options.auth.username}:${hash}\n`, { mode: 0o600 });
     lines.push("auth:", "  htpasswd:", "    realm: sluice-test", `    path: ${JSON.stringify(join(dir, "htpasswd"))}`);
@@ -144,6 +162,7 @@ async function launch(dir: string, port: number, options: OciRegistryOptions): P
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (exited) {
+      await tokenServer?.stop();
       throw new RegistryStartError(
         `docker-registry exited (${exited.code ?? exited.signal}) before serving: ${stderr.trim()}`,
         /address already in use/i.test(stderr),
@@ -153,6 +172,7 @@ async function launch(dir: string, port: number, options: OciRegistryOptions): P
     if (status === 200 || status === 401) break;
     if (Date.now() > deadline) {
       child.kill("SIGKILL");
+      await tokenServer?.stop();
       throw new RegistryStartError(`docker-registry did not answer on ${url} within 60s: ${stderr.trim()}`, false);
     }
     await new Promise((r) => setTimeout(r, 50));
@@ -162,7 +182,9 @@ async function launch(dir: string, port: number, options: OciRegistryOptions): P
     host: `127.0.0.1:${port}`,
     url,
     dir,
+    ...(tokenServer ? { tokenServer: { url: tokenServer.url, requests: tokenServer.requests } } : {}),
     async stop() {
+      await tokenServer?.stop();
       if (!exited) {
         child.kill("SIGTERM");
         const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
@@ -404,4 +426,123 @@ export async function helmPushChart(
   } finally {
     await rm(home, { recursive: true, force: true });
   }
+}
+
+const TOKEN_SERVICE = "sluice-test-registry";
+const TOKEN_ISSUER = "sluice-test-token-issuer";
+
+/** A token request the test token server answered. */
+export interface TokenRequest {
+  /** `service` query parameter. */
+  service: string | undefined;
+  /** `scope` query parameters. */
+  scopes: string[];
+  /** Whether the right basic credentials came with it. */
+  authenticated: boolean;
+  /** The HTTP status answered. */
+  status: number;
+}
+
+interface TokenServer {
+  url: string;
+  certPath: string;
+  requests: TokenRequest[];
+  stop(): Promise<void>;
+}
+
+/**
+ * A Docker token server: `GET /token?service=…&scope=repository:<name>:<actions>` with basic credentials
+ * answers `{token, access_token}`, an RS256 JWT (header `kid` = libtrust key ID of the signing key, whose
+ * self-signed certificate is the registry's `rootcertbundle`) granting the requested actions.
+ */
+async function startTokenServer(
+  dir: string,
+  credentials: { username: string; password: string },
+): Promise<TokenServer> {
+  const keyPath = join(dir, "token.key");
+  const certPath = join(dir, "token.crt");
+  await promisify(execFile)("openssl", [
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-keyout",
+    keyPath,
+    "-out",
+    certPath,
+    "-days",
+    "1",
+    "-subj",
+    "/CN=sluice test token issuer",
+  ]);
+  const privateKey = createPrivateKey(await readFile(keyPath));
+  const kid = libtrustKeyId(createPublicKey(privateKey).export({ type: "spki", format: "der" }));
+  const expected = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64")}`;
+  const requests: TokenRequest[] = [];
+  const server = createHttpServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    const authenticated = req.headers.authorization === expected;
+    const scopes = url.searchParams.getAll("scope").flatMap((s) => s.split(" ").filter(Boolean));
+    const service = url.searchParams.get("service") ?? undefined;
+    if (url.pathname !== "/token" || !authenticated) {
+      requests.push({ service, scopes, authenticated, status: 401 });
+      res.writeHead(401, { "Content-Type": "application/json" });
+      res.end(JSON.stringify({ errors: [{ code: "UNAUTHORIZED", message: "invalid username or password" }] }));
+      return;
+    }
+    const access = scopes.map((scope) => {
+      const [type, ...rest] = scope.split(":");
+      const actions = rest.pop() ?? "";
+      return { type, name: rest.join(":"), actions: actions.split(",").filter(Boolean) };
+    });
+    const now = Math.floor(Date.now() / 1000);
+    const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString("base64url");
+    const signingInput = `${b64({ typ: "JWT", alg: "RS256", kid })}.${b64({
+      iss: TOKEN_ISSUER,
+      sub: credentials.username,
+      aud: service ?? TOKEN_SERVICE,
+      exp: now + 300,
+      nbf: now - 10,
+      iat: now,
+      jti: randomBytes(8).toString("hex"),
+      access,
+    })}`;
+    const signature = cryptoSign("sha256", Buffer.from(signingInput), privateKey).toString("base64url");
+    const token = `${signingInput}.${signature}`;
+    requests.push({ service, scopes, authenticated, status: 200 });
+    res.writeHead(200, { "Content-Type": "application/json" });
+    res.end(JSON.stringify({ token, access_token: token, expires_in: 300, issued_at: new Date().toISOString() }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}/token`,
+    certPath,
+    requests,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** libtrust's key ID: base32 of the first 240 bits of sha256(DER SPKI), in 12 colon-separated groups of 4. */
+function libtrustKeyId(spki: Buffer): string {
+  const hash = createHash("sha256").update(spki).digest().subarray(0, 30);
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = 0;
+  let value = 0;
+  let out = "";
+  for (const byte of hash) {
+    value = ((value & 0xff) << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      out += alphabet[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  return (out.match(/.{4}/g) ?? []).join(":");
 }
