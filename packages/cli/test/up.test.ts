@@ -4,7 +4,7 @@
 
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -14,6 +14,7 @@ import { resolveTool } from "@sluice/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "../src/program.js";
 import { READY_LINE } from "../src/up/banner.js";
+import { DEMO_GIT_ENV } from "../src/up/demo-repo.js";
 
 const BIN = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "main.js");
 const KUBECTL = resolveTool("kubectl").path;
@@ -107,6 +108,16 @@ async function kubectlOk(kubeconfig: string, args: string[]): Promise<string> {
   const r = await kubectl(kubeconfig, args);
   if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")} failed: ${r.stderr}`);
   return r.stdout;
+}
+
+/** Runs git with a fixed identity and no user configuration; returns trimmed stdout. */
+function git(cwd: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile("git", args, { cwd, env: { ...process.env, ...DEMO_GIT_ENV } }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`git ${args.join(" ")} failed: ${stderr}`));
+      else resolve(stdout.trim());
+    });
+  });
 }
 
 async function freePort(): Promise<number> {
@@ -209,6 +220,7 @@ describe("sluice up", () => {
       "--for=condition=Ready",
       "--timeout=120s",
     ]);
+    let latest = revision;
     const kustomizeRuns = /kustomize-controller\s+metrics/.test(up.stdout());
     if (kustomizeRuns) {
       for (const overlay of ["staging", "production"]) {
@@ -225,6 +237,18 @@ describe("sluice up", () => {
       await up.waitFor(
         /Kustomization\/flux-system\/demo-staging: applied revision main@sha1:[0-9a-f]{40} \(\d+ objects\)/,
       );
+
+      // What the banner suggests: clone, change, commit, push — the push reconciles at once.
+      const [, repoUrl] = (await up.waitFor(/demo repository\s+(\S+)/)) as string[];
+      const clone = join(work, "demo-clone");
+      await git(work, ["clone", "-q", `${repoUrl}`, clone]);
+      const file = join(clone, "overlays", "production", "kustomization.yaml");
+      await writeFile(file, (await readFile(file, "utf8")).replace("value: 2", "value: 3"));
+      await git(clone, ["commit", "-q", "-am", "production: 3 replicas"]);
+      await git(clone, ["push", "-q", "origin", "main"]);
+      latest = `main@sha1:${await git(clone, ["rev-parse", "HEAD"])}`;
+      await up.waitFor(new RegExp(`GitRepository/flux-system/demo: fetched revision ${latest}`), 60_000);
+      await up.waitFor(/Deployment\/demo-production\/hello: ready \(3\/3 replicas\)/, 120_000);
     } else {
       expect(up.stdout()).toContain("kustomize-controller isn't available in this build");
     }
@@ -246,8 +270,8 @@ describe("sluice up", () => {
       "-o",
       "jsonpath={.status.artifact.revision}",
     ]);
-    expect(stored).toBe(revision);
-    await again.waitFor(new RegExp(`GitRepository/flux-system/demo: fetched revision ${revision}`));
+    expect(stored).toBe(latest);
+    await again.waitFor(new RegExp(`GitRepository/flux-system/demo: fetched revision ${latest}`));
     expect(await interrupt(again)).toBe(0);
   });
 

@@ -3,6 +3,7 @@
 
 import { join } from "node:path";
 import type { KubeConfig } from "@kubernetes/client-node";
+import { createKustomizeController } from "@sluice/kustomize-controller";
 import type { Logger } from "@sluice/runtime";
 import { createSourceController } from "@sluice/source-controller";
 import { waitForManagerReady } from "./controller-readiness.js";
@@ -79,9 +80,25 @@ const startSource: ControllerStarter = async (ctx, signal) => {
   };
 };
 
+const startKustomize: ControllerStarter = async (ctx, signal) => {
+  const controller = createKustomizeController({
+    kubeConfig: ctx.kubeConfig,
+    metricsAddr: LOOPBACK_ANY,
+    healthAddr: LOOPBACK_ANY,
+    eventsAddr: ctx.eventsAddr,
+    logger: ctx.logger.child({ controller: "kustomize-controller" }),
+    gracefulShutdownTimeout: 10_000,
+  });
+  const done = controller.start(signal);
+  done.catch(() => undefined);
+  const probes = await waitForManagerReady("kustomize-controller", controller.manager, done);
+  return { name: "kustomize-controller", addresses: probes, done };
+};
+
 /** The controllers this build of `sluice up` can run, in start order. */
 export const AVAILABLE_CONTROLLERS: ReadonlyMap<ControllerName, ControllerStarter> = new Map([
   ["source-controller", startSource],
+  ["kustomize-controller", startKustomize],
 ]);
 
 /** Error for a `--controllers` value that can't be used. */

@@ -14,6 +14,8 @@ export interface GitHttpServerOptions {
   host?: string;
   /** Port (default 0: any free port). */
   port?: number;
+  /** Called after a push was received, with the repository's path below the root (e.g. `demo.git`). */
+  onPush?: (repo: string) => void;
 }
 
 /** A running Git server. */
@@ -43,7 +45,8 @@ function parseCgiHead(head: string): { status: number; headers: Record<string, s
 
 /**
  * Starts a Git smart-HTTP server for the bare repositories under `options.root`. Every repository is
- * exported and accepts pushes (it listens on loopback only, for the machine's own user).
+ * exported and accepts pushes (it listens on loopback only, for the machine's own user); `onPush` hears of
+ * each push, as a Git host's webhook would tell.
  */
 export async function startGitHttpServer(options: GitHttpServerOptions): Promise<GitHttpServer> {
   const backend = join(execFileSync("git", ["--exec-path"]).toString().trim(), "git-http-backend");
@@ -96,6 +99,14 @@ export async function startGitHttpServer(options: GitHttpServerOptions): Promise
       if (!headersDone) res.writeHead(502);
       res.end();
     });
+    if (req.method === "POST" && url.pathname.endsWith("/git-receive-pack")) {
+      const repo = decodeURIComponent(url.pathname)
+        .replace(/^\/+/, "")
+        .replace(/\/git-receive-pack$/, "");
+      child.on("exit", (code) => {
+        if (code === 0) options.onPush?.(repo);
+      });
+    }
     child.on("error", () => {
       if (!res.headersSent) res.writeHead(500);
       res.end();

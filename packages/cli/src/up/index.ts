@@ -17,4 +17,5 @@ export { DEMO_NAMESPACE, DEMO_SOURCE_NAME, demoObjects } from "./demo-objects.js
 export { DEMO_BRANCH, DEMO_GIT_ENV, DEMO_OVERLAYS, DEMO_REPO_NAME, demoFiles, ensureDemoRepo } from "./demo-repo.js";
 export { type GitHttpServer, type GitHttpServerOptions, startGitHttpServer } from "./git-http-server.js";
 export { type NarratedDeployment, type NarratedObject, Narrator, type NarratorOptions } from "./narrator.js";
+export { requestReconcile } from "./request-reconcile.js";
 export { type DemoInfo, startUp, type UpOptions, type UpSession } from "./up-session.js";

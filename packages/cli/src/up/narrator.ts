@@ -16,6 +16,8 @@ export interface NarratedObject {
 export interface NarratedDeployment {
   namespace: string;
   name: string;
+  /** The Kustomization (`Kustomization/namespace/name`) whose applied revision is told first. */
+  after?: string | undefined;
 }
 
 /** Options of {@link Narrator}. */
@@ -134,6 +136,7 @@ export class Narrator {
   }
 
   private async pollDeployment(dep: NarratedDeployment): Promise<void> {
+    if (dep.after && !this.seen.has(`${dep.after}#applied`)) return;
     const obj = await this.get({ apiVersion: "apps/v1", kind: "Deployment", ...dep });
     if (!obj) return;
     const spec = (obj["spec"] ?? {}) as { replicas?: number };

@@ -7,6 +7,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
+import { SOURCE_API_VERSION } from "@sluice/api";
 import { type ApiServer, startApiServer } from "@sluice/apiserver";
 import { KubeClient, type Logger, type UnstructuredObject } from "@sluice/runtime";
 import { type ControllerName, type RunningController, startControllers } from "./controllers.js";
@@ -15,6 +16,7 @@ import { DEMO_NAMESPACE, DEMO_SOURCE_NAME, demoObjects } from "./demo-objects.js
 import { DEMO_OVERLAYS, DEMO_REPO_NAME, ensureDemoRepo } from "./demo-repo.js";
 import { type GitHttpServer, startGitHttpServer } from "./git-http-server.js";
 import { Narrator } from "./narrator.js";
+import { requestReconcile } from "./request-reconcile.js";
 
 /** Options of {@link startUp}. */
 export interface UpOptions {
@@ -166,7 +168,15 @@ export async function startUp(options: UpOptions): Promise<UpSession> {
     if (options.demo) {
       const gitRoot = join(stateDir, "demo");
       const repoPath = await ensureDemoRepo(gitRoot);
-      const git: GitHttpServer = await startGitHttpServer({ root: gitRoot });
+      // A push reconciles the demo's source at once, as a Git host's webhook to a Receiver would.
+      const git: GitHttpServer = await startGitHttpServer({
+        root: gitRoot,
+        onPush: () => {
+          requestReconcile(client, SOURCE_API_VERSION, "GitRepository", DEMO_NAMESPACE, DEMO_SOURCE_NAME).catch(
+            (err: unknown) => options.logger.warn({ error: err }, "could not request a reconcile of the demo source"),
+          );
+        },
+      });
       cleanups.push(() => git.stop());
       const repoUrl = git.url(DEMO_REPO_NAME);
       const objects = demoObjects(repoUrl);
@@ -186,7 +196,11 @@ export async function startUp(options: UpOptions): Promise<UpSession> {
             namespace: o.metadata.namespace ?? DEMO_NAMESPACE,
             name: o.metadata.name ?? DEMO_SOURCE_NAME,
           })),
-          deployments: DEMO_OVERLAYS.map((o) => ({ namespace: o.namespace, name: "hello" })),
+          deployments: DEMO_OVERLAYS.map((o) => ({
+            namespace: o.namespace,
+            name: "hello",
+            after: `Kustomization/${DEMO_NAMESPACE}/demo-${o.name}`,
+          })),
           write: options.narrate,
         });
         narrator.start();
