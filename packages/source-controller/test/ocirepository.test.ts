@@ -2,13 +2,17 @@
 // source-controller started with createSourceController, and Debian's docker-registry (one open, one with
 // htpasswd basic auth) holding artifacts pushed by the test.
 
+import { execFile } from "node:child_process";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
 import type { OCIRepository } from "@sluice/api";
-import type { UnstructuredObject } from "@sluice/runtime";
+import { resolveTool, type UnstructuredObject } from "@sluice/runtime";
 import {
+  createTestPki,
   FLUX_CONTENT_MEDIA_TYPE,
+  helmPushChart,
   type OciRegistry,
   pushArtifact,
   sha256Digest,
@@ -448,4 +452,97 @@ describe("OCIRepository", () => {
     }
     expect((await fetch(url)).status).toBe(404);
   });
+});
+
+describe("OCIRepository against HTTPS, token-auth and Helm registries", () => {
+  const pki = createTestPki();
+  const tokenAuth = { username: "robot", password: "r0bot-pass" };
+  let secure: OciRegistry;
+  let tokened: OciRegistry;
+  beforeAll(async () => {
+    secure = await startOciRegistry({ tls: { key: pki.serverKey, cert: pki.serverCert } });
+    tokened = await startOciRegistry({ tokenAuth });
+  }, 60_000);
+  afterAll(async () => {
+    await secure?.stop();
+    await tokened?.stop();
+  });
+
+  it("trusts an HTTPS registry through certSecretRef's ca.crt and fails without it", async () => {
+    const pushed = await pushArtifact(secure, {
+      repository: "tls/app",
+      tags: ["v1"],
+      layers: [{ mediaType: FLUX_CONTENT_MEDIA_TYPE, data: await tgz({ "tls.yaml": "t\n" }) }],
+      ca: pki.caCert,
+    });
+    await createSecret(env, "registry-ca", { "ca.crt": pki.caCert });
+    const url = `oci://${secure.host}/tls/app`;
+    await createOciRepository("tls", {
+      url,
+      ref: { tag: "v1" },
+      insecure: false,
+      certSecretRef: { name: "registry-ca" },
+    });
+    await createOciRepository("tls-untrusted", { url, ref: { tag: "v1" }, insecure: false });
+    await createSecret(env, "half-pair", { "tls.crt": pki.clientCert });
+    await createOciRepository("tls-half", { url, ref: { tag: "v1" }, certSecretRef: { name: "half-pair" } });
+
+    expect((await waitFor("tls", readyNow, "Ready")).status?.artifact?.revision).toBe(`v1@${pushed.digest}`);
+    const untrusted = await waitFor("tls-untrusted", failedWith("OCIArtifactPullFailed"), "OCIArtifactPullFailed");
+    expect(conditionOf(untrusted as never, "Ready")?.message).toMatch(
+      new RegExp(
+        `^failed to determine artifact digest: HEAD https://${secure.host}/v2/tls/app/manifests/v1: .*certificate`,
+      ),
+    );
+    const half = await waitFor("tls-half", failedWith("AuthenticationFailed"), "AuthenticationFailed");
+    expect(conditionOf(half as never, "Ready")?.message).toBe(
+      `failed to generate transport for '${url}': secret '${NS}/half-pair' must contain both 'tls.crt' and 'tls.key'`,
+    );
+  });
+
+  it("pulls from a registry with Bearer token auth using the dockerconfigjson credentials", async () => {
+    await pushArtifact(tokened, {
+      repository: "team/app",
+      tags: ["v1"],
+      layers: [{ mediaType: FLUX_CONTENT_MEDIA_TYPE, data: await tgz({ "team.yaml": "t\n" }) }],
+      auth: tokenAuth,
+    });
+    await createSecret(env, "token-cred", {
+      ".dockerconfigjson": JSON.stringify({ auths: { [tokened.host]: tokenAuth } }),
+    });
+    await createOciRepository("bearer", {
+      url: `oci://${tokened.host}/team/app`,
+      ref: { tag: "v1" },
+      secretRef: { name: "token-cred" },
+    });
+    expect((await waitFor("bearer", readyNow, "Ready")).status?.artifact?.revision).toMatch(/^v1@sha256:/);
+    expect(
+      tokened.tokenServer?.requests.some((r) => r.scopes.includes("repository:team/app:pull") && r.authenticated),
+    ).toBe(true);
+  });
+
+  it("pulls a chart pushed with the real helm push: semver over Helm's '_' tags, chart layer copied", async () => {
+    const helm = resolveTool("helm").path;
+    const work = join(root.path, "helm-oci");
+    await mkdir(work, { recursive: true });
+    const run = promisify(execFile);
+    const helmEnv = { ...process.env, HELM_CACHE_HOME: join(work, "c"), HELM_CONFIG_HOME: join(work, "h") };
+    await run(helm, ["create", "podinfo"], { cwd: work, env: helmEnv });
+    const chartYaml = join(work, "podinfo", "Chart.yaml");
+    const original = await readFile(chartYaml, "utf8");
+    for (const version of ["6.0.0", "6.1.0+build.7"]) {
+      await writeFile(chartYaml, original.replace(/^version: .*$/m, `version: ${version}`));
+      await run(helm, ["package", join(work, "podinfo"), "--destination", work], { env: helmEnv });
+      await helmPushChart(helm, open, join(work, `podinfo-${version}.tgz`), "charts");
+    }
+    await createOciRepository("chart", {
+      url: `oci://${open.host}/charts/podinfo`,
+      ref: { semver: "6.x" },
+      layerSelector: { mediaType: "application/vnd.cncf.helm.chart.content.v1.tar+gzip", operation: "copy" },
+    });
+    const obj = await waitFor("chart", readyNow, "Ready");
+    expect(obj.status?.artifact?.revision).toMatch(/^6\.1\.0_build\.7@sha256:[a-f0-9]{64}$/);
+    const data = await downloadArtifact(obj.status?.artifact?.url ?? "");
+    expect(data.equals(await readFile(join(work, "podinfo-6.1.0+build.7.tgz")))).toBe(true);
+  }, 90_000);
 });

@@ -248,7 +248,7 @@ export interface PushArtifactOptions {
   artifactType?: string | undefined;
   /** Manifest media type (default OCI image manifest; Docker v2 schema2 also works). */
   manifestMediaType?: string | undefined;
-  /** Basic credentials of an auth-enabled registry. */
+  /** Credentials of an auth-enabled registry (sent as basic auth, or to the token realm on a Bearer challenge). */
   auth?: { username: string; password: string } | undefined;
   /** PEM CA to trust for an HTTPS registry. */
   ca?: string | undefined;
@@ -271,7 +271,7 @@ export function sha256Digest(data: Buffer | string): string {
 
 /**
  * Pushes blobs (monolithic upload: `POST …/blobs/uploads/` then `PUT ?digest=`) and an OCI manifest to
- * `registry` under each tag (or by digest only), with basic auth when given. Throws on any non-2xx answer
+ * `registry` under each tag (or by digest only), with basic or token auth when given. Throws on any non-2xx answer
  * naming the step and the registry's error body.
  */
 export async function pushArtifact(
@@ -335,22 +335,57 @@ export async function deleteManifest(
   if (res.status !== 202) throw new Error(`deleteManifest: ${res.status} ${res.body}`);
 }
 
-function call(
+async function call(
   method: string,
   url: string,
   body: Buffer | undefined,
   headers: Record<string, string>,
   options: Pick<PushArtifactOptions, "auth" | "ca">,
 ): Promise<{ status: number; location: string | undefined; body: string }> {
+  const basic = options.auth
+    ? `Basic ${Buffer.from(`${options.auth.username}:${options.auth.password}`).toString("base64")}`
+    : undefined;
+  const first = await exchange(
+    method,
+    url,
+    body,
+    { ...headers, ...(basic ? { Authorization: basic } : {}) },
+    options.ca,
+  );
+  const challenge = first.authenticate ?? "";
+  if (first.status !== 401 || !/^Bearer /i.test(challenge)) return first;
+  // Token auth: ask the realm for a token for the challenged scope, with the basic credentials.
+  const params = Object.fromEntries(
+    [...challenge.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1]?.toLowerCase() ?? "", m[2] ?? ""]),
+  );
+  const realm = new URL(params.realm ?? "");
+  if (params.service) realm.searchParams.set("service", params.service);
+  if (params.scope) realm.searchParams.set("scope", params.scope);
+  const tokenRes = await exchange(
+    "GET",
+    realm.toString(),
+    undefined,
+    basic ? { Authorization: basic } : {},
+    options.ca,
+  );
+  if (tokenRes.status !== 200) return tokenRes;
+  const token = (JSON.parse(tokenRes.body) as { token?: string }).token ?? "";
+  return exchange(method, url, body, { ...headers, Authorization: `Bearer ${token}` }, options.ca);
+}
+
+function exchange(
+  method: string,
+  url: string,
+  body: Buffer | undefined,
+  headers: Record<string, string>,
+  ca: string | undefined,
+): Promise<{ status: number; location: string | undefined; authenticate: string | undefined; body: string }> {
   const all: Record<string, string> = { ...headers };
-  if (options.auth) {
-    all.Authorization = `Basic ${Buffer.from(`${options.auth.username}:${options.auth.password}`).toString("base64")}`;
-  }
   if (body) all["Content-Length"] = String(body.length);
   return new Promise((resolve, reject) => {
     const req = (url.startsWith("https:") ? httpsRequest : httpRequest)(
       url,
-      { method, headers: all, ...(options.ca ? { ca: options.ca } : {}) },
+      { method, headers: all, ...(ca ? { ca } : {}) },
       (res: IncomingMessage) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
@@ -358,7 +393,8 @@ function call(
           resolve({
             status: res.statusCode ?? 0,
             location: res.headers.location,
-            body: Buffer.concat(chunks).toString("utf8").slice(0, 2000),
+            authenticate: res.headers["www-authenticate"],
+            body: Buffer.concat(chunks).toString("utf8").slice(0, 100_000),
           }),
         );
         res.on("error", reject);
