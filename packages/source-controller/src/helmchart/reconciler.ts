@@ -61,10 +61,10 @@ import {
   isPersistentBuildError,
   OciChartDownloader,
   reasonForBuild,
-  writeRegistryConfig,
   writeRepositoriesConfig,
 } from "../internal/chart/index.js";
 import { parseIndex } from "../internal/helm/index.js";
+import { credentialsFor, OciClient, parseOciUrl } from "../internal/oci/index.js";
 import {
   admitRun,
   patchFinalStatus,
@@ -323,17 +323,29 @@ export class HelmChartReconciler implements Reconciler<HelmChart> {
         markTrue(obj, SourceCondition.FetchFailed, e.reason, e.message);
         throw e;
       }
-      if (creds.basicAuth) {
-        const host = new URL(url.replace(/^oci:/, "http:")).host;
-        await writeRegistryConfig(home, host, creds.basicAuth.username, creds.basicAuth.password);
+      let registry: string;
+      try {
+        registry = parseOciUrl(url).registry;
+      } catch (err: unknown) {
+        const e = new StallingError(SourceReason.URLInvalid, `invalid Helm repository URL: ${errorMessage(err)}`, {
+          cause: err,
+        });
+        markTrue(obj, SourceCondition.FetchFailed, e.reason, e.message);
+        throw e;
       }
-      downloader = new OciChartDownloader({
-        url,
+      const timeout = AbortSignal.timeout(creds.timeoutMs);
+      const client = new OciClient({
+        registry,
         plainHttp: repo.spec.insecure === true,
-        home,
-        signal: ctx.signal,
-        ...(await writeTlsFiles(home, creds, "registry")),
+        credentials:
+          creds.basicAuth ?? (creds.dockerConfig ? credentialsFor(registry, [creds.dockerConfig]) : undefined),
+        tls: {
+          ...(creds.caCert ? { ca: creds.caCert } : {}),
+          ...(creds.clientCert ? { cert: creds.clientCert.cert, key: creds.clientCert.key } : {}),
+        },
+        signal: AbortSignal.any([ctx.signal, timeout]),
       });
+      downloader = new OciChartDownloader(url, client);
     } else {
       const artifact = repo.status?.artifact as Artifact;
       let index: ReturnType<typeof parseIndex>;

@@ -6,6 +6,7 @@ import { HELM_REPOSITORY_DEFAULT_TIMEOUT, type HelmRepository, parseDuration } f
 import { errorMessage, type KubeClient } from "@sluice/runtime";
 import { type HelmHome, writePrivateFile } from "../internal/chart/index.js";
 import type { IndexFetchOptions } from "../internal/helm/index.js";
+import { type DockerConfigAuths, parseDockerConfig } from "../internal/oci/index.js";
 import { readSecretData } from "../internal/reconcile/index.js";
 
 /** A Secret that could not be used; the message names it and the cause (reason AuthenticationFailed). */
@@ -18,6 +19,8 @@ export interface RepositoryCredentials {
   basicAuth?: { username: string; password: string } | undefined;
   caCert?: string | undefined;
   clientCert?: { cert: string; key: string } | undefined;
+  /** Registry credentials of a `kubernetes.io/dockerconfigjson` secretRef (OCI repositories). */
+  dockerConfig?: DockerConfigAuths | undefined;
   passCredentials: boolean;
   timeoutMs: number;
 }
@@ -67,6 +70,14 @@ export async function readRepositoryCredentials(
       );
     }
     if (username !== undefined && password !== undefined) creds.basicAuth = { username, password };
+    const dockerConfig = data[".dockerconfigjson"];
+    if (dockerConfig && !creds.basicAuth) {
+      try {
+        creds.dockerConfig = parseDockerConfig(dockerConfig, `secret '${namespace}/${name}'`);
+      } catch (err: unknown) {
+        throw new RepositoryCredentialsError(errorMessage(err), { cause: err });
+      }
+    }
     if (!repo.spec.certSecretRef) applyTls(data, name);
   }
   return creds;

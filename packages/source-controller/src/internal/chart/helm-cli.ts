@@ -1,5 +1,5 @@
-// The real `helm` binary for the steps Flux does with Helm's Go packages: packaging a chart directory,
-// building its dependencies and pulling a chart from an OCI registry. Each call runs with Helm's homes in a
+// The real `helm` binary for the steps Flux does with Helm's Go packages: packaging a chart directory and
+// building its dependencies. Each call runs with Helm's homes in a
 // private work directory; credentials are only ever passed in files (0600) inside it, never as arguments.
 
 import { execFile } from "node:child_process";
@@ -79,36 +79,6 @@ export interface HelmTlsFiles {
   keyFile?: string | undefined;
 }
 
-/** Options of {@link helmPullOci}. */
-export interface OciPullOptions extends HelmTlsFiles {
-  /** Plain HTTP (`spec.insecure`). */
-  plainHttp?: boolean | undefined;
-  /** `spec.version`; omitted when empty or `*` (helm then takes the latest stable tag). */
-  version?: string | undefined;
-  signal?: AbortSignal | undefined;
-}
-
-/**
- * `helm pull oci://…/<chart> [--version <constraint>]` into a fresh directory, with registry credentials
- * from `<home>/registry.json` (see {@link writeRegistryConfig}); resolves with the package path.
- */
-export async function helmPullOci(home: HelmHome, ref: string, options: OciPullOptions): Promise<string> {
-  const dest = join(home.dir, `pull-${Date.now()}-${Math.random().toString(36).slice(2)}`);
-  await mkdir(dest, { recursive: true, mode: 0o700 });
-  const args = ["pull", ref, "--destination", dest];
-  if (options.version && options.version !== "*") args.push("--version", options.version);
-  if (options.plainHttp) args.push("--plain-http");
-  args.push(...tlsArgs(options));
-  await runHelm(home, args, options.signal);
-  return singleTgz(dest);
-}
-
-/** Writes Docker-style registry credentials (`{"auths":{host:{auth}}}`) to `<home>/registry.json`. */
-export async function writeRegistryConfig(home: HelmHome, host: string, username: string, password: string) {
-  const auth = Buffer.from(`${username}:${password}`).toString("base64");
-  return writePrivateFile(home, "registry.json", JSON.stringify({ auths: { [host]: { auth } } }));
-}
-
 /** One chart repository entry of Helm's repositories.yaml. */
 export interface HelmRepositoryEntry extends HelmTlsFiles {
   name: string;
@@ -141,14 +111,6 @@ export async function writeRepositoriesConfig(home: HelmHome, entries: HelmRepos
 /** `helm dependency build <chartDir>` with the repositories of `<home>/repositories.yaml`. */
 export async function helmDependencyBuild(home: HelmHome, chartDir: string, signal?: AbortSignal): Promise<void> {
   await runHelm(home, ["dependency", "build", chartDir], signal);
-}
-
-function tlsArgs(tls: HelmTlsFiles): string[] {
-  const args: string[] = [];
-  if (tls.caFile) args.push("--ca-file", tls.caFile);
-  if (tls.certFile) args.push("--cert-file", tls.certFile);
-  if (tls.keyFile) args.push("--key-file", tls.keyFile);
-  return args;
 }
 
 async function singleTgz(dir: string): Promise<string> {

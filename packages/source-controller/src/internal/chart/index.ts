@@ -17,12 +17,11 @@ export {
   type HelmRepositoryEntry,
   runHelm,
   writePrivateFile,
-  writeRegistryConfig,
   writeRepositoriesConfig,
 } from "./helm-cli.js";
 export { IndexChartDownloader, type IndexedChartVersion, resolveChartUrl } from "./http-downloader.js";
 export { buildLocalChart, type DependencyRepositoriesSetup, type LocalChartReference } from "./local-builder.js";
-export { OciChartDownloader, type OciChartRepositoryOptions } from "./oci-downloader.js";
+export { OciChartDownloader, type OciChartVersion, selectTag } from "./oci-downloader.js";
 export { buildRemoteChart, type ChartDownloader, type RemoteChartVersion, unpackChart } from "./remote-builder.js";
 export { effectiveValuesFiles, encodeValues, mergeValues } from "./values-files.js";
 export { ChartReferenceError, parseVersionConstraint, selectIndexVersion } from "./version-select.js";
