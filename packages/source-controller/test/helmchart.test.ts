@@ -450,6 +450,31 @@ describe("HelmChart from a GitRepository", () => {
     expect((await downloadArtifact(chart.status?.artifact?.url ?? "")).equals(original)).toBe(true);
   });
 
+  it("a values file missing from the repository stalls with ValuesFilesError naming the path", async () => {
+    await create("HelmChart", "gitapp-badvalues", {
+      chart: "charts/gitapp",
+      sourceRef: { kind: "GitRepository", name: "app" },
+      valuesFiles: ["env/prod.yaml", "env/missing.yaml"],
+    });
+    const chart = await waitReadyFalse("gitapp-badvalues", "ValuesFilesError");
+    expect(cond(chart, "BuildFailed")?.message).toBe(
+      "values files merge error: no values file found at path '/env/missing.yaml' (reference 'env/missing.yaml')",
+    );
+    expect(cond(chart, "Stalled")?.status).toBe("True");
+    expect(chart.status?.artifact).toBeUndefined();
+  });
+
+  it("waits with NoSourceArtifact while the GitRepository has no artifact", async () => {
+    await create("GitRepository", "unreachable", { url: `${gitServer.baseUrl}/missing.git` });
+    await create("HelmChart", "waiting", {
+      chart: "charts/gitapp",
+      sourceRef: { kind: "GitRepository", name: "unreachable" },
+    });
+    const chart = await waitReadyFalse("waiting", "NoSourceArtifact");
+    expect(cond(chart, "FetchFailed")?.message).toBe("no artifact available for GitRepository source 'unreachable'");
+    expect(cond(chart, "Stalled")).toBeUndefined();
+  });
+
   it("a chart path missing from the artifact stalls with InvalidChartReference", async () => {
     await create("HelmChart", "nopath", {
       chart: "charts/missing",
