@@ -187,4 +187,13 @@ spec:
       await env.kubectlOk(["get", "deployment", "web", "-n", APP_NS, "-o", "jsonpath={.status.availableReplicas}"]),
     ).toBe("2");
   });
+
+  it("recovers once the broken manifest is reverted", async () => {
+    await repo.git(["revert", "--no-edit", "HEAD"]);
+    const fixed = await repo.git(["rev-parse", "HEAD"]);
+    await pushAndWaitApplied(fixed);
+    const ready = readyCondition(await env.get("kustomization", "app", NS));
+    expect(ready?.reason).toBe("ReconciliationSucceeded");
+    expect(ready?.message).toBe(`Applied revision: main@sha1:${fixed}`);
+  });
 });

@@ -6,8 +6,9 @@ import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Writable } from "node:stream";
 import { AVAILABLE_CONTROLLERS, type ControllerName, startUp, type UpSession } from "@sluice/cli/up";
-import { createLogger, resolveTool, type UnstructuredObject } from "@sluice/runtime";
+import { createLogger, parseLogLevel, resolveTool, type UnstructuredObject } from "@sluice/runtime";
 import { createFixtureRepo, type FixtureRepo, type GitHttpServer, startGitHttpServer } from "@sluice/testkit";
 
 /** What a kubectl run printed and how it ended. */
@@ -31,6 +32,8 @@ export interface GitOpsEnv {
   createRepo(name: string): Promise<{ repo: FixtureRepo; url: string }>;
   /** Gets an object through kubectl as JSON (undefined when it does not exist). */
   get(kind: string, name: string, namespace?: string): Promise<UnstructuredObject | undefined>;
+  /** The controllers' log lines so far (JSON, level error and above unless E2E_LOG_LEVEL says otherwise). */
+  logs(): string[];
   /** Sets `reconcile.fluxcd.io/requestedAt` to now, as `flux reconcile` does. */
   requestReconcile(kind: string, name: string, namespace: string): Promise<void>;
   stop(): Promise<void>;
@@ -78,10 +81,22 @@ export function readyCondition(
 /** Starts the environment with every available controller (or `controllers`). */
 export async function startGitOpsEnv(controllers?: ControllerName[]): Promise<GitOpsEnv> {
   const dir = await mkdtemp(join(tmpdir(), "sluice-e2e-"));
+  const logs: string[] = [];
+  const level = process.env["E2E_LOG_LEVEL"] ? parseLogLevel(process.env["E2E_LOG_LEVEL"]) : undefined;
   const session = await startUp({
     controllers: controllers ?? [...AVAILABLE_CONTROLLERS.keys()],
     workloadDelayMs: 200,
-    logger: createLogger({ level: process.env["E2E_LOG_LEVEL"] === "debug" ? "debug" : "error" }),
+    // Controller logs are kept in memory (`logs()`); E2E_LOG_LEVEL=debug|info also prints them.
+    logger: createLogger({
+      level: level ?? "error",
+      destination: new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          logs.push(chunk.toString("utf8"));
+          if (level) process.stderr.write(chunk);
+          done();
+        },
+      }),
+    }),
   });
   const gitRoot = join(dir, "git");
   const git = await startGitHttpServer({ root: gitRoot });
@@ -121,6 +136,7 @@ export async function startGitOpsEnv(controllers?: ControllerName[]): Promise<Gi
       }
       return JSON.parse(r.stdout) as UnstructuredObject;
     },
+    logs: () => [...logs],
     async requestReconcile(kind, name, namespace) {
       await kubectlOk([
         "annotate",

@@ -96,16 +96,26 @@ async function interrupt(up: UpProcess): Promise<number | null> {
   return up.exited;
 }
 
-function kubectl(kubeconfig: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function kubectl(
+  kubeconfig: string,
+  args: string[],
+  input?: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(KUBECTL, ["--kubeconfig", kubeconfig, ...args], { timeout: 120_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr });
-    });
+    const child = execFile(
+      KUBECTL,
+      ["--kubeconfig", kubeconfig, ...args],
+      { timeout: 120_000 },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr });
+      },
+    );
+    child.stdin?.end(input ?? "");
   });
 }
 
-async function kubectlOk(kubeconfig: string, args: string[]): Promise<string> {
-  const r = await kubectl(kubeconfig, args);
+async function kubectlOk(kubeconfig: string, args: string[], input?: string): Promise<string> {
+  const r = await kubectl(kubeconfig, args, input);
   if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")} failed: ${r.stderr}`);
   return r.stdout;
 }
@@ -273,6 +283,47 @@ describe("sluice up", () => {
     expect(stored).toBe(latest);
     await again.waitFor(new RegExp(`GitRepository/flux-system/demo: fetched revision ${latest}`));
     expect(await interrupt(again)).toBe(0);
+  });
+
+  it("--kubeconfig runs the controllers against another cluster instead of starting one", async () => {
+    const clusterKubeconfig = join(work, "cluster.kubeconfig");
+    const cluster = startUp(["--controllers", "none", "--write-kubeconfig", clusterKubeconfig]);
+    running.push(cluster);
+    await cluster.waitFor(/sluice is up/);
+    const controllers = startUp(["--kubeconfig", clusterKubeconfig, "--controllers", "source"]);
+    running.push(controllers);
+    await controllers.waitFor(/sluice is up/);
+    expect(controllers.stdout()).toMatch(/API server\s+https:\/\/127\.0\.0\.1:\d+ \(external cluster\)/);
+    expect(controllers.stdout()).toContain(`kubeconfig             ${clusterKubeconfig}`);
+    // The source-controller of the second process reconciles objects of the first one's API server.
+    await kubectlOk(
+      clusterKubeconfig,
+      ["apply", "-f", "-"],
+      `apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata: { name: unreachable, namespace: flux-system }
+spec: { url: "http://127.0.0.1:9/none.git", interval: 1m, ref: { branch: main } }
+`,
+    );
+    await kubectlOk(clusterKubeconfig, [
+      "wait",
+      "-n",
+      "flux-system",
+      "gitrepository/unreachable",
+      "--for=condition=Ready=False",
+      "--timeout=120s",
+    ]);
+    const message = await kubectlOk(clusterKubeconfig, [
+      "get",
+      "-n",
+      "flux-system",
+      "gitrepository/unreachable",
+      "-o",
+      'jsonpath={.status.conditions[?(@.type=="Ready")].message}',
+    ]);
+    expect(message).toContain("127.0.0.1:9");
+    expect(await interrupt(controllers)).toBe(0);
+    expect(await interrupt(cluster)).toBe(0);
   });
 
   it("rejects an unknown controller with a one-line error naming the flag", async () => {
