@@ -233,3 +233,57 @@ describe("OciClient against docker-registry with Bearer token auth", () => {
     expect((err as Error).message).not.toContain("nope");
   });
 });
+
+describe("OciClient manifest kinds", () => {
+  let registry: OciRegistry;
+  beforeAll(async () => {
+    registry = await startOciRegistry();
+  }, 60_000);
+  afterAll(async () => {
+    await registry?.stop();
+  });
+
+  it("resolves Docker v2 schema 2 manifests and picks linux/amd64 out of an image index", async () => {
+    const client = new OciClient({ registry: registry.host, plainHttp: true });
+    const docker = await pushArtifact(registry, {
+      repository: "kinds/app",
+      tags: ["docker"],
+      layers: [{ mediaType: "application/vnd.docker.image.rootfs.diff.tar.gzip", data: Buffer.from("amd64") }],
+      config: { mediaType: "application/vnd.docker.container.image.v1+json", data: Buffer.from("{}") },
+      manifestMediaType: "application/vnd.docker.distribution.manifest.v2+json",
+    });
+    const arm = await pushArtifact(registry, {
+      repository: "kinds/app",
+      layers: [{ mediaType: FLUX_CONTENT_MEDIA_TYPE, data: Buffer.from("arm64") }],
+    });
+    const resolved = await client.getImageManifest("kinds/app", "docker");
+    expect(resolved.mediaType).toBe("application/vnd.docker.distribution.manifest.v2+json");
+    expect(resolved.digest).toBe(docker.digest);
+
+    const entry = (digest: string, size: number, architecture: string) => ({
+      mediaType: "application/vnd.oci.image.manifest.v1+json",
+      digest,
+      size,
+      platform: { os: "linux", architecture },
+    });
+    const index = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: "application/vnd.oci.image.index.v1+json",
+        manifests: [
+          entry(arm.digest, arm.manifest.length, "arm64"),
+          entry(docker.digest, docker.manifest.length, "amd64"),
+        ],
+      }),
+    );
+    const indexDigest = await client.pushManifest(
+      "kinds/app",
+      "multi",
+      index,
+      "application/vnd.oci.image.index.v1+json",
+    );
+    expect((await client.headManifest("kinds/app", "multi")).digest).toBe(indexDigest);
+    const picked = await client.getImageManifest("kinds/app", "multi");
+    expect(picked.digest).toBe(docker.digest);
+  });
+});

@@ -417,7 +417,7 @@ describe("OCIRepository", () => {
     expect(obj.status?.artifact).toBeUndefined();
   });
 
-  it("says verification and cloud providers are unsupported instead of pulling unverified content", async () => {
+  it("says verification, proxies and cloud providers are unsupported instead of pulling around them", async () => {
     await createOciRepository("verified", {
       url: `oci://${open.host}/manifests/app`,
       ref: { tag: "v1" },
@@ -430,6 +430,15 @@ describe("OCIRepository", () => {
       /^failed to verify the signature using provider 'cosign keyless': signature verification \(cosign, notation\) is not supported/,
     );
     expect(verified.status?.artifact).toBeUndefined();
+    await createOciRepository("proxied", {
+      url: `oci://${open.host}/manifests/app`,
+      ref: { tag: "v1" },
+      proxySecretRef: { name: "proxy" },
+    });
+    const proxied = await waitFor("proxied", failedWith("AuthenticationFailed"), "AuthenticationFailed");
+    expect(conditionOf(proxied as never, "Ready")?.message).toMatch(
+      /^failed to get proxy address: spec.proxySecretRef 'proxy' is not supported/,
+    );
     const aws = await waitFor("aws", failedWith("AuthenticationFailed"), "AuthenticationFailed");
     expect(conditionOf(aws as never, "Ready")?.message).toMatch(/^failed to get credential from aws: /);
     expect(conditionOf(aws as never, "Stalled")?.status).toBe("True");

@@ -104,7 +104,8 @@ interface SourceState {
  *    `<digest>`); unchanged revision and content settings → no pull; otherwise ArtifactOutdated NewRevision,
  *    the manifest is pulled (OCIArtifactPullFailed), its annotations become `artifact.metadata`, and the
  *    layer chosen by `layerSelector` is streamed, digest-verified, and extracted safely or copied
- *    (OCIArtifactLayerOperationFailed); `verify` is refused (VerificationError, stalling);
+ *    (OCIArtifactLayerOperationFailed); `verify` is refused (VerificationError, stalling), as are
+ *    `proxySecretRef` and non-generic `provider`s without pull secrets (AuthenticationFailed, stalling);
  * 4. artifact: archived with `.sourceignore`/`spec.ignore` (extract) or stored as is (copy) as
  *    `<digest>.tar.gz`, with `observedIgnore` and `observedLayerSelector` and the `latest.tar.gz` URL.
  *
@@ -211,6 +212,15 @@ export class OCIRepositoryReconciler implements Reconciler<OCIRepository> {
       const e = new StallingError(
         SourceReason.AuthenticationFailed,
         `failed to get credential from ${provider}: provider '${provider}' is not supported by this source-controller; use 'generic' with spec.secretRef or spec.serviceAccountName`,
+      );
+      markTrue(obj, SourceCondition.FetchFailed, e.reason, e.message);
+      throw e;
+    }
+
+    if (obj.spec.proxySecretRef?.name) {
+      const e = new StallingError(
+        SourceReason.AuthenticationFailed,
+        `failed to get proxy address: spec.proxySecretRef '${obj.spec.proxySecretRef.name}' is not supported by this source-controller; remove it to connect directly`,
       );
       markTrue(obj, SourceCondition.FetchFailed, e.reason, e.message);
       throw e;

@@ -33,7 +33,9 @@ export function parseDockerConfig(json: string | Buffer, source: string): Docker
   } catch (err: unknown) {
     throw new OciInputError(`${source}: not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
   }
-  if (!doc || typeof doc !== "object") throw new OciInputError(`${source}: expected a JSON object`);
+  if (!doc || typeof doc !== "object" || Array.isArray(doc)) {
+    throw new OciInputError(`${source}: expected a JSON object`);
+  }
   const record = doc as Record<string, unknown>;
   const auths = (
     record.auths && typeof record.auths === "object" ? record.auths : record.auths === undefined ? record : {}
