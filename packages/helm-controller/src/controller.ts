@@ -1,0 +1,201 @@
+// createHelmController: the helm-controller as a unit that runs in-process (for `sluice up` and tests) or as
+// its own process (main.ts): a Manager with the HelmRelease controller, helm run through a private home and
+// the generated post-renderer plugin.
+
+import type { KubeConfig } from "@kubernetes/client-node";
+import { HELM_API_VERSION, HELM_GROUP, type HelmRelease, SOURCE_API_VERSION } from "@sluice/api";
+import {
+  type ApiObject,
+  type BackoffOptions,
+  EventRecorder,
+  type KubeClient,
+  type LeaderElectionConfig,
+  type Logger,
+  Manager,
+  type MetricsRecorder,
+  type RateLimit,
+  resolveTool,
+} from "@sluice/runtime";
+import { pino } from "pino";
+import { HELM_CONTROLLER_NAME, HelmReleaseReconciler } from "./helmrelease/reconciler.js";
+import { HelmRunner, kubeConfigText } from "./internal/helm/index.js";
+import { createPostRenderPlugins } from "./internal/postrender/post-render-plugin.js";
+
+/** Default `--concurrent`. */
+export const DEFAULT_CONCURRENCY = 4;
+/** Default name of the leader election Lease. */
+export const DEFAULT_LEADER_ELECTION_ID = "helm-controller-leader-election";
+/** Label that makes a ConfigMap or Secret referenced in valuesFrom trigger reconciles when it changes. */
+export const WATCH_LABEL = "reconcile.fluxcd.io/watch";
+
+/** Options of {@link createHelmController}; each names the Flux flag it mirrors. */
+export interface HelmControllerOptions {
+  /** Kubeconfig to reach the API (one of `kubeConfig` or `client` is required); helm gets the same. */
+  kubeConfig?: KubeConfig | undefined;
+  /** A client to share (e.g. `sluice up`'s). */
+  client?: KubeClient | undefined;
+  /** `--kube-api-qps`/`--kube-api-burst` (default 50/300). */
+  rateLimit?: RateLimit | false | undefined;
+  /** `--concurrent` (default 4). */
+  concurrency?: number | undefined;
+  /** `--events-addr`. */
+  eventsAddr?: string | undefined;
+  /** `--metrics-addr` (default `:8080`; `0` disables). */
+  metricsAddr?: string | undefined;
+  /** `--health-addr` (default `:9440`; `0` disables). */
+  healthAddr?: string | undefined;
+  /** `--enable-leader-election` and its Lease settings. */
+  leaderElection?:
+    | (Partial<Omit<LeaderElectionConfig, "enabled">> & { enabled: boolean; leaseNamespace: string })
+    | undefined;
+  /** `--min-retry-delay` / `--max-retry-delay` in ms. */
+  retryDelay?: Partial<BackoffOptions> | undefined;
+  /** `--requeue-dependency` in ms (default 5 s). */
+  requeueDependencyMs?: number | undefined;
+  /** `--interval-jitter-percentage` (default 5). */
+  intervalJitterPercentage?: number | undefined;
+  /** `--default-service-account`. */
+  defaultServiceAccount?: string | undefined;
+  /** `--watch-configs-label-selector` (default `reconcile.fluxcd.io/watch=Enabled`). */
+  watchConfigsLabelSelector?: string | undefined;
+  /** Watch only this namespace (default all). */
+  watchNamespace?: string | undefined;
+  /** How long in-flight reconciles may run on shutdown (ms). */
+  gracefulShutdownTimeout?: number | undefined;
+  /** helm binary (default `resolveTool("helm")`). */
+  helmPath?: string | undefined;
+  /** kubectl binary for kustomize post-renderers (default `resolveTool("kubectl")`). */
+  kubectlPath?: string | undefined;
+  metrics?: MetricsRecorder | undefined;
+  logger?: Logger | undefined;
+}
+
+/** A running (or startable) helm-controller. */
+export interface HelmController {
+  readonly manager: Manager;
+  /** Runs until `signal` aborts (then drains and resolves) or the manager fails. */
+  start(signal: AbortSignal): Promise<void>;
+  /** Stops a started controller and waits for it. */
+  stop(): Promise<void>;
+}
+
+interface WithValuesFrom extends ApiObject {
+  spec?: {
+    valuesFrom?: { kind: string; name: string }[];
+    chartRef?: { kind: string; name: string; namespace?: string };
+  };
+  status?: { helmChart?: string };
+}
+
+/**
+ * Creates the helm-controller: a {@link Manager} (metrics, probes, leader election) running the HelmRelease
+ * controller with `--concurrent` workers. HelmReleases are also reconciled when their HelmChart or
+ * `chartRef` source changes, and when a ConfigMap or Secret labelled `reconcile.fluxcd.io/watch=Enabled`
+ * that they take values from changes.
+ */
+export function createHelmController(options: HelmControllerOptions): HelmController {
+  const kubeConfig = options.kubeConfig ?? options.client?.kubeConfig;
+  if (!kubeConfig) throw new TypeError("createHelmController: kubeConfig or client is required");
+  const logger = options.logger ?? pino({ level: "silent" });
+  const election = options.leaderElection;
+  const manager = new Manager({
+    kubeConfig,
+    ...(options.client ? { client: options.client } : {}),
+    ...(options.rateLimit !== undefined ? { rateLimit: options.rateLimit } : {}),
+    logger,
+    ...(options.metrics ? { metrics: options.metrics } : {}),
+    ...(options.metricsAddr !== undefined ? { metricsAddr: options.metricsAddr } : {}),
+    ...(options.healthAddr !== undefined ? { healthAddr: options.healthAddr } : {}),
+    ...(options.watchNamespace ? { watchNamespace: options.watchNamespace } : {}),
+    ...(options.gracefulShutdownTimeout !== undefined
+      ? { gracefulShutdownTimeout: options.gracefulShutdownTimeout }
+      : {}),
+    ...(election
+      ? { leaderElection: { ...election, leaseName: election.leaseName ?? DEFAULT_LEADER_ELECTION_ID } }
+      : {}),
+  });
+  const events = new EventRecorder({
+    reportingController: HELM_CONTROLLER_NAME,
+    group: HELM_GROUP,
+    client: manager.client,
+    eventsAddr: options.eventsAddr,
+    logger,
+  });
+  const kubectlPath = options.kubectlPath ?? resolveTool("kubectl").path;
+  let running: Promise<void> | undefined;
+  let abort: AbortController | undefined;
+
+  const run = async (signal: AbortSignal): Promise<void> => {
+    const plugins = await createPostRenderPlugins();
+    const helm = new HelmRunner({ helmPath: options.helmPath, pluginsDir: plugins.dir });
+    try {
+      const controller = manager.controller<HelmRelease>({
+        name: "helmrelease",
+        for: { apiVersion: HELM_API_VERSION, kind: "HelmRelease" },
+        reconciler: new HelmReleaseReconciler({
+          client: manager.client,
+          kubeconfig: kubeConfigText(kubeConfig),
+          helm,
+          kubectlPath,
+          postRender: true,
+          events,
+          dependencyRequeueMs: options.requeueDependencyMs,
+          defaultServiceAccount: options.defaultServiceAccount,
+        }),
+        concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
+        ...(options.retryDelay ? { backoff: { min: 750, max: 15 * 60_000, ...options.retryDelay } } : {}),
+        ...(options.intervalJitterPercentage !== undefined
+          ? { intervalJitterPercentage: options.intervalJitterPercentage }
+          : {}),
+      });
+      const key = (o: ApiObject) => `${o.metadata.namespace}/${o.metadata.name}`;
+      const bySource = (kind: string) => (src: ApiObject, primary: { list(): readonly WithValuesFrom[] }) =>
+        primary
+          .list()
+          .filter((hr) => {
+            const srcRef = `${src.metadata.namespace}/${src.metadata.name}`;
+            if (kind === "HelmChart" && hr.status?.helmChart === srcRef) return true;
+            const ref = hr.spec?.chartRef;
+            return ref?.kind === kind && `${ref.namespace ?? hr.metadata.namespace}/${ref.name}` === srcRef;
+          })
+          .map(key);
+      for (const kind of ["HelmChart", "OCIRepository"]) {
+        controller.watches<ApiObject>(SOURCE_API_VERSION, kind, bySource(kind));
+      }
+      const selector = options.watchConfigsLabelSelector ?? `${WATCH_LABEL}=Enabled`;
+      for (const kind of ["ConfigMap", "Secret"]) {
+        controller.watches<ApiObject>(
+          "v1",
+          kind,
+          (cfg, primary) =>
+            (primary.list() as readonly WithValuesFrom[])
+              .filter(
+                (hr) =>
+                  hr.metadata.namespace === cfg.metadata.namespace &&
+                  (hr.spec?.valuesFrom ?? []).some((v) => v.kind === kind && v.name === cfg.metadata.name),
+              )
+              .map(key),
+          { labelSelector: selector },
+        );
+      }
+      await manager.start(signal);
+    } finally {
+      await helm.close();
+      await plugins.close();
+    }
+  };
+
+  return {
+    manager,
+    start(signal: AbortSignal): Promise<void> {
+      if (running) throw new Error("helm-controller already started");
+      abort = new AbortController();
+      running = run(AbortSignal.any([signal, abort.signal]));
+      return running;
+    },
+    async stop(): Promise<void> {
+      abort?.abort(new Error("helm-controller stopped"));
+      await running?.catch(() => undefined);
+    },
+  };
+}

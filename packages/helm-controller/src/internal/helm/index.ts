@@ -1,0 +1,3 @@
+export * from "./helm-runner.js";
+export * from "./kubeconfig-text.js";
+export * from "./release-storage.js";

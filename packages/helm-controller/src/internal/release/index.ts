@@ -1,0 +1,2 @@
+export * from "./helm-actions.js";
+export * from "./snapshot.js";

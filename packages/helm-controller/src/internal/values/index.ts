@@ -1,0 +1,3 @@
+export * from "./compose-values.js";
+export * from "./merge-values.js";
+export * from "./target-path.js";
