@@ -333,6 +333,32 @@ describe("HelmChart from an HTTP HelmRepository", () => {
     expect(chart.status?.artifact?.revision).toBe("1.3.0");
   });
 
+  it("a chart the repository cannot serve fails with ChartPullError and is retried", async () => {
+    const ghostDir = join(root.path, "ghost");
+    await writeTree(ghostDir, {
+      "index.yaml":
+        "apiVersion: v1\nentries:\n  ghost:\n  - apiVersion: v2\n    name: ghost\n    version: 1.0.0\n    urls:\n    - ghost-1.0.0.tgz\n",
+    });
+    const ghost = await startHelmRepoServer(ghostDir);
+    try {
+      await create("HelmRepository", "ghost", { url: ghost.baseUrl });
+      await create("HelmChart", "ghost", { chart: "ghost", sourceRef: { kind: "HelmRepository", name: "ghost" } });
+      const chart = await waitReadyFalse("ghost", "ChartPullError");
+      expect(cond(chart, "FetchFailed")?.message).toBe(
+        `chart pull error: failed to download chart for remote reference: failed to fetch ${ghost.baseUrl}/ghost-1.0.0.tgz : 404 Not Found`,
+      );
+      expect(cond(chart, "Stalled")).toBeUndefined();
+      const before = ghost.requests.filter((r) => r.path === "/ghost-1.0.0.tgz").length;
+      const deadline = Date.now() + 30_000;
+      while (ghost.requests.filter((r) => r.path === "/ghost-1.0.0.tgz").length <= before) {
+        if (Date.now() > deadline) throw new Error("the failed pull was not retried");
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      await ghost.stop();
+    }
+  });
+
   it("a missing source is SourceUnavailable, and the chart builds once the source appears", async () => {
     await create("HelmChart", "late", {
       chart: "podinfo",
@@ -473,6 +499,23 @@ describe("HelmChart from a GitRepository", () => {
     const chart = await waitReadyFalse("waiting", "NoSourceArtifact");
     expect(cond(chart, "FetchFailed")?.message).toBe("no artifact available for GitRepository source 'unreachable'");
     expect(cond(chart, "Stalled")).toBeUndefined();
+  });
+
+  it("repackages a packaged chart from the repository with values files", async () => {
+    await create("HelmChart", "packed-values", {
+      chart: "packaged/packed-0.2.0.tgz",
+      sourceRef: { kind: "GitRepository", name: "app" },
+      valuesFiles: ["env/prod.yaml"],
+    });
+    const chart = await waitChart("packed-values", readyNow, "Ready");
+    expect(chart.status?.artifact?.revision).toBe(`0.2.0+${chart.metadata.generation}`);
+    expect(cond(chart, "Ready")?.reason).toBe("ChartPackageSucceeded");
+    const dir = await unpack(await downloadArtifact(chart.status?.artifact?.url ?? ""), "packed");
+    const fs = await import("node:fs/promises");
+    expect(parseYaml(await fs.readFile(join(dir, "values.yaml"), "utf8"))).toEqual({
+      replicaCount: 5,
+      extra: { enabled: true },
+    });
   });
 
   it("a chart path missing from the artifact stalls with InvalidChartReference", async () => {
