@@ -13,6 +13,7 @@ import { resolveTool, type UnstructuredObject } from "@sluice/runtime";
 import {
   createFixtureRepo,
   createHelmChartRepo,
+  createTestPki,
   type FixtureRepo,
   type GitHttpServer,
   type HelmChartRepo,
@@ -388,6 +389,34 @@ describe("HelmChart from a HelmRepository with basic auth", () => {
     expect(chartRequests.every((r) => r.headers.authorization?.startsWith("Basic "))).toBe(true);
     const text = JSON.stringify(chart);
     expect(text).not.toContain(PASSWORD);
+  });
+});
+
+describe("HelmChart from an HTTPS HelmRepository with certSecretRef", () => {
+  it("downloads the chart over TLS trusting the CA of certSecretRef, with basic auth", async () => {
+    const pki = createTestPki();
+    const secure = await startHelmRepoServer(privateDir, {
+      auth: { username: USER, password: PASSWORD },
+      tls: { key: pki.serverKey, cert: pki.serverCert },
+    });
+    try {
+      await createSecret(env, "tls-auth", { username: USER, password: PASSWORD });
+      await createSecret(env, "tls-ca", { "ca.crt": pki.caCert });
+      await create("HelmRepository", "secure", {
+        url: secure.baseUrl,
+        secretRef: { name: "tls-auth" },
+        certSecretRef: { name: "tls-ca" },
+      });
+      await create("HelmChart", "secure-app", {
+        chart: "secretapp",
+        sourceRef: { kind: "HelmRepository", name: "secure" },
+      });
+      const chart = await waitChart("secure-app", readyNow, "Ready");
+      expect(chart.status?.artifact?.revision).toBe("4.5.6");
+      expect(secure.requests.some((r) => r.path === "/secretapp-4.5.6.tgz")).toBe(true);
+    } finally {
+      await secure.stop();
+    }
   });
 });
 
