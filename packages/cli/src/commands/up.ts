@@ -39,14 +39,20 @@ export function registerUp(program: Command, kit: CommandKit): void {
   program
     .command("up")
     .description(
-      "Run Sluice on this machine: an embedded Kubernetes API server, the CRDs and every controller in one process",
+      "Run Sluice on this machine: an embedded Kubernetes API server, the CRDs and every controller in one process " +
+        "(with the global --kubeconfig: the controllers against that cluster instead). Ctrl-C stops everything.",
     )
     .option("--port <n>", "port of the embedded API server (0 picks a free port)", "0")
     .option("--data-dir <dir>", "keep the API server's state, artifacts and demo repository here (default: in memory)")
     .option("--write-kubeconfig <file>", "write the embedded API server's kubeconfig to this file")
     .option("--controllers <list>", "controllers to run: all, none (API server only) or a comma-separated list", "all")
     .option("--demo", "create a local Git repository with a demo app, deploy it and narrate what reconciles")
-    .addOption(new Option("--log-level <level>", "log level: trace, debug, info, warn, error").default("info"))
+    .addOption(
+      new Option(
+        "--log-level <level>",
+        "log level: trace, debug, info, warn, error (default info; warn with --demo, so the narration stands out)",
+      ),
+    )
     .addOption(new Option("--log-encoding <encoding>", "log encoding: console or json (default console on a terminal)"))
     .action(
       kit.action(async (ctx, opts) => {
@@ -61,7 +67,9 @@ export function registerUp(program: Command, kit: CommandKit): void {
         let logger: ReturnType<typeof createLogger>;
         try {
           logger = createLogger({
-            level: parseLogLevel(String(opts["logLevel"])),
+            level: parseLogLevel(
+              typeof opts["logLevel"] === "string" ? opts["logLevel"] : opts["demo"] === true ? "warn" : "info",
+            ),
             encoding: parseLogEncoding(
               typeof opts["logEncoding"] === "string" ? opts["logEncoding"] : io.isTTY ? "console" : "json",
             ),
