@@ -1,6 +1,7 @@
 // Public exports of @sluice/kustomize-controller: the controller for in-process use (`sluice up`), its
 // options and command line, the Kustomization reconciler, and the build internals it is made of.
 
+export { type RunOptions, runKustomizeController } from "./cli.js";
 export {
   artifactChanged,
   createKustomizeController,
@@ -10,6 +11,13 @@ export {
   type KustomizeControllerOptions,
   SOURCE_INDEX,
 } from "./controller.js";
+export {
+  InvalidFlagError,
+  type KustomizeControllerFlags,
+  parseFeatureGates,
+  parseKustomizeControllerFlags,
+  USAGE,
+} from "./flags.js";
 export {
   type BuildOptions,
   type BuildResult,
