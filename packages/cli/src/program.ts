@@ -3,12 +3,16 @@
 
 import { Command, CommanderError, Option } from "commander";
 import { type CommandKit, createCommandKit } from "./command-kit.js";
+import { registerCheck } from "./commands/check.js";
 import { registerCreate } from "./commands/create.js";
 import { registerDelete } from "./commands/delete.js";
+import { registerEvents } from "./commands/events.js";
 import { registerExport } from "./commands/export.js";
 import { registerGet } from "./commands/get.js";
 import { registerReconcile } from "./commands/reconcile.js";
 import { registerSuspendResume } from "./commands/suspend-resume.js";
+import { registerTrace } from "./commands/trace.js";
+import { registerTree } from "./commands/tree.js";
 import { registerUp } from "./commands/up.js";
 import { registerVersion } from "./commands/version.js";
 import { DEFAULT_NAMESPACE, DEFAULT_TIMEOUT } from "./context.js";
@@ -41,12 +45,16 @@ export function buildProgram(kit: CommandKit): Command {
     });
   program.configureHelp({ helpWidth: kit.io.columns ?? 100, sortSubcommands: false });
 
+  registerCheck(program, kit);
   registerCreate(program, kit);
   registerGet(program, kit);
   registerReconcile(program, kit);
   registerSuspendResume(program, kit);
   registerExport(program, kit);
   registerDelete(program, kit);
+  registerEvents(program, kit);
+  registerTree(program, kit);
+  registerTrace(program, kit);
   registerVersion(program, kit);
   registerUp(program, kit);
   return program;

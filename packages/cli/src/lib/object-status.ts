@@ -53,7 +53,12 @@ export function readyOf(obj: UnstructuredObject): { status: string; message: str
 
 /** Whether the controller has seen the current generation. */
 export function generationObserved(obj: UnstructuredObject): boolean {
-  const observed = (obj["status"] as { observedGeneration?: number } | undefined)?.observedGeneration ?? -1;
+  // Flux leaves status.observedGeneration at -1 until a run succeeds; the Ready condition records it too.
+  const ready = conditionOf(obj, "Ready") as { observedGeneration?: number } | undefined;
+  const observed = Math.max(
+    (obj["status"] as { observedGeneration?: number } | undefined)?.observedGeneration ?? -1,
+    ready?.observedGeneration ?? -1,
+  );
   return observed >= (obj.metadata.generation ?? 0);
 }
 

@@ -1,0 +1,137 @@
+// `sluice check [--pre] [--health-url name=url]…`: the API server is reachable (and its version), the Flux
+// CRDs are installed and established, and the controllers are ready — as Deployments in the namespace (what
+// `sluice install` creates) or, for a local `sluice up`, through the health addresses its banner prints.
+
+import { ALL_KINDS } from "@sluice/api";
+import type { UnstructuredObject } from "@sluice/runtime";
+import type { Command } from "commander";
+import type { CommandKit } from "../command-kit.js";
+import type { CommandContext } from "../context.js";
+import { errorMessage } from "../errors.js";
+import { collect } from "../lib/manifest.js";
+import { Progress } from "../lib/progress.js";
+import { serverVersion } from "./version.js";
+
+/** Label selecting the controllers' Deployments (flux's and sluice's). */
+export const CONTROLLER_PART_OF = ["flux", "sluice"];
+
+/** Registers `sluice check`. */
+export function registerCheck(program: Command, kit: CommandKit): void {
+  program
+    .command("check")
+    .description("Check requirements and installation")
+    .option("--pre", "only run pre-installation checks")
+    .option(
+      "--health-url <name=url>",
+      "check a controller by its health address instead of a Deployment, e.g. source-controller=http://127.0.0.1:9440 (as printed by 'sluice up'; can be repeated)",
+      collect,
+    )
+    .action(
+      kit.action(async (ctx, opts) => {
+        const p = new Progress(ctx.io);
+        let ok = await checkPrerequisites(ctx, p);
+        if (!ok) return 1;
+        if (opts["pre"]) {
+          p.success("prerequisites checks passed");
+          return 0;
+        }
+        p.action("checking controllers");
+        ok = (await checkControllers(ctx, p, (opts["healthUrl"] as string[] | undefined) ?? [])) && ok;
+        p.action("checking crds");
+        ok = (await checkCrds(ctx, p)) && ok;
+        if (ok) p.success("all checks passed");
+        else p.failure("check failed");
+        return ok ? 0 : 1;
+      }),
+    );
+}
+
+async function checkPrerequisites(ctx: CommandContext, p: Progress): Promise<boolean> {
+  p.action("checking prerequisites");
+  try {
+    p.success(`Kubernetes ${await serverVersion(ctx)}`);
+    return true;
+  } catch (err: unknown) {
+    const server = ctx.kube().kubeConfig.getCurrentCluster()?.server ?? "(unknown)";
+    p.failure(`API server ${server} not reachable: ${errorMessage(err)}`);
+    return false;
+  }
+}
+
+async function checkControllers(ctx: CommandContext, p: Progress, healthUrls: string[]): Promise<boolean> {
+  let ok = true;
+  const deployments = (
+    await ctx.kube().list<UnstructuredObject>("apps/v1", "Deployment", {
+      namespace: ctx.namespace,
+      labelSelector: `app.kubernetes.io/part-of in (${CONTROLLER_PART_OF.join(",")})`,
+    })
+  ).items.sort((a, b) => (a.metadata.name ?? "").localeCompare(b.metadata.name ?? ""));
+  for (const d of deployments) {
+    const spec = (d["spec"] ?? {}) as {
+      replicas?: number;
+      template?: { spec?: { containers?: { image?: string }[] } };
+    };
+    const status = (d["status"] ?? {}) as { readyReplicas?: number; updatedReplicas?: number };
+    const want = spec.replicas ?? 1;
+    const ready = (status.readyReplicas ?? 0) >= want && want > 0;
+    if (ready) p.success(`${d.metadata.name}: deployment ready`);
+    else {
+      p.failure(`${d.metadata.name}: deployment not ready (${status.readyReplicas ?? 0}/${want} replicas ready)`);
+      ok = false;
+    }
+    for (const c of spec.template?.spec?.containers ?? []) if (c.image) p.action(c.image);
+  }
+  for (const entry of healthUrls) {
+    const eq = entry.indexOf("=");
+    const name = eq > 0 ? entry.slice(0, eq) : entry;
+    const url = (eq > 0 ? entry.slice(eq + 1) : entry).replace(/\/+$/, "");
+    try {
+      const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(Math.min(ctx.timeoutMs, 10_000)) });
+      const body = (await res.text()).trim();
+      if (res.ok) p.success(`${name}: ready (${url}/readyz)`);
+      else {
+        p.failure(`${name}: not ready (${url}/readyz answered ${res.status}${body ? `: ${body.split("\n")[0]}` : ""})`);
+        ok = false;
+      }
+    } catch (err: unknown) {
+      p.failure(`${name}: health address ${url} not reachable: ${errorMessage(err)}`);
+      ok = false;
+    }
+  }
+  if (deployments.length === 0 && healthUrls.length === 0) {
+    p.failure(
+      `no controller Deployments found in ${ctx.namespace} namespace (run 'sluice install', or pass --health-url for a local 'sluice up')`,
+    );
+    ok = false;
+  }
+  return ok;
+}
+
+async function checkCrds(ctx: CommandContext, p: Progress): Promise<boolean> {
+  const crds = (await ctx.kube().list<UnstructuredObject>("apiextensions.k8s.io/v1", "CustomResourceDefinition")).items;
+  const byName = new Map(crds.map((c) => [c.metadata.name ?? "", c]));
+  let ok = true;
+  const names = [...new Set(ALL_KINDS.map((k) => `${k.plural}.${k.group}`))].sort();
+  for (const name of names) {
+    const crd = byName.get(name);
+    if (!crd) {
+      p.failure(`${name} not found`);
+      ok = false;
+      continue;
+    }
+    const status = (crd["status"] ?? {}) as {
+      conditions?: { type: string; status: string }[];
+      storedVersions?: string[];
+    };
+    const established = status.conditions?.some((c) => c.type === "Established" && c.status === "True");
+    const versions = ((crd["spec"] as { versions?: { name: string; storage?: boolean }[] }).versions ?? [])
+      .filter((v) => v.storage)
+      .map((v) => v.name);
+    if (established) p.success(`${name}/${versions.join(",")}`);
+    else {
+      p.failure(`${name} is not established`);
+      ok = false;
+    }
+  }
+  return ok;
+}
