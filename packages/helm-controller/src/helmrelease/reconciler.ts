@@ -147,7 +147,16 @@ export class HelmReleaseReconciler implements Reconciler<HelmRelease> {
   }
 
   /** Runs one reconcile of `obj`; see the class comment. */
-  async reconcile(obj: HelmRelease, ctx: ReconcileContext): Promise<ReconcileResult> {
+  async reconcile(cached: HelmRelease, ctx: ReconcileContext): Promise<ReconcileResult> {
+    // Failure counters and history must be current: a requeue right after a status write can see a cache
+    // that lags behind it, so the object is read from the API server.
+    const obj = await this.#o.client.getOptional<HelmRelease>({
+      apiVersion: HELM_API_VERSION,
+      kind: "HelmRelease",
+      namespace: cached.metadata.namespace ?? "",
+      name: cached.metadata.name ?? "",
+    });
+    if (!obj) return {};
     obj.kind ||= "HelmRelease";
     obj.apiVersion ||= HELM_API_VERSION;
     const patcher = new StatusPatcher<HelmRelease>(this.#o.client, obj, {
@@ -401,7 +410,8 @@ export class HelmReleaseReconciler implements Reconciler<HelmRelease> {
           const active: ActiveAction = status.lastAttemptedReleaseAction === "install" ? "install" : "upgrade";
           const remediation = this.#remediation(obj, active);
           if (this.#exhausted(obj, active)) {
-            if (remediation.remediateLastFailure && !this.#remediatedLast(obj)) {
+            // The latest release is the failed one: it has not been remediated yet.
+            if (remediation.remediateLastFailure) {
               await this.#remediate(obj, actions, active, remediation, releases, ctx);
             }
             return this.#stallExhausted(obj, active);
@@ -433,10 +443,6 @@ export class HelmReleaseReconciler implements Reconciler<HelmRelease> {
   #exhausted(obj: HelmRelease, action: ActiveAction): boolean {
     const failures = action === "install" ? obj.status?.installFailures : obj.status?.upgradeFailures;
     return retriesExhausted(this.#remediation(obj, action), failures ?? 0);
-  }
-
-  #remediatedLast(obj: HelmRelease): boolean {
-    return getCondition(obj, HelmReleaseCondition.Remediated) !== undefined;
   }
 
   #stallExhausted(obj: HelmRelease, action: ActiveAction): never {
