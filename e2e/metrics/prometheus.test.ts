@@ -63,7 +63,11 @@ spec:
   interval: 1m
   chart:
     spec: { chart: hello, version: "0.1.0", sourceRef: { kind: HelmRepository, name: charts } }`);
-      created.push({ kind: "HelmRelease", resource: "helmrelease", name: "hello" });
+      // helm-controller creates the HelmChart (`<namespace>-<name>`) that source-controller reconciles.
+      created.push(
+        { kind: "HelmRelease", resource: "helmrelease", name: "hello" },
+        { kind: "HelmChart", resource: "helmchart", name: `${NS}-hello` },
+      );
     }
     await env.kubectlOk(["apply", "-f", "-"], docs.join("\n---\n"));
   });

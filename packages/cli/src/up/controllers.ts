@@ -3,6 +3,7 @@
 
 import { join } from "node:path";
 import type { KubeConfig } from "@kubernetes/client-node";
+import { createHelmController } from "@sluice/helm-controller";
 import { createKustomizeController } from "@sluice/kustomize-controller";
 import type { Logger } from "@sluice/runtime";
 import { createSourceController } from "@sluice/source-controller";
@@ -95,10 +96,26 @@ const startKustomize: ControllerStarter = async (ctx, signal) => {
   return { name: "kustomize-controller", addresses: probes, done };
 };
 
+const startHelm: ControllerStarter = async (ctx, signal) => {
+  const controller = createHelmController({
+    kubeConfig: ctx.kubeConfig,
+    metricsAddr: LOOPBACK_ANY,
+    healthAddr: LOOPBACK_ANY,
+    eventsAddr: ctx.eventsAddr,
+    logger: ctx.logger.child({ controller: "helm-controller" }),
+    gracefulShutdownTimeout: 10_000,
+  });
+  const done = controller.start(signal);
+  done.catch(() => undefined);
+  const probes = await waitForManagerReady("helm-controller", controller.manager, done);
+  return { name: "helm-controller", addresses: probes, done };
+};
+
 /** The controllers this build of `sluice up` can run, in start order. */
 export const AVAILABLE_CONTROLLERS: ReadonlyMap<ControllerName, ControllerStarter> = new Map([
   ["source-controller", startSource],
   ["kustomize-controller", startKustomize],
+  ["helm-controller", startHelm],
 ]);
 
 /** Error for a `--controllers` value that can't be used. */
