@@ -55,13 +55,11 @@ import {
   effectiveValuesFiles,
   emptyBuild,
   type HelmHome,
-  hasMetadata,
   IndexChartDownloader,
   isComplete,
   isPersistentBuildError,
   OciChartDownloader,
   reasonForBuild,
-  writeRepositoriesConfig,
 } from "../internal/chart/index.js";
 import { parseIndex } from "../internal/helm/index.js";
 import { credentialsFor, OciClient, parseOciUrl } from "../internal/oci/index.js";
@@ -69,7 +67,6 @@ import {
   admitRun,
   patchFinalStatus,
   patchProgress,
-  progressiveStatus,
   releaseFinalizer,
   SOURCE_CONTROLLER_NAME,
   SourceSteps,
@@ -78,13 +75,9 @@ import {
 } from "../internal/reconcile/index.js";
 import type { ArtifactStorage } from "../internal/storage/index.js";
 import { HELM_CHART_FAIL_CONDITIONS, HELM_CHART_OWNED_CONDITIONS, HELM_CHART_READY } from "./conditions.js";
-import {
-  fetchOptionsOf,
-  normalizeRepositoryUrl,
-  RepositoryCredentialsError,
-  readRepositoryCredentials,
-  writeTlsFiles,
-} from "./repository-options.js";
+import { writeDependencyRepositories } from "./dependency-repositories.js";
+import { observeBuildConditions } from "./observe-build.js";
+import { fetchOptionsOf, normalizeRepositoryUrl, readRepositoryCredentials } from "./repository-options.js";
 
 /** The HelmChart interval when unset (the CRD requires one; Flux's default for sources). */
 const DEFAULT_INTERVAL = "10m";
@@ -416,7 +409,7 @@ export class HelmChartReconciler implements Reconciler<HelmChart> {
     }
     const opts = this.#buildOptions(obj, kind, source.revision, home, ctx);
     return buildLocalChart({ workDir: sourceDir, path: obj.spec.chart }, opts, (urls) =>
-      this.#setupDependencyRepositories(obj, urls, home),
+      writeDependencyRepositories(this.#client, obj.metadata.namespace ?? "", urls, home),
     );
   }
 
@@ -455,49 +448,8 @@ export class HelmChartReconciler implements Reconciler<HelmChart> {
   }
 
   /**
-   * Writes helm's repositories.yaml for a chart's repository dependencies: each URL with the credentials of
-   * the HelmRepository in the chart's namespace that has that URL (none when there is no such repository).
-   */
-  async #setupDependencyRepositories(obj: HelmChart, urls: string[], home: HelmHome): Promise<void> {
-    if (urls.length === 0) return;
-    const list = await this.#client.list<HelmRepository>(SOURCE_API_VERSION, SourceKind.HelmRepository, {
-      namespace: obj.metadata.namespace ?? "",
-    });
-    const entries = [];
-    for (const [i, url] of urls.entries()) {
-      const normalized = normalizeRepositoryUrl(url);
-      const repo = list.items.find((r) => {
-        try {
-          return normalizeRepositoryUrl(r.spec.url) === normalized;
-        } catch {
-          return false;
-        }
-      });
-      let creds: Awaited<ReturnType<typeof readRepositoryCredentials>> | undefined;
-      if (repo) {
-        try {
-          creds = await readRepositoryCredentials(this.#client, repo);
-        } catch (err: unknown) {
-          throw new RepositoryCredentialsError(errorMessage(err), { cause: err });
-        }
-      }
-      entries.push({
-        name: `dependency-${i}`,
-        url,
-        username: creds?.basicAuth?.username,
-        password: creds?.basicAuth?.password,
-        passCredentialsAll: creds?.passCredentials,
-        ...(creds ? await writeTlsFiles(home, creds, `dependency-${i}`) : {}),
-      });
-    }
-    await writeRepositoriesConfig(home, entries);
-  }
-
-  /**
-   * Flux's observeChartBuild: a new chart marks ArtifactOutdated NewChart and Reconciling "building
-   * artifact: …" (persisted); a complete build clears FetchFailed and BuildFailed; a failure marks
-   * BuildFailed (metadata, values, dependency and package stages) or FetchFailed (anything else, reason
-   * `Unknown` for failures outside the build).
+   * Flux's observeChartBuild (see {@link observeBuildConditions}); a new chart's progress is persisted at once
+   * (a failed patch is only logged).
    */
   async #observeBuild(
     obj: HelmChart,
@@ -506,43 +458,11 @@ export class HelmChartReconciler implements Reconciler<HelmChart> {
     error: unknown,
     log: Logger,
   ): Promise<void> {
-    if (hasMetadata(build)) {
-      const current = obj.status?.artifact;
-      if (build.name !== obj.status?.observedChartName || current?.revision !== build.version) {
-        if (current) markTrue(obj, SourceCondition.ArtifactOutdated, "NewChart", buildSummary(build));
-        progressiveStatus(true, obj, Reason.Progressing, `building artifact: ${buildSummary(build)}`);
-        try {
-          await patchProgress(obj, patcher);
-        } catch (err: unknown) {
-          log.error({ error: err }, "failed to patch");
-        }
-      }
-    }
-    if (isComplete(build)) {
-      deleteCondition(obj, SourceCondition.FetchFailed);
-      deleteCondition(obj, SourceCondition.BuildFailed);
-    }
-    if (!obj.spec.verify) deleteCondition(obj, SourceCondition.SourceVerified);
-    if (error === undefined) return;
-    if (error instanceof StallingError && error.reason === SourceReason.VerificationError) {
-      markTrue(obj, SourceCondition.FetchFailed, BuildErrorReasons.Unknown.reason, error.message);
-      return;
-    }
-    const buildError =
-      error instanceof ChartBuildError
-        ? error
-        : new ChartBuildError(BuildErrorReasons.Unknown, errorMessage(error), { cause: error });
-    switch (buildError.stage) {
-      case BuildErrorReasons.ChartMetadataPatch:
-      case BuildErrorReasons.ValuesFilesMerge:
-      case BuildErrorReasons.DependencyBuild:
-      case BuildErrorReasons.ChartPackage:
-        deleteCondition(obj, SourceCondition.FetchFailed);
-        markTrue(obj, SourceCondition.BuildFailed, buildError.stage.reason, buildError.message);
-        break;
-      default:
-        deleteCondition(obj, SourceCondition.BuildFailed);
-        markTrue(obj, SourceCondition.FetchFailed, buildError.stage.reason, buildError.message);
+    if (!observeBuildConditions(obj, build, error)) return;
+    try {
+      await patchProgress(obj, patcher);
+    } catch (err: unknown) {
+      log.error({ error: err }, "failed to patch");
     }
   }
 
