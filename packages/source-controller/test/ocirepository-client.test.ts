@@ -7,8 +7,10 @@ import { join } from "node:path";
 import {
   createTestPki,
   FLUX_CONTENT_MEDIA_TYPE,
+  type HttpProxy,
   type OciRegistry,
   pushArtifact,
+  startHttpProxy,
   startOciRegistry,
 } from "@sluice/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -285,5 +287,31 @@ describe("OciClient manifest kinds", () => {
     expect((await client.headManifest("kinds/app", "multi")).digest).toBe(indexDigest);
     const picked = await client.getImageManifest("kinds/app", "multi");
     expect(picked.digest).toBe(docker.digest);
+  });
+});
+
+describe("OciClient through an HTTP proxy", () => {
+  let registry: OciRegistry;
+  let proxy: HttpProxy;
+  beforeAll(async () => {
+    registry = await startOciRegistry();
+    proxy = await startHttpProxy();
+    await pushArtifact(registry, {
+      repository: "via/proxy",
+      tags: ["v1"],
+      layers: [{ mediaType: FLUX_CONTENT_MEDIA_TYPE, data: Buffer.from("proxied") }],
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await proxy?.stop();
+    await registry?.stop();
+  });
+
+  it("sends plain-HTTP requests to the proxy in absolute form", async () => {
+    const client = new OciClient({ registry: registry.host, plainHttp: true, proxy: { url: new URL(proxy.url) } });
+    const manifest = await client.getImageManifest("via/proxy", "v1");
+    const blob = await drain(await client.fetchBlob("via/proxy", manifest.document.layers[0] ?? { digest: "" }));
+    expect(blob.toString()).toBe("proxied");
+    expect(proxy.requests.map((r) => r.target)).toContain(`${registry.url}/v2/via/proxy/manifests/v1`);
   });
 });

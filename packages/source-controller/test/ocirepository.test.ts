@@ -16,6 +16,7 @@ import {
   type OciRegistry,
   pushArtifact,
   sha256Digest,
+  startHttpProxy,
   startOciRegistry,
   tempDir,
   writeTree,
@@ -417,7 +418,7 @@ describe("OCIRepository", () => {
     expect(obj.status?.artifact).toBeUndefined();
   });
 
-  it("says verification, proxies and cloud providers are unsupported instead of pulling around them", async () => {
+  it("says verification and cloud providers are unsupported instead of pulling unverified content", async () => {
     await createOciRepository("verified", {
       url: `oci://${open.host}/manifests/app`,
       ref: { tag: "v1" },
@@ -430,15 +431,6 @@ describe("OCIRepository", () => {
       /^failed to verify the signature using provider 'cosign keyless': signature verification \(cosign, notation\) is not supported/,
     );
     expect(verified.status?.artifact).toBeUndefined();
-    await createOciRepository("proxied", {
-      url: `oci://${open.host}/manifests/app`,
-      ref: { tag: "v1" },
-      proxySecretRef: { name: "proxy" },
-    });
-    const proxied = await waitFor("proxied", failedWith("AuthenticationFailed"), "AuthenticationFailed");
-    expect(conditionOf(proxied as never, "Ready")?.message).toMatch(
-      /^failed to get proxy address: spec.proxySecretRef 'proxy' is not supported/,
-    );
     const aws = await waitFor("aws", failedWith("AuthenticationFailed"), "AuthenticationFailed");
     expect(conditionOf(aws as never, "Ready")?.message).toMatch(/^failed to get credential from aws: /);
     expect(conditionOf(aws as never, "Stalled")?.status).toBe("True");
@@ -528,6 +520,47 @@ describe("OCIRepository against HTTPS, token-auth and Helm registries", () => {
     expect(
       tokened.tokenServer?.requests.some((r) => r.scopes.includes("repository:team/app:pull") && r.authenticated),
     ).toBe(true);
+  });
+
+  it("goes through the proxySecretRef proxy (CONNECT for HTTPS, with proxy credentials)", async () => {
+    const proxyAuth = { username: "proxy-user", password: "proxy-pass" };
+    const proxy = await startHttpProxy({ auth: proxyAuth });
+    try {
+      await pushArtifact(secure, {
+        repository: "tls/proxied",
+        tags: ["v1"],
+        layers: [{ mediaType: FLUX_CONTENT_MEDIA_TYPE, data: await tgz({ "p.yaml": "p\n" }) }],
+        ca: pki.caCert,
+      });
+      await createSecret(env, "proxy", { address: proxy.url, ...proxyAuth });
+      await createSecret(env, "proxy-bad", { address: proxy.url, username: "proxy-user", password: "wrong" });
+      await createSecret(env, "proxy-noaddr", { username: "x" });
+      await createSecret(env, "proxy-ca", { "ca.crt": pki.caCert });
+      const spec = (secret: string) => ({
+        url: `oci://${secure.host}/tls/proxied`,
+        ref: { tag: "v1" },
+        insecure: false,
+        certSecretRef: { name: "proxy-ca" },
+        proxySecretRef: { name: secret },
+      });
+      await createOciRepository("proxied", spec("proxy"));
+      await createOciRepository("proxied-bad", spec("proxy-bad"));
+      await createOciRepository("proxied-noaddr", spec("proxy-noaddr"));
+      expect((await waitFor("proxied", readyNow, "Ready")).status?.artifact?.revision).toMatch(/^v1@sha256:/);
+      expect(proxy.requests.some((r) => r.method === "CONNECT" && r.target === secure.host && r.status === 200)).toBe(
+        true,
+      );
+      const bad = await waitFor("proxied-bad", failedWith("OCIArtifactPullFailed"), "OCIArtifactPullFailed");
+      expect(conditionOf(bad as never, "Ready")?.message).toContain(
+        `proxy ${proxy.url.slice(7)} refused CONNECT ${secure.host}: 407`,
+      );
+      const noaddr = await waitFor("proxied-noaddr", failedWith("AuthenticationFailed"), "AuthenticationFailed");
+      expect(conditionOf(noaddr as never, "Ready")?.message).toBe(
+        `failed to get proxy address: secret '${NS}/proxy-noaddr': key 'address' not found`,
+      );
+    } finally {
+      await proxy.stop();
+    }
   });
 
   it("pulls a chart pushed with the real helm push: semver over Helm's '_' tags, chart layer copied", async () => {

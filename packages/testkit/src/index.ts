@@ -6,6 +6,7 @@ export * from "./event-sink.js";
 export * from "./git-fixtures.js";
 export * from "./git-http-server.js";
 export * from "./helm-repo-server.js";
+export * from "./http-proxy.js";
 export * from "./oci-registry.js";
 export * from "./sshd.js";
 export * from "./tls-fixtures.js";

@@ -45,6 +45,7 @@ import {
   type OciDescriptor,
   type OciImageManifest,
   type OciTlsOptions,
+  type ProxyOptions,
   parseOciUrl,
   type RegistryCredentials,
 } from "../internal/oci/index.js";
@@ -63,7 +64,7 @@ import {
 import type { ArtifactStorage } from "../internal/storage/index.js";
 import { OCI_REPOSITORY_FAIL_CONDITIONS, OCI_REPOSITORY_OWNED_CONDITIONS, OCI_REPOSITORY_READY } from "./conditions.js";
 import { ociContentConfigChanged } from "./content-config.js";
-import { RegistryAuthError, registryCredentials, registryTls } from "./registry-auth.js";
+import { RegistryAuthError, registryCredentials, registryProxy, registryTls } from "./registry-auth.js";
 import { selectSemverTag } from "./tag-select.js";
 
 /** OCI annotation with the artifact's source URL. */
@@ -104,8 +105,9 @@ interface SourceState {
  *    `<digest>`); unchanged revision and content settings → no pull; otherwise ArtifactOutdated NewRevision,
  *    the manifest is pulled (OCIArtifactPullFailed), its annotations become `artifact.metadata`, and the
  *    layer chosen by `layerSelector` is streamed, digest-verified, and extracted safely or copied
- *    (OCIArtifactLayerOperationFailed); `verify` is refused (VerificationError, stalling), as are
- *    `proxySecretRef` and non-generic `provider`s without pull secrets (AuthenticationFailed, stalling);
+ *    (OCIArtifactLayerOperationFailed); every request goes through the `proxySecretRef` proxy when set
+ *    (AuthenticationFailed when its Secret is unusable); `verify` is refused (VerificationError, stalling),
+ *    as are non-generic `provider`s without pull secrets (AuthenticationFailed, stalling);
  * 4. artifact: archived with `.sourceignore`/`spec.ignore` (extract) or stored as is (copy) as
  *    `<digest>.tar.gz`, with `observedIgnore` and `observedLayerSelector` and the `latest.tar.gz` URL.
  *
@@ -217,13 +219,18 @@ export class OCIRepositoryReconciler implements Reconciler<OCIRepository> {
       throw e;
     }
 
+    let proxy: ProxyOptions | undefined;
     if (obj.spec.proxySecretRef?.name) {
-      const e = new StallingError(
-        SourceReason.AuthenticationFailed,
-        `failed to get proxy address: spec.proxySecretRef '${obj.spec.proxySecretRef.name}' is not supported by this source-controller; remove it to connect directly`,
-      );
-      markTrue(obj, SourceCondition.FetchFailed, e.reason, e.message);
-      throw e;
+      try {
+        proxy = await registryProxy(this.#client, namespace, obj.spec.proxySecretRef.name);
+      } catch (err: unknown) {
+        throw fetchFailed(
+          obj,
+          SourceReason.AuthenticationFailed,
+          `failed to get proxy address: ${errorMessage(err)}`,
+          err,
+        );
+      }
     }
 
     let tls: OciTlsOptions | undefined;
@@ -259,6 +266,7 @@ export class OCIRepositoryReconciler implements Reconciler<OCIRepository> {
       insecure: obj.spec.insecure === true,
       credentials,
       tls,
+      proxy,
       signal: AbortSignal.any([ctx.signal, timeout]),
     });
     const mediaType = obj.spec.layerSelector?.mediaType;

@@ -8,6 +8,7 @@ import {
   type DockerConfigAuths,
   OciInputError,
   type OciTlsOptions,
+  type ProxyOptions,
   parseDockerConfig,
   type RegistryCredentials,
 } from "../internal/oci/index.js";
@@ -106,4 +107,35 @@ export async function registryTls(client: KubeClient, namespace: string, name: s
     );
   }
   return { ...(ca ? { ca } : {}), ...(cert && key ? { cert, key } : {}) };
+}
+
+/**
+ * The proxy of `proxySecretRef`: `address` (required, an http(s) URL), optional `username` and `password`.
+ * Throws {@link RegistryAuthError} naming the Secret and the missing or bad key.
+ */
+export async function registryProxy(client: KubeClient, namespace: string, name: string): Promise<ProxyOptions> {
+  let data: Record<string, Buffer>;
+  try {
+    data = await readSecretData(client, namespace, name);
+  } catch (err: unknown) {
+    throw new RegistryAuthError(`failed to get secret '${namespace}/${name}': ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  const address = data.address?.toString("utf8").trim();
+  if (!address) throw new RegistryAuthError(`secret '${namespace}/${name}': key 'address' not found`);
+  let url: URL;
+  try {
+    url = new URL(address);
+  } catch {
+    throw new RegistryAuthError(`secret '${namespace}/${name}': invalid proxy address '${address}'`);
+  }
+  if (url.protocol !== "http:") {
+    throw new RegistryAuthError(
+      `secret '${namespace}/${name}': proxy address '${address}' must be an http:// URL (the proxy connection itself is not TLS)`,
+    );
+  }
+  const username = data.username?.toString("utf8");
+  const password = data.password?.toString("utf8");
+  return { url, ...(username !== undefined ? { username } : {}), ...(password !== undefined ? { password } : {}) };
 }

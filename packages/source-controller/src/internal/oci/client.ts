@@ -10,6 +10,7 @@ import { type AuthChallenge, parseChallenge } from "./challenge.js";
 import type { RegistryCredentials } from "./credentials.js";
 import { OciDigestMismatchError, OciInputError, OciRegistryError, OciTransportError } from "./errors.js";
 import { DOCKER_MANIFEST_LIST, MANIFEST_ACCEPT, OCI_INDEX } from "./media-types.js";
+import type { ProxyOptions } from "./proxy.js";
 import { isValidDigest } from "./reference.js";
 import { type OciTlsOptions, readAll, send, type TransportRequest, type TransportResponse } from "./transport.js";
 
@@ -74,6 +75,8 @@ export interface OciClientOptions {
   credentials?: RegistryCredentials | undefined;
   /** TLS CA / client certificate (`certSecretRef`). */
   tls?: OciTlsOptions | undefined;
+  /** HTTP proxy every request goes through (`proxySecretRef`). */
+  proxy?: ProxyOptions | undefined;
   /** Aborts every request (e.g. `AbortSignal.timeout(spec.timeout)`). */
   signal?: AbortSignal | undefined;
   /** `User-Agent` header (default `sluice-source-controller`). */
@@ -297,6 +300,7 @@ export class OciClient {
         method: "GET",
         url: new URL(`${https}/v2/`),
         tls: this.options.tls,
+        proxy: this.options.proxy,
         signal: this.options.signal,
       });
       res.body.resume();
@@ -328,6 +332,7 @@ export class OciClient {
           ...(authorization ? { Authorization: authorization } : {}),
         },
         tls: this.options.tls,
+        proxy: this.options.proxy,
         signal: this.options.signal,
       });
     const cached = this.basicOnly ? this.basicHeader() : this.tokens.get(scope);
@@ -386,6 +391,7 @@ export class OciClient {
         headers: { "Content-Type": "application/x-www-form-urlencoded" },
         body: Buffer.from(form.toString()),
         tls: this.options.tls,
+        proxy: this.options.proxy,
         signal: this.options.signal,
       });
     } else {
@@ -397,6 +403,7 @@ export class OciClient {
         url: realm,
         headers: basic ? { Authorization: basic } : {},
         tls: this.options.tls,
+        proxy: this.options.proxy,
         signal: this.options.signal,
       });
     }

@@ -6,5 +6,6 @@ export * from "./client.js";
 export * from "./credentials.js";
 export * from "./errors.js";
 export * from "./media-types.js";
+export * from "./proxy.js";
 export * from "./reference.js";
 export * from "./transport.js";

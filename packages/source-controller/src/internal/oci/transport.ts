@@ -7,6 +7,7 @@ import { request as httpsRequest, type RequestOptions } from "node:https";
 import { rootCertificates } from "node:tls";
 import { errorMessage } from "@sluice/runtime";
 import { OciTransportError } from "./errors.js";
+import { type ProxyOptions, tunnelThroughProxy, viaProxyAbsolute } from "./proxy.js";
 
 /** TLS settings of a registry connection (`certSecretRef`: `ca.crt`, `tls.crt`, `tls.key`). */
 export interface OciTlsOptions {
@@ -30,6 +31,8 @@ export interface TransportRequest {
   signal?: AbortSignal | undefined;
   /** Follow redirects (GET/HEAD only; default true). */
   followRedirects?: boolean | undefined;
+  /** Send through this HTTP proxy. */
+  proxy?: ProxyOptions | undefined;
 }
 
 /** A response; `body` must be consumed or destroyed by the caller. */
@@ -72,6 +75,7 @@ function once(req: TransportRequest & { headers: Record<string, string> }): Prom
     headers: { ...req.headers, ...(req.body ? { "Content-Length": String(req.body.length) } : {}) },
     ...(req.signal ? { signal: req.signal } : {}),
   };
+  let target: URL | RequestOptions = req.url;
   if (https) {
     const tls = req.tls ?? {};
     if (tls.ca) options.ca = [...rootCertificates, tls.ca.toString()];
@@ -80,9 +84,27 @@ function once(req: TransportRequest & { headers: Record<string, string> }): Prom
       options.key = tls.key;
     }
     if (tls.insecureSkipVerify) options.rejectUnauthorized = false;
+    if (req.proxy) {
+      const tlsOptions = {
+        ...(options.ca ? { ca: options.ca } : {}),
+        ...(options.cert ? { cert: options.cert, key: options.key } : {}),
+        ...(options.rejectUnauthorized === false ? { rejectUnauthorized: false } : {}),
+      };
+      (options as { createConnection?: unknown }).createConnection = tunnelThroughProxy(
+        req.url,
+        req.proxy,
+        tlsOptions,
+        req.signal,
+      );
+    }
+  } else if (req.proxy) {
+    target = viaProxyAbsolute(req.url, req.proxy, options);
   }
   return new Promise((resolve, reject) => {
-    const r = (https ? httpsRequest : httpRequest)(req.url, options, resolve);
+    const r =
+      target instanceof URL
+        ? (https ? httpsRequest : httpRequest)(target, options, resolve)
+        : httpRequest(target, resolve);
     r.on("error", (err: unknown) =>
       reject(
         req.signal?.aborted
