@@ -10,6 +10,7 @@ import { promisify } from "node:util";
 import type { HelmChart } from "@sluice/api";
 import { resolveTool, type UnstructuredObject } from "@sluice/runtime";
 import {
+  createTestPki,
   hasDockerRegistry,
   helmPushChart,
   type OciRegistry,
@@ -140,6 +141,31 @@ describe.skipIf(!hasDockerRegistry())("HelmChart from an OCI HelmRepository", ()
     await writeFile(file, data);
     const { stdout } = await run(helm(), ["template", "rel", file]);
     expect(stdout).toContain('message: "production"');
+  });
+
+  it("pulls over HTTPS trusting the CA of certSecretRef", async () => {
+    const pki = createTestPki();
+    const secure = await startOciRegistry({ tls: { key: pki.serverKey, cert: pki.serverCert } });
+    try {
+      const caFile = join(root.path, "registry-ca.crt");
+      await writeFile(caFile, pki.caCert);
+      await helmPushChart(helm(), secure, await packageChart("tlschart", "3.1.4"), "secure", { caFile });
+      await createSecret(env, "registry-ca", { "ca.crt": pki.caCert });
+      await create("HelmRepository", "oci-tls", {
+        type: "oci",
+        url: `oci://${secure.host}/secure`,
+        certSecretRef: { name: "registry-ca" },
+      });
+      await create("HelmChart", "tlschart", {
+        chart: "tlschart",
+        version: "3.1.4",
+        sourceRef: { kind: "HelmRepository", name: "oci-tls" },
+      });
+      const chart = await waitChart("tlschart", readyNow, "Ready");
+      expect(chart.status?.artifact?.revision).toBe("3.1.4");
+    } finally {
+      await secure.stop();
+    }
   });
 
   it("wrong registry credentials fail naming the authentication failure", async () => {
