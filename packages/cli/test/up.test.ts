@@ -156,6 +156,7 @@ function printedPorts(stdout: string): number[] {
   return [...stdout.matchAll(/https?:\/\/127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1]));
 }
 
+// Time limits are per test: each starts one or two `sluice up` processes, which take seconds on a loaded machine.
 let work: string;
 const running: UpProcess[] = [];
 
@@ -193,7 +194,7 @@ describe("sluice up", () => {
     expect(up.stderr()).toMatch(/received SIGINT: stopping/);
     expect(up.stderr().trimEnd().endsWith("stopped")).toBe(true);
     expect(await listening(port)).toBe(false);
-  });
+  }, 240_000);
 
   it("runs the controllers with their servers on loopback and prints where they are", async () => {
     const kubeconfig = join(work, "controllers.kubeconfig");
@@ -211,7 +212,7 @@ describe("sluice up", () => {
 
     expect(await interrupt(up)).toBe(0);
     for (const p of ports) expect(await listening(p)).toBe(false);
-  });
+  }, 240_000);
 
   it("--demo serves a Git repository, creates its GitRepository and Kustomizations, and reaches Ready; --data-dir resumes", async () => {
     const dataDir = join(work, "data");
@@ -257,7 +258,7 @@ describe("sluice up", () => {
       await git(clone, ["commit", "-q", "-am", "production: 3 replicas"]);
       await git(clone, ["push", "-q", "origin", "main"]);
       latest = `main@sha1:${await git(clone, ["rev-parse", "HEAD"])}`;
-      await up.waitFor(new RegExp(`GitRepository/flux-system/demo: fetched revision ${latest}`), 60_000);
+      await up.waitFor(new RegExp(`GitRepository/flux-system/demo: fetched revision ${latest}`), 120_000);
       await up.waitFor(/Deployment\/demo-production\/hello: ready \(3\/3 replicas\)/, 120_000);
     } else {
       expect(up.stdout()).toContain("kustomize-controller isn't available in this build");
@@ -283,7 +284,7 @@ describe("sluice up", () => {
     expect(stored).toBe(latest);
     await again.waitFor(new RegExp(`GitRepository/flux-system/demo: fetched revision ${latest}`));
     expect(await interrupt(again)).toBe(0);
-  });
+  }, 480_000);
 
   it("--kubeconfig runs the controllers against another cluster instead of starting one", async () => {
     const clusterKubeconfig = join(work, "cluster.kubeconfig");
@@ -324,7 +325,7 @@ spec: { url: "http://127.0.0.1:9/none.git", interval: 1m, ref: { branch: main } 
     expect(message).toContain("127.0.0.1:9");
     expect(await interrupt(controllers)).toBe(0);
     expect(await interrupt(cluster)).toBe(0);
-  });
+  }, 360_000);
 
   it("rejects an unknown controller with a one-line error naming the flag", async () => {
     const stderr = new PassThrough();
