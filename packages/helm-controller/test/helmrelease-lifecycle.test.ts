@@ -109,9 +109,80 @@ describe("HelmRelease lifecycle", () => {
     expect((deploy["spec"] as { replicas: number }).replicas).toBe(3);
   });
 
+  it("merges valuesFrom in order with targetPath, runs helm tests, and upgrades when a watched ConfigMap changes", async () => {
+    await env.client.create({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { namespace: NS, name: "api-values", labels: { "reconcile.fluxcd.io/watch": "Enabled" } },
+      data: { "values.yaml": "replicaCount: 2\nservice:\n  port: 8080\n" },
+    });
+    await env.client.create({
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { namespace: NS, name: "api-secret" },
+      data: { port: Buffer.from("9090").toString("base64") },
+    });
+    await createHelmRelease(env, "api", {
+      chartRef: { kind: "HelmChart", name: "podinfo" },
+      valuesFrom: [
+        { kind: "ConfigMap", name: "api-values" },
+        { kind: "Secret", name: "api-secret", valuesKey: "port", targetPath: "service.port" },
+        { kind: "ConfigMap", name: "missing", optional: true },
+      ],
+      values: { podAnnotations: { team: "api" } },
+      test: { enable: true },
+    });
+    const hr = await waitForHelmRelease(
+      env,
+      "api",
+      "installed and tested",
+      (o) => isReadyNow(o) && conditionOf(o, "TestSuccess")?.status === "True",
+    );
+    expect(conditionOf(hr, "TestSuccess")).toMatchObject({ reason: "TestSucceeded" });
+    expect(conditionOf(hr, "TestSuccess")?.message).toBe(
+      "Helm test succeeded for release apps/api.v1 with chart podinfo@1.0.0: 1 test hook(s) completed successfully",
+    );
+    expect(hr.status?.history?.[0]?.testHooks).toEqual({
+      "api-podinfo-test-connection": expect.objectContaining({ phase: "Succeeded" }),
+    });
+    const values = JSON.parse(await env.helm(["get", "values", "api", "-n", NS, "-o", "json"]));
+    expect(values).toEqual({ replicaCount: 2, service: { port: 9090 }, podAnnotations: { team: "api" } });
+    expect(hr.status?.lastAttemptedConfigDigest).toBe(hr.status?.history?.[0]?.configDigest);
+
+    await env.client.patch(
+      { apiVersion: "v1", kind: "ConfigMap", namespace: NS, name: "api-values" },
+      { data: { "values.yaml": "replicaCount: 3\n" } },
+      { type: "application/merge-patch+json" },
+    );
+    const upgraded = await waitForHelmRelease(
+      env,
+      "api",
+      "upgraded after the ConfigMap changed",
+      (o) => o.status?.history?.[0]?.version === 2 && conditionOf(o, "TestSuccess")?.status === "True",
+    );
+    expect(conditionOf(upgraded, "Released")).toMatchObject({ status: "True", reason: "UpgradeSucceeded" });
+    const after = JSON.parse(await env.helm(["get", "values", "api", "-n", NS, "-o", "json"]));
+    expect(after).toEqual({ replicaCount: 3, service: { port: 9090 }, podAnnotations: { team: "api" } });
+  });
+
+  it("stalls with a clear message when storageNamespace differs from the release namespace", async () => {
+    await createHelmRelease(env, "split", {
+      chartRef: { kind: "HelmChart", name: "podinfo" },
+      storageNamespace: "elsewhere",
+    });
+    const hr = await waitForHelmRelease(env, "split", "stalled", (o) => conditionOf(o, "Stalled")?.status === "True");
+    expect(conditionOf(hr, "Ready")).toMatchObject({ status: "False", reason: "InvalidSpec" });
+    expect(conditionOf(hr, "Ready")?.message).toBe(
+      "spec.storageNamespace 'elsewhere' differs from the release namespace 'apps': the helm CLI stores releases in the namespace it installs into",
+    );
+    await env.client.delete(helmReleaseRef(env, "split"));
+  });
+
   it("uninstalls the release when the HelmRelease is deleted", async () => {
+    await env.client.delete(helmReleaseRef(env, "api"));
     await env.client.delete(helmReleaseRef(env, "web"));
     await until(async () => !(await env.client.getOptional(helmReleaseRef(env, "web"))), "HelmRelease gone");
+    await until(async () => !(await env.client.getOptional(helmReleaseRef(env, "api"))), "HelmRelease api gone");
     const list = JSON.parse(await env.helm(["list", "-n", NS, "-o", "json"])) as unknown[];
     expect(list).toEqual([]);
     const deploy = await env.client.getOptional({
