@@ -7,7 +7,9 @@ export default defineProject({
     name: "e2e",
     include: ["**/*.test.ts"],
     exclude: ["node_modules/**"],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    // Generous: e2e tests start every controller and real servers, and wait on reconciles (up to 2 min each)
+    // on a machine shared with other work.
+    testTimeout: 300_000,
+    hookTimeout: 180_000,
   },
 });
