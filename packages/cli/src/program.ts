@@ -9,6 +9,7 @@ import { registerDelete } from "./commands/delete.js";
 import { registerEvents } from "./commands/events.js";
 import { registerExport } from "./commands/export.js";
 import { registerGet } from "./commands/get.js";
+import { registerInstall } from "./commands/install.js";
 import { registerReconcile } from "./commands/reconcile.js";
 import { registerSuspendResume } from "./commands/suspend-resume.js";
 import { registerTrace } from "./commands/trace.js";
@@ -18,13 +19,11 @@ import { registerVersion } from "./commands/version.js";
 import { DEFAULT_NAMESPACE, DEFAULT_TIMEOUT } from "./context.js";
 import { CliError, errorMessage } from "./errors.js";
 import { type CliIO, processIO } from "./io.js";
-import { CLI_VERSION } from "./version.js";
 
 /** Builds the `sluice` program for one run (commander keeps per-run state, so never reuse it). */
 export function buildProgram(kit: CommandKit): Command {
   const program = new Command("sluice")
     .description("Command line utility for assembling Kubernetes CD pipelines the GitOps way (Flux-compatible).")
-    .version(CLI_VERSION, "-v, --version", "print the sluice version")
     .option("--kubeconfig <path>", "path to the kubeconfig file (default $KUBECONFIG or ~/.kube/config)")
     .option("--context <name>", "kubernetes context to use")
     .addOption(new Option("-n, --namespace <ns>", "the namespace scope for this operation").default(DEFAULT_NAMESPACE))
@@ -45,6 +44,7 @@ export function buildProgram(kit: CommandKit): Command {
     });
   program.configureHelp({ helpWidth: kit.io.columns ?? 100, sortSubcommands: false });
 
+  registerInstall(program, kit);
   registerCheck(program, kit);
   registerCreate(program, kit);
   registerGet(program, kit);

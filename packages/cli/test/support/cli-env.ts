@@ -7,7 +7,9 @@ import { writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
-import { createLogger } from "@sluice/runtime";
+import { KubeConfig } from "@kubernetes/client-node";
+import { startApiServer } from "@sluice/apiserver";
+import { createLogger, KubeClient } from "@sluice/runtime";
 import { createSourceController, type SourceController } from "@sluice/source-controller";
 import { type ApiCluster, applyChartCrds, ensureNamespace, startApiCluster, tempDir } from "@sluice/testkit";
 import type { CliIO } from "../../src/io.js";
@@ -70,11 +72,35 @@ export function runBin(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Cli
   });
 }
 
+/** Like startApiCluster, with the API server's workload simulation on (Deployments become ready). */
+async function startSimulatingCluster(): Promise<ApiCluster> {
+  const server = await startApiServer({ port: 0, tls: false, simulateWorkloads: true });
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromOptions({
+    clusters: [{ name: "test", server: server.url, skipTLSVerify: true }],
+    users: [{ name: "admin", token: server.token }],
+    contexts: [{ name: "test", cluster: "test", user: "admin", namespace: "default" }],
+    currentContext: "test",
+  });
+  const client = KubeClient.fromKubeConfig(kubeConfig, { rateLimit: false });
+  return {
+    server,
+    kubeConfig,
+    client,
+    stop: async () => {
+      client.close();
+      await server.stop();
+    },
+  };
+}
+
 /** Starts the API server (all chart CRDs, namespace flux-system) and, with `withSourceController`, the source-controller. */
-export async function startCliEnv(options: { withSourceController?: boolean } = {}): Promise<CliEnv> {
+export async function startCliEnv(
+  options: { withSourceController?: boolean; simulateWorkloads?: boolean; noCrds?: boolean } = {},
+): Promise<CliEnv> {
   const dir = await tempDir("sluice-cli-");
-  const cluster = await startApiCluster();
-  await applyChartCrds(cluster.client);
+  const cluster = options.simulateWorkloads ? await startSimulatingCluster() : await startApiCluster();
+  if (!options.noCrds) await applyChartCrds(cluster.client);
   await ensureNamespace(cluster.client, "flux-system");
   const kubeconfigPath = join(dir.path, "kubeconfig");
   await writeFile(kubeconfigPath, cluster.kubeConfig.exportConfig());
