@@ -1,0 +1,86 @@
+// `--watch-label-selector` with HelmCharts: an instance builds only the HelmCharts of its shard, and a new
+// index of its shard's HelmRepository still re-triggers them.
+
+import { join } from "node:path";
+import type { HelmChart } from "@sluice/api";
+import type { UnstructuredObject } from "@sluice/runtime";
+import {
+  createHelmChartRepo,
+  type HelmChartRepo,
+  type HelmRepoServer,
+  startHelmRepoServer,
+  tempDir,
+} from "@sluice/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ControllerEnv, SOURCE_API, startControllerEnv } from "./support/controller-env.js";
+
+const NS = "helmchart-shard";
+const SHARD_KEY = "sharding.fluxcd.io/key";
+
+let root: { path: string; remove: () => Promise<void> };
+let env: ControllerEnv;
+let repo: HelmChartRepo;
+let server: HelmRepoServer;
+
+beforeAll(async () => {
+  root = await tempDir("sc-helmchart-shard-");
+  repo = await createHelmChartRepo(join(root.path, "helm"), () => server.baseUrl);
+  server = await startHelmRepoServer(repo.dir);
+  await repo.addChart("app", "1.0.0");
+  env = await startControllerEnv(root.path, NS, { watchLabelSelector: `${SHARD_KEY}=shard1` });
+}, 60_000);
+
+afterAll(async () => {
+  await env?.stop();
+  await server?.stop();
+  await root?.remove();
+});
+
+const ref = (kind: string, name: string) => ({ apiVersion: SOURCE_API, kind, namespace: NS, name });
+
+async function create(kind: string, name: string, spec: Record<string, unknown>, shard?: string) {
+  await env.cluster.client.create({
+    apiVersion: SOURCE_API,
+    kind,
+    metadata: { namespace: NS, name, ...(shard ? { labels: { [SHARD_KEY]: shard } } : {}) },
+    spec: { interval: "10m", ...spec },
+  } as UnstructuredObject);
+}
+
+async function waitChart(name: string, check: (c: HelmChart) => boolean, what: string) {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const last = await env.cluster.client.getOptional<HelmChart>(ref("HelmChart", name));
+    if (last && check(last)) return last;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${name}: ${what}: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe("HelmChart sharding", () => {
+  it("builds only the shard's HelmCharts, and rebuilds them on a new index", async () => {
+    await create("HelmRepository", "repo", { url: server.baseUrl }, "shard1");
+    await create(
+      "HelmChart",
+      "other-shard",
+      { chart: "app", sourceRef: { kind: "HelmRepository", name: "repo" } },
+      "shard2",
+    );
+    await create("HelmChart", "mine", { chart: "app", sourceRef: { kind: "HelmRepository", name: "repo" } }, "shard1");
+    const mine = await waitChart("mine", (c) => c.status?.artifact?.revision === "1.0.0", "artifact 1.0.0");
+    expect(mine.status?.conditions?.find((c) => c.type === "Ready")?.status).toBe("True");
+
+    await repo.addChart("app", "1.1.0");
+    await env.cluster.client.patch(
+      ref("HelmRepository", "repo"),
+      { metadata: { annotations: { "reconcile.fluxcd.io/requestedAt": new Date().toISOString() } } },
+      { type: "application/merge-patch+json" },
+    );
+    await waitChart("mine", (c) => c.status?.artifact?.revision === "1.1.0", "artifact 1.1.0");
+
+    const other = await env.cluster.client.get<HelmChart>(ref("HelmChart", "other-shard"));
+    expect(other.status?.conditions).toBeUndefined();
+    expect(other.status?.artifact).toBeUndefined();
+    expect(other.metadata.finalizers ?? []).toEqual([]);
+  });
+});
