@@ -3,6 +3,7 @@
 // TLS with a test CA, and the errors a missing tag, wrong password or unreachable registry produce.
 
 import { readdir, writeFile } from "node:fs/promises";
+import { type AddressInfo, createServer, type Socket } from "node:net";
 import { join } from "node:path";
 import {
   createTestPki,
@@ -313,5 +314,32 @@ describe("OciClient through an HTTP proxy", () => {
     const blob = await drain(await client.fetchBlob("via/proxy", manifest.document.layers[0] ?? { digest: "" }));
     expect(blob.toString()).toBe("proxied");
     expect(proxy.requests.map((r) => r.target)).toContain(`${registry.url}/v2/via/proxy/manifests/v1`);
+  });
+});
+
+describe("OciClient timeouts", () => {
+  it("gives up on a registry that accepts connections but never answers, naming the deadline", async () => {
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => {
+      sockets.add(socket);
+      socket.on("error", () => undefined);
+    });
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const { port } = silent.address() as AddressInfo;
+    try {
+      const client = new OciClient({
+        registry: `127.0.0.1:${port}`,
+        plainHttp: true,
+        signal: AbortSignal.timeout(300),
+      });
+      const err = await client.headManifest("org/app", "v1").catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(OciTransportError);
+      expect((err as Error).message).toBe(
+        `HEAD http://127.0.0.1:${port}/v2/org/app/manifests/v1: context deadline exceeded`,
+      );
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
   });
 });

@@ -391,6 +391,12 @@ describe("OCIRepository", () => {
         `^failed to determine artifact digest: GET http://${open.host}/v2/manifests/app/manifests/v404: MANIFEST_UNKNOWN: manifest unknown`,
       ),
     );
+    const deadline = Date.now() + 30_000;
+    const warning = () =>
+      env.sink.events.find((e) => e.involvedObject.name === "no-tag" && e.reason === "OCIArtifactPullFailed");
+    while (!warning() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(warning()?.severity).toBe("error");
+    expect(warning()?.message).toContain("MANIFEST_UNKNOWN");
     const badUrl = await waitFor("bad-url", failedWith("URLInvalid"), "URLInvalid");
     expect(conditionOf(badUrl as never, "Ready")?.message).toBe(
       `URL validation failed for 'oci://${open.host}/manifests/app:v1': URL must not contain a tag; remove ':v1'`,
@@ -485,6 +491,7 @@ describe("OCIRepository against HTTPS, token-auth and Helm registries", () => {
       certSecretRef: { name: "registry-ca" },
     });
     await createOciRepository("tls-untrusted", { url, ref: { tag: "v1" }, insecure: false });
+    await createOciRepository("tls-insecure", { url, ref: { tag: "v1" }, insecure: true });
     await createSecret(env, "half-pair", { "tls.crt": pki.clientCert });
     await createOciRepository("tls-half", { url, ref: { tag: "v1" }, certSecretRef: { name: "half-pair" } });
 
@@ -495,6 +502,8 @@ describe("OCIRepository against HTTPS, token-auth and Helm registries", () => {
         `^failed to determine artifact digest: HEAD https://${secure.host}/v2/tls/app/manifests/v1: .*certificate`,
       ),
     );
+    // insecure without certSecretRef skips certificate verification (Flux's one exception to that rule).
+    expect((await waitFor("tls-insecure", readyNow, "Ready")).status?.artifact?.revision).toBe(`v1@${pushed.digest}`);
     const half = await waitFor("tls-half", failedWith("AuthenticationFailed"), "AuthenticationFailed");
     expect(conditionOf(half as never, "Ready")?.message).toBe(
       `failed to generate transport for '${url}': secret '${NS}/half-pair' must contain both 'tls.crt' and 'tls.key'`,
