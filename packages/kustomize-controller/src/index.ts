@@ -42,5 +42,4 @@ export {
   KUSTOMIZE_STATUS_MANAGER,
   KustomizationReconciler,
   type KustomizationReconcilerOptions,
-  type ObjectDecryptor,
 } from "./kustomization/reconciler.js";

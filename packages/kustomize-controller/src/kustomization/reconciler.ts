@@ -59,6 +59,7 @@ import {
 } from "@sluice/runtime";
 import { resolveSpecPath } from "../internal/build/build.js";
 import { renderKustomization } from "../internal/build/render.js";
+import { createKustomizationDecryptor } from "../internal/decrypt/index.js";
 import { celStatusReader, InvalidHealthCheckExprError } from "../internal/health/cel-health.js";
 import { type ClusterClient, clusterClientFor } from "./cluster-client.js";
 import {
@@ -78,16 +79,6 @@ export const KUSTOMIZE_STATUS_MANAGER = "gotk-kustomize-controller";
 export const KUSTOMIZE_CONTROLLER_NAME = "kustomize-controller";
 /** Default `--requeue-dependency`. */
 export const DEFAULT_REQUEUE_DEPENDENCY_MS = 30_000;
-
-/**
- * Decrypts SOPS-encrypted objects of a build (supplied by `src/internal/decrypt` once available): returns the
- * objects with encrypted ones replaced by their plaintext.
- */
-export type ObjectDecryptor = (
-  obj: Kustomization,
-  objects: UnstructuredObject[],
-  client: KubeClient,
-) => Promise<UnstructuredObject[]>;
 
 /** Options of {@link KustomizationReconciler}. */
 export interface KustomizationReconcilerOptions {
@@ -115,8 +106,6 @@ export interface KustomizationReconcilerOptions {
   overrideManagers?: readonly string[] | undefined;
   /** Feature gate StrictPostBuildSubstitutions. */
   strictSubstitutions?: boolean | undefined;
-  /** SOPS decryption of built objects (none: encrypted objects fail the build, never applied). */
-  decrypt?: ObjectDecryptor | undefined;
   /** Poll interval of the apply stages' CRD/Namespace waits, ms (default 500). */
   stageWaitIntervalMs?: number | undefined;
 }
@@ -382,7 +371,9 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
       let objects: UnstructuredObject[];
       try {
         const variables = await postBuildVariables(this.#client, obj);
+        const decryptor = await createKustomizationDecryptor(obj, this.#client);
         const built = await renderKustomization({
+          decryptor,
           root,
           path: obj.spec.path,
           spec: obj.spec,
@@ -397,9 +388,6 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
           timeoutMs,
         });
         objects = built.objects as unknown as UnstructuredObject[];
-        if (obj.spec.decryption && this.#options.decrypt) {
-          objects = await this.#options.decrypt(obj, objects, this.#client);
-        }
         assertNoEncryptedObjects(objects, obj.spec.decryption !== undefined);
       } catch (err: unknown) {
         throw fail(KustomizationReason.BuildFailed, err);
