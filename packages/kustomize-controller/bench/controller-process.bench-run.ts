@@ -1,0 +1,177 @@
+// Figures for the kustomize-controller as a process: 200 Kustomizations of 4 objects each (ConfigMap, Secret,
+// Service, Deployment) from one Git repository served by git http-backend and fetched by the real
+// source-controller process, against one embedded API server. Prints the time until all 200 are Ready and the
+// controller process's peak resident memory (from /proc). No assertions on time.
+
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import type { GitRepository, Kustomization } from "@sluice/api";
+import {
+  applyChartCrds,
+  createFixtureRepo,
+  ensureNamespace,
+  startApiCluster,
+  startGitHttpServer,
+  tempDir,
+} from "@sluice/testkit";
+import { expect, it } from "vitest";
+import { manifest } from "./manifests.js";
+
+const run = promisify(execFile);
+const PACKAGE_DIR = fileURLToPath(new URL("..", import.meta.url));
+const SOURCE_DIR = join(PACKAGE_DIR, "../source-controller");
+const KUSTOMIZATIONS = 200;
+const OBJECTS_EACH = 4;
+const NS = "bench";
+
+async function rssMiB(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, "utf8");
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN) / 1024;
+}
+
+async function until(check: () => Promise<boolean>, what: string, ms = 600_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function ready(o: {
+  metadata: { generation?: number };
+  status?: { observedGeneration?: number; conditions?: { type: string; status: string }[] };
+}): boolean {
+  return (
+    o.status?.observedGeneration === o.metadata.generation &&
+    (o.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True")
+  );
+}
+
+/** Compiles a package (and its references); a stale `dist` is used when a colleague's work in progress breaks it. */
+async function compile(dir: string): Promise<void> {
+  await run("pnpm", ["exec", "tsc", "-b", "tsconfig.build.json"], { cwd: dir }).catch((err: unknown) => {
+    console.warn(`tsc -b in ${dir} failed, using the existing dist: ${String(err).slice(0, 300)}`);
+  });
+}
+
+function spawnController(kubeconfig: string): ChildProcess {
+  const main = join(PACKAGE_DIR, "dist/main.js");
+  const args = existsSync(main)
+    ? [main, `--kubeconfig=${kubeconfig}`, "--concurrent=4", "--metrics-addr=0", "--health-addr=0", "--log-level=error"]
+    : [join(PACKAGE_DIR, "bench/controller-child.mjs"), kubeconfig, "4"];
+  return spawn(process.execPath, args, { stdio: ["ignore", "ignore", "inherit"] });
+}
+
+it(`kustomize-controller process: ${KUSTOMIZATIONS} Kustomizations × ${OBJECTS_EACH} objects`, async () => {
+  await compile(SOURCE_DIR);
+  await compile(PACKAGE_DIR);
+
+  const root = await tempDir("kc-bench-proc-");
+  const cluster = await startApiCluster();
+  const git = await startGitHttpServer({ root: join(root.path, "repos") });
+  const children: ChildProcess[] = [];
+  try {
+    const repo = await createFixtureRepo(join(root.path, "repos"), "apps");
+    const files: Record<string, string> = {};
+    for (let k = 0; k < KUSTOMIZATIONS; k++) {
+      for (let i = 0; i < OBJECTS_EACH; i++) files[`apps/app-${k}/m-${i}.yaml`] = manifest(i, `app-${k}`);
+    }
+    await repo.commit(files, "apps");
+    await repo.push();
+    await applyChartCrds(cluster.client, "source.toolkit.fluxcd.io_");
+    await applyChartCrds(cluster.client, "kustomize.toolkit.fluxcd.io_");
+    await ensureNamespace(cluster.client, NS);
+    const kubeconfig = join(root.path, "kubeconfig");
+    cluster.server.writeKubeconfig(kubeconfig);
+
+    children.push(
+      spawn(
+        process.execPath,
+        [
+          join(SOURCE_DIR, "dist/main.js"),
+          `--kubeconfig=${kubeconfig}`,
+          `--storage-path=${join(root.path, "storage")}`,
+          "--storage-addr=127.0.0.1:0",
+          "--metrics-addr=0",
+          "--health-addr=0",
+          "--log-level=error",
+        ],
+        { stdio: ["ignore", "ignore", "inherit"] },
+      ),
+    );
+    await cluster.client.create({
+      apiVersion: "source.toolkit.fluxcd.io/v1",
+      kind: "GitRepository",
+      metadata: { namespace: NS, name: "apps" },
+      spec: { interval: "10m", url: git.url("apps.git"), ref: { branch: "master" } },
+    });
+    await until(async () => {
+      const list = await cluster.client.list<GitRepository>("source.toolkit.fluxcd.io/v1", "GitRepository", {
+        namespace: NS,
+      });
+      return list.items.some(ready);
+    }, "GitRepository Ready");
+
+    const controller = spawnController(kubeconfig);
+    children.push(controller);
+    const pid = controller.pid ?? 0;
+    const samples: number[] = [];
+    const sampler = setInterval(() => {
+      rssMiB(pid).then(
+        (v) => samples.push(v),
+        () => undefined,
+      );
+    }, 100);
+    await new Promise((r) => setTimeout(r, 3_000));
+    const idle = await rssMiB(pid);
+
+    const started = performance.now();
+    for (let k = 0; k < KUSTOMIZATIONS; k++) {
+      await cluster.client.create({
+        apiVersion: "kustomize.toolkit.fluxcd.io/v1",
+        kind: "Kustomization",
+        metadata: { namespace: NS, name: `app-${k}` },
+        spec: {
+          interval: "10m",
+          prune: true,
+          path: `./apps/app-${k}`,
+          targetNamespace: NS,
+          sourceRef: { kind: "GitRepository", name: "apps" },
+        },
+      });
+    }
+    const readyCount = async () => {
+      const list = await cluster.client.list<Kustomization>("kustomize.toolkit.fluxcd.io/v1", "Kustomization", {
+        namespace: NS,
+      });
+      return list.items.filter(ready).length;
+    };
+    await until(async () => (await readyCount()) === KUSTOMIZATIONS, "all Kustomizations Ready");
+    const allReadyMs = performance.now() - started;
+    await new Promise((r) => setTimeout(r, 2_000));
+    clearInterval(sampler);
+    const steady = await rssMiB(pid);
+    const peak = Math.max(...samples);
+
+    const configMaps = await cluster.client.list("v1", "ConfigMap", { namespace: NS });
+    expect(configMaps.items.filter((c) => c.metadata.name?.startsWith("app-")).length).toBe(KUSTOMIZATIONS);
+    console.log(
+      [
+        `kustomize-controller process, ${KUSTOMIZATIONS} Kustomizations × ${OBJECTS_EACH} objects, --concurrent=4, Flux's default API rate limit:`,
+        `  all Ready after        ${(allReadyMs / 1000).toFixed(2)} s (${((allReadyMs / KUSTOMIZATIONS) | 0).toString()} ms per Kustomization)`,
+        `  RSS idle (no objects)  ${idle.toFixed(1)} MiB`,
+        `  RSS peak               ${peak.toFixed(1)} MiB (goal < 150 MiB)`,
+        `  RSS steady             ${steady.toFixed(1)} MiB`,
+      ].join("\n"),
+    );
+  } finally {
+    for (const child of children) child.kill("SIGTERM");
+    await git.stop();
+    await cluster.stop();
+    await root.remove();
+  }
+});
