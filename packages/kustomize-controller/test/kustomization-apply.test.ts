@@ -102,12 +102,19 @@ describe("Kustomization: base + overlays from Git", () => {
     expect(drift).toBeDefined();
   });
 
-  it("a no-op reconcile writes nothing", async () => {
-    const before = await env.client.get<UnstructuredObject>(deployment);
+  it("a no-op reconcile writes nothing to the applied objects (only dry-runs)", async () => {
+    const from = env.cluster.server.auditEvents().length;
     const at = await requestReconcile(env, "production");
     await waitForKustomization(env, "production", (k) => k.status?.lastHandledReconcileAt === at, "reconcile handled");
-    const after = await env.client.get<UnstructuredObject>(deployment);
-    expect(after.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
+    const writes = env.cluster.server
+      .auditEvents()
+      .slice(from)
+      .filter((e) => ["POST", "PUT", "PATCH", "DELETE"].includes(e.verb))
+      .filter((e) =>
+        new RegExp(`/namespaces/${NS}/(deployments|services|configmaps|horizontalpodautoscalers)/`).test(e.path),
+      )
+      .filter((e) => !e.path.includes("dryRun=All"));
+    expect(writes).toEqual([]);
   });
 
   it("prunes an object whose file was deleted from Git", async () => {
