@@ -190,7 +190,7 @@ describe("OciClient over HTTPS", () => {
 });
 
 describe("OciClient against docker-registry with Bearer token auth", () => {
-  const tokenAuth = { username: "robot", password: "t0ken-pass" };
+  const tokenAuth = { username: "robot", password: "t0ken-pass", refreshToken: "refresh-me" };
   let registry: OciRegistry;
   beforeAll(async () => {
     registry = await startOciRegistry({ tokenAuth });
@@ -219,6 +219,19 @@ describe("OciClient against docker-registry with Bearer token auth", () => {
     expect(requests.some((r) => r.scopes.includes("repository:team/app:pull,push") && r.status === 200)).toBe(true);
     expect(requests.some((r) => r.scopes.includes("repository:team/app:pull") && r.status === 200)).toBe(true);
     expect(requests.every((r) => r.service === "sluice-test-registry")).toBe(true);
+  });
+
+  it("exchanges a docker config identity token at the realm (POST refresh_token grant)", async () => {
+    const client = new OciClient({
+      registry: registry.host,
+      plainHttp: true,
+      credentials: { identityToken: "refresh-me" },
+    });
+    expect(await client.listTags("team/app")).toEqual(["v1"]);
+    const wrong = new OciClient({ registry: registry.host, plainHttp: true, credentials: { identityToken: "stale" } });
+    const err = await wrong.listTags("team/app").catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/^POST http:\/\/127\.0\.0\.1:\d+\/token: UNAUTHORIZED/);
+    expect((err as Error).message).not.toContain("stale");
   });
 
   it("reports the token endpoint's refusal of wrong credentials", async () => {

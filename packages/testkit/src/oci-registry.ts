@@ -6,7 +6,12 @@ import { execFile, spawn } from "node:child_process";
 import { createHash, createPrivateKey, createPublicKey, sign as cryptoSign, randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer as createHttpServer, request as httpRequest, type IncomingMessage } from "node:http";
+import {
+  createServer as createHttpServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type ServerResponse,
+} from "node:http";
 import { request as httpsRequest } from "node:https";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -41,7 +46,16 @@ export interface OciRegistryOptions {
    * Bearer token auth (Distribution's `auth.token`): a token server on 127.0.0.1 issues signed JWTs for the
    * requested scopes to clients sending these basic credentials (anonymous and wrong credentials get 401).
    */
-  tokenAuth?: { username: string; password: string } | undefined;
+  tokenAuth?: TokenAuthOptions | undefined;
+}
+
+/** Who the test token server issues tokens to. */
+export interface TokenAuthOptions {
+  /** Basic credentials accepted on `GET /token`. */
+  username: string;
+  password: string;
+  /** OAuth2 refresh token (a Docker config `identitytoken`) accepted on `POST /token` (grant_type=refresh_token). */
+  refreshToken?: string | undefined;
 }
 
 /** A running registry. */
@@ -489,12 +503,10 @@ interface TokenServer {
 /**
  * A Docker token server: `GET /token?service=…&scope=repository:<name>:<actions>` with basic credentials
  * answers `{token, access_token}`, an RS256 JWT (header `kid` = libtrust key ID of the signing key, whose
- * self-signed certificate is the registry's `rootcertbundle`) granting the requested actions.
+ * self-signed certificate is the registry's `rootcertbundle`) granting the requested actions. `POST /token`
+ * with a form `grant_type=refresh_token&refresh_token=…&service=…&scope=…` does the same for the refresh token.
  */
-async function startTokenServer(
-  dir: string,
-  credentials: { username: string; password: string },
-): Promise<TokenServer> {
+async function startTokenServer(dir: string, credentials: TokenAuthOptions): Promise<TokenServer> {
   const keyPath = join(dir, "token.key");
   const certPath = join(dir, "token.crt");
   await promisify(execFile)("openssl", [
@@ -517,10 +529,29 @@ async function startTokenServer(
   const expected = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64")}`;
   const requests: TokenRequest[] = [];
   const server = createHttpServer((req, res) => {
-    const url = new URL(req.url ?? "/", "http://127.0.0.1");
-    const authenticated = req.headers.authorization === expected;
-    const scopes = url.searchParams.getAll("scope").flatMap((s) => s.split(" ").filter(Boolean));
-    const service = url.searchParams.get("service") ?? undefined;
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () =>
+      answer(req.method ?? "GET", req.url ?? "/", req.headers.authorization, Buffer.concat(chunks), res),
+    );
+  });
+  const answer = (
+    method: string,
+    path: string,
+    authorization: string | undefined,
+    body: Buffer,
+    res: ServerResponse,
+  ): void => {
+    const url = new URL(path, "http://127.0.0.1");
+    const form = method === "POST" ? new URLSearchParams(body.toString("utf8")) : url.searchParams;
+    const authenticated =
+      method === "POST"
+        ? form.get("grant_type") === "refresh_token" &&
+          credentials.refreshToken !== undefined &&
+          form.get("refresh_token") === credentials.refreshToken
+        : authorization === expected;
+    const scopes = form.getAll("scope").flatMap((s) => s.split(" ").filter(Boolean));
+    const service = form.get("service") ?? undefined;
     if (url.pathname !== "/token" || !authenticated) {
       requests.push({ service, scopes, authenticated, status: 401 });
       res.writeHead(401, { "Content-Type": "application/json" });
@@ -549,7 +580,7 @@ async function startTokenServer(
     requests.push({ service, scopes, authenticated, status: 200 });
     res.writeHead(200, { "Content-Type": "application/json" });
     res.end(JSON.stringify({ token, access_token: token, expires_in: 300, issued_at: new Date().toISOString() }));
-  });
+  };
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : 0;
