@@ -3,6 +3,7 @@
 
 import { Command, CommanderError, Option } from "commander";
 import { type CommandKit, createCommandKit } from "./command-kit.js";
+import { registerBuildDiff } from "./commands/build-diff.js";
 import { registerCheck } from "./commands/check.js";
 import { registerCreate } from "./commands/create.js";
 import { registerDelete } from "./commands/delete.js";
@@ -52,6 +53,7 @@ export function buildProgram(kit: CommandKit): Command {
   registerSuspendResume(program, kit);
   registerExport(program, kit);
   registerDelete(program, kit);
+  registerBuildDiff(program, kit);
   registerEvents(program, kit);
   registerTree(program, kit);
   registerTrace(program, kit);

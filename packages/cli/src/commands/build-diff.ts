@@ -1,0 +1,178 @@
+// `sluice build kustomization <name> --path <dir>`: the objects the Kustomization would apply if its source
+// held <dir>, built with its in-cluster settings (targetNamespace, patches, images, components, post-build
+// substitution) by kustomize-controller's own pipeline; and `sluice diff kustomization <name> --path <dir>`:
+// a server-side dry-run of those objects against the cluster, exit 1 when anything would change.
+
+import { readFile, stat } from "node:fs/promises";
+import { resolve } from "node:path";
+import { KUSTOMIZE_GROUP, type Kustomization, parseInventoryEntry } from "@sluice/api";
+import {
+  type FetchedSubstituteSource,
+  mergeSubstituteVariables,
+  renderKustomization,
+} from "@sluice/kustomize-controller";
+import { Action, ResourceManager, type UnstructuredObject } from "@sluice/runtime";
+import type { Command } from "commander";
+import { parseAllDocuments, stringify } from "yaml";
+import type { CommandKit } from "../command-kit.js";
+import type { CommandContext } from "../context.js";
+import { CliError, errorMessage } from "../errors.js";
+import { KUSTOMIZATION } from "../kinds.js";
+import { getObject } from "../lib/get-object.js";
+import { lineDiff } from "../lib/line-diff.js";
+import { toYamlDocument } from "../lib/manifest.js";
+import { Progress } from "../lib/progress.js";
+
+/** Registers `sluice build kustomization` and `sluice diff kustomization`. */
+export function registerBuildDiff(program: Command, kit: CommandKit): void {
+  const build = program.command("build").description("Build a flux resource");
+  withFlags(build.command("kustomization <name>").alias("ks"))
+    .description("Build a Kustomization from a local directory with its in-cluster settings and print the objects")
+    .action(
+      kit.action(async (ctx, opts, args) => {
+        const objects = await buildLocal(
+          ctx,
+          args[0]!,
+          opts["path"] as string,
+          opts["kustomizationFile"] as string | undefined,
+        );
+        ctx.io.stdout.write(objects.map((o) => toYamlDocument(o)).join(""));
+      }),
+    );
+  const diff = program.command("diff").description("Diff a flux resource");
+  withFlags(diff.command("kustomization <name>").alias("ks"))
+    .description(
+      "Diff a Kustomization built from a local directory against the cluster (server-side dry-run); exit 1 when there are changes",
+    )
+    .action(
+      kit.action(async (ctx, opts, args) =>
+        diffLocal(ctx, args[0]!, opts["path"] as string, opts["kustomizationFile"] as string | undefined),
+      ),
+    );
+}
+
+function withFlags(cmd: Command): Command {
+  return cmd
+    .requiredOption(
+      "--path <dir>",
+      "path to the local directory holding the manifests of the Kustomization's spec.path",
+    )
+    .option("--kustomization-file <file>", "read the Kustomization from this YAML file instead of the cluster");
+}
+
+async function readKustomization(ctx: CommandContext, name: string, file: string | undefined): Promise<Kustomization> {
+  if (!file) return (await getObject(ctx, KUSTOMIZATION, name)) as unknown as Kustomization;
+  let text: string;
+  try {
+    text = await readFile(resolve(ctx.io.cwd, file), "utf8");
+  } catch (err: unknown) {
+    throw new CliError(`invalid --kustomization-file "${file}": ${errorMessage(err)}`);
+  }
+  const found = parseAllDocuments(text)
+    .map((d) => d.toJS() as UnstructuredObject | null)
+    .find((o) => o?.kind === "Kustomization" && o.metadata?.name === name);
+  if (!found) throw new CliError(`invalid --kustomization-file "${file}": no Kustomization named ${name} in it`);
+  found.metadata.namespace ??= ctx.namespace;
+  return found as unknown as Kustomization;
+}
+
+/** The post-build variables of the Kustomization (substituteFrom read from the cluster, then inline). */
+async function variablesOf(ctx: CommandContext, ks: Kustomization): Promise<Map<string, string> | undefined> {
+  const postBuild = ks.spec.postBuild;
+  if (!postBuild || (!postBuild.substitute && !(postBuild.substituteFrom?.length ?? 0))) return undefined;
+  const sources: FetchedSubstituteSource[] = [];
+  for (const reference of postBuild.substituteFrom ?? []) {
+    const found = await ctx.kube().getOptional<UnstructuredObject & { data?: Record<string, string> }>({
+      apiVersion: "v1",
+      kind: reference.kind,
+      namespace: ks.metadata.namespace ?? ctx.namespace,
+      name: reference.name,
+    });
+    sources.push({ reference, data: found ? (found.data ?? {}) : undefined });
+  }
+  return mergeSubstituteVariables(sources, postBuild.substitute);
+}
+
+/** Builds `dir` as the Kustomization's path, as kustomize-controller would. */
+export async function buildLocal(
+  ctx: CommandContext,
+  name: string,
+  dir: string,
+  file?: string,
+): Promise<UnstructuredObject[]> {
+  const root = resolve(ctx.io.cwd, dir);
+  const info = await stat(root).catch(() => undefined);
+  if (!info?.isDirectory()) throw new CliError(`invalid --path "${dir}": not a directory`);
+  const ks = await readKustomization(ctx, name, file);
+  try {
+    const built = await renderKustomization({
+      root,
+      path: ".",
+      spec: ks.spec,
+      owner: { name: ks.metadata.name ?? name, namespace: ks.metadata.namespace ?? ctx.namespace },
+      variables: await variablesOf(ctx, ks),
+      substitute: { always: ks.spec.postBuild?.substituteStrategy === "Always" },
+      commonMetadata: ks.spec.commonMetadata,
+      timeoutMs: ctx.timeoutMs,
+    });
+    return built.objects as unknown as UnstructuredObject[];
+  } catch (err: unknown) {
+    throw new CliError(`build failed: ${errorMessage(err)}`);
+  }
+}
+
+async function diffLocal(ctx: CommandContext, name: string, dir: string, file?: string): Promise<number> {
+  const p = new Progress(ctx.io);
+  const objects = await buildLocal(ctx, name, dir, file);
+  const ks = await readKustomization(ctx, name, file);
+  p.action("Kustomization diffing...");
+  const manager = new ResourceManager({
+    client: ctx.kube(),
+    owner: { field: "kustomize-controller", group: KUSTOMIZE_GROUP },
+  });
+  let changed = false;
+  const built = new Set<string>();
+  for (const obj of objects) {
+    let result: Awaited<ReturnType<ResourceManager["diff"]>>;
+    try {
+      result = await manager.diff(obj, ks.spec.ignore ? { driftIgnoreRules: ks.spec.ignore } : {});
+    } catch (err: unknown) {
+      throw new CliError(`dry-run of ${obj.kind}/${obj.metadata.name} failed: ${errorMessage(err)}`);
+    }
+    built.add(result.entry.id);
+    if (result.entry.action === Action.Created) {
+      changed = true;
+      ctx.out(`► ${result.entry.subject} created`);
+    } else if (result.entry.action === Action.Configured) {
+      changed = true;
+      ctx.out(`► ${result.entry.subject} drifted`);
+      if (result.live && result.merged) {
+        for (const line of lineDiff(yamlOf(result.live), yamlOf(result.merged))) ctx.out(`  ${line}`);
+      }
+    }
+  }
+  if (ks.spec.prune) {
+    const entries =
+      (ks as unknown as { status?: { inventory?: { entries?: { id: string; v: string }[] } } }).status?.inventory
+        ?.entries ?? [];
+    for (const entry of entries) {
+      if (built.has(entry.id)) continue;
+      const o = parseInventoryEntry(entry);
+      changed = true;
+      ctx.out(`► ${o.namespace ? `${o.kind}/${o.namespace}/${o.name}` : `${o.kind}/${o.name}`} deleted`);
+    }
+  }
+  if (changed) {
+    p.warning("identified at least one change, exiting with non-zero exit code");
+    return 1;
+  }
+  p.success("no changes");
+  return 0;
+}
+
+function yamlOf(obj: UnstructuredObject): string {
+  const copy = structuredClone(obj);
+  for (const key of ["resourceVersion", "generation", "uid", "creationTimestamp"] as const) delete copy.metadata[key];
+  delete copy["status"];
+  return stringify(copy, { lineWidth: 0, sortMapEntries: true }).trimEnd();
+}
