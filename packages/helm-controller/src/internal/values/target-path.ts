@@ -18,6 +18,7 @@ export function parseTargetPath(path: string): Segment[] {
   const segments: Segment[] = [];
   let key = "";
   let keyStarted = false;
+  let afterIndex = false;
   const flushKey = () => {
     if (keyStarted) segments.push({ key });
     key = "";
@@ -28,9 +29,11 @@ export function parseTargetPath(path: string): Segment[] {
     if (c === "\\" && i + 1 < path.length) {
       key += path[++i];
       keyStarted = true;
+      afterIndex = false;
     } else if (c === ".") {
-      if (!keyStarted) throw new TargetPathError(`invalid targetPath '${path}': empty key`);
+      if (!keyStarted && !afterIndex) throw new TargetPathError(`invalid targetPath '${path}': empty key`);
       flushKey();
+      afterIndex = false;
     } else if (c === "[") {
       const end = path.indexOf("]", i);
       const digits = end > i ? path.slice(i + 1, end) : "";
@@ -38,9 +41,11 @@ export function parseTargetPath(path: string): Segment[] {
       flushKey();
       segments.push({ index: Number(digits) });
       i = end;
+      afterIndex = true;
     } else {
       key += c;
       keyStarted = true;
+      afterIndex = false;
     }
   }
   flushKey();
