@@ -1,20 +1,27 @@
 // The parts of `sluice up` on their own: the --controllers parser, the demo repository served by the
 // git http-backend server (cloned with the real git), and the banner.
 
-import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { execFile, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PassThrough } from "node:stream";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { run as runCli } from "../src/program.js";
 import {
   AVAILABLE_CONTROLLERS,
+  DataDirInUseError,
   DEMO_GIT_ENV,
   DEMO_OVERLAYS,
   DEMO_REPO_NAME,
   demoFiles,
   demoObjects,
   ensureDemoRepo,
+  LOCK_FILE,
+  lockDataDir,
   parseControllerList,
   startGitHttpServer,
 } from "../src/up/index.js";
@@ -104,6 +111,59 @@ describe("the demo repository", () => {
     ]);
     for (const ks of objects.filter((o) => o.kind === "Kustomization")) {
       expect(ks["spec"]).toMatchObject({ sourceRef: { kind: "GitRepository", name: "demo" }, prune: true });
+    }
+  });
+});
+
+describe("one sluice up per data directory", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "sluice-up-lock-"));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("refuses a directory a live process holds, naming it and the pid; takes over a stale lock", async () => {
+    const owner = spawn("sleep", ["60"], { stdio: "ignore" });
+    try {
+      await writeFile(join(dir, LOCK_FILE), `${owner.pid}\n`);
+      expect(() => lockDataDir(dir)).toThrow(DataDirInUseError);
+      expect(() => lockDataDir(dir)).toThrow(`--data-dir ${dir} is in use by another sluice up (pid ${owner.pid})`);
+    } finally {
+      owner.kill("SIGKILL");
+      await new Promise((r) => owner.once("exit", r));
+    }
+    const release = lockDataDir(dir);
+    expect((await readFile(join(dir, LOCK_FILE), "utf8")).trim()).toBe(String(process.pid));
+    release();
+    expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
+  });
+});
+
+describe("sluice up on a busy port", () => {
+  it("fails with one line naming --port and the address", async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, "127.0.0.1", resolve));
+    const port = (busy.address() as { port: number }).port;
+    const stderr = new PassThrough();
+    let text = "";
+    stderr.on("data", (c: Buffer) => {
+      text += c.toString("utf8");
+    });
+    try {
+      const code = await runCli(["up", "--port", String(port), "--controllers", "none", "--log-level", "error"], {
+        stdout: new PassThrough(),
+        stderr,
+        env: {},
+        cwd: tmpdir(),
+        isTTY: false,
+        columns: undefined,
+      });
+      expect(code).toBe(1);
+      expect(text).toContain(`✗ sluice up failed: --port ${port}: 127.0.0.1:${port} is already in use`);
+    } finally {
+      await new Promise<void>((resolve) => busy.close(() => resolve()));
     }
   });
 });

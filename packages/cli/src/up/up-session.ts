@@ -12,6 +12,7 @@ import { type ApiServer, startApiServer } from "@sluice/apiserver";
 import { KubeClient, type Logger, type UnstructuredObject } from "@sluice/runtime";
 import { type ControllerName, type RunningController, startControllers } from "./controllers.js";
 import { findCrdDir, installCrds, readCrds, UP_FIELD_MANAGER } from "./crds.js";
+import { lockDataDir } from "./data-dir-lock.js";
 import { DEMO_NAMESPACE, DEMO_SOURCE_NAME, demoObjects } from "./demo-objects.js";
 import { DEMO_OVERLAYS, DEMO_REPO_NAME, ensureDemoRepo } from "./demo-repo.js";
 import { type GitHttpServer, startGitHttpServer } from "./git-http-server.js";
@@ -99,7 +100,12 @@ export async function startUp(options: UpOptions): Promise<UpSession> {
   };
   try {
     const stateDir = options.dataDir ? resolve(options.dataDir) : await mkdtemp(join(tmpdir(), "sluice-up-"));
-    if (!options.dataDir) cleanups.push(() => rm(stateDir, { recursive: true, force: true }));
+    if (options.dataDir) {
+      const unlock = lockDataDir(stateDir);
+      cleanups.push(async () => unlock());
+    } else {
+      cleanups.push(() => rm(stateDir, { recursive: true, force: true }));
+    }
 
     let server: ApiServer | undefined;
     let kubeConfig: KubeConfig;
@@ -118,6 +124,11 @@ export async function startUp(options: UpOptions): Promise<UpSession> {
         simulateWorkloads: true,
         ...(options.workloadDelayMs !== undefined ? { workloadDelayMs: options.workloadDelayMs } : {}),
         ...(options.dataDir ? { dataDir: join(stateDir, "apiserver") } : {}),
+      }).catch((err: unknown) => {
+        if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") {
+          throw new Error(`--port ${options.port}: 127.0.0.1:${options.port} is already in use`);
+        }
+        throw err;
       });
       const running = server;
       cleanups.push(() => running.stop());
