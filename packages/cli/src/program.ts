@@ -3,6 +3,7 @@
 
 import { Command, CommanderError, Option } from "commander";
 import { type CommandKit, createCommandKit } from "./command-kit.js";
+import { registerBootstrap } from "./commands/bootstrap.js";
 import { registerBuildDiff } from "./commands/build-diff.js";
 import { registerCheck } from "./commands/check.js";
 import { registerCreate } from "./commands/create.js";
@@ -46,6 +47,7 @@ export function buildProgram(kit: CommandKit): Command {
   program.configureHelp({ helpWidth: kit.io.columns ?? 100, sortSubcommands: false });
 
   registerInstall(program, kit);
+  registerBootstrap(program, kit);
   registerCheck(program, kit);
   registerCreate(program, kit);
   registerGet(program, kit);

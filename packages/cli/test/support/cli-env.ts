@@ -9,6 +9,7 @@ import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { KubeConfig } from "@kubernetes/client-node";
 import { startApiServer } from "@sluice/apiserver";
+import { createKustomizeController } from "@sluice/kustomize-controller";
 import { createLogger, KubeClient } from "@sluice/runtime";
 import { createSourceController, type SourceController } from "@sluice/source-controller";
 import { type ApiCluster, applyChartCrds, ensureNamespace, startApiCluster, tempDir } from "@sluice/testkit";
@@ -96,7 +97,12 @@ async function startSimulatingCluster(): Promise<ApiCluster> {
 
 /** Starts the API server (all chart CRDs, namespace flux-system) and, with `withSourceController`, the source-controller. */
 export async function startCliEnv(
-  options: { withSourceController?: boolean; simulateWorkloads?: boolean; noCrds?: boolean } = {},
+  options: {
+    withSourceController?: boolean;
+    withKustomizeController?: boolean;
+    simulateWorkloads?: boolean;
+    noCrds?: boolean;
+  } = {},
 ): Promise<CliEnv> {
   const dir = await tempDir("sluice-cli-");
   const cluster = options.simulateWorkloads ? await startSimulatingCluster() : await startApiCluster();
@@ -126,6 +132,25 @@ export async function startCliEnv(
     stopController = async () => {
       abort.abort();
       await running.catch(() => undefined);
+    };
+  }
+  if (options.withKustomizeController) {
+    const ks = createKustomizeController({
+      kubeConfig: cluster.kubeConfig,
+      metricsAddr: "127.0.0.1:0",
+      healthAddr: "127.0.0.1:0",
+      retryDelay: { min: 200, max: 2_000 },
+      rateLimit: false,
+      logger: createLogger({ level: "error", destination: new TextSink() }),
+    });
+    const abort = new AbortController();
+    const running = ks.start(abort.signal);
+    running.catch(() => undefined);
+    const before = stopController;
+    stopController = async () => {
+      abort.abort();
+      await running.catch(() => undefined);
+      await before();
     };
   }
   const env = { KUBECONFIG: kubeconfigPath, HOME: dir.path };
