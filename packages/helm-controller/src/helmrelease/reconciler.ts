@@ -63,7 +63,7 @@ import {
 } from "@sluice/runtime";
 import { type HelmRunner, listReleaseVersions, markReleaseFailed, type StoredRelease } from "../internal/helm/index.js";
 import { postRenderConfig } from "../internal/postrender/post-render-plugin.js";
-import { HelmActions, snapshotOf } from "../internal/release/index.js";
+import { applyCrdsPolicy, HelmActions, snapshotOf } from "../internal/release/index.js";
 import { composeValues, ValuesReferenceError, valuesDigest } from "../internal/values/index.js";
 import {
   applyHelmChartTemplate,
@@ -492,11 +492,18 @@ export class HelmReleaseReconciler implements Reconciler<HelmRelease> {
     await patcher.patch(obj).catch(() => undefined);
     const namespace = status.storageNamespace ?? "";
     const name = defaultReleaseName(obj);
-    const skipCrds = (obj.spec.install?.crds ?? (obj.spec.install?.skipCRDs ? "Skip" : "Create")) === "Skip";
+    const installCrds = obj.spec.install?.crds ?? (obj.spec.install?.skipCRDs ? "Skip" : "Create");
+    const upgradeCrds = obj.spec.upgrade?.crds ?? "Skip";
     let failure: unknown;
     try {
-      if (action === "install") await actions.install(chart.dir, valuesJson, skipCrds);
-      else await actions.upgrade(chart.dir, valuesJson);
+      if (action === "install") {
+        // helm creates missing CRDs on install; CreateReplace needs them applied before.
+        if (installCrds === "CreateReplace") await applyCrdsPolicy(this.#o.client, this.#rm, chart.dir, installCrds);
+        await actions.install(chart.dir, valuesJson, installCrds !== "Create");
+      } else {
+        await applyCrdsPolicy(this.#o.client, this.#rm, chart.dir, upgradeCrds);
+        await actions.upgrade(chart.dir, valuesJson);
+      }
     } catch (err: unknown) {
       failure = err;
     }

@@ -1,2 +1,3 @@
+export * from "./chart-crds.js";
 export * from "./helm-actions.js";
 export * from "./snapshot.js";
