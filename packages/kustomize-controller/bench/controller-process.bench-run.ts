@@ -4,7 +4,6 @@
 // controller process's peak resident memory (from /proc). No assertions on time.
 
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -59,10 +58,14 @@ async function compile(dir: string): Promise<void> {
 }
 
 function spawnController(kubeconfig: string): ChildProcess {
-  const main = join(PACKAGE_DIR, "dist/main.js");
-  const args = existsSync(main)
-    ? [main, `--kubeconfig=${kubeconfig}`, "--concurrent=4", "--metrics-addr=0", "--health-addr=0", "--log-level=error"]
-    : [join(PACKAGE_DIR, "bench/controller-child.mjs"), kubeconfig, "4"];
+  const args = [
+    join(PACKAGE_DIR, "dist/main.js"),
+    `--kubeconfig=${kubeconfig}`,
+    "--concurrent=4",
+    "--metrics-addr=0",
+    "--health-addr=0",
+    "--log-level=error",
+  ];
   return spawn(process.execPath, args, { stdio: ["ignore", "ignore", "inherit"] });
 }
 
