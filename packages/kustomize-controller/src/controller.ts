@@ -141,10 +141,17 @@ export function createKustomizeController(options: KustomizeControllerOptions): 
     controller.watches<SourceObject>(
       SOURCE_API_VERSION,
       kind,
-      (source, primary) =>
-        primary
-          .byIndex(SOURCE_INDEX, sourceIndexKey(kind, source.metadata.namespace ?? "", source.metadata.name ?? ""))
-          .map((k) => `${k.metadata.namespace}/${k.metadata.name}`),
+      (source, primary) => {
+        const namespace = source.metadata.namespace ?? "";
+        const name = source.metadata.name ?? "";
+        const keys = primary
+          .byIndex(SOURCE_INDEX, sourceIndexKey(kind, namespace, name))
+          .map((k) => `${k.metadata.namespace}/${k.metadata.name}`);
+        // A new artifact interrupts health checks still waiting on the previous revision.
+        if (source.status?.artifact)
+          for (const key of keys) reconciler.cancelHealthCheck(key, { kind, namespace, name });
+        return keys;
+      },
       { predicate: artifactChanged },
     );
   }

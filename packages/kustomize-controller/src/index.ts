@@ -38,6 +38,7 @@ export { celStatusReader, InvalidHealthCheckExprError } from "./internal/health/
 export * from "./internal/substitute/index.js";
 export {
   DEFAULT_REQUEUE_DEPENDENCY_MS,
+  HealthCheckCanceledError,
   KUSTOMIZE_CONTROLLER_NAME,
   KUSTOMIZE_STATUS_MANAGER,
   KustomizationReconciler,

@@ -62,6 +62,7 @@ spec:
         - name: app
           image: nginx:1.25
 `,
+      "slow/config.yaml": cm("gate", { state: "waiting" }),
       "policies/if-not-present.yaml": cm(
         "seed",
         { v: "git" },
@@ -251,4 +252,29 @@ spec:
       expect(obj["data"]).toEqual({ v: "edited" });
     }
   });
+
+  it("a new source revision cancels a running health check (HealthCheckCanceled) and applies at once", async () => {
+    await createKustomization(env, "slow", {
+      path: "./slow",
+      targetNamespace: NS,
+      wait: true,
+      timeout: "10m",
+      healthCheckExprs: [{ apiVersion: "v1", kind: "ConfigMap", current: "self.data.state == 'open'" }],
+    });
+    await waitForKustomization(
+      env,
+      "slow",
+      (o) => conditionOf(o, "Healthy")?.reason === "Progressing",
+      "health check running",
+    );
+    const fixed = await commitAndPush(env, { "slow/config.yaml": cm("gate", { state: "open" }) });
+    const k = await waitForKustomization(env, "slow", appliedRevision(fixed), "new revision applied and healthy");
+    expect(conditionOf(k, "Healthy")?.status).toBe("True");
+    const canceled = env.sink.events.find(
+      (e) =>
+        e.involvedObject.name === "slow" &&
+        e.message === `Health checks canceled due to new reconciliation triggered by GitRepository/${NS}/app`,
+    );
+    expect(canceled?.reason).toBe("HealthCheckCanceled");
+  }, 90_000);
 });

@@ -110,6 +110,14 @@ export interface KustomizationReconcilerOptions {
   stageWaitIntervalMs?: number | undefined;
 }
 
+/** A health check was canceled because a source the Kustomization uses has a new artifact. */
+export class HealthCheckCanceledError extends Error {
+  constructor(readonly trigger: { kind: string; namespace: string; name: string }) {
+    super(`New reconciliation triggered by ${trigger.kind}/${trigger.namespace}/${trigger.name}`);
+    this.name = "HealthCheckCanceledError";
+  }
+}
+
 /** A failure that already set Ready=False (and history); `requeue` is how soon to try again. */
 class RunFailure extends Error {
   constructor(
@@ -143,6 +151,8 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
   readonly #field: string;
   readonly #dependencyRequeueMs: number;
   readonly #options: KustomizationReconcilerOptions;
+  /** Running health checks by `namespace/name`, so a new source artifact can cancel them. */
+  readonly #healthChecks = new Map<string, AbortController>();
 
   constructor(options: KustomizationReconcilerOptions) {
     this.#client = options.client;
@@ -150,6 +160,18 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
     this.#field = options.fieldManager ?? KUSTOMIZE_FIELD_MANAGER;
     this.#dependencyRequeueMs = options.dependencyRequeueMs ?? DEFAULT_REQUEUE_DEPENDENCY_MS;
     this.#options = options;
+  }
+
+  /**
+   * Cancels the health check running for Kustomization `key` (`namespace/name`), if any, because `trigger`
+   * (a source) has a new artifact: the run ends with Ready=False `HealthCheckCanceled` and is requeued at
+   * once, as Flux does. Returns whether a check was running.
+   */
+  cancelHealthCheck(key: string, trigger: { kind: string; namespace: string; name: string }): boolean {
+    const running = this.#healthChecks.get(key);
+    if (!running) return false;
+    running.abort(new HealthCheckCanceledError(trigger));
+    return true;
   }
 
   /** Runs one reconcile of `obj` (a private copy from the cache); see the class comment. */
@@ -262,6 +284,19 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
         markFalse(obj, ConditionType.Ready, KustomizationReason.ArtifactFailed, msg);
         ctx.log.info(msg);
         return requeueAfter(this.#dependencyRequeueMs);
+      }
+      if (err instanceof HealthCheckCanceledError) {
+        markFalse(obj, ConditionType.Ready, KustomizationReason.HealthCheckCanceled, err.message);
+        ctx.log.info({ trigger: err.trigger }, "New reconciliation triggered, canceling health checks");
+        const t = err.trigger;
+        this.#event(
+          obj,
+          revision,
+          origin,
+          "info",
+          `Health checks canceled due to new reconciliation triggered by ${t.kind}/${t.namespace}/${t.name}`,
+        );
+        return requeueAfter(0);
       }
       if (!(err instanceof RunFailure)) {
         markFalse(obj, ConditionType.Ready, KustomizationReason.ReconciliationFailed, errorMessage(err));
@@ -446,6 +481,7 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
           signal: ctx.signal,
         });
       } catch (err: unknown) {
+        if (err instanceof HealthCheckCanceledError) throw err;
         throw fail(KustomizationReason.HealthCheckFailed, err, history);
       }
 
@@ -594,17 +630,23 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
     await run.patcher.patch(obj);
 
     const checkStart = Date.now();
+    const key = `${obj.metadata.namespace}/${obj.metadata.name}`;
+    const cancel = new AbortController();
+    this.#healthChecks.set(key, cancel);
     try {
       await watchForSet(client, refs, {
         timeout: timeoutMs,
         statusReader,
         allowNotFound: jobsWithTtl(objects),
-        signal: run.signal,
+        signal: AbortSignal.any([run.signal, cancel.signal]),
       });
     } catch (err: unknown) {
+      if (err instanceof HealthCheckCanceledError) throw err;
       const text = errorMessage(err);
       markFalse(obj, KustomizationCondition.Healthy, KustomizationReason.HealthCheckFailed, text);
       throw new Error(`health check failed after ${formatDuration(Date.now() - checkStart)}: ${text}`, { cause: err });
+    } finally {
+      if (this.#healthChecks.get(key) === cancel) this.#healthChecks.delete(key);
     }
     const msg = `Health check passed in ${formatDuration(Date.now() - checkStart)}`;
     if (!wasHealthy || (run.isNewRevision && run.drifted)) this.#event(obj, revision, origin, "info", msg);
