@@ -5,7 +5,7 @@
 import { createWriteStream } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, posix } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import {
@@ -66,6 +66,9 @@ import { OCI_REPOSITORY_FAIL_CONDITIONS, OCI_REPOSITORY_OWNED_CONDITIONS, OCI_RE
 import { ociContentConfigChanged } from "./content-config.js";
 import { RegistryAuthError, registryCredentials, registryProxy, registryTls } from "./registry-auth.js";
 import { selectSemverTag } from "./tag-select.js";
+
+/** The link next to the artifacts that `status.url` points at. */
+const LATEST_LINK = "latest.tar.gz";
 
 /** OCI annotation with the artifact's source URL. */
 export const OCI_SOURCE_ANNOTATION = "org.opencontainers.image.source";
@@ -151,20 +154,31 @@ export class OCIRepositoryReconciler implements Reconciler<OCIRepository> {
 
     const old = structuredClone(obj);
     let error: unknown;
-    const work = await mkdtemp(join(tmpdir(), "sluice-ocirepository-"));
+    let work: string | undefined;
     try {
       await startProgress(obj, patcher);
       if (await this.#steps.checkStoredArtifact(obj, patcher, (status) => delete status.url)) {
         const status = obj.status ?? {};
-        if (status.url)
-          status.url = this.#storage.urlFor(join(dirnameOf(status.artifact?.path ?? ""), "latest.tar.gz"));
+        if (status.url && status.artifact) {
+          status.url = this.#storage.urlFor(posix.join(posix.dirname(status.artifact.path), LATEST_LINK));
+        }
+      }
+      try {
+        work = await mkdtemp(join(tmpdir(), "sluice-ocirepository-"));
+      } catch (err: unknown) {
+        throw storageFailed(
+          obj,
+          SourceReason.DirCreationFailed,
+          `failed to create temporary working directory: ${errorMessage(err)}`,
+          err,
+        );
       }
       const state = await this.#reconcileSource(obj, patcher, ctx, work);
       await this.#reconcileArtifact(obj, state, work, ctx.log);
     } catch (err: unknown) {
       error = err;
     } finally {
-      await rm(work, { recursive: true, force: true });
+      if (work) await rm(work, { recursive: true, force: true });
     }
 
     const finalized = await patchFinalStatus(obj, patcher, error, OCI_REPOSITORY_READY);
@@ -175,16 +189,57 @@ export class OCIRepositoryReconciler implements Reconciler<OCIRepository> {
     return requeueAfter(parseDuration(obj.spec.interval));
   }
 
-  /** Credentials, TLS, reference, remote digest and (when new) the pulled layer in `work`. */
+  /** Reference, remote digest and (when new) the pulled layer in `work`. */
   async #reconcileSource(
     obj: OCIRepository,
     patcher: StatusPatcher<OCIRepository>,
     ctx: ReconcileContext,
     work: string,
   ): Promise<SourceState> {
+    if (isFalse(obj, SourceCondition.SourceVerified)) deleteCondition(obj, SourceCondition.SourceVerified);
+    const { client, address } = await this.#connect(obj, ctx);
+    const { repository } = address;
+    const { revision, digest, tag } = await this.#resolveRevision(obj, client, repository);
+    const current = obj.status?.artifact;
+    const refText = `${address.registry}/${repository}${digest && !tag ? `@${digest}` : `:${tag}`}`;
+    const markNewRevision = async (): Promise<void> => {
+      if (current?.revision === revision) return;
+      const message = `new revision '${revision}' for '${refText}'`;
+      if (current) markTrue(obj, SourceCondition.ArtifactOutdated, SourceReason.NewRevision, message);
+      progressiveStatus(true, obj, Reason.Progressing, `building artifact: ${message}`);
+      await patchProgress(obj, patcher);
+    };
+
+    if (!obj.spec.verify) {
+      deleteCondition(obj, SourceCondition.SourceVerified);
+    } else {
+      await markNewRevision();
+      const e = new StallingError(
+        SourceReason.VerificationError,
+        `failed to verify the signature using provider '${obj.spec.verify.provider}${obj.spec.verify.provider === "cosign" && !obj.spec.verify.secretRef ? " keyless" : ""}': signature verification (cosign, notation) is not supported by this source-controller; remove spec.verify to pull unverified artifacts`,
+      );
+      markFalse(obj, SourceCondition.SourceVerified, e.reason, e.message);
+      throw e;
+    }
+
+    if (current?.revision === revision && !ociContentConfigChanged(obj)) {
+      deleteCondition(obj, SourceCondition.FetchFailed);
+      return { revision };
+    }
+    await markNewRevision();
+    return { revision, pulled: await this.#pull(obj, client, repository, digest, work) };
+  }
+
+  /**
+   * A client for the registry of `spec.url`: credentials (`secretRef`, ServiceAccount pull secrets), proxy
+   * and TLS (AuthenticationFailed), the URL (URLInvalid, stalling) and `spec.timeout`.
+   */
+  async #connect(
+    obj: OCIRepository,
+    ctx: ReconcileContext,
+  ): Promise<{ client: OciClient; address: ReturnType<typeof parseOciUrl> }> {
     const namespace = obj.metadata.namespace ?? "";
     const url = obj.spec.url;
-    if (isFalse(obj, SourceCondition.SourceVerified)) deleteCondition(obj, SourceCondition.SourceVerified);
 
     let address: ReturnType<typeof parseOciUrl> | undefined;
     let addressError: unknown;
@@ -259,7 +314,6 @@ export class OCIRepositoryReconciler implements Reconciler<OCIRepository> {
       markTrue(obj, SourceCondition.FetchFailed, e.reason, e.message);
       throw e;
     }
-    const { repository } = address;
     const timeout = AbortSignal.timeout(parseDuration(obj.spec.timeout ?? DEFAULT_SOURCE_TIMEOUT));
     const client = new OciClient({
       registry: address.registry,
@@ -269,8 +323,20 @@ export class OCIRepositoryReconciler implements Reconciler<OCIRepository> {
       proxy,
       signal: AbortSignal.any([ctx.signal, timeout]),
     });
-    const mediaType = obj.spec.layerSelector?.mediaType;
+    return { client, address };
+  }
 
+  /**
+   * The tag (`ref.digest` > `ref.semver` + `semverFilter` > `ref.tag` > `latest`; ReadOperationFailed) and
+   * the remote digest (OCIArtifactPullFailed): revision `<tag>@<digest>`, or `<digest>` for digest refs.
+   */
+  async #resolveRevision(
+    obj: OCIRepository,
+    client: OciClient,
+    repository: string,
+  ): Promise<{ revision: string; digest: string; tag: string | undefined }> {
+    const url = obj.spec.url;
+    const mediaType = obj.spec.layerSelector?.mediaType;
     // The reference: digest > semver > tag > latest.
     const ref = obj.spec.ref;
     let tag: string | undefined;
@@ -318,34 +384,22 @@ export class OCIRepositoryReconciler implements Reconciler<OCIRepository> {
         );
       }
     }
-    const current = obj.status?.artifact;
-    const refText = `${address.registry}/${repository}${digest && !tag ? `@${digest}` : `:${tag}`}`;
-    const markNewRevision = async (): Promise<void> => {
-      if (current?.revision === revision) return;
-      const message = `new revision '${revision}' for '${refText}'`;
-      if (current) markTrue(obj, SourceCondition.ArtifactOutdated, SourceReason.NewRevision, message);
-      progressiveStatus(true, obj, Reason.Progressing, `building artifact: ${message}`);
-      await patchProgress(obj, patcher);
-    };
+    return { revision, digest: digest ?? revision, tag };
+  }
 
-    if (!obj.spec.verify) {
-      deleteCondition(obj, SourceCondition.SourceVerified);
-    } else {
-      await markNewRevision();
-      const e = new StallingError(
-        SourceReason.VerificationError,
-        `failed to verify the signature using provider '${obj.spec.verify.provider}${obj.spec.verify.provider === "cosign" && !obj.spec.verify.secretRef ? " keyless" : ""}': signature verification (cosign, notation) is not supported by this source-controller; remove spec.verify to pull unverified artifacts`,
-      );
-      markFalse(obj, SourceCondition.SourceVerified, e.reason, e.message);
-      throw e;
-    }
-
-    if (current?.revision === revision && !ociContentConfigChanged(obj)) {
-      deleteCondition(obj, SourceCondition.FetchFailed);
-      return { revision };
-    }
-    await markNewRevision();
-
+  /**
+   * Pulls manifest `digest` (OCIArtifactPullFailed), selects the layer and streams it, digest-verified, into
+   * `work/content` (extract, path escapes refused) or `work/<digest>.tgz` (copy) (OCIArtifactLayerOperationFailed).
+   */
+  async #pull(
+    obj: OCIRepository,
+    client: OciClient,
+    repository: string,
+    digest: string,
+    work: string,
+  ): Promise<NonNullable<SourceState["pulled"]>> {
+    const url = obj.spec.url;
+    const mediaType = obj.spec.layerSelector?.mediaType;
     let manifest: OciImageManifest;
     try {
       manifest = (await client.getImageManifest(repository, digest)).document;
@@ -390,7 +444,7 @@ export class OCIRepositoryReconciler implements Reconciler<OCIRepository> {
       }
     }
     deleteCondition(obj, SourceCondition.FetchFailed);
-    return { revision, pulled: { annotations: manifest.annotations, copiedFile } };
+    return { annotations: manifest.annotations, copiedFile };
   }
 
   /** Stores the pulled content (or confirms the stored artifact) and records the observations. */
@@ -451,7 +505,7 @@ export class OCIRepositoryReconciler implements Reconciler<OCIRepository> {
     if (obj.spec.layerSelector) status.observedLayerSelector = structuredClone(obj.spec.layerSelector);
     else delete status.observedLayerSelector;
     try {
-      status.url = await this.#storage.symlink(artifact, "latest.tar.gz");
+      status.url = await this.#storage.symlink(artifact, LATEST_LINK);
     } catch (err: unknown) {
       const message = `failed to update status URL symlink: ${errorMessage(err)}`;
       log.info(message);
@@ -484,9 +538,4 @@ function newArtifactMessage(obj: OCIRepository, artifact: Artifact): string {
   const revision = artifact.metadata?.[OCI_REVISION_ANNOTATION];
   if (source && revision) message += `, origin source '${source}', origin revision '${revision}'`;
   return message;
-}
-
-function dirnameOf(path: string): string {
-  const i = path.lastIndexOf("/");
-  return i < 0 ? "" : path.slice(0, i);
 }

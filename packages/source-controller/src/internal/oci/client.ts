@@ -5,13 +5,15 @@
 
 import { createHash } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
-import { Transform, type TransformCallback } from "node:stream";
+import type { Transform } from "node:stream";
 import { type AuthChallenge, parseChallenge } from "./challenge.js";
 import type { RegistryCredentials } from "./credentials.js";
+import { DigestVerifier } from "./digest-verifier.js";
 import { OciDigestMismatchError, OciInputError, OciRegistryError, OciTransportError } from "./errors.js";
 import { DOCKER_MANIFEST_LIST, MANIFEST_ACCEPT, OCI_INDEX } from "./media-types.js";
 import type { ProxyOptions } from "./proxy.js";
 import { isValidDigest } from "./reference.js";
+import { registryError } from "./registry-error.js";
 import { type OciTlsOptions, readAll, send, type TransportRequest, type TransportResponse } from "./transport.js";
 
 /** An OCI content descriptor. */
@@ -85,7 +87,6 @@ export interface OciClientOptions {
 
 /** Largest manifest accepted (as go-containerregistry: 4 MiB). */
 export const MAX_MANIFEST_SIZE = 4 * 1024 * 1024;
-const MAX_ERROR_BODY = 64 * 1024;
 const TAGS_PAGE_SIZE = 1000;
 
 /** True when a fetched manifest is an index (multi-platform). */
@@ -432,79 +433,4 @@ function header(headers: IncomingHttpHeaders, name: string): string | undefined 
 
 function contentType(headers: IncomingHttpHeaders): string {
   return (header(headers, "content-type") ?? "").split(";")[0]?.trim() ?? "";
-}
-
-/**
- * Turns a non-success answer into {@link OciRegistryError} worded as go-containerregistry does:
- * `GET <url>: CODE: message; CODE2: message2`, or `unexpected status code 404 Not Found` without a body.
- */
-async function registryError(method: string, res: TransportResponse): Promise<OciRegistryError> {
-  const status = res.status;
-  const statusText = `${status} ${res.body.statusMessage ?? ""}`.trim();
-  let body: Buffer = Buffer.alloc(0);
-  if (method !== "HEAD") body = await readAll(res.body, MAX_ERROR_BODY, `${method} ${res.url}`).catch(() => body);
-  else res.body.resume();
-  const codes: string[] = [];
-  const parts: string[] = [];
-  try {
-    const parsed = JSON.parse(body.toString("utf8")) as {
-      errors?: { code?: string; message?: string }[];
-      details?: string;
-    };
-    for (const e of parsed.errors ?? []) {
-      if (e.code) codes.push(e.code);
-      parts.push([e.code, e.message].filter(Boolean).join(": "));
-    }
-  } catch {
-    /* not a registry error document */
-  }
-  const url = new URL(res.url.toString());
-  url.username = "";
-  url.password = "";
-  const detail =
-    parts.length > 0
-      ? parts.join("; ")
-      : method === "HEAD"
-        ? `unexpected status code ${statusText} (HEAD responses have no body, use GET for details)`
-        : `unexpected status code ${statusText}${body.length > 0 ? `: ${body.toString("utf8").trim().slice(0, 200)}` : ""}`;
-  return new OciRegistryError(`${method} ${url}: ${detail}`, status, codes);
-}
-
-/** Passes bytes through while hashing them; fails at the end on a digest or size mismatch. */
-class DigestVerifier extends Transform {
-  private readonly hash = createHash("sha256");
-  private size = 0;
-
-  constructor(
-    private readonly digest: string,
-    private readonly expectedSize: number | undefined,
-    private readonly maxSize: number | undefined,
-    private readonly what: string,
-  ) {
-    super();
-  }
-
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    this.size += chunk.length;
-    const limit = this.maxSize ?? this.expectedSize;
-    if (limit !== undefined && this.size > limit) {
-      done(new OciDigestMismatchError(`${this.what}: blob is larger than ${limit} bytes`));
-      return;
-    }
-    this.hash.update(chunk);
-    done(null, chunk);
-  }
-
-  override _flush(done: TransformCallback): void {
-    const actual = `sha256:${this.hash.digest("hex")}`;
-    if (actual !== this.digest) {
-      done(new OciDigestMismatchError(`${this.what}: blob digest is ${actual}, want ${this.digest}`));
-      return;
-    }
-    if (this.expectedSize !== undefined && this.size !== this.expectedSize) {
-      done(new OciDigestMismatchError(`${this.what}: blob is ${this.size} bytes, want ${this.expectedSize}`));
-      return;
-    }
-    done();
-  }
 }
