@@ -35,7 +35,8 @@ function main() {
   let manifests = readStdin();
   for (const spec of config.kustomize ?? []) manifests = kustomize(config.kubectl, manifests, spec);
   const out = [];
-  for (const doc of parseAllDocuments(manifests)) {
+  // YAML 1.1 like helm's parser: `yes`/`on` are booleans there, so such strings must stay quoted.
+  for (const doc of parseAllDocuments(manifests, { version: "1.1" })) {
     if (doc.errors.length > 0) throw new Error(`invalid rendered YAML: ${doc.errors[0].message}`);
     const obj = doc.toJS();
     if (!obj || typeof obj !== "object") continue;
@@ -46,7 +47,7 @@ function main() {
     if (Object.keys(annotations).length > 0) {
       obj.metadata.annotations = { ...(obj.metadata.annotations ?? {}), ...annotations };
     }
-    out.push(stringify(obj));
+    out.push(stringify(obj, { version: "1.1" }));
   }
   process.stdout.write(out.map((d) => `---\n${d}`).join(""));
 }

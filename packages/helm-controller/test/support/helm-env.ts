@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { KubeConfig } from "@kubernetes/client-node";
 import type { Condition, HelmRelease } from "@sluice/api";
-import { startApiServer } from "@sluice/apiserver";
+import { type ApiServer, startApiServer } from "@sluice/apiserver";
 import { KubeClient, resolveTool, type UnstructuredObject } from "@sluice/runtime";
 import {
   applyChartCrds,
@@ -31,6 +31,8 @@ export const SOURCE_API = "source.toolkit.fluxcd.io/v1";
 
 /** A running test environment. */
 export interface HelmEnv {
+  /** The embedded API server (its audit log shows who made each request). */
+  api: ApiServer;
   client: KubeClient;
   kubeConfig: KubeConfig;
   sink: EventSink;
@@ -85,6 +87,7 @@ export async function startHelmEnv(
   const helmBin = resolveTool("helm").path;
   const helmHome = join(workDir, "helm-home");
   return {
+    api: server,
     client,
     kubeConfig,
     sink,
