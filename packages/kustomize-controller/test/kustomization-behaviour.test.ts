@@ -121,6 +121,16 @@ describe("Kustomization behaviour against the API server", () => {
         "  annotations:\n    kustomize.toolkit.fluxcd.io/substitute: disabled\n",
       ),
       "cel/config.yaml": configMap("health", { state: "broken" }, `  namespace: ${NS}\n`),
+      "overrides/app/deployment.yaml": deployment("api", 1).replace(`  namespace: ${NS}\n`, ""),
+      "overrides/components/debug/kustomization.yaml": `apiVersion: kustomize.config.k8s.io/v1alpha1
+kind: Component
+configMapGenerator:
+  - name: debug
+    literals:
+      - DEBUG=true
+    options:
+      disableNameSuffixHash: true
+`,
       "suspended/config.yaml": configMap("paused", { v: "1" }, `  namespace: ${NS}\n`),
     });
     await createGitRepository(env);
@@ -382,6 +392,16 @@ describe("Kustomization behaviour against the API server", () => {
       "suspend seen",
     );
     const next = await commitAndPush(env, {
+      "overrides/app/deployment.yaml": deployment("api", 1).replace(`  namespace: ${NS}\n`, ""),
+      "overrides/components/debug/kustomization.yaml": `apiVersion: kustomize.config.k8s.io/v1alpha1
+kind: Component
+configMapGenerator:
+  - name: debug
+    literals:
+      - DEBUG=true
+    options:
+      disableNameSuffixHash: true
+`,
       "suspended/config.yaml": configMap("paused", { v: "2" }, `  namespace: ${NS}\n`),
     });
     // The source has the new revision and other Kustomizations of it move on.
@@ -428,4 +448,44 @@ describe("Kustomization behaviour against the API server", () => {
       await env.client.getOptional({ apiVersion: "example.com/v1", kind: "Widget", namespace: NS, name: "gadget" }),
     ).toBeDefined();
   }, 90_000);
+
+  it("spec overrides: images, patches, namePrefix, commonMetadata and components", async () => {
+    await createKustomization(env, "overrides", {
+      path: "./overrides/app",
+      targetNamespace: "other",
+      namePrefix: "team-",
+      images: [{ name: "nginx", newName: "registry.example.com/nginx", newTag: "1.27.1" }],
+      patches: [
+        {
+          target: { kind: "Deployment", name: "api" },
+          patch: "- op: replace\n  path: /spec/replicas\n  value: 2\n",
+        },
+      ],
+      commonMetadata: { labels: { team: "platform" }, annotations: { owner: "sre" } },
+      components: ["../components/debug"],
+    });
+    const k = await waitForKustomization(env, "overrides", appliedRevision(await head()), "overrides applied");
+    expect(k.status?.inventory?.entries.map((e) => e.id).sort()).toEqual([
+      "other_team-api_apps_Deployment",
+      "other_team-debug__ConfigMap",
+    ]);
+    const dep = await env.client.get<UnstructuredObject>({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      namespace: "other",
+      name: "team-api",
+    });
+    const spec = dep["spec"] as { replicas: number; template: { spec: { containers: { image: string }[] } } };
+    expect(spec.replicas).toBe(2);
+    expect(spec.template.spec.containers[0]?.image).toBe("registry.example.com/nginx:1.27.1");
+    expect(dep.metadata.labels).toMatchObject({ team: "platform", "kustomize.toolkit.fluxcd.io/name": "overrides" });
+    expect(dep.metadata.annotations).toMatchObject({ owner: "sre" });
+    const debug = await env.client.get<UnstructuredObject>({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      namespace: "other",
+      name: "team-debug",
+    });
+    expect(debug["data"]).toEqual({ DEBUG: "true" });
+  });
 });
