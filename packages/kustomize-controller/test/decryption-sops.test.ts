@@ -173,6 +173,29 @@ data:
     expect(secret?.["sops"]).toBeUndefined();
   });
 
+  it("verifies separately encrypted documents concatenated in one file, each with its own MAC", async () => {
+    const rule = { recipients: [key.recipient], encryptedRegex: "^(data|stringData)$" };
+    const a = await sopsEncrypt(secretYaml, "yaml", rule);
+    const b = await sopsEncrypt(secretYaml.replace("name: db", "name: db2"), "yaml", rule);
+    const root = await tree({
+      "kustomization.yaml": "namespace: other\nresources:\n  - all.yaml\n",
+      "all.yaml": `${a}---\n${b}`,
+    });
+    const built = await buildDecrypted(decryptor, root);
+    expect(built.map((o) => [o.metadata.name, o.metadata.namespace, o["stringData"]])).toEqual([
+      ["db", "other", { username: "admin", password: "s3cr3t-Pa55" }],
+      ["db2", "other", { username: "admin", password: "s3cr3t-Pa55" }],
+    ]);
+    const tampered = `${a}---\n${b.replace("name: db2", "name: evil")}`;
+    const bad = await tree({
+      "kustomization.yaml": "namespace: other\nresources:\n  - all.yaml\n",
+      "all.yaml": tampered,
+    });
+    await expect(buildDecrypted(decryptor, bad)).rejects.toThrow(
+      "decryption failed for 'Secret/other/evil': file 'all.yaml': failed to verify sops data integrity: MAC mismatch",
+    );
+  });
+
   it("decrypts typed values (int, float, bool) and nested lists under the default unencrypted_suffix", async () => {
     const plain =
       "apiVersion: example.com/v1_unencrypted\nconfig:\n  replicas: 3\n  ratio: 0.25\n  enabled: true\n  hosts:\n    - a.example.com\n    - b.example.com\n  note_unencrypted: visible\n";

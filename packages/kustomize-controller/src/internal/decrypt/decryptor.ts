@@ -1,4 +1,5 @@
 import { lstat, readFile, writeFile } from "node:fs/promises";
+import { isMap, parseAllDocuments } from "yaml";
 import { verifyMac } from "./decrypt-tree.js";
 import { DataKeyCache, decryptDocumentText, decryptLoaded } from "./document.js";
 import { DecryptionError, errorMessage } from "./errors.js";
@@ -110,6 +111,12 @@ export class Decryptor {
     if (format !== "yaml" && format !== "json") return;
     const text = await this.#read(ref);
     if (!hasSopsMarker(text, format)) return;
+    // Separately encrypted documents concatenated into one file each carry their own metadata and MAC.
+    for (const doc of format === "yaml" ? separatelyEncrypted(text) : [text])
+      await this.#verifyDocument(ref, doc, format);
+  }
+
+  async #verifyDocument(ref: SourceRef, text: string, format: "yaml" | "json"): Promise<void> {
     let loaded: ReturnType<typeof loadEncrypted>;
     try {
       loaded = loadEncrypted(text, format);
@@ -220,6 +227,22 @@ export function isSopsEncrypted(obj: DecryptableObject): boolean {
  */
 export function isEncryptedSecret(obj: DecryptableObject): boolean {
   return obj.kind === "Secret" && obj.apiVersion === "v1" && obj["sops"] !== undefined;
+}
+
+/**
+ * The documents of a multi-document YAML file when they carry different SOPS MACs (files encrypted one by one
+ * and concatenated); otherwise the whole text, which SOPS encrypted as one tree.
+ */
+function separatelyEncrypted(text: string): string[] {
+  const docs = parseAllDocuments(text);
+  if (!Array.isArray(docs) || docs.length < 2) return [text];
+  const macs = new Set(
+    docs.map((d) => {
+      const sops = d.get("sops");
+      return isMap(sops) ? String(sops.get("mac") ?? "") : "";
+    }),
+  );
+  return macs.size > 1 ? docs.map((d) => d.toString()) : [text];
 }
 
 function describe(obj: DecryptableObject): string {

@@ -130,10 +130,10 @@ const SOPS_PREFIX = "sops_";
 function loadDotenv(text: string): EncryptedDocument {
   const branch: SopsMap = new Map();
   const flat = new Map<string, string>();
-  for (const line of text.split("\n")) {
+  for (const [n, line] of text.split("\n").entries()) {
     if (line === "" || line.startsWith("#")) continue;
     const eq = line.indexOf("=");
-    if (eq === -1) throw new DecryptionError(`invalid dotenv input line ${JSON.stringify(line.slice(0, 40))}`);
+    if (eq === -1) throw new DecryptionError(`invalid dotenv input: line ${n + 1} has no '='`);
     const key = line.slice(0, eq);
     const value = line.slice(eq + 1).replaceAll("\\n", "\n");
     if (key.startsWith(SOPS_PREFIX)) flat.set(key.slice(SOPS_PREFIX.length), value);
@@ -157,7 +157,7 @@ function emitDotenv(branch: SopsMap): string {
 function loadIni(text: string): EncryptedDocument {
   const branch: SopsMap = new Map([["DEFAULT", new Map()]]);
   let section = branch.get("DEFAULT") as SopsMap;
-  for (const raw of text.split(/\r?\n/)) {
+  for (const [n, raw] of text.split(/\r?\n/).entries()) {
     const line = raw.trim();
     if (line === "" || line.startsWith(";") || line.startsWith("#")) continue;
     const header = /^\[(.*)\]$/.exec(line);
@@ -169,7 +169,7 @@ function loadIni(text: string): EncryptedDocument {
       continue;
     }
     const sep = line.search(/[=:]/);
-    if (sep === -1) throw new DecryptionError(`invalid INI line ${JSON.stringify(line.slice(0, 40))}`);
+    if (sep === -1) throw new DecryptionError(`invalid INI input: line ${n + 1} is neither a section nor a key`);
     section.set(line.slice(0, sep).trim(), iniValue(line.slice(sep + 1).trim()));
   }
   const meta = branch.get("sops");
