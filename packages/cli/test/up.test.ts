@@ -265,6 +265,7 @@ describe("sluice up", () => {
     }
     await kubectlOk(kubeconfig, ["create", "configmap", "kept", "-n", "default", "--from-literal=a=b"]);
     expect(await interrupt(up)).toBe(0);
+    const firstStdout = up.stdout();
 
     // Same data dir: the objects, their status and the demo repository are still there.
     const again = startUp(["--demo", "--data-dir", dataDir, "--write-kubeconfig", kubeconfig]);
@@ -282,6 +283,9 @@ describe("sluice up", () => {
       "jsonpath={.status.artifact.revision}",
     ]);
     expect(stored).toBe(latest);
+    // The artifact server and the demo repository keep their addresses, so stored artifact URLs and clones work.
+    const addresses = (out: string) => [/artifacts (\S+)/.exec(out)?.[1], /demo repository\s+(\S+)/.exec(out)?.[1]];
+    expect(addresses(again.stdout())).toEqual(addresses(firstStdout));
     await again.waitFor(new RegExp(`GitRepository/flux-system/demo: fetched revision ${latest}`));
     expect(await interrupt(again)).toBe(0);
   }, 480_000);

@@ -8,6 +8,7 @@ import { createKustomizeController } from "@sluice/kustomize-controller";
 import type { Logger } from "@sluice/runtime";
 import { createSourceController } from "@sluice/source-controller";
 import { waitForManagerReady } from "./controller-readiness.js";
+import { portFree, readPort, writePort } from "./kept-port.js";
 
 /** What a controller needs from `sluice up`. */
 export interface ControllerContext {
@@ -16,6 +17,8 @@ export interface ControllerContext {
   logger: Logger;
   /** Directory for the controller's state (artifact storage); kept with `--data-dir`. */
   stateDir: string;
+  /** Whether `stateDir` outlives this run (`--data-dir`): then servers keep their ports across runs. */
+  persistent?: boolean | undefined;
   /** notification-controller's event endpoint, when one runs. */
   eventsAddr?: string | undefined;
 }
@@ -60,10 +63,15 @@ type ControllerStarter = (ctx: ControllerContext, signal: AbortSignal) => Promis
 const LOOPBACK_ANY = "127.0.0.1:0";
 
 const startSource: ControllerStarter = async (ctx, signal) => {
+  // With a kept state directory the artifact server keeps its port, so the artifact URLs stored in the
+  // sources' status stay valid when `sluice up` resumes.
+  const portFile = join(ctx.stateDir, "source-controller", "storage-port");
+  const previous = ctx.persistent ? await readPort(portFile) : undefined;
+  const storageAddr = previous !== undefined && (await portFree(previous)) ? `127.0.0.1:${previous}` : LOOPBACK_ANY;
   const controller = createSourceController({
     kubeConfig: ctx.kubeConfig,
     storagePath: join(ctx.stateDir, "source-controller", "artifacts"),
-    storageAddr: LOOPBACK_ANY,
+    storageAddr,
     metricsAddr: LOOPBACK_ANY,
     healthAddr: LOOPBACK_ANY,
     eventsAddr: ctx.eventsAddr,
@@ -73,6 +81,7 @@ const startSource: ControllerStarter = async (ctx, signal) => {
   const done = controller.start(signal);
   done.catch(() => undefined);
   const { storageAddress } = await controller.ready();
+  if (ctx.persistent) await writePort(portFile, storageAddress.port);
   const probes = await waitForManagerReady("source-controller", controller.manager, done);
   return {
     name: "source-controller",

@@ -16,6 +16,7 @@ import { lockDataDir } from "./data-dir-lock.js";
 import { DEMO_NAMESPACE, DEMO_SOURCE_NAME, demoObjects } from "./demo-objects.js";
 import { DEMO_OVERLAYS, DEMO_REPO_NAME, ensureDemoRepo } from "./demo-repo.js";
 import { type GitHttpServer, startGitHttpServer } from "./git-http-server.js";
+import { portFree, readPort, writePort } from "./kept-port.js";
 import { Narrator } from "./narrator.js";
 import { requestReconcile } from "./request-reconcile.js";
 
@@ -157,7 +158,7 @@ export async function startUp(options: UpOptions): Promise<UpSession> {
     });
     const started = await startControllers(
       options.controllers,
-      { kubeConfig, logger: options.logger, stateDir },
+      { kubeConfig, logger: options.logger, stateDir, persistent: options.dataDir !== undefined },
       abort.signal,
     );
     controllers.push(...started);
@@ -180,8 +181,12 @@ export async function startUp(options: UpOptions): Promise<UpSession> {
       const gitRoot = join(stateDir, "demo");
       const repoPath = await ensureDemoRepo(gitRoot);
       // A push reconciles the demo's source at once, as a Git host's webhook to a Receiver would.
+      // With --data-dir the server keeps its port, so clones of the demo keep a working origin.
+      const portFile = join(stateDir, "demo-git-port");
+      const previous = options.dataDir ? await readPort(portFile) : undefined;
       const git: GitHttpServer = await startGitHttpServer({
         root: gitRoot,
+        ...(previous !== undefined && (await portFree(previous)) ? { port: previous } : {}),
         onPush: () => {
           requestReconcile(client, SOURCE_API_VERSION, "GitRepository", DEMO_NAMESPACE, DEMO_SOURCE_NAME).catch(
             (err: unknown) => options.logger.warn({ error: err }, "could not request a reconcile of the demo source"),
@@ -189,6 +194,7 @@ export async function startUp(options: UpOptions): Promise<UpSession> {
         },
       });
       cleanups.push(() => git.stop());
+      if (options.dataDir) await writePort(portFile, Number(new URL(git.baseUrl).port));
       const repoUrl = git.url(DEMO_REPO_NAME);
       const objects = demoObjects(repoUrl);
       for (const obj of objects) await client.apply(obj, { fieldManager: UP_FIELD_MANAGER, force: true });
