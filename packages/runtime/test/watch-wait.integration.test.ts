@@ -1,0 +1,90 @@
+// watchForSet against the embedded API server with simulated workload rollouts: readiness is noticed through
+// the watch, failures and timeouts name each object.
+
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { UnstructuredObject } from "../src/kube/object-ref.js";
+import { WaitError } from "../src/ssa/errors.js";
+import { watchForSet } from "../src/ssa/watch-wait.js";
+import { type EmbeddedTestCluster, startEmbeddedCluster } from "./support/test-cluster.js";
+
+const NS = "default";
+let cluster: EmbeddedTestCluster;
+
+const deployment = (name: string): UnstructuredObject => ({
+  apiVersion: "apps/v1",
+  kind: "Deployment",
+  metadata: { name, namespace: NS },
+  spec: {
+    replicas: 2,
+    selector: { matchLabels: { app: name } },
+    template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: "c", image: "nginx" }] } },
+  },
+});
+
+beforeAll(async () => {
+  cluster = await startEmbeddedCluster({ simulateWorkloads: true, workloadDelayMs: 300 });
+}, 60_000);
+afterAll(async () => cluster?.stop());
+
+describe("watchForSet", () => {
+  it("resolves once every object is Current, seen through the watch", async () => {
+    await cluster.client.create(deployment("web"));
+    await cluster.client.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "cfg", namespace: NS } });
+    await watchForSet(
+      cluster.client,
+      [
+        { apiVersion: "apps/v1", kind: "Deployment", namespace: NS, name: "web" },
+        { apiVersion: "v1", kind: "ConfigMap", namespace: NS, name: "cfg" },
+      ],
+      { timeout: 30_000 },
+    );
+    const live = await cluster.client.get<UnstructuredObject>({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      namespace: NS,
+      name: "web",
+    });
+    expect((live["status"] as { availableReplicas?: number }).availableReplicas).toBe(2);
+  });
+
+  it("times out naming the objects not ready and their status", async () => {
+    const err = await watchForSet(
+      cluster.client,
+      [{ apiVersion: "v1", kind: "ConfigMap", namespace: NS, name: "absent" }],
+      { timeout: 300 },
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WaitError);
+    expect((err as Error).message).toBe(
+      "timeout waiting for: [ConfigMap/default/absent status: 'NotFound': object not found]",
+    );
+  });
+
+  it("fails as soon as every object settled and one Failed (custom status reader)", async () => {
+    await cluster.client.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "bad", namespace: NS } });
+    const err = await watchForSet(
+      cluster.client,
+      [{ apiVersion: "v1", kind: "ConfigMap", namespace: NS, name: "bad" }],
+      {
+        timeout: 30_000,
+        statusReader: () => ({ status: "Failed", message: "broken" }),
+      },
+    ).catch((e: unknown) => e);
+    expect((err as Error).message).toBe(
+      "failed early due to stalled resources: [ConfigMap/default/bad status: 'Failed': broken]",
+    );
+  });
+
+  it("stops when the signal aborts", async () => {
+    const abort = new AbortController();
+    const waiting = watchForSet(
+      cluster.client,
+      [{ apiVersion: "v1", kind: "ConfigMap", namespace: NS, name: "never" }],
+      {
+        timeout: 30_000,
+        signal: abort.signal,
+      },
+    );
+    abort.abort(new Error("canceled by test"));
+    await expect(waiting).rejects.toThrow("canceled by test");
+  });
+});
