@@ -6,6 +6,7 @@ import { type CommandKit, createCommandKit } from "./command-kit.js";
 import { registerBootstrap } from "./commands/bootstrap.js";
 import { registerBuildDiff } from "./commands/build-diff.js";
 import { registerCheck } from "./commands/check.js";
+import { registerCompletion } from "./commands/completion.js";
 import { registerCreate } from "./commands/create.js";
 import { registerDelete } from "./commands/delete.js";
 import { registerEvents } from "./commands/events.js";
@@ -60,6 +61,7 @@ export function buildProgram(kit: CommandKit): Command {
   registerTree(program, kit);
   registerTrace(program, kit);
   registerVersion(program, kit);
+  registerCompletion(program, kit);
   registerUp(program, kit);
   return program;
 }

@@ -33,7 +33,12 @@ describe("sluice build / diff kustomization", () => {
     env = await startCliEnv();
     const c = env.cluster.client;
     await c.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: "apps" } });
-    await c.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "vars", namespace: "flux-system" }, data: { REPLICAS: "3" } });
+    await c.create({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "vars", namespace: "flux-system" },
+      data: { REPLICAS: "3" },
+    });
     await c.create({
       apiVersion: "kustomize.toolkit.fluxcd.io/v1",
       kind: "Kustomization",
@@ -66,10 +71,16 @@ describe("sluice build / diff kustomization", () => {
     const deploy = objects.find((o) => o.kind === "Deployment")!;
     expect(deploy.metadata.name).toBe("prod-web");
     expect(deploy.metadata.namespace).toBe("apps");
-    expect(deploy.metadata.labels).toMatchObject({ "kustomize.toolkit.fluxcd.io/name": "web", "kustomize.toolkit.fluxcd.io/namespace": "flux-system" });
+    expect(deploy.metadata.labels).toMatchObject({
+      "kustomize.toolkit.fluxcd.io/name": "web",
+      "kustomize.toolkit.fluxcd.io/namespace": "flux-system",
+    });
     expect((deploy["spec"] as { replicas: number }).replicas).toBe(3);
     expect(r.stdout).toContain("image: nginx:1.25");
-    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(["ConfigMap/prod-settings", "Deployment/prod-web"]);
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
+      "ConfigMap/prod-settings",
+      "Deployment/prod-web",
+    ]);
   });
 
   it("build reports a broken manifest and a missing path", async () => {
@@ -92,7 +103,10 @@ describe("sluice build / diff kustomization", () => {
     // Apply what the build produced, as kustomize-controller would.
     const built = await env.sluice("build", "kustomization", "web", "--path", dir);
     const objects = parseAllDocuments(built.stdout).map((d) => d.toJS() as UnstructuredObject);
-    const manager = new ResourceManager({ client: env.cluster.client, owner: { field: "kustomize-controller", group: "kustomize.toolkit.fluxcd.io" } });
+    const manager = new ResourceManager({
+      client: env.cluster.client,
+      owner: { field: "kustomize-controller", group: "kustomize.toolkit.fluxcd.io" },
+    });
     await manager.applyAll(objects);
 
     const same = await env.sluice("diff", "kustomization", "web", "--path", dir);
@@ -100,7 +114,9 @@ describe("sluice build / diff kustomization", () => {
     expect(same.stderr).toContain("✔ no changes");
     expect(same.code).toBe(0);
 
-    await writeTree(dir, { "config.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  mode: slow\n" });
+    await writeTree(dir, {
+      "config.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  mode: slow\n",
+    });
     const changed = await env.sluice("diff", "kustomization", "web", "--path", dir);
     expect(changed.stdout).toContain("► ConfigMap/apps/prod-settings drifted\n");
     expect(changed.stdout).toContain("  -   mode: fast\n");

@@ -6,11 +6,7 @@
 import { readFile, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { KUSTOMIZE_GROUP, type Kustomization, parseInventoryEntry } from "@sluice/api";
-import {
-  type FetchedSubstituteSource,
-  mergeSubstituteVariables,
-  renderKustomization,
-} from "@sluice/kustomize-controller";
+import type { FetchedSubstituteSource } from "@sluice/kustomize-controller";
 import { Action, ResourceManager, type UnstructuredObject } from "@sluice/runtime";
 import type { Command } from "commander";
 import { parseAllDocuments, stringify } from "yaml";
@@ -90,6 +86,8 @@ async function variablesOf(ctx: CommandContext, ks: Kustomization): Promise<Map<
     });
     sources.push({ reference, data: found ? (found.data ?? {}) : undefined });
   }
+  // Loaded on use: the kustomize-controller's build pipeline is heavy and most commands never need it.
+  const { mergeSubstituteVariables } = await import("@sluice/kustomize-controller");
   return mergeSubstituteVariables(sources, postBuild.substitute);
 }
 
@@ -104,6 +102,7 @@ export async function buildLocal(
   const info = await stat(root).catch(() => undefined);
   if (!info?.isDirectory()) throw new CliError(`invalid --path "${dir}": not a directory`);
   const ks = await readKustomization(ctx, name, file);
+  const { renderKustomization } = await import("@sluice/kustomize-controller");
   try {
     const built = await renderKustomization({
       root,
