@@ -281,6 +281,22 @@ describe("OCIRepository", () => {
       "first.yaml",
     ]);
 
+    // A new layerSelector on an unchanged revision rebuilds the artifact from the other layer.
+    await env.cluster.client.patch(
+      ref("default-layer"),
+      { spec: { layerSelector: { mediaType } } },
+      { type: "application/merge-patch+json" },
+    );
+    const reselected = await waitFor(
+      "default-layer",
+      (o) => readyNow(o) && o.status?.observedLayerSelector?.mediaType === mediaType,
+      "rebuilt from the selected layer",
+    );
+    expect(reselected.status?.artifact?.revision).toBe(byDefault.status?.artifact?.revision);
+    expect(await tarEntries(await downloadArtifact(reselected.status?.artifact?.url ?? ""), root.path)).toEqual([
+      "second.yaml",
+    ]);
+
     await createOciRepository("missing-layer", {
       url,
       ref: { tag: "v1" },
@@ -440,6 +456,29 @@ describe("OCIRepository", () => {
     const aws = await waitFor("aws", failedWith("AuthenticationFailed"), "AuthenticationFailed");
     expect(conditionOf(aws as never, "Ready")?.message).toMatch(/^failed to get credential from aws: /);
     expect(conditionOf(aws as never, "Stalled")?.status).toBe("True");
+  });
+
+  it("leaves a suspended OCIRepository alone until it is resumed", async () => {
+    const pushed = await pushArtifact(open, {
+      repository: "manifests/suspended",
+      tags: ["v1"],
+      layers: [{ mediaType: FLUX_CONTENT_MEDIA_TYPE, data: await tgz({ "s.yaml": "s\n" }) }],
+    });
+    await createOciRepository("suspended", {
+      url: `oci://${open.host}/manifests/suspended`,
+      ref: { tag: "v1" },
+      suspend: true,
+    });
+    const at = await requestReconcile("suspended");
+    const suspended = await waitFor("suspended", (o) => o.status?.lastHandledReconcileAt === at, "request handled");
+    expect(suspended.status?.artifact).toBeUndefined();
+    await env.cluster.client.patch(
+      ref("suspended"),
+      { spec: { suspend: false } },
+      { type: "application/merge-patch+json" },
+    );
+    const resumed = await waitFor("suspended", readyNow, "Ready after resume");
+    expect(resumed.status?.artifact?.revision).toBe(`v1@${pushed.digest}`);
   });
 
   it("removes the storage when the object is deleted", async () => {
