@@ -6,9 +6,7 @@ import { createLogger, parseLogEncoding, parseLogLevel, resolveTool } from "@slu
 import { type Command, Option } from "commander";
 import type { CommandKit } from "../command-kit.js";
 import { CliError, errorMessage } from "../errors.js";
-import { bannerLines } from "../up/banner.js";
-import { ControllerSelectionError, parseControllerList } from "../up/controllers.js";
-import { startUp, type UpSession } from "../up/up-session.js";
+import type { UpSession } from "../up/up-session.js";
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -56,6 +54,8 @@ export function registerUp(program: Command, kit: CommandKit): void {
     .addOption(new Option("--log-encoding <encoding>", "log encoding: console or json (default console on a terminal)"))
     .action(
       kit.action(async (ctx, opts) => {
+        // Loaded on use: the API server and the controllers are heavy, and other commands never need them.
+        const { bannerLines, ControllerSelectionError, parseControllerList, startUp } = await import("../up/index.js");
         const io = ctx.io;
         let controllers: ReturnType<typeof parseControllerList>;
         try {

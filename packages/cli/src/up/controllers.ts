@@ -3,10 +3,7 @@
 
 import { join } from "node:path";
 import type { KubeConfig } from "@kubernetes/client-node";
-import { createHelmController } from "@sluice/helm-controller";
-import { createKustomizeController } from "@sluice/kustomize-controller";
 import type { Logger } from "@sluice/runtime";
-import { createSourceController } from "@sluice/source-controller";
 import { waitForManagerReady } from "./controller-readiness.js";
 import { portFree, readPort, writePort } from "./kept-port.js";
 
@@ -62,7 +59,11 @@ type ControllerStarter = (ctx: ControllerContext, signal: AbortSignal) => Promis
 
 const LOOPBACK_ANY = "127.0.0.1:0";
 
+// Each controller package is imported when it starts, so `sluice up --controllers none` (and every other
+// sluice command) does not pay for loading the controllers.
+
 const startSource: ControllerStarter = async (ctx, signal) => {
+  const { createSourceController } = await import("@sluice/source-controller");
   // With a kept state directory the artifact server keeps its port, so the artifact URLs stored in the
   // sources' status stay valid when `sluice up` resumes.
   const portFile = join(ctx.stateDir, "source-controller", "storage-port");
@@ -91,6 +92,7 @@ const startSource: ControllerStarter = async (ctx, signal) => {
 };
 
 const startKustomize: ControllerStarter = async (ctx, signal) => {
+  const { createKustomizeController } = await import("@sluice/kustomize-controller");
   const controller = createKustomizeController({
     kubeConfig: ctx.kubeConfig,
     metricsAddr: LOOPBACK_ANY,
@@ -106,6 +108,7 @@ const startKustomize: ControllerStarter = async (ctx, signal) => {
 };
 
 const startHelm: ControllerStarter = async (ctx, signal) => {
+  const { createHelmController } = await import("@sluice/helm-controller");
   const controller = createHelmController({
     kubeConfig: ctx.kubeConfig,
     metricsAddr: LOOPBACK_ANY,

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { SOURCE_API_VERSION } from "@sluice/api";
-import { type ApiServer, startApiServer } from "@sluice/apiserver";
+import type { ApiServer } from "@sluice/apiserver";
 import { KubeClient, type Logger, type UnstructuredObject } from "@sluice/runtime";
 import { type ControllerName, type RunningController, startControllers } from "./controllers.js";
 import { findCrdDir, installCrds, readCrds, UP_FIELD_MANAGER } from "./crds.js";
@@ -120,6 +120,7 @@ export async function startUp(options: UpOptions): Promise<UpSession> {
       kubeconfigPath = resolve(options.kubeconfig);
       kubeConfig = loadKubeConfig(kubeconfigPath, options.context);
     } else {
+      const { startApiServer } = await import("@sluice/apiserver");
       server = await startApiServer({
         port: options.port ?? 0,
         simulateWorkloads: true,
