@@ -61,6 +61,13 @@ describe("HelmRelease lifecycle", () => {
 
     const list = JSON.parse(await env.helm(["list", "-n", NS, "-o", "json"])) as { name: string; status: string }[];
     expect(list).toEqual([expect.objectContaining({ name: "web", status: "deployed", chart: "podinfo-1.0.0" })]);
+    const installed = env.sink.events.find((e) => e.involvedObject.name === "web" && e.reason === "InstallSucceeded");
+    expect(installed).toMatchObject({
+      severity: "info",
+      reportingController: "helm-controller",
+      message: "Helm install succeeded for release apps/web.v1 with chart podinfo@1.0.0",
+      metadata: { "helm.toolkit.fluxcd.io/revision": "1.0.0" },
+    });
     const values = JSON.parse(await env.helm(["get", "values", "web", "-n", NS, "-o", "json"]));
     expect(values).toEqual({ replicaCount: 2 });
 
