@@ -35,7 +35,7 @@ describe("Kustomization access, remote clusters and apply policies", () => {
   const head = () => env.repo.git(["rev-parse", "HEAD"]);
 
   beforeAll(async () => {
-    env = await startKustomizeEnv(NS, { noCrossNamespaceRefs: true });
+    env = await startKustomizeEnv(NS, { noCrossNamespaceRefs: true, noRemoteBases: true });
     remote = await startApiCluster();
     await ensureNamespace(remote.client, NS);
     await commitAndPush(env, {
@@ -62,6 +62,8 @@ spec:
         - name: app
           image: nginx:1.25
 `,
+      "remote-base/kustomization.yaml":
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - https://github.com/stefanprodan/podinfo//kustomize?ref=6.5.0\n",
       "slow/config.yaml": cm("gate", { state: "waiting" }),
       "policies/if-not-present.yaml": cm(
         "seed",
@@ -104,6 +106,18 @@ spec:
     expect(conditionOf(k, "Ready")?.message).toContain(
       "can't access 'GitRepository/flux-system/app', cross-namespace references have been blocked",
     );
+  });
+
+  it("--no-remote-bases: a kustomization referencing a remote base fails the build", async () => {
+    await createKustomization(env, "remote-base", { path: "./remote-base" });
+    const k = await waitForKustomization(
+      env,
+      "remote-base",
+      (o) => conditionOf(o, "Ready")?.reason === "BuildFailed",
+      "build failed",
+    );
+    expect(conditionOf(k, "Ready")?.message).toContain("remote bases are not allowed (--no-remote-bases)");
+    expect(conditionOf(k, "Ready")?.message).toContain("https://github.com/stefanprodan/podinfo//kustomize?ref=6.5.0");
   });
 
   it("dependsOn: a dependency of the same source must have applied the same revision", async () => {
