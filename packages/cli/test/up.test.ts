@@ -14,6 +14,7 @@ import { resolveTool } from "@sluice/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "../src/program.js";
 import { READY_LINE } from "../src/up/banner.js";
+import { AVAILABLE_CONTROLLERS } from "../src/up/controllers.js";
 import { DEMO_GIT_ENV } from "../src/up/demo-repo.js";
 
 const BIN = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "main.js");
@@ -207,8 +208,14 @@ describe("sluice up", () => {
     const body = await (await fetch(`${metrics}`)).text();
     expect(body).toContain("controller_runtime_reconcile_total");
     expect((await fetch(`${artifacts}/gitrepository/none/none/missing.tar.gz`)).status).toBe(404);
+    // Every controller of this build runs, each with its own ready health and metrics servers.
+    for (const name of AVAILABLE_CONTROLLERS.keys()) {
+      const [, m, h] = (await up.waitFor(new RegExp(`${name}\\s+.*metrics (\\S+)\\s+health (\\S+)`))) as string[];
+      expect((await fetch(`${h}`.replace(/\/healthz$/, "/readyz"))).status, name).toBe(200);
+      expect(await (await fetch(`${m}`)).text(), name).toContain("controller_runtime_max_concurrent_reconciles");
+    }
     const ports = printedPorts(up.stdout());
-    expect(ports.length).toBeGreaterThanOrEqual(4);
+    expect(ports.length).toBeGreaterThanOrEqual(1 + 2 * AVAILABLE_CONTROLLERS.size);
 
     expect(await interrupt(up)).toBe(0);
     for (const p of ports) expect(await listening(p)).toBe(false);
