@@ -39,6 +39,11 @@ describe("docker-registry test server", () => {
       auth,
     });
     expect(pushed.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const deadline = Date.now() + 10_000;
+    const manifestPut = () =>
+      registry.requests.find((r) => r.method === "PUT" && r.path === "/v2/org/app/manifests/v1");
+    while (!manifestPut() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(manifestPut()?.status).toBe(201);
     const anon = await fetch(`${registry.url}/v2/org/app/tags/list`);
     expect(anon.status).toBe(401);
     const authed = await fetch(`${registry.url}/v2/org/app/tags/list`, {

@@ -186,10 +186,16 @@ describe("OCIRepository", () => {
     const layerDigest = first.layerDigests[0] ?? "";
     const original = await readFile(blobPath(open, layerDigest));
     await writeFile(blobPath(open, layerDigest), Buffer.from("not the layer"));
+    const seen = open.requests.length;
     const at = await requestReconcile("moving");
     const after = await waitFor("moving", (o) => o.status?.lastHandledReconcileAt === at, "reconcile handled");
     expect(readyNow(after)).toBe(true);
     expect(after.status?.artifact).toEqual(before.status?.artifact);
+    // One manifest HEAD, nothing else of that repository: no manifest GET, no blob download.
+    const mine = () => open.requests.slice(seen).filter((r) => r.path.startsWith("/v2/manifests/moving/"));
+    const deadline = Date.now() + 10_000;
+    while (mine().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(mine()).toEqual([{ method: "HEAD", path: "/v2/manifests/moving/manifests/stable", status: 200 }]);
     await writeFile(blobPath(open, layerDigest), original);
 
     const second = await pushArtifact(open, {

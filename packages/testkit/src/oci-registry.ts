@@ -68,6 +68,11 @@ export interface OciRegistry {
   dir: string;
   /** With `tokenAuth`: the token endpoint URL and the requests it answered. */
   tokenServer?: { url: string; requests: TokenRequest[] } | undefined;
+  /**
+   * The requests the registry served so far, from its access log (in order; the log line is written when
+   * the response is complete).
+   */
+  requests: RegistryRequest[];
   /** Stops the registry process and removes its directory. */
   stop(): Promise<void>;
 }
@@ -110,7 +115,7 @@ async function launch(dir: string, port: number, options: OciRegistryOptions): P
     "log:",
     "  level: error",
     "  accesslog:",
-    "    disabled: true",
+    "    disabled: false",
     "storage:",
     "  filesystem:",
     `    rootdirectory: ${JSON.stringify(join(dir, "data"))}`,
@@ -152,8 +157,21 @@ async function launch(dir: string, port: number, options: OciRegistryOptions): P
   await writeFile(configPath, `${lines.join("\n")}\n`);
 
   const child = spawn(DOCKER_REGISTRY_PATH, ["serve", configPath], {
-    stdio: ["ignore", "ignore", "pipe"],
+    stdio: ["ignore", "pipe", "pipe"],
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir },
+  });
+  const accessLog: RegistryRequest[] = [];
+  let pending = "";
+  child.stdout.setEncoding("utf8");
+  child.stdout.on("data", (d: string) => {
+    pending += d;
+    let nl = pending.indexOf("\n");
+    while (nl >= 0) {
+      const entry = parseAccessLine(pending.slice(0, nl));
+      if (entry) accessLog.push(entry);
+      pending = pending.slice(nl + 1);
+      nl = pending.indexOf("\n");
+    }
   });
   let stderr = "";
   child.stderr.setEncoding("utf8");
@@ -196,6 +214,7 @@ async function launch(dir: string, port: number, options: OciRegistryOptions): P
     host: `127.0.0.1:${port}`,
     url,
     dir,
+    requests: accessLog,
     ...(tokenServer ? { tokenServer: { url: tokenServer.url, requests: tokenServer.requests } } : {}),
     async stop() {
       await tokenServer?.stop();
@@ -208,6 +227,21 @@ async function launch(dir: string, port: number, options: OciRegistryOptions): P
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A request from the registry's access log. */
+export interface RegistryRequest {
+  method: string;
+  /** The request path with its query. */
+  path: string;
+  status: number;
+}
+
+/** Parses one combined-log-format line (`… "GET /v2/… HTTP/1.1" 200 …`); undefined for other output. */
+function parseAccessLine(line: string): RegistryRequest | undefined {
+  const m = /"([A-Z]+) (\S+) HTTP\/[\d.]+" (\d{3}) /.exec(line);
+  if (!m?.[1] || !m[2] || !m[3]) return undefined;
+  return { method: m[1], path: m[2], status: Number(m[3]) };
 }
 
 function probe(url: string): Promise<number> {
