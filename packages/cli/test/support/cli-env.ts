@@ -73,12 +73,13 @@ export function runBin(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Cli
   });
 }
 
-/** Like startApiCluster, with the API server's workload simulation on (Deployments become ready). */
+/** Like startApiCluster, over HTTPS and with the API server's workload simulation on (Deployments become ready). */
 async function startSimulatingCluster(): Promise<ApiCluster> {
-  const server = await startApiServer({ port: 0, tls: false, simulateWorkloads: true });
+  // HTTPS: client-go (inside helm) never sends a bearer token over plain HTTP.
+  const server = await startApiServer({ port: 0, tls: true, simulateWorkloads: true });
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromOptions({
-    clusters: [{ name: "test", server: server.url, skipTLSVerify: true }],
+    clusters: [{ name: "test", server: server.url, caData: Buffer.from(server.caCert ?? "").toString("base64") }],
     users: [{ name: "admin", token: server.token }],
     contexts: [{ name: "test", cluster: "test", user: "admin", namespace: "default" }],
     currentContext: "test",
@@ -100,6 +101,7 @@ export async function startCliEnv(
   options: {
     withSourceController?: boolean;
     withKustomizeController?: boolean;
+    withHelmController?: boolean;
     simulateWorkloads?: boolean;
     noCrds?: boolean;
   } = {},
@@ -145,6 +147,24 @@ export async function startCliEnv(
     });
     const abort = new AbortController();
     const running = ks.start(abort.signal);
+    running.catch(() => undefined);
+    const before = stopController;
+    stopController = async () => {
+      abort.abort();
+      await running.catch(() => undefined);
+      await before();
+    };
+  }
+  if (options.withHelmController) {
+    const { createHelmController } = await import("@sluice/helm-controller");
+    const hc = createHelmController({
+      kubeConfig: cluster.kubeConfig,
+      metricsAddr: "127.0.0.1:0",
+      healthAddr: "127.0.0.1:0",
+      logger: createLogger({ level: "error", destination: new TextSink() }),
+    });
+    const abort = new AbortController();
+    const running = hc.start(abort.signal);
     running.catch(() => undefined);
     const before = stopController;
     stopController = async () => {
