@@ -421,7 +421,7 @@ export class OCIRepositoryReconciler implements Reconciler<OCIRepository> {
       fetchFailed(obj, SourceReason.OCIArtifactLayerOperationFailed, `${message}: ${errorMessage(err)}`, err);
     let blob: Readable;
     try {
-      blob = (await client.fetchBlob(repository, layer)) as unknown as Readable;
+      blob = await client.fetchBlob(repository, layer);
     } catch (err: unknown) {
       throw layerFailed("failed to extract the first layer from artifact", err);
     }

@@ -5,7 +5,7 @@
 
 import { createHash } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
-import type { Transform } from "node:stream";
+import type { Readable } from "node:stream";
 import { type AuthChallenge, parseChallenge } from "./challenge.js";
 import type { RegistryCredentials } from "./credentials.js";
 import { DigestVerifier } from "./digest-verifier.js";
@@ -227,7 +227,7 @@ export class OciClient {
     repository: string,
     descriptor: Pick<OciDescriptor, "digest"> & { size?: number | undefined },
     options: { maxSize?: number | undefined } = {},
-  ): Promise<NodeJS.ReadableStream & Transform> {
+  ): Promise<Readable> {
     if (!isValidDigest(descriptor.digest)) {
       throw new OciInputError(`blob digest '${descriptor.digest}' is not sha256:<64 hex>`);
     }
@@ -236,6 +236,10 @@ export class OciClient {
     if (res.status !== 200) throw await registryError("GET", res);
     const verifier = new DigestVerifier(descriptor.digest, descriptor.size, options.maxSize, `GET ${url}`);
     res.body.on("error", (err) => verifier.destroy(err));
+    // A consumer that gives up (e.g. an unsafe archive) must not leave the download running.
+    verifier.once("close", () => {
+      if (!res.body.readableEnded) res.body.destroy();
+    });
     return res.body.pipe(verifier);
   }
 
