@@ -6,5 +6,5 @@ export default defineProject({
   root: fileURLToPath(new URL("..", import.meta.url)),
   resolve: { conditions: ["sluice-source"] },
   ssr: { resolve: { conditions: ["sluice-source"] } },
-  test: { name: "kustomize-controller-bench", include: ["bench/**/*.bench-run.ts"], testTimeout: 900_000 },
+  test: { name: "kustomize-controller-bench", include: ["bench/**/*.bench-run.ts"], testTimeout: 1_500_000 },
 });
