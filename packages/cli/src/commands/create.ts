@@ -57,6 +57,8 @@ export function registerCreate(program: Command, kit: CommandKit): void {
       .option("--tag-semver <range>", "the OCI artifact tag semver range")
       .option("--semver <range>", "alias of --tag-semver")
       .option("--digest <digest>", "the OCI artifact digest")
+      .option("--provider <name>", "the OCI provider name: generic, aws, azure or gcp")
+      .option("--insecure", "allow pulling artifacts over plain HTTP")
       .option("--secret-ref <name>", "the name of an existing secret containing registry credentials"),
   ).action(kit.action((ctx, opts, args) => createObject(ctx, opts, ociRepository(ctx, opts, args[0]!), true)));
 
@@ -158,6 +160,8 @@ function ociRepository(ctx: CommandContext, opts: Opts, name: string): Unstructu
   if (Object.keys(ref).length === 0)
     throw new CliError("an OCI ref is required, use one of --tag, --tag-semver or --digest");
   const spec: Record<string, unknown> = { interval: durationFlag(opts["interval"] as string, "interval"), ref };
+  if (opts["insecure"]) spec["insecure"] = true;
+  if (str(opts, "provider")) spec["provider"] = str(opts, "provider");
   if (str(opts, "secretRef")) spec["secretRef"] = { name: str(opts, "secretRef") };
   spec["url"] = url;
   return { apiVersion: sourceKind("oci").apiVersion, kind: "OCIRepository", metadata: meta(ctx, opts, name), spec };
