@@ -168,13 +168,16 @@ export function parseControllerList(value: string): ControllerName[] {
   return [...AVAILABLE_CONTROLLERS.keys()].filter((n) => names.includes(n));
 }
 
-/** Starts the named controllers one after another; each resolves ready before the next starts. */
+/**
+ * Starts the named controllers one after another, each ready before the next starts, appending each to
+ * `running` as soon as it is ready (so a caller stopping after a later failure can wait for those).
+ */
 export async function startControllers(
   names: readonly ControllerName[],
   ctx: ControllerContext,
   signal: AbortSignal,
+  running: RunningController[] = [],
 ): Promise<RunningController[]> {
-  const running: RunningController[] = [];
   for (const name of names) {
     const starter = AVAILABLE_CONTROLLERS.get(name);
     if (!starter) throw new ControllerSelectionError(`${name} is not available in this build`);

@@ -5,8 +5,10 @@ import { KUSTOMIZE_API_VERSION, SOURCE_API_VERSION } from "@sluice/api";
 import type { UnstructuredObject } from "@sluice/runtime";
 import { DEMO_BRANCH, DEMO_OVERLAYS } from "./demo-repo.js";
 
+/** The namespace Flux's own objects live in (`flux install` creates it; so does `sluice up`). */
+export const FLUX_NAMESPACE = "flux-system";
 /** Namespace of the demo's Flux objects. */
-export const DEMO_NAMESPACE = "flux-system";
+export const DEMO_NAMESPACE = FLUX_NAMESPACE;
 /** Name of the demo GitRepository. */
 export const DEMO_SOURCE_NAME = "demo";
 

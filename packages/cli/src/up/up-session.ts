@@ -13,7 +13,7 @@ import { KubeClient, type Logger, type UnstructuredObject } from "@sluice/runtim
 import { type ControllerName, type RunningController, startControllers } from "./controllers.js";
 import { findCrdDir, installCrds, readCrds, UP_FIELD_MANAGER } from "./crds.js";
 import { lockDataDir } from "./data-dir-lock.js";
-import { DEMO_NAMESPACE, DEMO_SOURCE_NAME, demoObjects } from "./demo-objects.js";
+import { DEMO_NAMESPACE, DEMO_SOURCE_NAME, demoObjects, FLUX_NAMESPACE } from "./demo-objects.js";
 import { DEMO_OVERLAYS, DEMO_REPO_NAME, ensureDemoRepo } from "./demo-repo.js";
 import { type GitHttpServer, startGitHttpServer } from "./git-http-server.js";
 import { portFree, readPort, writePort } from "./kept-port.js";
@@ -147,7 +147,7 @@ export async function startUp(options: UpOptions): Promise<UpSession> {
     options.logger.info({ count: crds.length }, "CRDs installed");
     // The namespace Flux's objects live in, as `flux install` creates it.
     await client.apply(
-      { apiVersion: "v1", kind: "Namespace", metadata: { name: DEMO_NAMESPACE } },
+      { apiVersion: "v1", kind: "Namespace", metadata: { name: FLUX_NAMESPACE } },
       { fieldManager: UP_FIELD_MANAGER, force: true },
     );
 
@@ -157,12 +157,12 @@ export async function startUp(options: UpOptions): Promise<UpSession> {
       abort.abort(new Error("sluice up stopping"));
       await Promise.all(controllers.map((c) => c.done.catch(() => undefined)));
     });
-    const started = await startControllers(
+    await startControllers(
       options.controllers,
       { kubeConfig, logger: options.logger, stateDir, persistent: options.dataDir !== undefined },
       abort.signal,
+      controllers,
     );
-    controllers.push(...started);
     const failed = new Promise<never>((_, reject) => {
       for (const c of controllers) {
         c.done.then(
