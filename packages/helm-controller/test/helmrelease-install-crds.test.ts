@@ -80,6 +80,30 @@ describe("HelmRelease install failures and CRDs", () => {
     await env.client.delete(helmReleaseRef(env, "broken"));
   });
 
+  it("retries a failed install in place with RetryOnFailure, without remediation", async () => {
+    await createHelmRelease(env, "retrying", {
+      chartRef: { kind: "HelmChart", name: "broken" },
+      install: { strategy: { name: "RetryOnFailure", retryInterval: "1s" }, remediation: { retries: 2 } },
+    });
+    const hr = await waitForHelmRelease(
+      env,
+      "retrying",
+      "stalled",
+      (o) => conditionOf(o, "Stalled")?.status === "True",
+    );
+    expect(conditionOf(hr, "Stalled")?.message).toBe("Failed to install after 3 attempt(s)");
+    expect(hr.status).toMatchObject({ failures: 3, installFailures: 3, lastAttemptedReleaseAction: "install" });
+    expect(conditionOf(hr, "Remediated")).toBeUndefined();
+    const failed = env.sink.events.filter((e) => e.involvedObject.name === "retrying" && e.reason === "InstallFailed");
+    expect(failed).toHaveLength(3);
+    // Each retry reached the API server (not refused for re-using the failed release's name).
+    for (const e of failed) expect(e.message).toContain("Not_Valid");
+    expect(env.sink.events.some((e) => e.involvedObject.name === "retrying" && e.reason === "UninstallSucceeded")).toBe(
+      false,
+    );
+    await env.client.delete(helmReleaseRef(env, "retrying"));
+  });
+
   it("creates chart CRDs on install and replaces them on upgrade with CreateReplace", async () => {
     const v1 = await packageChart(env, work.path, "widgets", "1.0.0", async (dir) => {
       await mkdir(join(dir, "crds"));

@@ -409,16 +409,18 @@ export class HelmReleaseReconciler implements Reconciler<HelmRelease> {
         case "failed": {
           const active: ActiveAction = status.lastAttemptedReleaseAction === "install" ? "install" : "upgrade";
           const remediation = this.#remediation(obj, active);
+          const strategy = resolveActionStrategy(active === "install" ? obj.spec.install : obj.spec.upgrade);
           if (this.#exhausted(obj, active)) {
             // The latest release is the failed one: it has not been remediated yet.
-            if (remediation.remediateLastFailure) {
+            // RetryOnFailure never remediates.
+            if (remediation.remediateLastFailure && strategy.name === ActionStrategy.RemediateOnFailure) {
               await this.#remediate(obj, actions, active, remediation, releases, ctx);
             }
             return this.#stallExhausted(obj, active);
           }
-          const strategy = resolveActionStrategy(active === "install" ? obj.spec.install : obj.spec.upgrade);
           if (strategy.name === ActionStrategy.RetryOnFailure) {
-            await this.#runInstallOrUpgrade(obj, patcher, actions, "upgrade", chart, valuesJson, chartName, ctx);
+            // The failed release stays; a failed install is retried in place (`helm install --replace`).
+            await this.#runInstallOrUpgrade(obj, patcher, actions, active, chart, valuesJson, chartName, ctx, true);
             if (getCondition(obj, HelmReleaseCondition.Released)?.status === "False") {
               return requeueAfter(strategy.retryIntervalMs);
             }
@@ -480,6 +482,7 @@ export class HelmReleaseReconciler implements Reconciler<HelmRelease> {
     valuesJson: string,
     chartName: string,
     ctx: ReconcileContext,
+    retry = false,
   ): Promise<void> {
     const status = statusOf(obj);
     const started = Date.now();
@@ -499,7 +502,7 @@ export class HelmReleaseReconciler implements Reconciler<HelmRelease> {
       if (action === "install") {
         // helm creates missing CRDs on install; CreateReplace needs them applied before.
         if (installCrds === "CreateReplace") await applyCrdsPolicy(this.#o.client, this.#rm, chart.dir, installCrds);
-        await actions.install(chart.dir, valuesJson, installCrds !== "Create");
+        await actions.install(chart.dir, valuesJson, installCrds !== "Create", retry);
       } else {
         await applyCrdsPolicy(this.#o.client, this.#rm, chart.dir, upgradeCrds);
         await actions.upgrade(chart.dir, valuesJson);

@@ -68,8 +68,11 @@ export class HelmActions {
     });
   }
 
-  /** `helm install` with spec.install's options (crds policy, createNamespace, disable*, replace). */
-  install(chartDir: string, valuesJson: string, skipCrds: boolean): Promise<string> {
+  /**
+   * `helm install` with spec.install's options (crds policy, createNamespace, disable*, replace); `replace`
+   * also re-installs over a failed release of the same name (RetryOnFailure).
+   */
+  install(chartDir: string, valuesJson: string, skipCrds: boolean, replace = false): Promise<string> {
     const o = this.hr.spec.install ?? {};
     const timeoutMs = timeoutOf(this.hr, o.timeout);
     const args = ["install", this.target.name, chartDir, ...common(this.target, timeoutMs)];
@@ -79,7 +82,7 @@ export class HelmActions {
     if (o.disableHooks) args.push("--no-hooks");
     if (o.disableOpenAPIValidation) args.push("--disable-openapi-validation");
     if (o.disableSchemaValidation) args.push("--skip-schema-validation");
-    if (o.replace) args.push("--replace");
+    if (o.replace || replace) args.push("--replace");
     if (!o.disableTakeOwnership) args.push("--take-ownership");
     if (o.serverSideApply === false) args.push("--server-side=false");
     return this.#run(args, timeoutMs, files(this.target, valuesJson));
