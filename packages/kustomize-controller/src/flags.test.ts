@@ -33,6 +33,7 @@ describe("parseKustomizeControllerFlags", () => {
         "--requeue-dependency=5s",
         "--feature-gates=StrictPostBuildSubstitutions=true",
         "--watch-all-namespaces=false",
+        "--custom-apply-stage-kinds=rbac.authorization.k8s.io/Role, ServiceAccount",
       ],
       { RUNTIME_NAMESPACE: "flux-system", SOURCE_CONTROLLER_LOCALHOST: "localhost:9090" },
     );
@@ -47,6 +48,7 @@ describe("parseKustomizeControllerFlags", () => {
       strictSubstitutions: true,
       watchNamespace: "flux-system",
       artifactHostOverride: "localhost:9090",
+      customStageKinds: ["rbac.authorization.k8s.io/Role", "ServiceAccount"],
     });
   });
 
@@ -54,6 +56,7 @@ describe("parseKustomizeControllerFlags", () => {
     [["--concurrent=0"], "--concurrent"],
     [["--requeue-dependency=soon"], "--requeue-dependency"],
     [["--feature-gates=Nope=true"], "unknown feature gate 'Nope'"],
+    [["--custom-apply-stage-kinds=rbac/role"], "--custom-apply-stage-kinds"],
     [["--min-retry-delay=1m", "--max-retry-delay=1s"], "--max-retry-delay"],
   ])("refuses %j naming the flag", (argv, text) => {
     expect(() => parseKustomizeControllerFlags(argv, {})).toThrow(InvalidFlagError);

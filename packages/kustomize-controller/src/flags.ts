@@ -34,6 +34,7 @@ const OPTIONS = {
   "default-service-account": { type: "string", default: "" },
   "override-manager": { type: "string", multiple: true, default: [] as string[] },
   "http-retry": { type: "string", default: "9" },
+  "custom-apply-stage-kinds": { type: "string", default: "" },
   "feature-gates": { type: "string", default: "" },
   "events-addr": { type: "string", default: "" },
   "metrics-addr": { type: "string", default: ":8080" },
@@ -67,6 +68,7 @@ export const USAGE = `Usage: kustomize-controller [flags]
   --default-service-account string      service account impersonated when spec.serviceAccountName is empty
   --override-manager string             field manager whose fields are taken over (repeatable)
   --http-retry int                      artifact download retries (default 9)
+  --custom-apply-stage-kinds string     comma-separated group/Kind applied in a stage before the rest
   --feature-gates string                e.g. StrictPostBuildSubstitutions=true
   --events-addr string                  notification-controller event endpoint
   --metrics-addr string                 metrics listen address, 0 disables (default :8080)
@@ -134,6 +136,23 @@ export function parseFeatureGates(value: string): Map<string, boolean> {
   return gates;
 }
 
+/** Parses `--custom-apply-stage-kinds` (`group/Kind,…`; `Kind` alone for the core group). */
+export function parseGroupKinds(value: string): string[] {
+  const kinds = value
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean);
+  for (const gk of kinds) {
+    const kind = gk.slice(gk.lastIndexOf("/") + 1);
+    if (!/^[A-Z][A-Za-z0-9]*$/.test(kind)) {
+      throw new InvalidFlagError(
+        `invalid value "${value}" for --custom-apply-stage-kinds: '${gk}' is not a group/Kind such as rbac.authorization.k8s.io/Role`,
+      );
+    }
+  }
+  return kinds;
+}
+
 /** `--flag=true|false` for booleans (Go's flag package accepts it; Node 20's parseArgs does not). */
 function splitBooleanValues(argv: readonly string[]): { args: string[]; falseFlags: string[] } {
   const args: string[] = [];
@@ -178,6 +197,7 @@ export function parseKustomizeControllerFlags(
     defaultServiceAccount: values["default-service-account"] || undefined,
     overrideManagers: [...values["override-manager"]],
     artifactFetchRetries: integer("http-retry", values["http-retry"], 0),
+    customStageKinds: parseGroupKinds(values["custom-apply-stage-kinds"]),
     artifactHostOverride: artifactHostFromEnv(env),
     strictSubstitutions: gates.get("StrictPostBuildSubstitutions") === true,
     eventsAddr: values["events-addr"] || undefined,

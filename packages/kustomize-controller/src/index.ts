@@ -15,6 +15,7 @@ export {
   InvalidFlagError,
   type KustomizeControllerFlags,
   parseFeatureGates,
+  parseGroupKinds,
   parseKustomizeControllerFlags,
   USAGE,
 } from "./flags.js";

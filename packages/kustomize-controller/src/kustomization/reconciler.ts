@@ -104,6 +104,8 @@ export interface KustomizationReconcilerOptions {
   artifactHostOverride?: string | undefined;
   /** `--override-manager`: extra field managers whose fields are taken over. */
   overrideManagers?: readonly string[] | undefined;
+  /** `--custom-apply-stage-kinds`: `group/Kind` keys applied in a stage after `*Class` kinds, before the rest. */
+  customStageKinds?: readonly string[] | undefined;
   /** Feature gate StrictPostBuildSubstitutions. */
   strictSubstitutions?: boolean | undefined;
   /** Poll interval of the apply stages' CRD/Namespace waits, ms (default 500). */
@@ -410,6 +412,7 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
         const built = await renderKustomization({
           decryptor,
           root,
+          inPlace: true, // root is this run's own extraction: no copy of the whole artifact per build
           path: obj.spec.path,
           spec: obj.spec,
           noRemoteBases: this.#options.noRemoteBases,
@@ -517,6 +520,7 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
       changeSet = await manager.applyAllStaged(objects, {
         force: obj.spec.force === true,
         driftIgnoreRules: ignoreRules(obj),
+        customStageKinds: this.#options.customStageKinds ?? [],
         cleanup: {
           annotations: [
             "kubectl.kubernetes.io/last-applied-configuration",
