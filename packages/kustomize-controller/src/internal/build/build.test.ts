@@ -126,6 +126,17 @@ describe("buildKustomization (real kustomize)", () => {
     expect(again.action).toBe("created");
   });
 
+  it("with inPlace, builds in the root itself (no copy) and reports paths relative to it", async () => {
+    const root = await tree(overlayRepo);
+    expect((await buildKustomization({ root, path: "plain", inPlace: true })).action).toBe("created");
+    // The generated kustomization file stays in the (throw-away) root, so a second build finds it.
+    expect((await buildKustomization({ root, path: "plain", inPlace: true })).action).toBe("unchanged");
+    const broken = await tree({ "app/kustomization.yaml": "resources: [missing.yaml]\n" });
+    const err = await buildKustomization({ root: broken, path: "app", inPlace: true }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/^kustomize build failed: .*missing\.yaml/);
+    expect((err as Error).message).not.toContain(broken);
+  });
+
   it.each([
     ["https://github.com/org/repo//base?ref=v1"],
     ["github.com/org/repo/base"],

@@ -36,6 +36,12 @@ export interface BuildOptions {
   /** Build timeout (default 5 minutes). */
   timeoutMs?: number | undefined;
   /**
+   * The root is a throw-away extraction owned by the caller (the reconciler's per-run artifact dir): build in it
+   * instead of on a copy, so the kustomization file and decrypted inputs are written there. Saves copying the
+   * whole artifact for every build.
+   */
+  inPlace?: boolean | undefined;
+  /**
    * SOPS decryption (`spec.decryption`): generator inputs are decrypted on the build copy right before kustomize
    * runs, built objects right after (see `createKustomizationDecryptor` in `internal/decrypt`).
    */
@@ -87,8 +93,8 @@ export async function buildKustomization(options: BuildOptions): Promise<BuildRe
   const kubectl = options.kubectlPath ?? resolveTool("kubectl").path;
   const work = await mkdtemp(join(tmpdir(), "sluice-kustomize-"));
   try {
-    const copy = join(work, "src");
-    await cp(root, copy, { recursive: true, verbatimSymlinks: true });
+    const copy = options.inPlace ? root : join(work, "src");
+    if (!options.inPlace) await cp(root, copy, { recursive: true, verbatimSymlinks: true });
     await assertSymlinksInside(await realpath(copy), copy);
     const dir = join(copy, relPath);
     if (!(await isDirectory(dir))) {
@@ -97,7 +103,7 @@ export async function buildKustomization(options: BuildOptions): Promise<BuildRe
     const generated = await generateKustomization(dir, options.spec ?? {});
     if (options.noRemoteBases) await assertNoRemoteBases(copy, dir);
     await options.decryptor?.decryptFilesInDir(copy, relPath === "" ? "." : relPath);
-    const output = await runKustomize(kubectl, dir, work, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    const output = await runKustomize(kubectl, dir, work, copy, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     return { ...decodeObjects(output), action: generated.action };
   } finally {
     await rm(work, { recursive: true, force: true });
@@ -152,7 +158,7 @@ async function assertSymlinksInside(realRoot: string, dir: string): Promise<void
   }
 }
 
-function runKustomize(kubectl: string, dir: string, work: string, timeoutMs: number): Promise<string> {
+function runKustomize(kubectl: string, dir: string, work: string, base: string, timeoutMs: number): Promise<string> {
   return new Promise((resolvePromise, reject) => {
     execFile(
       kubectl,
@@ -161,10 +167,9 @@ function runKustomize(kubectl: string, dir: string, work: string, timeoutMs: num
       (err, stdout, stderr) => {
         if (err) {
           reject(
-            new KustomizeBuildError(
-              `kustomize build failed: ${usefulStderr(stderr, `${work}${sep}src`) || err.message}`,
-              { cause: err },
-            ),
+            new KustomizeBuildError(`kustomize build failed: ${usefulStderr(stderr, base) || err.message}`, {
+              cause: err,
+            }),
           );
           return;
         }
