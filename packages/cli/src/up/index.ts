@@ -12,7 +12,7 @@ export {
   type RunningController,
   startControllers,
 } from "./controllers.js";
-export { CrdInstallError, findCrdDir, installCrds, readCrds, UP_FIELD_MANAGER } from "./crds.js";
+export { CrdInstallError, installCrds, UP_FIELD_MANAGER } from "./crds.js";
 export { DataDirInUseError, LOCK_FILE, lockDataDir } from "./data-dir-lock.js";
 export { DEMO_NAMESPACE, DEMO_SOURCE_NAME, demoObjects, FLUX_NAMESPACE } from "./demo-objects.js";
 export { DEMO_BRANCH, DEMO_GIT_ENV, DEMO_OVERLAYS, DEMO_REPO_NAME, demoFiles, ensureDemoRepo } from "./demo-repo.js";

@@ -10,8 +10,9 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { SOURCE_API_VERSION } from "@sluice/api";
 import type { ApiServer } from "@sluice/apiserver";
 import { KubeClient, type Logger, type UnstructuredObject } from "@sluice/runtime";
+import { loadCrds } from "../install/crds.js";
 import { type ControllerName, type RunningController, startControllers } from "./controllers.js";
-import { findCrdDir, installCrds, readCrds, UP_FIELD_MANAGER } from "./crds.js";
+import { installCrds, UP_FIELD_MANAGER } from "./crds.js";
 import { lockDataDir } from "./data-dir-lock.js";
 import { DEMO_NAMESPACE, DEMO_SOURCE_NAME, demoObjects, FLUX_NAMESPACE } from "./demo-objects.js";
 import { DEMO_OVERLAYS, DEMO_REPO_NAME, ensureDemoRepo } from "./demo-repo.js";
@@ -143,7 +144,7 @@ export async function startUp(options: UpOptions): Promise<UpSession> {
 
     const client = KubeClient.fromKubeConfig(kubeConfig, { rateLimit: false });
     cleanups.push(async () => client.close());
-    const crds = await installCrds(client, await readCrds(findCrdDir()));
+    const crds = await installCrds(client, await loadCrds(process.env));
     options.logger.info({ count: crds.length }, "CRDs installed");
     // The namespace Flux's objects live in, as `flux install` creates it.
     await client.apply(
