@@ -118,8 +118,25 @@ describe("HelmRelease with spec.chart through source-controller", () => {
     expect(list).toEqual([expect.objectContaining({ chart: "podinfo-1.1.0", revision: "2" })]);
   });
 
-  it("deletes its HelmChart with the HelmRelease", async () => {
-    await env.client.delete(helmReleaseRef(env, "podinfo"));
+  it("deletes the HelmChart it made when the HelmRelease switches to chartRef", async () => {
+    await env.client.create({
+      apiVersion: SOURCE_API,
+      kind: "HelmChart",
+      metadata: { namespace: NS, name: "shared-podinfo" },
+      spec: { chart: "podinfo", version: "1.x", sourceRef: { kind: "HelmRepository", name: "charts" }, interval: "1m" },
+    });
+    await env.client.patch(
+      helmReleaseRef(env, "podinfo"),
+      { spec: { chart: null, chartRef: { kind: "HelmChart", name: "shared-podinfo" } } },
+      { type: "application/merge-patch+json" },
+    );
+    const hr = await waitForHelmRelease(
+      env,
+      "podinfo",
+      "switched to chartRef",
+      (o) => isReadyNow(o) && o.status?.helmChart === undefined,
+    );
+    expect(hr.status?.history?.[0]?.chartVersion).toBe("1.1.0");
     await until(
       async () =>
         !(await env.client.getOptional({
@@ -128,8 +145,29 @@ describe("HelmRelease with spec.chart through source-controller", () => {
           namespace: NS,
           name: `${NS}-podinfo`,
         })),
-      "HelmChart deleted",
+      "templated HelmChart deleted",
     );
+    expect(
+      await env.client.getOptional({
+        apiVersion: SOURCE_API,
+        kind: "HelmChart",
+        namespace: NS,
+        name: "shared-podinfo",
+      }),
+    ).toBeDefined();
+  });
+
+  it("uninstalls and deletes its HelmChart when the HelmRelease is deleted", async () => {
+    await createHelmRelease(env, "second", {
+      chart: { spec: { chart: "podinfo", sourceRef: { kind: "HelmRepository", name: "charts" }, interval: "1m" } },
+    });
+    await waitForHelmRelease(env, "second", "installed", isReadyNow);
+    const chartRef = { apiVersion: SOURCE_API, kind: "HelmChart", namespace: NS, name: `${NS}-second` };
+    expect(await env.client.getOptional(chartRef)).toBeDefined();
+    await env.client.delete(helmReleaseRef(env, "second"));
+    await env.client.delete(helmReleaseRef(env, "podinfo"));
+    await until(async () => !(await env.client.getOptional(chartRef)), "HelmChart deleted");
+    await until(async () => !(await env.client.getOptional<HelmRelease>(helmReleaseRef(env, "second"))), "HR gone");
     await until(async () => !(await env.client.getOptional<HelmRelease>(helmReleaseRef(env, "podinfo"))), "HR gone");
     expect(JSON.parse(await env.helm(["list", "-n", NS, "-o", "json"]))).toEqual([]);
   });
