@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { promisify } from "node:util";
+import { applyChartCrds, startApiCluster } from "@sluice/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run as runCli } from "../src/program.js";
 import {
@@ -22,6 +23,7 @@ import {
   ensureDemoRepo,
   LOCK_FILE,
   lockDataDir,
+  Narrator,
   parseControllerList,
   startGitHttpServer,
 } from "../src/up/index.js";
@@ -164,6 +166,95 @@ describe("sluice up on a busy port", () => {
       expect(text).toContain(`✗ sluice up failed: --port ${port}: 127.0.0.1:${port} is already in use`);
     } finally {
       await new Promise<void>((resolve) => busy.close(() => resolve()));
+    }
+  });
+});
+
+describe("Narrator", () => {
+  it("tells an applied revision with its object count, a failure once, and a ready Deployment", async () => {
+    const cluster = await startApiCluster();
+    try {
+      await applyChartCrds(cluster.client);
+      const client = cluster.client;
+      await client.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: "flux-system" } });
+      await client.create({
+        apiVersion: "kustomize.toolkit.fluxcd.io/v1",
+        kind: "Kustomization",
+        metadata: { name: "app", namespace: "flux-system" },
+        spec: { interval: "1m", path: "./", prune: true, sourceRef: { kind: "GitRepository", name: "app" } },
+      });
+      const lines: string[] = [];
+      const narrator = new Narrator({
+        client,
+        objects: [
+          {
+            apiVersion: "kustomize.toolkit.fluxcd.io/v1",
+            kind: "Kustomization",
+            namespace: "flux-system",
+            name: "app",
+          },
+        ],
+        deployments: [{ namespace: "flux-system", name: "web", after: "Kustomization/flux-system/app" }],
+        write: (l) => lines.push(l),
+      });
+      const setStatus = (status: Record<string, unknown>) =>
+        client.patch(
+          {
+            apiVersion: "kustomize.toolkit.fluxcd.io/v1",
+            kind: "Kustomization",
+            namespace: "flux-system",
+            name: "app",
+          },
+          { status },
+          { type: "application/merge-patch+json", subresource: "status" },
+        );
+      const condition = (status: string, reason: string, message: string) => ({
+        type: "Ready",
+        status,
+        reason,
+        message,
+        lastTransitionTime: new Date().toISOString(),
+        observedGeneration: 1,
+      });
+      await client.create({
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name: "web", namespace: "flux-system" },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: "web" } },
+          template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "web", image: "nginx" }] } },
+        },
+      });
+      await narrator.poll();
+      expect(lines).toEqual([]);
+      await setStatus({ conditions: [condition("False", "BuildFailed", "kustomize build failed: bad.yaml")] });
+      await narrator.poll();
+      await narrator.poll();
+      expect(lines).toEqual([
+        "Kustomization/flux-system/app: not ready: BuildFailed: kustomize build failed: bad.yaml",
+      ]);
+      await setStatus({
+        conditions: [condition("True", "ReconciliationSucceeded", "Applied revision: main@sha1:abc")],
+        lastAppliedRevision: "main@sha1:abc",
+        inventory: {
+          entries: [
+            { id: "a", v: "v1" },
+            { id: "b", v: "v1" },
+          ],
+        },
+      });
+      await narrator.poll();
+      expect(lines[1]).toBe("Kustomization/flux-system/app: applied revision main@sha1:abc (2 objects)");
+      await client.patch(
+        { apiVersion: "apps/v1", kind: "Deployment", namespace: "flux-system", name: "web" },
+        { status: { observedGeneration: 1, replicas: 1, availableReplicas: 1, readyReplicas: 1 } },
+        { type: "application/merge-patch+json", subresource: "status" },
+      );
+      await narrator.poll();
+      expect(lines.slice(2)).toEqual(["Deployment/flux-system/web: ready (1/1 replicas)"]);
+    } finally {
+      await cluster.stop();
     }
   });
 });
