@@ -112,4 +112,27 @@ describe("sluice helmrelease commands", () => {
       ),
     );
   });
+
+  it("a failing install reports helm's error next to the Ready summary", async () => {
+    const r = await env.sluice(
+      "create",
+      "hr",
+      "bad",
+      "--source",
+      "HelmRepository/charts",
+      "--chart",
+      "web",
+      "--chart-version",
+      "1.0.0",
+      "--target-namespace",
+      "missing-ns",
+      "--timeout",
+      "3m",
+    );
+    expect(r.code).toBe(1);
+    const last = r.stderr.trimEnd().split("\n").at(-1) ?? "";
+    expect(last).toMatch(
+      /^✗ .+ \(Released: Helm install failed for release missing-ns\/missing-ns-bad with chart web@1\.0\.0: .+\)$/,
+    );
+  });
 });

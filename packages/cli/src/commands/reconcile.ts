@@ -10,7 +10,7 @@ import { CliError } from "../errors.js";
 import { type CliKind, kindByKindName, SOURCE_KINDS } from "../kinds.js";
 import { getObject, refOf } from "../lib/get-object.js";
 import { addKindCommands } from "../lib/kind-commands.js";
-import { isSuspended, readyOf, revisionOf, statusString } from "../lib/object-status.js";
+import { failureMessage, isSuspended, readyOf, revisionOf, statusString } from "../lib/object-status.js";
 import { Progress } from "../lib/progress.js";
 import { waitReconciled } from "../lib/wait-ready.js";
 
@@ -52,7 +52,7 @@ export async function reconcileObject(
     const done = await waitReconciled(ctx, kind, namespace, name, requestedAt);
     const ready = readyOf(done);
     if (ready.status !== "True") {
-      p.failure(ready.message || "reconciliation failed");
+      p.failure(failureMessage(done));
       return 1;
     }
     p.success(kind.source ? `fetched revision ${revisionOf(done)}` : `applied revision ${revisionOf(done)}`);

@@ -9,7 +9,7 @@ import type { CliKind } from "../kinds.js";
 import { getObject } from "../lib/get-object.js";
 import { addKindCommands } from "../lib/kind-commands.js";
 import { listKind } from "../lib/list.js";
-import { readyOf, revisionOf } from "../lib/object-status.js";
+import { failureMessage, readyOf, revisionOf } from "../lib/object-status.js";
 import { Progress } from "../lib/progress.js";
 import { waitReconciled } from "../lib/wait-ready.js";
 import { requestReconcile } from "./reconcile.js";
@@ -75,7 +75,7 @@ async function setSuspend(
     const done = await waitReconciled(ctx, kind, ns, name, requestedAt);
     const ready = readyOf(done);
     if (ready.status !== "True") {
-      p.failure(ready.message || "reconciliation failed");
+      p.failure(failureMessage(done));
       return 1;
     }
     p.success(`${kind.kind} reconciliation completed`);

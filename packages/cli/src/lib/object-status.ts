@@ -71,10 +71,24 @@ export function readiness(
 ): { state: "ready" | "pending" } | { state: "failed"; message: string } {
   if (!generationObserved(obj)) return { state: "pending" };
   const stalled = conditionOf(obj, "Stalled");
-  if (stalled?.status === "True") return { state: "failed", message: stalled.message ?? "stalled" };
+  if (stalled?.status === "True") return { state: "failed", message: failureMessage(obj) };
   const ready = conditionOf(obj, "Ready");
   if (!ready || ready.status === "Unknown") return { state: "pending" };
   if (ready.status === "True") return { state: "ready" };
   if (conditionOf(obj, "Reconciling")?.status === "True") return { state: "pending" };
-  return { state: "failed", message: ready.message ?? "not ready" };
+  return { state: "failed", message: failureMessage(obj) };
+}
+
+/**
+ * Why the object is not Ready: its Ready message, followed by the first line of each other False
+ * condition whose message adds something (e.g. a HelmRelease's `Released` holding helm's error under
+ * Ready's "Failed to install after 1 attempt(s)").
+ */
+export function failureMessage(obj: UnstructuredObject): string {
+  const ready = conditionOf(obj, "Ready");
+  const base = ready?.message || "not ready";
+  const details = conditionsOf(obj)
+    .filter((c) => c.type !== "Ready" && c.status === "False" && c.message && !base.includes(c.message))
+    .map((c) => `${c.type}: ${(c.message ?? "").split("\n")[0]}`);
+  return details.length > 0 ? `${base} (${details.join("; ")})` : base;
 }
