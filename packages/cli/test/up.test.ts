@@ -91,9 +91,9 @@ function startUp(args: string[]): UpProcess {
   };
 }
 
-/** Sends SIGINT and resolves with the exit code. */
-async function interrupt(up: UpProcess): Promise<number | null> {
-  up.child.kill("SIGINT");
+/** Sends SIGINT (Ctrl-C) or `signal` and resolves with the exit code. */
+async function interrupt(up: UpProcess, signal: NodeJS.Signals = "SIGINT"): Promise<number | null> {
+  up.child.kill(signal);
   return up.exited;
 }
 
@@ -197,7 +197,7 @@ describe("sluice up", () => {
     expect(await listening(port)).toBe(false);
   }, 240_000);
 
-  it("runs the controllers with their servers on loopback and prints where they are", async () => {
+  it("runs the controllers with their servers on loopback, prints where they are, and stops on SIGTERM", async () => {
     const kubeconfig = join(work, "controllers.kubeconfig");
     const up = startUp(["--port", "0", "--write-kubeconfig", kubeconfig]);
     running.push(up);
@@ -217,7 +217,9 @@ describe("sluice up", () => {
     const ports = printedPorts(up.stdout());
     expect(ports.length).toBeGreaterThanOrEqual(1 + 2 * AVAILABLE_CONTROLLERS.size);
 
-    expect(await interrupt(up)).toBe(0);
+    // SIGTERM (what a service manager sends) stops as cleanly as Ctrl-C.
+    expect(await interrupt(up, "SIGTERM")).toBe(0);
+    expect(up.stderr()).toMatch(/received SIGTERM: stopping/);
     for (const p of ports) expect(await listening(p)).toBe(false);
   }, 240_000);
 
