@@ -80,7 +80,7 @@ spec:
   afterAll(async () => {
     await env?.stop();
     await remote?.stop();
-  });
+  }, 30_000);
 
   it("waits with ArtifactFailed while the source does not exist, then applies once it has an artifact", async () => {
     await createKustomization(env, "plain", { path: "./plain", targetNamespace: NS });

@@ -31,7 +31,7 @@ describe("Kustomization: base + overlays from Git", () => {
       timeout: "1m",
     });
   }, 120_000);
-  afterAll(async () => env?.stop());
+  afterAll(async () => env?.stop(), 30_000);
 
   const deployment = { apiVersion: "apps/v1", kind: "Deployment", namespace: NS, name: "web" };
 

@@ -104,6 +104,7 @@ describe("Kustomization behaviour against the API server", () => {
       "first/config.yaml": configMap("first", { order: "1" }, `  namespace: ${NS}\n`),
       "second/config.yaml": configMap("second", { order: "2" }, `  namespace: ${NS}\n`),
       "rollout/deployment.yaml": deployment("rolling", 2),
+      "checked/deployment.yaml": deployment("checked", 1),
       "guards/kept.yaml": configMap(
         "kept",
         { a: "1" },
@@ -135,7 +136,7 @@ configMapGenerator:
     });
     await createGitRepository(env);
   }, 120_000);
-  afterAll(async () => env?.stop());
+  afterAll(async () => env?.stop(), 30_000);
 
   it("applies a CRD and a custom resource of it in one reconcile", async () => {
     await createKustomization(env, "crds", { path: "./crds" });
@@ -259,6 +260,29 @@ configMapGenerator:
     expect(conditionOf(k, "Healthy")).toMatchObject({ status: "True", reason: "Succeeded" });
     expect(conditionOf(k, "Healthy")?.message).toMatch(/^Health check passed in /);
   });
+
+  it("health: healthChecks lists the objects to check; a missing one fails after the timeout naming it", async () => {
+    await createKustomization(env, "checked", {
+      path: "./checked",
+      timeout: "30s",
+      healthChecks: [
+        { apiVersion: "apps/v1", kind: "Deployment", name: "checked", namespace: NS },
+        { apiVersion: "apps/v1", kind: "Deployment", name: "not-deployed", namespace: NS },
+      ],
+    });
+    const k = await waitForKustomization(
+      env,
+      "checked",
+      (o) => conditionOf(o, "Ready")?.reason === "HealthCheckFailed",
+      "health check failed",
+      90_000,
+    );
+    const message = conditionOf(k, "Ready")?.message ?? "";
+    expect(message).toMatch(/^health check failed after \S+: timeout waiting for: \[/);
+    expect(message).toContain(`Deployment/${NS}/not-deployed status: 'NotFound'`);
+    expect(message).not.toContain(`Deployment/${NS}/checked status`);
+    expect(conditionOf(k, "Healthy")?.reason).toBe("HealthCheckFailed");
+  }, 120_000);
 
   it("health: a CEL healthCheckExpr reporting failure fails the reconcile with HealthCheckFailed", async () => {
     await createKustomization(env, "cel", {

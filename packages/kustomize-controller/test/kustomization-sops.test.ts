@@ -57,7 +57,7 @@ stringData:
   afterAll(async () => {
     await env?.stop();
     await keyDir?.remove();
-  });
+  }, 30_000);
 
   it("without spec.decryption the build fails naming the Secret and nothing is applied", async () => {
     await createKustomization(env, "no-keys", { path: "./secrets" });
