@@ -164,7 +164,11 @@ export function createKustomizeController(options: KustomizeControllerOptions): 
     start(signal: AbortSignal): Promise<void> {
       if (running) throw new Error("kustomize-controller already started");
       abort = new AbortController();
-      running = manager.start(AbortSignal.any([signal, abort.signal]));
+      const combined = AbortSignal.any([signal, abort.signal]);
+      combined.addEventListener("abort", () => reconciler.abortHealthChecks("kustomize-controller is shutting down"), {
+        once: true,
+      });
+      running = manager.start(combined);
       return running;
     },
     async stop(): Promise<void> {

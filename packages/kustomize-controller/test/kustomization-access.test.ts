@@ -64,6 +64,7 @@ spec:
 `,
       "remote-base/kustomization.yaml":
         "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - https://github.com/stefanprodan/podinfo//kustomize?ref=6.5.0\n",
+      "stuck/config.yaml": cm("stuck", { state: "closed" }),
       "slow/config.yaml": cm("gate", { state: "waiting" }),
       "policies/if-not-present.yaml": cm(
         "seed",
@@ -291,4 +292,20 @@ spec:
     );
     expect(canceled?.reason).toBe("HealthCheckCanceled");
   }, 90_000);
+
+  // Stops the controller: keep this test last.
+  it("stopping the controller ends running health checks at once and records why", async () => {
+    await createKustomization(env, "stuck", {
+      path: "./stuck",
+      targetNamespace: NS,
+      wait: true,
+      timeout: "10m",
+      healthCheckExprs: [{ apiVersion: "v1", kind: "ConfigMap", current: "self.data.state == 'open'" }],
+    });
+    await waitForKustomization(env, "stuck", (o) => conditionOf(o, "Healthy")?.reason === "Progressing", "checking");
+    await env.kustomize.stop();
+    const k = await waitForKustomization(env, "stuck", (o) => conditionOf(o, "Ready")?.status === "False", "stopped");
+    expect(conditionOf(k, "Ready")?.reason).toBe("HealthCheckFailed");
+    expect(conditionOf(k, "Ready")?.message).toContain("kustomize-controller is shutting down");
+  });
 });

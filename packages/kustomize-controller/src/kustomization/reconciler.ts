@@ -176,6 +176,14 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
     return true;
   }
 
+  /**
+   * Ends every running health check (the controller is stopping): those runs finish at once with
+   * HealthCheckFailed naming `reason`, instead of holding the shutdown until their timeout.
+   */
+  abortHealthChecks(reason: string): void {
+    for (const running of this.#healthChecks.values()) running.abort(new Error(reason));
+  }
+
   /** Runs one reconcile of `obj` (a private copy from the cache); see the class comment. */
   async reconcile(obj: Kustomization, ctx: ReconcileContext): Promise<ReconcileResult> {
     obj.kind ||= "Kustomization";

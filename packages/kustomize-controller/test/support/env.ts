@@ -74,8 +74,7 @@ export async function startKustomizeEnv(
     concurrency: 4,
     retryDelay: { min: 200, max: 2_000 },
     dependencyRequeueMs: 500,
-    // Health checks still waiting when a test ends are abandoned quickly.
-    gracefulShutdownTimeout: 2_000,
+    gracefulShutdownTimeout: 10_000,
     rateLimit: false,
     logger: silent,
     ...overrides,
