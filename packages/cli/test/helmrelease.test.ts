@@ -97,6 +97,19 @@ describe("sluice helmrelease commands", () => {
     expect(r.code).toBe(0);
   });
 
+  it("reconcile helmrelease --force upgrades the release again", async () => {
+    const ref = { apiVersion: "helm.toolkit.fluxcd.io/v2", kind: "HelmRelease", namespace: "flux-system", name: "web" };
+    const before = await env.cluster.client.get<UnstructuredObject>(ref);
+    const version = (before["status"] as { history: { version: number }[] }).history[0]!.version;
+    const r = await env.sluice("reconcile", "hr", "web", "--force", "--timeout", "3m");
+    expect(r.code).toBe(0);
+    const after = await env.cluster.client.get<UnstructuredObject>(ref);
+    expect(after.metadata.annotations?.["reconcile.fluxcd.io/forceAt"]).toBe(
+      after.metadata.annotations?.["reconcile.fluxcd.io/requestedAt"],
+    );
+    expect((after["status"] as { history: { version: number }[] }).history[0]!.version).toBe(version + 1);
+  });
+
   it("trace follows a release object to the HelmRelease, HelmChart and HelmRepository", async () => {
     const r = await env.sluice("trace", "deployment", "apps-web", "-n", "apps");
     expect(r.stderr).toBe("");

@@ -182,6 +182,28 @@ describe("sluice inspection commands", () => {
     expect(lines[2]).toMatch(/^infra\s+main@sha1:abc\s+False\s+True\s+Applied revision: main@sha1:abc$/);
   });
 
+  it("get --status-selector keeps only matching objects", async () => {
+    const failing = await env.sluice("get", "ks", "--status-selector", "ready=false");
+    expect(
+      failing.stdout
+        .trimEnd()
+        .split("\n")
+        .map((l) => l.split(/\s+/)[0]),
+    ).toEqual(["NAME", "apps"]);
+    const ok = await env.sluice("get", "ks", "--status-selector", "Ready=True");
+    expect(
+      ok.stdout
+        .trimEnd()
+        .split("\n")
+        .map((l) => l.split(/\s+/)[0]),
+    ).toEqual(["NAME", "infra"]);
+    const bad = await env.sluice("get", "ks", "--status-selector", "ready");
+    expect(bad.code).toBe(1);
+    expect(bad.stderr.trim()).toBe(
+      '✗ invalid --status-selector "ready": want <condition>=<true|false|unknown>, e.g. ready=false',
+    );
+  });
+
   it("get helmreleases -A shows the chart version", async () => {
     const r = await env.sluice("get", "helmreleases", "-A");
     expect(r.code).toBe(0);

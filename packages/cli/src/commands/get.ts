@@ -2,38 +2,40 @@
 
 import type { UnstructuredObject } from "@sluice/runtime";
 import type { Command } from "commander";
-import type { CommandKit } from "../command-kit.js";
+import type { CommandKit, Opts } from "../command-kit.js";
 import type { CommandContext } from "../context.js";
+import { CliError } from "../errors.js";
 import { APPLIER_KINDS, type CliKind, HELMRELEASE, KUSTOMIZATION, SOURCE_KINDS } from "../kinds.js";
 import { listKind } from "../lib/list.js";
-import { isSuspended, readyOf, revisionOf } from "../lib/object-status.js";
+import { conditionOf, isSuspended, readyOf, revisionOf } from "../lib/object-status.js";
 import { Progress } from "../lib/progress.js";
 import { formatTable } from "../lib/table.js";
 
 /** Registers `sluice get …`. */
 export function registerGet(program: Command, kit: CommandKit): void {
   const get = program.command("get").description("Get the resources and their status");
-  const allNs = (c: Command) => c.option("-A, --all-namespaces", "list the requested object(s) across all namespaces");
+  const allNs = (c: Command) =>
+    c
+      .option("-A, --all-namespaces", "list the requested object(s) across all namespaces")
+      .option("--status-selector <type=status>", "show only objects with this condition status, e.g. ready=false");
 
   const sources = get.command("sources").alias("source").description("Get source statuses");
   for (const kind of SOURCE_KINDS) {
     allNs(sources.command(kind.name).description(`Get ${kind.kind} source statuses`)).action(
-      kit.action((ctx, opts) => printKinds(ctx, [kind], Boolean(opts["allNamespaces"]), false)),
+      kit.action((ctx, opts) => printKinds(ctx, [kind], opts, false)),
     );
   }
   allNs(sources.command("all").description("Get all source statuses")).action(
-    kit.action((ctx, opts) => printKinds(ctx, SOURCE_KINDS, Boolean(opts["allNamespaces"]), true)),
+    kit.action((ctx, opts) => printKinds(ctx, SOURCE_KINDS, opts, true)),
   );
   allNs(
     get.command("kustomizations").alias("ks").alias("kustomization").description("Get Kustomization statuses"),
-  ).action(kit.action((ctx, opts) => printKinds(ctx, [KUSTOMIZATION], Boolean(opts["allNamespaces"]), false)));
+  ).action(kit.action((ctx, opts) => printKinds(ctx, [KUSTOMIZATION], opts, false)));
   allNs(get.command("helmreleases").alias("hr").alias("helmrelease").description("Get HelmRelease statuses")).action(
-    kit.action((ctx, opts) => printKinds(ctx, [HELMRELEASE], Boolean(opts["allNamespaces"]), false)),
+    kit.action((ctx, opts) => printKinds(ctx, [HELMRELEASE], opts, false)),
   );
   allNs(get.command("all").description("Get all resources and statuses")).action(
-    kit.action((ctx, opts) =>
-      printKinds(ctx, [...SOURCE_KINDS, ...APPLIER_KINDS], Boolean(opts["allNamespaces"]), true),
-    ),
+    kit.action((ctx, opts) => printKinds(ctx, [...SOURCE_KINDS, ...APPLIER_KINDS], opts, true)),
   );
 }
 
@@ -44,17 +46,16 @@ export function statusRow(obj: UnstructuredObject, qualified: boolean): string[]
   return [name, revisionOf(obj), isSuspended(obj) ? "True" : "False", ready.status, ready.message];
 }
 
-async function printKinds(
-  ctx: CommandContext,
-  kinds: readonly CliKind[],
-  allNamespaces: boolean,
-  many: boolean,
-): Promise<void> {
+async function printKinds(ctx: CommandContext, kinds: readonly CliKind[], opts: Opts, many: boolean): Promise<void> {
+  const allNamespaces = Boolean(opts["allNamespaces"]);
+  const selector = statusSelector(opts["statusSelector"]);
   const header = ["NAME", "REVISION", "SUSPENDED", "READY", "MESSAGE"];
   if (allNamespaces) header.unshift("NAMESPACE");
   const sections: string[] = [];
   for (const kind of kinds) {
-    const items = await listKind(ctx, kind, allNamespaces, many);
+    const items = (await listKind(ctx, kind, allNamespaces, many)).filter(
+      (obj) => !selector || (conditionOf(obj, selector.type)?.status ?? "Unknown").toLowerCase() === selector.status,
+    );
     if (items.length === 0) {
       if (!many) {
         new Progress(ctx.io).failure(
@@ -78,4 +79,14 @@ async function printKinds(
     );
   }
   ctx.io.stdout.write(sections.join("\n"));
+}
+
+/** `--status-selector ready=false` → condition type `Ready` and status `false` (compared case-insensitively). */
+function statusSelector(value: unknown): { type: string; status: string } | undefined {
+  if (typeof value !== "string" || value === "") return undefined;
+  const m = /^([A-Za-z]+)=(true|false|unknown)$/i.exec(value);
+  if (!m)
+    throw new CliError(`invalid --status-selector "${value}": want <condition>=<true|false|unknown>, e.g. ready=false`);
+  const type = m[1]!.charAt(0).toUpperCase() + m[1]!.slice(1);
+  return { type, status: m[2]!.toLowerCase() };
 }

@@ -23,11 +23,19 @@ export function registerReconcile(program: Command, kit: CommandKit): void {
     (k) => `Trigger a reconciliation of a ${k.kind} and wait for it to finish`,
     (cmd, kind) => {
       if (!kind.source) cmd.option("--with-source", "reconcile the source as well");
+      if (kind.kind === "HelmRelease") {
+        cmd.option("--force", "force a one-off install or upgrade of the HelmRelease resource");
+        cmd.option("--reset", "reset the failure count of the HelmRelease resource");
+      }
       cmd.action(
         kit.action(async (ctx, opts, args) => {
           const name = args[0]!;
           if (opts["withSource"]) await reconcileSourceOf(ctx, kind, name);
-          return reconcileObject(ctx, kind, ctx.namespace, name);
+          const extra = [
+            ...(opts["force"] ? [Annotation.ForceRequestedAt] : []),
+            ...(opts["reset"] ? [Annotation.ResetRequestedAt] : []),
+          ];
+          return reconcileObject(ctx, kind, ctx.namespace, name, extra);
         }),
       );
     },
@@ -40,13 +48,14 @@ export async function reconcileObject(
   kind: CliKind,
   namespace: string,
   name: string,
+  alsoAnnotate: readonly string[] = [],
 ): Promise<number> {
   const p = new Progress(ctx.io);
   try {
     const obj = await getObject(ctx, kind, name, namespace);
     if (isSuspended(obj)) throw new CliError(`resource is suspended`);
     p.action(`annotating ${kind.kind} ${name} in ${namespace} namespace`);
-    const requestedAt = await requestReconcile(ctx, obj);
+    const requestedAt = await requestReconcile(ctx, obj, alsoAnnotate);
     p.success(`${kind.kind} annotated`);
     p.waiting(`waiting for ${kind.kind} reconciliation`);
     const done = await waitReconciled(ctx, kind, namespace, name, requestedAt);
@@ -63,15 +72,15 @@ export async function reconcileObject(
 }
 
 /** Sets `reconcile.fluxcd.io/requestedAt` to now (RFC 3339 with nanoseconds, unique per call); returns the value. */
-export async function requestReconcile(ctx: CommandContext, obj: UnstructuredObject): Promise<string> {
+export async function requestReconcile(
+  ctx: CommandContext,
+  obj: UnstructuredObject,
+  alsoAnnotate: readonly string[] = [],
+): Promise<string> {
   const requestedAt = rfc3339Nano(new Date());
-  await ctx
-    .kube()
-    .patch(
-      refOf(obj),
-      { metadata: { annotations: { [Annotation.ReconcileRequestedAt]: requestedAt } } },
-      { type: PatchType.Merge },
-    );
+  const annotations: Record<string, string> = { [Annotation.ReconcileRequestedAt]: requestedAt };
+  for (const key of alsoAnnotate) annotations[key] = requestedAt;
+  await ctx.kube().patch(refOf(obj), { metadata: { annotations } }, { type: PatchType.Merge });
   return requestedAt;
 }
 
