@@ -215,6 +215,19 @@ describe("sluice source commands", () => {
     const r = await env.sluice("delete", "source", "git", "missing", "--silent");
     expect(r.code).toBe(0);
     expect(r.stderr).toBe("► deleting source git missing in flux-system namespace\n✔ source git deleted\n");
+    // The source-controller's finalizer completes the deletion.
+    await expect
+      .poll(
+        () =>
+          env.cluster.client.getOptional({
+            apiVersion: "source.toolkit.fluxcd.io/v1",
+            kind: "GitRepository",
+            namespace: "flux-system",
+            name: "missing",
+          }),
+        { timeout: 60_000, interval: 200 },
+      )
+      .toBeUndefined();
     const gone = await env.cluster.client.getOptional({
       apiVersion: "source.toolkit.fluxcd.io/v1",
       kind: "GitRepository",

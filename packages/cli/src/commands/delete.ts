@@ -7,7 +7,6 @@ import { CliError } from "../errors.js";
 import { getObject } from "../lib/get-object.js";
 import { addKindCommands } from "../lib/kind-commands.js";
 import { Progress } from "../lib/progress.js";
-import { poll } from "../lib/wait.js";
 
 /** Registers `sluice delete …`. */
 export function registerDelete(program: Command, kit: CommandKit): void {
@@ -22,7 +21,7 @@ export function registerDelete(program: Command, kit: CommandKit): void {
         kit.action(async (ctx, opts, args) => {
           const name = args[0]!;
           const label = kind.source ? `source ${kind.name}` : kind.name;
-          const obj = await getObject(ctx, kind, name);
+          await getObject(ctx, kind, name);
           if (!opts["silent"]) {
             if (!ctx.io.isTTY) throw new CliError("refusing to delete without confirmation: use --silent");
             const rl = createInterface({ input: process.stdin, output: process.stderr });
@@ -33,20 +32,8 @@ export function registerDelete(program: Command, kit: CommandKit): void {
           const p = new Progress(ctx.io);
           p.action(`deleting ${label} ${name} in ${ctx.namespace} namespace`);
           const ref = { apiVersion: kind.apiVersion, kind: kind.kind, namespace: ctx.namespace, name };
+          // As flux: the request is the deletion; the controller's finalizer completes it in the background.
           await ctx.kube().delete(ref);
-          // Flux's finalizers make deletion asynchronous; report once the object is gone.
-          const uid = obj.metadata.uid;
-          await poll(
-            async () => {
-              const left = await ctx.kube().getOptional(ref);
-              return left && left.metadata.uid === uid ? { done: false } : { done: true, value: undefined };
-            },
-            {
-              timeoutMs: ctx.timeoutMs,
-              what: `${kind.kind} ${ctx.namespace}/${name} to be deleted`,
-              signal: ctx.io.signal,
-            },
-          );
           p.success(`${label} deleted`);
         }),
       );

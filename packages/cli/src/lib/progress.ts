@@ -23,7 +23,7 @@ export class Progress {
   /** `◎ …`: waiting; shows a spinner on a terminal until the next line. */
   waiting(msg: string): void {
     this.line("◎", msg);
-    if (this.io.isTTY && this.io.stderr === process.stderr) {
+    if (this.io.stderr === process.stderr && process.stderr.isTTY) {
       this.spinner = yoctoSpinner({ text: msg, stream: process.stderr }).start();
     }
   }
