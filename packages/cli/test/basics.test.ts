@@ -36,6 +36,16 @@ describe("sluice basics", () => {
     expect(r.stderr).toContain("unknown command 'frobnicate'");
   });
 
+  it("rejects an unknown kind and a missing argument with one line", async () => {
+    const kind = await env.sluice("get", "sources", "svn");
+    expect(kind.code).toBe(1);
+    expect(kind.stderr.trim().split("\n")).toHaveLength(1);
+    expect(kind.stderr).toContain("unknown command 'svn'");
+    const arg = await env.sluice("reconcile", "kustomization");
+    expect(arg.code).toBe(1);
+    expect(arg.stderr.trim()).toBe("✗ missing required argument 'name'");
+  });
+
   it("reports a missing object with one line and exit 1", async () => {
     const r = await env.sluice("reconcile", "source", "git", "nope");
     expect(r.code).toBe(1);
