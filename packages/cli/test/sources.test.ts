@@ -178,6 +178,70 @@ describe("sluice source commands", () => {
     expect(r.stderr.trimEnd().split("\n").at(-1)).toMatch(/^✗ .*missing\.git/);
   });
 
+  it("create source git --username/--password stores the credentials and uses them", async () => {
+    const authServer = await startGitHttpServer({
+      root: join(env.workDir, "git"),
+      auth: { type: "basic", username: "bot", password: "s3cret" },
+    });
+    try {
+      const url = authServer.url("app.git");
+      const exported = await env.sluice(
+        "create",
+        "source",
+        "git",
+        "private",
+        "--url",
+        url,
+        "--branch",
+        "main",
+        "-u",
+        "bot",
+        "-p",
+        "s3cret",
+        "--export",
+      );
+      expect(exported.stdout).toContain(
+        "kind: Secret\nmetadata:\n  name: private\n  namespace: flux-system\nstringData:\n  username: bot\n  password: s3cret\n",
+      );
+      expect(exported.stdout).toContain("  secretRef:\n    name: private\n");
+      const r = await env.sluice(
+        "create",
+        "source",
+        "git",
+        "private",
+        "--url",
+        url,
+        "--branch",
+        "main",
+        "-u",
+        "bot",
+        "-p",
+        "s3cret",
+      );
+      expect(r.stderr).toContain("► applying secret with repository credentials\n✔ authentication configured\n");
+      expect(r.stderr).toMatch(/✔ fetched revision: main@sha1:[0-9a-f]{40}\n/);
+      expect(r.code).toBe(0);
+      expect(
+        authServer.requests.some((q) => q.authorization === `Basic ${Buffer.from("bot:s3cret").toString("base64")}`),
+      ).toBe(true);
+      const half = await env.sluice(
+        "create",
+        "source",
+        "git",
+        "private",
+        "--url",
+        url,
+        "--branch",
+        "main",
+        "-u",
+        "bot",
+      );
+      expect(half.stderr.trim()).toBe("✗ --username requires --password");
+    } finally {
+      await authServer.stop();
+    }
+  });
+
   it("rejects bad flags before touching the cluster", async () => {
     const r = await env.sluice("create", "source", "git", "bad", "--url", "ftp://x", "--branch", "main");
     expect(r.code).toBe(1);

@@ -37,8 +37,17 @@ export function registerCreate(program: Command, kit: CommandKit): void {
       .option("--semver <range>", "alias of --tag-semver")
       .option("--commit <sha>", "git commit")
       .option("--secret-ref <name>", "the name of an existing secret containing SSH or basic credentials")
+      .option("-u, --username <name>", "basic authentication username; with --password a Secret <name> is created")
+      .option("-p, --password <password>", "basic authentication password")
       .option("--ignore-paths <paths>", "set paths to ignore in git resource (comma separated)"),
-  ).action(kit.action((ctx, opts, args) => createObject(ctx, opts, gitRepository(ctx, opts, args[0]!), true)));
+  ).action(
+    kit.action(async (ctx, opts, args) => {
+      const repo = gitRepository(ctx, opts, args[0]!);
+      const secret = basicAuthSecret(ctx, opts, args[0]!);
+      if (secret) (repo["spec"] as Record<string, unknown>)["secretRef"] = { name: secret.metadata.name };
+      return createObject(ctx, opts, repo, true, secret);
+    }),
+  );
 
   common(
     source
@@ -255,15 +264,38 @@ function mergeValues(base: Record<string, unknown>, over: Record<string, unknown
   return out;
 }
 
+/** With `--username`/`--password`: the basic-auth Secret named like the source (flux's `create source git`). */
+function basicAuthSecret(ctx: CommandContext, opts: Opts, name: string): UnstructuredObject | undefined {
+  const password = str(opts, "password");
+  if (password === undefined) {
+    if (str(opts, "username")) throw new CliError("--username requires --password");
+    return undefined;
+  }
+  if (str(opts, "secretRef")) throw new CliError("--secret-ref cannot be combined with --username/--password");
+  return {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name, namespace: ctx.namespace },
+    stringData: { username: str(opts, "username") ?? "git", password },
+  } as UnstructuredObject;
+}
+
 async function createObject(
   ctx: CommandContext,
   opts: Opts,
   obj: UnstructuredObject,
   isSource: boolean,
+  secret?: UnstructuredObject,
 ): Promise<number> {
   if (opts["export"]) {
-    ctx.io.stdout.write(toYamlDocument(obj));
+    ctx.io.stdout.write((secret ? toYamlDocument(secret) : "") + toYamlDocument(obj));
     return 0;
+  }
+  if (secret) {
+    const p = new Progress(ctx.io);
+    p.action("applying secret with repository credentials");
+    await ctx.kube().apply(secret, { fieldManager: "sluice", force: true });
+    p.success("authentication configured");
   }
   const what = isSource ? `${obj.kind} source` : obj.kind;
   const p = new Progress(ctx.io);
