@@ -39,6 +39,7 @@ export function createCommandKit(io: CliIO): CommandKit {
           ...(opts.context ? { context: opts.context } : {}),
         });
         try {
+          void ctx.timeoutMs; // a bad --timeout fails before anything is read or written
           const code = await fn(ctx, opts, positional);
           kit.exitCode = typeof code === "number" ? code : 0;
         } finally {

@@ -52,6 +52,12 @@ describe("sluice basics", () => {
     expect(r.stderr.trim()).toBe("✗ GitRepository 'flux-system/nope' not found");
   });
 
+  it("rejects a bad --timeout", async () => {
+    const r = await env.sluice("reconcile", "source", "git", "x", "--timeout", "soon");
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe('✗ invalid --timeout "soon": want a duration like 30s, 5m or 1h');
+  });
+
   it("reports an unreadable kubeconfig", async () => {
     const r = await runCli(["get", "sources", "git", "--kubeconfig", "/nonexistent/kubeconfig"]);
     expect(r.code).toBe(1);
