@@ -63,6 +63,11 @@ describe("sluice install / uninstall", () => {
     expect(again.code).toBe(0);
     expect(again.stdout).toContain("Deployment/flux-system/source-controller unchanged\n");
 
+    const version = await env.sluice("version");
+    expect(version.stdout).toMatch(
+      /^sluice: v(\S+)\nkubernetes: v\S+\nhelm-controller: v\1\nkustomize-controller: v\1\nnotification-controller: v\1\nsource-controller: v\1\n$/,
+    );
+
     const check = await env.sluice("check");
     expect(check.stderr).toContain(
       "✔ source-controller: deployment ready\n► ghcr.io/sluice-gitops/source-controller:v",
