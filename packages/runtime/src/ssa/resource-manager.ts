@@ -16,10 +16,12 @@ import {
 import { ApplyError, ApplySetError, DryRunError, isImmutableError, WaitError } from "./errors.js";
 import { type CleanupOptions, cleanupPatch, type JsonPatchOp } from "./field-cleanup.js";
 import { computeStatus, ObjectStatus, type ObjectStatusName } from "./kstatus.js";
+import { type LiveReads, liveKey, prefetchLive } from "./live-prefetch.js";
 import { hasDrifted, maskSecretData, normalizeDesired } from "./normalize.js";
 import { formatObjectId, type ObjMetadata, objMetadataOf, refFor, subjectOf } from "./object-id.js";
 import { anyInMetadata, objectPolicy, type PolicyKeys, policyKeys, pruneDisabled } from "./policy.js";
 import { isCrd, sortObjects, stageObjects } from "./staging.js";
+import { applyInputHash, type VerifiedStates, verifiedStates } from "./verified-states.js";
 
 /** Who applies: the SSA field manager (`kustomize-controller`) and the API group of the owner labels and policy annotations. */
 export interface Owner {
@@ -33,6 +35,11 @@ export interface ResourceManagerOptions {
   owner: Owner;
   /** Objects read and dry-run at once (`--concurrent-ssa`, default 4), independent of reconcile workers. */
   concurrency?: number;
+  /**
+   * Live states known to need no apply, which skip the dry-run (default: shared by the process; see
+   * {@link VerifiedStates}); `false` dry-runs every object.
+   */
+  verifiedStates?: VerifiedStates | false;
 }
 
 /** Settings of an apply. */
@@ -109,6 +116,8 @@ interface Plan {
   action: ActionName;
   recreate: boolean;
   cleanup: JsonPatchOp[];
+  /** Set when the write applies the input as planned: the result is then remembered as verified. */
+  inputHash?: string;
 }
 
 const defaultWaitInterval = 2_000;
@@ -118,15 +127,18 @@ const defaultWaitTimeout = 60_000;
  * Applies, diffs, deletes and waits for sets of objects with server-side apply, the way Flux's
  * `fluxcd/pkg/ssa` ResourceManager does. Every object is dry-run applied first and compared with the live
  * object, so unchanged objects are not written and drift is corrected; a failed dry-run aborts the set
- * before anything is written. Reads and dry-runs run `concurrency` at a time; writes run in apply order.
+ * before anything is written. Live objects are read with one LIST per kind and namespace where that saves
+ * requests; reads, dry-runs and the writes of one stage run `concurrency` at a time, stages in apply order.
  */
 export class ResourceManager {
   readonly #client: KubeClient;
   readonly #owner: Owner;
   readonly #keys: PolicyKeys;
   readonly #queue: PQueue;
+  readonly #verified: VerifiedStates | undefined;
 
   constructor(options: ResourceManagerOptions) {
+    this.#verified = options.verifiedStates === false ? undefined : (options.verifiedStates ?? verifiedStates);
     this.#client = options.client;
     this.#owner = options.owner;
     this.#keys = policyKeys(options.owner.group);
@@ -153,7 +165,7 @@ export class ResourceManager {
   /**
    * Applies objects in apply order: every object is read and dry-run applied (concurrently) before
    * anything is written; if any dry-run fails, the set is aborted with a {@link DryRunError} (or an
-   * {@link ApplySetError} listing each failure). Then changed objects are written one after another
+   * {@link ApplySetError} listing each failure). Then changed objects are written, `concurrency` at a time
    * (recreated first when forced past an immutable field; other managers' fields taken over first).
    */
   async applyAll(objects: readonly UnstructuredObject[], applyOptions: ApplyOptions = {}): Promise<ChangeSet> {
@@ -189,9 +201,10 @@ export class ResourceManager {
         .filter((o) => o.kind === "Namespace" && o.apiVersion === "v1")
         .map((o) => o.metadata.name ?? ""),
     );
+    const reads = await prefetchLive(this.#client, objects, (task) => this.#limit(task));
     const [definitionPlans, preflight] = await Promise.all([
-      this.#planAll(stages.definitions, options),
-      Promise.all(later.map((obj) => this.#limit(() => this.#settle(this.#plan(obj, options))))),
+      this.#planAll(stages.definitions, options, reads),
+      Promise.all(later.map((obj) => this.#limit(() => this.#settle(this.#plan(obj, options, reads))))),
     ]);
     const preflightPlans = new Map<UnstructuredObject, Plan>();
     const definitive: ApplyError[] = [];
@@ -374,9 +387,13 @@ export class ResourceManager {
     }
   }
 
-  async #planAll(objects: readonly UnstructuredObject[], options: PlanContext): Promise<Plan[]> {
+  /** Reads (see {@link prefetchLive}, unless `reads` are given) and dry-runs every object; throws all failures. */
+  async #planAll(objects: readonly UnstructuredObject[], options: PlanContext, reads?: LiveReads): Promise<Plan[]> {
     assertUnique(objects);
-    const outcomes = await Promise.all(objects.map((obj) => this.#limit(() => this.#settle(this.#plan(obj, options)))));
+    const live = reads ?? (await prefetchLive(this.#client, objects, (task) => this.#limit(task)));
+    const outcomes = await Promise.all(
+      objects.map((obj) => this.#limit(() => this.#settle(this.#plan(obj, options, live)))),
+    );
     const errors = outcomes.flatMap((o) => ("error" in o ? [o.error] : []));
     if (errors.length > 0) throw withChangeSet(setError(errors), new ChangeSet());
     return outcomes.map((o) => (o as { plan: Plan }).plan);
@@ -390,7 +407,7 @@ export class ResourceManager {
     }
   }
 
-  async #plan(input: UnstructuredObject, options: PlanContext): Promise<Plan> {
+  async #plan(input: UnstructuredObject, options: PlanContext, reads?: LiveReads): Promise<Plan> {
     const label = describeInput(input);
     if (!input.apiVersion || !input.kind || !input.metadata?.name) {
       throw new DryRunError(
@@ -435,7 +452,8 @@ export class ResourceManager {
 
     let live: UnstructuredObject | undefined;
     try {
-      live = await this.#client.getOptional<UnstructuredObject>(ref);
+      const read = reads?.get(liveKey(desired.apiVersion, desired.kind, meta.namespace || undefined, meta.name));
+      live = read === undefined ? await this.#client.getOptional<UnstructuredObject>(ref) : (read ?? undefined);
     } catch (err: unknown) {
       throw new ApplyError(subject, `${subject} query failed: ${message(err)}`, { cause: err });
     }
@@ -444,6 +462,14 @@ export class ResourceManager {
         ? { skip: false, ifNotPresent: false, merge: false, force: false }
         : objectPolicy(this.#keys, desired, live);
     if (policy.skip || (policy.ifNotPresent && live)) return { ...base, live, action: Action.Skipped };
+    const cleanup =
+      live && !policy.merge && options.cleanup !== false
+        ? cleanupPatch(live, this.#owner.field, options.cleanup ?? {})
+        : [];
+    const inputHash = this.#verified ? applyInputHash(desired, options.driftIgnoreRules) : undefined;
+    if (live && inputHash && cleanup.length === 0 && this.#verified?.matches(this.#owner.field, live, inputHash)) {
+      return { ...base, live, action: Action.Unchanged };
+    }
 
     let dryRun: UnstructuredObject;
     try {
@@ -458,33 +484,58 @@ export class ResourceManager {
       }
       throw new DryRunError(subject, err);
     }
-    const cleanup =
-      live && !policy.merge && options.cleanup !== false
-        ? cleanupPatch(live, this.#owner.field, options.cleanup ?? {})
-        : [];
-    if (!live) return { ...base, live, dryRun, cleanup, action: Action.Created };
+    if (!live) return { ...base, live, dryRun, cleanup, action: Action.Created, ...(inputHash ? { inputHash } : {}) };
     const paths = ignoredPaths(options.rules, dryRun);
     const drifted =
       paths.length > 0 ? hasDrifted(withoutPaths(live, paths), withoutPaths(dryRun, paths)) : hasDrifted(live, dryRun);
-    if (cleanup.length === 0 && !drifted) return { ...base, live, dryRun, cleanup, action: Action.Unchanged };
+    if (cleanup.length === 0 && !drifted) {
+      if (inputHash) this.#verified?.remember(this.#owner.field, live, inputHash);
+      return { ...base, live, dryRun, cleanup, action: Action.Unchanged };
+    }
     // Ignored fields that differ keep their live value (or are left to the applier that owns them).
     const applied =
       paths.length > 0 ? adjustDesired(desired, driftAdjustments(live, dryRun, paths, this.#owner.field)) : desired;
-    return { ...base, desired: applied, live, dryRun, cleanup, action: Action.Configured };
+    const verifiable = inputHash && applied === desired ? { inputHash } : {};
+    return { ...base, desired: applied, live, dryRun, cleanup, action: Action.Configured, ...verifiable };
   }
 
+  /**
+   * Writes the plans of one stage concurrently (within the manager's bound: objects of one stage have no
+   * order between them). After the first failure no further write starts; the change set lists, in apply
+   * order, what was written and `Unknown` for what failed, and the failures are thrown together.
+   */
   async #executeAll(plans: Plan[], options: ApplyOptions, into: ChangeSet, overall?: ChangeSet): Promise<void> {
-    for (const plan of plans) {
-      try {
-        await this.#execute(plan, options);
-      } catch (err: unknown) {
-        into.add(makeEntry(plan.meta, plan.version, Action.Unknown));
-        overall?.add(makeEntry(plan.meta, plan.version, Action.Unknown));
-        throw withChangeSet(err instanceof Error ? err : new Error(String(err)), overall ?? into);
-      }
-      into.add(entryFor(plan));
-      overall?.add(entryFor(plan));
-    }
+    let failed = false;
+    const outcomes = await Promise.all(
+      plans.map(async (plan): Promise<"done" | "skipped" | { error: Error }> => {
+        if (plan.action === Action.Unchanged || plan.action === Action.Skipped) return "done";
+        return this.#limit(async () => {
+          if (failed) return "skipped";
+          try {
+            await this.#execute(plan, options);
+            return "done";
+          } catch (err: unknown) {
+            failed = true;
+            return { error: err instanceof Error ? err : new Error(String(err)) };
+          }
+        });
+      }),
+    );
+    const errors: Error[] = [];
+    plans.forEach((plan, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome === "skipped") return;
+      const entry = outcome === "done" ? entryFor(plan) : makeEntry(plan.meta, plan.version, Action.Unknown);
+      into.add(entry);
+      overall?.add(entry);
+      if (outcome !== "done") errors.push(outcome.error);
+    });
+    if (errors.length === 0) return;
+    const error =
+      errors.length === 1 || !errors.every((e) => e instanceof ApplyError)
+        ? errors[0]!
+        : new ApplySetError(errors as ApplyError[]);
+    throw withChangeSet(error, overall ?? into);
   }
 
   async #execute(plan: Plan, options: ApplyOptions): Promise<void> {
@@ -528,7 +579,11 @@ export class ResourceManager {
       }
     }
     try {
-      await this.#client.apply(plan.desired, { fieldManager: this.#owner.field, force: true });
+      const result = await this.#client.apply<UnstructuredObject>(plan.desired, {
+        fieldManager: this.#owner.field,
+        force: true,
+      });
+      if (plan.inputHash) this.#verified?.remember(this.#owner.field, result, plan.inputHash);
     } catch (err: unknown) {
       throw new ApplyError(plan.subject, `${plan.subject} apply failed: ${message(err)}`, { cause: err });
     }
