@@ -2,8 +2,7 @@
 // process is told to stop. main.ts calls it with the process's arguments and signals.
 
 import type { Writable } from "node:stream";
-import { KubeConfig } from "@kubernetes/client-node";
-import { createLogger } from "@sluice/runtime";
+import { createLogger, KubeConfig } from "@sluice/runtime";
 import { createHelmController, type HelmController } from "./controller.js";
 import { type HelmControllerFlags, parseHelmControllerFlags, USAGE } from "./flags.js";
 

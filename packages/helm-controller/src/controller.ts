@@ -2,13 +2,13 @@
 // its own process (main.ts): a Manager with the HelmRelease controller, helm run through a private home and
 // the generated post-renderer plugin.
 
-import type { KubeConfig } from "@kubernetes/client-node";
 import { HELM_API_VERSION, HELM_GROUP, type HelmRelease, SOURCE_API_VERSION } from "@sluice/api";
 import {
   type ApiObject,
   type BackoffOptions,
   EventRecorder,
   type KubeClient,
+  type KubeConfigLike,
   type LeaderElectionConfig,
   type Logger,
   Manager,
@@ -31,7 +31,7 @@ export const WATCH_LABEL = "reconcile.fluxcd.io/watch";
 /** Options of {@link createHelmController}; each names the Flux flag it mirrors. */
 export interface HelmControllerOptions {
   /** Kubeconfig to reach the API (one of `kubeConfig` or `client` is required); helm gets the same. */
-  kubeConfig?: KubeConfig | undefined;
+  kubeConfig?: KubeConfigLike | undefined;
   /** A client to share (e.g. `sluice up`'s). */
   client?: KubeClient | undefined;
   /** `--kube-api-qps`/`--kube-api-burst` (default 50/300). */

@@ -2,8 +2,7 @@
 // the process is told to stop. main.ts calls it with the process's arguments and signals.
 
 import type { Writable } from "node:stream";
-import { KubeConfig } from "@kubernetes/client-node";
-import { createLogger } from "@sluice/runtime";
+import { createLogger, KubeConfig } from "@sluice/runtime";
 import { createKustomizeController, type KustomizeController } from "./controller.js";
 import { type KustomizeControllerFlags, parseKustomizeControllerFlags, USAGE } from "./flags.js";
 

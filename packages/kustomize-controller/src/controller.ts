@@ -2,13 +2,13 @@
 // tests) or as its own process (main.ts): a Manager with the Kustomization controller, its source index and
 // the source watches that trigger Kustomizations on a new artifact.
 
-import type { KubeConfig } from "@kubernetes/client-node";
 import { KUSTOMIZE_API_VERSION, KUSTOMIZE_GROUP, type Kustomization, SOURCE_API_VERSION } from "@sluice/api";
 import {
   type BackoffOptions,
   type Controller,
   EventRecorder,
   type KubeClient,
+  type KubeConfigLike,
   type LeaderElectionConfig,
   type Logger,
   Manager,
@@ -36,7 +36,7 @@ export const SOURCE_INDEX = "spec.sourceRef";
 export interface KustomizeControllerOptions
   extends Omit<KustomizationReconcilerOptions, "client" | "events" | "fieldManager"> {
   /** Kubeconfig to reach the API (one of `kubeConfig` or `client` is required). */
-  kubeConfig?: KubeConfig | undefined;
+  kubeConfig?: KubeConfigLike | undefined;
   /** A client to share (e.g. `sluice up`'s). */
   client?: KubeClient | undefined;
   /** `--kube-api-qps`/`--kube-api-burst` of a client made from `kubeConfig`. */

@@ -2,8 +2,7 @@
 // process is told to stop. main.ts calls it with the process's arguments and signals.
 
 import type { Writable } from "node:stream";
-import { KubeConfig } from "@kubernetes/client-node";
-import { createLogger } from "@sluice/runtime";
+import { createLogger, KubeConfig } from "@sluice/runtime";
 import { createSourceController, type SourceController } from "./controller.js";
 import { parseSourceControllerFlags, type SourceControllerFlags, USAGE } from "./flags.js";
 

@@ -4,7 +4,6 @@
 
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
-import type { KubeConfig } from "@kubernetes/client-node";
 import {
   type GitRepository,
   type HelmChart,
@@ -21,6 +20,7 @@ import {
   type ControllerOptions,
   EventRecorder,
   type KubeClient,
+  type KubeConfigLike,
   type LeaderElectionConfig,
   type Logger,
   Manager,
@@ -52,7 +52,7 @@ export const DEFAULT_LEADER_ELECTION_ID = "source-controller-leader-election";
 /** Options of {@link createSourceController}; each names the Flux flag it mirrors. */
 export interface SourceControllerOptions {
   /** Kubeconfig to reach the API (one of `kubeConfig` or `client` is required). */
-  kubeConfig?: KubeConfig | undefined;
+  kubeConfig?: KubeConfigLike | undefined;
   /** A client to share (e.g. `sluice up`'s); its kubeconfig is used for watches. */
   client?: KubeClient | undefined;
   /** `--kube-api-qps`/`--kube-api-burst` of a client made from `kubeConfig` (default 50/300). */

@@ -1,9 +1,8 @@
 // The client a Kustomization applies with: the controller's own, one impersonating a service account
 // (`spec.serviceAccountName`, `--default-service-account`), or one for a remote cluster (`spec.kubeConfig`).
 
-import { KubeConfig } from "@kubernetes/client-node";
 import type { Kustomization } from "@sluice/api";
-import { KubeClient, type RateLimit, type UnstructuredObject } from "@sluice/runtime";
+import { KubeClient, KubeConfig, type KubeConfigLike, type RateLimit, type UnstructuredObject } from "@sluice/runtime";
 
 /** The client could not be built (missing Secret or key, invalid kubeconfig): `ReconciliationFailed`. */
 export class ClusterClientError extends Error {
@@ -44,7 +43,7 @@ export function impersonatedUser(obj: Kustomization, defaultServiceAccount: stri
  */
 export async function clusterClientFor(obj: Kustomization, options: ClusterClientOptions): Promise<ClusterClient> {
   const user = impersonatedUser(obj, options.defaultServiceAccount);
-  let base: KubeConfig | undefined;
+  let base: KubeConfigLike | undefined;
   const kubeConfigSpec = obj.spec.kubeConfig;
   if (kubeConfigSpec) {
     if (!kubeConfigSpec.secretRef) {
@@ -107,7 +106,7 @@ async function kubeConfigFromSecret(
   return config;
 }
 
-function impersonating(base: KubeConfig, user: string): KubeConfig {
+function impersonating(base: KubeConfigLike, user: string): KubeConfig {
   const current = base.getCurrentUser();
   const config = new KubeConfig();
   config.loadFromOptions({

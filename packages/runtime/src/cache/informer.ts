@@ -1,8 +1,8 @@
-import { Watch } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { isGone, toApiError } from "../kube/api-error.js";
 import type { KubeClient } from "../kube/kube-client.js";
 import { type ApiObject, objectKey } from "../kube/object-ref.js";
+import { type WatchEvent, watchStream } from "../kube/watch-stream.js";
 import { deepFreeze } from "./deep-freeze.js";
 
 /** Reactions to cache changes. Objects passed are frozen cache entries: read them, never change them. */
@@ -29,8 +29,6 @@ export interface InformerOptions {
   retryDelay?: { min: number; max: number };
 }
 
-type WatchEventType = "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
-
 /** Error a watch ends with when the server says our resourceVersion is too old. */
 class WatchExpiredError extends Error {
   constructor(message: string) {
@@ -55,8 +53,6 @@ export class Informer<T extends ApiObject = ApiObject> {
   private running = false;
   private resourceVersion = "";
   private abortWatch: AbortController | undefined;
-  /** Ends the current watch wait at once on stop, even before the server has answered the watch request. */
-  private endWatchWait: (() => void) | undefined;
   private resyncTimer: ReturnType<typeof setInterval> | undefined;
   private retryTimer: { timer: ReturnType<typeof setTimeout>; wake: () => void } | undefined;
   private loop: Promise<void> | undefined;
@@ -99,7 +95,6 @@ export class Informer<T extends ApiObject = ApiObject> {
     this.running = false;
     if (this.resyncTimer) clearInterval(this.resyncTimer);
     this.abortWatch?.abort();
-    this.endWatchWait?.();
     if (this.retryTimer) {
       clearTimeout(this.retryTimer.timer);
       this.retryTimer.wake();
@@ -224,54 +219,43 @@ export class Informer<T extends ApiObject = ApiObject> {
       kind: this.gvk.kind,
       namespace: this.options.namespace,
     });
-    const watch = new Watch(this.client.kubeConfig);
-    await new Promise<void>((resolve, reject) => {
-      this.endWatchWait = resolve;
-      let expired: WatchExpiredError | undefined;
-      const done = (err: unknown) => {
-        this.abortWatch = undefined;
-        this.endWatchWait = undefined;
-        if (expired) reject(expired);
-        else if (err && this.running) reject(err);
-        else resolve();
-      };
-      const onEvent = (type: WatchEventType, obj: T & { code?: number; message?: string }) => {
-        if (type === "ERROR") {
-          const code = (obj as { code?: number }).code;
-          if (code === 410) expired = new WatchExpiredError(obj.message ?? "watch expired");
-          this.abortWatch?.abort();
-          if (!expired) reject(toApiError(obj));
-          return;
-        }
-        const rv = obj.metadata?.resourceVersion;
-        if (type === "BOOKMARK") {
-          if (rv) this.resourceVersion = rv;
-          return;
-        }
-        const key = objectKey(obj);
-        if (type === "DELETED") this.remove(key, obj);
-        else this.upsert(key, obj);
+    const controller = new AbortController();
+    this.abortWatch = controller;
+    const onEvent = ({ type, object }: WatchEvent) => {
+      const obj = object as unknown as T & { code?: number; message?: string };
+      if (type === "ERROR") {
+        if (obj.code === 410) throw new WatchExpiredError(obj.message ?? "watch expired");
+        throw toApiError(obj);
+      }
+      const rv = obj.metadata?.resourceVersion;
+      if (type === "BOOKMARK") {
         if (rv) this.resourceVersion = rv;
-      };
-      watch
-        .watch(
-          path,
-          {
-            resourceVersion: this.resourceVersion,
-            allowWatchBookmarks: true,
-            // Like client-go, end each watch after 5–10 minutes and resume, so dead connections are noticed.
-            timeoutSeconds: Math.floor(300 * (1 + Math.random())),
-            labelSelector: this.options.labelSelector,
-            fieldSelector: this.options.fieldSelector,
-          },
-          onEvent as (phase: string, obj: unknown) => void,
-          done,
-        )
-        .then((controller) => {
-          if (!this.running) controller.abort();
-          else this.abortWatch = controller;
-        }, reject);
-    });
+        return;
+      }
+      const key = objectKey(obj);
+      if (type === "DELETED") this.remove(key, obj);
+      else this.upsert(key, obj);
+      if (rv) this.resourceVersion = rv;
+    };
+    try {
+      if (!this.running) return;
+      await watchStream(
+        this.client.http,
+        path,
+        {
+          resourceVersion: this.resourceVersion,
+          allowWatchBookmarks: true,
+          // Like client-go, end each watch after 5–10 minutes and resume, so dead connections are noticed.
+          timeoutSeconds: Math.floor(300 * (1 + Math.random())),
+          labelSelector: this.options.labelSelector,
+          fieldSelector: this.options.fieldSelector,
+        },
+        onEvent,
+        controller.signal,
+      );
+    } finally {
+      if (this.abortWatch === controller) this.abortWatch = undefined;
+    }
   }
 
   private upsert(key: string, incoming: T): void {

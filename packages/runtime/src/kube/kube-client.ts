@@ -1,17 +1,6 @@
-import { createHash } from "node:crypto";
-import { type Agent, Agent as HttpAgent } from "node:http";
-import { Agent as HttpsAgent } from "node:https";
-import {
-  type Configuration,
-  HttpMethod,
-  type KubeConfig,
-  type KubernetesObject,
-  KubernetesObjectApi,
-  type RequestContext,
-  type ResponseContext,
-  type V1APIResource,
-} from "@kubernetes/client-node";
 import { ApiError, apiErrorFromResponse, type Status, StatusReason, toApiError } from "./api-error.js";
+import { HttpTransport } from "./http-transport.js";
+import type { KubeConfigLike } from "./kube-config.js";
 import { type ApiObject, type ObjectRef, parseApiVersion, type UnstructuredObject } from "./object-ref.js";
 import { DEFAULT_RATE_LIMIT, type RateLimit, TokenBucket } from "./rate-limiter.js";
 
@@ -95,97 +84,77 @@ export interface RawRequest {
   contentType?: string;
 }
 
-/**
- * client-node's generic object API with its discovery, auth and HTTP stack, but sending and returning plain
- * JSON (no ObjectSerializer: timestamps stay RFC 3339 strings, unknown fields survive) and throwing
- * {@link ApiError} for every failure.
- */
-class ObjectTransport extends KubernetesObjectApi {
-  limiter: TokenBucket | undefined;
+/** One entry of an APIResourceList (discovery). */
+interface DiscoveredResource {
+  name: string;
+  kind: string;
+  namespaced: boolean;
+  verbs?: string[];
+}
 
-  namespaceDefault(): string {
-    return this.defaultNamespace;
+/**
+ * Plain-JSON requests over {@link HttpTransport} with the client's rate limit and cached discovery; every
+ * failure is an {@link ApiError}.
+ */
+class ObjectTransport {
+  limiter: TokenBucket | undefined;
+  readonly http: HttpTransport;
+  private readonly discovery = new Map<string, DiscoveredResource[]>();
+
+  constructor(kubeConfig: KubeConfigLike) {
+    this.http = new HttpTransport(kubeConfig);
   }
 
-  discover(apiVersion: string, kind: string): Promise<V1APIResource | undefined> {
-    return this.resource(apiVersion, kind);
+  /** The resource serving `kind` in `apiVersion`; discovery is cached per apiVersion and refreshed on a miss. */
+  async discover(apiVersion: string, kind: string): Promise<DiscoveredResource | undefined> {
+    const cached = this.discovery.get(apiVersion)?.find((r) => r.kind === kind && !r.name.includes("/"));
+    if (cached) return cached;
+    let list: { resources?: DiscoveredResource[] };
+    try {
+      list = (await this.send({ method: "GET", path: apiVersionPath(apiVersion) })) as typeof list;
+    } catch (err: unknown) {
+      const apiError = toApiError(err);
+      throw new ApiError({
+        status: apiError.status,
+        reason: apiError.reason,
+        message: `Failed to fetch resource metadata for ${apiVersion}/${kind}: ${apiError.message}`,
+        ...(apiError.details ? { details: apiError.details } : {}),
+        cause: err,
+      });
+    }
+    const resources = list?.resources ?? [];
+    this.discovery.set(apiVersion, resources);
+    return resources.find((r) => r.kind === kind && !r.name.includes("/"));
   }
 
   async send(req: RawRequest): Promise<unknown> {
-    const ctx = this.configuration.baseServer.makeRequestContext(req.path, HttpMethod[req.method]);
-    ctx.setHeaderParam("Accept", "application/json");
-    for (const [key, value] of Object.entries(req.query ?? {})) {
-      if (value !== undefined) ctx.setQueryParam(key, String(value));
+    await this.limiter?.acquire();
+    let response: { status: number; text: string };
+    try {
+      response = await this.http.send({
+        method: req.method,
+        path: req.path,
+        query: req.query,
+        ...(req.body !== undefined
+          ? {
+              body: typeof req.body === "string" ? req.body : JSON.stringify(req.body),
+              contentType: req.contentType ?? "application/json",
+            }
+          : {}),
+      });
+    } catch (err: unknown) {
+      throw toApiError(err);
     }
-    if (req.body !== undefined) {
-      ctx.setHeaderParam("Content-Type", req.contentType ?? "application/json");
-      ctx.setBody(typeof req.body === "string" ? req.body : JSON.stringify(req.body));
+    if (response.status >= 200 && response.status <= 299) {
+      if (response.text.trim() === "") return undefined;
+      return JSON.parse(response.text);
     }
-    return this.requestPromise(ctx);
+    throw apiErrorFromResponse(response.status, response.text);
   }
 
   /** Closes pooled connections. */
   closeConnections(): void {
-    for (const agent of this.agents.values()) agent.destroy();
-    this.agents.clear();
-  }
-
-  protected override async requestPromise<T extends KubernetesObject>(
-    requestContext: RequestContext,
-    _type?: string,
-    options?: Configuration,
-  ): Promise<T> {
-    await this.limiter?.acquire();
-    const config = options ?? this.configuration;
-    try {
-      // Same steps as KubernetesObjectApi.requestPromise (auth from the kubeconfig, then send), plus
-      // connection reuse: client-node makes a new Agent per request, i.e. a TLS handshake every time.
-      await config.authMethods.default?.applySecurityAuthentication(requestContext);
-      this.reuseConnections(requestContext);
-      let response: ResponseContext;
-      try {
-        response = await config.httpApi.send(requestContext).toPromise();
-      } catch (err: unknown) {
-        // A pooled keep-alive socket the server already closed fails at once ("socket hang up"); like Go's
-        // transport, send again once on a fresh connection. POST is not repeated: it might have been applied.
-        if (!isStaleConnectionError(err) || requestContext.getHttpMethod() === "POST") throw err;
-        response = await config.httpApi.send(requestContext).toPromise();
-      }
-      return await this.processResponse<T>(response);
-    } catch (err: unknown) {
-      throw toApiError(err);
-    }
-  }
-
-  private readonly agents = new Map<string, Agent>();
-
-  /** Swaps the per-request Agent for a shared keep-alive one with the same TLS settings. */
-  private reuseConnections(ctx: RequestContext): void {
-    const fresh = ctx.getAgent();
-    // Proxy agents (subclasses) are left alone.
-    if (!fresh || (fresh.constructor !== HttpsAgent && fresh.constructor !== HttpAgent)) return;
-    const tls = (fresh as Agent & { options?: Record<string, unknown> }).options ?? {};
-    const fields = ["ca", "cert", "key", "pfx", "passphrase", "rejectUnauthorized", "servername"];
-    const key = createHash("sha256")
-      .update(fresh.constructor === HttpsAgent ? "https" : "http")
-      .update(JSON.stringify(fields.map((f) => tls[f] ?? null)))
-      .digest("hex");
-    let shared = this.agents.get(key);
-    if (!shared) {
-      const agentOptions = { ...Object.fromEntries(fields.map((f) => [f, tls[f]])), keepAlive: true };
-      shared = fresh.constructor === HttpsAgent ? new HttpsAgent(agentOptions) : new HttpAgent({ keepAlive: true });
-      this.agents.set(key, shared);
-    }
-    ctx.setAgent(shared as HttpsAgent);
-  }
-
-  protected override async processResponse<T extends KubernetesObject>(response: ResponseContext): Promise<T> {
-    const text = await response.body.text();
-    if (response.httpStatusCode >= 200 && response.httpStatusCode <= 299) {
-      if (text.trim() === "") return undefined as unknown as T;
-      return JSON.parse(text) as T;
-    }
-    throw apiErrorFromResponse(response.httpStatusCode, text);
+    this.http.close();
   }
 }
 
@@ -194,31 +163,31 @@ function apiVersionPath(apiVersion: string): string {
 }
 
 /**
- * A typed client for any group/version/kind, built on client-node's `KubernetesObjectApi` (discovery, auth,
+ * A typed client for any group/version/kind, speaking HTTP(S) itself (discovery cached per apiVersion, auth and
  * TLS from the kubeconfig). Objects go in and come out as plain JSON; every failure is an {@link ApiError}.
  * One instance per process carries the API rate limit.
  */
 export class KubeClient {
   private constructor(
     /** The kubeconfig this client talks through (watches use it too). */
-    readonly kubeConfig: KubeConfig,
+    readonly kubeConfig: KubeConfigLike,
     private readonly transport: ObjectTransport,
+    /** The namespace used for namespaced objects that name none (the kubeconfig context's, else `default`). */
+    readonly defaultNamespace: string,
   ) {}
 
-  /** Makes a client for the current context of a kubeconfig. */
-  static fromKubeConfig(kubeConfig: KubeConfig, options: KubeClientOptions = {}): KubeClient {
-    const transport = kubeConfig.makeApiClient(ObjectTransport);
-    // Same default-namespace rule as KubernetesObjectApi.makeApiClient (the context's namespace).
+  /** Makes a client for the current context of a kubeconfig (ours or client-node's). */
+  static fromKubeConfig(kubeConfig: KubeConfigLike, options: KubeClientOptions = {}): KubeClient {
+    const transport = new ObjectTransport(kubeConfig);
     const contextNamespace = kubeConfig.getContextObject(kubeConfig.getCurrentContext())?.namespace;
-    if (contextNamespace) (transport as unknown as { defaultNamespace: string }).defaultNamespace = contextNamespace;
     const rateLimit = options.rateLimit === undefined ? DEFAULT_RATE_LIMIT : options.rateLimit;
     transport.limiter = rateLimit === false ? undefined : new TokenBucket(rateLimit);
-    return new KubeClient(kubeConfig, transport);
+    return new KubeClient(kubeConfig, transport, contextNamespace || "default");
   }
 
-  /** The namespace used for namespaced objects that name none (the kubeconfig context's, else `default`). */
-  get defaultNamespace(): string {
-    return this.transport.namespaceDefault();
+  /** The HTTP transport (auth, TLS, pooled connections) of this client; watches use it. */
+  get http(): HttpTransport {
+    return this.transport.http;
   }
 
   /** Discovery facts of a kind; throws ApiError `NotFound` when the server does not serve it. */
@@ -410,11 +379,4 @@ function writeQuery(options: WriteOptions): Record<string, string | undefined> {
     fieldManager: options.fieldManager,
     dryRun: options.dryRun ? "All" : undefined,
   };
-}
-
-/** True for the error a request gets when it was written to a keep-alive socket the server had closed. */
-function isStaleConnectionError(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  const code = (err as Error & { code?: unknown }).code;
-  return code === "ECONNRESET" || code === "EPIPE" || /socket hang up/.test(err.message);
 }

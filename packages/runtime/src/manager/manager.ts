@@ -1,4 +1,3 @@
-import type { KubeConfig } from "@kubernetes/client-node";
 import { type Logger, pino } from "pino";
 import { ObjectCache } from "../cache/object-cache.js";
 import {
@@ -10,6 +9,7 @@ import {
 import { errorMessage } from "../errors/reconcile-errors.js";
 import { ProbeServer } from "../http/probe-server.js";
 import { KubeClient } from "../kube/kube-client.js";
+import type { KubeConfigLike } from "../kube/kube-config.js";
 import type { ApiObject } from "../kube/object-ref.js";
 import type { RateLimit } from "../kube/rate-limiter.js";
 import { LeaderElector, type LeaderElectorOptions } from "../leader/leader-elector.js";
@@ -30,7 +30,8 @@ export interface LeaderElectionConfig
 
 /** Options of {@link Manager}. */
 export interface ManagerOptions {
-  kubeConfig: KubeConfig;
+  /** Kubeconfig (the runtime's {@link KubeConfigLike}: ours or client-node's). */
+  kubeConfig: KubeConfigLike;
   /** Client to share (default: one made from `kubeConfig` with `rateLimit`). */
   client?: KubeClient;
   /** `--kube-api-qps`/`--kube-api-burst` for the default client; default 50/300. */
