@@ -21,7 +21,7 @@ beforeAll(async () => {
   cluster = await startEmbeddedCluster({ persistent: true });
   client = cluster.client;
   await installFluxCrds(client, KustomizationKind);
-  await ensureNamespaces(client, "apps", "frozen", "team-a", "team-b", "resume", "relist");
+  await ensureNamespaces(client, "apps", "strip", "frozen", "team-a", "team-b", "resume", "relist");
 }, 30_000);
 afterAll(async () => {
   await cluster?.stop();
@@ -193,5 +193,28 @@ describe("Informer", () => {
     await cache.waitForSync();
     expect(informer.get("flux-system")?.metadata.name).toBe("flux-system");
     expect(informer.get("kube-system")?.metadata.name).toBe("kube-system");
+  });
+});
+
+describe("managedFields", () => {
+  it("are stripped from objects in the shared cache, listed and watched alike", async () => {
+    await put(ks("strip", "listed", "repo"));
+    const live = await client.get<Kustomization>({
+      apiVersion,
+      kind: "Kustomization",
+      namespace: "strip",
+      name: "listed",
+    });
+    expect(live.metadata.managedFields?.length).toBeGreaterThan(0);
+    cache = new ObjectCache(client, { namespace: "strip" });
+    const informer = cache.informerFor<Kustomization>(apiVersion, "Kustomization");
+    cache.start();
+    await informer.waitForSync();
+    await put(ks("strip", "watched", "repo"));
+    await until(() => informer.keys().includes("strip/watched"), "the watched object");
+    for (const obj of informer.list()) {
+      expect(obj.metadata.uid).toBeTruthy();
+      expect(obj.metadata.managedFields).toBeUndefined();
+    }
   });
 });

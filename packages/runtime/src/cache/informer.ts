@@ -25,6 +25,11 @@ export interface InformerOptions {
   /** Re-deliver every cached object as an update this often (ms); off by default. */
   resyncPeriod?: number | undefined;
   logger?: Logger | undefined;
+  /**
+   * Drop `metadata.managedFields` from cached objects (client-go's TransformStripManagedFields, as Flux's
+   * controllers do): they are often the largest part of an object and nothing reads them from a cache.
+   */
+  stripManagedFields?: boolean | undefined;
   /** First and longest delay between failed list/watch attempts (ms). Defaults 1 s and 30 s. */
   retryDelay?: { min: number; max: number };
 }
@@ -258,8 +263,16 @@ export class Informer<T extends ApiObject = ApiObject> {
     }
   }
 
+  /** Freezes an object from the server (ours to change until then), without managedFields if asked. */
+  private own(incoming: T): T {
+    if (this.options.stripManagedFields && incoming.metadata?.managedFields !== undefined) {
+      delete incoming.metadata.managedFields;
+    }
+    return deepFreeze(incoming);
+  }
+
   private upsert(key: string, incoming: T): void {
-    const obj = deepFreeze(incoming);
+    const obj = this.own(incoming);
     const old = this.store.get(key);
     if (old && old.metadata.resourceVersion === obj.metadata.resourceVersion) return;
     this.unindex(key, old);
@@ -276,7 +289,7 @@ export class Informer<T extends ApiObject = ApiObject> {
     if (!old) return;
     this.store.delete(key);
     this.unindex(key, old);
-    const obj = final ? deepFreeze(final) : old;
+    const obj = final ? this.own(final) : old;
     for (const h of this.handlers) this.safely(() => h.onDelete?.(obj));
   }
 

@@ -18,7 +18,7 @@ export type InformerRequest = Pick<InformerOptions, "labelSelector" | "fieldSele
 /**
  * The manager's shared cache: one {@link Informer} per kind (and selector), created on first request and
  * shared by every controller that reads or watches that kind. Informers requested after {@link start}
- * start at once.
+ * start at once. Cached objects carry no `metadata.managedFields` (as in Flux's controllers).
  */
 export class ObjectCache {
   private readonly informers = new Map<string, Informer<ApiObject>>();
@@ -43,6 +43,7 @@ export class ObjectCache {
           fieldSelector: request.fieldSelector,
           resyncPeriod: request.resyncPeriod ?? this.options.resyncPeriod,
           logger: this.options.logger,
+          stripManagedFields: true,
         },
       );
       this.informers.set(key, informer);
