@@ -29,13 +29,24 @@ export async function prefetchLive(
   run: <T>(task: () => Promise<T>) => Promise<T>,
 ): Promise<LiveReads> {
   const groups = new Map<string, { apiVersion: string; kind: string; namespace?: string; names: string[] }>();
+  // One discovery lookup per kind, however many objects share it (the client's cache fills after the first).
+  const scopes = new Map<string, Promise<boolean>>();
+  const isNamespaced = (apiVersion: string, kind: string): Promise<boolean> => {
+    const key = `${apiVersion}|${kind}`;
+    let scope = scopes.get(key);
+    if (!scope) {
+      scope = client.resourceFor(apiVersion, kind).then((r) => r.namespaced);
+      scopes.set(key, scope);
+    }
+    return scope;
+  };
   await Promise.all(
     objects.map(async (obj) => {
       const name = obj.metadata?.name;
       if (!obj.apiVersion || !obj.kind || !name) return;
       let namespaced: boolean;
       try {
-        namespaced = (await client.resourceFor(obj.apiVersion, obj.kind)).namespaced;
+        namespaced = await isNamespaced(obj.apiVersion, obj.kind);
       } catch {
         return;
       }
