@@ -127,7 +127,9 @@ const defaultWaitTimeout = 60_000;
  * Applies, diffs, deletes and waits for sets of objects with server-side apply, the way Flux's
  * `fluxcd/pkg/ssa` ResourceManager does. Every object is dry-run applied first and compared with the live
  * object, so unchanged objects are not written and drift is corrected; a failed dry-run aborts the set
- * before anything is written. Live objects are read with one LIST per kind and namespace where that saves
+ * before anything is written. The dry-run is skipped only for a live state (same uid and resourceVersion)
+ * that this field manager applied, or found unchanged by a dry-run, with the same input (see
+ * {@link VerifiedStates}). Live objects are read with one LIST per kind and namespace where that saves
  * requests; reads, dry-runs and the writes of one stage run `concurrency` at a time, stages in apply order.
  */
 export class ResourceManager {
