@@ -1,9 +1,15 @@
 // The helm-controller's command line, with Flux's flag names and defaults (RUNTIME_NAMESPACE for the
 // leader election Lease and --watch-all-namespaces=false).
 
-import { parseArgs } from "node:util";
-import { parseDuration } from "@sluice/api";
-import { type LogEncoding, type LogLevel, parseLogEncoding, parseLogLevel } from "@sluice/runtime";
+import {
+  commonControllerOptions,
+  flagDuration as duration,
+  InvalidFlagError,
+  type LogEncoding,
+  type LogLevel,
+  parseCommonControllerFlags,
+  parseFlagValues,
+} from "@sluice/runtime";
 import {
   DEFAULT_CONCURRENCY,
   DEFAULT_LEADER_ELECTION_ID,
@@ -12,12 +18,7 @@ import {
 } from "./controller.js";
 
 /** Error for a flag value that can't be used (the message names the flag). */
-export class InvalidFlagError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "InvalidFlagError";
-  }
-}
+export { InvalidFlagError };
 
 /** What the command line configures: the controller options plus process-level settings. */
 export interface HelmControllerFlags {
@@ -31,29 +32,10 @@ export interface HelmControllerFlags {
 }
 
 const OPTIONS = {
-  concurrent: { type: "string", default: String(DEFAULT_CONCURRENCY) },
-  "events-addr": { type: "string", default: "" },
-  "metrics-addr": { type: "string", default: ":8080" },
-  "health-addr": { type: "string", default: ":9440" },
-  "enable-leader-election": { type: "boolean", default: false },
-  "leader-election-lease-duration": { type: "string", default: "35s" },
-  "leader-election-renew-deadline": { type: "string", default: "30s" },
-  "leader-election-retry-period": { type: "string", default: "5s" },
-  "leader-election-release-on-cancel": { type: "boolean", default: true },
+  ...commonControllerOptions(DEFAULT_CONCURRENCY),
   "requeue-dependency": { type: "string", default: "5s" },
-  "min-retry-delay": { type: "string", default: "750ms" },
-  "max-retry-delay": { type: "string", default: "15m" },
-  "interval-jitter-percentage": { type: "string", default: "5" },
   "default-service-account": { type: "string", default: "" },
-  "watch-all-namespaces": { type: "boolean", default: true },
   "watch-configs-label-selector": { type: "string", default: `${WATCH_LABEL}=Enabled` },
-  "graceful-shutdown-timeout": { type: "string", default: "600s" },
-  "kube-api-qps": { type: "string", default: "50" },
-  "kube-api-burst": { type: "string", default: "300" },
-  kubeconfig: { type: "string" },
-  "log-level": { type: "string", default: "info" },
-  "log-encoding": { type: "string", default: "json" },
-  help: { type: "boolean", short: "h", default: false },
 } as const;
 
 /** The usage text printed by `--help`. */
@@ -83,47 +65,6 @@ export const USAGE = `Usage: helm-controller [flags]
   --log-encoding string                 json or console (default json)
 `;
 
-function duration(flag: string, value: string): number {
-  try {
-    return parseDuration(value);
-  } catch {
-    throw new InvalidFlagError(`invalid value "${value}" for --${flag}: expected a duration such as 30s or 5m`);
-  }
-}
-
-function integer(flag: string, value: string, min: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) {
-    throw new InvalidFlagError(`invalid value "${value}" for --${flag}: expected an integer >= ${min}`);
-  }
-  return n;
-}
-
-function positiveNumber(flag: string, value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) {
-    throw new InvalidFlagError(`invalid value "${value}" for --${flag}: expected a number > 0`);
-  }
-  return n;
-}
-
-/** Go's flag package accepts `--bool=true|false`; node's parseArgs does not: rewrite them. */
-function splitBooleanValues(argv: readonly string[]): { args: string[]; falseFlags: string[] } {
-  const args: string[] = [];
-  const falseFlags: string[] = [];
-  for (const arg of argv) {
-    const m = /^--([a-z-]+)=(true|false)$/.exec(arg);
-    const name = m?.[1];
-    if (m && name && (OPTIONS as Record<string, { type: string }>)[name]?.type === "boolean") {
-      if (m[2] === "true") args.push(`--${name}`);
-      else falseFlags.push(name);
-      continue;
-    }
-    args.push(arg);
-  }
-  return { args, falseFlags };
-}
-
 /**
  * Parses the helm-controller's flags (Flux's names, `--flag value` or `--flag=value`). Throws
  * {@link InvalidFlagError} (or node's parseArgs error for unknown flags) naming the flag.
@@ -132,48 +73,19 @@ export function parseHelmControllerFlags(
   argv: readonly string[],
   env: NodeJS.ProcessEnv = process.env,
 ): HelmControllerFlags {
-  const { args, falseFlags } = splitBooleanValues(argv);
-  const { values } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false });
-  for (const name of falseFlags) (values as Record<string, unknown>)[name] = false;
-  const runtimeNamespace = env["RUNTIME_NAMESPACE"] || "flux-system";
-  const minRetry = duration("min-retry-delay", values["min-retry-delay"]);
-  const maxRetry = duration("max-retry-delay", values["max-retry-delay"]);
-  if (maxRetry < minRetry) throw new InvalidFlagError("--max-retry-delay must not be shorter than --min-retry-delay");
-  const jitter = integer("interval-jitter-percentage", values["interval-jitter-percentage"], 0);
-  if (jitter >= 100) throw new InvalidFlagError("--interval-jitter-percentage must be in [0, 100)");
+  const values = parseFlagValues(argv, OPTIONS);
+  const common = parseCommonControllerFlags(values, env, DEFAULT_LEADER_ELECTION_ID);
   const controller: HelmControllerFlags["controller"] = {
-    concurrency: integer("concurrent", values.concurrent, 1),
-    eventsAddr: values["events-addr"] || undefined,
-    metricsAddr: values["metrics-addr"],
-    healthAddr: values["health-addr"],
+    ...common.controller,
     requeueDependencyMs: duration("requeue-dependency", values["requeue-dependency"]),
-    retryDelay: { min: minRetry, max: maxRetry },
-    intervalJitterPercentage: jitter,
     defaultServiceAccount: values["default-service-account"] || undefined,
     watchConfigsLabelSelector: values["watch-configs-label-selector"],
-    gracefulShutdownTimeout: duration("graceful-shutdown-timeout", values["graceful-shutdown-timeout"]),
-    rateLimit: {
-      qps: positiveNumber("kube-api-qps", values["kube-api-qps"]),
-      burst: integer("kube-api-burst", values["kube-api-burst"], 1),
-    },
-    watchNamespace: values["watch-all-namespaces"] ? undefined : runtimeNamespace,
   };
-  if (values["enable-leader-election"]) {
-    controller.leaderElection = {
-      enabled: true,
-      leaseName: DEFAULT_LEADER_ELECTION_ID,
-      leaseNamespace: runtimeNamespace,
-      leaseDuration: duration("leader-election-lease-duration", values["leader-election-lease-duration"]),
-      renewDeadline: duration("leader-election-renew-deadline", values["leader-election-renew-deadline"]),
-      retryPeriod: duration("leader-election-retry-period", values["leader-election-retry-period"]),
-      releaseOnCancel: values["leader-election-release-on-cancel"],
-    };
-  }
   return {
     controller,
-    kubeconfig: values.kubeconfig || undefined,
-    logLevel: parseLogLevel(values["log-level"]),
-    logEncoding: parseLogEncoding(values["log-encoding"]),
-    help: values.help,
+    kubeconfig: common.kubeconfig,
+    logLevel: common.logLevel,
+    logEncoding: common.logEncoding,
+    help: common.help,
   };
 }

@@ -5,6 +5,7 @@ export * from "./conditions/index.js";
 export * from "./controller/index.js";
 export * from "./errors/index.js";
 export * from "./events/index.js";
+export * from "./flags/index.js";
 export * from "./http/index.js";
 export * from "./kube/index.js";
 export * from "./leader/index.js";
