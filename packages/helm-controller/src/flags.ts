@@ -2,11 +2,13 @@
 // leader election Lease and --watch-all-namespaces=false).
 
 import {
+  COMMON_USAGE_ENDPOINTS,
+  COMMON_USAGE_PROCESS,
+  type CommandFlags,
+  commandFlags,
   commonControllerOptions,
   flagDuration as duration,
   InvalidFlagError,
-  type LogEncoding,
-  type LogLevel,
   parseCommonControllerFlags,
   parseFlagValues,
 } from "@sluice/runtime";
@@ -21,14 +23,9 @@ import {
 export { InvalidFlagError };
 
 /** What the command line configures: the controller options plus process-level settings. */
-export interface HelmControllerFlags {
+export interface HelmControllerFlags extends CommandFlags {
   /** Options for {@link createHelmController} (without kubeconfig, client and logger). */
   controller: Omit<HelmControllerOptions, "kubeConfig" | "client" | "logger">;
-  /** `--kubeconfig`. */
-  kubeconfig: string | undefined;
-  logLevel: LogLevel;
-  logEncoding: LogEncoding;
-  help: boolean;
 }
 
 const OPTIONS = {
@@ -42,14 +39,7 @@ const OPTIONS = {
 export const USAGE = `Usage: helm-controller [flags]
 
   --concurrent int                      HelmReleases reconciled at once (default 4)
-  --events-addr string                  notification-controller event endpoint
-  --metrics-addr string                 metrics listen address, 0 disables (default :8080)
-  --health-addr string                  health probe listen address, 0 disables (default :9440)
-  --enable-leader-election              only the Lease holder reconciles
-  --leader-election-lease-duration dur  (default 35s)
-  --leader-election-renew-deadline dur  (default 30s)
-  --leader-election-retry-period dur    (default 5s)
-  --leader-election-release-on-cancel   (default true)
+${COMMON_USAGE_ENDPOINTS}
   --requeue-dependency dur              retry delay while a source or dependency is not ready (default 5s)
   --min-retry-delay dur                 first retry delay after a failure (default 750ms)
   --max-retry-delay dur                 longest retry delay (default 15m)
@@ -58,11 +48,7 @@ export const USAGE = `Usage: helm-controller [flags]
   --watch-all-namespaces                watch all namespaces, else RUNTIME_NAMESPACE (default true)
   --watch-configs-label-selector string ConfigMaps/Secrets whose changes trigger reconciles
                                         (default reconcile.fluxcd.io/watch=Enabled)
-  --graceful-shutdown-timeout dur       how long in-flight reconciles may finish on shutdown (default 600s)
-  --kube-api-qps float / --kube-api-burst int   API rate limit (default 50 / 300)
-  --kubeconfig string                   kubeconfig path (default KUBECONFIG, ~/.kube/config, in-cluster)
-  --log-level string                    trace, debug, info, warn, error (default info)
-  --log-encoding string                 json or console (default json)
+${COMMON_USAGE_PROCESS}
 `;
 
 /**
@@ -81,11 +67,5 @@ export function parseHelmControllerFlags(
     defaultServiceAccount: values["default-service-account"] || undefined,
     watchConfigsLabelSelector: values["watch-configs-label-selector"],
   };
-  return {
-    controller,
-    kubeconfig: common.kubeconfig,
-    logLevel: common.logLevel,
-    logEncoding: common.logEncoding,
-    help: common.help,
-  };
+  return { ...commandFlags(common), controller };
 }

@@ -3,12 +3,14 @@
 
 import {
   artifactHostFromEnv,
+  COMMON_USAGE_ENDPOINTS,
+  COMMON_USAGE_PROCESS,
+  type CommandFlags,
+  commandFlags,
   commonControllerOptions,
   flagDuration as duration,
   InvalidFlagError,
   flagInteger as integer,
-  type LogEncoding,
-  type LogLevel,
   parseCommonControllerFlags,
   parseFlagValues,
 } from "@sluice/runtime";
@@ -18,14 +20,9 @@ import { DEFAULT_CONCURRENCY, DEFAULT_LEADER_ELECTION_ID, type KustomizeControll
 export { InvalidFlagError };
 
 /** What the command line configures: the controller options plus process-level settings. */
-export interface KustomizeControllerFlags {
+export interface KustomizeControllerFlags extends CommandFlags {
   /** Options for {@link createKustomizeController} (without kubeconfig, client and logger). */
   controller: Omit<KustomizeControllerOptions, "kubeConfig" | "client" | "logger">;
-  /** `--kubeconfig` (default: KUBECONFIG, ~/.kube/config or in-cluster). */
-  kubeconfig: string | undefined;
-  logLevel: LogLevel;
-  logEncoding: LogEncoding;
-  help: boolean;
 }
 
 const OPTIONS = {
@@ -54,23 +51,12 @@ export const USAGE = `Usage: kustomize-controller [flags]
   --http-retry int                      artifact download retries (default 9)
   --custom-apply-stage-kinds string     comma-separated group/Kind applied in a stage before the rest
   --feature-gates string                e.g. StrictPostBuildSubstitutions=true
-  --events-addr string                  notification-controller event endpoint
-  --metrics-addr string                 metrics listen address, 0 disables (default :8080)
-  --health-addr string                  health probe listen address, 0 disables (default :9440)
-  --enable-leader-election              only the Lease holder reconciles
-  --leader-election-lease-duration dur  (default 35s)
-  --leader-election-renew-deadline dur  (default 30s)
-  --leader-election-retry-period dur    (default 5s)
-  --leader-election-release-on-cancel   (default true)
+${COMMON_USAGE_ENDPOINTS}
   --min-retry-delay dur                 first retry delay after an error (default 750ms)
   --max-retry-delay dur                 longest retry delay (default 15m)
   --interval-jitter-percentage int      jitter of spec.interval requeues (default 5)
   --watch-all-namespaces                watch all namespaces, else RUNTIME_NAMESPACE (default true)
-  --graceful-shutdown-timeout dur       how long in-flight reconciles may finish on shutdown (default 600s)
-  --kube-api-qps float / --kube-api-burst int   API rate limit (default 50 / 300)
-  --kubeconfig string                   kubeconfig path (default KUBECONFIG, ~/.kube/config, in-cluster)
-  --log-level string                    trace, debug, info, warn, error (default info)
-  --log-encoding string                 json or console (default json)
+${COMMON_USAGE_PROCESS}
 `;
 
 const FEATURE_GATES = new Set(["StrictPostBuildSubstitutions"]);
@@ -137,11 +123,5 @@ export function parseKustomizeControllerFlags(
     artifactHostOverride: artifactHostFromEnv(env),
     strictSubstitutions: gates.get("StrictPostBuildSubstitutions") === true,
   };
-  return {
-    controller,
-    kubeconfig: common.kubeconfig,
-    logLevel: common.logLevel,
-    logEncoding: common.logEncoding,
-    help: common.help,
-  };
+  return { ...commandFlags(common), controller };
 }

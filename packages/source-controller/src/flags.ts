@@ -3,12 +3,14 @@
 
 import { join } from "node:path";
 import {
+  COMMON_USAGE_ENDPOINTS,
+  COMMON_USAGE_PROCESS,
+  type CommandFlags,
+  commandFlags,
   commonControllerOptions,
   flagDuration as duration,
   InvalidFlagError,
   flagInteger as integer,
-  type LogEncoding,
-  type LogLevel,
   parseCommonControllerFlags,
   parseFlagValues,
 } from "@sluice/runtime";
@@ -24,17 +26,9 @@ import { validateLabelSelector } from "./internal/cache/index.js";
 export { InvalidFlagError };
 
 /** What the command line configures: the controller options plus process-level settings. */
-export interface SourceControllerFlags {
+export interface SourceControllerFlags extends CommandFlags {
   /** Options for {@link createSourceController} (without kubeconfig, client and logger). */
   controller: Omit<SourceControllerOptions, "kubeConfig" | "client" | "logger">;
-  /** `--kubeconfig` (default: KUBECONFIG, ~/.kube/config or in-cluster). */
-  kubeconfig: string | undefined;
-  /** `--log-level`. */
-  logLevel: LogLevel;
-  /** `--log-encoding`. */
-  logEncoding: LogEncoding;
-  /** `--help` was given. */
-  help: boolean;
 }
 
 const OPTIONS = {
@@ -55,14 +49,7 @@ export const USAGE = `Usage: source-controller [flags]
   --storage-path string                 artifact directory (env STORAGE_PATH, default ./bin)
   --storage-addr string                 artifact server listen address (env STORAGE_ADDR, default :9090)
   --storage-adv-addr string             advertised artifact server address (env STORAGE_ADV_ADDR)
-  --events-addr string                  notification-controller event endpoint
-  --metrics-addr string                 metrics listen address, 0 disables (default :8080)
-  --health-addr string                  health probe listen address, 0 disables (default :9440)
-  --enable-leader-election              only the Lease holder reconciles
-  --leader-election-lease-duration dur  (default 35s)
-  --leader-election-renew-deadline dur  (default 30s)
-  --leader-election-retry-period dur    (default 5s)
-  --leader-election-release-on-cancel   (default true)
+${COMMON_USAGE_ENDPOINTS}
   --artifact-retention-ttl dur          age after which old artifacts are removed (default 60s)
   --artifact-retention-records int      artifacts kept per object (default 2)
   --requeue-dependency dur              retry delay while an include has no artifact (default 30s)
@@ -71,11 +58,7 @@ export const USAGE = `Usage: source-controller [flags]
   --interval-jitter-percentage int      jitter of spec.interval requeues (default 5)
   --watch-all-namespaces                watch all namespaces, else RUNTIME_NAMESPACE (default true)
   --watch-label-selector string         reconcile only objects with matching labels (sharding)
-  --graceful-shutdown-timeout dur       how long in-flight reconciles may finish on shutdown (default 600s)
-  --kube-api-qps float / --kube-api-burst int   API rate limit (default 50 / 300)
-  --kubeconfig string                   kubeconfig path (default KUBECONFIG, ~/.kube/config, in-cluster)
-  --log-level string                    trace, debug, info, warn, error (default info)
-  --log-encoding string                 json or console (default json)
+${COMMON_USAGE_PROCESS}
 `;
 
 /**
@@ -105,11 +88,5 @@ export function parseSourceControllerFlags(
       throw new InvalidFlagError(`invalid value for --watch-label-selector: ${(err as Error).message}`);
     }
   }
-  return {
-    controller,
-    kubeconfig: common.kubeconfig,
-    logLevel: common.logLevel,
-    logEncoding: common.logEncoding,
-    help: common.help,
-  };
+  return { ...commandFlags(common), controller };
 }

@@ -1,4 +1,5 @@
 export * from "./common-options.js";
+export * from "./common-usage.js";
 export * from "./go-bool.js";
 export * from "./invalid-flag-error.js";
 export * from "./parse-common.js";

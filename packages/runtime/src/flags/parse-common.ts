@@ -1,10 +1,11 @@
 // Parsing a controller's argv (strict, Go-style booleans) and turning the shared flags into options.
 
 import { parseArgs } from "node:util";
-import { type LogEncoding, type LogLevel, parseLogEncoding, parseLogLevel } from "../logging/index.js";
+import { parseLogEncoding, parseLogLevel } from "../logging/index.js";
 import type { CommonFlagValues } from "./common-options.js";
 import { type FlagOptionTable, splitGoBooleanValues } from "./go-bool.js";
 import { InvalidFlagError } from "./invalid-flag-error.js";
+import type { CommandFlags } from "./run-command.js";
 import { flagDuration, flagInteger, flagPositiveNumber } from "./validators.js";
 
 /** The values parseArgs returns for option table `O` (strict, no positionals). */
@@ -46,19 +47,11 @@ export interface CommonControllerSettings {
 }
 
 /** The shared flags, parsed: controller options plus process-level settings. */
-export interface CommonControllerFlags {
+export interface CommonControllerFlags extends CommandFlags {
   /** Options common to every controller's create function. */
   controller: CommonControllerSettings;
   /** RUNTIME_NAMESPACE (default `flux-system`). */
   runtimeNamespace: string;
-  /** `--kubeconfig` (default: KUBECONFIG, ~/.kube/config or in-cluster). */
-  kubeconfig: string | undefined;
-  /** `--log-level`. */
-  logLevel: LogLevel;
-  /** `--log-encoding`. */
-  logEncoding: LogEncoding;
-  /** `--help` was given. */
-  help: boolean;
 }
 
 /**
@@ -109,4 +102,9 @@ export function parseCommonControllerFlags(
     logEncoding: parseLogEncoding(values["log-encoding"]),
     help: values.help,
   };
+}
+
+/** The process-level settings (`--kubeconfig`, logging, `--help`) of parsed `flags`. */
+export function commandFlags(flags: CommandFlags): CommandFlags {
+  return { kubeconfig: flags.kubeconfig, logLevel: flags.logLevel, logEncoding: flags.logEncoding, help: flags.help };
 }

@@ -7,9 +7,13 @@ import type { Manager } from "../manager/index.js";
 
 /** What {@link runControllerCommand} needs from a controller's parsed flags. */
 export interface CommandFlags {
+  /** `--kubeconfig` (default: KUBECONFIG, ~/.kube/config or in-cluster). */
   kubeconfig: string | undefined;
+  /** `--log-level`. */
   logLevel: LogLevel;
+  /** `--log-encoding`. */
   logEncoding: LogEncoding;
+  /** `--help` was given. */
   help: boolean;
 }
 
