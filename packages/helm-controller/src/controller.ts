@@ -6,17 +6,17 @@ import { HELM_API_VERSION, HELM_GROUP, type HelmRelease, SOURCE_API_VERSION } fr
 import {
   type ApiObject,
   type BackoffOptions,
+  createControllerManager,
   EventRecorder,
   type KubeClient,
   type KubeConfigLike,
   type LeaderElectionConfig,
   type Logger,
-  Manager,
+  type Manager,
   type MetricsRecorder,
   type RateLimit,
   resolveTool,
 } from "@sluice/runtime";
-import { pino } from "pino";
 import { HELM_CONTROLLER_NAME, HelmReleaseReconciler } from "./helmrelease/reconciler.js";
 import { HelmRunner, kubeConfigText } from "./internal/helm/index.js";
 import { createPostRenderPlugins } from "./internal/postrender/post-render-plugin.js";
@@ -94,26 +94,11 @@ interface WithValuesFrom extends ApiObject {
  * that they take values from changes.
  */
 export function createHelmController(options: HelmControllerOptions): HelmController {
-  const kubeConfig = options.kubeConfig ?? options.client?.kubeConfig;
-  if (!kubeConfig) throw new TypeError("createHelmController: kubeConfig or client is required");
-  const logger = options.logger ?? pino({ level: "silent" });
-  const election = options.leaderElection;
-  const manager = new Manager({
-    kubeConfig,
-    ...(options.client ? { client: options.client } : {}),
-    ...(options.rateLimit !== undefined ? { rateLimit: options.rateLimit } : {}),
-    logger,
-    ...(options.metrics ? { metrics: options.metrics } : {}),
-    ...(options.metricsAddr !== undefined ? { metricsAddr: options.metricsAddr } : {}),
-    ...(options.healthAddr !== undefined ? { healthAddr: options.healthAddr } : {}),
-    ...(options.watchNamespace ? { watchNamespace: options.watchNamespace } : {}),
-    ...(options.gracefulShutdownTimeout !== undefined
-      ? { gracefulShutdownTimeout: options.gracefulShutdownTimeout }
-      : {}),
-    ...(election
-      ? { leaderElection: { ...election, leaseName: election.leaseName ?? DEFAULT_LEADER_ELECTION_ID } }
-      : {}),
-  });
+  const { manager, logger, kubeConfig } = createControllerManager(
+    "createHelmController",
+    options,
+    DEFAULT_LEADER_ELECTION_ID,
+  );
   const events = new EventRecorder({
     reportingController: HELM_CONTROLLER_NAME,
     group: HELM_GROUP,

@@ -6,18 +6,18 @@ import { KUSTOMIZE_API_VERSION, KUSTOMIZE_GROUP, type Kustomization, SOURCE_API_
 import {
   type BackoffOptions,
   type Controller,
+  createControllerManager,
   EventRecorder,
   type KubeClient,
   type KubeConfigLike,
   type LeaderElectionConfig,
   type Logger,
-  Manager,
+  type Manager,
   type MetricsRecorder,
   type RateLimit,
   type UnstructuredObject,
   type UpdatePredicate,
 } from "@sluice/runtime";
-import { pino } from "pino";
 import {
   KUSTOMIZE_CONTROLLER_NAME,
   KustomizationReconciler,
@@ -96,26 +96,7 @@ export const artifactChanged: UpdatePredicate<SourceObject> = (old, obj) => {
  * at once. Events go to Kubernetes and, with `eventsAddr`, to notification-controller.
  */
 export function createKustomizeController(options: KustomizeControllerOptions): KustomizeController {
-  const kubeConfig = options.kubeConfig ?? options.client?.kubeConfig;
-  if (!kubeConfig) throw new TypeError("createKustomizeController: kubeConfig or client is required");
-  const logger = options.logger ?? pino({ level: "silent" });
-  const election = options.leaderElection;
-  const manager = new Manager({
-    kubeConfig,
-    ...(options.client ? { client: options.client } : {}),
-    ...(options.rateLimit !== undefined ? { rateLimit: options.rateLimit } : {}),
-    logger,
-    ...(options.metrics ? { metrics: options.metrics } : {}),
-    ...(options.metricsAddr !== undefined ? { metricsAddr: options.metricsAddr } : {}),
-    ...(options.healthAddr !== undefined ? { healthAddr: options.healthAddr } : {}),
-    ...(options.watchNamespace ? { watchNamespace: options.watchNamespace } : {}),
-    ...(options.gracefulShutdownTimeout !== undefined
-      ? { gracefulShutdownTimeout: options.gracefulShutdownTimeout }
-      : {}),
-    ...(election
-      ? { leaderElection: { ...election, leaseName: election.leaseName ?? DEFAULT_LEADER_ELECTION_ID } }
-      : {}),
-  });
+  const { manager, logger } = createControllerManager("createKustomizeController", options, DEFAULT_LEADER_ELECTION_ID);
   const events = new EventRecorder({
     reportingController: KUSTOMIZE_CONTROLLER_NAME,
     group: KUSTOMIZE_GROUP,

@@ -18,16 +18,16 @@ import {
   type BackoffOptions,
   Controller,
   type ControllerOptions,
+  createControllerManager,
   EventRecorder,
   type KubeClient,
   type KubeConfigLike,
   type LeaderElectionConfig,
   type Logger,
-  Manager,
+  type Manager,
   type MetricsRecorder,
   type RateLimit,
 } from "@sluice/runtime";
-import { pino } from "pino";
 import { GitRepositoryReconciler, SOURCE_CONTROLLER_NAME } from "./gitrepository/reconciler.js";
 import { HelmChartReconciler } from "./helmchart/reconciler.js";
 import { watchHelmChartSources } from "./helmchart/source-watch.js";
@@ -125,26 +125,7 @@ export interface SourceController {
  * notification-controller.
  */
 export function createSourceController(options: SourceControllerOptions): SourceController {
-  const kubeConfig = options.kubeConfig ?? options.client?.kubeConfig;
-  if (!kubeConfig) throw new TypeError("createSourceController: kubeConfig or client is required");
-  const logger = options.logger ?? pino({ level: "silent" });
-  const election = options.leaderElection;
-  const manager = new Manager({
-    kubeConfig,
-    ...(options.client ? { client: options.client } : {}),
-    ...(options.rateLimit !== undefined ? { rateLimit: options.rateLimit } : {}),
-    logger,
-    ...(options.metrics ? { metrics: options.metrics } : {}),
-    ...(options.metricsAddr !== undefined ? { metricsAddr: options.metricsAddr } : {}),
-    ...(options.healthAddr !== undefined ? { healthAddr: options.healthAddr } : {}),
-    ...(options.watchNamespace ? { watchNamespace: options.watchNamespace } : {}),
-    ...(options.gracefulShutdownTimeout !== undefined
-      ? { gracefulShutdownTimeout: options.gracefulShutdownTimeout }
-      : {}),
-    ...(election
-      ? { leaderElection: { ...election, leaseName: election.leaseName ?? DEFAULT_LEADER_ELECTION_ID } }
-      : {}),
-  });
+  const { manager, logger } = createControllerManager("createSourceController", options, DEFAULT_LEADER_ELECTION_ID);
   const labelSelector = options.watchLabelSelector ? validateLabelSelector(options.watchLabelSelector) : undefined;
   const storagePath = resolve(options.storagePath);
   const fileServer = new ArtifactFileServer({

@@ -1,1 +1,2 @@
+export * from "./controller-manager.js";
 export * from "./manager.js";

@@ -1,0 +1,64 @@
+// The Manager every controller package builds the same way from its create…Controller options: one place for
+// the kubeconfig-or-client rule, the silent default logger and the default leader-election Lease name.
+
+import { type Logger, pino } from "pino";
+import type { KubeClient } from "../kube/kube-client.js";
+import type { KubeConfigLike } from "../kube/kube-config.js";
+import type { RateLimit } from "../kube/rate-limiter.js";
+import type { MetricsRecorder } from "../metrics/metrics-recorder.js";
+import { type LeaderElectionConfig, Manager } from "./manager.js";
+
+/** The process-level options shared by every controller's `create…Controller` (each names the Flux flag it mirrors). */
+export interface ControllerManagerOptions {
+  /** Kubeconfig to reach the API (one of `kubeConfig` or `client` is required). */
+  kubeConfig?: KubeConfigLike | undefined;
+  /** A client to share (e.g. `sluice up`'s); its kubeconfig is used for watches. */
+  client?: KubeClient | undefined;
+  /** `--kube-api-qps`/`--kube-api-burst` of a client made from `kubeConfig` (default 50/300). */
+  rateLimit?: RateLimit | false | undefined;
+  /** `--metrics-addr` (default `:8080`; `0` disables). */
+  metricsAddr?: string | undefined;
+  /** `--health-addr` (default `:9440`; `0` disables). */
+  healthAddr?: string | undefined;
+  /** `--enable-leader-election` and its Lease settings (the Lease name defaults per controller). */
+  leaderElection?:
+    | (Partial<Omit<LeaderElectionConfig, "enabled">> & { enabled: boolean; leaseNamespace: string })
+    | undefined;
+  /** Watch only this namespace (default all). */
+  watchNamespace?: string | undefined;
+  /** How long in-flight reconciles may run on shutdown (ms). */
+  gracefulShutdownTimeout?: number | undefined;
+  metrics?: MetricsRecorder | undefined;
+  logger?: Logger | undefined;
+}
+
+/**
+ * Builds the {@link Manager} of the controller `component` from its options; throws a TypeError naming the
+ * component when neither `kubeConfig` nor `client` is given. Logs go nowhere unless a logger is passed.
+ * Returns the manager, the logger and the kubeconfig in use (the client's when only a client is given).
+ */
+export function createControllerManager(
+  component: string,
+  options: ControllerManagerOptions,
+  defaultLeaseName: string,
+): { manager: Manager; logger: Logger; kubeConfig: KubeConfigLike } {
+  const kubeConfig = options.kubeConfig ?? options.client?.kubeConfig;
+  if (!kubeConfig) throw new TypeError(`${component}: kubeConfig or client is required`);
+  const logger = options.logger ?? pino({ level: "silent" });
+  const election = options.leaderElection;
+  const manager = new Manager({
+    kubeConfig,
+    ...(options.client ? { client: options.client } : {}),
+    ...(options.rateLimit !== undefined ? { rateLimit: options.rateLimit } : {}),
+    logger,
+    ...(options.metrics ? { metrics: options.metrics } : {}),
+    ...(options.metricsAddr !== undefined ? { metricsAddr: options.metricsAddr } : {}),
+    ...(options.healthAddr !== undefined ? { healthAddr: options.healthAddr } : {}),
+    ...(options.watchNamespace ? { watchNamespace: options.watchNamespace } : {}),
+    ...(options.gracefulShutdownTimeout !== undefined
+      ? { gracefulShutdownTimeout: options.gracefulShutdownTimeout }
+      : {}),
+    ...(election ? { leaderElection: { ...election, leaseName: election.leaseName ?? defaultLeaseName } } : {}),
+  });
+  return { manager, logger, kubeConfig };
+}
