@@ -23,6 +23,8 @@ export interface RepositoryCredentials {
   dockerConfig?: DockerConfigAuths | undefined;
   passCredentials: boolean;
   timeoutMs: number;
+  /** TLS material came from `secretRef` (deprecated in Flux in favour of `certSecretRef`). */
+  tlsFromSecretRef?: boolean | undefined;
 }
 
 /** Reads the credentials of `repo` (throws {@link RepositoryCredentialsError}). */
@@ -55,6 +57,7 @@ export async function readRepositoryCredentials(
     }
     if (ca) creds.caCert = ca.toString("utf8");
     if (cert && key) creds.clientCert = { cert: cert.toString("utf8"), key: key.toString("utf8") };
+    return ca !== undefined || cert !== undefined;
   };
   if (repo.spec.certSecretRef) {
     applyTls(await read(repo.spec.certSecretRef.name, "TLS authentication secret"), repo.spec.certSecretRef.name);
@@ -71,14 +74,14 @@ export async function readRepositoryCredentials(
     }
     if (username !== undefined && password !== undefined) creds.basicAuth = { username, password };
     const dockerConfig = data[".dockerconfigjson"];
-    if (dockerConfig && !creds.basicAuth) {
+    if (dockerConfig && !creds.basicAuth && repo.spec.type === "oci") {
       try {
         creds.dockerConfig = parseDockerConfig(dockerConfig, `secret '${namespace}/${name}'`);
       } catch (err: unknown) {
         throw new RepositoryCredentialsError(errorMessage(err), { cause: err });
       }
     }
-    if (!repo.spec.certSecretRef) applyTls(data, name);
+    if (!repo.spec.certSecretRef && applyTls(data, name)) creds.tlsFromSecretRef = true;
   }
   return creds;
 }

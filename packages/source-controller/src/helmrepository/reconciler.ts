@@ -8,7 +8,6 @@ import {
   type Artifact,
   FINALIZER,
   HELM_REPOSITORY_DEFAULT_INTERVAL,
-  HELM_REPOSITORY_DEFAULT_TIMEOUT,
   type HelmRepository,
   isOciHelmRepository,
   parseDuration,
@@ -33,6 +32,12 @@ import {
   StatusPatcher,
 } from "@sluice/runtime";
 import {
+  fetchOptionsOf,
+  type RepositoryCredentials,
+  RepositoryCredentialsError,
+  readRepositoryCredentials,
+} from "../helmchart/repository-options.js";
+import {
   fetchIndex,
   type IndexFetchOptions,
   type IndexFile,
@@ -47,7 +52,6 @@ import {
   patchFinalStatus,
   patchProgress,
   progressiveStatus,
-  readSecretData,
   releaseFinalizer,
   SOURCE_CONTROLLER_NAME,
   SourceSteps,
@@ -236,65 +240,19 @@ export class HelmRepositoryReconciler implements Reconciler<HelmRepository> {
    * `secretRef`), `passCredentials` and `timeout` (AuthenticationFailed when a Secret is unusable).
    */
   async #clientOptions(obj: HelmRepository, ctx: ReconcileContext): Promise<IndexFetchOptions> {
-    const namespace = obj.metadata.namespace ?? "";
-    const options: IndexFetchOptions = {
-      timeoutMs: parseDuration(obj.spec.timeout ?? HELM_REPOSITORY_DEFAULT_TIMEOUT),
-      passCredentials: obj.spec.passCredentials === true,
-      signal: ctx.signal,
-    };
-    const read = async (name: string, what: string): Promise<Record<string, Buffer>> => {
-      try {
-        return await readSecretData(this.#client, namespace, name);
-      } catch (err: unknown) {
-        throw fetchFailed(
-          obj,
-          SourceReason.AuthenticationFailed,
-          `failed to get ${what} '${namespace}/${name}': ${errorMessage(err)}`,
-          err,
-        );
-      }
-    };
-    const applyTls = (data: Record<string, Buffer>, secretName: string): boolean => {
-      const ca = data["ca.crt"] ?? data["caFile"];
-      const cert = data["tls.crt"] ?? data["certFile"];
-      const key = data["tls.key"] ?? data["keyFile"];
-      if ((cert === undefined) !== (key === undefined)) {
-        throw fetchFailed(
-          obj,
-          SourceReason.AuthenticationFailed,
-          `failed to construct Helm client's TLS config: secret '${namespace}/${secretName}' must contain both 'tls.crt' and 'tls.key'`,
-          undefined,
-        );
-      }
-      if (ca) options.caCert = ca.toString("utf8");
-      if (cert && key) options.clientCert = { cert: cert.toString("utf8"), key: key.toString("utf8") };
-      return ca !== undefined || cert !== undefined;
-    };
-
-    if (obj.spec.certSecretRef) {
-      applyTls(await read(obj.spec.certSecretRef.name, "TLS authentication secret"), obj.spec.certSecretRef.name);
+    let creds: RepositoryCredentials;
+    try {
+      creds = await readRepositoryCredentials(this.#client, obj);
+    } catch (err: unknown) {
+      if (!(err instanceof RepositoryCredentialsError)) throw err;
+      throw fetchFailed(obj, SourceReason.AuthenticationFailed, err.message, err.cause);
     }
-    if (obj.spec.secretRef) {
-      const name = obj.spec.secretRef.name;
-      const data = await read(name, "authentication secret");
-      const username = data["username"]?.toString("utf8");
-      const password = data["password"]?.toString("utf8");
-      if ((username === undefined) !== (password === undefined)) {
-        throw fetchFailed(
-          obj,
-          SourceReason.AuthenticationFailed,
-          `failed to detect authentication methods: secret '${namespace}/${name}': malformed basic auth - has '${username === undefined ? "password" : "username"}' but missing '${username === undefined ? "username" : "password"}'`,
-          undefined,
-        );
-      }
-      if (username !== undefined && password !== undefined) options.basicAuth = { username, password };
-      if (!obj.spec.certSecretRef && applyTls(data, name)) {
-        ctx.log.info(
-          "warning: specifying TLS authentication data via `.spec.secretRef` is deprecated, please use `.spec.certSecretRef` instead",
-        );
-      }
+    if (creds.tlsFromSecretRef) {
+      ctx.log.info(
+        "warning: specifying TLS authentication data via `.spec.secretRef` is deprecated, please use `.spec.certSecretRef` instead",
+      );
     }
-    return options;
+    return fetchOptionsOf(creds, ctx.signal);
   }
 
   /** Writes the normalized index and the `index.yaml` link; ArtifactInStorage once the revision is stored. */
