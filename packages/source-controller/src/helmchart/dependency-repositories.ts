@@ -9,7 +9,7 @@ import {
   type RepositoryCredentials,
   readRepositoryCredentials,
   writeTlsFiles,
-} from "./repository-options.js";
+} from "../internal/helm/repository-credentials.js";
 
 /**
  * Writes `<home>/repositories.yaml` (0600) listing `urls`, each with the basic auth and TLS files of the

@@ -62,6 +62,11 @@ import {
   reasonForBuild,
 } from "../internal/chart/index.js";
 import { parseIndex } from "../internal/helm/index.js";
+import {
+  fetchOptionsOf,
+  normalizeRepositoryUrl,
+  readRepositoryCredentials,
+} from "../internal/helm/repository-credentials.js";
 import { credentialsFor, OciClient, parseOciUrl } from "../internal/oci/index.js";
 import {
   admitRun,
@@ -77,7 +82,6 @@ import type { ArtifactStorage } from "../internal/storage/index.js";
 import { HELM_CHART_FAIL_CONDITIONS, HELM_CHART_OWNED_CONDITIONS, HELM_CHART_READY } from "./conditions.js";
 import { writeDependencyRepositories } from "./dependency-repositories.js";
 import { observeBuildConditions } from "./observe-build.js";
-import { fetchOptionsOf, normalizeRepositoryUrl, readRepositoryCredentials } from "./repository-options.js";
 
 /** The HelmChart interval when unset (the CRD requires one; Flux's default for sources). */
 const DEFAULT_INTERVAL = "10m";

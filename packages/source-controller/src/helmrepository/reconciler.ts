@@ -32,12 +32,6 @@ import {
   StatusPatcher,
 } from "@sluice/runtime";
 import {
-  fetchOptionsOf,
-  type RepositoryCredentials,
-  RepositoryCredentialsError,
-  readRepositoryCredentials,
-} from "../helmchart/repository-options.js";
-import {
   fetchIndex,
   type IndexFetchOptions,
   type IndexFile,
@@ -46,6 +40,12 @@ import {
   parseIndex,
   redactUrl,
 } from "../internal/helm/index.js";
+import {
+  fetchOptionsOf,
+  type RepositoryCredentials,
+  RepositoryCredentialsError,
+  readRepositoryCredentials,
+} from "../internal/helm/repository-credentials.js";
 import {
   admitRun,
   fetchFailed,

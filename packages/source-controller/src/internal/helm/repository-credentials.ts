@@ -1,13 +1,13 @@
-// A HelmRepository's connection settings as the HelmChart reconciler needs them (Flux's GetClientOpts):
+// A HelmRepository's connection settings (Flux's GetClientOpts), shared by the HelmRepository and HelmChart reconcilers:
 // basic auth from `secretRef`, TLS from `certSecretRef` (or, deprecated, `secretRef`), passCredentials and
 // timeout — for HTTP downloads in memory, for helm (OCI pulls, dependency builds) as 0600 files.
 
 import { HELM_REPOSITORY_DEFAULT_TIMEOUT, type HelmRepository, parseDuration } from "@sluice/api";
 import { errorMessage, type KubeClient } from "@sluice/runtime";
-import { type HelmHome, writePrivateFile } from "../internal/chart/index.js";
-import type { IndexFetchOptions } from "../internal/helm/index.js";
-import { type DockerConfigAuths, parseDockerConfig } from "../internal/oci/index.js";
-import { readSecretData } from "../internal/reconcile/index.js";
+import { type HelmHome, writePrivateFile } from "../chart/index.js";
+import { type DockerConfigAuths, parseDockerConfig } from "../oci/index.js";
+import { readSecretData } from "../reconcile/index.js";
+import type { IndexFetchOptions } from "./fetch-index.js";
 
 /** A Secret that could not be used; the message names it and the cause (reason AuthenticationFailed). */
 export class RepositoryCredentialsError extends Error {
