@@ -17,3 +17,4 @@ export {
   HelmReleaseReconciler,
   type HelmReleaseReconcilerOptions,
 } from "./helmrelease/reconciler.js";
+export { decodeRelease, type StoredRelease } from "./internal/helm/release-storage.js";

@@ -1,7 +1,6 @@
 // The objects of a Helm release, read from Helm's storage Secret (`sh.helm.release.v1.<name>.v<version>`,
 // data `release` = base64 of gzipped release JSON whose `manifest` holds the rendered YAML).
 
-import { gunzipSync } from "node:zlib";
 import type { UnstructuredObject } from "@sluice/runtime";
 import { parseAllDocuments } from "yaml";
 import type { CommandContext } from "../context.js";
@@ -32,14 +31,10 @@ export async function helmReleaseObjects(ctx: CommandContext, hr: UnstructuredOb
   const data = (secret?.["data"] as { release?: string } | undefined)?.release;
   if (!data) return [];
   const releaseNs = latest.namespace ?? storageNs;
-  return manifestObjects(decodeRelease(data).manifest ?? "", releaseNs);
-}
-
-/** Decodes a storage Secret's `release` value (the Secret's base64 around Helm's base64 of gzip). */
-export function decodeRelease(secretData: string): { manifest?: string } {
-  let raw = Buffer.from(Buffer.from(secretData, "base64").toString("latin1"), "base64");
-  if (raw[0] === 0x1f && raw[1] === 0x8b) raw = gunzipSync(raw);
-  return JSON.parse(raw.toString("utf8")) as { manifest?: string };
+  // helm-controller's decoder (loaded only here, as the CLI loads controllers only when a command needs them);
+  // the Secret's own base64 wraps Helm's.
+  const { decodeRelease } = await import("@sluice/helm-controller");
+  return manifestObjects(decodeRelease(Buffer.from(data, "base64").toString("utf8")).manifest ?? "", releaseNs);
 }
 
 /** The objects of a multi-document manifest; namespaced objects without a namespace get `defaultNamespace`. */
