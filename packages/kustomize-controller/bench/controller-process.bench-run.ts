@@ -97,7 +97,9 @@ function spawnController(kubeconfig: string): ChildProcess {
     "--health-addr=0",
     "--log-level=error",
   ];
-  return spawn(process.execPath, args, { stdio: ["ignore", "ignore", "inherit"] });
+  // BENCH_CONTROLLER_NODE_ARGS: extra node flags for the controller only (for memory experiments).
+  const nodeArgs = (process.env["BENCH_CONTROLLER_NODE_ARGS"] ?? "").split(" ").filter(Boolean);
+  return spawn(process.execPath, [...nodeArgs, ...args], { stdio: ["ignore", "ignore", "inherit"] });
 }
 
 it(`kustomize-controller process: ${KUSTOMIZATIONS} Kustomizations × ${OBJECTS_EACH} objects`, async () => {

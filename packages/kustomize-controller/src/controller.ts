@@ -149,7 +149,8 @@ export function createKustomizeController(options: KustomizeControllerOptions): 
       combined.addEventListener("abort", () => reconciler.abortHealthChecks("kustomize-controller is shutting down"), {
         once: true,
       });
-      running = manager.start(combined);
+      // Once drained, the extracted artifacts the runs shared are removed.
+      running = manager.start(combined).finally(() => reconciler.close());
       return running;
     },
     async stop(): Promise<void> {

@@ -2,7 +2,7 @@
 // decrypted; without spec.decryption nothing is applied and the Secret is named.
 
 import type { UnstructuredObject } from "@sluice/runtime";
-import { tempDir } from "@sluice/testkit";
+import { ensureNamespace, tempDir } from "@sluice/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   appliedRevision,
@@ -42,7 +42,18 @@ stringData:
       encryptedRegex: "^(data|stringData)$",
     });
     expect(encrypted).not.toContain("s3cr3t-Pa55");
+    const encryptedEnv = await sopsEncrypt("PASSWORD=g3n-S3cret\n", "dotenv", { recipients: [key.recipient] });
     sha = await commitAndPush(env, {
+      "generated/kustomization.yaml": [
+        "apiVersion: kustomize.config.k8s.io/v1beta1",
+        "kind: Kustomization",
+        "generatorOptions: {disableNameSuffixHash: true}",
+        "secretGenerator:",
+        "- name: generated",
+        "  envs: [secret.env]",
+        "",
+      ].join("\n"),
+      "generated/secret.env": encryptedEnv,
       "secrets/secret.yaml": encrypted,
       "secrets/config.yaml": `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: plain\n  namespace: ${NS}\ndata:\n  a: "1"\n`,
     });
@@ -97,4 +108,41 @@ stringData:
     expect(JSON.stringify(k.status)).not.toContain("s3cr3t-Pa55");
     expect(JSON.stringify(env.sink.events)).not.toContain("s3cr3t-Pa55");
   });
+
+  it("a generator input decrypted for one Kustomization never reaches another built from the same artifact", async () => {
+    // Both runs work on hard-linked copies of one shared extraction: the decrypted file must replace the link in
+    // the first run's copy, not write through it into the extraction the second run links from.
+    await createKustomization(env, "gen-keys", {
+      path: "./generated",
+      targetNamespace: NS,
+      decryption: { provider: "sops", secretRef: { name: "sops-age" } },
+    });
+    await waitForKustomization(env, "gen-keys", appliedRevision(sha), "applied");
+    const decrypted = await env.client.get<UnstructuredObject>({
+      apiVersion: "v1",
+      kind: "Secret",
+      namespace: NS,
+      name: "generated",
+    });
+    const password = (decrypted["data"] as Record<string, string>)["PASSWORD"] ?? "";
+    expect(Buffer.from(password, "base64").toString()).toBe("g3n-S3cret");
+
+    await ensureNamespace(env.client, "secure-other");
+    await createKustomization(env, "gen-no-keys", { path: "./generated", targetNamespace: "secure-other" });
+    await waitForKustomization(
+      env,
+      "gen-no-keys",
+      (o) => (o.status?.lastAttemptedRevision ?? "").endsWith(sha) && conditionOf(o, "Ready")?.status !== "Unknown",
+      "attempted",
+    );
+    const other = await env.client.getOptional<UnstructuredObject>({
+      apiVersion: "v1",
+      kind: "Secret",
+      namespace: "secure-other",
+      name: "generated",
+    });
+    const values = Object.values((other?.["data"] as Record<string, string> | undefined) ?? {});
+    expect(values.map((v) => Buffer.from(v, "base64").toString())).not.toContain("g3n-S3cret");
+    expect(JSON.stringify(other ?? {})).not.toContain("g3n-S3cret");
+  }, 120_000);
 });

@@ -29,18 +29,19 @@ import {
 } from "@sluice/api";
 import {
   Action,
+  ArtifactCache,
   ArtifactNotFoundError,
   ChangeSet,
   deleteCondition,
   type EventRecorder,
   errorMessage,
-  fetchArtifact,
   type IgnoreRule,
   isNotFound,
   isTrue,
   jobsWithTtl,
   type KubeClient,
   type Logger,
+  linkTree,
   markFalse,
   markTrue,
   markUnknown,
@@ -60,7 +61,7 @@ import {
 import { resolveSpecPath } from "../internal/build/build.js";
 import { renderKustomization } from "../internal/build/render.js";
 import { createKustomizationDecryptor } from "../internal/decrypt/index.js";
-import { celStatusReader, InvalidHealthCheckExprError } from "../internal/health/cel-health.js";
+import { celStatusReader } from "../internal/health/cel-health.js";
 import { type ClusterClient, clusterClientFor } from "./cluster-client.js";
 import {
   finalizeKustomizationStatus,
@@ -102,6 +103,8 @@ export interface KustomizationReconcilerOptions {
   artifactFetchRetries?: number | undefined;
   /** `SOURCE_CONTROLLER_LOCALHOST`: host:port replacing the artifact URL's. */
   artifactHostOverride?: string | undefined;
+  /** Most source artifacts kept extracted between reconciles (default 16; see {@link KustomizationReconciler}). */
+  artifactCacheEntries?: number | undefined;
   /** `--override-manager`: extra field managers whose fields are taken over. */
   overrideManagers?: readonly string[] | undefined;
   /** `--custom-apply-stage-kinds`: `group/Kind` keys applied in a stage after `*Class` kinds, before the rest. */
@@ -155,6 +158,13 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
   readonly #options: KustomizationReconcilerOptions;
   /** Running health checks by `namespace/name`, so a new source artifact can cancel them. */
   readonly #healthChecks = new Map<string, AbortController>();
+  /** Aborts shared artifact downloads when the reconciler is closed. */
+  readonly #closing = new AbortController();
+  /**
+   * Source artifacts extracted once per digest: the many Kustomizations of one repository revision share one
+   * download and extraction, and each run works on a hard-linked copy of it (see `#materialize`).
+   */
+  readonly #artifacts: ArtifactCache;
 
   constructor(options: KustomizationReconcilerOptions) {
     this.#client = options.client;
@@ -162,6 +172,18 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
     this.#field = options.fieldManager ?? KUSTOMIZE_FIELD_MANAGER;
     this.#dependencyRequeueMs = options.dependencyRequeueMs ?? DEFAULT_REQUEUE_DEPENDENCY_MS;
     this.#options = options;
+    this.#artifacts = new ArtifactCache({
+      retries: options.artifactFetchRetries ?? 9,
+      hostOverride: options.artifactHostOverride,
+      maxEntries: options.artifactCacheEntries ?? 16,
+      signal: this.#closing.signal,
+    });
+  }
+
+  /** Stops shared downloads and removes the extracted artifacts no run is using. */
+  async close(): Promise<void> {
+    this.#closing.abort(new Error("kustomize-controller is shutting down"));
+    await this.#artifacts.clear();
   }
 
   /**
@@ -370,17 +392,7 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
     try {
       const root = join(work, "source");
       try {
-        await fetchArtifact(
-          artifact.url,
-          artifact.digest,
-          {
-            retries: this.#options.artifactFetchRetries ?? 9,
-            hostOverride: this.#options.artifactHostOverride,
-            tmpDir: work,
-            signal: ctx.signal,
-          },
-          root,
-        );
+        await this.#materialize(artifact, root, ctx.signal);
       } catch (err: unknown) {
         if (err instanceof ArtifactNotFoundError) throw err;
         throw fail(KustomizationReason.ArtifactFailed, err);
@@ -420,7 +432,8 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
         const built = await renderKustomization({
           decryptor,
           root,
-          inPlace: true, // root is this run's own extraction: no copy of the whole artifact per build
+          inPlace: true, // root is this run's own linked copy: no copy of the whole artifact per build
+          symlinksChecked: true, // the extraction refused symlinks leaving the artifact
           path: obj.spec.path,
           spec: obj.spec,
           noRemoteBases: this.#options.noRemoteBases,
@@ -506,6 +519,40 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
       await rm(work, { recursive: true, force: true }).catch((err: unknown) =>
         ctx.log.error({ error: err }, "failed to remove tmp dir"),
       );
+    }
+  }
+
+  /**
+   * Makes `root` this run's private copy of the artifact: the digest-verified extraction is shared through
+   * the cache (downloaded once per digest), and `root` hard-links its files, so a run costs directory entries
+   * rather than a download and an extraction. The build replaces the files it changes (kustomization file,
+   * decrypted inputs) instead of writing through the links, so the shared extraction stays as downloaded.
+   */
+  async #materialize(artifact: Artifact, root: string, signal: AbortSignal): Promise<void> {
+    const acquiring = this.#artifacts.acquire(artifact.url, artifact.digest);
+    let aborted: (() => void) | undefined;
+    const abort = new Promise<never>((_, reject) => {
+      aborted = () => reject(signal.reason);
+      if (signal.aborted) aborted();
+      else signal.addEventListener("abort", aborted, { once: true });
+    });
+    let lease: Awaited<typeof acquiring>;
+    try {
+      lease = await Promise.race([acquiring, abort]);
+    } catch (err: unknown) {
+      // A lease obtained after this run gave up must still be returned.
+      acquiring.then(
+        (l) => l.release(),
+        () => undefined,
+      );
+      throw err;
+    } finally {
+      if (aborted) signal.removeEventListener("abort", aborted);
+    }
+    try {
+      await linkTree(lease.dir, root);
+    } finally {
+      await lease.release();
     }
   }
 

@@ -42,6 +42,11 @@ export interface BuildOptions {
    */
   inPlace?: boolean | undefined;
   /**
+   * The root's symlinks are known not to leave it (the root is the runtime's safe extraction of an artifact,
+   * or a `linkTree` of one): skip walking the whole tree to check them again.
+   */
+  symlinksChecked?: boolean | undefined;
+  /**
    * SOPS decryption (`spec.decryption`): generator inputs are decrypted on the build copy right before kustomize
    * runs, built objects right after (see `createKustomizationDecryptor` in `internal/decrypt`).
    */
@@ -95,7 +100,7 @@ export async function buildKustomization(options: BuildOptions): Promise<BuildRe
   try {
     const copy = options.inPlace ? root : join(work, "src");
     if (!options.inPlace) await cp(root, copy, { recursive: true, verbatimSymlinks: true });
-    await assertSymlinksInside(await realpath(copy), copy);
+    if (!options.symlinksChecked) await assertSymlinksInside(await realpath(copy), copy);
     const dir = join(copy, relPath);
     if (!(await isDirectory(dir))) {
       throw new KustomizeBuildError(`kustomization path not found: ${displayPath(relPath)}`);

@@ -1,6 +1,7 @@
-import { lstat, readdir, readFile, writeFile } from "node:fs/promises";
+import { lstat, readdir, readFile } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import type { KustomizationSpec, KustomizeImage, KustomizeSelector } from "@sluice/api";
+import { replaceFile } from "@sluice/runtime";
 import { parseAllDocuments, type parseDocument, stringify } from "yaml";
 import {
   findKustomizationFile,
@@ -68,7 +69,8 @@ export async function generateKustomization(dir: string, spec: GeneratorSpec): P
     else kus["resources"] = resources;
   }
   await applySpec(kus, dir, spec);
-  await writeFile(file, stringify(kus));
+  // Replaced, not written through: the tree may be hard links into a shared artifact extraction.
+  await replaceFile(file, stringify(kus));
   return { file, action, kustomization: kus };
 }
 

@@ -1,4 +1,5 @@
-import { lstat, readFile, writeFile } from "node:fs/promises";
+import { lstat, readFile } from "node:fs/promises";
+import { replaceFile } from "@sluice/runtime";
 import { isMap, parseAllDocuments } from "yaml";
 import { verifyMac } from "./decrypt-tree.js";
 import { DataKeyCache, decryptDocumentText, decryptLoaded } from "./document.js";
@@ -99,7 +100,8 @@ export class Decryptor {
     if (!hasSopsMarker(text, format)) return false;
     try {
       const plain = await decryptDocumentText(text, format, format, this.#ring, this.#cache);
-      await writeFile(ref.path, plain, { mode: 0o600 });
+      // Replaced, not written through: the tree may be hard links into a shared artifact extraction.
+      await replaceFile(ref.path, plain, { mode: 0o600 });
     } catch (err: unknown) {
       throw new DecryptionError(`decryption failed for file '${ref.display}': ${errorMessage(err)}`, { cause: err });
     }

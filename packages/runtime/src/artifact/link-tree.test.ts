@@ -1,0 +1,69 @@
+import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { linkTree, replaceFile } from "./link-tree.js";
+
+let tmp: string;
+let from: string;
+let to: string;
+
+beforeEach(async () => {
+  tmp = await mkdtemp(join(tmpdir(), "link-tree-"));
+  from = join(tmp, "from");
+  to = join(tmp, "to");
+  await mkdir(join(from, "apps/base"), { recursive: true });
+  await mkdir(join(from, "empty"), { recursive: true });
+  await writeFile(join(from, "apps/base/deploy.yaml"), "kind: Deployment\n");
+  await writeFile(join(from, "apps/base/kustomization.yaml"), "resources: [deploy.yaml]\n");
+  await writeFile(join(from, "README"), "hello\n", { mode: 0o600 });
+  await symlink("base", join(from, "apps/current"));
+  await symlink("../README", join(from, "apps/readme-link"));
+});
+
+afterEach(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+describe("linkTree", () => {
+  it("recreates directories and symlinks and hard-links files (same inode, no content copied)", async () => {
+    const result = await linkTree(from, to);
+    expect(result).toEqual({ files: 3, dirs: 3, symlinks: 2 });
+    const a = await stat(join(from, "apps/base/deploy.yaml"));
+    const b = await stat(join(to, "apps/base/deploy.yaml"));
+    expect(b.ino).toBe(a.ino);
+    expect(b.nlink).toBe(2);
+    expect((await stat(join(to, "README"))).mode & 0o777).toBe(0o600);
+    expect(await readlink(join(to, "apps/current"))).toBe("base");
+    expect(await readFile(join(to, "apps/current/deploy.yaml"), "utf8")).toBe("kind: Deployment\n");
+    expect(await readFile(join(to, "apps/readme-link"), "utf8")).toBe("hello\n");
+    expect((await lstat(join(to, "empty"))).isDirectory()).toBe(true);
+  });
+
+  it("leaves the source intact when the copy's files are replaced or its tree deleted", async () => {
+    await linkTree(from, to);
+    await replaceFile(join(to, "apps/base/kustomization.yaml"), "resources: [deploy.yaml]\nnamespace: x\n");
+    await replaceFile(join(to, "apps/base/new.yaml"), "kind: ConfigMap\n", { mode: 0o600 });
+    expect(await readFile(join(to, "apps/base/kustomization.yaml"), "utf8")).toContain("namespace: x");
+    expect(await readFile(join(from, "apps/base/kustomization.yaml"), "utf8")).toBe("resources: [deploy.yaml]\n");
+    expect((await stat(join(to, "apps/base/new.yaml"))).mode & 0o777).toBe(0o600);
+    await expect(stat(join(from, "apps/base/new.yaml"))).rejects.toMatchObject({ code: "ENOENT" });
+
+    await rm(to, { recursive: true, force: true });
+    expect(await readFile(join(from, "apps/base/deploy.yaml"), "utf8")).toBe("kind: Deployment\n");
+    expect((await stat(join(from, "apps/base/deploy.yaml"))).nlink).toBe(1);
+  });
+
+  it("fails on a source that does not exist", async () => {
+    await expect(linkTree(join(tmp, "missing"), to)).rejects.toMatchObject({ code: "ENOENT" });
+  });
+});
+
+describe("replaceFile", () => {
+  it("leaves no temp file behind when the write fails", async () => {
+    await mkdir(to);
+    await expect(replaceFile(join(to, "no-such-dir/file"), "x")).rejects.toMatchObject({ code: "ENOENT" });
+    await expect(replaceFile(join(to), "x")).rejects.toBeDefined(); // a directory cannot be replaced by a file
+    expect(await readdir(to)).toEqual([]);
+  });
+});
