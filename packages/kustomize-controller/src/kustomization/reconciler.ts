@@ -2,7 +2,7 @@
 // server-side dry-run of the whole set → staged server-side apply → inventory → prune → health, with Flux's
 // conditions, reasons, messages, status fields and events.
 
-import { mkdtemp, rm, stat } from "node:fs/promises";
+import { mkdtemp, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -50,6 +50,7 @@ import {
   type ReconcileResult,
   type Reconciler,
   ResourceManager,
+  removeTree,
   requeueAfter,
   StallingError,
   StatusPatcher,
@@ -516,9 +517,7 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
       recordHistory(obj, history.digest, started, KustomizationReason.ReconciliationSucceeded, history.meta);
     } finally {
       if (cluster?.owned) cluster.client.close();
-      await rm(work, { recursive: true, force: true }).catch((err: unknown) =>
-        ctx.log.error({ error: err }, "failed to remove tmp dir"),
-      );
+      await removeTree(work).catch((err: unknown) => ctx.log.error({ error: err }, "failed to remove tmp dir"));
     }
   }
 

@@ -2,7 +2,7 @@ import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { linkTree, replaceFile } from "./link-tree.js";
+import { linkTree, removeTree, replaceFile } from "./link-tree.js";
 
 let tmp: string;
 let from: string;
@@ -56,6 +56,29 @@ describe("linkTree", () => {
 
   it("fails on a source that does not exist", async () => {
     await expect(linkTree(join(tmp, "missing"), to)).rejects.toMatchObject({ code: "ENOENT" });
+  });
+});
+
+describe("removeTree", () => {
+  it("removes a linked copy (files, symlinks, empty and nested directories) and leaves the source", async () => {
+    await linkTree(from, to);
+    await removeTree(to);
+    await expect(lstat(to)).rejects.toMatchObject({ code: "ENOENT" });
+    expect(await readFile(join(from, "apps/base/deploy.yaml"), "utf8")).toBe("kind: Deployment\n");
+    expect(await readlink(join(from, "apps/current"))).toBe("base");
+  });
+
+  it("accepts a missing path and a plain file", async () => {
+    await removeTree(join(tmp, "missing"));
+    await removeTree(join(from, "README"));
+    await expect(lstat(join(from, "README"))).rejects.toMatchObject({ code: "ENOENT" });
+  });
+
+  it("does not follow a symlink to a directory", async () => {
+    await mkdir(to);
+    await symlink(join(from, "apps"), join(to, "apps-link"));
+    await removeTree(to);
+    expect(await readFile(join(from, "apps/base/deploy.yaml"), "utf8")).toBe("kind: Deployment\n");
   });
 });
 

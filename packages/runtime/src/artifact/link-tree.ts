@@ -1,5 +1,16 @@
 import { randomBytes } from "node:crypto";
-import { copyFile, link, mkdir, readdir, readlink, rename, rm, symlink, writeFile } from "node:fs/promises";
+import {
+  copyFileSync,
+  type Dirent,
+  linkSync,
+  mkdirSync,
+  readdirSync,
+  readlinkSync,
+  rmdirSync,
+  rmSync,
+  symlinkSync,
+} from "node:fs";
+import { rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
 /** What {@link linkTree} created. */
@@ -24,41 +35,109 @@ export interface LinkTreeResult {
  */
 export async function linkTree(from: string, to: string): Promise<LinkTreeResult> {
   const result: LinkTreeResult = { files: 0, dirs: 0, symlinks: 0 };
-  let canLink = true;
-  const walk = async (src: string, dst: string): Promise<void> => {
-    await mkdir(dst, { recursive: true });
-    result.dirs += 1;
-    const subdirs: [string, string][] = [];
-    for (const entry of await readdir(src, { withFileTypes: true })) {
-      const s = join(src, entry.name);
-      const d = join(dst, entry.name);
-      if (entry.isDirectory()) {
-        subdirs.push([s, d]);
-      } else if (entry.isSymbolicLink()) {
-        await symlink(await readlink(s), d);
-        result.symlinks += 1;
-      } else if (entry.isFile()) {
-        if (canLink) {
-          try {
-            await link(s, d);
-            result.files += 1;
-            continue;
-          } catch (err: unknown) {
-            const code = (err as NodeJS.ErrnoException).code;
-            if (code !== "EXDEV" && code !== "EPERM" && code !== "ENOTSUP" && code !== "EMLINK") throw err;
-            canLink = false;
-          }
-        }
-        await copyFile(s, d);
-        result.files += 1;
-      }
-    }
-    for (const [s, d] of subdirs) await walk(s, d);
-  };
-  await walk(from, to);
+  const state = { canLink: true };
+  // Each directory is handled with synchronous calls, yielding to the event loop between directories: a run
+  // over thousands of entries then allocates a few strings per entry instead of a promise chain per syscall
+  // (which, with several runs at once, outlived young-generation GCs and grew the old space), and never
+  // blocks the loop for longer than one directory takes.
+  const pending: [string, string][] = [[from, to]];
+  let first = true;
+  while (pending.length > 0) {
+    const [src, dst] = pending.pop()!;
+    if (first) first = false;
+    else await yieldToEventLoop();
+    linkDirectory(src, dst, pending, result, state);
+  }
   // The root itself is not counted: it is the destination, not a copied directory.
   result.dirs -= 1;
   return result;
+}
+
+function linkDirectory(
+  src: string,
+  dst: string,
+  pending: [string, string][],
+  result: LinkTreeResult,
+  state: { canLink: boolean },
+): void {
+  mkdirSync(dst, { recursive: true });
+  result.dirs += 1;
+  for (const entry of readdirSync(src, { withFileTypes: true })) {
+    const s = join(src, entry.name);
+    const d = join(dst, entry.name);
+    if (entry.isDirectory()) {
+      pending.push([s, d]);
+    } else if (entry.isSymbolicLink()) {
+      symlinkSync(readlinkSync(s), d);
+      result.symlinks += 1;
+    } else if (entry.isFile()) {
+      if (state.canLink) {
+        try {
+          linkSync(s, d);
+          result.files += 1;
+          continue;
+        } catch (err: unknown) {
+          const code = (err as NodeJS.ErrnoException).code;
+          if (code !== "EXDEV" && code !== "EPERM" && code !== "ENOTSUP" && code !== "EMLINK") throw err;
+          state.canLink = false;
+        }
+      }
+      copyFileSync(s, d);
+      result.files += 1;
+    }
+  }
+}
+
+/**
+ * Removes the directory tree `dir` (a missing one is fine) the way {@link linkTree} builds one: synchronous
+ * calls per directory, yielding between directories, so removing a large working copy neither blocks the
+ * event loop for long nor allocates a promise per entry.
+ */
+export async function removeTree(dir: string): Promise<void> {
+  const stack: { path: string; listed: boolean }[] = [{ path: dir, listed: false }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    if (top.listed) {
+      rmdirIfPresent(top.path);
+      stack.pop();
+      continue;
+    }
+    top.listed = true;
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(top.path, { withFileTypes: true });
+    } catch (err: unknown) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") {
+        stack.pop();
+        continue;
+      }
+      if (code === "ENOTDIR") {
+        rmSync(top.path, { force: true });
+        stack.pop();
+        continue;
+      }
+      throw err;
+    }
+    for (const entry of entries) {
+      const path = join(top.path, entry.name);
+      if (entry.isDirectory()) stack.push({ path, listed: false });
+      else rmSync(path, { force: true });
+    }
+    await yieldToEventLoop();
+  }
+}
+
+function rmdirIfPresent(path: string): void {
+  try {
+    rmdirSync(path);
+  } catch (err: unknown) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+  }
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /**
