@@ -1,10 +1,16 @@
-import { armor, Decrypter, identityToRecipient } from "age-encryption";
-import { type PrivateKey, decrypt as pgpDecrypt, readMessage, readPrivateKeys } from "openpgp";
+import type { PrivateKey } from "openpgp";
 import { DecryptionError, errorMessage } from "./errors.js";
 import type { SopsMetadata } from "./metadata.js";
 
 /** Secret data key suffix of an age identity file (Flux `DecryptionAgeExt`). */
 export const AGE_KEY_SUFFIX = ".agekey";
+// The age and OpenPGP libraries are loaded on first use: most controllers never decrypt, and OpenPGP alone
+// adds several MiB to the process.
+let ageModule: Promise<typeof import("age-encryption")> | undefined;
+let pgpModule: Promise<typeof import("openpgp")> | undefined;
+const age = () => (ageModule ??= import("age-encryption"));
+const pgp = () => (pgpModule ??= import("openpgp"));
+
 /** Secret data key suffix of an armored PGP private key (Flux `DecryptionPGPExt`). */
 export const PGP_KEY_SUFFIX = ".asc";
 /**
@@ -46,7 +52,7 @@ export async function importKeys(
     } else if (name.endsWith(PGP_KEY_SUFFIX)) {
       let keys: PrivateKey[];
       try {
-        keys = await readPrivateKeys({ armoredKeys: text });
+        keys = await (await pgp()).readPrivateKeys({ armoredKeys: text });
       } catch (err: unknown) {
         throw fail(`not an armored PGP private key: ${errorMessage(err)}`, err);
       }
@@ -71,7 +77,7 @@ async function parseAgeIdentities(text: string, fail: (reason: string, cause?: u
       throw fail(`line ${i + 1} is not an age identity (AGE-SECRET-KEY-1…)`);
     }
     try {
-      await identityToRecipient(line);
+      await (await age()).identityToRecipient(line);
     } catch (err: unknown) {
       throw fail(`line ${i + 1} is not a valid age identity: ${errorMessage(err)}`, err);
     }
@@ -90,6 +96,7 @@ export async function decryptDataKey(metadata: SopsMetadata, ring: KeyRing): Pro
   const failures: string[] = [];
   if (ring.ageIdentities.length > 0) {
     for (const entry of metadata.age) {
+      const { armor, Decrypter } = await age();
       const decrypter = new Decrypter();
       for (const id of ring.ageIdentities) decrypter.addIdentity(id);
       try {
@@ -102,6 +109,7 @@ export async function decryptDataKey(metadata: SopsMetadata, ring: KeyRing): Pro
   if (ring.pgpKeys.length > 0) {
     for (const entry of metadata.pgp) {
       try {
+        const { decrypt: pgpDecrypt, readMessage } = await pgp();
         const message = await readMessage({ armoredMessage: entry.enc });
         const { data } = await pgpDecrypt({ message, decryptionKeys: ring.pgpKeys, format: "binary" });
         return checkKey(data as Uint8Array);
