@@ -3,7 +3,7 @@
 // `helm create`. Prints the time until all 50 are Ready and the controller process's resident memory.
 
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -11,7 +11,7 @@ import { KubeConfig } from "@kubernetes/client-node";
 import type { HelmRelease } from "@sluice/api";
 import { startApiServer } from "@sluice/apiserver";
 import { KubeClient } from "@sluice/runtime";
-import { applyChartCrds, ensureNamespace, startHelmRepoServer, tempDir } from "@sluice/testkit";
+import { applyChartCrds, ensureNamespace, rssMiB, startHelmRepoServer, tempDir } from "@sluice/testkit";
 import { expect, it } from "vitest";
 import { type HelmEnv, packageChart, publishHelmChart } from "../test/support/helm-env.js";
 
@@ -19,11 +19,6 @@ const run = promisify(execFile);
 const PACKAGE_DIR = fileURLToPath(new URL("..", import.meta.url));
 const RELEASES = 50;
 const NS = "bench";
-
-async function rssMiB(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, "utf8");
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN) / 1024;
-}
 
 it(`helm-controller process: ${RELEASES} HelmReleases installed`, async () => {
   await run("pnpm", ["exec", "tsc", "-b", "tsconfig.build.json"], { cwd: PACKAGE_DIR });

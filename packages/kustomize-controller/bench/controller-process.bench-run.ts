@@ -4,7 +4,6 @@
 // controller process's peak resident memory (from /proc). No assertions on time.
 
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -14,9 +13,11 @@ import {
   applyChartCrds,
   createFixtureRepo,
   ensureNamespace,
+  rssMiB,
   startApiCluster,
   startGitHttpServer,
   tempDir,
+  until,
 } from "@sluice/testkit";
 import { expect, it } from "vitest";
 import { manifest } from "./manifests.js";
@@ -27,19 +28,6 @@ const SOURCE_DIR = join(PACKAGE_DIR, "../source-controller");
 const KUSTOMIZATIONS = 200;
 const OBJECTS_EACH = 4;
 const NS = "bench";
-
-async function rssMiB(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, "utf8");
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN) / 1024;
-}
-
-async function until(check: () => Promise<boolean>, what: string, ms = 900_000, every = 100): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, every));
-  }
-}
 
 /**
  * Counts the API server's requests as they happen (its audit log keeps the newest 10,000 only), leaving out

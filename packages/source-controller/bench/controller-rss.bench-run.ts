@@ -4,7 +4,7 @@
 // process's resident memory (from /proc) while it serves them.
 
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { readFile, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -13,9 +13,11 @@ import {
   applyChartCrds,
   createFixtureRepo,
   ensureNamespace,
+  rssMiB,
   startApiCluster,
   startGitHttpServer,
   tempDir,
+  until,
 } from "@sluice/testkit";
 import { expect, it } from "vitest";
 
@@ -25,20 +27,6 @@ const OBJECTS = 100;
 const REPOS = 10;
 const NS = "bench";
 const API = "source.toolkit.fluxcd.io/v1";
-
-async function rssMiB(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, "utf8");
-  const kb = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN);
-  return kb / 1024;
-}
-
-async function until(check: () => Promise<boolean>, what: string, ms = 300_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 it("source-controller process: 100 GitRepositories", async () => {
   // The process runs the compiled package (and its compiled dependencies).

@@ -2,6 +2,7 @@
 // a fake: each starts the real program (API server, git http-backend, sshd, helm) on 127.0.0.1 and a free port.
 
 export * from "./api-cluster.js";
+export * from "./bench-helpers.js";
 export * from "./event-sink.js";
 export * from "./git-fixtures.js";
 export * from "./git-http-server.js";

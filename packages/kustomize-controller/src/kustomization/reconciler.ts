@@ -528,26 +528,7 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
    * decrypted inputs) instead of writing through the links, so the shared extraction stays as downloaded.
    */
   async #materialize(artifact: Artifact, root: string, signal: AbortSignal): Promise<void> {
-    const acquiring = this.#artifacts.acquire(artifact.url, artifact.digest);
-    let aborted: (() => void) | undefined;
-    const abort = new Promise<never>((_, reject) => {
-      aborted = () => reject(signal.reason);
-      if (signal.aborted) aborted();
-      else signal.addEventListener("abort", aborted, { once: true });
-    });
-    let lease: Awaited<typeof acquiring>;
-    try {
-      lease = await Promise.race([acquiring, abort]);
-    } catch (err: unknown) {
-      // A lease obtained after this run gave up must still be returned.
-      acquiring.then(
-        (l) => l.release(),
-        () => undefined,
-      );
-      throw err;
-    } finally {
-      if (aborted) signal.removeEventListener("abort", aborted);
-    }
+    const lease = await this.#artifacts.acquire(artifact.url, artifact.digest, { signal });
     try {
       await linkTree(lease.dir, root);
     } finally {

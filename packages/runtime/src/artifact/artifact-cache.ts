@@ -65,8 +65,9 @@ export class ArtifactCache {
   /**
    * Returns the extracted content of the artifact with `digest`, fetching it from `url` unless cached.
    * Throws what `fetchArtifact` throws. Call `release()` on the lease when done with the directory.
+   * `signal` ends this caller's wait (rejecting with its reason) without cancelling the shared download.
    */
-  async acquire(url: string, digest: string): Promise<ArtifactLease> {
+  async acquire(url: string, digest: string, options: { signal?: AbortSignal } = {}): Promise<ArtifactLease> {
     const key = formatDigest(parseDigest(digest));
     let entry = this.#entries.get(key);
     const cached = entry !== undefined;
@@ -75,6 +76,8 @@ export class ArtifactCache {
       entry = { digest: key, bytes: 0, refs: 0, lastUsed: 0, ready: Promise.resolve() };
       const created = entry;
       entry.ready = this.#fill(created, url, key);
+      // Every waiter may have given up (signal) before the fetch fails: the failure is theirs, not unhandled.
+      entry.ready.catch(() => undefined);
       this.#entries.set(key, entry);
     } else {
       this.#stats.hits += 1;
@@ -82,7 +85,7 @@ export class ArtifactCache {
     entry.refs += 1;
     entry.lastUsed = ++this.#clock;
     try {
-      await entry.ready;
+      await untilAborted(entry.ready, options.signal);
     } catch (err: unknown) {
       entry.refs -= 1;
       throw err;
@@ -164,4 +167,15 @@ export class ArtifactCache {
       await rm(victim.dir!, { recursive: true, force: true });
     }
   }
+}
+
+/** Waits for `work`, or rejects with the signal's reason as soon as `signal` aborts. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }

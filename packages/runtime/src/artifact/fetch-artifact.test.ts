@@ -222,6 +222,29 @@ describe("ArtifactCache", () => {
     await cache.clear();
   });
 
+  it("a caller's signal ends only its own wait, not the download other callers share", async () => {
+    script.set("/slow.tar.gz", { failures: [], body: good, hang: true });
+    const shutdown = new AbortController();
+    const cache = new ArtifactCache({ tmpDir: tmp, retries: 0, signal: shutdown.signal });
+    const caller = new AbortController();
+    const url = `${server.url}/slow.tar.gz`;
+    const waiting = cache.acquire(url, digestOf(good), { signal: caller.signal });
+    const other = cache.acquire(url, digestOf(good));
+    const otherState = other.then(
+      () => "settled",
+      () => "settled",
+    );
+    while (requestsTo("/slow.tar.gz") === 0) await new Promise((r) => setTimeout(r, 10));
+    caller.abort(new Error("run canceled"));
+    await expect(waiting).rejects.toThrow("run canceled");
+    const pending = new Promise((r) => setTimeout(() => r("pending"), 100));
+    expect(await Promise.race([otherState, pending])).toBe("pending");
+    expect(requestsTo("/slow.tar.gz")).toBe(1);
+    shutdown.abort(new Error("shutting down"));
+    await expect(other).rejects.toBeDefined();
+    await cache.clear();
+  });
+
   it("does not cache a failed fetch", async () => {
     script.set("/a.tar.gz", { failures: [500], body: good });
     const cache = new ArtifactCache({ tmpDir: tmp, retries: 0 });
