@@ -50,8 +50,8 @@ export class ApiError extends Error {
       metadata: {},
       status: "Failure",
       message: this.message,
-      reason: this.reason,
     };
+    if (this.reason !== "") status["reason"] = this.reason;
     if (this.details !== undefined) status["details"] = this.details as JsonObject;
     status["code"] = this.code;
     return status;
@@ -100,6 +100,7 @@ export interface FieldError {
     | "FieldValueDuplicate"
     | "FieldValueTooLong"
     | "FieldValueTooMany"
+    | "FieldValueNotFound"
     | "FieldValueTypeInvalid";
   field: string;
   /** Message detail after the type prefix, e.g. `"X": must be lowercase`. */
@@ -108,6 +109,8 @@ export interface FieldError {
   value?: unknown;
   /** Set when the value is not printed (Required, Forbidden). */
   omitValue?: boolean;
+  /** The value as kube-apiserver prints it, when that is not its JSON (Go's `%#v` of maps and structs). */
+  valueText?: string;
 }
 
 const PREFIX: Record<FieldError["type"], string> = {
@@ -118,6 +121,7 @@ const PREFIX: Record<FieldError["type"], string> = {
   FieldValueDuplicate: "Duplicate value",
   FieldValueTooLong: "Too long",
   FieldValueTooMany: "Too many",
+  FieldValueNotFound: "Not found",
   FieldValueTypeInvalid: "Invalid value",
 };
 
@@ -131,7 +135,8 @@ function formatValue(v: unknown): string {
 /** The `<type>: <value>: <detail>` text of one field error (without the field). */
 export function fieldErrorBody(e: FieldError): string {
   const parts = [PREFIX[e.type]];
-  if (!e.omitValue && e.value !== undefined) parts.push(formatValue(e.value));
+  if (!e.omitValue && e.valueText !== undefined) parts.push(e.valueText);
+  else if (!e.omitValue && e.value !== undefined) parts.push(formatValue(e.value));
   if (e.detail !== "") parts.push(e.detail);
   return parts.join(": ");
 }

@@ -180,7 +180,7 @@ export function applyBuiltinDefaults(rt: ResourceType, obj: JsonObject, old: Jso
       if (spec["completionMode"] === undefined) spec["completionMode"] = "NonIndexed";
       if (spec["suspend"] === undefined) spec["suspend"] = false;
       if (!old && spec["manualSelector"] !== true) generateJobSelector(obj, spec);
-      defaultContainerPorts(getPath(spec, ["template", "spec"]), "Never");
+      defaultContainerPorts(getPath(spec, ["template", "spec"]));
       break;
     default:
       break;

@@ -12,11 +12,14 @@ import {
 } from "../errors.js";
 import { applyConfig, trackUpdate, type WriterInfo } from "../fieldmanager/field-manager.js";
 import { apiVersionOf, type ResourceType, storageApiVersionOf, storageKeyOf } from "../resources/resource-type.js";
+import { builtinDefinitionName } from "../schema/builtin-openapi.js";
 import { checkFieldSelector, matchesFields } from "../selectors/field-selector.js";
 import { matchesLabels } from "../selectors/label-selector.js";
 import { type ObjectStore, objectKey } from "../store/object-store.js";
 import { cloneJson, isObject, type JsonObject, type JsonValue, jsonEqual } from "../util/json.js";
 import { finalizersOf, type KubeObject, kubeTime, metaMap } from "../util/meta.js";
+import { decodeError } from "./builtin-admission.js";
+import { checkBuiltinSchema, firstDecodeError, typedConversionError } from "./builtin-schema-check.js";
 import { convertObject } from "./conversion.js";
 import { encodeContinue, type ListOptions } from "./list-options.js";
 import type { ObjectAdmission } from "./object-admission.js";
@@ -421,6 +424,7 @@ export class ResourceService {
       throw badRequest("metadata.managedFields must be nil");
     }
     cmeta["name"] = name;
+    this.checkAppliedTypes(rt, namespace, name, config);
     const key = objectKey(rt.namespaced ? namespace : "", name);
     const stored = this.store.get(storageKeyOf(rt), key);
     const w = this.writer(rt, ctx, subresource);
@@ -448,6 +452,27 @@ export class ResourceService {
     const merged = applyConfig(live, config as KubeObject, w, force, true);
     const object = this.commitUpdate(rt, key, live, merged, ctx, subresource, true);
     return { object, created: false };
+  }
+
+  /**
+   * Checks an applied configuration of a built-in kind against its OpenAPI schema before it is merged, as the
+   * field manager's typed conversion does: a value of the wrong type answers 500 with structured-merge-diff's
+   * text (what kube-apiserver returns), a value the Go types cannot decode (base64, quantity, time) 400.
+   */
+  private checkAppliedTypes(rt: ResourceType, namespace: string, name: string, config: JsonObject): void {
+    if (rt.crdName !== undefined) return;
+    const definition = builtinDefinitionName(rt.group, rt.version, rt.kind);
+    if (!definition) return;
+    const issues = checkBuiltinSchema(config, definition, this.admission.typeOf(rt), { checkRequired: false });
+    if (issues.length === 0) return;
+    const typed = typedConversionError(issues);
+    if (typed !== undefined) {
+      const gvk = `${rt.group}/${rt.version}, Kind=${rt.kind}`;
+      const ns = rt.namespaced ? namespace : "";
+      throw new ApiError(500, "", `failed to create typed patch object (${ns}/${name}; ${gvk}): ${typed}`);
+    }
+    const decode = firstDecodeError(issues);
+    if (decode !== undefined) throw decodeError(rt, decode);
   }
 
   /** Deletes an object, honouring finalizers, propagation policy, preconditions and dry run. */
