@@ -121,8 +121,9 @@ describe("immutable fields of built-in kinds", () => {
     expect(same.status).toBe(200);
     const retype = await req("PATCH", `${NS}/secrets/s`, { type: "kubernetes.io/tls" }, "application/merge-patch+json");
     expect(retype.status).toBe(422);
+    // As ValidateSecretUpdate does: the immutable type first, then the new type's required keys.
     expect(retype.json<StatusBody>().message).toBe(
-      'Secret "s" is invalid: type: Invalid value: "kubernetes.io/tls": field is immutable',
+      'Secret "s" is invalid: [type: Invalid value: "kubernetes.io/tls": field is immutable, data[tls.crt]: Required value, data[tls.key]: Required value]',
     );
   });
 
@@ -260,10 +261,11 @@ describe("immutable fields of built-in kinds", () => {
     expect(r.json<StatusBody>().message).toBe(
       'Service "web" is invalid: spec.clusterIPs[0]: Invalid value: ["None"]: may not change once set',
     );
-    // kubectl apply of a manifest without clusterIP keeps the allocated one.
+    // kubectl apply of a manifest without clusterIP keeps the allocated one. (The manifest keeps the live port:
+    // a second, unnamed port merged in by the patch would be refused, as kube-apiserver refuses it.)
     c.writeFile(
       "svc.yaml",
-      "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector:\n    app: web\n  ports:\n  - port: 82\n",
+      "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector:\n    app: web\n  ports:\n  - port: 81\n",
     );
     await c.kubectlOk(["apply", "-f", "svc.yaml"]);
     expect(await c.kubectlOk(["get", "svc", "web", "-o", "jsonpath={.spec.clusterIP}"])).toBe(ip);

@@ -45,8 +45,9 @@ export class BuiltinAdmission implements ObjectAdmission {
       errors.push(...requiredFieldErrors(issues));
     }
     applyBuiltinDefaults(rt, object, req.old);
-    errors.push(...validateBuiltinObject(rt, object, req.subresource));
+    // As kube's Validate<Kind>Update: immutable fields first, then the validation of the new object.
     if (req.operation === "update" && req.old) errors.push(...validateBuiltinUpdate(rt, object, req.old));
+    errors.push(...validateBuiltinObject(rt, object, req.subresource));
     return errors;
   }
 

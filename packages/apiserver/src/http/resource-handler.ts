@@ -3,6 +3,7 @@ import { parseListOptions } from "../api/list-options.js";
 import { applyPatchToValue, PATCH_TYPES, patchObject } from "../api/patch-object.js";
 import type { RequestContext } from "../api/request-context.js";
 import type { DeleteOptions, ResourceService } from "../api/resource-service.js";
+import { awaitResourceVersion, requestedResourceVersion } from "../api/resource-version-wait.js";
 import { ApiError, badRequest, methodNotSupported, notAcceptable, notFound } from "../errors.js";
 import type { ResourceType } from "../resources/resource-type.js";
 import { storageKeyOf } from "../resources/resource-type.js";
@@ -169,6 +170,8 @@ export class ResourceHandler {
       case "list": {
         if (!rt.namespaced && info.namespace !== "") throw notFound(rt, "");
         const opts = parseListOptions(q, this.svc.store.collection(storageKeyOf(rt)).compactedRv);
+        const minRv = requestedResourceVersion(opts.resourceVersion);
+        if (minRv !== undefined && opts.continueKey === undefined) await awaitResourceVersion(this.svc.store, minRv);
         const result = this.svc.list(rt, ns, opts);
         const meta: JsonObject = { resourceVersion: result.resourceVersion };
         if (result.continueToken) meta["continue"] = result.continueToken;
@@ -189,6 +192,8 @@ export class ResourceHandler {
       }
       case "watch": {
         const opts = parseListOptions(q, 0);
+        const minRv = requestedResourceVersion(opts.resourceVersion);
+        if (minRv !== undefined) await awaitResourceVersion(this.svc.store, minRv);
         if (info.name !== "") opts.fieldSelector.push({ field: "metadata.name", op: "=", value: info.name });
         let encode: WatchObjectEncoder = jsonObjectEncoder();
         if (rep.kind === "table") {

@@ -14,6 +14,7 @@ export function sendJson(
   body: JsonValue | string,
   warnings: string[] = [],
   contentType = "application/json",
+  extraHeaders?: Record<string, string>,
 ): void {
   const text = typeof body === "string" ? body : JSON.stringify(body);
   const headers: Record<string, string | string[]> = {
@@ -22,6 +23,7 @@ export function sendJson(
     "Content-Length": String(Buffer.byteLength(text)),
   };
   if (warnings.length > 0) headers["Warning"] = warnings.map((w) => `299 - ${JSON.stringify(w)}`);
+  if (extraHeaders) Object.assign(headers, extraHeaders);
   res.writeHead(code, headers);
   res.end(text);
 }
@@ -33,24 +35,47 @@ export function sendError(res: ServerResponse, err: unknown): void {
     res.end();
     return;
   }
-  sendJson(res, apiErr.code, apiErr.toStatus());
+  const retry = apiErr.details?.retryAfterSeconds;
+  const extra: Record<string, string> = {};
+  // kube-apiserver sets Retry-After on 429 and 5xx answers that carry a retry delay.
+  if (retry !== undefined && retry > 0 && (apiErr.code === 429 || apiErr.code >= 500))
+    extra["Retry-After"] = String(retry);
+  if (apiErr.code === 413) extra["Connection"] = "close";
+  sendJson(res, apiErr.code, apiErr.toStatus(), [], "application/json", extra);
 }
 
-/** Reads a request body (413 when over the limit). */
-export function readBody(req: IncomingMessage): Promise<Buffer> {
+/** How much of an oversized body is read (and discarded) so the 413 reaches the client instead of a reset. */
+const MAX_DRAIN_BYTES = 64 * 1024 * 1024;
+
+/** 413 as kube-apiserver's limitedReadBody answers it. */
+export function requestEntityTooLarge(limit = MAX_BODY_BYTES): ApiError {
+  return new ApiError(413, "RequestEntityTooLarge", `Request entity too large: limit is ${limit}`);
+}
+
+/**
+ * Reads a request body. Over the limit it keeps reading and discarding the rest (up to 64 MiB, then it gives up
+ * on the connection) and rejects with 413, so the client, still sending, gets the Status instead of a reset.
+ */
+export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
   return new Promise((resolve, reject) => {
+    const declared = Number(req.headers["content-length"] ?? "0");
     const chunks: Buffer[] = [];
     let size = 0;
+    let over = declared > limit;
     req.on("data", (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new ApiError(413, "RequestEntityTooLarge", "Request entity too large: limit is 3145728"));
-        req.destroy();
+      if (size > limit) over = true;
+      if (over) {
+        chunks.length = 0;
+        if (size > MAX_DRAIN_BYTES) {
+          reject(requestEntityTooLarge(limit));
+          req.destroy();
+        }
         return;
       }
       chunks.push(c);
     });
-    req.on("end", () => resolve(Buffer.concat(chunks)));
+    req.on("end", () => (over ? reject(requestEntityTooLarge(limit)) : resolve(Buffer.concat(chunks))));
     req.on("error", reject);
   });
 }
