@@ -1,4 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ResourceRegistry } from "../resources/registry.js";
+import { builtinDefinitions } from "./openapi.js";
 import { sendJson } from "./respond.js";
 
 /** The media type of the protobuf OpenAPI v2 answer (clients ask with the older `...v2@v1.0+protobuf`). */
@@ -33,8 +35,12 @@ function documentProtobuf(): Buffer {
   return Buffer.concat([str(1, "2.0"), field(2, info), field(8, Buffer.alloc(0)), field(9, Buffer.alloc(0))]);
 }
 
-/** Serves /openapi/v2 as protobuf (what kubectl asks for) or JSON. */
-export function serveOpenApiV2(req: IncomingMessage, res: ServerResponse): void {
+/**
+ * Serves /openapi/v2: as JSON, swagger 2.0 with the definitions of every served built-in kind (the Kubernetes
+ * OpenAPI schema the server validates with); as protobuf (what kubectl asks for) the document without
+ * definitions, so kubectl leaves validation of served kinds to the server (fieldValidation) and explains from v3.
+ */
+export function serveOpenApiV2(req: IncomingMessage, res: ServerResponse, registry: ResourceRegistry): void {
   const accept = req.headers.accept ?? "";
   if (accept.includes("protobuf")) {
     const body = documentProtobuf();
@@ -42,5 +48,6 @@ export function serveOpenApiV2(req: IncomingMessage, res: ServerResponse): void 
     res.end(body);
     return;
   }
-  sendJson(res, 200, { swagger: "2.0", info: { title: "Kubernetes", version: "v1.33.0" }, paths: {}, definitions: {} });
+  const definitions = builtinDefinitions(registry.all(), "v2");
+  sendJson(res, 200, { swagger: "2.0", info: { title: "Kubernetes", version: "v1.33.0" }, paths: {}, definitions });
 }

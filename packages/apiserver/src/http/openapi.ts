@@ -2,7 +2,8 @@ import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ResourceRegistry } from "../resources/registry.js";
 import type { ResourceType } from "../resources/resource-type.js";
-import type { JsonObject, JsonValue } from "../util/json.js";
+import { builtinDefinitionName, definitionJson, reachableDefinitions } from "../schema/builtin-openapi.js";
+import { isObject, type JsonObject, type JsonValue } from "../util/json.js";
 import { sendJson } from "./respond.js";
 
 /** Supplies the OpenAPI v3 schema of a served kind (CRD schemas); undefined for schemaless kinds. */
@@ -41,7 +42,11 @@ function queryParams(names: string[]): JsonValue[] {
 }
 
 /** `com.example.v1.Widget` — the schema name kube-apiserver publishes for a kind. */
-export function schemaName(rt: { group: string; version: string; kind: string }): string {
+export function schemaName(rt: { group: string; version: string; kind: string; crdName?: string }): string {
+  if (rt.crdName === undefined) {
+    const builtin = builtinDefinitionName(rt.group, rt.version, rt.kind);
+    if (builtin) return builtin;
+  }
   const group = rt.group === "" ? "io.k8s.api.core" : rt.group.split(".").reverse().join(".");
   return `${group}.${rt.version}.${rt.kind}`;
 }
@@ -146,6 +151,63 @@ function kindSchema(rt: ResourceType, source: SchemaSource): JsonObject {
 }
 
 /**
+ * A built-in definition in OpenAPI v3 form: references point into `#/components/schemas` and, where the field
+ * has its own description, are wrapped in `allOf` as kube-apiserver publishes them.
+ */
+export function toOpenApiV3(schema: JsonValue): JsonValue {
+  if (Array.isArray(schema)) return schema.map(toOpenApiV3);
+  if (!isObject(schema)) return schema;
+  const out: JsonObject = {};
+  for (const [k, v] of Object.entries(schema)) {
+    if (k === "$ref" && typeof v === "string") out[k] = v.replace("#/definitions/", "#/components/schemas/");
+    else if (k === "properties" && isObject(v)) {
+      const props: JsonObject = {};
+      for (const [name, p] of Object.entries(v)) {
+        const converted = toOpenApiV3(p);
+        // kube-apiserver publishes a field that is a reference as allOf, next to the field's own description.
+        props[name] =
+          isObject(converted) && typeof converted["$ref"] === "string"
+            ? { allOf: [{ $ref: converted["$ref"] }] }
+            : converted;
+      }
+      out[k] = props;
+    } else out[k] = toOpenApiV3(v);
+  }
+  if (typeof out["$ref"] === "string" && Object.keys(out).length > 1) {
+    const ref = out["$ref"];
+    delete out["$ref"];
+    out["allOf"] = [{ $ref: ref }];
+  }
+  if (out["format"] === "int-or-string") {
+    delete out["type"];
+    delete out["format"];
+    out["x-kubernetes-int-or-string"] = true;
+    out["anyOf"] = [{ type: "integer" }, { type: "string" }];
+  }
+  return out;
+}
+
+/** The built-in definitions a set of kinds needs (their own and every one they reference), by name. */
+export function builtinDefinitions(rts: ResourceType[], version: "v2" | "v3"): JsonObject {
+  const roots = new Map<string, ResourceType[]>();
+  for (const rt of rts) {
+    if (rt.crdName !== undefined) continue;
+    const name = builtinDefinitionName(rt.group, rt.version, rt.kind);
+    if (name) roots.set(name, [...(roots.get(name) ?? []), rt]);
+  }
+  const out: JsonObject = {};
+  for (const name of [...reachableDefinitions([...roots.keys()])].sort()) {
+    const def = definitionJson(name);
+    if (!def) continue;
+    const schema = (version === "v3" ? toOpenApiV3(def) : { ...def }) as JsonObject;
+    const kinds = roots.get(name);
+    if (kinds) schema["x-kubernetes-group-version-kind"] = kinds.map(gvk);
+    out[name] = schema;
+  }
+  return out;
+}
+
+/**
  * Serves `/openapi/v3` (the index of group/versions) and `/openapi/v3/<api|apis/...>` documents: paths with
  * the operations and query parameters clients look for (fieldValidation support), and component schemas of
  * every kind (CRD schemas in full) for `kubectl explain`. Documents are rebuilt when the served set changes.
@@ -176,10 +238,14 @@ export class OpenApiV3 {
     if (cached) return cached;
     const paths: Record<string, JsonObject> = {};
     const schemas: JsonObject = {};
-    for (const rt of this.registry.inGroupVersion(group, version)) {
+    const rts = this.registry.inGroupVersion(group, version);
+    const builtins = builtinDefinitions(rts, "v3");
+    for (const rt of rts) {
       Object.assign(paths, pathsFor(rt));
+      if (rt.crdName === undefined && builtins[schemaName(rt)] !== undefined) continue;
       schemas[schemaName(rt)] = kindSchema(rt, this.source);
     }
+    Object.assign(schemas, builtins);
     const doc = { openapi: "3.0.0", info: { title: "Kubernetes", version: "v1.33.0" }, paths, components: { schemas } };
     const body = JSON.stringify(doc);
     const hash = createHash("sha512").update(body).digest("hex").slice(0, 128).toUpperCase();

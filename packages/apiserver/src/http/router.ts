@@ -99,7 +99,7 @@ export async function route(deps: RouterDeps, req: IncomingMessage, res: ServerR
       return;
     }
     if (path === "/version") return sendJson(res, 200, deps.version());
-    if (path === "/openapi/v2") return serveOpenApiV2(req, res);
+    if (path === "/openapi/v2") return serveOpenApiV2(req, res, deps.registry);
     if (path.startsWith("/openapi/")) {
       if (deps.openapi(path, req, res)) return;
       throw pathNotFound();

@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestCluster, type TestCluster } from "./helpers/cluster.js";
+import { apiRequest } from "./helpers/http.js";
+
+describe("OpenAPI of the built-in kinds (the schemas the server validates with)", () => {
+  let c: TestCluster;
+  beforeAll(async () => {
+    c = await startTestCluster();
+  });
+  afterAll(async () => {
+    await c.stop();
+  });
+
+  it("kubectl explain describes built-in fields from /openapi/v3", async () => {
+    const spec = await c.kubectlOk(["explain", "deployment.spec"]);
+    expect(spec).toContain("GROUP:      apps");
+    expect(spec).toContain("KIND:       Deployment");
+    expect(spec).toContain("DeploymentSpec is the specification of the desired behavior of the");
+    expect(spec).toMatch(/replicas\s+<integer>/);
+    expect(spec).toMatch(/selector\s+<LabelSelector> -required-/);
+    expect(spec).toMatch(/template\s+<PodTemplateSpec> -required-/);
+    const port = await c.kubectlOk(["explain", "deployment.spec.template.spec.containers.ports.containerPort"]);
+    expect(port).toContain("FIELD: containerPort <integer>");
+    const data = await c.kubectlOk(["explain", "secret.data"]);
+    expect(data).toContain("FIELD: data <map[string]string>");
+    const target = await c.kubectlOk(["explain", "service.spec.ports.targetPort"]);
+    expect(target).toContain("FIELD: targetPort <IntOrString>");
+  });
+
+  it("/openapi/v2 (JSON) and /openapi/v3 carry the same definitions, tagged with their kinds", async () => {
+    const v2 = (await apiRequest(c.server, "GET", "/openapi/v2")).json<{
+      definitions: Record<string, { required?: string[]; "x-kubernetes-group-version-kind"?: unknown }>;
+    }>();
+    const dep = v2.definitions["io.k8s.api.apps.v1.Deployment"];
+    expect(dep?.["x-kubernetes-group-version-kind"]).toEqual([{ group: "apps", version: "v1", kind: "Deployment" }]);
+    expect(v2.definitions["io.k8s.api.apps.v1.DeploymentSpec"]?.required).toEqual(["selector", "template"]);
+    const index = (await apiRequest(c.server, "GET", "/openapi/v3")).json<{
+      paths: Record<string, { serverRelativeURL: string }>;
+    }>();
+    const apps = (await apiRequest(c.server, "GET", index.paths["apis/apps/v1"]!.serverRelativeURL)).json<{
+      components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
+    }>();
+    expect(apps.components.schemas["io.k8s.api.apps.v1.DeploymentSpec"]?.properties?.["selector"]).toMatchObject({
+      allOf: [{ $ref: "#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector" }],
+    });
+    expect(apps.components.schemas["io.k8s.api.core.v1.ContainerPort"]).toBeDefined();
+  });
+
+  it("kubectl apply --validate=strict refuses unknown fields of built-in kinds; Warn warns", async () => {
+    const manifest = JSON.stringify({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "strict" },
+      data: { a: "1" },
+      dta: { b: "2" },
+    });
+    const strict = await c.kubectl(["apply", "--validate=strict", "-f", "-"], manifest);
+    expect(strict.code).not.toBe(0);
+    expect(strict.stderr).toContain('unknown field "dta"');
+    const warn = await c.kubectl(["apply", "--validate=warn", "-f", "-"], manifest);
+    expect(warn.code).toBe(0);
+    expect(warn.stderr).toContain('unknown field "dta"');
+  });
+});
