@@ -133,6 +133,14 @@ configMapGenerator:
       disableNameSuffixHash: true
 `,
       "suspended/config.yaml": configMap("paused", { v: "1" }, `  namespace: ${NS}\n`),
+      "typed/config.yaml": configMap("typed-config", { a: "1" }, `  namespace: ${NS}\n`),
+      "typed/web.yaml": deployment("typed-web", 1),
+      "typed/bad.yaml": deployment("typed-bad", 1).replace("replicas: 1", 'replicas: "three"'),
+      "ports/config.yaml": configMap("ports-config", { a: "1" }, `  namespace: ${NS}\n`),
+      "ports/bad.yaml": deployment("ports-bad", 1).replace(
+        "image: nginx:1.25",
+        "image: nginx:1.25\n          ports:\n            - containerPort: 99999",
+      ),
     });
     await createGitRepository(env);
   }, 120_000);
@@ -204,6 +212,42 @@ configMapGenerator:
     );
     expect(warning?.reason).toBe("ReconciliationFailed");
     expect(warning?.metadata?.["kustomize.toolkit.fluxcd.io/revision"]).toContain(bad);
+  }, 90_000);
+
+  it("a built-in object the API server refuses (wrong type, invalid field) fails the whole set, naming object and field", async () => {
+    await createKustomization(env, "typed", { path: "./typed" });
+    await createKustomization(env, "ports", { path: "./ports" });
+    const typed = await waitForKustomization(
+      env,
+      "typed",
+      (o) => conditionOf(o, "Ready")?.status === "False" && (o.status?.lastAttemptedRevision ?? "") !== "",
+      "wrong type refused",
+    );
+    const typedMessage = conditionOf(typed, "Ready")?.message ?? "";
+    expect(typedMessage).toContain(`Deployment/${NS}/typed-bad`);
+    expect(typedMessage).toContain(".spec.replicas: expected numeric (int or float), got string");
+    const ports = await waitForKustomization(
+      env,
+      "ports",
+      (o) => conditionOf(o, "Ready")?.status === "False" && (o.status?.lastAttemptedRevision ?? "") !== "",
+      "invalid port refused",
+    );
+    const portsMessage = conditionOf(ports, "Ready")?.message ?? "";
+    expect(portsMessage).toContain(`Deployment/${NS}/ports-bad`);
+    expect(portsMessage).toContain(
+      "spec.template.spec.containers[0].ports[0].containerPort: Invalid value: 99999: must be between 1 and 65535, inclusive",
+    );
+    // The whole-set dry-run refused the revision: none of its objects, valid ones included, was created.
+    for (const [kind, apiVersion, name] of [
+      ["ConfigMap", "v1", "typed-config"],
+      ["Deployment", "apps/v1", "typed-web"],
+      ["Deployment", "apps/v1", "typed-bad"],
+      ["ConfigMap", "v1", "ports-config"],
+      ["Deployment", "apps/v1", "ports-bad"],
+    ] as const) {
+      expect(await env.client.getOptional({ apiVersion, kind, namespace: NS, name })).toBeUndefined();
+    }
+    expect(typed.status?.inventory?.entries ?? []).toEqual([]);
   }, 90_000);
 
   it("dependsOn: waits for the dependency to be Ready before applying", async () => {
