@@ -129,6 +129,22 @@ async function main() {
     secs = (performance.now() - t0) / 1000;
     results.ssaApplies = { count: APPLIES, perSecond: Math.round(APPLIES / secs) };
 
+    // 2b. the same for Deployments, where schema and kind-specific validation have the most to check
+    const deps = "/apis/apps/v1/namespaces/bench/deployments";
+    const DEPLOYMENTS = Math.min(N, 2_000);
+    const deployment = (i, image) =>
+      `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d-${i}\nspec:\n  replicas: 2\n  selector:\n    matchLabels:\n      app: d-${i}\n  template:\n    metadata:\n      labels:\n        app: d-${i}\n    spec:\n      containers:\n      - name: web\n        image: ${image}\n        ports:\n        - containerPort: 8080\n          name: http\n        resources:\n          requests:\n            cpu: 100m\n            memory: 64Mi\n          limits:\n            memory: 128Mi\n        env:\n        - name: MODE\n          value: bench\n`;
+    t0 = performance.now();
+    await pool(DEPLOYMENTS, (i) => call(url, "POST", deps, deployment(i, "nginx:1"), "application/yaml"));
+    secs = (performance.now() - t0) / 1000;
+    results.deploymentCreates = { count: DEPLOYMENTS, perSecond: Math.round(DEPLOYMENTS / secs) };
+    t0 = performance.now();
+    await pool(DEPLOYMENTS, (i) =>
+      call(url, "PATCH", `${deps}/d-${i}?fieldManager=bench&force=true`, deployment(i, "nginx:2"), "application/apply-patch+yaml"),
+    );
+    secs = (performance.now() - t0) / 1000;
+    results.deploymentApplies = { count: DEPLOYMENTS, perSecond: Math.round(DEPLOYMENTS / secs) };
+
     // 3. watch latency with 50 watchers: time from issuing a write to each watcher receiving its event
     const target = "/api/v1/namespaces/bench/configmaps?watch=1&fieldSelector=metadata.name%3Dwatched";
     await call(url, "POST", cm, JSON.stringify({ metadata: { name: "watched" }, data: { seq: "-1" } }));
@@ -189,6 +205,9 @@ async function main() {
     child.kill("SIGTERM");
     agent.destroy();
   }
+  console.log(
+    `Deployments: creates/s ${results.deploymentCreates.perSecond}, server-side applies/s ${results.deploymentApplies.perSecond} (${results.deploymentCreates.count} each)`,
+  );
   console.log(
     `creates/s: ${results.creates.perSecond} (${results.creates.count} ConfigMaps, ${CONCURRENCY} concurrent clients, HTTPS, ${process.env.BENCH_DATA_DIR ? "durable data dir" : "in memory"})`,
   );
