@@ -140,7 +140,13 @@ async function main() {
     results.deploymentCreates = { count: DEPLOYMENTS, perSecond: Math.round(DEPLOYMENTS / secs) };
     t0 = performance.now();
     await pool(DEPLOYMENTS, (i) =>
-      call(url, "PATCH", `${deps}/d-${i}?fieldManager=bench&force=true`, deployment(i, "nginx:2"), "application/apply-patch+yaml"),
+      call(
+        url,
+        "PATCH",
+        `${deps}/d-${i}?fieldManager=bench&force=true`,
+        deployment(i, "nginx:2"),
+        "application/apply-patch+yaml",
+      ),
     );
     secs = (performance.now() - t0) / 1000;
     results.deploymentApplies = { count: DEPLOYMENTS, perSecond: Math.round(DEPLOYMENTS / secs) };

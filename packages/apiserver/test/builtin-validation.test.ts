@@ -217,5 +217,13 @@ describe("built-in kinds are validated as kube-apiserver validates them", () => 
     expect((await c.kubectl(["apply", "--server-side", "-f", "-"], yaml(deployment("ok2")))).code).toBe(0);
     const r = await c.kubectl(["create", "secret", "generic", "g", "--from-literal=a=b"]);
     expect(r.code).toBe(0);
+    // A port applied without protocol merges with the live, defaulted 8080/TCP item (no duplicate port).
+    const withPort = yaml(deployment("ported", { container: { ports: [{ containerPort: 8080, name: "http" }] } }));
+    expect((await c.kubectl(["create", "-f", "-"], withPort)).code).toBe(0);
+    const applied = await c.kubectl(["apply", "--server-side", "--force-conflicts", "-f", "-"], withPort);
+    expect(applied.stderr).toBe("");
+    expect(
+      await c.kubectlOk(["get", "deployment", "ported", "-o", "jsonpath={.spec.template.spec.containers[0].ports}"]),
+    ).toBe('[{"containerPort":8080,"name":"http","protocol":"TCP"}]');
   });
 });

@@ -13,6 +13,7 @@ import {
 import { applyConfig, trackUpdate, type WriterInfo } from "../fieldmanager/field-manager.js";
 import { apiVersionOf, type ResourceType, storageApiVersionOf, storageKeyOf } from "../resources/resource-type.js";
 import { builtinDefinitionName } from "../schema/builtin-openapi.js";
+import type { TypeNode } from "../schema/type-node.js";
 import { checkFieldSelector, matchesFields } from "../selectors/field-selector.js";
 import { matchesLabels } from "../selectors/label-selector.js";
 import { type ObjectStore, objectKey } from "../store/object-store.js";
@@ -425,6 +426,7 @@ export class ResourceService {
     }
     cmeta["name"] = name;
     this.checkAppliedTypes(rt, namespace, name, config);
+    if (rt.crdName === undefined) defaultListMapKeys(config, this.admission.typeOf(rt));
     const key = objectKey(rt.namespaced ? namespace : "", name);
     const stored = this.store.get(storageKeyOf(rt), key);
     const w = this.writer(rt, ctx, subresource);
@@ -581,6 +583,32 @@ function withoutManagedTimes(obj: KubeObject): JsonObject {
     isObject(e) ? JSON.stringify([e["manager"], e["operation"], e["subresource"], e["apiVersion"]]) : "";
   entries.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
   return { ...obj, metadata: { ...obj.metadata, managedFields: entries } };
+}
+
+/**
+ * Gives list-map items of an applied configuration the schema default of a missing key field (a port's
+ * `protocol`: TCP), as structured-merge-diff does, so `- containerPort: 80` merges with the live `80/TCP` item
+ * instead of adding a second one.
+ */
+function defaultListMapKeys(value: JsonValue | undefined, node: TypeNode | undefined): void {
+  if (!node || value === undefined || value === null) return;
+  if (node.kind === "list") {
+    if (!Array.isArray(value)) return;
+    for (const item of value) {
+      if (
+        node.listType === "map" &&
+        node.keys?.includes("protocol") &&
+        isObject(item) &&
+        item["protocol"] === undefined
+      ) {
+        item["protocol"] = "TCP";
+      }
+      defaultListMapKeys(item, node.item);
+    }
+    return;
+  }
+  if (node.kind !== "map" || !isObject(value)) return;
+  for (const [k, v] of Object.entries(value)) defaultListMapKeys(v, node.fields?.[k] ?? node.additional);
 }
 
 function lowerBound(keys: string[], target: string): number {
