@@ -1,0 +1,12 @@
+import { defineProject } from "vitest/config";
+
+export default defineProject({
+  resolve: { conditions: ["sluice-source"] },
+  ssr: { resolve: { conditions: ["sluice-source"] } },
+  test: {
+    name: "notification-controller",
+    include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+    testTimeout: 30_000,
+    benchmark: { include: ["bench/**/*.bench.ts", "src/**/*.bench.ts"] },
+  },
+});
