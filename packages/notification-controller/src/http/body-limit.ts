@@ -1,0 +1,47 @@
+// Limits shared by the event and webhook servers (Flux's internal/server/limits.go): request bodies up to
+// 3 MiB (413 beyond), headers up to 256 KiB, 10 s to send headers and 30 s for the whole request.
+
+import type { IncomingMessage, ServerOptions } from "node:http";
+
+/** Largest request body accepted (bytes). */
+export const MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024;
+/** Largest request header block accepted (bytes). */
+export const MAX_HEADER_BYTES = 256 * 1024;
+
+/** node:http server options with Flux's header size and timeouts. */
+export const SERVER_LIMITS: ServerOptions = {
+  maxHeaderSize: MAX_HEADER_BYTES,
+  headersTimeout: 10_000,
+  requestTimeout: 30_000,
+};
+
+/** The request body was larger than {@link MAX_REQUEST_BODY_BYTES}. */
+export class BodyTooLargeError extends Error {
+  constructor(limit: number) {
+    super(`request body exceeds the maximum size of ${limit} bytes`);
+    this.name = "BodyTooLargeError";
+  }
+}
+
+/**
+ * Reads a request body up to `limit` bytes; rejects with {@link BodyTooLargeError} as soon as more
+ * arrives (a declared Content-Length over the limit is refused before reading).
+ */
+export async function readBody(req: IncomingMessage, limit = MAX_REQUEST_BODY_BYTES): Promise<Buffer> {
+  const declared = Number(req.headers["content-length"]);
+  if (Number.isFinite(declared) && declared > limit) {
+    req.resume();
+    throw new BodyTooLargeError(limit);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      req.resume();
+      throw new BodyTooLargeError(limit);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
