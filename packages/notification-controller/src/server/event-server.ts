@@ -30,6 +30,8 @@ export interface EventServerOptions {
   rateLimitIntervalMs: number;
   httpMetrics?: HttpMetrics | undefined;
   deliveryMetrics?: DeliveryMetrics | undefined;
+  /** Resolves once the informer cache has synced (requests wait for it). */
+  whenSynced?: (() => Promise<void>) | undefined;
   logger: Logger;
 }
 
@@ -60,6 +62,13 @@ export class EventServer {
   /** Stops the server (open requests get 5 s). */
   close(): Promise<void> {
     return close(this.server);
+  }
+
+  private syncedOnce: Promise<void> | undefined;
+
+  private synced(): Promise<void> {
+    this.syncedOnce ??= this.options.whenSynced?.() ?? Promise.resolve();
+    return this.syncedOnce;
   }
 
   private reply(res: ServerResponse, status: number, done: (code: number, bytes: number) => void, text = ""): void {
@@ -97,6 +106,7 @@ export class EventServer {
       return this.reply(res, 400, done, `${message}\n`);
     }
     cleanupMetadata(event);
+    await this.synced();
     const eventLog = log.child({ eventInvolvedObject: objectLogRef(event.involvedObject) });
     const key = eventKey(event);
     if (!this.limiter.admit(key)) {

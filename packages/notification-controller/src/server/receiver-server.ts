@@ -27,6 +27,8 @@ export interface ReceiverServerOptions {
   noCrossNamespaceRefs?: boolean | undefined;
   httpMetrics?: HttpMetrics | undefined;
   logger: Logger;
+  /** Resolves once the informer cache has synced (requests wait for it). */
+  whenSynced?: (() => Promise<void>) | undefined;
   /** Replay detection (default: a 10-minute window). */
   replayGuard?: ReplayGuard | undefined;
 }
@@ -45,6 +47,7 @@ function signatureHeaders(req: IncomingMessage): string {
 export class ReceiverServer {
   private readonly server: Server;
   private readonly replay: ReplayGuard;
+  private syncedOnce: Promise<void> | undefined;
 
   constructor(private readonly options: ReceiverServerOptions) {
     this.replay = options.replayGuard ?? new ReplayGuard();
@@ -86,6 +89,8 @@ export class ReceiverServer {
       log.error({ error: err instanceof Error ? err.message : String(err) }, "reading the request body failed");
       return reply(err instanceof BodyTooLargeError ? 413 : 400);
     }
+    this.syncedOnce ??= this.options.whenSynced?.() ?? Promise.resolve();
+    await this.syncedOnce;
     const receiver = this.options.receiverForPath(path);
     if (!receiver) return reply(404);
     const rlog = log.child({ kind: "Receiver", name: receiver.metadata.name, namespace: receiver.metadata.namespace });
