@@ -38,7 +38,8 @@ export const giteaNotifier: NotifierConstructor = (options) => {
       let statuses: GiteaStatus[];
       try {
         const res = await postMessage(`${base}?page=0&limit=50`, undefined, { ...common, method: "GET" });
-        statuses = JSON.parse(res.body) as GiteaStatus[];
+        const parsed: unknown = JSON.parse(res.body);
+        statuses = Array.isArray(parsed) ? (parsed as GiteaStatus[]) : [];
       } catch (err: unknown) {
         throw new NotifierError(`could not list commit statuses: ${err instanceof Error ? err.message : String(err)}`);
       }

@@ -29,7 +29,7 @@ export const gitHubNotifier: NotifierConstructor = (options) => {
           throw new NotifierError(`could not list commit statuses: ${err instanceof Error ? err.message : String(err)}`);
         },
       )) as RepoStatus[] | undefined;
-      const latest = (statuses ?? []).find((s) => s.context === context && s.state && s.description);
+      const latest = (Array.isArray(statuses) ? statuses : []).find((s) => s.context === context && s.state && s.description);
       if (latest && latest.state === state && latest.description === description) return;
       await gitHubCall(repo, "POST", `${base}/statuses/${sha}`, { state, description, context }, options, signal).catch(
         (err: unknown) => {

@@ -37,7 +37,8 @@ export const gitLabNotifier: NotifierConstructor = (options) => {
           undefined,
           { ...common, method: "GET" },
         );
-        statuses = JSON.parse(res.body) as CommitStatus[];
+        const parsed: unknown = JSON.parse(res.body);
+        statuses = Array.isArray(parsed) ? (parsed as CommitStatus[]) : [];
       } catch (err: unknown) {
         throw new NotifierError(`unable to list commit status: ${err instanceof Error ? err.message : String(err)}`);
       }
