@@ -82,7 +82,7 @@ export async function resolveProvider(provider: Provider, read: SecretReader): P
         throw new ProviderConfigError(`invalid address in ${where}: address exceeds maximum length of 2048 bytes`);
       }
       options.url = address;
-      secretValues.push(address);
+      secretValues.push(address, ...urlSecrets(address));
     }
     const proxy = data["proxy"]?.trim();
     if (proxy) {
@@ -145,6 +145,21 @@ export async function resolveProvider(provider: Provider, read: SecretReader): P
     options.tls = tlsFrom(providerSecret, `secret '${ns}/${spec.secretRef?.name ?? ""}'`, false);
   }
   return { options, secretValues: secretValues.filter((v) => v.length >= 4) };
+}
+
+/** The parts of a secret URL that identify it (a webhook's path and query, user info). */
+function urlSecrets(address: string): string[] {
+  try {
+    const url = new URL(address);
+    const parts = [url.search.replace(/^\?/, ""), url.password];
+    // Every tail of the path (a service may echo only part of it), and long segments on their own.
+    const segments = url.pathname.split("/").filter(Boolean);
+    for (let i = 0; i < segments.length; i++) parts.push(segments.slice(i).join("/"));
+    for (const segment of segments) if (segment.length >= 12) parts.push(segment);
+    return parts.filter((p) => p.length >= 8);
+  } catch {
+    return [];
+  }
 }
 
 /** Replaces every secret value in `text` with `*****` (Flux's masktoken, for all the provider's secrets). */
