@@ -1,0 +1,183 @@
+// Receivers end to end against the embedded API server: the reconciler publishes the webhook path; signed
+// calls annotate the resources; forged, replayed, oversized, unknown and suspended calls are refused.
+
+import { createHmac } from "node:crypto";
+import type { Receiver } from "@sluice/api";
+import { receiverWebhookPath } from "@sluice/api";
+import { PatchType, type UnstructuredObject } from "@sluice/runtime";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MAX_REQUEST_BODY_BYTES } from "../src/index.js";
+import {
+  createReceiver,
+  createSecret,
+  eventually,
+  NOTIFICATION_API,
+  type NotificationEnv,
+  startNotificationEnv,
+  waitForReceiverReady,
+} from "./support/env.js";
+
+const NS = "notify-receivers";
+const TOKEN = "webhook-secret-token";
+let env: NotificationEnv;
+
+async function createGitRepository(name: string, labels: Record<string, string> = {}) {
+  await env.client.create({
+    apiVersion: "source.toolkit.fluxcd.io/v1",
+    kind: "GitRepository",
+    metadata: { namespace: NS, name, labels },
+    spec: { url: "https://example.com/repo.git", interval: "1h" },
+  } as UnstructuredObject);
+}
+
+async function requestedAt(name: string): Promise<string | undefined> {
+  const obj = await env.client.get({ apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository", namespace: NS, name });
+  return obj.metadata.annotations?.["reconcile.fluxcd.io/requestedAt"];
+}
+
+async function call(path: string, body: string | Buffer, headers: Record<string, string> = {}): Promise<number> {
+  const res = await fetch(`${env.receiverUrl}${path}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+  await res.body?.cancel();
+  return res.status;
+}
+
+function github(body: string, event = "push", key = TOKEN): Record<string, string> {
+  return {
+    "X-GitHub-Event": event,
+    "X-GitHub-Delivery": `${Math.random()}`,
+    "X-Hub-Signature-256": `sha256=${createHmac("sha256", key).update(body).digest("hex")}`,
+  };
+}
+
+beforeAll(async () => {
+  env = await startNotificationEnv(NS, {}, ["source.toolkit.fluxcd.io_"]);
+  await createSecret(env.client, NS, "webhook-token", { token: TOKEN });
+  await createGitRepository("app");
+  await createGitRepository("lib-a", { team: "lib" });
+  await createGitRepository("lib-b", { team: "lib" });
+  await createGitRepository("other", { team: "x" });
+}, 120_000);
+
+afterAll(async () => {
+  await env?.stop();
+});
+
+describe("Receiver reconciler", () => {
+  it("publishes /hook/sha256(token+name+namespace) and is Ready", async () => {
+    await createReceiver(env.client, NS, "gh", {
+      type: "github",
+      events: ["ping", "push"],
+      secretRef: { name: "webhook-token" },
+      resources: [{ kind: "GitRepository", name: "app" }],
+    });
+    const r = await waitForReceiverReady(env, "gh");
+    const path = receiverWebhookPath(TOKEN, "gh", NS);
+    expect(r.status?.webhookPath).toBe(path);
+    expect(r.status?.conditions?.find((c) => c.type === "Ready")).toMatchObject({
+      reason: "Succeeded",
+      message: `Receiver initialized for path: ${path}`,
+    });
+    expect(r.metadata.finalizers).toContain("finalizers.fluxcd.io");
+  });
+
+  it("says TokenNotFound when the secret is missing, and stalls on an invalid CEL filter", async () => {
+    await createReceiver(env.client, NS, "no-secret", { type: "generic", secretRef: { name: "absent" }, resources: [{ kind: "GitRepository", name: "app" }] });
+    await createReceiver(env.client, NS, "bad-cel", {
+      type: "generic",
+      secretRef: { name: "webhook-token" },
+      resourceFilter: "res.metadata.name ==",
+      resources: [{ kind: "GitRepository", name: "app" }],
+    });
+    const get = (name: string) => env.client.get<Receiver>({ apiVersion: `${NOTIFICATION_API}/v1`, kind: "Receiver", namespace: NS, name });
+    const missing = await eventually("TokenNotFound", async () => {
+      const r = await get("no-secret");
+      return r.status?.conditions?.find((c) => c.type === "Ready" && c.reason === "TokenNotFound");
+    });
+    expect(missing.message).toContain(`unable to read token from secret '${NS}/absent'`);
+    const stalled = await eventually("Stalled", async () => {
+      const r = await get("bad-cel");
+      return r.status?.conditions?.find((c) => c.type === "Stalled" && c.status === "True");
+    });
+    expect(stalled.reason).toBe("InvalidCELExpression");
+    expect(stalled.message).toMatch(/^Reconciliation failed terminally due to configuration error: invalid resourceFilter expression: /);
+  });
+});
+
+describe("webhook receiver", () => {
+  it("a GitHub-signed push annotates the GitRepository with requestedAt", async () => {
+    const path = receiverWebhookPath(TOKEN, "gh", NS);
+    const before = await requestedAt("app");
+    const body = JSON.stringify({ ref: "refs/heads/main", after: "a".repeat(40) });
+    expect(await call(path, body, github(body))).toBe(200);
+    const after = await requestedAt("app");
+    expect(after).toBeDefined();
+    expect(after).not.toBe(before);
+  });
+
+  it("refuses forged signatures, unauthorised events and replays with 400", async () => {
+    const path = receiverWebhookPath(TOKEN, "gh", NS);
+    const body = JSON.stringify({ ref: "refs/heads/main", after: "b".repeat(40) });
+    expect(await call(path, body, github(body, "push", "wrong-key"))).toBe(400);
+    expect(await call(path, body, { "X-GitHub-Event": "push" })).toBe(400);
+    const tampered = github(body);
+    expect(await call(path, body.replace("b", "c"), tampered)).toBe(400);
+    expect(await call(path, body, github(body, "issues"))).toBe(400);
+    const signed = github(body);
+    expect(await call(path, body, signed)).toBe(200);
+    expect(await call(path, body, signed)).toBe(400);
+    expect(env.logs.join("")).toContain("the signed request was already received (replay)");
+    expect(env.logs.join("")).not.toContain(TOKEN);
+  });
+
+  it("answers 404 for unknown paths, 413 for oversized bodies, 503 while suspended", async () => {
+    expect(await call(`/hook/${"0".repeat(64)}`, "{}")).toBe(404);
+    expect(await call("/other", "{}")).toBe(404);
+    const path = receiverWebhookPath(TOKEN, "gh", NS);
+    expect(await call(path, Buffer.alloc(MAX_REQUEST_BODY_BYTES + 1, 0x61))).toBe(413);
+    await env.client.patch(
+      { apiVersion: `${NOTIFICATION_API}/v1`, kind: "Receiver", namespace: NS, name: "gh" },
+      { spec: { suspend: true } },
+      { type: PatchType.Merge },
+    );
+    await eventually("suspended in cache", async () => env.controller.receivers.informer.get({ namespace: NS, name: "gh" })?.spec.suspend === true);
+    const body = "{}";
+    expect(await call(path, body, github(body, "ping"))).toBe(503);
+    await env.client.patch(
+      { apiVersion: `${NOTIFICATION_API}/v1`, kind: "Receiver", namespace: NS, name: "gh" },
+      { spec: { suspend: false } },
+      { type: PatchType.Merge },
+    );
+  });
+
+  it("gitlab: X-Gitlab-Token; wildcard with matchLabels and a CEL filter over the body", async () => {
+    await createReceiver(env.client, NS, "gl", {
+      type: "gitlab",
+      secretRef: { name: "webhook-token" },
+      resources: [{ kind: "GitRepository", name: "*", matchLabels: { team: "lib" }, filter: "res.metadata.name == req.project" }],
+    });
+    await waitForReceiverReady(env, "gl");
+    const path = receiverWebhookPath(TOKEN, "gl", NS);
+    const body = JSON.stringify({ project: "lib-b" });
+    expect(await call(path, body, { "X-Gitlab-Token": "nope", "X-Gitlab-Event": "Push Hook" })).toBe(400);
+    expect(await requestedAt("lib-b")).toBeUndefined();
+    expect(await call(path, body, { "X-Gitlab-Token": TOKEN, "X-Gitlab-Event": "Push Hook" })).toBe(200);
+    expect(await requestedAt("lib-b")).toBeDefined();
+    expect(await requestedAt("lib-a")).toBeUndefined();
+    expect(await requestedAt("other")).toBeUndefined();
+  });
+
+  it("generic-hmac: X-Signature over the body; a malformed body never crashes the server", async () => {
+    await createReceiver(env.client, NS, "hmac", {
+      type: "generic-hmac",
+      secretRef: { name: "webhook-token" },
+      resources: [{ kind: "GitRepository", name: "other" }],
+    });
+    await waitForReceiverReady(env, "hmac");
+    const path = receiverWebhookPath(TOKEN, "hmac", NS);
+    const body = "not json at all";
+    expect(await call(path, body, { "X-Signature": "sha512=00" })).toBe(400);
+    expect(await call(path, body, { "X-Signature": `sha1=${createHmac("sha1", TOKEN).update(body).digest("hex")}` })).toBe(200);
+    expect(await requestedAt("other")).toBeDefined();
+    expect(await call(`/hook/${"f".repeat(64)}`, Buffer.from([0xff, 0xfe, 0x00]))).toBe(404);
+  });
+});
