@@ -214,6 +214,11 @@ describe("sluice up", () => {
       expect((await fetch(`${h}`.replace(/\/healthz$/, "/readyz"))).status, name).toBe(200);
       expect(await (await fetch(`${m}`)).text(), name).toContain("controller_runtime_max_concurrent_reconciles");
     }
+    // notification-controller's event server and webhook receiver, with the others' events pointed at it.
+    const [, events] = (await up.waitFor(/\n\s+events\s+(http:\/\/127\.0\.0\.1:\d+)\n/)) as string[];
+    const [, receiver] = (await up.waitFor(/\n\s+receiver\s+(http:\/\/127\.0\.0\.1:\d+)\n/)) as string[];
+    expect((await fetch(`${events}/`, { method: "POST", body: "{}" })).status).toBe(400);
+    expect((await fetch(`${receiver}/hook/${"0".repeat(64)}`, { method: "POST", body: "{}" })).status).toBe(404);
     const ports = printedPorts(up.stdout());
     expect(ports.length).toBeGreaterThanOrEqual(1 + 2 * AVAILABLE_CONTROLLERS.size);
 

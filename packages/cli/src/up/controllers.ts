@@ -123,8 +123,32 @@ const startHelm: ControllerStarter = async (ctx, signal) => {
   return { name: "helm-controller", addresses: probes, done };
 };
 
+// notification-controller starts first: the others send their events to its event server.
+const startNotification: ControllerStarter = async (ctx, signal) => {
+  const { createNotificationController } = await import("@sluice/notification-controller");
+  const controller = createNotificationController({
+    kubeConfig: ctx.kubeConfig,
+    eventsAddr: LOOPBACK_ANY,
+    receiverAddr: LOOPBACK_ANY,
+    metricsAddr: LOOPBACK_ANY,
+    healthAddr: LOOPBACK_ANY,
+    logger: ctx.logger.child({ controller: "notification-controller" }),
+    gracefulShutdownTimeout: 10_000,
+  });
+  const done = controller.start(signal);
+  done.catch(() => undefined);
+  const { events, receiver } = await controller.ready();
+  const probes = await waitForManagerReady("notification-controller", controller.manager, done);
+  return {
+    name: "notification-controller",
+    addresses: { ...probes, events: `http://127.0.0.1:${events.port}`, receiver: `http://127.0.0.1:${receiver.port}` },
+    done,
+  };
+};
+
 /** The controllers this build of `sluice up` can run, in start order. */
 export const AVAILABLE_CONTROLLERS: ReadonlyMap<ControllerName, ControllerStarter> = new Map([
+  ["notification-controller", startNotification],
   ["source-controller", startSource],
   ["kustomize-controller", startKustomize],
   ["helm-controller", startHelm],
@@ -181,7 +205,10 @@ export async function startControllers(
   for (const name of names) {
     const starter = AVAILABLE_CONTROLLERS.get(name);
     if (!starter) throw new ControllerSelectionError(`${name} is not available in this build`);
-    running.push(await starter(ctx, signal));
+    const started = await starter(ctx, signal);
+    running.push(started);
+    // Every controller started after notification-controller sends its events there.
+    if (started.addresses.events && !ctx.eventsAddr) ctx = { ...ctx, eventsAddr: `${started.addresses.events}/` };
   }
   return running;
 }
