@@ -13,6 +13,7 @@ import { registerEvents } from "./commands/events.js";
 import { registerExport } from "./commands/export.js";
 import { registerGet } from "./commands/get.js";
 import { registerInstall } from "./commands/install.js";
+import { registerNotification } from "./commands/notification.js";
 import { registerReconcile } from "./commands/reconcile.js";
 import { registerSuspendResume } from "./commands/suspend-resume.js";
 import { registerTrace } from "./commands/trace.js";
@@ -55,6 +56,7 @@ export function buildProgram(kit: CommandKit): Command {
   registerReconcile(program, kit);
   registerSuspendResume(program, kit);
   registerExport(program, kit);
+  registerNotification(program, kit);
   registerDelete(program, kit);
   registerBuildDiff(program, kit);
   registerEvents(program, kit);
