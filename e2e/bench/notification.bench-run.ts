@@ -5,11 +5,11 @@
 // - push → GitHub-signed webhook → objects applied, for a 10-object Kustomization, timed from the moment the
 //   `git push` returns (the user's action), idle and while the event burst runs. No timing is asserted.
 
+import { execFileSync } from "node:child_process";
 import { createHmac } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { execFileSync } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AVAILABLE_CONTROLLERS, startUp } from "@sluice/cli/up";
@@ -43,7 +43,10 @@ describe("notification-controller through sluice up", () => {
     });
     await new Promise<void>((r) => sink.listen(0, "127.0.0.1", r));
     const sinkUrl = `http://127.0.0.1:${(sink.address() as AddressInfo).port}/`;
-    const session = await startUp({ controllers: [...AVAILABLE_CONTROLLERS.keys()], logger: createLogger({ level: "error" }) });
+    const session = await startUp({
+      controllers: [...AVAILABLE_CONTROLLERS.keys()],
+      logger: createLogger({ level: "error" }),
+    });
     const git = await startGitHttpServer({ root: join(dir, "git") });
     try {
       const nc = session.controllers.find((c) => c.name === "notification-controller");
@@ -51,8 +54,18 @@ describe("notification-controller through sluice up", () => {
       const eventsUrl = `${nc.addresses.events}/`;
       const c = session.client;
       await c.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: NS } });
-      await c.create({ apiVersion: "notification.toolkit.fluxcd.io/v1beta3", kind: "Provider", metadata: { namespace: NS, name: "sink" }, spec: { type: "generic", address: sinkUrl } } as UnstructuredObject);
-      await c.create({ apiVersion: "notification.toolkit.fluxcd.io/v1beta3", kind: "Alert", metadata: { namespace: NS, name: "all" }, spec: { providerRef: { name: "sink" }, eventSources: [{ kind: "HelmRelease", name: "*" }] } } as UnstructuredObject);
+      await c.create({
+        apiVersion: "notification.toolkit.fluxcd.io/v1beta3",
+        kind: "Provider",
+        metadata: { namespace: NS, name: "sink" },
+        spec: { type: "generic", address: sinkUrl },
+      } as UnstructuredObject);
+      await c.create({
+        apiVersion: "notification.toolkit.fluxcd.io/v1beta3",
+        kind: "Alert",
+        metadata: { namespace: NS, name: "all" },
+        spec: { providerRef: { name: "sink" }, eventSources: [{ kind: "HelmRelease", name: "*" }] },
+      } as UnstructuredObject);
       await new Promise((r) => setTimeout(r, 1000));
 
       const burst = async (count: number, tag: string) => {
@@ -66,7 +79,12 @@ describe("notification-controller through sluice up", () => {
               method: "POST",
               headers: { "content-type": "application/json" },
               body: JSON.stringify({
-                involvedObject: { kind: "HelmRelease", namespace: NS, name: `app-${i % 50}`, apiVersion: "helm.toolkit.fluxcd.io/v2" },
+                involvedObject: {
+                  kind: "HelmRelease",
+                  namespace: NS,
+                  name: `app-${i % 50}`,
+                  apiVersion: "helm.toolkit.fluxcd.io/v2",
+                },
                 severity: "info",
                 timestamp: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
                 message: `${tag} upgrade ${i}`,
@@ -81,25 +99,61 @@ describe("notification-controller through sluice up", () => {
         const accepted = performance.now();
         const deadline = Date.now() + 120_000;
         while (received.n - before < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-        return { acceptedPerS: count / ((accepted - start) / 1000), dispatchedPerS: (received.n - before) / ((received.last - start) / 1000), delivered: received.n - before };
+        return {
+          acceptedPerS: count / ((accepted - start) / 1000),
+          dispatchedPerS: (received.n - before) / ((received.last - start) / 1000),
+          delivered: received.n - before,
+        };
       };
 
       const warm = await burst(200, "warm");
       const b = await burst(EVENTS, "run");
       const load = execFileSync("uptime").toString().trim();
-      console.log(`[bench] notification events: ${EVENTS} distinct events, 32 in flight: accepted ${b.acceptedPerS.toFixed(0)} events/s, dispatched ${b.dispatchedPerS.toFixed(0)} events/s (${b.delivered}/${EVENTS} delivered; warm-up ${warm.acceptedPerS.toFixed(0)}/s) — load: ${load}`);
+      console.log(
+        `[bench] notification events: ${EVENTS} distinct events, 32 in flight: accepted ${b.acceptedPerS.toFixed(0)} events/s, dispatched ${b.dispatchedPerS.toFixed(0)} events/s (${b.delivered}/${EVENTS} delivered; warm-up ${warm.acceptedPerS.toFixed(0)}/s) — load: ${load}`,
+      );
 
       // push → webhook → applied
       const repo = await createFixtureRepo(join(dir, "git"), "app");
       await repo.commit(manifests(0), "v0");
       await repo.push();
-      await c.create({ apiVersion: "v1", kind: "Secret", metadata: { namespace: NS, name: "hook" }, stringData: { token: TOKEN } } as UnstructuredObject);
-      await c.create({ apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository", metadata: { namespace: NS, name: "app" }, spec: { url: git.url("app.git"), interval: "1h", ref: { branch: "master" } } } as UnstructuredObject);
-      await c.create({ apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", metadata: { namespace: NS, name: "app" }, spec: { interval: "1h", path: "./deploy", prune: true, sourceRef: { kind: "GitRepository", name: "app" } } } as UnstructuredObject);
-      await c.create({ apiVersion: "notification.toolkit.fluxcd.io/v1", kind: "Receiver", metadata: { namespace: NS, name: "gh" }, spec: { type: "github", events: ["push"], secretRef: { name: "hook" }, resources: [{ kind: "GitRepository", name: "app" }] } } as UnstructuredObject);
+      await c.create({
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { namespace: NS, name: "hook" },
+        stringData: { token: TOKEN },
+      } as UnstructuredObject);
+      await c.create({
+        apiVersion: "source.toolkit.fluxcd.io/v1",
+        kind: "GitRepository",
+        metadata: { namespace: NS, name: "app" },
+        spec: { url: git.url("app.git"), interval: "1h", ref: { branch: "master" } },
+      } as UnstructuredObject);
+      await c.create({
+        apiVersion: "kustomize.toolkit.fluxcd.io/v1",
+        kind: "Kustomization",
+        metadata: { namespace: NS, name: "app" },
+        spec: { interval: "1h", path: "./deploy", prune: true, sourceRef: { kind: "GitRepository", name: "app" } },
+      } as UnstructuredObject);
+      await c.create({
+        apiVersion: "notification.toolkit.fluxcd.io/v1",
+        kind: "Receiver",
+        metadata: { namespace: NS, name: "gh" },
+        spec: {
+          type: "github",
+          events: ["push"],
+          secretRef: { name: "hook" },
+          resources: [{ kind: "GitRepository", name: "app" }],
+        },
+      } as UnstructuredObject);
       const applied = async (value: number) => {
-        const list = await c.list<UnstructuredObject & { data?: Record<string, string> }>("v1", "ConfigMap", { namespace: NS });
-        return list.items.filter((cm) => cm.metadata.name?.startsWith("cm-") && cm.data?.["value"] === String(value)).length === 10;
+        const list = await c.list<UnstructuredObject & { data?: Record<string, string> }>("v1", "ConfigMap", {
+          namespace: NS,
+        });
+        return (
+          list.items.filter((cm) => cm.metadata.name?.startsWith("cm-") && cm.data?.["value"] === String(value))
+            .length === 10
+        );
       };
       const until = async (check: () => Promise<boolean>, what: string) => {
         const deadline = Date.now() + 180_000;
@@ -111,7 +165,12 @@ describe("notification-controller through sluice up", () => {
       await until(() => applied(0), "the first revision");
       let path = "";
       await until(async () => {
-        const r = await c.get<UnstructuredObject & { status?: { webhookPath?: string } }>({ apiVersion: "notification.toolkit.fluxcd.io/v1", kind: "Receiver", namespace: NS, name: "gh" });
+        const r = await c.get<UnstructuredObject & { status?: { webhookPath?: string } }>({
+          apiVersion: "notification.toolkit.fluxcd.io/v1",
+          kind: "Receiver",
+          namespace: NS,
+          name: "gh",
+        });
         path = r.status?.webhookPath ?? "";
         return path !== "";
       }, "the receiver");
@@ -123,7 +182,11 @@ describe("notification-controller through sluice up", () => {
         const body = JSON.stringify({ ref: "refs/heads/master", after: sha });
         const res = await fetch(`${nc.addresses.receiver}${path}`, {
           method: "POST",
-          headers: { "content-type": "application/json", "X-GitHub-Event": "push", "X-Hub-Signature-256": `sha256=${createHmac("sha256", TOKEN).update(body).digest("hex")}` },
+          headers: {
+            "content-type": "application/json",
+            "X-GitHub-Event": "push",
+            "X-Hub-Signature-256": `sha256=${createHmac("sha256", TOKEN).update(body).digest("hex")}`,
+          },
           body,
         });
         if (res.status !== 200) throw new Error(`webhook answered ${res.status}`);
@@ -137,7 +200,9 @@ describe("notification-controller through sluice up", () => {
       for (let v = 1; v <= 3; v++) idle.push(await once(v, false));
       for (let v = 4; v <= 6; v++) loaded.push(await once(v, true));
       const fmt = (xs: number[]) => xs.map((x) => `${(x / 1000).toFixed(2)}s`).join(", ");
-      console.log(`[bench] push → signed webhook → 10 objects applied (sluice up): idle ${fmt(idle)}; during a ${EVENTS}-event burst ${fmt(loaded)} — load: ${execFileSync("uptime").toString().trim()}`);
+      console.log(
+        `[bench] push → signed webhook → 10 objects applied (sluice up): idle ${fmt(idle)}; during a ${EVENTS}-event burst ${fmt(loaded)} — load: ${execFileSync("uptime").toString().trim()}`,
+      );
     } finally {
       await git.stop();
       await session.stop();

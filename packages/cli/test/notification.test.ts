@@ -37,7 +37,18 @@ describe("sluice notification commands", () => {
   });
 
   it("create alert-provider and alert --export print Flux's YAML", async () => {
-    const p = await env.sluice("create", "alert-provider", "slack", "--type", "slack", "--channel", "general", "--secret-ref", "slack-url", "--export");
+    const p = await env.sluice(
+      "create",
+      "alert-provider",
+      "slack",
+      "--type",
+      "slack",
+      "--channel",
+      "general",
+      "--secret-ref",
+      "slack-url",
+      "--export",
+    );
     expect(p.code).toBe(0);
     expect(parse(p.stdout)).toEqual({
       apiVersion: "notification.toolkit.fluxcd.io/v1beta3",
@@ -45,7 +56,18 @@ describe("sluice notification commands", () => {
       metadata: { name: "slack", namespace: "flux-system" },
       spec: { type: "slack", channel: "general", secretRef: { name: "slack-url" } },
     });
-    const a = await env.sluice("create", "alert", "on-call", "--provider-ref", "slack", "--event-source", "Kustomization/*", "--event-source", "GitRepository/apps", "--export");
+    const a = await env.sluice(
+      "create",
+      "alert",
+      "on-call",
+      "--provider-ref",
+      "slack",
+      "--event-source",
+      "Kustomization/*",
+      "--event-source",
+      "GitRepository/apps",
+      "--export",
+    );
     expect(parse(a.stdout)).toEqual({
       apiVersion: "notification.toolkit.fluxcd.io/v1beta3",
       kind: "Alert",
@@ -62,8 +84,23 @@ describe("sluice notification commands", () => {
   });
 
   it("creates, lists, suspends and resumes alerts and providers", async () => {
-    expect((await env.sluice("create", "alert-provider", "slack", "--type", "slack", "--address", "https://hooks.example.com/x")).code).toBe(0);
-    expect((await env.sluice("create", "alert", "on-call", "--provider-ref", "slack", "--event-source", "Kustomization/*")).code).toBe(0);
+    expect(
+      (
+        await env.sluice(
+          "create",
+          "alert-provider",
+          "slack",
+          "--type",
+          "slack",
+          "--address",
+          "https://hooks.example.com/x",
+        )
+      ).code,
+    ).toBe(0);
+    expect(
+      (await env.sluice("create", "alert", "on-call", "--provider-ref", "slack", "--event-source", "Kustomization/*"))
+        .code,
+    ).toBe(0);
     const providers = await env.sluice("get", "alert-providers");
     expect(providers.stdout).toMatch(/NAME\s+READY\s+MESSAGE\nslack\s+True\s+Provider is Ready/);
     expect((await env.sluice("suspend", "alert", "on-call")).stderr).toContain("✔ alert suspended");
@@ -73,10 +110,26 @@ describe("sluice notification commands", () => {
   });
 
   it("create receiver waits for Ready and prints the webhook path; reconcile, suspend and resume it", async () => {
-    const r = await env.sluice("create", "receiver", "github", "--type", "github", "--event", "ping", "--event", "push", "--resource", "GitRepository/apps", "--secret-ref", "webhook-token");
+    const r = await env.sluice(
+      "create",
+      "receiver",
+      "github",
+      "--type",
+      "github",
+      "--event",
+      "ping",
+      "--event",
+      "push",
+      "--resource",
+      "GitRepository/apps",
+      "--secret-ref",
+      "webhook-token",
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/✔ generated webhook URL \/hook\/[0-9a-f]{64}\n/);
-    expect((await env.sluice("get", "receivers")).stdout).toMatch(/github\s+False\s+True\s+Receiver initialized for path: \/hook\//);
+    expect((await env.sluice("get", "receivers")).stdout).toMatch(
+      /github\s+False\s+True\s+Receiver initialized for path: \/hook\//,
+    );
     const rec = await env.sluice("reconcile", "receiver", "github");
     expect(rec.code, rec.stderr).toBe(0);
     expect((await env.sluice("suspend", "receiver", "github")).code).toBe(0);

@@ -101,11 +101,18 @@ export function createNotificationController(options: NotificationControllerOpti
     DEFAULT_LEADER_ELECTION_ID,
   );
   const client = manager.client;
-  const events = new EventRecorder({ reportingController: NOTIFICATION_CONTROLLER_NAME, group: NOTIFICATION_GROUP, client, logger });
+  const events = new EventRecorder({
+    reportingController: NOTIFICATION_CONTROLLER_NAME,
+    group: NOTIFICATION_GROUP,
+    client,
+    logger,
+  });
   const common = {
     concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
     ...(options.retryDelay ? { backoff: { min: 750, max: 15 * 60_000, ...options.retryDelay } } : {}),
-    ...(options.intervalJitterPercentage !== undefined ? { intervalJitterPercentage: options.intervalJitterPercentage } : {}),
+    ...(options.intervalJitterPercentage !== undefined
+      ? { intervalJitterPercentage: options.intervalJitterPercentage }
+      : {}),
   };
 
   const receivers = manager.controller<Receiver>({
@@ -176,7 +183,9 @@ export function createNotificationController(options: NotificationControllerOpti
       const data = await readSecretData(client, receiver.metadata.namespace ?? "", receiver.spec.secretRef?.name ?? "");
       const token = data["token"];
       if (token === undefined) {
-        throw new Error(`invalid "${receiver.metadata.namespace}/${receiver.spec.secretRef?.name}" secret data: required field 'token'`);
+        throw new Error(
+          `invalid "${receiver.metadata.namespace}/${receiver.spec.secretRef?.name}" secret data: required field 'token'`,
+        );
       }
       return { token, data };
     },

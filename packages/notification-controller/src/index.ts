@@ -17,7 +17,7 @@ export {
 } from "./controller.js";
 export { alertsForEvent, compileGoRegexp } from "./event/alert-matching.js";
 export { commitStatusFor, defaultCommitStatus } from "./event/commit-status.js";
-export { Dispatcher, DISPATCH_FAILED_REASON } from "./event/dispatcher.js";
+export { DISPATCH_FAILED_REASON, Dispatcher } from "./event/dispatcher.js";
 export { DuplicateLimiter, eventKey } from "./event/duplicate-limiter.js";
 export { InvalidEventError, parseEvent } from "./event/event-body.js";
 export { cleanupMetadata, combineEventMetadata, excludeInternalMetadata } from "./event/metadata.js";
@@ -29,8 +29,8 @@ export {
 } from "./flags.js";
 export { MAX_REQUEST_BODY_BYTES } from "./http/body-limit.js";
 export * from "./notifier/index.js";
-export { ProviderReconciler, validateProvider } from "./provider/reconciler.js";
 export { maskSecrets, ProviderConfigError, resolveProvider } from "./provider/provider-secrets.js";
+export { ProviderReconciler, validateProvider } from "./provider/reconciler.js";
 export { DEFAULT_FLUX_API_VERSIONS, requestReconciliations } from "./receiver/reconcile-requests.js";
 export { NOTIFICATION_CONTROLLER_NAME, ReceiverReconciler } from "./receiver/reconciler.js";
 export { ReplayGuard } from "./receiver/replay-guard.js";

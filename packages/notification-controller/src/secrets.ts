@@ -3,8 +3,14 @@
 import type { KubeClient, UnstructuredObject } from "@sluice/runtime";
 
 /** The decoded `data` (and `stringData`) of Secret `namespace/name`; throws the API error when unreadable. */
-export async function readSecretData(client: KubeClient, namespace: string, name: string): Promise<Record<string, string>> {
-  const secret = await client.get<UnstructuredObject & { data?: Record<string, string>; stringData?: Record<string, string> }>({
+export async function readSecretData(
+  client: KubeClient,
+  namespace: string,
+  name: string,
+): Promise<Record<string, string>> {
+  const secret = await client.get<
+    UnstructuredObject & { data?: Record<string, string>; stringData?: Record<string, string> }
+  >({
     apiVersion: "v1",
     kind: "Secret",
     namespace,

@@ -27,7 +27,13 @@ let seq = 0;
 function event(overrides: Partial<FluxEvent> = {}): FluxEvent {
   seq++;
   return {
-    involvedObject: { kind: "Kustomization", namespace: NS, name: "apps", apiVersion: "kustomize.toolkit.fluxcd.io/v1", uid: "u-1" },
+    involvedObject: {
+      kind: "Kustomization",
+      namespace: NS,
+      name: "apps",
+      apiVersion: "kustomize.toolkit.fluxcd.io/v1",
+      uid: "u-1",
+    },
     severity: "info",
     timestamp: "2025-01-02T03:04:05Z",
     message: `applied revision ${seq}`,
@@ -68,7 +74,10 @@ beforeAll(async () => {
     exclusionList: ["^ignored"],
     eventMetadata: { cluster: "prod" },
   });
-  await createAlert(env.client, NS, "to-stuck", { providerRef: { name: "stuck" }, eventSources: [{ kind: "Kustomization", name: "apps" }] });
+  await createAlert(env.client, NS, "to-stuck", {
+    providerRef: { name: "stuck" },
+    eventSources: [{ kind: "Kustomization", name: "apps" }],
+  });
   await waitForCached(env, "Alert", "to-slack");
   await waitForCached(env, "Alert", "to-stuck");
   await waitForCached(env, "Provider", "slack");
@@ -123,7 +132,11 @@ describe("event server", () => {
 
   it("refuses malformed, incomplete and oversized bodies", async () => {
     expect(await post("{not json")).toBe(400);
-    expect(await post(JSON.stringify({ severity: "info", reason: "x", involvedObject: { kind: "Kustomization", name: "a" } }))).toBe(400);
+    expect(
+      await post(
+        JSON.stringify({ severity: "info", reason: "x", involvedObject: { kind: "Kustomization", name: "a" } }),
+      ),
+    ).toBe(400);
     expect(await post(JSON.stringify(event({ severity: "warning" as FluxEvent["severity"] })))).toBe(400);
     const big = JSON.stringify(event({ message: "x".repeat(MAX_REQUEST_BODY_BYTES) }));
     expect(await post(big)).toBe(413);
@@ -136,13 +149,25 @@ describe("event server", () => {
     expect(await post(JSON.stringify(e))).toBe(202);
     expect(await post(JSON.stringify(e))).toBe(429);
     expect(await postFluxEvent(env.eventsUrl, e)).toBe("duplicate");
-    const newer = { ...e, metadata: { ...e.metadata, "kustomize.toolkit.fluxcd.io/revision": `main@sha1:${"b".repeat(40)}` } };
+    const newer = {
+      ...e,
+      metadata: { ...e.metadata, "kustomize.toolkit.fluxcd.io/revision": `main@sha1:${"b".repeat(40)}` },
+    };
     expect(await post(JSON.stringify(newer))).toBe(202);
   });
 
   it("drops excluded messages and events of other namespaces", async () => {
     expect(await post(JSON.stringify(event({ message: "ignored: noisy" })))).toBe(202);
-    expect(await post(JSON.stringify(event({ message: "from elsewhere", involvedObject: { kind: "Kustomization", namespace: "other", name: "apps" } })))).toBe(202);
+    expect(
+      await post(
+        JSON.stringify(
+          event({
+            message: "from elsewhere",
+            involvedObject: { kind: "Kustomization", namespace: "other", name: "apps" },
+          }),
+        ),
+      ),
+    ).toBe(202);
     expect(await post(JSON.stringify(event({ message: "marker" })))).toBe(202);
     await eventually("the marker at Slack", async () => texts().includes("marker"));
     await new Promise((r) => setTimeout(r, 300));
@@ -153,10 +178,15 @@ describe("event server", () => {
   it("reports a failing provider on the Alert with its secret masked, in events, logs and metrics alike", async () => {
     slack.respond({ status: 500, body: `upstream saw ${SECRET_PATH}` });
     await createProvider(env.client, NS, "failing", { type: "slack", secretRef: { name: "slack-url" }, timeout: "1s" });
-    await createAlert(env.client, NS, "to-failing", { providerRef: { name: "failing" }, eventSources: [{ kind: "GitRepository", name: "*" }] });
+    await createAlert(env.client, NS, "to-failing", {
+      providerRef: { name: "failing" },
+      eventSources: [{ kind: "GitRepository", name: "*" }],
+    });
     await waitForCached(env, "Alert", "to-failing");
     await waitForCached(env, "Provider", "failing");
-    expect(await post(JSON.stringify(event({ involvedObject: { kind: "GitRepository", namespace: NS, name: "src" } })))).toBe(202);
+    expect(
+      await post(JSON.stringify(event({ involvedObject: { kind: "GitRepository", namespace: NS, name: "src" } }))),
+    ).toBe(202);
     const failure = await eventually("a failure event on to-failing", async () =>
       (await kubeEventsOf(env.client, NS, "to-failing")).find((e) => e.reason === "NotificationDispatchFailed"),
     );
@@ -168,16 +198,25 @@ describe("event server", () => {
     const metrics = await env.controller.manager.metrics.registry.metrics();
     expect(metrics).not.toContain(SECRET_PATH);
     expect(metrics).toMatch(/notification_controller_deliveries_total\{type="slack",result="failure"\} [1-9]/);
-    expect(metrics).toMatch(/gotk_event_http_request_duration_seconds_count\{handler="\/",method="POST",service="",code="429"\} [1-9]/);
+    expect(metrics).toMatch(
+      /gotk_event_http_request_duration_seconds_count\{handler="\/",method="POST",service="",code="429"\} [1-9]/,
+    );
   });
 
   it("reports an Alert whose Provider does not exist", async () => {
-    await createAlert(env.client, NS, "orphan", { providerRef: { name: "missing" }, eventSources: [{ kind: "HelmRelease", name: "*" }] });
+    await createAlert(env.client, NS, "orphan", {
+      providerRef: { name: "missing" },
+      eventSources: [{ kind: "HelmRelease", name: "*" }],
+    });
     await waitForCached(env, "Alert", "orphan");
-    expect(await post(JSON.stringify(event({ involvedObject: { kind: "HelmRelease", namespace: NS, name: "web" } })))).toBe(202);
+    expect(
+      await post(JSON.stringify(event({ involvedObject: { kind: "HelmRelease", namespace: NS, name: "web" } }))),
+    ).toBe(202);
     const failure = await eventually("a failure event on orphan", async () =>
       (await kubeEventsOf(env.client, NS, "orphan")).find((e) => e.reason === "NotificationDispatchFailed"),
     );
-    expect(failure.message).toContain('failed to read provider: Provider.notification.toolkit.fluxcd.io "missing" not found');
+    expect(failure.message).toContain(
+      'failed to read provider: Provider.notification.toolkit.fluxcd.io "missing" not found',
+    );
   });
 });

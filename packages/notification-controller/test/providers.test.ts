@@ -77,7 +77,13 @@ describe("chat providers", () => {
               {
                 type: "Container",
                 items: [
-                  { type: "TextBlock", text: "kustomization/apps.flux-system", size: "large", weight: "bolder", wrap: true },
+                  {
+                    type: "TextBlock",
+                    text: "kustomization/apps.flux-system",
+                    size: "large",
+                    weight: "bolder",
+                    wrap: true,
+                  },
                   { type: "TextBlock", text: "Deployment/default/web configured", wrap: true, color: "attention" },
                   {
                     type: "FactSet",
@@ -116,7 +122,12 @@ describe("chat providers", () => {
     expect(call?.json).toEqual({
       cards: [
         {
-          header: { title: "kustomization/apps.flux-system", subtitle: "kustomize-controller", imageUrl: null, imageStyle: null },
+          header: {
+            title: "kustomization/apps.flux-system",
+            subtitle: "kustomize-controller",
+            imageUrl: null,
+            imageStyle: null,
+          },
           sections: [
             { header: "", widgets: [{ textParagraph: { text: "Deployment/default/web configured" }, keyValue: null }] },
             {
@@ -124,7 +135,13 @@ describe("chat providers", () => {
               widgets: [
                 {
                   textParagraph: null,
-                  keyValue: { topLabel: "revision", content: "r1", contentMultiline: false, bottomLabel: null, icon: null },
+                  keyValue: {
+                    topLabel: "revision",
+                    content: "r1",
+                    contentMultiline: false,
+                    bottomLabel: null,
+                    icon: null,
+                  },
                 },
               ],
             },
@@ -135,7 +152,11 @@ describe("chat providers", () => {
   });
 
   it("telegram: sendMessage with MarkdownV2 escaping and a forum thread", async () => {
-    const [call] = await send("telegram", { url: svc.url, channel: "-100123:42", token: "123:abc" }, dispatchedEvent({ metadata: { revision: "v1.0" } }));
+    const [call] = await send(
+      "telegram",
+      { url: svc.url, channel: "-100123:42", token: "123:abc" },
+      dispatchedEvent({ metadata: { revision: "v1.0" } }),
+    );
     expect(call?.path).toBe("/bot123:abc/sendMessage");
     expect(call?.json).toEqual({
       chat_id: "-100123",
@@ -146,9 +167,15 @@ describe("chat providers", () => {
   });
 
   it("matrix: PUT m.text to the room with the event's SHA-1 as transaction id", async () => {
-    const [call] = await send("matrix", { url: svc.url, channel: "!room:example.org", token: "syt_token" }, dispatchedEvent({ metadata: { revision: "r1" } }));
+    const [call] = await send(
+      "matrix",
+      { url: svc.url, channel: "!room:example.org", token: "syt_token" },
+      dispatchedEvent({ metadata: { revision: "r1" } }),
+    );
     expect(call?.method).toBe("PUT");
-    expect(call?.path).toMatch(/^\/_matrix\/client\/r0\/rooms\/!room:example\.org\/send\/m\.room\.message\/[0-9a-f]{40}$/);
+    expect(call?.path).toMatch(
+      /^\/_matrix\/client\/r0\/rooms\/!room:example\.org\/send\/m\.room\.message\/[0-9a-f]{40}$/,
+    );
     expect(call?.headers.authorization).toBe("Bearer syt_token");
     expect(call?.json).toEqual({
       body: "💫 kustomization/apps.flux-system\nDeployment/default/web configured\n- revision: r1\n",
@@ -163,12 +190,16 @@ describe("webhook providers", () => {
     expect(call?.headers["gotk-component"]).toBe("kustomize-controller");
     expect(call?.headers["x-team"]).toBe("ops");
     expect(call?.json).toEqual(dispatchedEvent());
-    expect(call?.body.startsWith('{"involvedObject":{"kind":"Kustomization","namespace":"flux-system","name":"apps"')).toBe(true);
+    expect(
+      call?.body.startsWith('{"involvedObject":{"kind":"Kustomization","namespace":"flux-system","name":"apps"'),
+    ).toBe(true);
   });
 
   it("generic-hmac: X-Signature is sha256=HMAC(body, token)", async () => {
     const [call] = await send("generic-hmac", { token: "hmac-key" });
-    const expected = createHmac("sha256", "hmac-key").update(call?.body ?? "").digest("hex");
+    const expected = createHmac("sha256", "hmac-key")
+      .update(call?.body ?? "")
+      .digest("hex");
     expect(call?.headers["x-signature"]).toBe(`sha256=${expected}`);
   });
 
@@ -200,17 +231,32 @@ describe("webhook providers", () => {
   });
 
   it("grafana: a Graphite annotation with tags, basic auth from username/password", async () => {
-    const [call] = await send("grafana", { username: "u", password: "p" }, dispatchedEvent({ metadata: { revision: "a:b" } }));
+    const [call] = await send(
+      "grafana",
+      { username: "u", password: "p" },
+      dispatchedEvent({ metadata: { revision: "a:b" } }),
+    );
     expect(call?.headers.authorization).toBe(`Basic ${Buffer.from("u:p").toString("base64")}`);
     expect(call?.json).toEqual({
       when: 1735787045,
       text: "kustomization/apps.flux-system",
-      tags: ["flux", "kustomize-controller", "revision: a|b", "kind: Kustomization", "name: apps", "namespace: flux-system"],
+      tags: [
+        "flux",
+        "kustomize-controller",
+        "revision: a|b",
+        "kind: Kustomization",
+        "name: apps",
+        "namespace: flux-system",
+      ],
     });
   });
 
   it("pagerduty: an error triggers an incident keyed by the object UID", async () => {
-    const [call] = await send("pagerduty", { url: `${svc.url}/`, channel: "routing-key" }, dispatchedEvent({ severity: "error", reason: "HealthCheckFailed" }));
+    const [call] = await send(
+      "pagerduty",
+      { url: `${svc.url}/`, channel: "routing-key" },
+      dispatchedEvent({ severity: "error", reason: "HealthCheckFailed" }),
+    );
     expect(call?.path).toBe("/v2/enqueue");
     expect(call?.json).toEqual({
       routing_key: "routing-key",
@@ -223,7 +269,10 @@ describe("webhook providers", () => {
         timestamp: "2025-01-02T03:04:05Z",
         component: "apps",
         group: "Kustomization",
-        custom_details: { message: "Deployment/default/web configured", metadata: { revision: `main@sha1:${SHA}`, summary: "prod" } },
+        custom_details: {
+          message: "Deployment/default/web configured",
+          metadata: { revision: `main@sha1:${SHA}`, summary: "prod" },
+        },
       },
     });
   });
@@ -231,7 +280,11 @@ describe("webhook providers", () => {
   it("pagerduty: an info event resolves and sends a change event", async () => {
     const calls = await send("pagerduty", { url: `${svc.url}/`, channel: "rk" });
     expect(calls.map((c) => c.path)).toEqual(["/v2/enqueue", "/v2/change/enqueue"]);
-    expect(calls[0]?.json).toEqual({ routing_key: "rk", event_action: "resolve", dedup_key: "7f0d2c4e-1111-2222-3333-444455556666" });
+    expect(calls[0]?.json).toEqual({
+      routing_key: "rk",
+      event_action: "resolve",
+      dedup_key: "7f0d2c4e-1111-2222-3333-444455556666",
+    });
   });
 
   it("sentry: an envelope with the error event to the DSN's project", async () => {
@@ -269,7 +322,11 @@ describe("commit status providers", () => {
   const commitEvent = dispatchedEvent({ metadata: { revision: `main@sha1:${SHA}` } });
 
   it("github: lists the statuses, then creates one named by the commit status id", async () => {
-    const notifier = createNotifier("github", { url: `${svc.url}/org/repo`, token: "ghp_token", commitStatus: "kustomization/apps/7f0d2c4e" });
+    const notifier = createNotifier("github", {
+      url: `${svc.url}/org/repo`,
+      token: "ghp_token",
+      commitStatus: "kustomization/apps/7f0d2c4e",
+    });
     await notifier.post(commitEvent, signal());
     // Not github.com: GitHub Enterprise's /api/v3.
     expect(svc.calls.map((c) => `${c.method} ${c.path}`)).toEqual([
@@ -279,7 +336,11 @@ describe("commit status providers", () => {
     const post = svc.calls[1];
     expect(post?.headers.authorization).toBe("Bearer ghp_token");
     expect(post?.headers.accept).toBe("application/vnd.github.v3+json");
-    expect(post?.json).toEqual({ state: "success", description: "reconciliation succeeded", context: "kustomization/apps/7f0d2c4e" });
+    expect(post?.json).toEqual({
+      state: "success",
+      description: "reconciliation succeeded",
+      context: "kustomization/apps/7f0d2c4e",
+    });
   });
 
   it("github: skips a status equal to the latest of its context, and Progressing events", async () => {
@@ -295,11 +356,17 @@ describe("commit status providers", () => {
 
   it("github: an event without a revision fails clearly", async () => {
     const notifier = createNotifier("github", { url: `${svc.url}/org/repo`, token: "t", commitStatus: "c" });
-    await expect(notifier.post(dispatchedEvent({ metadata: {} }), signal())).rejects.toThrow("missing revision metadata");
+    await expect(notifier.post(dispatchedEvent({ metadata: {} }), signal())).rejects.toThrow(
+      "missing revision metadata",
+    );
   });
 
   it("gitlab: PRIVATE-TOKEN, list by name, then set the status", async () => {
-    const notifier = createNotifier("gitlab", { url: `${svc.url}/group/sub/project.git`, token: "glpat", commitStatus: "kustomization/apps/7f0d2c4e" });
+    const notifier = createNotifier("gitlab", {
+      url: `${svc.url}/group/sub/project.git`,
+      token: "glpat",
+      commitStatus: "kustomization/apps/7f0d2c4e",
+    });
     await notifier.post({ ...commitEvent, severity: "error", reason: "HealthCheckFailed" }, signal());
     const project = encodeURIComponent("group/sub/project");
     expect(svc.calls.map((c) => `${c.method} ${c.path}`)).toEqual([
@@ -307,7 +374,11 @@ describe("commit status providers", () => {
       `POST /api/v4/projects/${project}/statuses/${SHA}`,
     ]);
     expect(svc.calls[1]?.headers["private-token"]).toBe("glpat");
-    expect(svc.calls[1]?.json).toEqual({ state: "failed", name: "kustomization/apps/7f0d2c4e", description: "health check failed" });
+    expect(svc.calls[1]?.json).toEqual({
+      state: "failed",
+      name: "kustomization/apps/7f0d2c4e",
+      description: "health check failed",
+    });
   });
 
   it("gitea: token authorization and pending for Progressing", async () => {
@@ -322,7 +393,11 @@ describe("commit status providers", () => {
     process.env["BITBUCKET_API_BASE_URL"] = `${svc.url}/2.0`;
     try {
       svc.respond((c) => (c.method === "GET" ? { status: 404 } : { status: 201 }));
-      const notifier = createNotifier("bitbucket", { url: "https://bitbucket.org/org/repo", token: "user:pass", commitStatus: "c" });
+      const notifier = createNotifier("bitbucket", {
+        url: "https://bitbucket.org/org/repo",
+        token: "user:pass",
+        commitStatus: "c",
+      });
       await notifier.post(commitEvent, signal());
     } finally {
       delete process.env["BITBUCKET_API_BASE_URL"];
@@ -341,13 +416,21 @@ describe("commit status providers", () => {
 
   it("azuredevops: status with the fluxcd genre and the summary", async () => {
     svc.respond({ status: 200, body: '{"value":[]}' });
-    const notifier = createNotifier("azuredevops", { url: `${svc.url}/org/proj/_git/repo`, token: "pat", commitStatus: "c" });
+    const notifier = createNotifier("azuredevops", {
+      url: `${svc.url}/org/proj/_git/repo`,
+      token: "pat",
+      commitStatus: "c",
+    });
     await notifier.post({ ...commitEvent, metadata: { ...commitEvent.metadata, summary: "prod" } }, signal());
     svc.respond({ status: 200 });
     const post = svc.calls[1];
     expect(post?.path).toBe(`/org/proj/_apis/git/repositories/repo/commits/${SHA}/statuses?api-version=6.0`);
     expect(post?.headers.authorization).toBe(`Basic ${Buffer.from(":pat").toString("base64")}`);
-    expect(post?.json).toEqual({ state: "succeeded", description: "reconciliation succeeded", context: { name: "c", genre: "fluxcd:prod" } });
+    expect(post?.json).toEqual({
+      state: "succeeded",
+      description: "reconciliation succeeded",
+      context: { name: "c", genre: "fluxcd:prod" },
+    });
   });
 
   it("githubdispatch: repository_dispatch with the event as client_payload", async () => {
@@ -359,7 +442,9 @@ describe("commit status providers", () => {
 
   it("refuses types this build lacks and settings a type requires", () => {
     expect(() => createNotifier("nats", { url: "nats://x" })).toThrow("provider nats not supported");
-    expect(() => createNotifier("gitlab", { url: `${svc.url}/a/b`, commitStatus: "c" })).toThrow("gitlab token cannot be empty");
+    expect(() => createNotifier("gitlab", { url: `${svc.url}/a/b`, commitStatus: "c" })).toThrow(
+      "gitlab token cannot be empty",
+    );
     expect(() => createNotifier("slack", { url: "not a url" })).toThrow("invalid Slack hook URL");
     expect(() => createNotifier("telegram", { url: "", token: "t" })).toThrow("empty Telegram channel");
   });

@@ -31,12 +31,21 @@ async function createGitRepository(name: string, labels: Record<string, string> 
 }
 
 async function requestedAt(name: string): Promise<string | undefined> {
-  const obj = await env.client.get({ apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository", namespace: NS, name });
+  const obj = await env.client.get({
+    apiVersion: "source.toolkit.fluxcd.io/v1",
+    kind: "GitRepository",
+    namespace: NS,
+    name,
+  });
   return obj.metadata.annotations?.["reconcile.fluxcd.io/requestedAt"];
 }
 
 async function call(path: string, body: string | Buffer, headers: Record<string, string> = {}): Promise<number> {
-  const res = await fetch(`${env.receiverUrl}${path}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+  const res = await fetch(`${env.receiverUrl}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body,
+  });
   await res.body?.cancel();
   return res.status;
 }
@@ -81,14 +90,19 @@ describe("Receiver reconciler", () => {
   });
 
   it("says TokenNotFound when the secret is missing, and stalls on an invalid CEL filter", async () => {
-    await createReceiver(env.client, NS, "no-secret", { type: "generic", secretRef: { name: "absent" }, resources: [{ kind: "GitRepository", name: "app" }] });
+    await createReceiver(env.client, NS, "no-secret", {
+      type: "generic",
+      secretRef: { name: "absent" },
+      resources: [{ kind: "GitRepository", name: "app" }],
+    });
     await createReceiver(env.client, NS, "bad-cel", {
       type: "generic",
       secretRef: { name: "webhook-token" },
       resourceFilter: "res.metadata.name ==",
       resources: [{ kind: "GitRepository", name: "app" }],
     });
-    const get = (name: string) => env.client.get<Receiver>({ apiVersion: `${NOTIFICATION_API}/v1`, kind: "Receiver", namespace: NS, name });
+    const get = (name: string) =>
+      env.client.get<Receiver>({ apiVersion: `${NOTIFICATION_API}/v1`, kind: "Receiver", namespace: NS, name });
     const missing = await eventually("TokenNotFound", async () => {
       const r = await get("no-secret");
       return r.status?.conditions?.find((c) => c.type === "Ready" && c.reason === "TokenNotFound");
@@ -99,7 +113,9 @@ describe("Receiver reconciler", () => {
       return r.status?.conditions?.find((c) => c.type === "Stalled" && c.status === "True");
     });
     expect(stalled.reason).toBe("InvalidCELExpression");
-    expect(stalled.message).toMatch(/^Reconciliation failed terminally due to configuration error: invalid resourceFilter expression: /);
+    expect(stalled.message).toMatch(
+      /^Reconciliation failed terminally due to configuration error: invalid resourceFilter expression: /,
+    );
   });
 });
 
@@ -139,7 +155,10 @@ describe("webhook receiver", () => {
       { spec: { suspend: true } },
       { type: PatchType.Merge },
     );
-    await eventually("suspended in cache", async () => env.controller.receivers.informer.get({ namespace: NS, name: "gh" })?.spec.suspend === true);
+    await eventually(
+      "suspended in cache",
+      async () => env.controller.receivers.informer.get({ namespace: NS, name: "gh" })?.spec.suspend === true,
+    );
     const body = "{}";
     expect(await call(path, body, github(body, "ping"))).toBe(503);
     await env.client.patch(
@@ -153,7 +172,9 @@ describe("webhook receiver", () => {
     await createReceiver(env.client, NS, "gl", {
       type: "gitlab",
       secretRef: { name: "webhook-token" },
-      resources: [{ kind: "GitRepository", name: "*", matchLabels: { team: "lib" }, filter: "res.metadata.name == req.project" }],
+      resources: [
+        { kind: "GitRepository", name: "*", matchLabels: { team: "lib" }, filter: "res.metadata.name == req.project" },
+      ],
     });
     await waitForReceiverReady(env, "gl");
     const path = receiverWebhookPath(TOKEN, "gl", NS);
@@ -176,7 +197,9 @@ describe("webhook receiver", () => {
     const path = receiverWebhookPath(TOKEN, "hmac", NS);
     const body = "not json at all";
     expect(await call(path, body, { "X-Signature": "sha512=00" })).toBe(400);
-    expect(await call(path, body, { "X-Signature": `sha1=${createHmac("sha1", TOKEN).update(body).digest("hex")}` })).toBe(200);
+    expect(
+      await call(path, body, { "X-Signature": `sha1=${createHmac("sha1", TOKEN).update(body).digest("hex")}` }),
+    ).toBe(200);
     expect(await requestedAt("other")).toBeDefined();
     expect(await call(`/hook/${"f".repeat(64)}`, Buffer.from([0xff, 0xfe, 0x00]))).toBe(404);
   });

@@ -4,12 +4,26 @@
 
 import { createHmac } from "node:crypto";
 import { createKustomizeController } from "@sluice/kustomize-controller";
-import { type UnstructuredObject } from "@sluice/runtime";
+import type { UnstructuredObject } from "@sluice/runtime";
 import { createSourceController } from "@sluice/source-controller";
-import { createFixtureRepo, type FixtureRepo, type GitHttpServer, startApiCluster, startGitHttpServer, tempDir } from "@sluice/testkit";
+import {
+  createFixtureRepo,
+  type FixtureRepo,
+  type GitHttpServer,
+  startApiCluster,
+  startGitHttpServer,
+  tempDir,
+} from "@sluice/testkit";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createReceiver, createSecret, eventually, type NotificationEnv, startNotificationEnv, waitForReceiverReady } from "./support/env.js";
+import {
+  createReceiver,
+  createSecret,
+  eventually,
+  type NotificationEnv,
+  startNotificationEnv,
+  waitForReceiverReady,
+} from "./support/env.js";
 
 const NS = "notify-gitops";
 const TOKEN = "gitops-webhook-token";

@@ -22,9 +22,19 @@ import { reconcileObject } from "./reconcile.js";
 /** The Alert kind as the CLI names it. */
 export const ALERT: CliKind = { name: "alert", apiVersion: ALERT_API_VERSION, kind: "Alert", source: false };
 /** The Provider kind (`alert-provider`). */
-export const ALERT_PROVIDER: CliKind = { name: "alert-provider", apiVersion: ALERT_API_VERSION, kind: "Provider", source: false };
+export const ALERT_PROVIDER: CliKind = {
+  name: "alert-provider",
+  apiVersion: ALERT_API_VERSION,
+  kind: "Provider",
+  source: false,
+};
 /** The Receiver kind. */
-export const RECEIVER: CliKind = { name: "receiver", apiVersion: RECEIVER_API_VERSION, kind: "Receiver", source: false };
+export const RECEIVER: CliKind = {
+  name: "receiver",
+  apiVersion: RECEIVER_API_VERSION,
+  kind: "Receiver",
+  source: false,
+};
 
 function sub(program: Command, verb: string): Command {
   const found = program.commands.find((c) => c.name() === verb);
@@ -83,7 +93,12 @@ export function receiverObject(ctx: CommandContext, opts: Opts, name: string): U
   return { apiVersion: RECEIVER_API_VERSION, kind: "Receiver", metadata: meta(ctx, name, opts), spec };
 }
 
-async function applyObject(ctx: CommandContext, opts: Opts, obj: UnstructuredObject, waitForReady: boolean): Promise<number> {
+async function applyObject(
+  ctx: CommandContext,
+  opts: Opts,
+  obj: UnstructuredObject,
+  waitForReady: boolean,
+): Promise<number> {
   if (opts["export"]) {
     ctx.io.stdout.write(toYamlDocument(obj));
     return 0;
@@ -110,7 +125,11 @@ async function printTable(ctx: CommandContext, kind: CliKind, opts: Opts): Promi
   const all = Boolean(opts["allNamespaces"]);
   const items = await listKind(ctx, kind, all, false);
   if (items.length === 0) {
-    new Progress(ctx.io).failure(all ? `no ${kind.kind} objects found in any namespace` : `no ${kind.kind} objects found in ${ctx.namespace} namespace`);
+    new Progress(ctx.io).failure(
+      all
+        ? `no ${kind.kind} objects found in any namespace`
+        : `no ${kind.kind} objects found in ${ctx.namespace} namespace`,
+    );
     return;
   }
   const header = kind === ALERT_PROVIDER ? ["NAME", "READY", "MESSAGE"] : ["NAME", "SUSPENDED", "READY", "MESSAGE"];
@@ -149,7 +168,9 @@ async function setSuspend(ctx: CommandContext, kind: CliKind, name: string, susp
 export function registerNotification(program: Command, kit: CommandKit): void {
   const create = sub(program, "create");
   const common = (c: Command) =>
-    c.option("--export", "export in YAML format to stdout").option("--label <key=value>", "set labels on the resource (can be repeated)", collect);
+    c
+      .option("--export", "export in YAML format to stdout")
+      .option("--label <key=value>", "set labels on the resource (can be repeated)", collect);
   common(
     create
       .command("alert-provider <name>")
@@ -166,7 +187,11 @@ export function registerNotification(program: Command, kit: CommandKit): void {
       .description("Create or update an Alert resource")
       .requiredOption("--provider-ref <name>", "reference to provider")
       .option("--event-severity <severity>", "severity of events to send alerts for (info or error)")
-      .option("--event-source <Kind/name>", "sources that should generate alerts (<kind>/<name>), can be repeated", collect),
+      .option(
+        "--event-source <Kind/name>",
+        "sources that should generate alerts (<kind>/<name>), can be repeated",
+        collect,
+      ),
   ).action(kit.action((ctx, opts, args) => applyObject(ctx, opts, alertObject(ctx, opts, args[0]!), false)));
   common(
     create

@@ -1,8 +1,16 @@
 // The Alert reconciler. v1beta3 Alerts are static: as Flux, it only removes the `finalizers.fluxcd.io`
 // finalizer older versions added (event `Migration`); Alerts are read from the cache when events arrive.
 
-import { FINALIZER, type Alert } from "@sluice/api";
-import { DONE, type EventRecorder, type KubeClient, type ReconcileContext, type ReconcileResult, type Reconciler, StatusPatcher } from "@sluice/runtime";
+import { type Alert, FINALIZER } from "@sluice/api";
+import {
+  DONE,
+  type EventRecorder,
+  type KubeClient,
+  type ReconcileContext,
+  type ReconcileResult,
+  type Reconciler,
+  StatusPatcher,
+} from "@sluice/runtime";
 
 /** Options of {@link AlertReconciler}. */
 export interface AlertReconcilerOptions {

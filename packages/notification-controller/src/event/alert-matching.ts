@@ -3,7 +3,7 @@
 // object), a severity the Alert forwards, and a message passing inclusionList and exclusionList. The lists
 // are Go (RE2) regular expressions, compiled with re2js so the syntax and the linear-time guarantee match.
 
-import { AlertSeverity, type Alert, type CrossNamespaceObjectReference } from "@sluice/api";
+import { type Alert, AlertSeverity, type CrossNamespaceObjectReference } from "@sluice/api";
 import type { FluxEvent, InvolvedObject } from "@sluice/runtime";
 import { RE2JS } from "re2js";
 
@@ -37,7 +37,13 @@ export function refString(ref: { kind: string; namespace?: string | undefined; n
   return `${ref.kind}/${ref.namespace ?? ""}/${ref.name}`;
 }
 
-function listMatches(alert: Alert, list: readonly string[], message: string, which: "inclusion" | "exclusion", ctx: AlertMatchingContext): boolean {
+function listMatches(
+  alert: Alert,
+  list: readonly string[],
+  message: string,
+  which: "inclusion" | "exclusion",
+  ctx: AlertMatchingContext,
+): boolean {
   for (const pattern of list) {
     const re = compileGoRegexp(pattern);
     if (re instanceof Error) {

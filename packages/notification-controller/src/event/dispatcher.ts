@@ -38,7 +38,14 @@ export interface DispatcherOptions {
 
 /** A prepared delivery, or why there is none. */
 type Prepared =
-  | { kind: "send"; notifier: Notifier; notification: FluxEvent; secretValues: string[]; timeoutMs: number; type: string }
+  | {
+      kind: "send";
+      notifier: Notifier;
+      notification: FluxEvent;
+      secretValues: string[];
+      timeoutMs: number;
+      type: string;
+    }
   | { kind: "skip"; why?: "commitStatus" | undefined; type?: string | undefined };
 
 function errorText(err: unknown): string {
@@ -64,7 +71,10 @@ export class Dispatcher {
   async drain(timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (this.inflight.size > 0 && Date.now() < deadline) {
-      await Promise.race([Promise.allSettled([...this.inflight]), new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())))]);
+      await Promise.race([
+        Promise.allSettled([...this.inflight]),
+        new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now()))),
+      ]);
     }
   }
 
@@ -78,7 +88,10 @@ export class Dispatcher {
         prepared = await this.prepare(event, alert, log);
       } catch (err: unknown) {
         const message = `failed to dispatch notification for ${refString(event.involvedObject)}: ${errorText(err)}`;
-        log.error({ alert: alertRef, provider: alert.spec.providerRef.name, error: errorText(err) }, "failed to dispatch notification");
+        log.error(
+          { alert: alertRef, provider: alert.spec.providerRef.name, error: errorText(err) },
+          "failed to dispatch notification",
+        );
         this.options.warn(alert, DISPATCH_FAILED_REASON, message);
         this.options.metrics?.delivery("unknown", "failure");
         continue;
@@ -91,7 +104,10 @@ export class Dispatcher {
       this.start(prepared, event, alert, log);
     }
     if (droppedCommitStatus.length > 0) {
-      log.info({ alerts: droppedCommitStatus }, "event dropped for commit status providers due to missing commit metadata key");
+      log.info(
+        { alerts: droppedCommitStatus },
+        "event dropped for commit status providers due to missing commit metadata key",
+      );
     }
   }
 
@@ -117,11 +133,14 @@ export class Dispatcher {
     }
     const { metadata, conflicts } = combineEventMetadata(event, alert);
     if (alert.spec.summary) {
-      log.info("warning: specifying an alert summary with '.spec.summary' is deprecated, use '.spec.eventMetadata.summary' instead");
+      log.info(
+        "warning: specifying an alert summary with '.spec.summary' is deprecated, use '.spec.eventMetadata.summary' instead",
+      );
     }
     const conflictKeys = Object.keys(conflicts).sort();
     if (conflictKeys.length > 0) {
-      const msg = "metadata key conflicts detected (please refer to the Alert API docs and Flux RFC 0008 for more information)";
+      const msg =
+        "metadata key conflicts detected (please refer to the Alert API docs and Flux RFC 0008 for more information)";
       log.info({ conflictingKeys: conflictKeys.map((key) => ({ key, sources: conflicts[key] })) }, `warning: ${msg}`);
       this.options.warn(
         alert,
@@ -163,7 +182,11 @@ export class Dispatcher {
           const masked = maskSecrets(reason, prepared.secretValues);
           this.options.metrics?.delivery(prepared.type, "failure", (performance.now() - started) / 1000);
           log.error(
-            { alert: `${alert.metadata.namespace}/${alert.metadata.name}`, provider: alert.spec.providerRef.name, error: masked },
+            {
+              alert: `${alert.metadata.namespace}/${alert.metadata.name}`,
+              provider: alert.spec.providerRef.name,
+              error: masked,
+            },
             "failed to send notification",
           );
           this.options.warn(

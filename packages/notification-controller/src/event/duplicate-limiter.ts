@@ -11,7 +11,13 @@ import { objectGroup } from "./metadata.js";
  */
 export function eventKey(event: FluxEvent): string {
   const o = event.involvedObject;
-  const parts = ["event", `name=${o.name}`, `namespace=${o.namespace ?? ""}`, `kind=${o.kind}`, `message=${event.message}`];
+  const parts = [
+    "event",
+    `name=${o.name}`,
+    `namespace=${o.namespace ?? ""}`,
+    `kind=${o.kind}`,
+    `message=${event.message}`,
+  ];
   const group = objectGroup(event);
   const meta = event.metadata ?? {};
   for (const [label, suffix] of [

@@ -40,7 +40,9 @@ export function parseEvent(body: Buffer): FluxEvent {
   try {
     raw = JSON.parse(body.toString("utf8"));
   } catch (err: unknown) {
-    throw new InvalidEventError(`decoding the request body failed: ${err instanceof Error ? err.message : String(err)}`);
+    throw new InvalidEventError(
+      `decoding the request body failed: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
   if (!isRecord(raw)) throw new InvalidEventError("decoding the request body failed: not a JSON object");
   const io = raw["involvedObject"];

@@ -48,7 +48,9 @@ export function combineEventMetadata(
   const sources: Record<string, string[]> = {};
   const set = (key: string, value: string, source: string) => {
     metadata[key] = value;
-    (sources[key] ??= []).push(source);
+    const list = sources[key] ?? [];
+    list.push(source);
+    sources[key] = list;
   };
   for (const [k, v] of Object.entries(event.metadata ?? {})) {
     if (k.startsWith(`${EVENT_GROUP}/`)) set(k.slice(EVENT_GROUP.length + 1), v, "involved object annotations");

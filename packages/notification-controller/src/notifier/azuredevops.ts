@@ -46,7 +46,9 @@ export const azureDevOpsNotifier: NotifierConstructor = (options) => {
       } catch (err: unknown) {
         throw new NotifierError(`could not list commit statuses: ${err instanceof Error ? err.message : String(err)}`);
       }
-      const latest = statuses.find((s) => s.context?.name === name && s.context.genre === g && s.state && s.description);
+      const latest = statuses.find(
+        (s) => s.context?.name === name && s.context.genre === g && s.state && s.description,
+      );
       if (latest && latest.state === state && latest.description === description) return;
       await postMessage(url, { state, description, context: { name, genre: g } }, common);
     },

@@ -1,9 +1,9 @@
 // `discord`: Slack-formatted messages to the webhook's `/slack` endpoint (Discord accepts Slack payloads there).
 
-import { slackAttachment, type SlackPayload } from "./slack.js";
 import { requireUrl } from "./event-text.js";
 import { postMessage } from "./http-post.js";
 import type { NotifierConstructor } from "./notifier.js";
+import { type SlackPayload, slackAttachment } from "./slack.js";
 
 /** `discord`: `address` is the webhook URL; `/slack` is appended unless present. */
 export const discordNotifier: NotifierConstructor = (options) => {

@@ -48,6 +48,7 @@ export function requireUrl(url: string, what: string): URL {
   } catch {
     throw new NotifierError(`${what}: not an absolute URL`);
   }
-  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new NotifierError(`${what}: scheme must be http or https`);
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:")
+    throw new NotifierError(`${what}: scheme must be http or https`);
   return parsed;
 }

@@ -2,8 +2,8 @@
 // headers and, for generic-hmac, `X-Signature: sha256=<hex HMAC-SHA256(body, token)>`.
 
 import { createHmac } from "node:crypto";
-import { postMessage } from "./http-post.js";
 import { eventJson, requireUrl } from "./event-text.js";
+import { postMessage } from "./http-post.js";
 import { type NotifierConstructor, NotifierError, type NotifierOptions } from "./notifier.js";
 
 /** Header naming the controller that emitted a forwarded event. */

@@ -3,7 +3,7 @@
 
 import { type GitAddress, ownerAndRepo, parseGitAddress } from "./git-helpers.js";
 import { postMessage } from "./http-post.js";
-import { type NotifierOptions, NotifierError } from "./notifier.js";
+import { NotifierError, type NotifierOptions } from "./notifier.js";
 
 /** A repository on a GitHub host and how to call its API. */
 export interface GitHubRepo {

@@ -1,8 +1,8 @@
 // `github`: a commit status (success/failure) on the event's revision, named by the commit status id, unless
 // the latest status of that context already says the same. Progressing events are skipped.
 
-import { gitHubCall, gitHubRepo } from "./github-api.js";
 import { eventCommit, isProgressing, nameAndDescription } from "./git-helpers.js";
+import { gitHubCall, gitHubRepo } from "./github-api.js";
 import { type NotifierConstructor, NotifierError } from "./notifier.js";
 
 interface RepoStatus {
@@ -24,16 +24,25 @@ export const gitHubNotifier: NotifierConstructor = (options) => {
       if (!state) throw new NotifierError("can't convert to github state");
       const { description } = nameAndDescription(event);
       const base = `/repos/${repo.owner}/${repo.repo}`;
-      const statuses = (await gitHubCall(repo, "GET", `${base}/commits/${sha}/statuses?per_page=50`, undefined, options, signal).catch(
-        (err: unknown) => {
-          throw new NotifierError(`could not list commit statuses: ${err instanceof Error ? err.message : String(err)}`);
-        },
-      )) as RepoStatus[] | undefined;
-      const latest = (Array.isArray(statuses) ? statuses : []).find((s) => s.context === context && s.state && s.description);
+      const statuses = (await gitHubCall(
+        repo,
+        "GET",
+        `${base}/commits/${sha}/statuses?per_page=50`,
+        undefined,
+        options,
+        signal,
+      ).catch((err: unknown) => {
+        throw new NotifierError(`could not list commit statuses: ${err instanceof Error ? err.message : String(err)}`);
+      })) as RepoStatus[] | undefined;
+      const latest = (Array.isArray(statuses) ? statuses : []).find(
+        (s) => s.context === context && s.state && s.description,
+      );
       if (latest && latest.state === state && latest.description === description) return;
       await gitHubCall(repo, "POST", `${base}/statuses/${sha}`, { state, description, context }, options, signal).catch(
         (err: unknown) => {
-          throw new NotifierError(`could not create commit status: ${err instanceof Error ? err.message : String(err)}`);
+          throw new NotifierError(
+            `could not create commit status: ${err instanceof Error ? err.message : String(err)}`,
+          );
         },
       );
     },

@@ -11,7 +11,10 @@ export const gitHubDispatchNotifier: NotifierConstructor = (options) => {
   return {
     async post(event, signal) {
       const o = event.involvedObject;
-      const body = { event_type: `${o.kind}/${o.name}.${o.namespace ?? ""}`, client_payload: JSON.parse(eventJson(event)) };
+      const body = {
+        event_type: `${o.kind}/${o.name}.${o.namespace ?? ""}`,
+        client_payload: JSON.parse(eventJson(event)),
+      };
       await gitHubCall(repo, "POST", `/repos/${repo.owner}/${repo.repo}/dispatches`, body, options, signal).catch(
         (err: unknown) => {
           throw new NotifierError(

@@ -42,7 +42,9 @@ export const gitLabNotifier: NotifierConstructor = (options) => {
       } catch (err: unknown) {
         throw new NotifierError(`unable to list commit status: ${err instanceof Error ? err.message : String(err)}`);
       }
-      if (statuses.some((s) => s.sha === sha && s.status === state && s.description === description && s.name === name)) {
+      if (
+        statuses.some((s) => s.sha === sha && s.status === state && s.description === description && s.name === name)
+      ) {
         return;
       }
       await postMessage(`${project}/statuses/${sha}`, { state, name, description }, common);

@@ -10,9 +10,7 @@ export const googleChatNotifier: NotifierConstructor = (options) => {
   return {
     async post(event, signal) {
       const text = event.severity === "error" ? `<font color="#ff0000">${event.message}</font>` : event.message;
-      const sections: unknown[] = [
-        { header: "", widgets: [{ textParagraph: { text }, keyValue: null }] },
-      ];
+      const sections: unknown[] = [{ header: "", widgets: [{ textParagraph: { text }, keyValue: null }] }];
       const entries = metadataEntries(event);
       if (entries.length > 0) {
         sections.push({
@@ -26,7 +24,12 @@ export const googleChatNotifier: NotifierConstructor = (options) => {
       const payload = {
         cards: [
           {
-            header: { title: objectTitle(event), subtitle: event.reportingController, imageUrl: null, imageStyle: null },
+            header: {
+              title: objectTitle(event),
+              subtitle: event.reportingController,
+              imageUrl: null,
+              imageStyle: null,
+            },
             sections,
           },
         ],

@@ -1,6 +1,6 @@
 // `grafana`: an annotation (Graphite-style: `when`, `text`, `tags`) on Grafana's annotations API.
 
-import { objectTitle, metadataEntries, requireUrl } from "./event-text.js";
+import { metadataEntries, objectTitle, requireUrl } from "./event-text.js";
 import { postMessage } from "./http-post.js";
 import type { NotifierConstructor } from "./notifier.js";
 

@@ -5,7 +5,7 @@
 
 import { setTimeout as sleep } from "node:timers/promises";
 import { Agent, type Dispatcher, ProxyAgent, request } from "undici";
-import { type NotifierTls, NotifierError } from "./notifier.js";
+import { NotifierError, type NotifierTls } from "./notifier.js";
 
 /** Options of {@link postMessage}. */
 export interface PostOptions {
@@ -70,7 +70,8 @@ function retryable(status: number): boolean {
 
 function abortReason(signal: AbortSignal): Error {
   const reason: unknown = signal.reason;
-  if (reason instanceof Error && reason.name === "TimeoutError") return new NotifierError("timed out", undefined, { cause: reason });
+  if (reason instanceof Error && reason.name === "TimeoutError")
+    return new NotifierError("timed out", undefined, { cause: reason });
   return reason instanceof Error ? reason : new NotifierError("aborted");
 }
 

@@ -2,8 +2,8 @@
 // and info events are also sent as change events. Progressing events are skipped.
 
 import type { FluxEvent } from "@sluice/runtime";
-import { isProgressing, nameAndDescription } from "./git-helpers.js";
 import { requireUrl } from "./event-text.js";
+import { isProgressing, nameAndDescription } from "./git-helpers.js";
 import { postMessage } from "./http-post.js";
 import type { NotifierConstructor } from "./notifier.js";
 

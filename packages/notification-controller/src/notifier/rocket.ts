@@ -1,9 +1,9 @@
 // `rocket`: Rocket.Chat incoming webhooks take Slack-style attachments (blue/red colours).
 
-import { slackAttachment, type SlackPayload } from "./slack.js";
 import { requireUrl } from "./event-text.js";
 import { postMessage } from "./http-post.js";
 import type { NotifierConstructor } from "./notifier.js";
+import { type SlackPayload, slackAttachment } from "./slack.js";
 
 /** `rocket`: posts to `address` with `channel` and `username`. */
 export const rocketNotifier: NotifierConstructor = (options) => {

@@ -26,7 +26,8 @@ export function parseSentryDsn(dsn: string): SentryDsn {
   }
   const project = url.pathname.split("/").filter(Boolean);
   const projectId = project.pop();
-  if (!url.username || !projectId) throw new NotifierError("invalid Sentry DSN: expected https://<key>@<host>/<project>");
+  if (!url.username || !projectId)
+    throw new NotifierError("invalid Sentry DSN: expected https://<key>@<host>/<project>");
   const prefix = project.length > 0 ? `/${project.join("/")}` : "";
   return {
     envelopeUrl: `${url.protocol}//${url.host}${prefix}/api/${projectId}/envelope/`,
@@ -35,7 +36,10 @@ export function parseSentryDsn(dsn: string): SentryDsn {
   };
 }
 
-const hex = (bytes: number) => randomUUID().replaceAll("-", "").slice(0, bytes * 2);
+const hex = (bytes: number) =>
+  randomUUID()
+    .replaceAll("-", "")
+    .slice(0, bytes * 2);
 
 /** The Sentry event (error) or transaction (info) of a Flux event. */
 export function sentryEvent(event: FluxEvent, environment: string | undefined): Record<string, unknown> {
@@ -73,7 +77,17 @@ export function sentryEvent(event: FluxEvent, environment: string | undefined): 
     start_timestamp: ts,
     tags,
     contexts: { trace: { trace_id: traceId, span_id: spanId, op: "event" } },
-    spans: [{ trace_id: traceId, span_id: hex(8), parent_span_id: spanId, op: "event", start_timestamp: ts, timestamp: ts, tags }],
+    spans: [
+      {
+        trace_id: traceId,
+        span_id: hex(8),
+        parent_span_id: spanId,
+        op: "event",
+        start_timestamp: ts,
+        timestamp: ts,
+        tags,
+      },
+    ],
   };
 }
 
@@ -87,7 +101,10 @@ export const sentryNotifier: NotifierConstructor = (options) => {
       const payload = JSON.stringify(item);
       const envelope = [
         JSON.stringify({ event_id: item["event_id"], sent_at: new Date().toISOString(), dsn: dsn.dsn }),
-        JSON.stringify({ type: item["type"] === "transaction" ? "transaction" : "event", length: Buffer.byteLength(payload) }),
+        JSON.stringify({
+          type: item["type"] === "transaction" ? "transaction" : "event",
+          length: Buffer.byteLength(payload),
+        }),
         payload,
       ].join("\n");
       await postMessage(dsn.envelopeUrl, envelope, {

@@ -5,7 +5,15 @@
 // `sluice events`) and in the log, instead of only when the first event fails to send.
 
 import { FINALIZER, type Provider, ReceiverReason } from "@sluice/api";
-import { DONE, type EventRecorder, type KubeClient, type ReconcileContext, type ReconcileResult, type Reconciler, StatusPatcher } from "@sluice/runtime";
+import {
+  DONE,
+  type EventRecorder,
+  type KubeClient,
+  type ReconcileContext,
+  type ReconcileResult,
+  type Reconciler,
+  StatusPatcher,
+} from "@sluice/runtime";
 import { createNotifier } from "../notifier/index.js";
 import { readSecretData } from "../secrets.js";
 import { isCommitStatusProvider, maskSecrets, resolveProvider } from "./provider-secrets.js";

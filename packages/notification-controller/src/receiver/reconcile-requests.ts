@@ -42,7 +42,11 @@ async function annotate(obj: UnstructuredObject, client: KubeClient, value: stri
     name: obj.metadata.name ?? "",
   };
   try {
-    await client.patch(ref, { metadata: { annotations: { [Annotation.ReconcileRequestedAt]: value } } }, { type: PatchType.Merge });
+    await client.patch(
+      ref,
+      { metadata: { annotations: { [Annotation.ReconcileRequestedAt]: value } } },
+      { type: PatchType.Merge },
+    );
   } catch (err: unknown) {
     throw new Error(
       `failed to annotate resource: '${obj.kind}/${ref.name}.${ref.namespace}': ${err instanceof Error ? err.message : String(err)}`,
@@ -67,7 +71,8 @@ async function requestOne(
   const apiVersion = resource.apiVersion || DEFAULT_FLUX_API_VERSIONS[resource.kind];
   if (!apiVersion) throw new Error(`apiVersion must be specified for kind "${resource.kind}"`);
   const filters = [receiver.spec.resourceFilter, resource.filter].filter((f): f is string => Boolean(f));
-  const accepts = (obj: UnstructuredObject) => filters.every((f) => evaluateFilter(f, { res: resVariable(obj), req: options.req }));
+  const accepts = (obj: UnstructuredObject) =>
+    filters.every((f) => evaluateFilter(f, { res: resVariable(obj), req: options.req }));
   let objects: UnstructuredObject[];
   if (resource.name === "*") {
     if (!resource.matchLabels) throw new Error("matchLabels field not set when using wildcard '*' as name");
@@ -75,19 +80,30 @@ async function requestOne(
       .map(([k, v]) => `${k}=${v}`)
       .join(",");
     try {
-      objects = (await options.client.list<UnstructuredObject>(apiVersion, resource.kind, { namespace, labelSelector: selector })).items;
+      objects = (
+        await options.client.list<UnstructuredObject>(apiVersion, resource.kind, { namespace, labelSelector: selector })
+      ).items;
     } catch (err: unknown) {
       throw new Error(
         `failed listing resources in namespace "${namespace}" by matching labels ${JSON.stringify(resource.matchLabels)}: ${err instanceof Error ? err.message : String(err)}`,
       );
     }
     if (objects.length === 0) {
-      options.logger.error(`no "${resource.kind}" resources found with matching labels ${JSON.stringify(resource.matchLabels)} in "${namespace}" namespace`);
+      options.logger.error(
+        `no "${resource.kind}" resources found with matching labels ${JSON.stringify(resource.matchLabels)} in "${namespace}" namespace`,
+      );
       return 0;
     }
   } else {
     try {
-      objects = [await options.client.get<UnstructuredObject>({ apiVersion, kind: resource.kind, namespace, name: resource.name })];
+      objects = [
+        await options.client.get<UnstructuredObject>({
+          apiVersion,
+          kind: resource.kind,
+          namespace,
+          name: resource.name,
+        }),
+      ];
     } catch (err: unknown) {
       throw new Error(
         `unable to read ${resource.kind} "${namespace}/${resource.name}" error: ${err instanceof Error ? err.message : String(err)}`,

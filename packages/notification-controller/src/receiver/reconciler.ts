@@ -15,9 +15,9 @@
 import {
   ConditionType,
   FINALIZER,
+  Reason,
   type Receiver,
   ReceiverReason,
-  Reason,
   receiverIntervalMs,
   receiverWebhookPath,
 } from "@sluice/api";
@@ -38,8 +38,8 @@ import {
   type ReconcileResult,
   type Reconciler,
   requeueAfter,
-  setCondition,
   StatusPatcher,
+  setCondition,
 } from "@sluice/runtime";
 import { readSecretData } from "../secrets.js";
 import { compileFilter } from "./resource-filter.js";
@@ -73,10 +73,16 @@ class ConfigurationError extends Error {
 function validate(receiver: Receiver): void {
   const type = receiver.spec.type;
   if (!(VERIFIED_RECEIVER_TYPES as readonly string[]).includes(type)) {
-    throw new ConfigurationError(ReceiverReason.ValidationFailed, `receiver type "${type}" is not supported by this build`);
+    throw new ConfigurationError(
+      ReceiverReason.ValidationFailed,
+      `receiver type "${type}" is not supported by this build`,
+    );
   }
   if (!receiver.spec.secretRef) {
-    throw new ConfigurationError(ReceiverReason.ValidationFailed, "secretRef is required when type is not generic-oidc");
+    throw new ConfigurationError(
+      ReceiverReason.ValidationFailed,
+      "secretRef is required when type is not generic-oidc",
+    );
   }
   const filter = receiver.spec.resourceFilter;
   if (filter) {
@@ -141,7 +147,9 @@ export class ReceiverReconciler implements Reconciler<Receiver> {
       if (isTrue(obj, ConditionType.Ready)) deleteCondition(obj, ConditionType.Reconciling);
       const reconciling = getCondition(obj, ConditionType.Reconciling);
       if (!isReady(obj) && reconciling) setCondition(obj, { ...reconciling, reason: Reason.ProgressingWithRetry });
-      await patcher.patch(obj, { observedGeneration: isTrue(obj, ConditionType.Ready) || isTrue(obj, ConditionType.Stalled) });
+      await patcher.patch(obj, {
+        observedGeneration: isTrue(obj, ConditionType.Ready) || isTrue(obj, ConditionType.Stalled),
+      });
     }
     if (error !== undefined) {
       const message = error instanceof Error ? error.message : String(error);

@@ -20,7 +20,13 @@ export class ReplayGuard {
 
   /** True the first time `(path, signature, body)` is seen within the window; false for a replay. */
   firstSeen(path: string, signature: string, body: Buffer): boolean {
-    const key = createHash("sha256").update(path).update("\0").update(signature).update("\0").update(body).digest("hex");
+    const key = createHash("sha256")
+      .update(path)
+      .update("\0")
+      .update(signature)
+      .update("\0")
+      .update(body)
+      .digest("hex");
     const now = this.now();
     const until = this.seen.get(key);
     if (until !== undefined && until > now) return false;

@@ -48,6 +48,8 @@ export function requestVariable(contentType: string | undefined, body: Buffer): 
     const parsed: unknown = JSON.parse(body.toString("utf8"));
     return typeof parsed === "object" && parsed !== null ? (parsed as Record<string, unknown>) : {};
   } catch (err: unknown) {
-    throw new InvalidFilterError(`failed to parse request body as JSON: ${err instanceof Error ? err.message : String(err)}`);
+    throw new InvalidFilterError(
+      `failed to parse request body as JSON: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
 }

@@ -55,7 +55,9 @@ function json<T>(call: WebhookCall, what: string): T {
   try {
     return JSON.parse(call.body.toString("utf8")) as T;
   } catch (err: unknown) {
-    throw new WebhookRejectedError(`cannot decode ${what} webhook payload: ${err instanceof Error ? err.message : String(err)}`);
+    throw new WebhookRejectedError(
+      `cannot decode ${what} webhook payload: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
 }
 
@@ -69,7 +71,8 @@ function githubStylePayload(call: WebhookCall, token: string, what: string): Buf
     const payload = new URLSearchParams(call.body.toString("utf8")).get("payload");
     return Buffer.from(payload ?? "");
   }
-  if (type !== "application/json") throw new WebhookRejectedError(`the ${what} payload has unsupported Content-Type "${type ?? ""}"`);
+  if (type !== "application/json")
+    throw new WebhookRejectedError(`the ${what} payload has unsupported Content-Type "${type ?? ""}"`);
   return call.body;
 }
 
@@ -133,7 +136,11 @@ const verifiers: Partial<Record<ReceiverType, Verifier>> = {
       throw new WebhookRejectedError("invalid Nexus signature");
     }
     const p = json<{ repositoryName?: unknown }>(call, "Nexus");
-    return { body: call.body, description: `handling Nexus event from ${String(p.repositoryName ?? "")}`, signed: true };
+    return {
+      body: call.body,
+      description: `handling Nexus event from ${String(p.repositoryName ?? "")}`,
+      signed: true,
+    };
   },
 
   acr: (call) => {
@@ -147,13 +154,22 @@ const verifiers: Partial<Record<ReceiverType, Verifier>> = {
 
   cdevents: (call, receiver) => {
     const event = header(call, "Ce-Type");
-    const p = json<{ context?: { type?: unknown; id?: unknown; source?: unknown; specversion?: unknown }; subject?: unknown }>(
-      call,
-      "CDEvent",
-    );
+    const p = json<{
+      context?: { type?: unknown; id?: unknown; source?: unknown; specversion?: unknown };
+      subject?: unknown;
+    }>(call, "CDEvent");
     const ctx = p.context;
-    if (!ctx || typeof ctx.type !== "string" || !ctx.type.startsWith("dev.cdevents.") || !ctx.id || !ctx.source || !p.subject) {
-      throw new WebhookRejectedError("unable to validate CDEvent event: context.type, context.id, context.source and subject are required");
+    if (
+      !ctx ||
+      typeof ctx.type !== "string" ||
+      !ctx.type.startsWith("dev.cdevents.") ||
+      !ctx.id ||
+      !ctx.source ||
+      !p.subject
+    ) {
+      throw new WebhookRejectedError(
+        "unable to validate CDEvent event: context.type, context.id, context.source and subject are required",
+      );
     }
     allowEvent(receiver, event, "CDEvent");
     return { body: call.body, description: `handling CDEvent: ${event}`, signed: false };

@@ -95,14 +95,20 @@ export class ReceiverServer {
     if (!receiver) return reply(404);
     const rlog = log.child({ kind: "Receiver", name: receiver.metadata.name, namespace: receiver.metadata.namespace });
     if (receiver.spec.suspend || !isReady(receiver)) {
-      rlog.error({ error: "unable to process request" }, receiver.spec.suspend ? "receiver is suspended" : "receiver is not ready");
+      rlog.error(
+        { error: "unable to process request" },
+        receiver.spec.suspend ? "receiver is suspended" : "receiver is not ready",
+      );
       return reply(503);
     }
     let secret: ReceiverSecret;
     try {
       secret = await this.options.readSecret(receiver);
     } catch (err: unknown) {
-      rlog.error({ error: `unable to read secret, error: ${err instanceof Error ? err.message : String(err)}` }, "unable to validate payload");
+      rlog.error(
+        { error: `unable to read secret, error: ${err instanceof Error ? err.message : String(err)}` },
+        "unable to validate payload",
+      );
       return reply(400);
     }
     let verified: ReturnType<typeof verifyWebhook>;

@@ -5,7 +5,11 @@ import { Writable } from "node:stream";
 import type { Condition, Receiver } from "@sluice/api";
 import { createLogger, type KubeClient, type UnstructuredObject } from "@sluice/runtime";
 import { type ApiCluster, applyChartCrds, ensureNamespace, startApiCluster } from "@sluice/testkit";
-import { createNotificationController, type NotificationController, type NotificationControllerOptions } from "../../src/index.js";
+import {
+  createNotificationController,
+  type NotificationController,
+  type NotificationControllerOptions,
+} from "../../src/index.js";
 
 export const NOTIFICATION_API = "notification.toolkit.fluxcd.io";
 
@@ -73,7 +77,13 @@ export async function startNotificationEnv(
 }
 
 /** Creates a Secret with string data. */
-export async function createSecret(client: KubeClient, namespace: string, name: string, data: Record<string, string>, labels?: Record<string, string>) {
+export async function createSecret(
+  client: KubeClient,
+  namespace: string,
+  name: string,
+  data: Record<string, string>,
+  labels?: Record<string, string>,
+) {
   await client.create({
     apiVersion: "v1",
     kind: "Secret",
@@ -83,7 +93,12 @@ export async function createSecret(client: KubeClient, namespace: string, name: 
 }
 
 /** Creates a Provider. */
-export async function createProvider(client: KubeClient, namespace: string, name: string, spec: Record<string, unknown>) {
+export async function createProvider(
+  client: KubeClient,
+  namespace: string,
+  name: string,
+  spec: Record<string, unknown>,
+) {
   await client.create({
     apiVersion: `${NOTIFICATION_API}/v1beta3`,
     kind: "Provider",
@@ -103,7 +118,12 @@ export async function createAlert(client: KubeClient, namespace: string, name: s
 }
 
 /** Creates a Receiver. */
-export async function createReceiver(client: KubeClient, namespace: string, name: string, spec: Record<string, unknown>) {
+export async function createReceiver(
+  client: KubeClient,
+  namespace: string,
+  name: string,
+  spec: Record<string, unknown>,
+) {
   await client.create({
     apiVersion: `${NOTIFICATION_API}/v1`,
     kind: "Receiver",
@@ -113,7 +133,11 @@ export async function createReceiver(client: KubeClient, namespace: string, name
 }
 
 /** Polls `probe` until it returns a value (not undefined/false); fails after `timeoutMs` naming `what`. */
-export async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs = 60_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -132,13 +156,21 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
 /** Waits until the controller's cache has Alert/Provider `name` (events are matched from the cache). */
 export async function waitForCached(env: NotificationEnv, kind: "Alert" | "Provider", name: string): Promise<void> {
   const informer = env.controller.manager.cache.informerFor(`${NOTIFICATION_API}/v1beta3`, kind);
-  await eventually(`${kind} ${name} in the cache`, async () => informer.get({ namespace: env.namespace, name }) !== undefined);
+  await eventually(
+    `${kind} ${name} in the cache`,
+    async () => informer.get({ namespace: env.namespace, name }) !== undefined,
+  );
 }
 
 /** Waits until Receiver `name` is Ready and returns it. */
 export async function waitForReceiverReady(env: NotificationEnv, name: string): Promise<Receiver> {
   return eventually(`Receiver ${name} Ready`, async () => {
-    const r = await env.client.get<Receiver>({ apiVersion: `${NOTIFICATION_API}/v1`, kind: "Receiver", namespace: env.namespace, name });
+    const r = await env.client.get<Receiver>({
+      apiVersion: `${NOTIFICATION_API}/v1`,
+      kind: "Receiver",
+      namespace: env.namespace,
+      name,
+    });
     const ready = r.status?.conditions?.find((c: Condition) => c.type === "Ready");
     const cached = env.controller.receivers.informer.get({ namespace: env.namespace, name });
     return ready?.status === "True" && cached?.status?.webhookPath ? r : undefined;
@@ -146,11 +178,15 @@ export async function waitForReceiverReady(env: NotificationEnv, name: string): 
 }
 
 /** Kubernetes Events of an object. */
-export async function kubeEventsOf(client: KubeClient, namespace: string, name: string): Promise<Array<{ reason: string; message: string; type: string }>> {
-  const list = await client.list<UnstructuredObject & { reason: string; message: string; type: string; involvedObject: { name: string } }>(
-    "v1",
-    "Event",
-    { namespace },
-  );
-  return list.items.filter((e) => e.involvedObject.name === name).map((e) => ({ reason: e.reason, message: e.message, type: e.type }));
+export async function kubeEventsOf(
+  client: KubeClient,
+  namespace: string,
+  name: string,
+): Promise<Array<{ reason: string; message: string; type: string }>> {
+  const list = await client.list<
+    UnstructuredObject & { reason: string; message: string; type: string; involvedObject: { name: string } }
+  >("v1", "Event", { namespace });
+  return list.items
+    .filter((e) => e.involvedObject.name === name)
+    .map((e) => ({ reason: e.reason, message: e.message, type: e.type }));
 }

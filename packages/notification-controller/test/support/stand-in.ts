@@ -48,12 +48,23 @@ export async function startStandIn(): Promise<StandIn> {
       } catch {
         json = undefined;
       }
-      const call: RecordedCall = { method: req.method ?? "", path: req.url ?? "", headers: req.headers, body, json, at: Date.now() };
+      const call: RecordedCall = {
+        method: req.method ?? "",
+        path: req.url ?? "",
+        headers: req.headers,
+        body,
+        json,
+        at: Date.now(),
+      };
       calls.push(call);
       for (const w of waiters.splice(0)) w();
       const key = `${call.method} ${call.path.split("?")[0]}`;
       const rule = [...rules].reverse().find((r) => r.match === undefined || r.match === key);
-      const answer = rule ? (typeof rule.answer === "function" ? rule.answer(call) : rule.answer) : { status: 200, body: "{}" };
+      const answer = rule
+        ? typeof rule.answer === "function"
+          ? rule.answer(call)
+          : rule.answer
+        : { status: 200, body: "{}" };
       if (answer === "hang") {
         hanging.push(res);
         return;
