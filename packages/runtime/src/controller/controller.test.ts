@@ -295,7 +295,13 @@ describe("Controller", () => {
         const patcher = new StatusPatcher(client, obj, { onWrite: ctx.observeWrite });
         obj.status = {
           conditions: [
-            { type: "Ready", status: "False", reason: "Failed", message: "", lastTransitionTime: "2024-01-01T00:00:00Z" },
+            {
+              type: "Ready",
+              status: "False",
+              reason: "Failed",
+              message: "",
+              lastTransitionTime: "2024-01-01T00:00:00Z",
+            },
           ],
         };
         await patcher.patch(obj);

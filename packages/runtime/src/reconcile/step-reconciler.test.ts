@@ -102,11 +102,12 @@ async function runOnce(steps: Array<[string, StepFunction<Repo, string[]>]>, kin
       },
     },
     newState: () => order,
-    steps: steps.map(([name, fn]): ReconcileStep<Repo, string[]> =>
-      step(name, (run) => {
-        run.state.push(name);
-        return fn(run);
-      }),
+    steps: steps.map(
+      ([name, fn]): ReconcileStep<Repo, string[]> =>
+        step(name, (run) => {
+          run.state.push(name);
+          return fn(run);
+        }),
     ),
     summarize: summarizeReadyFrom(READY) as Summarizer<Repo>,
     interval: () => INTERVAL,
@@ -408,10 +409,17 @@ describe("StepReconciler: Ready set directly (kustomize-controller's way)", () =
       stalled: true,
       observed: true,
     },
-    { name: "WaitingError", error: new WaitingError("ArtifactFailed", "Source artifact not found", 10), stalled: false, observed: false },
+    {
+      name: "WaitingError",
+      error: new WaitingError("ArtifactFailed", "Source artifact not found", 10),
+      stalled: false,
+      observed: false,
+    },
     {
       name: "GenericReconcileError",
-      error: new GenericReconcileError("HealthCheckFailed", "timeout waiting for: [Deployment/ns/app]", { retryAfter: 10 }),
+      error: new GenericReconcileError("HealthCheckFailed", "timeout waiting for: [Deployment/ns/app]", {
+        retryAfter: 10,
+      }),
       stalled: false,
       observed: false,
     },
@@ -513,9 +521,15 @@ describe("StepReconciler: suspension, requests, deletion, patch failures", () =>
     const remember: StepFunction<Repo, string[]> = (run) => {
       seen.push([run.reconcileRequested, run.newGeneration]);
     };
-    const first = await runOnce([["reconcileSource", remember], ["reconcileArtifact", stored]]);
+    const first = await runOnce([
+      ["reconcileSource", remember],
+      ["reconcileArtifact", stored],
+    ]);
     expect(first.after?.status?.lastHandledReconcileAt).toBe("2024-05-01T11:00:00Z");
-    await runOnce([["reconcileSource", remember], ["reconcileArtifact", stored]]);
+    await runOnce([
+      ["reconcileSource", remember],
+      ["reconcileArtifact", stored],
+    ]);
     expect(seen).toEqual([
       [true, true],
       [false, false],
@@ -550,7 +564,11 @@ describe("StepReconciler: suspension, requests, deletion, patch failures", () =>
     expect(out.error).toBeInstanceOf(GenericReconcileError);
     expect(out.after?.metadata.finalizers).toEqual(["finalizers.fluxcd.io"]);
     expect(out.events).toEqual([
-      { severity: "error", reason: "GarbageCollectionFailed", message: "garbage collection for deleted resource failed" },
+      {
+        severity: "error",
+        reason: "GarbageCollectionFailed",
+        message: "garbage collection for deleted resource failed",
+      },
     ]);
     // Let it go.
     await runOnce([]);
