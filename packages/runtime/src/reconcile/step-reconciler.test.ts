@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type EmbeddedTestCluster, startEmbeddedCluster } from "../../test/support/test-cluster.js";
 import { ensureNamespaces, installFluxCrds } from "../../test/support/test-crd.js";
 import { getCondition, markReconciling, markTrue } from "../conditions/object-conditions.js";
+import type { ReconcileOutcome } from "../conditions/reconcile-outcome.js";
 import type { ReadySummary } from "../conditions/summarize.js";
 import type { ReconcileContext } from "../controller/reconciler.js";
 import type { ReconcileResult } from "../controller/result.js";
@@ -390,7 +391,10 @@ describe("StepReconciler: a step that throws (Ready summarized from owned condit
       [
         "reconcileSource",
         ({ obj }) => {
-          obj.status = { ...obj.status, conditions: obj.status?.conditions?.filter((c) => c.type !== "FetchFailed") };
+          obj.status = {
+            ...obj.status,
+            conditions: (obj.status?.conditions ?? []).filter((c) => c.type !== "FetchFailed"),
+          };
         },
       ],
       ["reconcileArtifact", stored],
@@ -468,7 +472,7 @@ describe("StepReconciler: Ready set directly (kustomize-controller's way)", () =
 
   it("a kind's own summarizer is the one called, and its verdict is what the controller gets", async () => {
     await create();
-    const calls: Array<{ error: unknown; complete: boolean }> = [];
+    const calls: ReconcileOutcome[] = [];
     const out = await runOnce([["reconcile", stored]], {
       summarize: (obj, outcome) => {
         calls.push(outcome);
