@@ -44,8 +44,8 @@ export interface StepReconcilerOptions<T extends ReconcilableObject, S> {
   finalizer?: string | undefined;
   /** Where events go (none when absent). */
   events?: EventSink | undefined;
-  /** Creates the state one run's steps share (a checkout, a chart build, …). */
-  newState: (obj: T) => S;
+  /** Creates the state one run's steps share (a checkout, a chart build, …); absent, the state is undefined. */
+  newState?: ((obj: T) => S) | undefined;
   /** The steps, run in order until one stops the run or throws. */
   steps: readonly ReconcileStep<T, S>[];
   /**
@@ -106,7 +106,8 @@ export class StepReconciler<T extends ReconcilableObject, S = undefined> impleme
       ownedConditions: this.#o.ownedConditions,
       onWrite: ctx.observeWrite,
     });
-    const run = new Run<T, S>(obj, ctx, patcher, this.#o.newState, (r, input) => this.#emit(r, input));
+    const newState = this.#o.newState ?? (() => undefined as S);
+    const run = new Run<T, S>(obj, ctx, patcher, newState, (r, input) => this.#emit(r, input));
 
     let path: Path = "steps";
     let stop: StepResult | undefined;
