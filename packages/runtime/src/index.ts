@@ -13,6 +13,7 @@ export * from "./logging/index.js";
 export * from "./manager/index.js";
 export * from "./metrics/index.js";
 export * from "./queue/index.js";
+export * from "./reconcile/index.js";
 export * from "./ssa/index.js";
 export * from "./status/index.js";
 export * from "./tools/index.js";

@@ -32,6 +32,8 @@ export const Reason = {
   AccessDenied: "AccessDenied",
   TokenNotFound: "TokenNotFound",
   DeletionFailed: "DeletionFailed",
+  /** Writing the object's status or finalizers failed. */
+  PatchOperationFailed: "PatchOperationFailed",
 } as const;
 export type ReasonName = (typeof Reason)[keyof typeof Reason];
 

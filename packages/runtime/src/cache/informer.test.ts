@@ -21,7 +21,7 @@ beforeAll(async () => {
   cluster = await startEmbeddedCluster({ persistent: true });
   client = cluster.client;
   await installFluxCrds(client, KustomizationKind);
-  await ensureNamespaces(client, "apps", "strip", "frozen", "team-a", "team-b", "resume", "relist");
+  await ensureNamespaces(client, "apps", "strip", "frozen", "team-a", "team-b", "resume", "relist", "ryw");
 }, 30_000);
 afterAll(async () => {
   await cluster?.stop();
@@ -183,6 +183,41 @@ describe("Informer", () => {
     await until(() => informer.error !== undefined, "an error");
     expect(cache.hasSynced()).toBe(false);
     expect(cache.unsynced()[0]).toMatch(/^Kustomization \(.*v9/);
+  });
+
+  it("reads its own writes: get returns what we wrote until the watch delivers it, then the watch's objects", async () => {
+    await put(ks("ryw", "x", "r"));
+    cache = new ObjectCache(client, { namespace: "ryw" });
+    const informer = cache.informerFor<Kustomization>(apiVersion, "Kustomization");
+    const events = recordEvents(informer);
+    cache.start();
+    await cache.waitForSync();
+    const first = informer.get("ryw/x") as Kustomization;
+    // The watch stops (the cache keeps its content): only observeWrite can show the cache our write.
+    await cache.stop();
+    const ref = { apiVersion, kind: "Kustomization", namespace: "ryw", name: "x" };
+    const revision = (o: Kustomization | undefined) =>
+      (o as { status?: { lastAppliedRevision?: string } } | undefined)?.status?.lastAppliedRevision;
+    const written = await client.patchStatus<Kustomization>(ref, { status: { lastAppliedRevision: "rev-1" } });
+    expect(revision(informer.get("ryw/x"))).toBeUndefined();
+
+    informer.observeWrite(written);
+    expect(revision(informer.get("ryw/x"))).toBe("rev-1");
+    expect(revision(informer.list()[0])).toBeUndefined(); // handlers, list and indexes wait for the watch
+    expect(events).toEqual(["add x"]);
+    informer.observeWrite(first); // an older version than the one cached is ignored
+    expect(revision(informer.get("ryw/x"))).toBe("rev-1");
+    informer.observeWrite({ ...written, metadata: { ...written.metadata, name: "gone" } }); // not cached: ignored
+    expect(informer.get("ryw/gone")).toBeUndefined();
+
+    // The watch resumes and delivers our write, then someone else's: the cache follows the watch again.
+    cache.start();
+    await until(() => events.length === 2, "our write delivered by the watch");
+    expect(revision(informer.list()[0])).toBe("rev-1");
+    await client.patchStatus(ref, { status: { lastAppliedRevision: "rev-2" } });
+    await until(() => revision(informer.get("ryw/x")) === "rev-2", "a later write by others");
+    await remove("ryw", "x");
+    await until(() => informer.get("ryw/x") === undefined, "delete");
   });
 
   it("serves cluster-scoped kinds", async () => {

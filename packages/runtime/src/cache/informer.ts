@@ -51,6 +51,8 @@ class WatchExpiredError extends Error {
  */
 export class Informer<T extends ApiObject = ApiObject> {
   private readonly store = new Map<string, T>();
+  /** Objects as our own writes returned them, newer than the watch has delivered (see {@link observeWrite}). */
+  private readonly written = new Map<string, T>();
   private readonly indexers = new Map<string, { fn: IndexFunc<T>; values: Map<string, Set<string>> }>();
   private readonly handlers = new Set<EventHandler<T>>();
   private readonly syncWaiters: Array<() => void> = [];
@@ -132,11 +134,30 @@ export class Informer<T extends ApiObject = ApiObject> {
     });
   }
 
-  /** A mutable deep copy of the cached object with this key (`namespace/name` or `name`), or undefined. */
+  /**
+   * A mutable deep copy of the cached object with this key (`namespace/name` or `name`), or undefined. An
+   * object this process wrote (see {@link observeWrite}) is returned as written until the watch catches up.
+   */
   get(key: string | { namespace?: string | undefined; name: string }): T | undefined {
     const k = typeof key === "string" ? key : objectKey(key);
-    const obj = this.store.get(k);
+    const obj = this.written.get(k) ?? this.store.get(k);
     return obj ? structuredClone(obj) : undefined;
+  }
+
+  /**
+   * Read-your-writes: records `obj` as the API server returned it after a write of ours, so {@link get}
+   * returns it even before the watch delivers that version (a requeue right after a status patch then sees
+   * the patch). Handlers are not called, indexes and {@link list} are not changed: the watch event does that
+   * when it arrives, and then replaces this copy. Ignored for objects not in the cache (deleted meanwhile)
+   * and for versions the watch has already delivered.
+   */
+  observeWrite(obj: T): void {
+    const key = objectKey(obj);
+    const cached = this.store.get(key);
+    if (!cached) return;
+    const order = compareVersions(obj.metadata.resourceVersion, cached.metadata.resourceVersion);
+    if (order === undefined ? obj.metadata.resourceVersion === cached.metadata.resourceVersion : order <= 0) return;
+    this.written.set(key, this.own(structuredClone(obj)));
   }
 
   /** Cached objects (frozen), optionally of one namespace. */
@@ -273,6 +294,12 @@ export class Informer<T extends ApiObject = ApiObject> {
 
   private upsert(key: string, incoming: T): void {
     const obj = this.own(incoming);
+    const ours = this.written.get(key);
+    // Any watch event replaces our copy, unless it is provably older than our write.
+    if (ours) {
+      const order = compareVersions(ours.metadata.resourceVersion, obj.metadata.resourceVersion);
+      if (order === undefined || order <= 0) this.written.delete(key);
+    }
     const old = this.store.get(key);
     if (old && old.metadata.resourceVersion === obj.metadata.resourceVersion) return;
     this.unindex(key, old);
@@ -285,6 +312,7 @@ export class Informer<T extends ApiObject = ApiObject> {
   }
 
   private remove(key: string, final?: T): void {
+    this.written.delete(key);
     const old = this.store.get(key);
     if (!old) return;
     this.store.delete(key);
@@ -326,4 +354,16 @@ export class Informer<T extends ApiObject = ApiObject> {
       this.options.logger?.error({ kind: this.gvk.kind, error: err }, "informer event handler failed");
     }
   }
+}
+
+/**
+ * Orders two resourceVersions: negative when `a` is older, positive when newer. Kubernetes resourceVersions
+ * are opaque strings, but the API servers we talk to (etcd-backed, and packages/apiserver) issue increasing
+ * integers, which are compared as numbers; anything else is not comparable (undefined).
+ */
+function compareVersions(a: string | undefined, b: string | undefined): number | undefined {
+  if (a === undefined || b === undefined || !/^\d+$/.test(a) || !/^\d+$/.test(b)) return undefined;
+  const x = BigInt(a);
+  const y = BigInt(b);
+  return x === y ? 0 : x > y ? 1 : -1;
 }

@@ -285,6 +285,46 @@ describe("Controller", () => {
     expect(text).not.toContain('name="measured"');
   });
 
+  it("lets a reconciler record its own metrics once, and shows its writes to the cache at once", async () => {
+    const metrics = new MetricsRecorder({ processMetrics: false });
+    let seenByCache: unknown;
+    const c = await startController(
+      async (obj, ctx) => {
+        // Stop the watch, so only ctx.observeWrite can bring our write into the cache.
+        await c.cache.stop();
+        const patcher = new StatusPatcher(client, obj, { onWrite: ctx.observeWrite });
+        obj.status = {
+          conditions: [
+            {
+              type: "Ready",
+              status: "False",
+              reason: "Failed",
+              message: "",
+              lastTransitionTime: "2024-01-01T00:00:00Z",
+            },
+          ],
+        };
+        await patcher.patch(obj);
+        seenByCache = c.controller.informer.get(ctx.key)?.status?.conditions?.[0]?.reason;
+        ctx.recordMetrics?.(obj, 0.25);
+        return DONE;
+      },
+      { metrics },
+    );
+    await put(ks("self-measured"));
+    c.start();
+    await until(() => c.runs.length === 1, "reconcile");
+    await c.controller.queue.whenIdle();
+    expect(seenByCache).toBe("Failed");
+    const text = await metrics.metrics();
+    expect(text).toContain(
+      `gotk_reconcile_duration_seconds_count{kind="Kustomization",name="self-measured",namespace="${namespace}"} 1`,
+    );
+    expect(text).toContain(
+      `gotk_reconcile_condition{kind="Kustomization",name="self-measured",namespace="${namespace}",type="Ready",status="False"} 1`,
+    );
+  });
+
   it("lets in-flight reconciles finish on shutdown, and aborts them at once when leadership is lost", async () => {
     let finished = 0;
     let aborted = 0;

@@ -182,6 +182,7 @@ export class Controller<T extends ApiObject> implements Runnable {
       ? reconcileLogger(this.options.logger, { controller: this.name, kind, namespace, name, reconcileID })
       : undefined;
     let obj: T | undefined;
+    let metricsRecorded = false;
     try {
       obj = this.informer.get(key);
       if (!obj) {
@@ -196,6 +197,11 @@ export class Controller<T extends ApiObject> implements Runnable {
         signal,
         reconcileID,
         key,
+        observeWrite: (written) => this.informer.observeWrite(written as T),
+        recordMetrics: (current, seconds) => {
+          metricsRecorded = true;
+          if (metrics) recordObjectMetrics(metrics, ref, current, seconds);
+        },
       });
       this.queue.forget(key);
       if (result.requeueAfter !== undefined) {
@@ -236,7 +242,7 @@ export class Controller<T extends ApiObject> implements Runnable {
       const seconds = (performance.now() - started) / 1000;
       metrics?.addActiveWorkers(this.name, -1);
       metrics?.recordReconcile(this.name, label, seconds);
-      if (obj && metrics) recordObjectMetrics(metrics, ref, obj, seconds);
+      if (obj && metrics && !metricsRecorded) recordObjectMetrics(metrics, ref, obj, seconds);
     }
   }
 }

@@ -12,6 +12,18 @@ export interface ReconcileContext {
   reconcileID: string;
   /** The work-queue key (`namespace/name`). */
   key: string;
+  /**
+   * Shows the controller's cache the object as the API server returned it after a write of this run, so the
+   * next run reads its own writes even before the watch delivers them (the reconcile skeleton calls it after
+   * every status or finalizer patch). Absent outside a controller.
+   */
+  observeWrite?: ((written: ApiObject) => void) | undefined;
+  /**
+   * Records the run's per-object metrics (`gotk_reconcile_duration_seconds`, `gotk_reconcile_condition`,
+   * `gotk_suspend_status`) from the object as it ends the run. The reconcile skeleton calls it once, after
+   * the final status patch; when a reconciler does not, the controller records them after the run.
+   */
+  recordMetrics?: ((obj: ApiObject, durationSeconds: number) => void) | undefined;
 }
 
 /**

@@ -46,21 +46,33 @@ export class StallingError extends ReconcileError {
   }
 }
 
+/** Options of {@link WaitingError}. */
+export interface WaitingErrorOptions extends ReconcileErrorOptions {
+  /**
+   * An info event announcing the wait, with the error's reason (e.g. Flux's kustomize-controller
+   * `Dependencies do not meet ready condition, retrying in 30s`). Without it a wait is only logged.
+   */
+  notice?: string;
+}
+
 /**
  * Something the object depends on is not ready yet (a source without an artifact, a dependency not Ready).
  * The controller requeues after `requeueAfter` ms without backoff; Ready=False with this reason.
  */
 export class WaitingError extends ReconcileError {
   readonly kind = "waiting" as const;
+  /** The info event announcing the wait, if any (see {@link WaitingErrorOptions.notice}). */
+  readonly notice: string | undefined;
   constructor(
     reason: string,
     message: string,
     /** Delay before the next attempt, in milliseconds. */
     readonly requeueAfter: number,
-    options?: ReconcileErrorOptions,
+    options: WaitingErrorOptions = {},
   ) {
     super(reason, message, options);
     this.name = "WaitingError";
+    this.notice = options.notice;
     if (!(requeueAfter >= 0)) throw new RangeError(`WaitingError: requeueAfter must be >= 0, got ${requeueAfter}`);
   }
 }
@@ -69,20 +81,31 @@ export class WaitingError extends ReconcileError {
 export interface GenericReconcileErrorOptions extends ReconcileErrorOptions {
   /** Whether an event is emitted for this error (default true). */
   event?: boolean;
+  /**
+   * Retry after this many milliseconds instead of backing off (Flux's kustomize and helm controllers retry a
+   * failed apply after `spec.retryInterval`). The reconcile skeleton turns it into a requeue.
+   */
+  retryAfter?: number;
 }
 
 /**
  * A transient failure (network, API conflict, remote unavailable): Ready=False with this reason, an event,
- * and a retry with per-key exponential backoff (750 ms → 15 min by default).
+ * and a retry with per-key exponential backoff (750 ms → 15 min by default), or after `retryAfter` when set.
  */
 export class GenericReconcileError extends ReconcileError {
   readonly kind = "generic" as const;
   /** Whether an event is emitted for this error. */
   readonly event: boolean;
+  /** Fixed delay before the retry, in milliseconds, instead of the backoff (see the options). */
+  readonly retryAfter: number | undefined;
   constructor(reason: string, message: string, options: GenericReconcileErrorOptions = {}) {
     super(reason, message, options);
     this.name = "GenericReconcileError";
     this.event = options.event ?? true;
+    this.retryAfter = options.retryAfter;
+    if (this.retryAfter !== undefined && !(this.retryAfter >= 0)) {
+      throw new RangeError(`GenericReconcileError: retryAfter must be >= 0, got ${this.retryAfter}`);
+    }
   }
 }
 

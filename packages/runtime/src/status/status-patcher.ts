@@ -16,6 +16,11 @@ export interface StatusPatcherOptions {
   ownedConditions?: readonly string[];
   /** Attempts per write before a conflict is given up as an ApiError (default 5). */
   maxAttempts?: number;
+  /**
+   * Called with the object as the API server returned it after each successful write, so a cache can read
+   * its own writes (the reconcile skeleton passes the controller's informer here).
+   */
+  onWrite?: ((written: PatchableObject) => void) | undefined;
 }
 
 /** Options of one {@link StatusPatcher.patch} call. */
@@ -109,6 +114,7 @@ export class StatusPatcher<T extends PatchableObject> {
         );
         obj.metadata.finalizers = written.metadata.finalizers ?? [];
         if (written.metadata.resourceVersion) obj.metadata.resourceVersion = written.metadata.resourceVersion;
+        this.options.onWrite?.(written);
         return;
       } catch (err: unknown) {
         if (!isConflict(err) || attempt >= this.maxAttempts) throw err;
@@ -140,6 +146,7 @@ export class StatusPatcher<T extends PatchableObject> {
       try {
         const written = await this.client.patchStatus(this.ref, body, this.fieldManager());
         if (written.metadata.resourceVersion) obj.metadata.resourceVersion = written.metadata.resourceVersion;
+        this.options.onWrite?.(written as PatchableObject);
         return;
       } catch (err: unknown) {
         if (!isConflict(err) || attempt >= this.maxAttempts) throw err;

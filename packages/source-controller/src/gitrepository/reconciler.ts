@@ -22,15 +22,17 @@ import {
   GenericReconcileError,
   isFalse,
   type KubeClient,
-  type Logger,
   markFalse,
   markTrue,
   type ReconcileContext,
   type ReconcileResult,
+  type ReconcileRun,
   type Reconciler,
-  requeueAfter,
   StallingError,
-  StatusPatcher,
+  StepReconciler,
+  type StepResult,
+  step,
+  summarizeReadyFrom,
   WaitingError,
 } from "@sluice/runtime";
 import {
@@ -47,16 +49,12 @@ import {
 } from "../internal/git/index.js";
 import { loadSourceIgnore } from "../internal/ignore/index.js";
 import {
-  admitRun,
   fetchFailed,
-  patchFinalStatus,
-  patchProgress,
   progressiveStatus,
   readSecretData,
-  releaseFinalizer,
+  reportProgress,
   SOURCE_CONTROLLER_NAME,
   SourceSteps,
-  startProgress,
   storageFailed,
 } from "../internal/reconcile/index.js";
 import type { ArtifactStorage } from "../internal/storage/index.js";
@@ -90,104 +88,91 @@ export interface GitRepositoryReconcilerOptions {
   workDir?: string | undefined;
 }
 
-/** What the source step learnt, shared with the artifact step. */
-interface SourceState {
+/** What one run's steps share: the checkout directory, and what the source step learnt for the artifact step. */
+interface GitRun {
+  /** The temporary checkout directory (removed when the steps end). */
+  dir: string;
   /** The checked-out (or, when skipped, the remote) commit. */
-  commit: CheckoutResult;
+  commit?: CheckoutResult;
   /** Artifacts of `spec.include`, in spec order. */
   includes: Artifact[];
 }
 
-/** Thrown by steps to end a run early without an error (the remote still points at the stored artifact). */
-const UP_TO_DATE = Symbol("up-to-date");
-
 /**
- * Reconciles GitRepositories as Flux's source-controller does:
+ * Reconciles GitRepositories as Flux's source-controller does, through the runtime's reconcile skeleton
+ * (deletion → removes the object's storage directory; finalizer; `spec.suspend`), with these steps:
  *
- * 1. deletion → removes the object's storage directory and drops the finalizer; otherwise the finalizer is
- *    added; `spec.suspend` stops here;
+ * 1. progress: Reconciling/Ready Unknown, persisted at once for a new generation or a requested run;
  * 2. storage: an artifact missing from storage or failing its digest check is dropped (Reconciling
  *    "building artifact"); the artifact URL follows the advertised address;
  * 3. source: credentials from `spec.secretRef` (AuthenticationFailed), includes (IncludeUnavailable, a
  *    WaitingError), the checkout — skipped after one ref lookup when the remote still points at the stored
- *    commit and nothing else changed — (FetchFailed with GitOperationFailed/AuthenticationFailed/URLInvalid;
- *    a bad URL or semver range stalls), signature verification (SourceVerified), ArtifactOutdated/NewRevision;
+ *    commit and nothing else changed, which ends the run as up to date — (FetchFailed with
+ *    GitOperationFailed/AuthenticationFailed/URLInvalid; a bad URL or semver range stalls), signature
+ *    verification (SourceVerified), ArtifactOutdated/NewRevision;
  * 4. artifact: includes copied in, `.sourceignore`/`spec.ignore` applied, the tar.gz archived
  *    (StorageOperationFailed on failure) and `status.artifact`, `observedIgnore`, `observedInclude`, … set;
  *    ArtifactInStorage "stored artifact for revision '<rev>'".
  *
- * Ready is summarized from those conditions; `status.lastHandledReconcileAt` mirrors the requestedAt
- * annotation; a new artifact emits a `NewArtifact` event with the revision and digest; old artifacts are
- * garbage collected; the object is requeued after `spec.interval`.
+ * Ready is summarized from those conditions (GIT_REPOSITORY_READY); a new artifact emits a `NewArtifact`
+ * event with the revision and digest; old artifacts are garbage collected; the object is requeued after
+ * `spec.interval`.
  */
 export class GitRepositoryReconciler implements Reconciler<GitRepository> {
   readonly #client: KubeClient;
   readonly #storage: ArtifactStorage;
-  readonly #events: EventRecorder | undefined;
-  readonly #name: string;
   readonly #dependencyRequeueMs: number;
   readonly #workDir: string;
   readonly #steps: SourceSteps;
+  readonly #skeleton: StepReconciler<GitRepository, GitRun>;
 
   constructor(options: GitRepositoryReconcilerOptions) {
     this.#client = options.client;
     this.#storage = options.storage;
-    this.#events = options.events;
-    this.#name = options.controllerName ?? SOURCE_CONTROLLER_NAME;
     this.#dependencyRequeueMs = options.dependencyRequeueMs ?? DEFAULT_DEPENDENCY_REQUEUE_MS;
     this.#workDir = options.workDir ?? tmpdir();
     this.#steps = new SourceSteps(options.storage, options.events);
+    this.#skeleton = new StepReconciler<GitRepository, GitRun>({
+      apiVersion: SOURCE_API_VERSION,
+      kind: SourceKind.GitRepository,
+      client: options.client,
+      fieldManager: options.controllerName ?? SOURCE_CONTROLLER_NAME,
+      ownedConditions: GIT_REPOSITORY_OWNED_CONDITIONS,
+      events: options.events,
+      newState: () => ({ dir: "", includes: [] }),
+      steps: [
+        step("reportProgress", reportProgress),
+        step("reconcileStorage", async (run) => {
+          await this.#steps.reconcileStorage(run);
+        }),
+        step("reconcileSource", (run) => this.#reconcileSource(run)),
+        step("reconcileArtifact", (run) => this.#reconcileArtifact(run)),
+      ],
+      summarize: summarizeReadyFrom(GIT_REPOSITORY_READY),
+      interval: (obj) => parseDuration(obj.spec.interval),
+      finalize: (run) => this.#finalize(run),
+      afterPatch: async (run, outcome) => {
+        if (!outcome.error) {
+          const subject = run.state.commit?.subject;
+          const message = (a: Artifact) => `stored artifact for commit '${subject ?? a.revision}'`;
+          this.#steps.announceArtifact(run, message, GIT_REPOSITORY_FAIL_CONDITIONS);
+        }
+        await this.#steps.garbageCollect(run.obj, run.log);
+      },
+    });
   }
 
   /** Runs one reconcile of `obj` (a private copy from the cache); see the class comment. */
-  async reconcile(obj: GitRepository, ctx: ReconcileContext): Promise<ReconcileResult> {
-    obj.kind ||= SourceKind.GitRepository;
-    obj.apiVersion ||= SOURCE_API_VERSION;
-    const patcher = new StatusPatcher<GitRepository>(this.#client, obj, {
-      fieldManager: this.#name,
-      ownedConditions: GIT_REPOSITORY_OWNED_CONDITIONS,
-    });
-
-    if (obj.metadata.deletionTimestamp) return this.#reconcileDelete(obj, patcher, ctx.log);
-
-    if (!(await admitRun(obj, patcher, ctx.log))) return {};
-
-    const old = structuredClone(obj);
-    let error: unknown;
-    let state: SourceState | undefined;
-    const dir = await mkdtemp(join(this.#workDir, `gitrepository-${obj.metadata.namespace}-${obj.metadata.name}-`));
-    try {
-      await startProgress(obj, patcher);
-      await this.#steps.checkStoredArtifact(obj, patcher);
-      state = await this.#reconcileSource(obj, patcher, dir, ctx);
-      await this.#reconcileArtifact(obj, state, dir, ctx.log);
-    } catch (err: unknown) {
-      if (err !== UP_TO_DATE) error = err;
-    } finally {
-      await rm(dir, { recursive: true, force: true }).catch((err: unknown) =>
-        ctx.log.error({ error: err }, "failed to remove temporary working directory"),
-      );
-    }
-
-    const finalized = await patchFinalStatus(obj, patcher, error, GIT_REPOSITORY_READY);
-    if (!finalized) return {};
-
-    const subject = state?.commit.subject;
-    const message = (a: Artifact) => `stored artifact for commit '${subject ?? a.revision}'`;
-    this.#steps.notify(old, obj, error, ctx.log, message, GIT_REPOSITORY_FAIL_CONDITIONS);
-    await this.#steps.garbageCollect(obj, ctx.log);
-
-    if (finalized.error !== undefined) throw finalized.error;
-    return requeueAfter(parseDuration(obj.spec.interval));
+  reconcile(obj: GitRepository, ctx: ReconcileContext): Promise<ReconcileResult> {
+    return this.#skeleton.reconcile(obj, ctx);
   }
 
-  /** Credentials, includes, checkout, verification and the revision observation. */
-  async #reconcileSource(
-    obj: GitRepository,
-    patcher: StatusPatcher<GitRepository>,
-    dir: string,
-    ctx: ReconcileContext,
-  ): Promise<SourceState> {
+  /**
+   * Credentials, includes, checkout, verification and the revision observation. Ends the run as up to date
+   * when the remote still points at the stored artifact.
+   */
+  async #reconcileSource(run: ReconcileRun<GitRepository, GitRun>): Promise<StepResult | undefined> {
+    const { obj, state } = run;
     // A failed verification is recomputed; a successful one stands for the previous revision until then.
     if (isFalse(obj, SourceCondition.SourceVerified)) deleteCondition(obj, SourceCondition.SourceVerified);
 
@@ -209,15 +194,19 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
         markTrue(obj, SourceCondition.ArtifactOutdated, "IncludeChange", message);
       }
       progressiveStatus(true, obj, Reason.Progressing, `building artifact: ${message}`);
-      await patchProgress(obj, patcher);
+      await run.patch();
     }
     deleteCondition(obj, SourceCondition.ArtifactOutdated);
+    state.includes = includes;
 
+    state.dir = await this.#workingDirectory(obj);
+    run.defer(() => rm(state.dir, { recursive: true, force: true }));
     const stored = obj.status?.artifact;
     const canSkip = stored !== undefined && !contentConfigChanged(obj, includes);
-    const commit = await this.#checkout(obj, dir, auth, canSkip ? stored.revision : undefined, ctx.signal);
+    const commit = await this.#checkout(obj, state.dir, auth, canSkip ? stored.revision : undefined, run.signal);
+    state.commit = commit;
     if (commit.skipped) {
-      ctx.log.info(`no changes since last reconciliation: observed revision '${commit.revision}'`);
+      run.log.info(`no changes since last reconciliation: observed revision '${commit.revision}'`);
       deleteCondition(obj, SourceCondition.FetchFailed);
       markTrue(
         obj,
@@ -225,20 +214,34 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
         Reason.Succeeded,
         `stored artifact for revision '${commit.revision}'`,
       );
-      throw UP_TO_DATE;
+      return "up-to-date";
     }
-    ctx.log.debug({ revision: commit.revision }, "git repository checked out");
+    run.log.debug({ revision: commit.revision }, "git repository checked out");
     deleteCondition(obj, SourceCondition.FetchFailed);
 
-    await this.#verifySignature(obj, dir, commit);
+    await this.#verifySignature(run, commit);
 
     if (stored?.revision !== commit.revision) {
       const message = `new upstream revision '${commit.revision}'`;
       if (stored) markTrue(obj, SourceCondition.ArtifactOutdated, SourceReason.NewRevision, message);
       progressiveStatus(true, obj, Reason.Progressing, `building artifact: ${message}`);
-      await patchProgress(obj, patcher);
+      await run.patch();
     }
-    return { commit, includes };
+    return undefined;
+  }
+
+  /** A temporary directory for the checkout (StorageOperationFailed/DirCreationFailed when it can't be made). */
+  async #workingDirectory(obj: GitRepository): Promise<string> {
+    try {
+      return await mkdtemp(join(this.#workDir, `gitrepository-${obj.metadata.namespace}-${obj.metadata.name}-`));
+    } catch (err: unknown) {
+      throw storageFailed(
+        obj,
+        SourceReason.DirCreationFailed,
+        `failed to create temporary working directory: ${errorMessage(err)}`,
+        err,
+      );
+    }
   }
 
   /**
@@ -360,7 +363,9 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
   }
 
   /** `spec.verify`: SourceVerified True with the keys used, or False with Flux's reason. */
-  async #verifySignature(obj: GitRepository, dir: string, commit: CheckoutResult): Promise<void> {
+  async #verifySignature(run: ReconcileRun<GitRepository, GitRun>, commit: CheckoutResult): Promise<void> {
+    const { obj } = run;
+    const dir = run.state.dir;
     const mode = verificationMode(obj);
     obj.status ??= {};
     const status = obj.status;
@@ -411,12 +416,14 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
     const message = `verified signature of\n${lines.map((l) => `\t- ${l}`).join("\n")}`;
     status.sourceVerificationMode = mode;
     markTrue(obj, SourceCondition.SourceVerified, Reason.Succeeded, message);
-    void this.#events?.trace(obj, Reason.Succeeded, message);
+    run.event("trace", Reason.Succeeded, message);
   }
 
   /** Copies includes into the checkout, archives it with the ignore rules and records the artifact. */
-  async #reconcileArtifact(obj: GitRepository, state: SourceState, dir: string, log: Logger): Promise<void> {
-    const { commit, includes } = state;
+  async #reconcileArtifact(run: ReconcileRun<GitRepository, GitRun>): Promise<void> {
+    const { obj, log } = run;
+    const { commit, includes, dir } = run.state;
+    if (!commit) throw new Error("reconcileArtifact: the source step left no commit");
     const namespace = obj.metadata.namespace ?? "";
     const name = obj.metadata.name ?? "";
     const target = this.#storage.newArtifactFor(
@@ -441,8 +448,8 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
         `stored artifact for revision '${current.revision}'`,
       );
       log.info(`artifact up-to-date with remote revision: '${current.revision}'`);
-      void this.#events?.trace(
-        obj,
+      run.event(
+        "trace",
         SourceReason.ArtifactUpToDate,
         `artifact up-to-date with remote revision: '${current.revision}'`,
       );
@@ -507,16 +514,10 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
     );
   }
 
-  /** Deletion: removes the object's artifacts, then its finalizer. */
-  async #reconcileDelete(
-    obj: GitRepository,
-    patcher: StatusPatcher<GitRepository>,
-    log: Logger,
-  ): Promise<ReconcileResult> {
-    await this.#steps.removeObjectStorage(obj, SourceKind.GitRepository, log);
-    if (obj.status?.artifact) delete obj.status.artifact;
-    await releaseFinalizer(obj, patcher);
-    return {};
+  /** Deletion: removes the object's artifacts (the skeleton then drops the finalizer). */
+  async #finalize(run: ReconcileRun<GitRepository, GitRun>): Promise<void> {
+    await this.#steps.removeObjectStorage(run.obj, SourceKind.GitRepository, run.log);
+    if (run.obj.status?.artifact) delete run.obj.status.artifact;
   }
 }
 

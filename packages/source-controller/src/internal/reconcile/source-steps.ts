@@ -20,6 +20,7 @@ import {
   type ObjectWithConditions,
   type PatchableObject,
   type ReadySummary,
+  type ReconcileRun,
   reconcileRequestedAt,
   type StatusPatcher,
 } from "@sluice/runtime";
@@ -81,6 +82,24 @@ export async function startProgress<T extends SourceObject>(obj: T, patcher: Sta
     await patchProgress(obj, patcher);
   } else if ((reconcileRequestedAt(obj) ?? "") !== (obj.status?.lastHandledReconcileAt ?? "")) {
     await patchProgress(obj, patcher);
+  }
+}
+
+/**
+ * The first step of every source kind (Flux's preamble of `reconcile`): marks the run as in progress (Ready
+ * Unknown unless already False), and persists it right away when the generation is new or a reconcile was
+ * requested, so observers see the object is being worked on.
+ */
+export async function reportProgress<T extends SourceObject>(run: ReconcileRun<T, unknown>): Promise<void> {
+  const obj = run.obj;
+  progressiveStatus(false, obj, Reason.Progressing, "reconciliation in progress");
+  if (run.newGeneration) {
+    const observed = obj.status?.observedGeneration ?? 0;
+    const generation = obj.metadata.generation ?? 0;
+    progressiveStatus(false, obj, Reason.Progressing, `processing object: new generation ${observed} -> ${generation}`);
+    await run.patch();
+  } else if (run.reconcileRequested) {
+    await run.patch();
   }
 }
 
@@ -163,6 +182,83 @@ export class SourceSteps {
     }
     status.artifact = this.storage.withCurrentUrl(status.artifact);
     return true;
+  }
+
+  /**
+   * The storage step (Flux's reconcileStorage): drops a stored artifact that vanished or no longer matches
+   * its digest (ArtifactVerificationFailed event), calling `onDropped` so kind-specific fields go with it;
+   * without an artifact marks Reconciling "building artifact" and persists it. Returns true when a stored
+   * artifact remains (its URL made current).
+   */
+  async reconcileStorage<T extends SourceObject>(
+    run: ReconcileRun<T, unknown>,
+    onDropped: (status: NonNullable<T["status"]>) => void = () => {},
+  ): Promise<boolean> {
+    const obj = run.obj;
+    const status = (obj.status ?? {}) as NonNullable<T["status"]>;
+    let missing = false;
+    if (status.artifact) {
+      if (!(await this.storage.exists(status.artifact))) {
+        missing = true;
+      } else {
+        try {
+          await this.storage.verify(status.artifact);
+        } catch (err: unknown) {
+          run.event(
+            "error",
+            "ArtifactVerificationFailed",
+            `failed to verify integrity of artifact: ${errorMessage(err)}`,
+          );
+          await this.storage.remove(status.artifact);
+          missing = true;
+        }
+      }
+      if (missing) {
+        delete status.artifact;
+        onDropped(status);
+      }
+      obj.status = status;
+    }
+    if (!status.artifact) {
+      progressiveStatus(
+        true,
+        obj,
+        Reason.Progressing,
+        missing ? "building artifact: disappeared from storage" : "building artifact",
+      );
+      deleteCondition(obj, SourceCondition.ArtifactInStorage);
+      await run.patch();
+      return false;
+    }
+    status.artifact = this.storage.withCurrentUrl(status.artifact);
+    return true;
+  }
+
+  /**
+   * The success event of a run (Flux's `notify`): NewArtifact for a new digest, or Succeeded when one of
+   * `failConditions` was True before and none is present now (a recovery); `message` names the artifact.
+   */
+  announceArtifact<T extends SourceObject>(
+    run: ReconcileRun<T, unknown>,
+    message: (artifact: Artifact) => string,
+    failConditions: readonly string[],
+  ): void {
+    const { obj, old, log } = run;
+    const artifact = obj.status?.artifact;
+    if (!artifact) return;
+    const metadata = { revision: artifact.revision, digest: artifact.digest };
+    const text = message(artifact);
+    if (old.status?.artifact?.digest !== artifact.digest) {
+      log.info({ revision: artifact.revision }, text);
+      run.event("info", "NewArtifact", text, metadata);
+      return;
+    }
+    const failedBefore = failConditions.some((t) => isTrue(old, t));
+    const failedNow = failConditions.some((t) => getCondition(obj, t) !== undefined);
+    if (failedBefore && !failedNow) {
+      log.info({ revision: artifact.revision }, text);
+      run.event("info", Reason.Succeeded, text, metadata);
+    }
   }
 
   /** Removes the object's whole storage directory (GarbageCollectionFailed on failure). */
