@@ -1,8 +1,7 @@
 // What every command gets: the global flags, the IO and a lazily made Kubernetes client.
 
-import { KubeConfig } from "@kubernetes/client-node";
 import { parseDuration } from "@sluice/api";
-import { KubeClient } from "@sluice/runtime";
+import { KubeClient, KubeConfig } from "@sluice/runtime/kube";
 import { CliError } from "./errors.js";
 import type { CliIO } from "./io.js";
 

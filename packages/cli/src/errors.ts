@@ -1,6 +1,6 @@
 // Errors a command ends with: a one-line message and an exit code.
 
-import { ApiError } from "@sluice/runtime";
+import { ApiError } from "@sluice/runtime/kube";
 
 /** A failure to report as one line (`✗ message`) with a non-zero exit code. */
 export class CliError extends Error {

@@ -3,7 +3,7 @@
 // the flux-system GitRepository and Kustomization from the pushed commit.
 
 import { join } from "node:path";
-import type { UnstructuredObject } from "@sluice/runtime";
+import type { UnstructuredObject } from "@sluice/runtime/kube";
 import { createFixtureRepo, type FixtureRepo, type GitHttpServer, git, startGitHttpServer } from "@sluice/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";

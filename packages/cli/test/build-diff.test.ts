@@ -2,8 +2,8 @@
 // (targetNamespace, namePrefix, post-build substitution from a ConfigMap) and a server-side dry-run diff.
 
 import { join } from "node:path";
-import type { UnstructuredObject } from "@sluice/runtime";
 import { ResourceManager } from "@sluice/runtime";
+import type { UnstructuredObject } from "@sluice/runtime/kube";
 import { writeTree } from "@sluice/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";

@@ -2,7 +2,7 @@
 // real helm binary: create source helm, create helmrelease with values, get tables, reconcile, trace.
 
 import { join } from "node:path";
-import type { UnstructuredObject } from "@sluice/runtime";
+import type { UnstructuredObject } from "@sluice/runtime/kube";
 import { createHelmChartRepo, type HelmRepoServer, startHelmRepoServer, writeTree } from "@sluice/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CliEnv, startCliEnv } from "./support/cli-env.js";

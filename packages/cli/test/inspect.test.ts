@@ -2,7 +2,7 @@
 // release from its storage Secret), trace (owner labels → Kustomization → source), events, check.
 
 import { gzipSync } from "node:zlib";
-import type { UnstructuredObject } from "@sluice/runtime";
+import type { UnstructuredObject } from "@sluice/runtime/kube";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CliEnv, startCliEnv } from "./support/cli-env.js";
 

@@ -1,7 +1,7 @@
 // install --export, install into a cluster (Deployments become ready through the API server's workload
 // simulation), check against the installed Deployments, and uninstall.
 
-import type { UnstructuredObject } from "@sluice/runtime";
+import type { UnstructuredObject } from "@sluice/runtime/kube";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { type CliEnv, startCliEnv } from "./support/cli-env.js";

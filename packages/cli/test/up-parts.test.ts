@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { promisify } from "node:util";
+import { startGitHttpServer } from "@sluice/git-server";
 import { applyChartCrds, startApiCluster } from "@sluice/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run as runCli } from "../src/program.js";
@@ -25,7 +26,6 @@ import {
   lockDataDir,
   Narrator,
   parseControllerList,
-  startGitHttpServer,
 } from "../src/up/index.js";
 
 const run = promisify(execFile);
@@ -72,7 +72,7 @@ describe("the demo repository", () => {
     const root = join(dir, "git");
     const bare = await ensureDemoRepo(root);
     expect(await ensureDemoRepo(root)).toBe(bare);
-    const server = await startGitHttpServer({ root });
+    const server = await startGitHttpServer({ root, receivePack: true });
     try {
       const clone = join(dir, "clone");
       await run("git", ["clone", "-q", server.url(DEMO_REPO_NAME), clone], { env: DEMO_GIT_ENV });

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
-import { resolveTool } from "@sluice/runtime";
+import { resolveTool } from "@sluice/runtime/tools";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "../src/program.js";
 import { READY_LINE } from "../src/up/banner.js";

@@ -17,4 +17,3 @@ export {
   HelmReleaseReconciler,
   type HelmReleaseReconcilerOptions,
 } from "./helmrelease/reconciler.js";
-export { decodeRelease, type StoredRelease } from "./internal/helm/release-storage.js";

@@ -2,8 +2,7 @@
 // own event loop and CPU thread like the controller process (the API server stays on the main thread, where
 // its audit log is read). Uses the compiled @sluice/runtime.
 import { parentPort, workerData } from "node:worker_threads";
-import { KubeConfig } from "@kubernetes/client-node";
-import { KubeClient, ResourceManager } from "@sluice/runtime";
+import { KubeClient, KubeConfig, ResourceManager } from "@sluice/runtime";
 
 const kubeConfig = new KubeConfig();
 kubeConfig.loadFromOptions({

@@ -9,14 +9,11 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { Worker } from "node:worker_threads";
-import { KubeConfig } from "@kubernetes/client-node";
 import { type AuditEvent, startApiServer } from "@sluice/apiserver";
-import { Action, KubeClient, resolveTool, type UnstructuredObject } from "@sluice/runtime";
-import { ensureNamespace, tempDir } from "@sluice/testkit";
+import { buildKustomization, setOwnerLabels } from "@sluice/kustomize";
+import { Action, KubeClient, KubeConfig, resolveTool, type UnstructuredObject } from "@sluice/runtime";
+import { ensureNamespace, tempDir, writeTree } from "@sluice/testkit";
 import { expect, it } from "vitest";
-import { buildKustomization } from "../src/internal/build/build.js";
-import { setOwnerLabels } from "../src/internal/build/owner-labels.js";
-import { removeTree, writeTree } from "../test/fixtures.js";
 import { manifestTree } from "./manifests.js";
 
 const run = promisify(execFile);
@@ -75,7 +72,9 @@ it(`apply of ${OBJECTS} objects: ResourceManager vs kubectl --server-side, and a
   const client = KubeClient.fromKubeConfig(kubeConfig, { rateLimit: false });
   const cluster = { server, client };
   const work = await tempDir("kc-bench-apply-");
-  const source = await writeTree(manifestTree(OBJECTS));
+  const sourceDir = await tempDir("kc-bench-source-");
+  const source = sourceDir.path;
+  await writeTree(source, manifestTree(OBJECTS));
   try {
     const ours = await buildKustomization({ root: source, spec: { targetNamespace: "bench-ours" } });
     const theirs = await buildKustomization({ root: source, spec: { targetNamespace: "bench-kubectl" } });
@@ -142,7 +141,7 @@ it(`apply of ${OBJECTS} objects: ResourceManager vs kubectl --server-side, and a
     );
     expect(noopWrites.map((e) => `${e.verb} ${e.path}`)).toEqual([]);
   } finally {
-    await removeTree(source);
+    await sourceDir.remove();
     await work.remove();
     client.close();
     await server.stop();

@@ -1,5 +1,5 @@
 // Public exports of @sluice/kustomize-controller: the controller for in-process use (`sluice up`), its
-// options and command line, the Kustomization reconciler, and the build internals it is made of.
+// options and command line, and the Kustomization reconciler. The build it applies is @sluice/kustomize's.
 
 export { type RunOptions, runKustomizeController } from "./cli.js";
 export {
@@ -19,24 +19,6 @@ export {
   parseKustomizeControllerFlags,
   USAGE,
 } from "./flags.js";
-export {
-  type BuildOptions,
-  type BuildResult,
-  type BuiltObject,
-  buildKustomization,
-  KustomizeBuildError,
-} from "./internal/build/build.js";
-export {
-  type GenerateAction,
-  GenerateError,
-  type GeneratorSpec,
-  generateKustomization,
-} from "./internal/build/generate.js";
-export { setCommonMetadata, setOwnerLabels } from "./internal/build/owner-labels.js";
-export { RemoteBaseError } from "./internal/build/remote-bases.js";
-export { type RenderOptions, renderKustomization } from "./internal/build/render.js";
-export { celStatusReader, InvalidHealthCheckExprError } from "./internal/health/cel-health.js";
-export * from "./internal/substitute/index.js";
 export {
   DEFAULT_REQUEUE_DEPENDENCY_MS,
   HealthCheckCanceledError,

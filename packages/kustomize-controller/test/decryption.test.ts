@@ -1,7 +1,7 @@
 // SOPS decryption end to end: a Git repository with an age-encrypted Secret and an encrypted secretGenerator
 // input, the real source-controller, and the kustomize-controller with `spec.decryption`.
 import type { UnstructuredObject } from "@sluice/runtime";
-import { tempDir } from "@sluice/testkit";
+import { type AgeKey, ageKeygen, sopsEncrypt, tempDir } from "@sluice/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   appliedRevision,
@@ -13,7 +13,6 @@ import {
   startKustomizeEnv,
   waitForKustomization,
 } from "./support/env.js";
-import { type AgeKey, ageKeygen, sopsEncrypt } from "./support/sops-encrypt.js";
 
 const NS = "secrets";
 const PASSWORD = "correct-horse-battery-staple";

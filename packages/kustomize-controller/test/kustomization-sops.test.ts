@@ -2,7 +2,7 @@
 // decrypted; without spec.decryption nothing is applied and the Secret is named.
 
 import type { UnstructuredObject } from "@sluice/runtime";
-import { ensureNamespace, tempDir } from "@sluice/testkit";
+import { type AgeKey, ageKeygen, ensureNamespace, sopsEncrypt, tempDir } from "@sluice/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   appliedRevision,
@@ -14,7 +14,6 @@ import {
   startKustomizeEnv,
   waitForKustomization,
 } from "./support/env.js";
-import { type AgeKey, ageKeygen, sopsEncrypt } from "./support/sops-encrypt.js";
 
 const NS = "secure";
 

@@ -4,9 +4,8 @@
 import { readdir, readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { KubeConfig } from "@kubernetes/client-node";
 import { type ApiServer, startApiServer } from "@sluice/apiserver";
-import { isAlreadyExists, KubeClient, type UnstructuredObject } from "@sluice/runtime";
+import { isAlreadyExists, KubeClient, KubeConfig, type UnstructuredObject } from "@sluice/runtime";
 import { parseAllDocuments } from "yaml";
 
 /** The chart's CRD directory. */

@@ -1,24 +1,13 @@
-// A real Git smart-HTTP server for tests: node:http (or https) in front of `git http-backend` run as CGI,
-// on 127.0.0.1 with a free port, with optional basic or bearer authentication. Every request is recorded
-// (method, path, service and, for upload-pack POSTs, the protocol command) so tests can count operations.
+// The tests' Git smart-HTTP server: @sluice/git-server (the real `git http-backend` behind node:http or
+// https) on 127.0.0.1 with a free port, with optional basic or bearer authentication, recording every request
+// (method, path, service and, for upload-pack POSTs, the protocol command) so tests can count operations,
+// and optionally delaying every response.
 
-import { execFileSync, spawn } from "node:child_process";
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { createServer as createHttpsServer } from "node:https";
-import type { AddressInfo } from "node:net";
-import { join } from "node:path";
+import type { IncomingMessage } from "node:http";
 import { gunzipSync } from "node:zlib";
+import { type GitServerAuth, type GitServerTls, startGitHttpServer as startServer } from "@sluice/git-server";
 
-/** Authentication the server demands. */
-export type GitServerAuth = { type: "basic"; username: string; password: string } | { type: "bearer"; token: string };
-
-/** TLS material (PEM) for an HTTPS server; `ca` + `requestCert` demand client certificates signed by it. */
-export interface GitServerTls {
-  key: string;
-  cert: string;
-  ca?: string;
-  requestCert?: boolean;
-}
+export type { GitServerAuth, GitServerTls };
 
 /** One request the server received. */
 export interface RecordedRequest {
@@ -58,15 +47,6 @@ export interface GitHttpServer {
   stop(): Promise<void>;
 }
 
-const backend = join(execFileSync("git", ["--exec-path"]).toString().trim(), "git-http-backend");
-
-function authorized(auth: GitServerAuth | undefined, header: string | undefined): boolean {
-  if (!auth) return true;
-  if (!header) return false;
-  if (auth.type === "bearer") return header === `Bearer ${auth.token}`;
-  return header === `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString("base64")}`;
-}
-
 function classify(body: Buffer, encoding: string | undefined): string | undefined {
   let text: string;
   try {
@@ -83,138 +63,55 @@ function classify(body: Buffer, encoding: string | undefined): string | undefine
 /** Starts a Git smart-HTTP server serving the bare repositories under `options.root`. */
 export async function startGitHttpServer(options: GitHttpServerOptions): Promise<GitHttpServer> {
   const requests: RecordedRequest[] = [];
-
-  const handler = (req: IncomingMessage, res: ServerResponse): void => {
-    if (options.delayMs) {
+  const records = new WeakMap<IncomingMessage, RecordedRequest>();
+  const server = await startServer({
+    root: options.root,
+    auth: options.auth,
+    tls: options.tls,
+    onResponse: (req, status) => {
+      const record = records.get(req);
+      if (record) record.status = status;
+    },
+    intercept: (req, _res, next) => {
+      const url = new URL(req.url ?? "/", "http://localhost");
+      const service = url.searchParams.get("service") ?? (/\/(git-[a-z-]+)$/.exec(url.pathname)?.[1] || undefined);
+      const record: RecordedRequest = {
+        method: req.method ?? "GET",
+        path: url.pathname,
+        service,
+        command: undefined,
+        status: 0,
+        authorization: req.headers.authorization,
+      };
+      requests.push(record);
+      records.set(req, record);
+      if (record.method === "POST" && service === "git-upload-pack") {
+        const body: Buffer[] = [];
+        req.on("data", (c: Buffer) => body.push(c));
+        req.on("end", () => {
+          record.command = classify(Buffer.concat(body), req.headers["content-encoding"]);
+        });
+      }
+      if (!options.delayMs) {
+        next();
+        return;
+      }
       req.pause();
       setTimeout(() => {
         req.resume();
-        serve(req, res);
+        next();
       }, options.delayMs);
-      return;
-    }
-    serve(req, res);
-  };
-
-  const serve = (req: IncomingMessage, res: ServerResponse): void => {
-    const url = new URL(req.url ?? "/", "http://localhost");
-    const service = url.searchParams.get("service") ?? (/\/(git-[a-z-]+)$/.exec(url.pathname)?.[1] || undefined);
-    const record: RecordedRequest = {
-      method: req.method ?? "GET",
-      path: url.pathname,
-      service,
-      command: undefined,
-      status: 0,
-      authorization: req.headers.authorization,
-    };
-    requests.push(record);
-    if (!authorized(options.auth, req.headers.authorization)) {
-      record.status = 401;
-      res.writeHead(401, {
-        "WWW-Authenticate": options.auth?.type === "bearer" ? "Bearer" : 'Basic realm="git"',
-      });
-      res.end();
-      return;
-    }
-    const child = spawn(backend, [], {
-      env: {
-        PATH: process.env["PATH"] ?? "/usr/bin:/bin",
-        GIT_PROJECT_ROOT: options.root,
-        GIT_HTTP_EXPORT_ALL: "1",
-        GIT_CONFIG_NOSYSTEM: "1",
-        GIT_CONFIG_GLOBAL: "/dev/null",
-        PATH_INFO: decodeURIComponent(url.pathname),
-        QUERY_STRING: url.search.replace(/^\?/, ""),
-        REQUEST_METHOD: req.method ?? "GET",
-        CONTENT_TYPE: req.headers["content-type"] ?? "",
-        REMOTE_ADDR: req.socket.remoteAddress ?? "127.0.0.1",
-        REMOTE_USER: options.auth?.type === "basic" ? options.auth.username : "",
-        HTTP_CONTENT_ENCODING: req.headers["content-encoding"] ?? "",
-        GIT_PROTOCOL: String(req.headers["git-protocol"] ?? ""),
-      },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    const body: Buffer[] = [];
-    req.on("data", (c: Buffer) => body.push(c));
-    req.on("end", () => {
-      if (record.method === "POST" && service === "git-upload-pack") {
-        record.command = classify(Buffer.concat(body), req.headers["content-encoding"]);
-      }
-    });
-    req.pipe(child.stdin);
-    child.stdin.on("error", () => {});
-    child.stderr.resume();
-    let head = Buffer.alloc(0);
-    let headersDone = false;
-    child.stdout.on("data", (chunk: Buffer) => {
-      if (headersDone) {
-        res.write(chunk);
-        return;
-      }
-      head = Buffer.concat([head, chunk]);
-      let sep = head.indexOf("\r\n\r\n");
-      let sepLen = 4;
-      if (sep === -1) {
-        sep = head.indexOf("\n\n");
-        sepLen = 2;
-      }
-      if (sep === -1) return;
-      headersDone = true;
-      let status = 200;
-      const headers: Record<string, string> = {};
-      for (const line of head.subarray(0, sep).toString("latin1").split(/\r?\n/)) {
-        const i = line.indexOf(":");
-        if (i === -1) continue;
-        const name = line.slice(0, i).trim();
-        const value = line.slice(i + 1).trim();
-        if (name.toLowerCase() === "status") status = Number.parseInt(value, 10);
-        else headers[name] = value;
-      }
-      record.status = status;
-      res.writeHead(status, headers);
-      res.write(head.subarray(sep + sepLen));
-    });
-    child.stdout.on("end", () => {
-      if (!headersDone) {
-        record.status = 502;
-        res.writeHead(502);
-      }
-      res.end();
-    });
-    child.on("error", () => {
-      if (!res.headersSent) res.writeHead(500);
-      res.end();
-    });
-  };
-
-  const server: Server = options.tls
-    ? createHttpsServer(
-        {
-          key: options.tls.key,
-          cert: options.tls.cert,
-          ...(options.tls.ca ? { ca: options.tls.ca } : {}),
-          requestCert: options.tls.requestCert === true,
-          rejectUnauthorized: options.tls.requestCert === true,
-        },
-        handler,
-      )
-    : createHttpServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as AddressInfo).port;
-  const baseUrl = `${options.tls ? "https" : "http"}://127.0.0.1:${port}`;
+    },
+  });
   return {
-    baseUrl,
-    port,
-    url: (repo) => `${baseUrl}/${repo}`,
+    baseUrl: server.baseUrl,
+    port: server.port,
+    url: (repo) => server.url(repo),
     requests,
     commands: () => requests.map((r) => r.command).filter((c): c is string => c !== undefined),
     reset: () => {
       requests.length = 0;
     },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    stop: () => server.stop(),
   };
 }

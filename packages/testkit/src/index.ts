@@ -9,6 +9,7 @@ export * from "./git-http-server.js";
 export * from "./helm-repo-server.js";
 export * from "./http-proxy.js";
 export * from "./oci-registry.js";
+export * from "./sops-encrypt.js";
 export * from "./sshd.js";
 export * from "./tls-fixtures.js";
 export * from "./tree.js";

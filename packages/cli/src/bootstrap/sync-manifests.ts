@@ -2,7 +2,7 @@
 // Kustomization that make the cluster reconcile itself from the repository, and the kustomization.yaml
 // tying both files together.
 
-import type { UnstructuredObject } from "@sluice/runtime";
+import type { UnstructuredObject } from "@sluice/runtime/kube";
 import { toYamlDocument } from "../lib/manifest.js";
 
 /** What the sync objects point at. */

@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { UnstructuredObject } from "@sluice/runtime";
+import type { UnstructuredObject } from "@sluice/runtime/kube";
 import type { Command } from "commander";
 import { GitWorkdir } from "../bootstrap/git-repo.js";
 import { SYNC_KUSTOMIZATION, syncObjects, syncYaml } from "../bootstrap/sync-manifests.js";

@@ -1,13 +1,14 @@
 // `sluice build kustomization <name> --path <dir>`: the objects the Kustomization would apply if its source
 // held <dir>, built with its in-cluster settings (targetNamespace, patches, images, components, post-build
-// substitution) by kustomize-controller's own pipeline; and `sluice diff kustomization <name> --path <dir>`:
-// a server-side dry-run of those objects against the cluster, exit 1 when anything would change.
+// substitution) by @sluice/kustomize, the pipeline kustomize-controller runs; and
+// `sluice diff kustomization <name> --path <dir>`: a server-side dry-run of those objects against the cluster,
+// exit 1 when anything would change.
 
 import { readFile, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { KUSTOMIZE_GROUP, type Kustomization, parseInventoryEntry } from "@sluice/api";
-import type { FetchedSubstituteSource } from "@sluice/kustomize-controller";
-import { Action, ResourceManager, type UnstructuredObject } from "@sluice/runtime";
+import type { UnstructuredObject } from "@sluice/runtime/kube";
+import { Action, ResourceManager } from "@sluice/runtime/ssa";
 import type { Command } from "commander";
 import { parseAllDocuments, stringify } from "yaml";
 import type { CommandKit } from "../command-kit.js";
@@ -72,25 +73,6 @@ async function readKustomization(ctx: CommandContext, name: string, file: string
   return found as unknown as Kustomization;
 }
 
-/** The post-build variables of the Kustomization (substituteFrom read from the cluster, then inline). */
-async function variablesOf(ctx: CommandContext, ks: Kustomization): Promise<Map<string, string> | undefined> {
-  const postBuild = ks.spec.postBuild;
-  if (!postBuild || (!postBuild.substitute && !(postBuild.substituteFrom?.length ?? 0))) return undefined;
-  const sources: FetchedSubstituteSource[] = [];
-  for (const reference of postBuild.substituteFrom ?? []) {
-    const found = await ctx.kube().getOptional<UnstructuredObject & { data?: Record<string, string> }>({
-      apiVersion: "v1",
-      kind: reference.kind,
-      namespace: ks.metadata.namespace ?? ctx.namespace,
-      name: reference.name,
-    });
-    sources.push({ reference, data: found ? (found.data ?? {}) : undefined });
-  }
-  // Loaded on use: the kustomize-controller's build pipeline is heavy and most commands never need it.
-  const { mergeSubstituteVariables } = await import("@sluice/kustomize-controller");
-  return mergeSubstituteVariables(sources, postBuild.substitute);
-}
-
 /** Builds `dir` as the Kustomization's path, as kustomize-controller would. */
 export async function buildLocal(
   ctx: CommandContext,
@@ -102,14 +84,15 @@ export async function buildLocal(
   const info = await stat(root).catch(() => undefined);
   if (!info?.isDirectory()) throw new CliError(`invalid --path "${dir}": not a directory`);
   const ks = await readKustomization(ctx, name, file);
-  const { renderKustomization } = await import("@sluice/kustomize-controller");
+  // Loaded on use: the build pipeline (kustomize, SOPS, substitution) is heavy and most commands never need it.
+  const { postBuildVariables, renderKustomization } = await import("@sluice/kustomize");
   try {
     const built = await renderKustomization({
       root,
       path: ".",
       spec: ks.spec,
       owner: { name: ks.metadata.name ?? name, namespace: ks.metadata.namespace ?? ctx.namespace },
-      variables: await variablesOf(ctx, ks),
+      variables: await postBuildVariables(ctx.kube(), ks),
       substitute: { always: ks.spec.postBuild?.substituteStrategy === "Always" },
       commonMetadata: ks.spec.commonMetadata,
       timeoutMs: ctx.timeoutMs,

@@ -3,7 +3,7 @@
 // `sluice install` creates) or, for a local `sluice up`, through the health addresses its banner prints.
 
 import { ALL_KINDS } from "@sluice/api";
-import type { UnstructuredObject } from "@sluice/runtime";
+import type { UnstructuredObject } from "@sluice/runtime/kube";
 import type { Command } from "commander";
 import type { CommandKit } from "../command-kit.js";
 import type { CommandContext } from "../context.js";

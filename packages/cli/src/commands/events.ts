@@ -1,6 +1,6 @@
 // `sluice events [--for Kind/name] [-A]`: the Kubernetes Events of Flux objects, oldest first, as flux events.
 
-import type { UnstructuredObject } from "@sluice/runtime";
+import type { UnstructuredObject } from "@sluice/runtime/kube";
 import type { Command } from "commander";
 import type { CommandKit } from "../command-kit.js";
 import { CliError } from "../errors.js";

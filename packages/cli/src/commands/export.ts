@@ -1,7 +1,7 @@
 // `sluice export source <kind> <name>|--all`, `sluice export kustomization|helmrelease <name>|--all`: clean YAML
 // (no status, no server-set metadata) that can be applied to another cluster, as flux export prints it.
 
-import type { UnstructuredObject } from "@sluice/runtime";
+import type { UnstructuredObject } from "@sluice/runtime/kube";
 import type { Command } from "commander";
 import type { CommandKit } from "../command-kit.js";
 import { CliError } from "../errors.js";

@@ -1,6 +1,6 @@
 // `sluice get sources <kind>|all`, `sluice get kustomizations|helmreleases|all`: flux's status tables.
 
-import type { UnstructuredObject } from "@sluice/runtime";
+import type { UnstructuredObject } from "@sluice/runtime/kube";
 import type { Command } from "commander";
 import type { CommandKit, Opts } from "../command-kit.js";
 import type { CommandContext } from "../context.js";

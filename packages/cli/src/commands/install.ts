@@ -2,7 +2,8 @@
 // Services) in a cluster, applied with server-side apply and verified until the Deployments are ready.
 
 import { createInterface } from "node:readline/promises";
-import { PatchType, ResourceManager, type UnstructuredObject } from "@sluice/runtime";
+import { PatchType, type UnstructuredObject } from "@sluice/runtime/kube";
+import { ResourceManager } from "@sluice/runtime/ssa";
 import type { Command } from "commander";
 import type { CommandKit } from "../command-kit.js";
 import type { CommandContext } from "../context.js";

@@ -2,7 +2,7 @@
 // request a reconcile through the `reconcile.fluxcd.io/requestedAt` annotation and wait until it was handled.
 
 import { Annotation } from "@sluice/api";
-import { PatchType, type UnstructuredObject } from "@sluice/runtime";
+import { PatchType, type UnstructuredObject } from "@sluice/runtime/kube";
 import type { Command } from "commander";
 import type { CommandKit } from "../command-kit.js";
 import type { CommandContext } from "../context.js";

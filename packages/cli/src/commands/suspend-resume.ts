@@ -1,6 +1,6 @@
 // `sluice suspend <kind> <name>|--all` and `sluice resume <kind> <name>|--all` (resume waits for the reconcile).
 
-import { PatchType, type UnstructuredObject } from "@sluice/runtime";
+import { PatchType, type UnstructuredObject } from "@sluice/runtime/kube";
 import type { Command } from "commander";
 import type { CommandKit } from "../command-kit.js";
 import type { CommandContext } from "../context.js";

@@ -1,7 +1,7 @@
 // `sluice trace <kind> <name> -n <ns> [--api-version v]`: which Kustomization or HelmRelease manages an object
 // (from its owner labels) and which source that one reconciles from, in flux trace's layout.
 
-import type { UnstructuredObject } from "@sluice/runtime";
+import type { UnstructuredObject } from "@sluice/runtime/kube";
 import type { Command } from "commander";
 import type { CommandKit } from "../command-kit.js";
 import type { CommandContext } from "../context.js";

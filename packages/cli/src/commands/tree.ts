@@ -2,7 +2,7 @@
 // nested Kustomizations expanded through their inventories and HelmReleases through their Helm release.
 
 import { parseInventoryEntry } from "@sluice/api";
-import type { UnstructuredObject } from "@sluice/runtime";
+import type { UnstructuredObject } from "@sluice/runtime/kube";
 import type { Command } from "commander";
 import type { CommandKit } from "../command-kit.js";
 import type { CommandContext } from "../context.js";

@@ -2,7 +2,8 @@
 // the CRDs and every available controller in this process — until Ctrl-C or SIGTERM; `--demo` adds a local
 // Git repository with an app and narrates what reconciles.
 
-import { createLogger, parseLogEncoding, parseLogLevel, resolveTool } from "@sluice/runtime";
+import { createLogger, parseLogEncoding, parseLogLevel } from "@sluice/runtime/logging";
+import { resolveTool } from "@sluice/runtime/tools";
 import { type Command, Option } from "commander";
 import type { CommandKit } from "../command-kit.js";
 import { CliError, errorMessage } from "../errors.js";

@@ -1,6 +1,6 @@
 // `sluice version`: the CLI version, the API server's version and the installed controllers' image tags.
 
-import type { UnstructuredObject } from "@sluice/runtime";
+import type { UnstructuredObject } from "@sluice/runtime/kube";
 import type { Command } from "commander";
 import type { CommandKit } from "../command-kit.js";
 import type { CommandContext } from "../context.js";

@@ -2,7 +2,7 @@
 // namespace, service accounts, RBAC (crd-controller ClusterRole, cluster-reconciler binding to cluster-admin),
 // Services and Deployments, all labelled `app.kubernetes.io/part-of: sluice`.
 
-import type { UnstructuredObject } from "@sluice/runtime";
+import type { UnstructuredObject } from "@sluice/runtime/kube";
 import { CLI_VERSION } from "../version.js";
 
 /** Components `sluice install` knows, in flux's order. */

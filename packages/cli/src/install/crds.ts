@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { UnstructuredObject } from "@sluice/runtime";
+import type { UnstructuredObject } from "@sluice/runtime/kube";
 import { parseAllDocuments } from "yaml";
 import { CliError } from "../errors.js";
 

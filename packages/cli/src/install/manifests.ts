@@ -1,7 +1,7 @@
 // Everything `sluice install` puts in a cluster, as objects and as the multi-document YAML that `install
 // --export` prints and `bootstrap` commits as gotk-components.yaml.
 
-import type { UnstructuredObject } from "@sluice/runtime";
+import type { UnstructuredObject } from "@sluice/runtime/kube";
 import type { Opts } from "../command-kit.js";
 import { CliError } from "../errors.js";
 import { toYamlDocument } from "../lib/manifest.js";

@@ -1,7 +1,7 @@
 // Create-or-update of a Flux object the way `flux create` does: a new object is created; an existing one gets
 // the generated labels and spec (status untouched).
 
-import type { UnstructuredObject } from "@sluice/runtime";
+import type { UnstructuredObject } from "@sluice/runtime/kube";
 import type { CommandContext } from "../context.js";
 import { refOf } from "./get-object.js";
 

@@ -1,6 +1,6 @@
 // Reading the one object a command is about, with flux's one-line error when it does not exist.
 
-import type { UnstructuredObject } from "@sluice/runtime";
+import type { UnstructuredObject } from "@sluice/runtime/kube";
 import type { CommandContext } from "../context.js";
 import { CliError } from "../errors.js";
 import type { CliKind } from "../kinds.js";

@@ -1,6 +1,6 @@
 // Listing Flux objects of one kind in the command's namespace (or all), sorted by namespace and name.
 
-import { ApiError, type UnstructuredObject } from "@sluice/runtime";
+import { ApiError, type UnstructuredObject } from "@sluice/runtime/kube";
 import type { CommandContext } from "../context.js";
 import type { CliKind } from "../kinds.js";
 

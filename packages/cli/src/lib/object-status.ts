@@ -1,6 +1,6 @@
 // Reading the parts of a Flux object's status the CLI prints: Ready, revision, suspend, reconcile handling.
 
-import type { UnstructuredObject } from "@sluice/runtime";
+import type { UnstructuredObject } from "@sluice/runtime/kube";
 
 /** A status condition as stored. */
 export interface CondLike {

@@ -1,6 +1,6 @@
 // Waiting for a Flux object to become Ready, and for a requested reconcile to be handled, with flux's verdicts.
 
-import type { UnstructuredObject } from "@sluice/runtime";
+import type { UnstructuredObject } from "@sluice/runtime/kube";
 import type { CommandContext } from "../context.js";
 import type { CliKind } from "../kinds.js";
 import { conditionOf, generationObserved, readiness, statusString } from "./object-status.js";

@@ -2,7 +2,7 @@
 // failing fast when the controller stops instead.
 
 import type { AddressInfo } from "node:net";
-import type { Manager } from "@sluice/runtime";
+import type { Manager } from "@sluice/runtime/manager";
 
 /** Error for a controller that did not become ready. */
 export class ControllerStartError extends Error {

@@ -2,8 +2,8 @@
 // HTTP servers (artifacts, metrics, health) on loopback free ports.
 
 import { join } from "node:path";
-import type { KubeConfig } from "@kubernetes/client-node";
-import type { Logger } from "@sluice/runtime";
+import type { KubeConfig } from "@sluice/runtime/kube";
+import type { Logger } from "@sluice/runtime/logging";
 import { waitForManagerReady } from "./controller-readiness.js";
 import { portFree, readPort, writePort } from "./kept-port.js";
 

@@ -1,7 +1,7 @@
 // Installing the chart's CRDs for `sluice up` (read by `loadCrds` of `sluice install`: $SLUICE_CRDS_DIR, the
 // copy packed with the CLI or the repository's chart): server-side apply, waiting until each is Established.
 
-import type { KubeClient, UnstructuredObject } from "@sluice/runtime";
+import type { KubeClient, UnstructuredObject } from "@sluice/runtime/kube";
 
 /** Field manager of everything `sluice up` applies. */
 export const UP_FIELD_MANAGER = "sluice";

@@ -2,7 +2,7 @@
 // per overlay, in flux-system (the namespace Flux itself uses).
 
 import { KUSTOMIZE_API_VERSION, SOURCE_API_VERSION } from "@sluice/api";
-import type { UnstructuredObject } from "@sluice/runtime";
+import type { UnstructuredObject } from "@sluice/runtime/kube";
 import { DEMO_BRANCH, DEMO_OVERLAYS } from "./demo-repo.js";
 
 /** The namespace Flux's own objects live in (`flux install` creates it; so does `sluice up`). */

@@ -16,7 +16,6 @@ export { CrdInstallError, installCrds, UP_FIELD_MANAGER } from "./crds.js";
 export { DataDirInUseError, LOCK_FILE, lockDataDir } from "./data-dir-lock.js";
 export { DEMO_NAMESPACE, DEMO_SOURCE_NAME, demoObjects, FLUX_NAMESPACE } from "./demo-objects.js";
 export { DEMO_BRANCH, DEMO_GIT_ENV, DEMO_OVERLAYS, DEMO_REPO_NAME, demoFiles, ensureDemoRepo } from "./demo-repo.js";
-export { type GitHttpServer, type GitHttpServerOptions, startGitHttpServer } from "./git-http-server.js";
 export { type NarratedDeployment, type NarratedObject, Narrator, type NarratorOptions } from "./narrator.js";
 export { requestReconcile } from "./request-reconcile.js";
 export { type DemoInfo, startUp, type UpOptions, type UpSession } from "./up-session.js";

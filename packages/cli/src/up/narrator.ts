@@ -2,7 +2,7 @@
 // Kustomization applied it, the Deployments it owns became ready, or why one of them is not ready.
 // It polls the API (once a second) and prints a line only when something changed.
 
-import { isNotFound, type KubeClient, type UnstructuredObject } from "@sluice/runtime";
+import { isNotFound, type KubeClient, type UnstructuredObject } from "@sluice/runtime/kube";
 
 /** An object the narrator follows. */
 export interface NarratedObject {

@@ -6,17 +6,17 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { KubeConfig } from "@kubernetes/client-node";
 import { SOURCE_API_VERSION } from "@sluice/api";
 import type { ApiServer } from "@sluice/apiserver";
-import { KubeClient, type Logger, type UnstructuredObject } from "@sluice/runtime";
+import { type GitHttpServer, startGitHttpServer } from "@sluice/git-server";
+import { KubeClient, KubeConfig, type UnstructuredObject } from "@sluice/runtime/kube";
+import type { Logger } from "@sluice/runtime/logging";
 import { loadCrds } from "../install/crds.js";
 import { type ControllerName, type RunningController, startControllers } from "./controllers.js";
 import { installCrds, UP_FIELD_MANAGER } from "./crds.js";
 import { lockDataDir } from "./data-dir-lock.js";
 import { DEMO_NAMESPACE, DEMO_SOURCE_NAME, demoObjects, FLUX_NAMESPACE } from "./demo-objects.js";
 import { DEMO_OVERLAYS, DEMO_REPO_NAME, ensureDemoRepo } from "./demo-repo.js";
-import { type GitHttpServer, startGitHttpServer } from "./git-http-server.js";
 import { portFree, readPort, writePort } from "./kept-port.js";
 import { Narrator } from "./narrator.js";
 import { requestReconcile } from "./request-reconcile.js";
@@ -188,6 +188,7 @@ export async function startUp(options: UpOptions): Promise<UpSession> {
       const previous = options.dataDir ? await readPort(portFile) : undefined;
       const git: GitHttpServer = await startGitHttpServer({
         root: gitRoot,
+        receivePack: true,
         ...(previous !== undefined && (await portFree(previous)) ? { port: previous } : {}),
         onPush: () => {
           requestReconcile(client, SOURCE_API_VERSION, "GitRepository", DEMO_NAMESPACE, DEMO_SOURCE_NAME).catch(

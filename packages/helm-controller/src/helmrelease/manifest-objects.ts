@@ -1,33 +1,8 @@
-// The objects of a release manifest (what `helm get manifest` prints), with namespaces filled in for
-// namespaced kinds, for drift detection and `status.inventory`.
+// `status.inventory` of a release, from its manifest's objects (parsed by @sluice/helm-storage's
+// `manifestObjects`).
 
-import type { KubeClient, UnstructuredObject } from "@sluice/runtime";
+import type { UnstructuredObject } from "@sluice/runtime";
 import { objectIdOf, parseApiVersion } from "@sluice/runtime";
-import { parseAllDocuments } from "yaml";
-
-/** Parses a release manifest and sets the release namespace on namespaced objects that name none. */
-export async function manifestObjects(
-  client: KubeClient,
-  manifest: string,
-  namespace: string,
-): Promise<UnstructuredObject[]> {
-  const out: UnstructuredObject[] = [];
-  for (const doc of parseAllDocuments(manifest)) {
-    const obj = doc.toJS() as UnstructuredObject | null;
-    if (!obj || typeof obj !== "object" || !obj.kind || !obj.apiVersion) continue;
-    obj.metadata ??= {};
-    if (!obj.metadata.namespace) {
-      try {
-        const resource = await client.resourceFor(obj.apiVersion, obj.kind);
-        if (resource.namespaced) obj.metadata.namespace = namespace;
-      } catch {
-        obj.metadata.namespace = namespace;
-      }
-    }
-    out.push(obj);
-  }
-  return out;
-}
 
 /** `status.inventory` entries `{id, v}` of the objects, sorted by id as Flux sorts them. */
 export function inventoryOf(objects: readonly UnstructuredObject[]): { id: string; v: string }[] {

@@ -32,6 +32,7 @@ import {
   truncateReleaseSnapshots,
   upgradeRemediation,
 } from "@sluice/api";
+import { listReleaseVersions, manifestObjects, markReleaseFailed, type StoredRelease } from "@sluice/helm-storage";
 import {
   Action,
   asReconcileError,
@@ -61,7 +62,7 @@ import {
   type UnstructuredObject,
   WaitingError,
 } from "@sluice/runtime";
-import { type HelmRunner, listReleaseVersions, markReleaseFailed, type StoredRelease } from "../internal/helm/index.js";
+import type { HelmRunner } from "../internal/helm/index.js";
 import { postRenderConfig } from "../internal/postrender/post-render-plugin.js";
 import { applyCrdsPolicy, HelmActions, snapshotOf } from "../internal/release/index.js";
 import { composeValues, ValuesReferenceError, valuesDigest } from "../internal/values/index.js";
@@ -81,7 +82,7 @@ import {
   RetriesExceededReason,
   summarizeHelmReleaseReady,
 } from "./conditions.js";
-import { inventoryOf, manifestObjects } from "./manifest-objects.js";
+import { inventoryOf } from "./manifest-objects.js";
 import { determineReleaseState } from "./release-state.js";
 
 /** The object's status, created empty when absent. */

@@ -8,7 +8,7 @@ import {
   snapshotHasTestInPhase,
   upgradeRemediation,
 } from "@sluice/api";
-import { releaseDigest, type StoredRelease } from "../internal/helm/index.js";
+import { releaseDigest, type StoredRelease } from "@sluice/helm-storage";
 import { valuesDigest } from "../internal/values/index.js";
 
 /** The release states helm-controller acts on. */

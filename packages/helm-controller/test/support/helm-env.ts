@@ -8,10 +8,9 @@ import { createHash } from "node:crypto";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { KubeConfig } from "@kubernetes/client-node";
 import type { Condition, HelmRelease } from "@sluice/api";
 import { type ApiServer, startApiServer } from "@sluice/apiserver";
-import { KubeClient, resolveTool, type UnstructuredObject } from "@sluice/runtime";
+import { KubeClient, KubeConfig, resolveTool, type UnstructuredObject } from "@sluice/runtime";
 import {
   applyChartCrds,
   type EventSink,

@@ -28,6 +28,12 @@ import {
   type ResourceRef,
 } from "@sluice/api";
 import {
+  createKustomizationDecryptor,
+  postBuildVariables,
+  renderKustomization,
+  resolveSpecPath,
+} from "@sluice/kustomize";
+import {
   Action,
   ArtifactCache,
   ArtifactNotFoundError,
@@ -59,9 +65,6 @@ import {
   type WithChangeSet,
   watchForSet,
 } from "@sluice/runtime";
-import { resolveSpecPath } from "../internal/build/build.js";
-import { renderKustomization } from "../internal/build/render.js";
-import { createKustomizationDecryptor } from "../internal/decrypt/index.js";
 import { celStatusReader } from "../internal/health/cel-health.js";
 import { type ClusterClient, clusterClientFor } from "./cluster-client.js";
 import {
@@ -71,7 +74,6 @@ import {
   recordHistory,
 } from "./conditions.js";
 import { checkDependencies, InvalidReadyExprError } from "./dependencies.js";
-import { postBuildVariables } from "./post-build.js";
 import { assertNoEncryptedObjects } from "./sops-guard.js";
 import { type ArtifactSource, getSource, originRevision, SourceError, sameRevision } from "./source.js";
 

@@ -2,7 +2,7 @@
 // release.ObservedToSnapshot does.
 
 import { CURRENT_SNAPSHOT_API_VERSION, type HelmReleaseSnapshot, type TestHookStatus } from "@sluice/api";
-import { releaseDigest, type StoredRelease } from "../helm/index.js";
+import { releaseDigest, type StoredRelease } from "@sluice/helm-storage";
 import { valuesDigest } from "../values/index.js";
 
 function time(t: string | undefined): string {

@@ -1,12 +1,12 @@
 import { readFile, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { type AgeKey, ageKeygen, sopsEncrypt } from "@sluice/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { buildKustomization } from "../src/internal/build/build.js";
-import { renderKustomization } from "../src/internal/build/render.js";
-import { createDecryptor, DecryptionError, type Decryptor } from "../src/internal/decrypt/index.js";
+import { buildKustomization } from "../src/build/build.js";
+import { renderKustomization } from "../src/build/render.js";
+import { createDecryptor, DecryptionError, type Decryptor } from "../src/decrypt/index.js";
 import { removeTree, writeTree } from "./fixtures.js";
-import { type AgeKey, ageKeygen, sopsEncrypt } from "./support/sops-encrypt.js";
 
 const FLUX = join(import.meta.dirname, "support", "sops-fixtures", "flux");
 const flux = (name: string) => readFile(join(FLUX, name), "utf8");

@@ -1,7 +1,7 @@
 import { symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { configMap, deployment, removeTree, writeTree } from "../../../test/fixtures.js";
+import { configMap, deployment, removeTree, writeTree } from "../../test/fixtures.js";
 import {
   type BuildOptions,
   buildKustomization,

@@ -1,5 +1,5 @@
 import { lstat, readFile } from "node:fs/promises";
-import { replaceFile } from "@sluice/runtime";
+import { replaceFile } from "@sluice/runtime/artifact";
 import { isMap, parseAllDocuments } from "yaml";
 import { verifyMac } from "./decrypt-tree.js";
 import { DataKeyCache, decryptDocumentText, decryptLoaded } from "./document.js";

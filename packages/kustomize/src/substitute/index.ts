@@ -1,4 +1,5 @@
 export { envsubst, SubstitutionSyntaxError, type VariableLookup, VariableNotSetError } from "./envsubst.js";
+export { postBuildVariables } from "./post-build-variables.js";
 export {
   PostBuildError,
   type SubstituteOptions,

@@ -1,10 +1,17 @@
 // createKustomizationDecryptor against the embedded API server: keys come from spec.decryption.secretRef.
 import type { UnstructuredObject } from "@sluice/runtime";
-import { type ApiCluster, ensureNamespace, startApiCluster, tempDir } from "@sluice/testkit";
+import {
+  type AgeKey,
+  type ApiCluster,
+  ageKeygen,
+  ensureNamespace,
+  sopsEncrypt,
+  startApiCluster,
+  tempDir,
+} from "@sluice/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { createKustomizationDecryptor } from "../src/internal/decrypt/index.js";
-import { type AgeKey, ageKeygen, sopsEncrypt } from "./support/sops-encrypt.js";
+import { createKustomizationDecryptor } from "../src/decrypt/index.js";
 
 const NS = "team-a";
 

@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { cp, mkdtemp, readdir, readlink, realpath, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
-import { resolveTool } from "@sluice/runtime";
+import { resolveTool } from "@sluice/runtime/tools";
 import { parseAllDocuments } from "yaml";
 import { type GenerateAction, type GeneratorSpec, generateKustomization } from "./generate.js";
 import { isNotFound } from "./kustomization-files.js";
@@ -48,12 +48,12 @@ export interface BuildOptions {
   symlinksChecked?: boolean | undefined;
   /**
    * SOPS decryption (`spec.decryption`): generator inputs are decrypted on the build copy right before kustomize
-   * runs, built objects right after (see `createKustomizationDecryptor` in `internal/decrypt`).
+   * runs, built objects right after (see `createKustomizationDecryptor`).
    */
   decryptor?: BuildDecryptor | undefined;
 }
 
-/** The decryption steps of a build (implemented by `internal/decrypt`'s `Decryptor`). */
+/** The decryption steps of a build (implemented by `Decryptor` in `../decrypt`). */
 export interface BuildDecryptor {
   /** Decrypts the SOPS-encrypted generator inputs the kustomization at `path` (relative to `root`) uses. */
   decryptFilesInDir(root: string, path: string): Promise<unknown>;

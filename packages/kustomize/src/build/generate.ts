@@ -1,7 +1,7 @@
 import { lstat, readdir, readFile } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import type { KustomizationSpec, KustomizeImage, KustomizeSelector } from "@sluice/api";
-import { replaceFile } from "@sluice/runtime";
+import { replaceFile } from "@sluice/runtime/artifact";
 import { parseAllDocuments, type parseDocument, stringify } from "yaml";
 import {
   findKustomizationFile,

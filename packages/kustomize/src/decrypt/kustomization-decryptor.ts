@@ -1,5 +1,5 @@
 import type { Decryption } from "@sluice/api";
-import type { KubeClient } from "@sluice/runtime";
+import type { KubeClient } from "@sluice/runtime/kube";
 import { createDecryptor, type Decryptor } from "./decryptor.js";
 import { DecryptionError, errorMessage } from "./errors.js";
 

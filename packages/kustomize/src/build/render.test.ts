@@ -1,6 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: manifests carry literal ${...} variables
 import { afterEach, describe, expect, it } from "vitest";
-import { removeTree, writeTree } from "../../../test/fixtures.js";
+import { removeTree, writeTree } from "../../test/fixtures.js";
 import { renderKustomization } from "./render.js";
 
 const roots: string[] = [];

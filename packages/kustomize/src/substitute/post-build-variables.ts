@@ -1,8 +1,8 @@
 // Reading `spec.postBuild.substituteFrom` ConfigMaps and Secrets for variable substitution.
 
 import type { Kustomization } from "@sluice/api";
-import type { KubeClient, UnstructuredObject } from "@sluice/runtime";
-import { type FetchedSubstituteSource, mergeSubstituteVariables } from "../internal/substitute/index.js";
+import type { KubeClient, UnstructuredObject } from "@sluice/runtime/kube";
+import { type FetchedSubstituteSource, mergeSubstituteVariables } from "./variables.js";
 
 /**
  * The post-build variables of a Kustomization: `substituteFrom` objects read from its namespace (a missing
@@ -10,8 +10,8 @@ import { type FetchedSubstituteSource, mergeSubstituteVariables } from "../inter
  * inline `substitute` map. Undefined when `postBuild` defines no variables.
  */
 export async function postBuildVariables(
-  client: KubeClient,
-  obj: Kustomization,
+  client: Pick<KubeClient, "getOptional">,
+  obj: Pick<Kustomization, "metadata" | "spec">,
 ): Promise<Map<string, string> | undefined> {
   const postBuild = obj.spec.postBuild;
   if (!postBuild || (!postBuild.substitute && !(postBuild.substituteFrom?.length ?? 0))) return undefined;

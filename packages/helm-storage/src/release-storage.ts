@@ -3,7 +3,7 @@
 
 import { createHash } from "node:crypto";
 import { gunzipSync, gzipSync } from "node:zlib";
-import type { KubeClient } from "@sluice/runtime";
+import type { KubeClient } from "@sluice/runtime/kube";
 
 /** A hook of a stored release as Helm records it. */
 export interface StoredHook {
@@ -15,7 +15,7 @@ export interface StoredHook {
   last_run?: { started_at?: string; completed_at?: string; phase?: string };
 }
 
-/** The parts of Helm's release record helm-controller reads. */
+/** The parts of Helm's release record helm-controller and the CLI read. */
 export interface StoredRelease {
   name: string;
   namespace: string;
@@ -64,6 +64,32 @@ export function releaseDigest(release: Pick<StoredRelease, "raw">): string {
   return `sha256:${createHash("sha256").update(release.raw).digest("hex")}`;
 }
 
+/** Name of the Secret holding version `version` of release `name` (`sh.helm.release.v1.<name>.v<version>`). */
+export function releaseSecretName(name: string, version: number): string {
+  return `sh.helm.release.v1.${name}.v${version}`;
+}
+
+/**
+ * Reads version `version` of release `name` from its storage Secret in `namespace`; undefined when the Secret
+ * does not exist or holds no release. API errors other than not-found are thrown.
+ */
+export async function getStoredRelease(
+  client: Pick<KubeClient, "getOptional">,
+  namespace: string,
+  name: string,
+  version: number,
+): Promise<StoredRelease | undefined> {
+  const secret = await client.getOptional<SecretObject>({
+    apiVersion: "v1",
+    kind: "Secret",
+    namespace,
+    name: releaseSecretName(name, version),
+  });
+  const data = secret?.data?.["release"];
+  // The Secret's own base64 wraps Helm's.
+  return data ? decodeRelease(Buffer.from(data, "base64").toString("utf8")) : undefined;
+}
+
 /** Reads every stored version of release `name` in `namespace`, newest first. */
 export async function listReleaseVersions(
   client: KubeClient,
@@ -92,7 +118,7 @@ export async function markReleaseFailed(client: KubeClient, release: StoredRelea
   const doc = JSON.parse(release.raw) as { info: Record<string, unknown> };
   doc.info["status"] = "failed";
   doc.info["description"] = description;
-  const name = `sh.helm.release.v1.${release.name}.v${release.version}`;
+  const name = releaseSecretName(release.name, release.version);
   const value = Buffer.from(encodeRelease(JSON.stringify(doc)), "utf8").toString("base64");
   await client.patch(
     { apiVersion: "v1", kind: "Secret", namespace: release.namespace, name },

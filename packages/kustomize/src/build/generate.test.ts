@@ -2,7 +2,7 @@ import { readFile, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { configMap, deployment, removeTree, writeTree } from "../../../test/fixtures.js";
+import { configMap, deployment, removeTree, writeTree } from "../../test/fixtures.js";
 import { GenerateError, generateKustomization, scanManifests } from "./generate.js";
 
 const roots: string[] = [];
