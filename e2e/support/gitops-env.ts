@@ -87,7 +87,7 @@ export async function startGitOpsEnv(controllers?: ControllerName[]): Promise<Gi
     controllers: controllers ?? [...AVAILABLE_CONTROLLERS.keys()],
     workloadDelayMs: 200,
     // Controller logs are kept in memory (`logs()`); E2E_LOG_LEVEL=debug|info also prints them.
-    logger: createLogger({
+    logger: await createLogger({
       level: level ?? "error",
       destination: new Writable({
         write(chunk: Buffer, _encoding, done) {

@@ -5,16 +5,11 @@
 import { HELM_API_VERSION, HELM_GROUP, type HelmRelease, SOURCE_API_VERSION } from "@sluice/api";
 import {
   type ApiObject,
-  type BackoffOptions,
+  type ControllerManagerOptions,
+  controllerQueueSettings,
   createControllerManager,
   EventRecorder,
-  type KubeClient,
-  type KubeConfigLike,
-  type LeaderElectionConfig,
-  type Logger,
   type Manager,
-  type MetricsRecorder,
-  type RateLimit,
   resolveTool,
 } from "@sluice/runtime";
 import { HELM_CONTROLLER_NAME, HelmReleaseReconciler } from "./helmrelease/reconciler.js";
@@ -28,46 +23,21 @@ export const DEFAULT_LEADER_ELECTION_ID = "helm-controller-leader-election";
 /** Label that makes a ConfigMap or Secret referenced in valuesFrom trigger reconciles when it changes. */
 export const WATCH_LABEL = "reconcile.fluxcd.io/watch";
 
-/** Options of {@link createHelmController}; each names the Flux flag it mirrors. */
-export interface HelmControllerOptions {
-  /** Kubeconfig to reach the API (one of `kubeConfig` or `client` is required); helm gets the same. */
-  kubeConfig?: KubeConfigLike | undefined;
-  /** A client to share (e.g. `sluice up`'s). */
-  client?: KubeClient | undefined;
-  /** `--kube-api-qps`/`--kube-api-burst` (default 50/300). */
-  rateLimit?: RateLimit | false | undefined;
-  /** `--concurrent` (default 4). */
-  concurrency?: number | undefined;
-  /** `--events-addr`. */
-  eventsAddr?: string | undefined;
-  /** `--metrics-addr` (default `:8080`; `0` disables). */
-  metricsAddr?: string | undefined;
-  /** `--health-addr` (default `:9440`; `0` disables). */
-  healthAddr?: string | undefined;
-  /** `--enable-leader-election` and its Lease settings. */
-  leaderElection?:
-    | (Partial<Omit<LeaderElectionConfig, "enabled">> & { enabled: boolean; leaseNamespace: string })
-    | undefined;
-  /** `--min-retry-delay` / `--max-retry-delay` in ms. */
-  retryDelay?: Partial<BackoffOptions> | undefined;
+/**
+ * Options of {@link createHelmController}: the runtime's controller options (kubeconfig or client — helm gets
+ * the same —, the shared flags) and helm-controller's own; each names the Flux flag it mirrors.
+ */
+export interface HelmControllerOptions extends ControllerManagerOptions {
   /** `--requeue-dependency` in ms (default 5 s). */
   requeueDependencyMs?: number | undefined;
-  /** `--interval-jitter-percentage` (default 5). */
-  intervalJitterPercentage?: number | undefined;
   /** `--default-service-account`. */
   defaultServiceAccount?: string | undefined;
   /** `--watch-configs-label-selector` (default `reconcile.fluxcd.io/watch=Enabled`). */
   watchConfigsLabelSelector?: string | undefined;
-  /** Watch only this namespace (default all). */
-  watchNamespace?: string | undefined;
-  /** How long in-flight reconciles may run on shutdown (ms). */
-  gracefulShutdownTimeout?: number | undefined;
   /** helm binary (default `resolveTool("helm")`). */
   helmPath?: string | undefined;
   /** kubectl binary for kustomize post-renderers (default `resolveTool("kubectl")`). */
   kubectlPath?: string | undefined;
-  metrics?: MetricsRecorder | undefined;
-  logger?: Logger | undefined;
 }
 
 /** A running (or startable) helm-controller. */
@@ -127,11 +97,7 @@ export function createHelmController(options: HelmControllerOptions): HelmContro
           dependencyRequeueMs: options.requeueDependencyMs,
           defaultServiceAccount: options.defaultServiceAccount,
         }),
-        concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
-        ...(options.retryDelay ? { backoff: { min: 750, max: 15 * 60_000, ...options.retryDelay } } : {}),
-        ...(options.intervalJitterPercentage !== undefined
-          ? { intervalJitterPercentage: options.intervalJitterPercentage }
-          : {}),
+        ...controllerQueueSettings(options, DEFAULT_CONCURRENCY),
       });
       const key = (o: ApiObject) => `${o.metadata.namespace}/${o.metadata.name}`;
       const bySource = (kind: string) => (src: ApiObject, primary: { list(): readonly WithValuesFrom[] }) =>

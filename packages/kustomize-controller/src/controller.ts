@@ -4,17 +4,12 @@
 
 import { KUSTOMIZE_API_VERSION, KUSTOMIZE_GROUP, type Kustomization, SOURCE_API_VERSION } from "@sluice/api";
 import {
-  type BackoffOptions,
   type Controller,
+  type ControllerManagerOptions,
+  controllerQueueSettings,
   createControllerManager,
   EventRecorder,
-  type KubeClient,
-  type KubeConfigLike,
-  type LeaderElectionConfig,
-  type Logger,
   type Manager,
-  type MetricsRecorder,
-  type RateLimit,
   type UnstructuredObject,
   type UpdatePredicate,
 } from "@sluice/runtime";
@@ -32,40 +27,13 @@ export const DEFAULT_LEADER_ELECTION_ID = "kustomize-controller-leader-election"
 /** Name of the Kustomization informer index by source (`Kind/namespace/name`). */
 export const SOURCE_INDEX = "spec.sourceRef";
 
-/** Options of {@link createKustomizeController}; each names the Flux flag it mirrors. */
+/**
+ * Options of {@link createKustomizeController}: the runtime's controller options (kubeconfig or client, the
+ * shared flags) and the Kustomization reconciler's; each names the Flux flag it mirrors.
+ */
 export interface KustomizeControllerOptions
-  extends Omit<KustomizationReconcilerOptions, "client" | "events" | "fieldManager"> {
-  /** Kubeconfig to reach the API (one of `kubeConfig` or `client` is required). */
-  kubeConfig?: KubeConfigLike | undefined;
-  /** A client to share (e.g. `sluice up`'s). */
-  client?: KubeClient | undefined;
-  /** `--kube-api-qps`/`--kube-api-burst` of a client made from `kubeConfig`. */
-  rateLimit?: RateLimit | false | undefined;
-  /** `--concurrent`: Kustomizations reconciled at once (default 4). */
-  concurrency?: number | undefined;
-  /** `--events-addr`. */
-  eventsAddr?: string | undefined;
-  /** `--metrics-addr` (default `:8080`; `0` disables). */
-  metricsAddr?: string | undefined;
-  /** `--health-addr` (default `:9440`; `0` disables). */
-  healthAddr?: string | undefined;
-  /** `--enable-leader-election` and its Lease settings. */
-  leaderElection?:
-    | (Partial<Omit<LeaderElectionConfig, "enabled">> & { enabled: boolean; leaseNamespace: string })
-    | undefined;
-  /** `--min-retry-delay` / `--max-retry-delay` in ms. */
-  retryDelay?: Partial<BackoffOptions> | undefined;
-  /** `--interval-jitter-percentage` (default 5). */
-  intervalJitterPercentage?: number | undefined;
-  /** Watch only this namespace (default all). */
-  watchNamespace?: string | undefined;
-  /** How long in-flight reconciles may run on shutdown (ms). */
-  gracefulShutdownTimeout?: number | undefined;
-  /** Metrics registry to share. */
-  metrics?: MetricsRecorder | undefined;
-  /** Process logger (default silent). */
-  logger?: Logger | undefined;
-}
+  extends ControllerManagerOptions,
+    Omit<KustomizationReconcilerOptions, "client" | "events" | "fieldManager"> {}
 
 /** A running (or startable) kustomize-controller. */
 export interface KustomizeController {
@@ -109,11 +77,7 @@ export function createKustomizeController(options: KustomizeControllerOptions): 
     name: "kustomization",
     for: { apiVersion: KUSTOMIZE_API_VERSION, kind: "Kustomization" },
     reconciler,
-    concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
-    ...(options.retryDelay ? { backoff: { min: 750, max: 15 * 60_000, ...options.retryDelay } } : {}),
-    ...(options.intervalJitterPercentage !== undefined
-      ? { intervalJitterPercentage: options.intervalJitterPercentage }
-      : {}),
+    ...controllerQueueSettings(options, DEFAULT_CONCURRENCY),
   });
   controller.informer.addIndex(SOURCE_INDEX, (k) => [
     sourceIndexKey(k.spec.sourceRef.kind, sourceNamespace(k), k.spec.sourceRef.name),

@@ -1,63 +1,75 @@
-// The kustomize-controller's command line, with Flux's flag names and defaults (and the environment
-// fallbacks RUNTIME_NAMESPACE and SOURCE_CONTROLLER_LOCALHOST).
+// The kustomize-controller's command line: the runtime's shared controller flags plus its own, with Flux's
+// names and defaults (and the environment fallbacks RUNTIME_NAMESPACE and SOURCE_CONTROLLER_LOCALHOST).
 
 import {
   artifactHostFromEnv,
-  COMMON_USAGE_ENDPOINTS,
-  COMMON_USAGE_PROCESS,
-  type CommandFlags,
-  commandFlags,
-  commonControllerOptions,
+  defineControllerFlags,
   flagDuration as duration,
   InvalidFlagError,
   flagInteger as integer,
-  parseCommonControllerFlags,
-  parseFlagValues,
+  SHARED_FLAGS,
 } from "@sluice/runtime";
-import { DEFAULT_CONCURRENCY, DEFAULT_LEADER_ELECTION_ID, type KustomizeControllerOptions } from "./controller.js";
+import { DEFAULT_CONCURRENCY, DEFAULT_LEADER_ELECTION_ID } from "./controller.js";
 
 /** Error for a flag value that can't be used (the message names the flag). */
 export { InvalidFlagError };
 
-/** What the command line configures: the controller options plus process-level settings. */
-export interface KustomizeControllerFlags extends CommandFlags {
-  /** Options for {@link createKustomizeController} (without kubeconfig, client and logger). */
-  controller: Omit<KustomizeControllerOptions, "kubeConfig" | "client" | "logger">;
-}
-
-const OPTIONS = {
-  ...commonControllerOptions(DEFAULT_CONCURRENCY),
-  "concurrent-ssa": { type: "string", default: "4" },
-  "requeue-dependency": { type: "string", default: "30s" },
-  "no-remote-bases": { type: "boolean", default: false },
-  "no-cross-namespace-refs": { type: "boolean", default: false },
-  "default-service-account": { type: "string", default: "" },
-  "override-manager": { type: "string", multiple: true, default: [] as string[] },
-  "http-retry": { type: "string", default: "9" },
-  "custom-apply-stage-kinds": { type: "string", default: "" },
-  "feature-gates": { type: "string", default: "" },
-} as const;
+const COMMAND_LINE = defineControllerFlags({
+  name: "kustomize-controller",
+  leaseName: DEFAULT_LEADER_ELECTION_ID,
+  concurrency: DEFAULT_CONCURRENCY,
+  concurrentHelp: "Kustomizations reconciled at once",
+  flags: {
+    "concurrent-ssa": {
+      type: "string",
+      default: "4",
+      arg: "int",
+      help: "objects dry-run/applied at once per Kustomization",
+    },
+    "requeue-dependency": SHARED_FLAGS.requeueDependency("30s"),
+    "no-remote-bases": { type: "boolean", default: false, help: "refuse kustomizations referencing remote bases" },
+    "no-cross-namespace-refs": { type: "boolean", default: false, help: "refuse sourceRefs to other namespaces" },
+    "default-service-account": SHARED_FLAGS.defaultServiceAccount,
+    "override-manager": {
+      type: "string",
+      multiple: true,
+      default: [] as string[],
+      arg: "string",
+      help: "field manager whose fields are taken over (repeatable)",
+    },
+    "http-retry": { type: "string", default: "9", arg: "int", help: "artifact download retries" },
+    "custom-apply-stage-kinds": {
+      type: "string",
+      default: "",
+      arg: "string",
+      help: "comma-separated group/Kind applied in a stage before the rest",
+    },
+    "feature-gates": {
+      type: "string",
+      default: "",
+      arg: "string",
+      help: "e.g. StrictPostBuildSubstitutions=true",
+    },
+  },
+  options: (values, { env }) => ({
+    concurrentSsa: integer("concurrent-ssa", values["concurrent-ssa"], 1),
+    dependencyRequeueMs: duration("requeue-dependency", values["requeue-dependency"]),
+    noRemoteBases: values["no-remote-bases"],
+    noCrossNamespaceRefs: values["no-cross-namespace-refs"],
+    defaultServiceAccount: values["default-service-account"] || undefined,
+    overrideManagers: [...values["override-manager"]],
+    artifactFetchRetries: integer("http-retry", values["http-retry"], 0),
+    customStageKinds: parseGroupKinds(values["custom-apply-stage-kinds"]),
+    artifactHostOverride: artifactHostFromEnv(env),
+    strictSubstitutions: parseFeatureGates(values["feature-gates"]).get("StrictPostBuildSubstitutions") === true,
+  }),
+});
 
 /** The usage text printed by `--help`. */
-export const USAGE = `Usage: kustomize-controller [flags]
+export const USAGE = COMMAND_LINE.usage;
 
-  --concurrent int                      Kustomizations reconciled at once (default 4)
-  --concurrent-ssa int                  objects dry-run/applied at once per Kustomization (default 4)
-  --requeue-dependency dur              retry delay while a source or dependency is not ready (default 30s)
-  --no-remote-bases                     refuse kustomizations referencing remote bases
-  --no-cross-namespace-refs             refuse sourceRefs to other namespaces
-  --default-service-account string      service account impersonated when spec.serviceAccountName is empty
-  --override-manager string             field manager whose fields are taken over (repeatable)
-  --http-retry int                      artifact download retries (default 9)
-  --custom-apply-stage-kinds string     comma-separated group/Kind applied in a stage before the rest
-  --feature-gates string                e.g. StrictPostBuildSubstitutions=true
-${COMMON_USAGE_ENDPOINTS}
-  --min-retry-delay dur                 first retry delay after an error (default 750ms)
-  --max-retry-delay dur                 longest retry delay (default 15m)
-  --interval-jitter-percentage int      jitter of spec.interval requeues (default 5)
-  --watch-all-namespaces                watch all namespaces, else RUNTIME_NAMESPACE (default true)
-${COMMON_USAGE_PROCESS}
-`;
+/** What the command line configures: the options of `createKustomizeController` plus process-level settings. */
+export type KustomizeControllerFlags = ReturnType<typeof parseKustomizeControllerFlags>;
 
 const FEATURE_GATES = new Set(["StrictPostBuildSubstitutions"]);
 
@@ -103,25 +115,6 @@ export function parseGroupKinds(value: string): string[] {
  * Parses the kustomize-controller's flags (Flux's names, `--flag value` or `--flag=value`). Throws
  * {@link InvalidFlagError} (or node's parseArgs error for unknown flags) with a message naming the flag.
  */
-export function parseKustomizeControllerFlags(
-  argv: readonly string[],
-  env: NodeJS.ProcessEnv = process.env,
-): KustomizeControllerFlags {
-  const values = parseFlagValues(argv, OPTIONS);
-  const common = parseCommonControllerFlags(values, env, DEFAULT_LEADER_ELECTION_ID);
-  const gates = parseFeatureGates(values["feature-gates"]);
-  const controller: KustomizeControllerFlags["controller"] = {
-    ...common.controller,
-    concurrentSsa: integer("concurrent-ssa", values["concurrent-ssa"], 1),
-    dependencyRequeueMs: duration("requeue-dependency", values["requeue-dependency"]),
-    noRemoteBases: values["no-remote-bases"],
-    noCrossNamespaceRefs: values["no-cross-namespace-refs"],
-    defaultServiceAccount: values["default-service-account"] || undefined,
-    overrideManagers: [...values["override-manager"]],
-    artifactFetchRetries: integer("http-retry", values["http-retry"], 0),
-    customStageKinds: parseGroupKinds(values["custom-apply-stage-kinds"]),
-    artifactHostOverride: artifactHostFromEnv(env),
-    strictSubstitutions: gates.get("StrictPostBuildSubstitutions") === true,
-  };
-  return { ...commandFlags(common), controller };
+export function parseKustomizeControllerFlags(argv: readonly string[], env: NodeJS.ProcessEnv = process.env) {
+  return COMMAND_LINE.parse(argv, env);
 }

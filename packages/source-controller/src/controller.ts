@@ -15,18 +15,13 @@ import {
 } from "@sluice/api";
 import {
   type ApiObject,
-  type BackoffOptions,
   Controller,
+  type ControllerManagerOptions,
   type ControllerOptions,
+  controllerQueueSettings,
   createControllerManager,
   EventRecorder,
-  type KubeClient,
-  type KubeConfigLike,
-  type LeaderElectionConfig,
-  type Logger,
   type Manager,
-  type MetricsRecorder,
-  type RateLimit,
 } from "@sluice/runtime";
 import { GitRepositoryReconciler, SOURCE_CONTROLLER_NAME } from "./gitrepository/reconciler.js";
 import { HelmChartReconciler } from "./helmchart/reconciler.js";
@@ -49,55 +44,28 @@ export const DEFAULT_CONCURRENCY = 2;
 /** Default name of the leader election Lease. */
 export const DEFAULT_LEADER_ELECTION_ID = "source-controller-leader-election";
 
-/** Options of {@link createSourceController}; each names the Flux flag it mirrors. */
-export interface SourceControllerOptions {
-  /** Kubeconfig to reach the API (one of `kubeConfig` or `client` is required). */
-  kubeConfig?: KubeConfigLike | undefined;
-  /** A client to share (e.g. `sluice up`'s); its kubeconfig is used for watches. */
-  client?: KubeClient | undefined;
-  /** `--kube-api-qps`/`--kube-api-burst` of a client made from `kubeConfig` (default 50/300). */
-  rateLimit?: RateLimit | false | undefined;
+/**
+ * Options of {@link createSourceController}: the runtime's controller options (kubeconfig or client, the
+ * shared flags) and source-controller's own; each names the Flux flag it mirrors.
+ */
+export interface SourceControllerOptions extends ControllerManagerOptions {
   /** `--storage-path`: directory of the artifacts. */
   storagePath: string;
   /** `--storage-addr`: where the artifact file server listens (default `:9090`; port 0 picks a free port). */
   storageAddr?: string | undefined;
   /** `--storage-adv-addr`: the host[:port] artifact URLs advertise (default derived from the bound address). */
   storageAdvAddr?: string | undefined;
-  /** `--concurrent`: objects of each kind reconciled at once (default 2). */
-  concurrency?: number | undefined;
-  /** `--events-addr`: notification-controller's event endpoint (none: only Kubernetes Events). */
-  eventsAddr?: string | undefined;
-  /** `--metrics-addr` (default `:8080`; `0` disables). */
-  metricsAddr?: string | undefined;
-  /** `--health-addr` (default `:9440`; `0` disables). */
-  healthAddr?: string | undefined;
-  /** `--enable-leader-election` and its Lease settings (name defaults to `source-controller-leader-election`). */
-  leaderElection?:
-    | (Partial<Omit<LeaderElectionConfig, "enabled">> & { enabled: boolean; leaseNamespace: string })
-    | undefined;
   /** `--artifact-retention-ttl` in milliseconds (default 60 s). */
   artifactRetentionTtlMs?: number | undefined;
   /** `--artifact-retention-records` (default 2). */
   artifactRetentionRecords?: number | undefined;
-  /** `--min-retry-delay` / `--max-retry-delay` in milliseconds (default 750 ms / 15 min). */
-  retryDelay?: Partial<BackoffOptions> | undefined;
   /** `--requeue-dependency` in milliseconds (default 30 s). */
   requeueDependencyMs?: number | undefined;
-  /** `--interval-jitter-percentage` (default 5). */
-  intervalJitterPercentage?: number | undefined;
-  /** Watch only this namespace (default all). */
-  watchNamespace?: string | undefined;
   /**
    * `--watch-label-selector`: reconcile only sources (GitRepositories, HelmRepositories) whose labels match (e.g.
    * `sharding.fluxcd.io/key=shard1`); the others are never listed, cached or reconciled by this instance.
    */
   watchLabelSelector?: string | undefined;
-  /** How long in-flight reconciles may run on shutdown (ms; default 30 s). */
-  gracefulShutdownTimeout?: number | undefined;
-  /** Metrics registry to share (default one per controller). */
-  metrics?: MetricsRecorder | undefined;
-  /** Process logger (default silent). */
-  logger?: Logger | undefined;
 }
 
 /** A running (or startable) source-controller. */
@@ -166,13 +134,7 @@ export function createSourceController(options: SourceControllerOptions): Source
           : {}),
       });
       await storage.init();
-      const common = {
-        concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
-        ...(options.retryDelay ? { backoff: { min: 750, max: 15 * 60_000, ...options.retryDelay } } : {}),
-        ...(options.intervalJitterPercentage !== undefined
-          ? { intervalJitterPercentage: options.intervalJitterPercentage }
-          : {}),
-      };
+      const common = controllerQueueSettings(options, DEFAULT_CONCURRENCY);
       const register = <T extends ApiObject>(
         controllerOptions: Omit<ControllerOptions<T>, "cache" | "metrics" | "logger">,
       ): Controller<T> => {

@@ -65,9 +65,9 @@ export function registerUp(program: Command, kit: CommandKit): void {
           if (err instanceof ControllerSelectionError) throw new CliError(err.message);
           throw err;
         }
-        let logger: ReturnType<typeof createLogger>;
+        let logger: Awaited<ReturnType<typeof createLogger>>;
         try {
-          logger = createLogger({
+          logger = await createLogger({
             level: parseLogLevel(
               typeof opts["logLevel"] === "string" ? opts["logLevel"] : opts["demo"] === true ? "warn" : "info",
             ),

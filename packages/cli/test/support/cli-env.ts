@@ -125,7 +125,7 @@ export async function startCliEnv(
       retryDelay: { min: 200, max: 2_000 },
       requeueDependencyMs: 300,
       rateLimit: false,
-      logger: createLogger({ level: "error", destination: new TextSink() }),
+      logger: await createLogger({ level: "error", destination: new TextSink() }),
     });
     const abort = new AbortController();
     const running = controller.start(abort.signal);
@@ -143,7 +143,7 @@ export async function startCliEnv(
       healthAddr: "127.0.0.1:0",
       retryDelay: { min: 200, max: 2_000 },
       rateLimit: false,
-      logger: createLogger({ level: "error", destination: new TextSink() }),
+      logger: await createLogger({ level: "error", destination: new TextSink() }),
     });
     const abort = new AbortController();
     const running = ks.start(abort.signal);
@@ -161,7 +161,7 @@ export async function startCliEnv(
       kubeConfig: cluster.kubeConfig,
       metricsAddr: "127.0.0.1:0",
       healthAddr: "127.0.0.1:0",
-      logger: createLogger({ level: "error", destination: new TextSink() }),
+      logger: await createLogger({ level: "error", destination: new TextSink() }),
     });
     const abort = new AbortController();
     const running = hc.start(abort.signal);

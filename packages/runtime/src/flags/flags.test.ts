@@ -3,17 +3,23 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
-import { commonControllerOptions } from "./common-options.js";
+import { commonControllerFlags } from "./common-options.js";
+import { defineControllerFlags, parseFlagTable } from "./controller-flags.js";
+import { flagUsage, parseArgsOptions } from "./flag-table.js";
 import { splitGoBooleanValues } from "./go-bool.js";
 import { InvalidFlagError } from "./invalid-flag-error.js";
 import { parseCommonControllerFlags, parseFlagValues } from "./parse-common.js";
 import { type CommandFlags, runControllerCommand } from "./run-command.js";
 import { flagDuration, flagInteger, flagPositiveNumber } from "./validators.js";
 
-const OPTIONS = { ...commonControllerOptions(3), extra: { type: "string", default: "x" } } as const;
+const TABLE = {
+  ...commonControllerFlags(3, "objects reconciled at once"),
+  extra: { type: "string", default: "x", help: "an extra flag" },
+} as const;
+const OPTIONS = parseArgsOptions(TABLE);
 
 function parse(argv: string[], env: NodeJS.ProcessEnv = {}) {
-  return parseCommonControllerFlags(parseFlagValues(argv, OPTIONS), env, "test-leader-election");
+  return parseCommonControllerFlags(parseFlagTable(argv, TABLE), env, "test-leader-election");
 }
 
 function collect(): { stream: PassThrough; text: () => string } {
@@ -99,6 +105,85 @@ describe("parseCommonControllerFlags", () => {
     );
     expect(() => parse(["--kube-api-burst", "0"])).toThrow(InvalidFlagError);
     expect(() => parse(["--bogus"])).toThrow(/Unknown option .--bogus/);
+  });
+});
+
+describe("flagUsage", () => {
+  it("prints one aligned line per flag with its default, wrapping a flag too long for the column", () => {
+    expect(
+      flagUsage({
+        "storage-path": { type: "string", arg: "string", help: "artifact directory" },
+        "artifact-retention-ttl": { type: "string", default: "60s", arg: "dur", help: "age of old artifacts" },
+        "no-remote-bases": { type: "boolean", default: false, help: "refuse remote bases" },
+        "watch-all-namespaces": { type: "boolean", default: true, help: "watch all namespaces" },
+        "a-very-long-flag-name-for-the-column": { type: "string", default: "", arg: "string", help: "wrapped" },
+        help: { type: "boolean", short: "h", help: "print this usage" },
+      }),
+    ).toBe(
+      [
+        "  --storage-path string                 artifact directory",
+        "  --artifact-retention-ttl dur          age of old artifacts (default 60s)",
+        "  --no-remote-bases                     refuse remote bases",
+        "  --watch-all-namespaces                watch all namespaces (default true)",
+        "  --a-very-long-flag-name-for-the-column string",
+        "                                        wrapped",
+        "  -h, --help                            print this usage",
+      ].join("\n"),
+    );
+  });
+});
+
+describe("defineControllerFlags", () => {
+  const commandLine = defineControllerFlags({
+    name: "test-controller",
+    leaseName: "test-controller-leader-election",
+    concurrency: 2,
+    concurrentHelp: "tests run at once",
+    flags: {
+      "storage-path": { type: "string", arg: "string", help: "where to store" },
+      label: { type: "string", multiple: true, default: [] as string[], arg: "string", help: "repeatable" },
+    },
+    options: (values, { env, cwd }) => {
+      if (values["storage-path"] === "bad") throw new InvalidFlagError("invalid value for --storage-path");
+      return { storagePath: values["storage-path"] ?? env["STORAGE_PATH"] ?? `${cwd}/bin`, labels: values.label };
+    },
+  });
+
+  it("parses the shared flags and the controller's own into one options object", () => {
+    const flags = commandLine.parse(
+      ["--concurrent=5", "--label", "a", "--label=b", "--watch-all-namespaces=false", "--log-level=debug"],
+      { RUNTIME_NAMESPACE: "ops" },
+      "/srv",
+    );
+    expect(flags.controller).toMatchObject({
+      concurrency: 5,
+      watchNamespace: "ops",
+      storagePath: "/srv/bin",
+      labels: ["a", "b"],
+      retryDelay: { min: 750, max: 900_000 },
+    });
+    expect(flags).toMatchObject({ runtimeNamespace: "ops", logLevel: "debug", help: false, kubeconfig: undefined });
+    expect(commandLine.parse([], { STORAGE_PATH: "/env" }).controller.storagePath).toBe("/env");
+  });
+
+  it("refuses bad values of shared and own flags naming the flag, and unknown flags", () => {
+    expect(() => commandLine.parse(["--concurrent=0"], {})).toThrow(InvalidFlagError);
+    expect(() => commandLine.parse(["--storage-path=bad"], {})).toThrow("--storage-path");
+    expect(() => commandLine.parse(["--bogus"], {})).toThrow(/bogus/);
+  });
+
+  it("prints --concurrent, the controller's flags, then the shared ones", () => {
+    const lines = commandLine.usage.split("\n");
+    expect(lines.slice(0, 5)).toEqual([
+      "Usage: test-controller [flags]",
+      "",
+      "  --concurrent int                      tests run at once (default 2)",
+      "  --storage-path string                 where to store",
+      "  --label string                        repeatable",
+    ]);
+    expect(lines[5]).toMatch(/^ {2}--events-addr string/);
+    expect(lines.at(-2)).toBe("  -h, --help                            print this usage");
+    expect(lines.at(-1)).toBe("");
   });
 });
 

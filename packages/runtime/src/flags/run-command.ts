@@ -70,7 +70,7 @@ export async function runControllerCommand<F extends CommandFlags, C extends Com
     stdout.write(command.usage);
     return 0;
   }
-  const logger = createLogger({
+  const logger = await createLogger({
     level: flags.logLevel,
     encoding: flags.logEncoding,
     base: { controller: command.name },

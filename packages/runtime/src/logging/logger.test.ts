@@ -27,9 +27,9 @@ const SECRET_VALUES = [
 ];
 
 describe("createLogger", () => {
-  it("writes JSON lines with level, ts, msg and fields, filtered by level", () => {
+  it("writes JSON lines with level, ts, msg and fields, filtered by level", async () => {
     const out = new Capture();
-    const log = createLogger({ level: "info", destination: out });
+    const log = await createLogger({ level: "info", destination: out });
     log.debug("hidden");
     log.info({ revision: "main@sha1:abc" }, "stored artifact");
     log.error("failed");
@@ -41,9 +41,9 @@ describe("createLogger", () => {
     expect(lines[1]).toMatchObject({ level: "error", msg: "failed" });
   });
 
-  it("child loggers carry controller, kind, namespace, name and reconcileID", () => {
+  it("child loggers carry controller, kind, namespace, name and reconcileID", async () => {
     const out = new Capture();
-    const log = reconcileLogger(createLogger({ destination: out }), {
+    const log = reconcileLogger(await createLogger({ destination: out }), {
       controller: "gitrepository",
       kind: "GitRepository",
       namespace: "flux-system",
@@ -62,9 +62,9 @@ describe("createLogger", () => {
     });
   });
 
-  it("never writes Secret data, passwords, tokens, bearer headers or URL credentials", () => {
+  it("never writes Secret data, passwords, tokens, bearer headers or URL credentials", async () => {
     const out = new Capture();
-    const log = createLogger({ level: "trace", destination: out });
+    const log = await createLogger({ level: "trace", destination: out });
     const secret = {
       apiVersion: "v1",
       kind: "Secret",
@@ -96,9 +96,9 @@ describe("createLogger", () => {
     expect(lines[4]).toMatchObject({ error: { message: `fetch https://${REDACTED}@github.com/x failed` } });
   });
 
-  it("console encoding prints human-readable lines", () => {
+  it("console encoding prints human-readable lines", async () => {
     const out = new Capture();
-    const log = createLogger({ encoding: "console", destination: out });
+    const log = await createLogger({ encoding: "console", destination: out });
     log.info({ revision: "main@sha1:abc" }, "hello Bearer abc.def");
     expect(out.text).toContain("INFO");
     expect(out.text).toContain("hello Bearer [REDACTED]");

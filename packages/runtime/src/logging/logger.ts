@@ -1,6 +1,5 @@
 import type { Writable } from "node:stream";
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from "pino";
-import PinoPretty from "pino-pretty";
 import { redactLogLine, redactText, redactValue } from "./redact.js";
 
 /** Log levels accepted by `--log-level` (Flux uses debug, info, error; trace and warn also work). */
@@ -17,7 +16,10 @@ export type { Logger };
 export interface CreateLoggerOptions {
   /** `--log-level`, default `info`. */
   level?: LogLevel;
-  /** `--log-encoding`: `json` (default, one object per line) or `console` (human-readable via pino-pretty). */
+  /**
+   * `--log-encoding`: `json` (default, one object per line) or `console` (human-readable via pino-pretty, which
+   * is loaded only then).
+   */
   encoding?: LogEncoding;
   /** Where lines go (default stdout). */
   destination?: DestinationStream | Writable;
@@ -47,10 +49,11 @@ export function parseLogEncoding(value: string): LogEncoding {
 
 /**
  * The process logger: structured JSON lines with `level`, `ts` (RFC 3339), `msg` and fields, or pino-pretty
- * console output. Every field and message passes through {@link redactValue}, so Secret data, passwords,
- * tokens, authorization headers and URL credentials never reach the output.
+ * console output (pino-pretty is imported only for `console`, so JSON-logging processes never load it). Every
+ * field and message passes through {@link redactValue}, so Secret data, passwords, tokens, authorization
+ * headers and URL credentials never reach the output.
  */
-export function createLogger(options: CreateLoggerOptions = {}): Logger {
+export async function createLogger(options: CreateLoggerOptions = {}): Promise<Logger> {
   const pinoOptions: LoggerOptions = {
     level: options.level ?? "info",
     base: options.base ?? null,
@@ -72,6 +75,7 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
   };
   const encoding = options.encoding ?? "json";
   if (encoding === "console") {
+    const { default: PinoPretty } = await import("pino-pretty");
     const pretty = PinoPretty({
       colorize: false,
       sync: true,

@@ -6,9 +6,13 @@ import type { KubeClient } from "../kube/kube-client.js";
 import type { KubeConfigLike } from "../kube/kube-config.js";
 import type { RateLimit } from "../kube/rate-limiter.js";
 import type { MetricsRecorder } from "../metrics/metrics-recorder.js";
+import { type BackoffOptions, DEFAULT_BACKOFF } from "../queue/backoff.js";
 import { type LeaderElectionConfig, Manager } from "./manager.js";
 
-/** The process-level options shared by every controller's `create…Controller` (each names the Flux flag it mirrors). */
+/**
+ * The options every controller's `create…Controller` takes (each names the Flux flag it mirrors): a
+ * controller's options interface extends this one and adds only its own.
+ */
 export interface ControllerManagerOptions {
   /** Kubeconfig to reach the API (one of `kubeConfig` or `client` is required). */
   kubeConfig?: KubeConfigLike | undefined;
@@ -28,8 +32,42 @@ export interface ControllerManagerOptions {
   watchNamespace?: string | undefined;
   /** How long in-flight reconciles may run on shutdown (ms). */
   gracefulShutdownTimeout?: number | undefined;
+  /** `--concurrent`: objects (of each kind) reconciled at once (each controller has its own default). */
+  concurrency?: number | undefined;
+  /** `--events-addr`: notification-controller's event endpoint (none: only Kubernetes Events). */
+  eventsAddr?: string | undefined;
+  /** `--min-retry-delay` / `--max-retry-delay` in milliseconds (default 750 ms / 15 min). */
+  retryDelay?: Partial<BackoffOptions> | undefined;
+  /** `--interval-jitter-percentage` (default 5). */
+  intervalJitterPercentage?: number | undefined;
+  /** Metrics registry to share (default one per controller). */
   metrics?: MetricsRecorder | undefined;
+  /** Process logger (default silent). */
   logger?: Logger | undefined;
+}
+
+/** The work-queue settings of one controller, as `Manager.controller` takes them. */
+export interface ControllerQueueSettings {
+  concurrency: number;
+  backoff?: BackoffOptions;
+  intervalJitterPercentage?: number;
+}
+
+/**
+ * The work-queue settings `options` give each of a controller's kinds: `--concurrent` (or the controller's
+ * `defaultConcurrency`), the retry delays and the interval jitter.
+ */
+export function controllerQueueSettings(
+  options: Pick<ControllerManagerOptions, "concurrency" | "retryDelay" | "intervalJitterPercentage">,
+  defaultConcurrency: number,
+): ControllerQueueSettings {
+  return {
+    concurrency: options.concurrency ?? defaultConcurrency,
+    ...(options.retryDelay ? { backoff: { ...DEFAULT_BACKOFF, ...options.retryDelay } } : {}),
+    ...(options.intervalJitterPercentage !== undefined
+      ? { intervalJitterPercentage: options.intervalJitterPercentage }
+      : {}),
+  };
 }
 
 /**
