@@ -2,7 +2,9 @@
 // controller in one process) once it is ready and idle, with and without `--demo` (for the demo, after both
 // demo Deployments are reported ready). Figures print with the machine's load; nothing is asserted.
 //
-//   node packages/cli/bench/up-rss.mjs [--idle-seconds 15] [--samples 5]
+//   node packages/cli/bench/up-rss.mjs [--idle-seconds 15] [--samples 5] [--cli other/checkout/packages/cli/dist/main.js]
+//
+// `--cli` measures another build the same way in the same run (e.g. the main branch's, for a before/after).
 
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -12,11 +14,15 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
 const { values } = parseArgs({
-  options: { "idle-seconds": { type: "string", default: "15" }, samples: { type: "string", default: "5" } },
+  options: {
+    "idle-seconds": { type: "string", default: "15" },
+    samples: { type: "string", default: "5" },
+    cli: { type: "string", multiple: true, default: [] },
+  },
 });
 const idleMs = Number(values["idle-seconds"]) * 1000;
 const samples = Number(values.samples);
-const main = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "main.js");
+const builds = [join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "main.js"), ...values.cli];
 const READY_LINE = "sluice is up; press Ctrl-C to stop";
 
 function rssMiB(pid) {
@@ -27,7 +33,7 @@ function rssMiB(pid) {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs `sluice up <args>` until `readyWhen(output)` holds, idles, samples RSS, stops it with SIGINT. */
-async function measure(label, args, readyWhen) {
+async function measure(main, label, args, readyWhen) {
   const started = Date.now();
   const child = spawn(process.execPath, [main, "up", ...args, "--log-level", "error"], {
     stdio: ["ignore", "pipe", "pipe"],
@@ -65,9 +71,13 @@ async function measure(label, args, readyWhen) {
   );
 }
 
-await measure("sluice up", [], (out) => out.includes(READY_LINE));
-await measure(
-  "sluice up --demo",
-  ["--demo"],
-  (out) => out.includes(READY_LINE) && (out.match(/Deployment\/[^:]+\/hello: ready/g) ?? []).length >= 2,
-);
+for (const main of builds) {
+  console.log(main);
+  await measure(main, "sluice up", [], (out) => out.includes(READY_LINE));
+  await measure(
+    main,
+    "sluice up --demo",
+    ["--demo"],
+    (out) => out.includes(READY_LINE) && (out.match(/Deployment\/[^:]+\/hello: ready/g) ?? []).length >= 2,
+  );
+}
