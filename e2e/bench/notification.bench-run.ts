@@ -45,7 +45,7 @@ describe("notification-controller through sluice up", () => {
     const sinkUrl = `http://127.0.0.1:${(sink.address() as AddressInfo).port}/`;
     const session = await startUp({
       controllers: [...AVAILABLE_CONTROLLERS.keys()],
-      logger: createLogger({ level: "error" }),
+      logger: await createLogger({ level: "error" }),
     });
     const git = await startGitHttpServer({ root: join(dir, "git") });
     try {

@@ -13,9 +13,9 @@ import {
   type Receiver,
 } from "@sluice/api";
 import {
-  type BackoffOptions,
   type Controller,
   type ControllerManagerOptions,
+  controllerQueueSettings,
   createControllerManager,
   EventRecorder,
   type InvolvedObject,
@@ -50,7 +50,10 @@ export const SECRET_REF_INDEX = ".metadata.secretRef";
 /** Label selecting the Secrets whose changes re-reconcile their Receivers (`--watch-configs-label-selector`). */
 export const WATCH_CONFIGS_SELECTOR = "reconcile.fluxcd.io/watch=Enabled";
 
-/** Options of {@link createNotificationController}; each names the Flux flag it mirrors. */
+/**
+ * Options of {@link createNotificationController}: the runtime's controller options (kubeconfig or client, the
+ * shared flags) and notification-controller's own; each names the Flux flag it mirrors.
+ */
 export interface NotificationControllerOptions extends ControllerManagerOptions {
   /** `--events-addr`: where the event server listens (default `:9090`). */
   eventsAddr?: string | undefined;
@@ -60,12 +63,6 @@ export interface NotificationControllerOptions extends ControllerManagerOptions 
   rateLimitIntervalMs?: number | undefined;
   /** `--no-cross-namespace-refs`. */
   noCrossNamespaceRefs?: boolean | undefined;
-  /** `--concurrent`: Receivers (and Providers, Alerts) reconciled at once (default 4). */
-  concurrency?: number | undefined;
-  /** `--min-retry-delay` / `--max-retry-delay` in ms. */
-  retryDelay?: Partial<BackoffOptions> | undefined;
-  /** `--interval-jitter-percentage` (default 5). */
-  intervalJitterPercentage?: number | undefined;
 }
 
 /** Where the servers listen once bound. */
@@ -107,13 +104,7 @@ export function createNotificationController(options: NotificationControllerOpti
     client,
     logger,
   });
-  const common = {
-    concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
-    ...(options.retryDelay ? { backoff: { min: 750, max: 15 * 60_000, ...options.retryDelay } } : {}),
-    ...(options.intervalJitterPercentage !== undefined
-      ? { intervalJitterPercentage: options.intervalJitterPercentage }
-      : {}),
-  };
+  const common = controllerQueueSettings(options, DEFAULT_CONCURRENCY);
 
   const receivers = manager.controller<Receiver>({
     name: "receiver",

@@ -45,7 +45,7 @@ export async function startNotificationEnv(
     healthAddr: "0",
     rateLimit: false,
     retryDelay: { min: 200, max: 2_000 },
-    logger: createLogger({
+    logger: await createLogger({
       level: "debug",
       destination: new Writable({
         write(chunk: Buffer, _e, done) {

@@ -69,7 +69,10 @@ export interface ControllerFlagsDefinition<T extends FlagTable, C> {
   concurrency: number;
   /** What `--concurrent` counts, for `--help`. */
   concurrentHelp: string;
-  /** The controller's own flags (with the {@link SHARED_FLAGS} it has), in `--help` order. */
+  /**
+   * The controller's own flags (with the {@link SHARED_FLAGS} it has), in `--help` order; a flag named like a
+   * shared one replaces it.
+   */
   flags: T;
   /** The controller's own options from its flags' values; throws `InvalidFlagError` naming a bad flag. */
   options: (values: FlagTableValues<T>, context: FlagContext) => C;
@@ -84,7 +87,10 @@ export function defineControllerFlags<const T extends FlagTable, C>(
   definition: ControllerFlagsDefinition<T, C>,
 ): ControllerFlags<C> {
   const { concurrent, ...shared } = commonControllerFlags(definition.concurrency, definition.concurrentHelp);
-  const table = { concurrent, ...definition.flags, ...shared };
+  // A controller's own row replaces a shared one of the same name (notification-controller's `--events-addr`
+  // is where it listens, not where it posts), keeping its place among the controller's flags.
+  const table: FlagTable = { concurrent, ...definition.flags };
+  for (const [name, spec] of Object.entries(shared)) if (!Object.hasOwn(table, name)) table[name] = spec;
   const usage = `Usage: ${definition.name} [flags]\n\n${flagUsage(table)}\n`;
   return {
     usage,

@@ -172,6 +172,23 @@ describe("defineControllerFlags", () => {
     expect(() => commandLine.parse(["--bogus"], {})).toThrow(/bogus/);
   });
 
+  it("lets a controller's own flag replace a shared one of the same name", () => {
+    const listening = defineControllerFlags({
+      name: "listening-controller",
+      leaseName: "l",
+      concurrency: 1,
+      concurrentHelp: "objects reconciled at once",
+      flags: { "events-addr": { type: "string", default: ":9090", arg: "string", help: "where events are received" } },
+      options: (values) => ({ eventsAddr: values["events-addr"] }),
+    });
+    expect(listening.parse([], {}).controller.eventsAddr).toBe(":9090");
+    expect(listening.parse(["--events-addr=:1234"], {}).controller.eventsAddr).toBe(":1234");
+    expect(listening.usage.match(/--events-addr/g)).toHaveLength(1);
+    expect(listening.usage).toContain(
+      "  --events-addr string                  where events are received (default :9090)",
+    );
+  });
+
   it("prints --concurrent, the controller's flags, then the shared ones", () => {
     const lines = commandLine.usage.split("\n");
     expect(lines.slice(0, 5)).toEqual([
