@@ -182,6 +182,23 @@ describe("StatusPatcher", () => {
     await rivalPatch({ metadata: { finalizers: null } });
   });
 
+  it("hands the API server's answer to every finalizer and status write to onWrite", async () => {
+    const obj = await createRepo();
+    const seen: string[] = [];
+    const patcher = new StatusPatcher(client, obj, {
+      onWrite: (w) => seen.push(`${w.metadata.resourceVersion}:${(w as Repo).status?.observedGeneration ?? "-"}`),
+    });
+    obj.metadata.finalizers = ["finalizers.fluxcd.io"];
+    await patcher.patch(obj);
+    obj.status = { observedGeneration: 3 };
+    await patcher.patch(obj);
+    await patcher.patch(obj);
+    const after = await stored();
+    expect(seen).toHaveLength(2);
+    expect(seen[1]).toBe(`${after.metadata.resourceVersion}:3`);
+    expect(obj.metadata.resourceVersion).toBe(after.metadata.resourceVersion);
+  });
+
   it("lets a deleted object go when its last finalizer is removed", async () => {
     const obj = await createRepo();
     obj.metadata.finalizers = ["finalizers.fluxcd.io"];
