@@ -3,7 +3,7 @@ import type { TypeNode } from "../schema/type-node.js";
 import { cloneJson, isObject, type JsonObject, type JsonValue } from "../util/json.js";
 import { type KubeObject, kubeTime } from "../util/meta.js";
 import { FieldSet, formatPath } from "./field-set.js";
-import { compare, existingPaths, mergeApplied, removePaths, toFieldSet } from "./typed-ops.js";
+import { compare, existingPaths, mergeApplied, removePaths, toFieldSet, withNamedFieldMembers } from "./typed-ops.js";
 
 /** One managedFields entry with its field set decoded. */
 export interface ManagerEntry {
@@ -281,9 +281,11 @@ export function applyConfig(
   // Fields this manager applied before and dropped now are removed unless someone else still owns them.
   let resultView: JsonObject = mergedView;
   if (mine) {
-    const dropped = mine.set.difference(configSet);
-    let keep = configSet;
-    for (const e of entries) if (e !== mine) keep = keep.union(e.set);
+    // Named struct fields count as owned (structured-merge-diff), so a dropped struct goes as a whole.
+    const named = (set: FieldSet) => withNamedFieldMembers(set, w.type);
+    const dropped = named(mine.set).difference(named(configSet));
+    let keep = named(configSet);
+    for (const e of entries) if (e !== mine) keep = keep.union(named(e.set));
     if (!dropped.isEmpty()) resultView = removePaths(mergedView, w.type, dropped, keep) as JsonObject;
   }
   const result = rebuild(live, resultView, w);

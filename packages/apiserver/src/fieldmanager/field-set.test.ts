@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { builtinTypeOf } from "../schema/builtin-types.js";
+import { struct } from "../schema/type-node.js";
 import type { KubeObject } from "../util/meta.js";
 import { applyConfig, capUpdateManagers, trackUpdate } from "./field-manager.js";
 import { FieldSet, formatPath } from "./field-set.js";
@@ -131,6 +132,50 @@ describe("field ownership", () => {
       true,
     );
     expect(pruned["data"]).toEqual({ a: "1" });
+  });
+});
+
+describe("pruning structs", () => {
+  // spec.chart is a struct whose `spec.reconcileStrategy` the API server defaults (nobody owns it);
+  // spec.values is a map.
+  const scalar = { kind: "scalar" } as const;
+  const type = struct({
+    metadata: struct({ labels: { kind: "map", additional: scalar } }),
+    spec: struct({
+      chart: struct({ spec: struct({ chart: scalar, version: scalar, reconcileStrategy: scalar }) }),
+      chartRef: struct({ kind: scalar, name: scalar }),
+      values: { kind: "map" },
+    }),
+  });
+  const writerOf = (manager: string) => ({ manager, apiVersion: "x/v1", type, hasStatus: true });
+  const obj = (spec: Record<string, unknown>) =>
+    ({ apiVersion: "x/v1", kind: "R", metadata: { name: "r", labels: { a: "1" } }, spec }) as KubeObject;
+
+  it("drops a struct the manager stops applying as a whole, defaulted fields inside it included", () => {
+    const first = applyConfig(
+      obj({}),
+      obj({ chart: { spec: { chart: "c", version: "1" } } }),
+      writerOf("k"),
+      false,
+      false,
+    );
+    (first["spec"] as { chart: { spec: Record<string, unknown> } }).chart.spec["reconcileStrategy"] = "ChartVersion";
+    const switched = applyConfig(first, obj({ chartRef: { kind: "K", name: "n" } }), writerOf("k"), false, true);
+    expect(switched["spec"]).toEqual({ chartRef: { kind: "K", name: "n" } });
+    expect(switched.metadata["labels"]).toEqual({ a: "1" });
+  });
+
+  it("keeps what another manager owns inside a dropped struct, and map keys stay reached by their own members", () => {
+    const first = applyConfig(
+      obj({}),
+      obj({ chart: { spec: { chart: "c", version: "1" } }, values: { x: 1, y: 2 } }),
+      writerOf("k"),
+      false,
+      false,
+    );
+    const shared = applyConfig(first, obj({ chart: { spec: { version: "1" } } }), writerOf("other"), false, true);
+    const after = applyConfig(shared, obj({ values: { x: 1 } }), writerOf("k"), false, true);
+    expect(after["spec"]).toEqual({ chart: { spec: { version: "1" } }, values: { x: 1 } });
   });
 });
 

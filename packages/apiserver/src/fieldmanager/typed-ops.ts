@@ -198,6 +198,33 @@ function prune(value: JsonValue, type: TypeNode | undefined, node: FieldSet, kee
   return value;
 }
 
+/**
+ * The set with every named (struct) field on the way to its members made a member too, as
+ * structured-merge-diff's EnsureNamedFieldsAreMembers does before pruning: a manager that stops applying
+ * `spec.chart` then drops the whole `spec.chart` struct, defaulted fields inside it included, while map keys
+ * (labels, values) stay reached through their own members only. The top-level `metadata` stays a non-member:
+ * every applied configuration names the object, so it is always owned.
+ */
+export function withNamedFieldMembers(set: FieldSet, type: TypeNode | undefined): FieldSet {
+  const out = set.clone();
+  markNamedFields(out, type);
+  const meta = out.children.get("f:metadata");
+  if (meta) meta.self = set.children.get("f:metadata")?.self ?? false;
+  return out;
+}
+
+function markNamedFields(node: FieldSet, type: TypeNode | undefined): void {
+  for (const [pe, child] of node.children) {
+    if (pe.startsWith("f:")) {
+      const name = pe.slice(2);
+      if (type?.kind === "map" && type.fields?.[name] !== undefined) child.self = true;
+      markNamedFields(child, fieldType(type, name));
+    } else {
+      markNamedFields(child, itemType(type));
+    }
+  }
+}
+
 /** Keeps only the paths of a set that exist in a value. */
 export function existingPaths(set: FieldSet, value: JsonValue, type: TypeNode | undefined): FieldSet {
   const present = new FieldSet();
