@@ -12,9 +12,11 @@ import {
   type Manager,
   resolveTool,
 } from "@sluice/runtime";
+import { HelmCliEngine } from "./engine/helm-cli-engine.js";
 import { HELM_CONTROLLER_NAME, HelmReleaseReconciler } from "./helmrelease/reconciler.js";
 import { HelmRunner, kubeConfigText } from "./internal/helm/index.js";
 import { createPostRenderPlugins } from "./internal/postrender/post-render-plugin.js";
+import { ResourceManagerClusterState } from "./release/cluster-state.js";
 
 /** Default `--concurrent`. */
 export const DEFAULT_CONCURRENCY = 4;
@@ -28,10 +30,29 @@ export const WATCH_LABEL = "reconcile.fluxcd.io/watch";
  * the same —, the shared flags) and helm-controller's own; each names the Flux flag it mirrors.
  */
 export interface HelmControllerOptions extends ControllerManagerOptions {
-  /** `--requeue-dependency` in ms (default 5 s). */
+  /** `--requeue-dependency` in ms (default 30 s). */
   requeueDependencyMs?: number | undefined;
-  /** `--default-service-account`. */
+  /** `--default-service-account`: impersonated when a HelmRelease's `spec.serviceAccountName` is empty. */
   defaultServiceAccount?: string | undefined;
+  /** `--no-cross-namespace-refs`: chart sources in other namespaces are refused (Stalled, AccessDenied). */
+  noCrossNamespaceRefs?: boolean | undefined;
+  /** `--override-manager`: field managers whose fields drift correction takes over. */
+  overrideManagers?: readonly string[] | undefined;
+  /**
+   * `--feature-gates`. Honoured: DefaultToRetryOnFailure, DisableChartDigestTracking,
+   * AdditiveCELDependencyCheck, ExternalArtifact, DisableConfigWatchers.
+   */
+  featureGates?: ReadonlyMap<string, boolean> | undefined;
+  /** `--http-retry`: chart download retries (default 9). */
+  artifactFetchRetries?: number | undefined;
+  /** `--http-timeout` in ms (default 30 s). */
+  artifactFetchTimeoutMs?: number | undefined;
+  /** `--insecure-kubeconfig-exec`: keep exec credential plugins of `spec.kubeConfig` Secrets. */
+  insecureKubeConfigExec?: boolean | undefined;
+  /** `--insecure-kubeconfig-tls`: keep `insecure-skip-tls-verify` of `spec.kubeConfig` Secrets. */
+  insecureKubeConfigTls?: boolean | undefined;
+  /** `--watch-label-selector`: only HelmReleases with matching labels are cached and reconciled (sharding). */
+  watchLabelSelector?: string | undefined;
   /** `--watch-configs-label-selector` (default `reconcile.fluxcd.io/watch=Enabled`). */
   watchConfigsLabelSelector?: string | undefined;
   /** helm binary (default `resolveTool("helm")`). */
@@ -69,6 +90,10 @@ export function createHelmController(options: HelmControllerOptions): HelmContro
     options,
     DEFAULT_LEADER_ELECTION_ID,
   );
+  for (const gate of ["OOMWatch", "CacheSecretsAndConfigMaps", "DirectSourceFetch", "UseHelm3Defaults"]) {
+    if (options.featureGates?.get(gate))
+      logger.warn({ gate }, "feature gate accepted but not implemented; it has no effect");
+  }
   const events = new EventRecorder({
     reportingController: HELM_CONTROLLER_NAME,
     group: HELM_GROUP,
@@ -86,16 +111,22 @@ export function createHelmController(options: HelmControllerOptions): HelmContro
     try {
       const controller = manager.controller<HelmRelease>({
         name: "helmrelease",
-        for: { apiVersion: HELM_API_VERSION, kind: "HelmRelease" },
+        for: { apiVersion: HELM_API_VERSION, kind: "HelmRelease", labelSelector: options.watchLabelSelector },
         reconciler: new HelmReleaseReconciler({
           client: manager.client,
+          engine: new HelmCliEngine({ client: manager.client, helm, kubectlPath, postRender: true }),
+          cluster: new ResourceManagerClusterState(manager.client, options.overrideManagers),
           kubeconfig: kubeConfigText(kubeConfig),
-          helm,
-          kubectlPath,
-          postRender: true,
           events,
           dependencyRequeueMs: options.requeueDependencyMs,
           defaultServiceAccount: options.defaultServiceAccount,
+          noCrossNamespaceRefs: options.noCrossNamespaceRefs,
+          featureGates: options.featureGates,
+          kubeconfigPolicy: {
+            insecureExec: options.insecureKubeConfigExec ?? false,
+            insecureTls: options.insecureKubeConfigTls ?? false,
+          },
+          artifactFetch: { retries: options.artifactFetchRetries, timeoutMs: options.artifactFetchTimeoutMs },
         }),
         ...controllerQueueSettings(options, DEFAULT_CONCURRENCY),
       });
@@ -110,11 +141,13 @@ export function createHelmController(options: HelmControllerOptions): HelmContro
             return ref?.kind === kind && `${ref.namespace ?? hr.metadata.namespace}/${ref.name}` === srcRef;
           })
           .map(key);
-      for (const kind of ["HelmChart", "OCIRepository"]) {
+      for (const kind of ["HelmChart", "OCIRepository", "ExternalArtifact"]) {
+        if (kind === "ExternalArtifact" && options.featureGates?.get("ExternalArtifact") !== true) continue;
         controller.watches<ApiObject>(SOURCE_API_VERSION, kind, bySource(kind));
       }
       const selector = options.watchConfigsLabelSelector ?? `${WATCH_LABEL}=Enabled`;
-      for (const kind of ["ConfigMap", "Secret"]) {
+      const watchConfigs = options.featureGates?.get("DisableConfigWatchers") !== true;
+      for (const kind of watchConfigs ? ["ConfigMap", "Secret"] : []) {
         controller.watches<ApiObject>(
           "v1",
           kind,

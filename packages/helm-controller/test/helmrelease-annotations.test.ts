@@ -84,12 +84,21 @@ describe("HelmRelease annotations and drift warnings", () => {
       "retried after reset",
       (o) => o.status?.lastHandledResetAt === "r1" && conditionOf(o, "Stalled")?.status === "True",
     );
-    // The failed release was remediated (uninstalled) and the install tried once more.
-    expect(conditionOf(retried, "Remediated")).toMatchObject({ status: "True", reason: "UninstallSucceeded" });
-    expect(retried.status).toMatchObject({ failures: 1, installFailures: 1 });
-    expect(
-      env.sink.events.filter((e) => e.involvedObject.name === "reset" && e.reason === "InstallFailed"),
-    ).toHaveLength(2);
+    // As helm-controller does: with the counters reset, the failed release is upgraded (not remediated) once
+    // more; that upgrade fails too and, with no upgrade retries, stalls.
+    expect(conditionOf(retried, "Stalled")).toMatchObject({
+      reason: "RetriesExceeded",
+      message: "Failed to upgrade after 1 attempt(s)",
+    });
+    expect(conditionOf(retried, "Remediated")).toBeUndefined();
+    expect(retried.status).toMatchObject({ failures: 1, installFailures: 0, upgradeFailures: 1 });
+    expect(conditionOf(retried, "Ready")).toMatchObject({ status: "False", reason: "UpgradeFailed" });
+    expect(conditionOf(retried, "Ready")?.message).toMatch(
+      new RegExp(`^Helm upgrade failed for release ${NS}/reset with chart bad@1\\.0\\.0: .*Not_Valid`),
+    );
+    const reasons = env.sink.events.filter((e) => e.involvedObject.name === "reset").map((e) => e.reason);
+    expect(reasons.filter((r) => r === "InstallFailed")).toHaveLength(1);
+    expect(reasons.filter((r) => r === "UpgradeFailed")).toHaveLength(1);
   });
 
   it("reports drift without correcting it in warn mode", async () => {
@@ -113,8 +122,10 @@ describe("HelmRelease annotations and drift warnings", () => {
     );
     expect(conditionOf(hr, "Drifted")).toMatchObject({ status: "True", reason: "DriftDetected" });
     expect(conditionOf(hr, "Drifted")?.message).toBe(
-      `Cluster state of release ${NS}/watched.v1 has drifted from the desired state: Deployment/${NS}/watched-app changed`,
+      `Cluster state of release ${NS}/watched.v1 has drifted from the desired state:\nDeployment/${NS}/watched-app changed (0 additions, 1 changes, 0 removals)`,
     );
+    const warning = env.sink.events.find((e) => e.involvedObject.name === "watched" && e.reason === "DriftDetected");
+    expect(warning).toMatchObject({ severity: "error", message: conditionOf(hr, "Drifted")?.message });
     expect(isReadyNow(hr)).toBe(true);
     const deploy = await env.client.get(ref);
     expect((deploy["spec"] as { replicas: number }).replicas).toBe(3);

@@ -2,6 +2,7 @@
 // applies it (server-side apply, dry-run first): the CRD defaults `spec.chart.spec.version` and
 // `reconcileStrategy`, and those defaulted fields must not keep `spec.chart` alive (Flux's CRD and CEL rule).
 
+import type { UnstructuredObject } from "@sluice/runtime";
 import { type ApiCluster, applyChartCrds, ensureNamespace, startApiCluster } from "@sluice/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -19,6 +20,7 @@ afterAll(async () => {
 });
 
 const base = { apiVersion: "helm.toolkit.fluxcd.io/v2", kind: "HelmRelease", metadata: { name: "app", namespace: NS } };
+type WithSpec = UnstructuredObject & { spec: Record<string, unknown> };
 const apply = { fieldManager: "kustomize-controller", force: true };
 
 describe("HelmRelease spec.chart → spec.chartRef", () => {
@@ -30,10 +32,10 @@ describe("HelmRelease spec.chart → spec.chartRef", () => {
           interval: "10m",
           chart: { spec: { chart: "podinfo", sourceRef: { kind: "HelmRepository", name: "podinfo" } } },
         },
-      },
+      } as WithSpec,
       apply,
     );
-    const created = await cluster.client.get<{ spec: { chart?: { spec: Record<string, unknown> } } }>({
+    const created = await cluster.client.get<WithSpec & { spec: { chart?: { spec: Record<string, unknown> } } }>({
       apiVersion: base.apiVersion,
       kind: base.kind,
       namespace: NS,
@@ -41,10 +43,13 @@ describe("HelmRelease spec.chart → spec.chartRef", () => {
     });
     expect(created.spec.chart?.spec).toMatchObject({ version: "*", reconcileStrategy: "ChartVersion" });
 
-    const switched = { ...base, spec: { interval: "10m", chartRef: { kind: "OCIRepository", name: "podinfo" } } };
-    const dryRun = await cluster.client.apply<{ spec: Record<string, unknown> }>(switched, { ...apply, dryRun: true });
+    const switched = {
+      ...base,
+      spec: { interval: "10m", chartRef: { kind: "OCIRepository", name: "podinfo" } },
+    } as WithSpec;
+    const dryRun = await cluster.client.apply<WithSpec>(switched, { ...apply, dryRun: true });
     expect(dryRun.spec).toEqual({ interval: "10m", chartRef: { kind: "OCIRepository", name: "podinfo" } });
-    const written = await cluster.client.apply<{ spec: Record<string, unknown> }>(switched, apply);
+    const written = await cluster.client.apply<WithSpec>(switched, apply);
     expect(written.spec["chart"]).toBeUndefined();
   });
 });

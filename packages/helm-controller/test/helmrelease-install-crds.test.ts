@@ -72,7 +72,16 @@ describe("HelmRelease install failures and CRDs", () => {
     });
     expect(conditionOf(hr, "Released")).toMatchObject({ status: "False", reason: "InstallFailed" });
     expect(conditionOf(hr, "Released")?.message).toContain("Not_Valid");
-    expect(conditionOf(hr, "Remediated")).toMatchObject({ status: "True", reason: "UninstallSucceeded" });
+    // Ready says what failed; Stalled says that retries are exhausted (helm-controller's summarize).
+    expect(conditionOf(hr, "Ready")).toMatchObject({ status: "False", reason: "InstallFailed" });
+    expect(conditionOf(hr, "Ready")?.message).toMatch(
+      /^Helm install failed for release ops\/broken with chart broken@1\.0\.0: .*Not_Valid/,
+    );
+    // The uninstall between the attempts was recorded; the second install replaced its Remediated condition.
+    expect(conditionOf(hr, "Remediated")).toBeUndefined();
+    const reasons = env.sink.events.filter((e) => e.involvedObject.name === "broken").map((e) => e.reason);
+    expect(reasons.filter((r) => r === "UninstallSucceeded")).toHaveLength(1);
+    expect(reasons.filter((r) => r === "InstallFailed")).toHaveLength(2);
     expect(hr.status).toMatchObject({ failures: 2, installFailures: 2, lastAttemptedReleaseAction: "install" });
     // The last failure is kept (install remediateLastFailure defaults to false) for inspection.
     const list = JSON.parse(await env.helm(["list", "-n", NS, "--failed", "-o", "json"])) as { name: string }[];
@@ -80,27 +89,31 @@ describe("HelmRelease install failures and CRDs", () => {
     await env.client.delete(helmReleaseRef(env, "broken"));
   });
 
-  it("retries a failed install in place with RetryOnFailure, without remediation", async () => {
+  it("retries a failed install with upgrades under RetryOnFailure, never remediating or stalling", async () => {
     await createHelmRelease(env, "retrying", {
       chartRef: { kind: "HelmChart", name: "broken" },
-      install: { strategy: { name: "RetryOnFailure", retryInterval: "1s" }, remediation: { retries: 2 } },
+      install: { strategy: { name: "RetryOnFailure", retryInterval: "1s" } },
+      upgrade: { strategy: { name: "RetryOnFailure", retryInterval: "1s" } },
     });
     const hr = await waitForHelmRelease(
       env,
       "retrying",
-      "stalled",
-      (o) => conditionOf(o, "Stalled")?.status === "True",
+      "two upgrade retries",
+      (o) => (o.status?.upgradeFailures ?? 0) >= 2 && conditionOf(o, "Reconciling")?.reason === "ProgressingWithRetry",
     );
-    expect(conditionOf(hr, "Stalled")?.message).toBe("Failed to install after 3 attempt(s)");
-    expect(hr.status).toMatchObject({ failures: 3, installFailures: 3, lastAttemptedReleaseAction: "install" });
+    // helm-controller retries a failed install with an upgrade after the retry interval, without remediation.
+    expect(conditionOf(hr, "Reconciling")).toMatchObject({ status: "True", message: "retrying after 1s" });
+    expect(conditionOf(hr, "Stalled")).toBeUndefined();
     expect(conditionOf(hr, "Remediated")).toBeUndefined();
-    const failed = env.sink.events.filter((e) => e.involvedObject.name === "retrying" && e.reason === "InstallFailed");
-    expect(failed).toHaveLength(3);
-    // Each retry reached the API server (not refused for re-using the failed release's name).
-    for (const e of failed) expect(e.message).toContain("Not_Valid");
-    expect(env.sink.events.some((e) => e.involvedObject.name === "retrying" && e.reason === "UninstallSucceeded")).toBe(
-      false,
+    expect(hr.status).toMatchObject({ installFailures: 1, lastAttemptedReleaseAction: "upgrade" });
+    expect(conditionOf(hr, "Ready")).toMatchObject({ status: "False", reason: "UpgradeFailed" });
+    expect(conditionOf(hr, "Ready")?.message).toMatch(
+      /^Helm upgrade failed for release ops\/retrying with chart broken@1\.0\.0: .*Not_Valid/,
     );
+    const events = env.sink.events.filter((e) => e.involvedObject.name === "retrying");
+    expect(events.filter((e) => e.reason === "InstallFailed")).toHaveLength(1);
+    expect(events.filter((e) => e.reason === "UpgradeFailed").length).toBeGreaterThanOrEqual(2);
+    expect(events.some((e) => e.reason === "UninstallSucceeded" || e.reason === "RollbackSucceeded")).toBe(false);
     await env.client.delete(helmReleaseRef(env, "retrying"));
   });
 

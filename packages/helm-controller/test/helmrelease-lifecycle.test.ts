@@ -147,7 +147,7 @@ describe("HelmRelease lifecycle", () => {
     );
     expect(conditionOf(hr, "TestSuccess")).toMatchObject({ reason: "TestSucceeded" });
     expect(conditionOf(hr, "TestSuccess")?.message).toBe(
-      "Helm test succeeded for release apps/api.v1 with chart podinfo@1.0.0: 1 test hook(s) completed successfully",
+      "Helm test succeeded for release apps/api.v1 with chart podinfo@1.0.0: 1 test hook completed successfully",
     );
     expect(hr.status?.history?.[0]?.testHooks).toEqual({
       "api-podinfo-test-connection": expect.objectContaining({ phase: "Succeeded" }),

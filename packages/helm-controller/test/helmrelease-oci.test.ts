@@ -77,22 +77,29 @@ describe.skipIf(!hasDockerRegistry())("HelmRelease from an OCIRepository", () =>
     });
     await createHelmRelease(env, "podinfo", { chartRef: { kind: "OCIRepository", name: "podinfo" } });
     const hr = await waitForHelmRelease(env, "podinfo", "installed from OCI", isReadyNow);
+    // helm-controller's chart digest tracking: the recorded chart version carries the artifact digest.
     expect(hr.status?.lastAttemptedRevision).toMatch(/^1\.0\.0\+[0-9a-f]{12}$/);
+    expect(hr.status?.lastAttemptedRevisionDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(hr.status?.lastAttemptedRevisionDigest?.slice(7, 19)).toBe(hr.status?.lastAttemptedRevision?.slice(6));
     expect(conditionOf(hr, "Released")?.message).toBe(
-      `Helm install succeeded for release ${NS}/podinfo.v1 with chart podinfo@1.0.0`,
+      `Helm install succeeded for release ${NS}/podinfo.v1 with chart podinfo@${hr.status?.lastAttemptedRevision}`,
     );
+    expect(hr.status?.history?.[0]?.ociDigest).toBe(hr.status?.lastAttemptedRevisionDigest);
 
     await push("1.1.0");
     const upgraded = await waitForHelmRelease(
       env,
       "podinfo",
       "upgraded to 1.1.0",
-      (o) => isReadyNow(o) && o.status?.history?.[0]?.chartVersion === "1.1.0",
+      (o) => isReadyNow(o) && o.status?.history?.[0]?.chartVersion.startsWith("1.1.0+") === true,
     );
     expect(upgraded.status?.lastAttemptedRevision).toMatch(/^1\.1\.0\+[0-9a-f]{12}$/);
     const { stdout } = await run(resolveTool("helm").path, ["version", "--short"]);
     expect(stdout).toMatch(/^v4\./);
     const history = JSON.parse(await env.helm(["history", "podinfo", "-n", NS, "-o", "json"])) as { chart: string }[];
-    expect(history.map((h) => h.chart)).toEqual(["podinfo-1.0.0", "podinfo-1.1.0"]);
+    expect(history.map((h) => h.chart)).toEqual([
+      `podinfo-${hr.status?.lastAttemptedRevision}`,
+      `podinfo-${upgraded.status?.lastAttemptedRevision}`,
+    ]);
   });
 });

@@ -81,8 +81,8 @@ export function readiness(
 
 /**
  * Why the object is not Ready: its Ready message, followed by the first line of each other False
- * condition whose message adds something (e.g. a HelmRelease's `Released` holding helm's error under
- * Ready's "Failed to install after 1 attempt(s)").
+ * condition whose message adds something (e.g. a HelmRelease's `Released` holding helm's error while Ready
+ * carries a remediation's outcome).
  */
 export function failureMessage(obj: UnstructuredObject): string {
   const ready = conditionOf(obj, "Ready");

@@ -1,8 +1,7 @@
-// Condition bookkeeping of HelmReleases: the owned conditions, the Ready summary helm-controller computes and
-// the extra reasons it uses.
+// Condition bookkeeping of HelmReleases outside the release actions: the conditions helm-controller owns
+// (its patches win on conflicts) and the reasons its reconcile steps set on Ready.
 
-import { ConditionType, type HelmRelease, HelmReleaseCondition } from "@sluice/api";
-import { getCondition, markFalse, type ObjectWithConditions, setSummary } from "@sluice/runtime";
+import { HelmReleaseCondition } from "@sluice/api";
 
 /** Conditions helm-controller owns on a HelmRelease. */
 export const HELM_RELEASE_OWNED_CONDITIONS = [
@@ -17,25 +16,11 @@ export const HELM_RELEASE_OWNED_CONDITIONS = [
 
 /** Stalled reason once the failure counter exceeds the active remediation's retries. */
 export const RetriesExceededReason = "RetriesExceeded";
-/** Stalled reason for a spec the helm CLI cannot honour (e.g. a storage namespace apart from the release's). */
-export const InvalidSpecReason = "InvalidSpec";
-/** Ready reason while `spec.chartRef`/`spec.chart` sources are not ready or can't be loaded. */
-export const ArtifactFailedReason = "ArtifactFailed";
+/** Stalled reason when an upgrade remediation finds no release to roll back to. */
+export const MissingRollbackTargetReason = "MissingRollbackTarget";
 /** Ready reason when values can't be composed from `valuesFrom`. */
-export const InitFailedReason = "InitFailed";
-
-/**
- * Derives Ready as helm-controller's summarize does: Stalled wins; otherwise the summary of Remediated
- * (abnormal when True), TestSuccess (only when tests are enabled and failures not ignored) and Released.
- */
-export function summarizeHelmReleaseReady(obj: HelmRelease & ObjectWithConditions): void {
-  const stalled = getCondition(obj, ConditionType.Stalled);
-  if (stalled?.status === "True") {
-    markFalse(obj, ConditionType.Ready, stalled.reason, stalled.message);
-    return;
-  }
-  const conditions: string[] = [HelmReleaseCondition.Remediated];
-  if (obj.spec.test?.enable && !obj.spec.test.ignoreFailures) conditions.push(HelmReleaseCondition.TestSuccess);
-  conditions.push(HelmReleaseCondition.Released);
-  setSummary(obj, ConditionType.Ready, { conditions, negativePolarity: [HelmReleaseCondition.Remediated] });
-}
+export const ValuesErrorReason = "ValuesError";
+/** Ready reason when the release state cannot be determined from Helm's storage. */
+export const StateErrorReason = "StateError";
+/** Ready reason when an action fails while Ready was True. */
+export const ReconcileErrorReason = "ReconcileError";

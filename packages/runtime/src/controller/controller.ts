@@ -38,8 +38,11 @@ export class LeaderElectionLostError extends Error {
 export interface ControllerOptions<T extends ApiObject> {
   /** Controller name (lower-case kind, as Flux names them: `gitrepository`), used in metrics and logs. */
   name: string;
-  /** The kind reconciled, and which of its updates trigger a run (default: generation or requestedAt changed). */
-  for: { apiVersion: string; kind: string; predicate?: UpdatePredicate<T> };
+  /**
+   * The kind reconciled, which of its updates trigger a run (default: generation or requestedAt changed),
+   * and a label selector restricting which objects are cached and reconciled (`--watch-label-selector`).
+   */
+  for: { apiVersion: string; kind: string; predicate?: UpdatePredicate<T>; labelSelector?: string | undefined };
   reconciler: Reconciler<T>;
   cache: ObjectCache;
   metrics?: MetricsRecorder | undefined;
@@ -95,7 +98,11 @@ export class Controller<T extends ApiObject> implements Runnable {
       ...(options.metrics ? { metrics: options.metrics.queueHooks(options.name) } : {}),
     });
     options.metrics?.registerController(options.name, options.concurrency ?? 4);
-    this.informer = options.cache.informerFor<T>(options.for.apiVersion, options.for.kind);
+    this.informer = options.cache.informerFor<T>(
+      options.for.apiVersion,
+      options.for.kind,
+      options.for.labelSelector ? { labelSelector: options.for.labelSelector } : {},
+    );
     const predicate = options.for.predicate ?? (defaultForPredicate as UpdatePredicate<T>);
     this.informer.addEventHandler({
       onAdd: (obj) => this.enqueueObject(obj),

@@ -29,13 +29,22 @@ export interface HelmRunnerOptions {
   pluginsDir?: string | undefined;
 }
 
-/** Turns helm's stderr into one readable error text (`Error: ` prefixes and blank lines dropped). */
+/**
+ * Turns helm's stderr into the error text the Helm action returned, as helm-controller reports it: the
+ * `Error:` lines when there are any (else every line but warnings and logs), without the `Error: ` prefix
+ * and the `INSTALLATION FAILED: ` / `UPGRADE FAILED: ` wrapping the helm CLI adds.
+ */
 export function helmErrorText(stderr: string): string {
   const lines = stderr
     .split("\n")
     .map((l) => l.trimEnd())
-    .filter((l) => l !== "" && !/^WARNING: /.test(l) && !/level=(WARN|INFO|DEBUG)/.test(l));
-  return lines.join("\n").replace(/^Error: /gm, "") || "helm failed without an error message";
+    .filter((l) => l !== "" && !/^WARNING: /.test(l) && !/^(time=\S+ )?level=(WARN|INFO|DEBUG)/.test(l));
+  const errors = lines.filter((l) => l.startsWith("Error: "));
+  const text = (errors.length > 0 ? errors : lines)
+    .join("\n")
+    .replace(/^Error: /gm, "")
+    .replace(/^(INSTALLATION|UPGRADE) FAILED: /gm, "");
+  return text || "helm failed without an error message";
 }
 
 /**

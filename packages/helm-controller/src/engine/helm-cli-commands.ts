@@ -2,23 +2,14 @@
 // from a HelmRelease's spec with helm-controller's defaults, and run through a HelmRunner.
 
 import { type HelmRelease, helmReleaseMaxHistory, helmReleaseTimeoutMs, parseDuration } from "@sluice/api";
-import type { HelmRunner } from "../helm/index.js";
-import { POST_RENDER_PLUGIN } from "../postrender/post-render-plugin.js";
+import type { HelmRunner } from "../internal/helm/index.js";
+import { POST_RENDER_PLUGIN } from "../internal/postrender/post-render-plugin.js";
+import type { ReleaseTarget } from "./release-engine.js";
 
-/** Where and how one release is handled: what every action needs besides its own options. */
-export interface ReleaseTarget {
-  /** Helm release name. */
-  name: string;
-  /** Namespace the release is installed into and stored in (helm CLI: `--namespace`). */
-  namespace: string;
-  /** Kubeconfig text helm connects with. */
-  kubeconfig: string;
-  /** `system:serviceaccount:<ns>:<name>` to impersonate, if any. */
-  impersonate?: string | undefined;
-  /** The post-render config JSON (always set: owner labels are added by the post-renderer). */
+/** A release target plus the post-render config the generated helm plugin reads. */
+export interface HelmCommandTarget extends ReleaseTarget {
+  /** The post-render config JSON (kustomize post-renderers, commonMetadata, owner labels). */
   postRenderConfig?: string | undefined;
-  /** Aborts a running helm process (controller shutdown). */
-  signal?: AbortSignal | undefined;
 }
 
 function seconds(ms: number): string {
@@ -29,19 +20,19 @@ function timeoutOf(hr: HelmRelease, own: string | undefined): number {
   return own ? parseDuration(own) : helmReleaseTimeoutMs(hr.spec);
 }
 
-function common(target: ReleaseTarget, timeoutMs: number): string[] {
+function common(target: HelmCommandTarget, timeoutMs: number): string[] {
   const args = ["--namespace", target.namespace, "--timeout", seconds(timeoutMs)];
   if (target.impersonate) args.push("--kube-as-user", target.impersonate);
   return args;
 }
 
-function postRender(target: ReleaseTarget): string[] {
+function postRender(target: HelmCommandTarget): string[] {
   return target.postRenderConfig
     ? ["--post-renderer", POST_RENDER_PLUGIN, "--post-renderer-args", "{{file:post-render.json}}"]
     : [];
 }
 
-function files(target: ReleaseTarget, values: string): Record<string, string> {
+function files(target: HelmCommandTarget, values: string): Record<string, string> {
   return { "values.json": values, ...(target.postRenderConfig ? { "post-render.json": target.postRenderConfig } : {}) };
 }
 
@@ -51,12 +42,12 @@ function waitArgs(hr: HelmRelease, opts: { disableWait?: boolean; disableWaitFor
   return [`--wait=${strategy}`, ...(opts?.disableWaitForJobs ? [] : ["--wait-for-jobs"])];
 }
 
-/** Runs the helm actions of one HelmRelease. */
-export class HelmActions {
+/** The helm command lines of one HelmRelease's actions, run through a {@link HelmRunner}. */
+export class HelmCommands {
   constructor(
     private readonly runner: HelmRunner,
     private readonly hr: HelmRelease,
-    private readonly target: ReleaseTarget,
+    private readonly target: HelmCommandTarget,
   ) {}
 
   #run(args: string[], timeoutMs: number, extraFiles: Record<string, string> = {}): Promise<string> {
@@ -68,11 +59,8 @@ export class HelmActions {
     });
   }
 
-  /**
-   * `helm install` with spec.install's options (crds policy, createNamespace, disable*, replace); `replace`
-   * also re-installs over a failed release of the same name (RetryOnFailure).
-   */
-  install(chartDir: string, valuesJson: string, skipCrds: boolean, replace = false): Promise<string> {
+  /** `helm install` with spec.install's options (crds policy, createNamespace, disable*, replace). */
+  install(chartDir: string, valuesJson: string, skipCrds: boolean): Promise<string> {
     const o = this.hr.spec.install ?? {};
     const timeoutMs = timeoutOf(this.hr, o.timeout);
     const args = ["install", this.target.name, chartDir, ...common(this.target, timeoutMs)];
@@ -82,7 +70,7 @@ export class HelmActions {
     if (o.disableHooks) args.push("--no-hooks");
     if (o.disableOpenAPIValidation) args.push("--disable-openapi-validation");
     if (o.disableSchemaValidation) args.push("--skip-schema-validation");
-    if (o.replace || replace) args.push("--replace");
+    if (o.replace) args.push("--replace");
     if (!o.disableTakeOwnership) args.push("--take-ownership");
     if (o.serverSideApply === false) args.push("--server-side=false");
     return this.#run(args, timeoutMs, files(this.target, valuesJson));
