@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { chmodSync, writeFileSync } from "node:fs";
 import { stringify } from "yaml";
 import type { JsonObject } from "./util/json.js";
 
@@ -22,7 +22,8 @@ export function buildKubeconfig(url: string, token: string, caPem: string | unde
   };
 }
 
-/** Writes a kubeconfig as YAML, readable only by the owner. */
+/** Writes a kubeconfig as YAML, readable only by the owner (also when the file existed with a wider mode). */
 export function writeKubeconfigFile(path: string, kubeconfig: JsonObject): void {
   writeFileSync(path, stringify(kubeconfig), { mode: 0o600 });
+  chmodSync(path, 0o600);
 }

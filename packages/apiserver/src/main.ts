@@ -62,6 +62,8 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : String(err));
-  console.error(USAGE);
+  // The usage helps with a wrong flag, not with a data directory in use or damaged.
+  const code = (err as NodeJS.ErrnoException).code ?? "";
+  if (code.startsWith("ERR_PARSE_ARGS") || (err instanceof Error && err.message.startsWith("--"))) console.error(USAGE);
   process.exit(1);
 });

@@ -16,8 +16,10 @@ import { OpenApiV3 } from "./http/openapi.js";
 import { ResourceHandler } from "./http/resource-handler.js";
 import { route } from "./http/router.js";
 import { buildKubeconfig, writeKubeconfigFile } from "./kubeconfig.js";
+import { logStorage } from "./log.js";
 import { builtinResourceTypes } from "./resources/builtin-kinds.js";
 import { ResourceRegistry } from "./resources/registry.js";
+import { type DataDirLock, lockDataDir } from "./store/data-dir-lock.js";
 import { ObjectStore } from "./store/object-store.js";
 import { FilePersistence } from "./store/persistence.js";
 import { generateServingCertificates } from "./tls/certificates.js";
@@ -31,7 +33,10 @@ export interface ApiServerOptions {
   host?: string;
   /** Serve HTTPS with a CA generated at start (default true). */
   tls?: boolean;
-  /** Directory for durable storage; omitted keeps everything in memory. */
+  /**
+   * Directory for durable storage (made 0700, its files 0600); omitted keeps everything in memory. The server
+   * locks it: a second server on the same directory fails to start with a DataDirInUseError naming the pid.
+   */
   dataDir?: string;
   /** Mark workloads as progressed/available after a short delay (default true). */
   simulateWorkloads?: boolean;
@@ -89,6 +94,34 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     throw new Error("allowUnauthenticatedHttp requires tls: false");
   }
   const token = options.token ?? randomBytes(24).toString("hex");
+  const lock = options.dataDir ? lockDataDir(options.dataDir) : undefined;
+  try {
+    return await serve(options, host, useTls, token, lock);
+  } catch (err: unknown) {
+    lock?.release();
+    throw err;
+  }
+}
+
+function logLockTakeover(lock: DataDirLock): void {
+  const pid = lock.previousPid;
+  if (pid === undefined) return;
+  try {
+    process.kill(pid, 0);
+  } catch (err: unknown) {
+    if ((err as NodeJS.ErrnoException).code === "ESRCH")
+      logStorage("info", "took over the data directory lock of a process that is gone", { file: lock.path, pid });
+  }
+}
+
+async function serve(
+  options: ApiServerOptions,
+  host: string,
+  useTls: boolean,
+  token: string,
+  lock: DataDirLock | undefined,
+): Promise<ApiServer> {
+  if (lock) logLockTakeover(lock);
   const persistence = options.dataDir ? new FilePersistence(options.dataDir) : undefined;
   const store = new ObjectStore({
     historyCapacity: options.watchHistory ?? 10_000,
@@ -188,6 +221,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       store.close();
+      lock?.release();
     },
   };
   if (caCert !== undefined) result.caCert = caCert;

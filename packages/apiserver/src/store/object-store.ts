@@ -1,6 +1,6 @@
 import type { KubeObject } from "../util/meta.js";
 import { Collection } from "./collection.js";
-import type { FilePersistence } from "./persistence.js";
+import type { FilePersistence, StoreState } from "./persistence.js";
 import type { StoreEvent, WatchEventType } from "./watch-event.js";
 
 /** Options of the object store. */
@@ -66,19 +66,22 @@ export class ObjectStore {
 
   /**
    * Commits a new state of an object (ADDED when absent, MODIFIED otherwise). Assigns the next resourceVersion to
-   * `metadata.resourceVersion` of the given object, which must not be shared with anyone else afterwards.
+   * `metadata.resourceVersion` of the given object, which must not be shared with anyone else afterwards. Throws
+   * a StorageError (nothing committed) when durable storage cannot take the write.
    */
   put(collection: string, key: string, object: KubeObject): KubeObject {
     const c = this.collection(collection);
     const previous = c.items.get(key);
-    const rv = ++this.rv;
+    const rv = this.rv + 1;
     object.metadata["resourceVersion"] = String(rv);
     const type: WatchEventType = previous ? "MODIFIED" : "ADDED";
     this.persist(rv, collection, key, object);
+    this.rv = rv;
     const event: StoreEvent = { type, rv, object };
     if (previous) event.previous = previous;
     c.commit(event, key);
     for (const l of this.globalListeners) l(collection, key, event);
+    this.persistence?.maybeCompact(this.compactEvery, () => this.state());
     return object;
   }
 
@@ -88,17 +91,22 @@ export class ObjectStore {
     return () => this.globalListeners.delete(listener);
   }
 
-  /** Removes an object; the DELETED event carries its last state with the deletion's resourceVersion. */
+  /**
+   * Removes an object; the DELETED event carries its last state with the deletion's resourceVersion. Throws a
+   * StorageError (nothing removed) when durable storage cannot take the write.
+   */
   remove(collection: string, key: string): KubeObject | undefined {
     const c = this.collections.get(collection);
     const previous = c?.items.get(key);
     if (!c || !previous) return undefined;
-    const rv = ++this.rv;
+    const rv = this.rv + 1;
     const object: KubeObject = { ...previous, metadata: { ...previous.metadata, resourceVersion: String(rv) } };
     this.persist(rv, collection, key, null);
+    this.rv = rv;
     const event: StoreEvent = { type: "DELETED", rv, object, previous };
     c.commit(event, key);
     for (const l of this.globalListeners) l(collection, key, event);
+    this.persistence?.maybeCompact(this.compactEvery, () => this.state());
     return object;
   }
 
@@ -123,18 +131,20 @@ export class ObjectStore {
     this.persistence?.close();
   }
 
+  /**
+   * Writes the change to the log before it is committed in memory: when the log cannot take it (a full disk), the
+   * StorageError propagates and neither the resourceVersion nor any object changes.
+   */
   private persist(rv: number, collection: string, key: string, object: KubeObject | null): void {
-    const p = this.persistence;
-    if (!p) return;
-    p.append({ rv, collection, key, object });
-    if (p.logLength >= this.compactEvery) {
-      const objects: { collection: string; key: string; object: KubeObject }[] = [];
-      for (const [ck, c] of this.collections) {
-        for (const [k, o] of c.items)
-          if (!(ck === collection && k === key)) objects.push({ collection: ck, key: k, object: o });
-      }
-      if (object) objects.push({ collection, key, object });
-      p.compact({ rv, objects });
+    this.persistence?.append({ rv, collection, key, object }, () => this.state());
+  }
+
+  /** Every committed object with the current resourceVersion (what a snapshot holds). */
+  private state(): StoreState {
+    const objects: StoreState["objects"] = [];
+    for (const [collection, c] of this.collections) {
+      for (const [key, object] of c.items) objects.push({ collection, key, object });
     }
+    return { rv: this.rv, objects };
   }
 }

@@ -1,0 +1,118 @@
+// The write-ahead log's on-disk format: one record per line, `<json>\t<crc32 of the json, 8 hex digits>\n`.
+// JSON never holds a raw tab or newline, so both separators are unambiguous. Lines without the checksum
+// (written by earlier versions) are read as plain JSON.
+
+import { crc32 } from "node:zlib";
+import type { KubeObject } from "../util/meta.js";
+
+/** One durable change: an object put (or removed when `object` is null) at a resourceVersion. */
+export interface WalRecord {
+  rv: number;
+  collection: string;
+  key: string;
+  object: KubeObject | null;
+}
+
+/** Bytes of a log that hold no valid record: skipped on load, reported with their place in the file. */
+export interface WalDamage {
+  /** Byte offset in the file. */
+  offset: number;
+  /** Number of bytes skipped. */
+  length: number;
+  /** No valid record follows (an interrupted last write), as opposed to damage in the middle of the log. */
+  tail: boolean;
+}
+
+/** What a log file holds. */
+export interface WalContents {
+  records: WalRecord[];
+  damage: WalDamage[];
+}
+
+const NEWLINE = 0x0a;
+const TAB = 0x09;
+/** How every record line starts (the key order of {@link encodeRecord}). */
+const RECORD_START = Buffer.from('{"rv":');
+
+function hex8(n: number): string {
+  return n.toString(16).padStart(8, "0");
+}
+
+/** The line of one record, checksum and newline included. */
+export function encodeRecord(rec: WalRecord): Buffer {
+  const json = JSON.stringify({ rv: rec.rv, collection: rec.collection, key: rec.key, object: rec.object });
+  const body = Buffer.from(json);
+  const line = Buffer.allocUnsafe(body.length + 10);
+  body.copy(line, 0);
+  line[body.length] = TAB;
+  line.write(hex8(crc32(body)), body.length + 1, "latin1");
+  line[body.length + 9] = NEWLINE;
+  return line;
+}
+
+function isRecord(v: unknown): v is WalRecord {
+  if (typeof v !== "object" || v === null) return false;
+  const r = v as Record<string, unknown>;
+  return (
+    typeof r["rv"] === "number" &&
+    typeof r["collection"] === "string" &&
+    typeof r["key"] === "string" &&
+    (r["object"] === null || (typeof r["object"] === "object" && !Array.isArray(r["object"])))
+  );
+}
+
+/** The record of one line (without its newline), or undefined when the line is not a whole, intact record. */
+export function decodeRecord(line: Buffer): WalRecord | undefined {
+  let json = line;
+  const tab = line.lastIndexOf(TAB);
+  if (tab !== -1) {
+    if (line.length - tab !== 9) return undefined;
+    json = line.subarray(0, tab);
+    if (line.toString("latin1", tab + 1) !== hex8(crc32(json))) return undefined;
+  }
+  try {
+    const parsed: unknown = JSON.parse(json.toString("utf8"));
+    return isRecord(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Reads every intact record of a log. Bytes that are no record (a write torn by a crash or a full disk) are
+ * skipped and reported; a whole record written right after torn bytes (in the same line, since the torn write
+ * never reached its newline) is found and kept, so damage never hides the records after it.
+ */
+export function scanWal(buf: Buffer): WalContents {
+  const records: WalRecord[] = [];
+  const damage: WalDamage[] = [];
+  let lastRecordAt = -1;
+  let start = 0;
+  while (start < buf.length) {
+    let end = buf.indexOf(NEWLINE, start);
+    if (end === -1) end = buf.length;
+    const line = buf.subarray(start, end);
+    if (line.length > 0) {
+      const rec = decodeRecord(line);
+      if (rec) {
+        records.push(rec);
+        lastRecordAt = start;
+      } else {
+        let found = -1;
+        for (let at = line.indexOf(RECORD_START, 1); at !== -1; at = line.indexOf(RECORD_START, at + 1)) {
+          const inner = decodeRecord(line.subarray(at));
+          if (inner) {
+            records.push(inner);
+            lastRecordAt = start + at;
+            found = at;
+            break;
+          }
+        }
+        damage.push({ offset: start, length: found === -1 ? line.length : found, tail: false });
+      }
+    }
+    start = end + 1;
+  }
+  for (const d of damage) d.tail = d.offset > lastRecordAt;
+  return { records, damage };
+}
