@@ -3,13 +3,17 @@
 // left by a dead process is simply free — no pid guessing, no race between two processes taking over the same
 // stale file. The file also records the holder's pid, for the message the next process prints.
 
-import { closeSync, constants, ftruncateSync, mkdirSync, readFileSync } from "node:fs";
+import { closeSync, constants, fstatSync, ftruncateSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { tryLock } from "fs-native-extensions";
+import { logStorage } from "../log.js";
 import { openPrivate, writeFully } from "./private-files.js";
 
 /** Name of the API server's lock file inside its data directory. */
 export const DATA_DIR_LOCK_FILE = "apiserver.lock";
+
+/** Length of the pid line in the lock file (padded with spaces). */
+const PID_LINE_LENGTH = 16;
 
 /** A held lock. */
 export interface DataDirLock {
@@ -84,11 +88,15 @@ export function lockDataDir(dir: string, options: LockDataDirOptions = {}): Data
   }
   const previousPid = readPid(path);
   try {
-    ftruncateSync(fd, 0);
-    writeFully(fd, Buffer.from(`${process.pid}\n`), 0);
+    // Overwritten in place at a fixed length, so a full disk has room for it (the blocks exist already).
+    writeFully(fd, Buffer.from(`${String(process.pid).padEnd(PID_LINE_LENGTH - 1)}\n`), 0);
+    if (fstatSync(fd).size !== PID_LINE_LENGTH) ftruncateSync(fd, PID_LINE_LENGTH);
   } catch (err: unknown) {
-    closeSync(fd);
-    throw err;
+    // The lock is held all the same; only the pid in the message of a second process will be missing.
+    logStorage("warn", "could not record this process's pid in the lock file", {
+      file: path,
+      error: (err as Error).message,
+    });
   }
   let held = true;
   return {
