@@ -2,8 +2,7 @@
 // git http-backend server (cloned with the real git), and the banner.
 
 import { execFile, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -127,19 +126,38 @@ describe("one sluice up per data directory", () => {
   });
 
   it("refuses a directory a live process holds, naming it and the pid; takes over a stale lock", async () => {
-    const owner = spawn("sleep", ["60"], { stdio: "ignore" });
+    // Another process holding the lock as `sluice up` does (the API server's lock module, from its build).
+    const owner = spawn(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        `const { lockDataDir } = await import("@sluice/apiserver/data-dir-lock");
+         lockDataDir(process.argv[1], { file: ${JSON.stringify(LOCK_FILE)} });
+         process.stdout.write("locked\\n");
+         setInterval(() => {}, 1 << 30);`,
+        dir,
+      ],
+      { cwd: join(import.meta.dirname, ".."), stdio: ["ignore", "pipe", "inherit"] },
+    );
     try {
-      await writeFile(join(dir, LOCK_FILE), `${owner.pid}\n`);
+      await new Promise<void>((resolve, reject) => {
+        owner.stdout.on("data", (d: Buffer) => d.toString().includes("locked") && resolve());
+        owner.once("exit", (code) => reject(new Error(`lock owner exited (${code})`)));
+      });
       expect(() => lockDataDir(dir)).toThrow(DataDirInUseError);
       expect(() => lockDataDir(dir)).toThrow(`--data-dir ${dir} is in use by another sluice up (pid ${owner.pid})`);
     } finally {
       owner.kill("SIGKILL");
       await new Promise((r) => owner.once("exit", r));
     }
+    // The killed owner's pid is still in the file, but the kernel dropped its lock.
+    expect((await readFile(join(dir, LOCK_FILE), "utf8")).trim()).toBe(String(owner.pid));
     const release = lockDataDir(dir);
     expect((await readFile(join(dir, LOCK_FILE), "utf8")).trim()).toBe(String(process.pid));
+    expect(() => lockDataDir(dir)).toThrow(`(pid ${process.pid})`);
     release();
-    expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
+    lockDataDir(dir)();
   });
 });
 
