@@ -50,7 +50,8 @@ describe("recovery of a damaged data directory", () => {
     const lines = original.toString("utf8").split("\n");
     const index = (name: string) => lines.findIndex((l) => l.includes(`"key":"default/${name}"`));
     // a-2: written by an earlier version (no checksum) — still a valid record.
-    lines[index("a-2")] = lines[index("a-2")]!.replace(/\t[0-9a-f]{8}$/, "");
+    expect(lines[index("a-2")]).toMatch(/,"crc":"[0-9a-f]{8}"\}$/);
+    lines[index("a-2")] = lines[index("a-2")]!.replace(/,"crc":"[0-9a-f]{8}"\}$/, "}");
     // a-4: torn by a full disk — half a record, no newline, the next record written straight after it.
     const torn = index("a-4");
     const tornLine = lines[torn]!;

@@ -1,6 +1,8 @@
-// The write-ahead log's on-disk format: one record per line, `<json>\t<crc32 of the json, 8 hex digits>\n`.
-// JSON never holds a raw tab or newline, so both separators are unambiguous. Lines without the checksum
-// (written by earlier versions) are read as plain JSON.
+// The write-ahead log's on-disk format: one JSON record per line, `{"rv":…,"collection":…,"key":…,"object":…,
+// "crc":"<8 hex digits>"}` where crc is the CRC-32 of the same line without its `,"crc":"…"` member. A line is
+// still plain JSON (an earlier version reads it and ignores the checksum), and lines without the checksum (written
+// by earlier versions) are read as they are: their last member is the object (or null), so they never end the
+// way a checksummed line does.
 
 import { crc32 } from "node:zlib";
 import type { KubeObject } from "../util/meta.js";
@@ -30,9 +32,12 @@ export interface WalContents {
 }
 
 const NEWLINE = 0x0a;
-const TAB = 0x09;
 /** How every record line starts (the key order of {@link encodeRecord}). */
 const RECORD_START = Buffer.from('{"rv":');
+/** `,"crc":"` + 8 hex digits + `"}`. */
+const CRC_SUFFIX_LENGTH = 18;
+const CLOSE_BRACE = Buffer.from("}");
+const CRC_SUFFIX = /,"crc":"([0-9a-f]{8})"\}$/;
 
 function hex8(n: number): string {
   return n.toString(16).padStart(8, "0");
@@ -42,11 +47,11 @@ function hex8(n: number): string {
 export function encodeRecord(rec: WalRecord): Buffer {
   const json = JSON.stringify({ rv: rec.rv, collection: rec.collection, key: rec.key, object: rec.object });
   const body = Buffer.from(json);
-  const line = Buffer.allocUnsafe(body.length + 10);
-  body.copy(line, 0);
-  line[body.length] = TAB;
-  line.write(hex8(crc32(body)), body.length + 1, "latin1");
-  line[body.length + 9] = NEWLINE;
+  const line = Buffer.allocUnsafe(body.length + CRC_SUFFIX_LENGTH);
+  // The checksum covers the record as it would be without the crc member: `{…,"object":…}`.
+  const crc = crc32(body);
+  body.copy(line, 0, 0, body.length - 1);
+  line.write(`,"crc":"${hex8(crc)}"}\n`, body.length - 1, "latin1");
   return line;
 }
 
@@ -63,16 +68,18 @@ function isRecord(v: unknown): v is WalRecord {
 
 /** The record of one line (without its newline), or undefined when the line is not a whole, intact record. */
 export function decodeRecord(line: Buffer): WalRecord | undefined {
-  let json = line;
-  const tab = line.lastIndexOf(TAB);
-  if (tab !== -1) {
-    if (line.length - tab !== 9) return undefined;
-    json = line.subarray(0, tab);
-    if (line.toString("latin1", tab + 1) !== hex8(crc32(json))) return undefined;
+  let text = line.toString("utf8");
+  const tail = text.length >= CRC_SUFFIX_LENGTH ? CRC_SUFFIX.exec(text.slice(-CRC_SUFFIX_LENGTH)) : null;
+  if (tail) {
+    const record = Buffer.concat([line.subarray(0, line.length - CRC_SUFFIX_LENGTH), CLOSE_BRACE]);
+    if (hex8(crc32(record)) !== tail[1]) return undefined;
+    text = record.toString("utf8");
   }
   try {
-    const parsed: unknown = JSON.parse(json.toString("utf8"));
-    return isRecord(parsed) ? parsed : undefined;
+    const parsed: unknown = JSON.parse(text);
+    return isRecord(parsed)
+      ? { rv: parsed.rv, collection: parsed.collection, key: parsed.key, object: parsed.object }
+      : undefined;
   } catch {
     return undefined;
   }
