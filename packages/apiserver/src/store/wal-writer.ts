@@ -3,6 +3,9 @@ import { fsyncDir, openPrivate, writeFully } from "./private-files.js";
 import { StorageError } from "./storage-error.js";
 import { encodeRecord, type WalRecord } from "./wal-format.js";
 
+/** fdatasync calls running at once (each holds a libuv thread-pool thread, 4 by default). */
+const MAX_SYNCS_IN_FLIGHT = 2;
+
 interface Waiter {
   seq: number;
   resolve: () => void;
@@ -12,8 +15,9 @@ interface Waiter {
 /**
  * Appends records to the write-ahead log and makes them durable with group commit: an append is in the kernel
  * when it returns (it survives kill -9); {@link flush} resolves once every record appended before it is on disk.
- * One fdatasync runs at a time and covers every record appended before it started, so concurrent writes share
- * it instead of queueing one each.
+ * An fdatasync covers every record appended before it started, so the writes of one turn of the event loop share
+ * one; the next turn's writes start the next without waiting for it (up to {@link MAX_SYNCS_IN_FLIGHT} at once),
+ * so the file system can commit them together as well.
  *
  * A failing or short write is undone (the file is truncated back to its last whole record) and reported, so the
  * log never holds a torn record the server went on from. When that truncation or an fdatasync fails, the state of
@@ -27,13 +31,16 @@ export class WalWriter {
   private count = 0;
   private durable = 0;
   private generation = 0;
-  private syncing = false;
+  /** Highest record count an fdatasync of the current file has been started for. */
+  private started = 0;
   private scheduled = false;
   private closed = false;
   private failed: StorageError | undefined;
   private readonly waiters: Waiter[] = [];
-  /** Descriptors replaced while an fdatasync on them was running; closed when it ends. */
-  private readonly retired: number[] = [];
+  /** Running fdatasync calls per descriptor. */
+  private readonly inFlight = new Map<number, number>();
+  /** Descriptors replaced while an fdatasync on them was running; closed when the last one ends. */
+  private readonly retired = new Set<number>();
 
   constructor(
     private readonly path: string,
@@ -59,6 +66,7 @@ export class WalWriter {
     this.size = 0;
     this.count = 0;
     this.generation++;
+    this.started = 0;
     this.markDurable(this.appended);
     try {
       const fd = openPrivate(this.path, "w");
@@ -124,8 +132,14 @@ export class WalWriter {
     for (const w of this.waiters.splice(0)) w.reject(new StorageError(`storage: ${this.path} closed`));
   }
 
+  private get running(): number {
+    let n = 0;
+    for (const c of this.inFlight.values()) n += c;
+    return n;
+  }
+
   private schedule(): void {
-    if (this.scheduled || this.syncing) return;
+    if (this.scheduled) return;
     this.scheduled = true;
     // One turn of the event loop first: the writes of requests handled in the same turn share the fdatasync.
     setImmediate(() => {
@@ -137,14 +151,22 @@ export class WalWriter {
   private sync(): void {
     const fd = this.fd;
     const target = this.appended;
-    if (this.syncing || this.closed || fd === undefined || this.durable >= target || this.failed) return;
-    this.syncing = true;
+    if (this.closed || fd === undefined || this.failed || target <= Math.max(this.durable, this.started)) return;
+    if (this.running >= MAX_SYNCS_IN_FLIGHT) return; // started again when one ends
+    this.started = target;
+    this.inFlight.set(fd, (this.inFlight.get(fd) ?? 0) + 1);
     const generation = this.generation;
     fdatasync(fd, (err) => {
-      this.syncing = false;
-      for (const old of this.retired.splice(0)) closeSync(old);
+      const left = (this.inFlight.get(fd) ?? 1) - 1;
+      if (left > 0) this.inFlight.set(fd, left);
+      else {
+        this.inFlight.delete(fd);
+        if (this.retired.delete(fd)) closeSync(fd);
+      }
       if (this.closed) return;
-      if (generation === this.generation) {
+      // A success after a failure proves nothing about the records the failed call covered (the kernel may have
+      // dropped them): only a reset clears a failure.
+      if (generation === this.generation && !this.failed) {
         if (err) this.fail(StorageError.from("syncing", this.path, err));
         else this.markDurable(target);
       }
@@ -168,10 +190,10 @@ export class WalWriter {
     for (const w of this.waiters.splice(0)) w.reject(err);
   }
 
-  /** Closes the current descriptor now, or after the fdatasync running on it. */
+  /** Closes the current descriptor now, or after the fdatasync calls running on it. */
   private retire(): void {
     if (this.fd === undefined) return;
-    if (this.syncing) this.retired.push(this.fd);
+    if (this.inFlight.has(this.fd)) this.retired.add(this.fd);
     else closeSync(this.fd);
     this.fd = undefined;
   }
