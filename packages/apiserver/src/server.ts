@@ -200,6 +200,9 @@ async function serve(
       server.off("error", reject);
       resolve();
     });
+  }).catch((err: unknown) => {
+    store.close(); // before the caller releases the data directory's lock
+    throw err;
   });
   const port = (server.address() as AddressInfo).port;
   address = `${host}:${port}`;

@@ -86,8 +86,8 @@ export class WalWriter {
    * whole: nothing of it stays in the log.
    */
   append(rec: WalRecord): void {
-    if (this.closed || this.fd === undefined) throw new StorageError(`storage: ${this.path} is not open`);
     if (this.failed) throw this.failed;
+    if (this.closed || this.fd === undefined) throw new StorageError(`storage: ${this.path} is not open`);
     const line = encodeRecord(rec);
     try {
       writeFully(this.fd, line, this.size);
