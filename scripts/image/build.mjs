@@ -311,7 +311,7 @@ if (!values["no-output"]) {
   const output = resolve(values.output);
   mkdirSync(dirname(output), { recursive: true });
   rmSync(output, { force: true });
-  buildah(["push", "--quiet", values.tag, `oci-archive:${output}:${values.tag.replace(/^.*\//, "")}`], {
+  buildah(["push", "--quiet", values.tag, `oci-archive:${output}:${/:([^/:]+)$/.exec(values.tag)?.[1] ?? "latest"}`], {
     quiet: true,
   });
   say(`wrote ${relative(process.cwd(), output) || output} (${(statSync(output).size / 1048576).toFixed(1)} MiB)`);
