@@ -265,7 +265,8 @@ const hostArch = { x64: "amd64", arm64: "arm64" }[process.arch] ?? process.arch;
 
 // Downloads in the build (npm) trust what this machine's Node.js trusts: a NODE_EXTRA_CA_CERTS file (e.g. a
 // TLS-intercepting proxy's CA) is mounted into every RUN step and named by the build argument of that name.
-const extraCa = process.env["NODE_EXTRA_CA_CERTS"];
+const hostEnv = process.env;
+const extraCa = hostEnv["NODE_EXTRA_CA_CERTS"];
 const caArgs =
   extraCa && existsSync(extraCa)
     ? [

@@ -65,6 +65,11 @@ describe("sluice bootstrap git", () => {
     });
     expect((ks["spec"] as { path: string }).path).toBe("./clusters/dev");
     expect((ks["status"] as { lastAppliedRevision: string }).lastAppliedRevision).toBe(`main@sha1:${head}`);
+    // gotk-components.yaml is exactly what `install --export` prints: the chart's render.
+    const components = await git(check, ["show", "HEAD:clusters/dev/flux-system/gotk-components.yaml"]);
+    const exported = await env.sluice("install", "--export");
+    expect(exported.code).toBe(0);
+    expect(`${components}\n`).toBe(exported.stdout);
     const sync = await git(check, ["show", "HEAD:clusters/dev/flux-system/kustomization.yaml"]);
     expect(parse(sync)).toEqual({
       apiVersion: "kustomize.config.k8s.io/v1beta1",

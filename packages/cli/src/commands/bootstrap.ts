@@ -13,7 +13,7 @@ import { SYNC_KUSTOMIZATION, syncObjects, syncYaml } from "../bootstrap/sync-man
 import type { CommandKit } from "../command-kit.js";
 import type { CommandContext } from "../context.js";
 import { CliError } from "../errors.js";
-import { installObjects, installOptionsFrom, installYaml } from "../install/manifests.js";
+import { installOptionsFrom, installYaml, renderInstall } from "../install/manifests.js";
 import { KUSTOMIZATION, sourceKind } from "../kinds.js";
 import { upsert } from "../lib/apply.js";
 import { durationFlag } from "../lib/manifest.js";
@@ -48,7 +48,7 @@ export function registerBootstrap(program: Command, kit: CommandKit): void {
       const appendix = opts["commitMessageAppendix"] ? `\n\n${opts["commitMessageAppendix"]}` : "";
       if (!/^(https?|ssh):\/\//.test(url))
         throw new CliError(`invalid --url "${url}": want an http(s):// or ssh:// address`);
-      const o = installOptionsFrom(opts);
+      const o = installOptionsFrom(opts, ctx.io.env);
       const dir = join(path, o.namespace);
       const p = new Progress(ctx.io);
       const work = await mkdtemp(join(tmpdir(), "sluice-bootstrap-"));
@@ -63,7 +63,7 @@ export function registerBootstrap(program: Command, kit: CommandKit): void {
         p.success("cloned repository");
 
         p.action("generating component manifests");
-        const components = installYaml(await installObjects(o, ctx.io.env), o);
+        const components = installYaml(await renderInstall(o, ctx.io.env), o);
         await repo.write({ [join(dir, "gotk-components.yaml")]: components });
         p.success("generated component manifests");
         const componentsCommit = await repo.commit(`Add Sluice component manifests${appendix}`);

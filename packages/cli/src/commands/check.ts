@@ -1,6 +1,7 @@
 // `sluice check [--pre] [--health-url name=url]…`: the API server is reachable (and its version), the Flux
-// CRDs are installed and established, and the controllers are ready — as Deployments in the namespace (what
-// `sluice install` creates) or, for a local `sluice up`, through the health addresses its banner prints.
+// CRDs are installed and established, and the controllers run — as Deployments in the namespace whose Pods
+// are Running and ready (what `sluice install` creates; on the embedded API server, which runs no Pods, their
+// simulated status, said as such) or, for a local `sluice up`, through the health addresses its banner prints.
 
 import { ALL_KINDS } from "@sluice/api";
 import type { UnstructuredObject } from "@sluice/runtime/kube";
@@ -8,6 +9,12 @@ import type { Command } from "commander";
 import type { CommandKit } from "../command-kit.js";
 import type { CommandContext } from "../context.js";
 import { errorMessage } from "../errors.js";
+import {
+  deploymentPodsHealth,
+  deploymentStatusHealth,
+  isEmbeddedApiServer,
+  SIMULATED_WARNING,
+} from "../lib/deployment-health.js";
 import { collect } from "../lib/manifest.js";
 import { Progress } from "../lib/progress.js";
 import { serverVersion } from "./version.js";
@@ -66,17 +73,14 @@ async function checkControllers(ctx: CommandContext, p: Progress, healthUrls: st
       labelSelector: `app.kubernetes.io/part-of in (${CONTROLLER_PART_OF.join(",")})`,
     })
   ).items.sort((a, b) => (a.metadata.name ?? "").localeCompare(b.metadata.name ?? ""));
+  const simulated = deployments.length > 0 && (await isEmbeddedApiServer(ctx));
+  if (simulated) p.warning(SIMULATED_WARNING);
   for (const d of deployments) {
-    const spec = (d["spec"] ?? {}) as {
-      replicas?: number;
-      template?: { spec?: { containers?: { image?: string }[] } };
-    };
-    const status = (d["status"] ?? {}) as { readyReplicas?: number; updatedReplicas?: number };
-    const want = spec.replicas ?? 1;
-    const ready = (status.readyReplicas ?? 0) >= want && want > 0;
-    if (ready) p.success(`${d.metadata.name}: deployment ready`);
+    const spec = (d["spec"] ?? {}) as { template?: { spec?: { containers?: { image?: string }[] } } };
+    const health = simulated ? deploymentStatusHealth(d) : await deploymentPodsHealth(ctx, d);
+    if (health.ready) p.success(`${d.metadata.name}: deployment ready (${health.detail})`);
     else {
-      p.failure(`${d.metadata.name}: deployment not ready (${status.readyReplicas ?? 0}/${want} replicas ready)`);
+      p.failure(`${d.metadata.name}: deployment not ready (${health.detail})`);
       ok = false;
     }
     for (const c of spec.template?.spec?.containers ?? []) if (c.image) p.action(c.image);

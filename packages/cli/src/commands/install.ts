@@ -1,5 +1,6 @@
-// `sluice install [--export]` and `sluice uninstall`: the CRDs, namespace and controllers (Deployments, RBAC,
-// Services) in a cluster, applied with server-side apply and verified until the Deployments are ready.
+// `sluice install [--export]` and `sluice uninstall`: the Sluice chart rendered with helm (CRDs, namespace,
+// controllers' Deployments, RBAC, Services, NetworkPolicies), applied with server-side apply and verified until
+// every Deployment's Pods run (on the embedded API server, whose Pods are simulated, it says so).
 
 import { createInterface } from "node:readline/promises";
 import { PatchType, type UnstructuredObject } from "@sluice/runtime/kube";
@@ -8,9 +9,22 @@ import type { Command } from "commander";
 import type { CommandKit } from "../command-kit.js";
 import type { CommandContext } from "../context.js";
 import { CliError, errorMessage } from "../errors.js";
-import { DEFAULT_REGISTRY, type InstallOptions } from "../install/components.js";
-import { INSTALL_FLAG_HELP, installObjects, installOptionsFrom, installYaml } from "../install/manifests.js";
+import {
+  type InstallOptions,
+  installFlagHelp,
+  installOptionsFrom,
+  installYaml,
+  renderedObjects,
+  renderInstall,
+} from "../install/manifests.js";
 import { APPLIER_KINDS, SOURCE_KINDS } from "../kinds.js";
+import {
+  type DeploymentHealth,
+  deploymentPodsHealth,
+  deploymentStatusHealth,
+  isEmbeddedApiServer,
+  SIMULATED_WARNING,
+} from "../lib/deployment-health.js";
 import { listKind } from "../lib/list.js";
 import { Progress } from "../lib/progress.js";
 import { poll } from "../lib/wait.js";
@@ -20,14 +34,16 @@ export const CLI_FIELD_MANAGER = "sluice";
 
 /** Adds the install flags (shared with bootstrap). */
 export function addInstallFlags(cmd: Command): Command {
+  const help = installFlagHelp(process.env);
   return cmd
-    .option("--components <list>", INSTALL_FLAG_HELP.components)
-    .option("--registry <address>", INSTALL_FLAG_HELP.registry, DEFAULT_REGISTRY)
-    .option("--version <tag>", INSTALL_FLAG_HELP.version)
-    .option("--image-pull-secret <name>", "Kubernetes secret name used for pulling the controller images")
+    .option("--components <list>", help.components)
+    .option("--registry <address>", help.registry)
+    .option("--version <tag>", help.version)
+    .option("--image-pull-secret <name>", "Kubernetes secret name used for pulling the controller image")
     .option("--no-watch-all-namespaces", "watch for resources only in the namespace the controllers run in")
-    .option("--log-level <level>", "log level of the controllers: debug, info or error", "info")
-    .option("--cluster-domain <domain>", "internal cluster domain", "cluster.local");
+    .option("--no-network-policy", "do not deny ingress to the controllers from other namespaces (NetworkPolicies)")
+    .option("--log-level <level>", "log level of the controllers: debug, info or error (default info)")
+    .option("--cluster-domain <domain>", "internal cluster domain (default cluster.local)");
 }
 
 /** Registers `sluice install` and `sluice uninstall`. */
@@ -36,14 +52,14 @@ export function registerInstall(program: Command, kit: CommandKit): void {
     program
       .command("install")
       .description(
-        "Install or upgrade the Sluice controllers and CRDs. Note: no controller images are published yet — build them and pass --registry.",
+        "Install or upgrade Sluice: the Sluice chart rendered with helm, applied server-side. Build the image with 'pnpm image' and push it where --registry points.",
       )
       .option("--export", "write the install manifests to stdout and exit"),
   ).action(
     kit.action(async (ctx, opts) => {
-      const o = installOptionsFrom(opts);
+      const o = installOptionsFrom(opts, ctx.io.env);
       if (opts["export"]) {
-        ctx.io.stdout.write(installYaml(await installObjects(o, ctx.io.env), o));
+        ctx.io.stdout.write(installYaml(await renderInstall(o, ctx.io.env), o));
         return 0;
       }
       await installComponents(ctx, o);
@@ -73,12 +89,16 @@ export function registerInstall(program: Command, kit: CommandKit): void {
     );
 }
 
-/** Applies CRDs and components (staged: CRDs and namespace first) and waits until the Deployments are ready. */
+/**
+ * Applies the chart's render (staged: CRDs and namespace first) and waits until every Deployment runs: on a
+ * real cluster until its Pods are Running and ready (a Pod that cannot pull its image fails the install with
+ * the reason); on the embedded API server from the simulated status, saying that no Pod ran.
+ */
 export async function installComponents(ctx: CommandContext, o: InstallOptions): Promise<void> {
   const p = new Progress(ctx.io);
   try {
     p.generate("generating manifests");
-    const objects = await installObjects(o, ctx.io.env);
+    const objects = renderedObjects(await renderInstall(o, ctx.io.env));
     p.success("manifests build completed");
     p.action(`installing components in ${o.namespace} namespace`);
     const manager = new ResourceManager({
@@ -89,9 +109,11 @@ export async function installComponents(ctx: CommandContext, o: InstallOptions):
     for (const e of changes.entries) ctx.out(`${e.subject} ${e.action}`);
     p.success("install completed");
     p.waiting("verifying installation");
-    const deployments = objects.filter((obj) => obj.kind === "Deployment");
-    for (const d of deployments) {
-      await poll(
+    const simulated = await isEmbeddedApiServer(ctx);
+    if (simulated) p.warning(SIMULATED_WARNING);
+    for (const d of objects.filter((obj) => obj.kind === "Deployment")) {
+      let last: DeploymentHealth | undefined;
+      const health = await poll(
         async () => {
           const live = await ctx.kube().get<UnstructuredObject>({
             apiVersion: "apps/v1",
@@ -99,13 +121,17 @@ export async function installComponents(ctx: CommandContext, o: InstallOptions):
             namespace: o.namespace,
             name: d.metadata.name!,
           });
-          const want = (live["spec"] as { replicas?: number }).replicas ?? 1;
-          const ready = (live["status"] as { readyReplicas?: number } | undefined)?.readyReplicas ?? 0;
-          return ready >= want ? { done: true, value: undefined } : { done: false };
+          last = simulated ? deploymentStatusHealth(live) : await deploymentPodsHealth(ctx, live);
+          return last.ready ? { done: true, value: last } : { done: false };
         },
-        { timeoutMs: ctx.timeoutMs, what: `${d.metadata.name} deployment to become ready`, signal: ctx.io.signal },
+        {
+          timeoutMs: ctx.timeoutMs,
+          what: `${d.metadata.name} deployment to run`,
+          signal: ctx.io.signal,
+          lastState: () => last?.detail,
+        },
       );
-      p.success(`${d.metadata.name}: deployment ready`);
+      p.success(`${d.metadata.name}: deployment ready (${health.detail})`);
     }
     p.success("install finished");
   } finally {
@@ -123,6 +149,10 @@ export async function uninstall(ctx: CommandContext, keepNamespace: boolean): Pr
     ["apps/v1", "Deployment"],
     ["v1", "Service"],
     ["v1", "ServiceAccount"],
+    ["v1", "ConfigMap"],
+    ["rbac.authorization.k8s.io/v1", "RoleBinding"],
+    ["rbac.authorization.k8s.io/v1", "Role"],
+    ["networking.k8s.io/v1", "NetworkPolicy"],
   ];
   for (const [apiVersion, kind] of namespaced) {
     for (const obj of (

@@ -1,4 +1,4 @@
-// Installing the chart's CRDs for `sluice up` (read by `loadCrds` of `sluice install`: $SLUICE_CRDS_DIR, the
+// Installing the chart's CRDs for `sluice up` (read by `loadCrds` of src/install/crds.ts: $SLUICE_CRDS_DIR, the
 // copy packed with the CLI or the repository's chart): server-side apply, waiting until each is Established.
 
 import type { KubeClient, UnstructuredObject } from "@sluice/runtime/kube";
