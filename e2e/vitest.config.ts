@@ -6,7 +6,8 @@ export default defineProject({
   test: {
     name: "e2e",
     include: ["**/*.test.ts"],
-    exclude: ["node_modules/**"],
+    // image/ is its own project (one image build per run): image/vitest.config.ts.
+    exclude: ["node_modules/**", "image/**"],
     // Generous: e2e tests start every controller and real servers, and wait on reconciles (up to 2 min each)
     // on a machine shared with other work.
     testTimeout: 300_000,

@@ -3,6 +3,7 @@
 
 export * from "./api-cluster.js";
 export * from "./bench-helpers.js";
+export * from "./container.js";
 export * from "./event-sink.js";
 export * from "./git-fixtures.js";
 export * from "./git-http-server.js";
