@@ -207,7 +207,7 @@ describe("charts/sluice", () => {
       "--feature-gates=StrictPostBuildSubstitutions=true",
     ]);
     expect(kc.env).toContainEqual({ name: "SOPS_AGE_KEY_FILE", value: "/keys/age.txt" });
-    expect(kc.resources).toEqual({ limits: { cpu: "2", memory: "1Gi" } });
+    expect(kc.resources).toEqual({ limits: { cpu: "2", memory: "1Gi" }, requests: { cpu: "100m", memory: "64Mi" } });
     expect(ks.spec["nodeSelector"]).toEqual({ "kubernetes.io/os": "linux" });
     expect(ks.spec["tolerations"]).toEqual([{ key: "gitops", operator: "Exists", effect: "NoSchedule" }]);
     expect(ks.spec["priorityClassName"]).toBe("system-cluster-critical");

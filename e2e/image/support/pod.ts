@@ -5,6 +5,7 @@
 // (in-cluster configuration). The host network is shared, so the listen addresses the chart leaves at their
 // defaults (:8080, :9440, :9090) are moved to free loopback ports by flags appended after the chart's.
 
+import { randomBytes } from "node:crypto";
 import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { request as httpsRequest } from "node:https";
 import { createServer } from "node:net";
@@ -98,6 +99,8 @@ export function serviceAccountVolume(server: ApiServer, namespace: string, token
 /** A Deployment's Pod running from the image. */
 export interface RunningPod {
   name: string;
+  /** The Pod's name, also its host name (so leader election identities start with it). */
+  podName: string;
   container: RunningContainer;
   /** The args the chart rendered, after $(VAR) expansion (before the address flags). */
   chartArgs: string[];
@@ -144,7 +147,9 @@ export async function runDeployment(options: RunDeploymentOptions): Promise<Runn
   }
   const sa = spec.serviceAccountName ?? "default";
   const saDir = serviceAccountVolume(server, namespace, await serviceAccountToken(server, namespace, sa));
+  const podName = `${deployment.metadata.name}-${randomBytes(3).toString("hex")}`;
   const running = startContainer({
+    hostname: podName,
     rootfs: image.rootfs,
     config: image.config,
     args: [...chartArgs, ...addressArgs, ...(options.extraArgs ?? [])],
@@ -154,6 +159,7 @@ export async function runDeployment(options: RunDeploymentOptions): Promise<Runn
   });
   return {
     name: deployment.metadata.name ?? "",
+    podName,
     container: running,
     chartArgs,
     healthUrl: `http://127.0.0.1:${health}`,

@@ -1,5 +1,5 @@
 // Runs a container image's entrypoint the way a container runtime would, for tests, without a container
-// runtime: in private mount and PID namespaces (`unshare`), chrooted into the image's root filesystem mounted
+// runtime: in private mount, PID and UTS namespaces (`unshare`), chrooted into the image's root filesystem mounted
 // read-only, as the image's user, with only the image's environment plus the given variables, /proc, /dev,
 // the host's /etc/hosts, writable tmpfs directories (a Pod's emptyDirs) and bind mounts (e.g. a ServiceAccount
 // token at /var/run/secrets/kubernetes.io/serviceaccount, private to the container). The network is the
@@ -41,6 +41,8 @@ export interface ContainerOptions {
   command?: readonly string[];
   /** Added to the image's environment. */
   env?: Record<string, string>;
+  /** The container's host name (its own UTS namespace), as a Pod's is its name. */
+  hostname?: string;
   /** Empty writable directories (tmpfs), e.g. `/tmp`, `/data`. */
   tmpfs?: readonly string[];
   mounts?: readonly BindMount[];
@@ -137,6 +139,7 @@ export function startContainer(options: ContainerOptions): RunningContainer {
   }
   const script: string[] = [
     "set -e",
+    ...(options.hostname ? [`hostname ${quote(options.hostname)}`] : []),
     `mount --bind ${quote(root)} ${quote(root)}`,
     `mount -o remount,bind,ro ${quote(root)}`,
     `mount -t proc proc ${quote(mountPoint(root, "/proc", false))}`,
@@ -159,7 +162,10 @@ export function startContainer(options: ContainerOptions): RunningContainer {
     if (eq > 0) env.set(entry.slice(0, eq), entry.slice(eq + 1));
   }
   for (const [k, v] of Object.entries(options.env ?? {})) env.set(k, v);
-  const argv = [...(options.command ?? options.config.entrypoint), ...(options.args ?? options.config.cmd)];
+  // A Pod's semantics: a command without args drops the image's Cmd as well as its Entrypoint.
+  const argv = options.command
+    ? [...options.command, ...(options.args ?? [])]
+    : [...options.config.entrypoint, ...(options.args ?? options.config.cmd)];
   if (argv.length === 0) throw new Error("nothing to run: the image has no entrypoint or cmd");
   const inner = ["/usr/bin/env", "-C", options.config.workingDir || "/", ...argv];
   script.push(
@@ -173,7 +179,7 @@ export function startContainer(options: ContainerOptions): RunningContainer {
   );
   const child: ChildProcess = spawn(
     which("unshare")!,
-    ["--mount", "--pid", "--fork", "--kill-child", "sh", "-c", script.join("\n")],
+    ["--mount", "--pid", "--uts", "--fork", "--kill-child", "sh", "-c", script.join("\n")],
     { stdio: ["ignore", "pipe", "pipe"], env: { PATH: HOST_PATH } },
   );
   let output = "";
