@@ -9,8 +9,9 @@ cd "$(dirname "$0")/.."
 PNPM_VERSION=10.34.9
 # Debian packages the test suites use as real parts: git (and its http-backend), sshd and ssh-keygen for
 # Git-over-SSH tests, gpg for signature verification, openssl for test certificates, docker-registry (Distribution
-# v2) as the OCI registry, prometheus for the metrics e2e test, age for SOPS test keys.
-APT_PACKAGES=(git openssh-server openssh-client gnupg openssl docker-registry prometheus age)
+# v2) as the OCI registry, prometheus for the metrics e2e test, age for SOPS test keys, buildah to build the
+# controllers' image (`pnpm image`) and skopeo to push it to the test registry (e2e/image).
+APT_PACKAGES=(git openssh-server openssh-client gnupg openssl docker-registry prometheus age buildah skopeo)
 
 say() { printf '==> %s\n' "$*"; }
 
