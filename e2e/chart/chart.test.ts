@@ -107,6 +107,7 @@ describe("charts/sluice", () => {
     expect(objects.filter((o) => o.kind === "Deployment").map((o) => o.metadata.name)).toEqual([
       "helm-controller",
       "kustomize-controller",
+      "notification-controller",
       "source-controller",
     ]);
     const source = podTemplate(named(objects, "Deployment", "source-controller"));
@@ -114,6 +115,7 @@ describe("charts/sluice", () => {
     expect(c.image).toBe("ghcr.io/sluice-gitops/sluice:v0.1.0");
     expect(c.args).toEqual([
       "source-controller",
+      "--events-addr=http://notification-controller.$(RUNTIME_NAMESPACE).svc.cluster.local./",
       "--watch-all-namespaces=true",
       "--log-level=info",
       "--log-encoding=json",
@@ -143,17 +145,32 @@ describe("charts/sluice", () => {
       "app.kubernetes.io/component": "source-controller",
       "app.kubernetes.io/part-of": "sluice",
     });
-    // No events address while notification-controller is off.
+    // Every controller but notification-controller posts its events to notification-controller's Service.
     for (const name of ["helm-controller", "kustomize-controller", "source-controller"]) {
-      expect(podTemplate(named(objects, "Deployment", name)).spec.containers[0]!.args.join(" ")).not.toContain(
-        "--events-addr",
+      expect(podTemplate(named(objects, "Deployment", name)).spec.containers[0]!.args).toContain(
+        "--events-addr=http://notification-controller.$(RUNTIME_NAMESPACE).svc.cluster.local./",
       );
     }
+    expect(
+      podTemplate(named(objects, "Deployment", "notification-controller")).spec.containers[0]!.args.join(" "),
+    ).not.toContain("--events-addr");
     expect(named(objects, "Service", "source-controller")["spec"]).toMatchObject({
       selector: { app: "source-controller" },
       ports: [{ name: "http", port: 80, targetPort: "http" }],
     });
     expect(objects.filter((o) => o.kind === "NetworkPolicy").map((o) => o.metadata.name)).toEqual([
+      "allow-egress",
+      "allow-scraping",
+      "allow-webhooks",
+    ]);
+    // Without notification-controller: no events address, no webhook policy.
+    const alone = await render({ notificationController: { create: false } });
+    for (const name of ["helm-controller", "kustomize-controller", "source-controller"]) {
+      expect(podTemplate(named(alone, "Deployment", name)).spec.containers[0]!.args.join(" ")).not.toContain(
+        "--events-addr",
+      );
+    }
+    expect(alone.filter((o) => o.kind === "NetworkPolicy").map((o) => o.metadata.name)).toEqual([
       "allow-egress",
       "allow-scraping",
     ]);
@@ -379,6 +396,7 @@ describe("charts/sluice installed with helm into the embedded API server", () =>
     expect(deployments.split("\n").filter(Boolean).sort()).toEqual([
       "deployment.apps/helm-controller",
       "deployment.apps/kustomize-controller",
+      "deployment.apps/notification-controller",
       "deployment.apps/source-controller",
     ]);
     // The test Pod is accepted and (the embedded API server simulating Pods) completes.

@@ -4,7 +4,14 @@
 // Kustomization reconcile through them, and SIGTERM stops each cleanly through tini.
 
 import type { UnstructuredObject } from "@sluice/runtime";
-import { createFixtureRepo, type GitHttpServer, startGitHttpServer, tempDir } from "@sluice/testkit";
+import {
+  createFixtureRepo,
+  type EventSink,
+  type GitHttpServer,
+  startEventSink,
+  startGitHttpServer,
+  tempDir,
+} from "@sluice/testkit";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { EmbeddedCluster } from "../support/embedded-cluster.js";
 import { installChart, installedDeployments, NAMESPACE } from "./support/chart-install.js";
@@ -33,6 +40,7 @@ describe.skipIf(image.skipReason !== undefined)("the image's controllers, in-clu
   let git: GitHttpServer;
   let dir: { path: string; remove: () => Promise<void> };
   let revision: string;
+  let sink: EventSink;
   const pods: RunningPod[] = [];
 
   beforeAll(async () => {
@@ -43,11 +51,13 @@ describe.skipIf(image.skipReason !== undefined)("the image's controllers, in-clu
     revision = await repo.commit(APP, "app");
     await repo.push();
     git = await startGitHttpServer({ root: dir.path });
+    sink = await startEventSink();
   });
 
   afterAll(async () => {
     for (const pod of pods) await pod.container.stop(5_000).catch(() => undefined);
     await git?.stop();
+    await sink?.stop();
     await cluster?.stop();
     await dir?.remove();
   });
@@ -56,9 +66,17 @@ describe.skipIf(image.skipReason !== undefined)("the image's controllers, in-clu
     expect(deployments.map((d) => d.metadata.name)).toEqual([
       "helm-controller",
       "kustomize-controller",
+      "notification-controller",
       "source-controller",
     ]);
-    for (const deployment of deployments) pods.push(await runDeployment({ image, server: cluster.server, deployment }));
+    // notification-controller first: the others post their events to it.
+    const ordered = [...deployments].sort(
+      (a, b) =>
+        Number(b.metadata.name === "notification-controller") - Number(a.metadata.name === "notification-controller"),
+    );
+    for (const deployment of ordered) {
+      pods.push(await runDeployment({ image, server: cluster.server, deployment, eventsUrl: pods[0]?.eventsUrl }));
+    }
     for (const pod of pods) await waitReady(pod);
     for (const pod of pods) {
       expect(pod.chartArgs[0]).toBe(pod.name);
@@ -76,8 +94,18 @@ describe.skipIf(image.skipReason !== undefined)("the image's controllers, in-clu
     );
   });
 
-  it("reconciles a GitRepository and a Kustomization through the containers", async () => {
+  it("reconciles a GitRepository and a Kustomization through the containers, and alerts on their events", async () => {
     const manifest = [
+      "apiVersion: notification.toolkit.fluxcd.io/v1beta3",
+      "kind: Provider",
+      "metadata: { name: sink, namespace: flux-system }",
+      `spec: { type: generic, address: "${sink.url}" }`,
+      "---",
+      "apiVersion: notification.toolkit.fluxcd.io/v1beta3",
+      "kind: Alert",
+      "metadata: { name: all, namespace: flux-system }",
+      "spec: { providerRef: { name: sink }, eventSeverity: info, eventSources: [{ kind: Kustomization, name: '*' }, { kind: GitRepository, name: '*' }] }",
+      "---",
       "apiVersion: source.toolkit.fluxcd.io/v1",
       "kind: GitRepository",
       "metadata: { name: app, namespace: flux-system }",
@@ -117,6 +145,16 @@ describe.skipIf(image.skipReason !== undefined)("the image's controllers, in-clu
     const reporters = new Set(events.items.map((e) => e.reportingComponent || e.source?.component));
     expect(reporters).toContain("source-controller");
     expect(reporters).toContain("kustomize-controller");
+    // kustomize-controller posted its event to notification-controller (the chart's --events-addr), which
+    // dispatched it to the Alert's provider.
+    await until(
+      async () =>
+        sink.events.some(
+          (e) => e.involvedObject.kind === "Kustomization" && e.reportingController === "kustomize-controller",
+        ),
+      "the Kustomization's event at the alert provider",
+      async () => JSON.stringify(sink.events),
+    );
   });
 
   it("stops every controller gracefully on SIGTERM (tini forwards it; exit code 0)", async () => {

@@ -33,7 +33,11 @@ describe.skipIf(image.skipReason !== undefined)("leader election with two replic
   let source: RunningPod;
 
   beforeAll(async () => {
-    cluster = await installChart(["kustomizeController.replicas=2", "helmController.create=false"]);
+    cluster = await installChart([
+      "kustomizeController.replicas=2",
+      "helmController.create=false",
+      "notificationController.create=false",
+    ]);
     dir = await tempDir("sluice-leader-");
     const repo = await createFixtureRepo(dir.path, "app", "main");
     await repo.commit({

@@ -108,6 +108,8 @@ export interface RunningPod {
   metricsUrl: string;
   /** source-controller's artifact server. */
   storageUrl?: string;
+  /** notification-controller's event endpoint (what the others' `--events-addr` names). */
+  eventsUrl?: string;
 }
 
 /** Options of {@link runDeployment}. */
@@ -117,6 +119,11 @@ export interface RunDeploymentOptions {
   deployment: UnstructuredObject;
   /** Flags appended after the chart's and the address flags (e.g. shorter leader election timings). */
   extraArgs?: string[];
+  /**
+   * Where the chart's `--events-addr=http://notification-controller.<ns>.svc…/` reaches here: the running
+   * notification-controller's event endpoint (the cluster's DNS and Service do not exist on this machine).
+   */
+  eventsUrl?: string | undefined;
 }
 
 /** Starts one replica of the Deployment's Pod from the image. */
@@ -140,10 +147,20 @@ export async function runDeployment(options: RunDeploymentOptions): Promise<Runn
   const [health, metrics] = [await freePort(), await freePort()];
   const addressArgs = [`--health-addr=127.0.0.1:${health}`, `--metrics-addr=127.0.0.1:${metrics}`];
   let storageUrl: string | undefined;
+  let eventsUrl: string | undefined;
   if (chartArgs[0] === "source-controller") {
     const storage = await freePort();
     addressArgs.push(`--storage-addr=127.0.0.1:${storage}`, `--storage-adv-addr=127.0.0.1:${storage}`);
     storageUrl = `http://127.0.0.1:${storage}`;
+  }
+  if (chartArgs[0] === "notification-controller") {
+    const [events, receiver] = [await freePort(), await freePort()];
+    addressArgs.push(`--events-addr=127.0.0.1:${events}`, `--receiverAddr=127.0.0.1:${receiver}`);
+    eventsUrl = `http://127.0.0.1:${events}/`;
+  } else if (chartArgs.some((a) => a.startsWith("--events-addr="))) {
+    if (!options.eventsUrl)
+      throw new Error(`${deployment.metadata.name} posts events: start notification-controller first`);
+    addressArgs.push(`--events-addr=${options.eventsUrl}`);
   }
   const sa = spec.serviceAccountName ?? "default";
   const saDir = serviceAccountVolume(server, namespace, await serviceAccountToken(server, namespace, sa));
@@ -165,6 +182,7 @@ export async function runDeployment(options: RunDeploymentOptions): Promise<Runn
     healthUrl: `http://127.0.0.1:${health}`,
     metricsUrl: `http://127.0.0.1:${metrics}`,
     ...(storageUrl ? { storageUrl } : {}),
+    ...(eventsUrl ? { eventsUrl } : {}),
   };
 }
 

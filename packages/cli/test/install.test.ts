@@ -66,6 +66,7 @@ describe("sluice install / uninstall", () => {
     expect(kinds.filter((k) => k.startsWith("Deployment/")).sort()).toEqual([
       "Deployment/helm-controller",
       "Deployment/kustomize-controller",
+      "Deployment/notification-controller",
       "Deployment/source-controller",
     ]);
   });
@@ -144,7 +145,7 @@ describe("sluice install / uninstall", () => {
     expect(r.stderr).toContain(
       "! the embedded API server runs no Pods: the Deployment status below is simulated, no controller container ran\n",
     );
-    for (const c of ["source-controller", "kustomize-controller", "helm-controller"]) {
+    for (const c of ["source-controller", "kustomize-controller", "helm-controller", "notification-controller"]) {
       expect(r.stderr).toContain(`✔ ${c}: deployment ready (1/1 replicas, Pods simulated)\n`);
     }
     expect(r.stderr.trimEnd().split("\n").at(-1)).toBe("✔ install finished");
@@ -155,7 +156,7 @@ describe("sluice install / uninstall", () => {
 
     const version = await env.sluice("version");
     expect(version.stdout).toMatch(
-      /^sluice: v(\S+)\nkubernetes: v\S+\nhelm-controller: v\1\nkustomize-controller: v\1\nsource-controller: v\1\n$/,
+      /^sluice: v(\S+)\nkubernetes: v\S+\nhelm-controller: v\1\nkustomize-controller: v\1\nnotification-controller: v\1\nsource-controller: v\1\n$/,
     );
 
     const check = await env.sluice("check");

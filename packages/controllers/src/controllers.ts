@@ -12,6 +12,8 @@ export const CONTROLLERS: Readonly<Record<string, ControllerCommand>> = {
   "source-controller": async (argv) => (await import("@sluice/source-controller")).runSourceController(argv),
   "kustomize-controller": async (argv) => (await import("@sluice/kustomize-controller")).runKustomizeController(argv),
   "helm-controller": async (argv) => (await import("@sluice/helm-controller")).runHelmController(argv),
+  "notification-controller": async (argv) =>
+    (await import("@sluice/notification-controller")).runNotificationController(argv),
 };
 
 /** The names {@link CONTROLLERS} knows, in Flux's order. */

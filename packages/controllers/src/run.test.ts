@@ -18,7 +18,12 @@ function sink(): { stream: Writable; text: () => string } {
 
 describe("sluice-controller", () => {
   it("knows the controllers the chart deploys, by Flux's names", () => {
-    expect(controllerNames()).toEqual(["source-controller", "kustomize-controller", "helm-controller"]);
+    expect(controllerNames()).toEqual([
+      "source-controller",
+      "kustomize-controller",
+      "helm-controller",
+      "notification-controller",
+    ]);
   });
 
   it("prints its usage for --help and exits 0", async () => {
@@ -30,7 +35,10 @@ describe("sluice-controller", () => {
 
   it.each([
     [[], "missing controller name"],
-    [["image-controller"], 'unknown controller "image-controller": want one of source-controller, kustomize-controller'],
+    [
+      ["image-controller"],
+      'unknown controller "image-controller": want one of source-controller, kustomize-controller',
+    ],
     [["constructor"], 'unknown controller "constructor"'],
   ])("exits 2 for %j", async (argv, message) => {
     const err = sink();
