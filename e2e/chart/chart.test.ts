@@ -13,6 +13,8 @@ import { parseAllDocuments, stringify } from "yaml";
 import { type EmbeddedCluster, startEmbeddedCluster } from "../support/embedded-cluster.js";
 
 const CHART = join(import.meta.dirname, "../../charts/sluice");
+/** The image's entry point, built (`pnpm build`): `sluice-controller <controller> [flags]`. */
+const ENTRYPOINT = join(import.meta.dirname, "../../packages/controllers/dist/main.js");
 const execFileAsync = promisify(execFile);
 
 interface HelmResult {
@@ -337,6 +339,33 @@ describe("charts/sluice", () => {
     expect(named(objects, "ClusterRole", "flux-edit-flux-system").metadata.labels).toMatchObject({
       "rbac.authorization.k8s.io/aggregate-to-edit": "true",
     });
+  });
+
+  it.each([
+    ["the defaults", {}],
+    [
+      "multitenancy, every controller and tuned flags",
+      {
+        multitenancy: { enabled: true, defaultServiceAccount: "tenant", privileged: false },
+        notificationController: { create: true },
+        logLevel: "debug",
+        watchAllNamespaces: false,
+        kustomizeController: { concurrent: 20, kubeApiQps: 500, kubeApiBurst: 1000 },
+      },
+    ],
+  ])("renders args every controller accepts (%s)", async (_name, values) => {
+    const objects = await render(values);
+    const deployments = objects.filter((o) => o.kind === "Deployment");
+    expect(deployments.length).toBeGreaterThanOrEqual(4);
+    for (const d of deployments) {
+      const args = podTemplate(d).spec.containers[0]!.args.map((a) => a.replace("$(RUNTIME_NAMESPACE)", "flux-system"));
+      // The image's entry point parses the controller's flags; --help stops it after a successful parse.
+      const r = await execFileAsync(process.execPath, [ENTRYPOINT, ...args, "--help"]).then(
+        () => ({ code: 0, stderr: "" }),
+        (err: { code?: number; stderr?: string }) => ({ code: err.code ?? 1, stderr: err.stderr ?? "" }),
+      );
+      expect({ deployment: d.metadata.name, ...r }).toEqual({ deployment: d.metadata.name, code: 0, stderr: "" });
+    }
   });
 
   it.each([
