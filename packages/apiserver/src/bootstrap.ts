@@ -1,5 +1,6 @@
 import { systemContext } from "./api/request-context.js";
 import type { ResourceService } from "./api/resource-service.js";
+import { bootstrapPolicy } from "./authz/bootstrap-policy.js";
 import type { ResourceRegistry } from "./resources/registry.js";
 import { kubeTime } from "./util/meta.js";
 
@@ -71,4 +72,21 @@ export function bootstrapObjects(registry: ResourceRegistry, service: ResourceSe
     },
   };
   service.create(nodes, "", node, ctx);
+}
+
+/** Creates kube's default ClusterRoles and ClusterRoleBindings that do not exist yet (also after a restart). */
+export function bootstrapRbac(registry: ResourceRegistry, service: ResourceService): void {
+  const ctx = systemContext("kube-apiserver");
+  const policy = bootstrapPolicy();
+  const roles = registry.get("rbac.authorization.k8s.io", "v1", "clusterroles")!;
+  const bindings = registry.get("rbac.authorization.k8s.io", "v1", "clusterrolebindings")!;
+  for (const [rt, list] of [
+    [roles, policy.clusterRoles],
+    [bindings, policy.clusterRoleBindings],
+  ] as const) {
+    for (const obj of list) {
+      const name = String((obj["metadata"] as { name: string }).name);
+      if (!service.find(rt, "", name)) service.create(rt, "", obj, ctx);
+    }
+  }
 }

@@ -5,7 +5,13 @@ import type { AddressInfo } from "node:net";
 import { BuiltinAdmission, CompositeAdmission } from "./api/builtin-admission.js";
 import { ResourceService } from "./api/resource-service.js";
 import { type AuditEvent, AuditLog } from "./audit.js";
-import { bootstrapObjects } from "./bootstrap.js";
+import { ClusterRoleAggregator } from "./authz/aggregation-controller.js";
+import { Authorizer } from "./authz/authorizer.js";
+import { escalationCheck } from "./authz/escalation.js";
+import { LegacyTokenController } from "./authz/legacy-token-controller.js";
+import { RbacIndex } from "./authz/rbac-index.js";
+import { ServiceAccountTokens, TOKEN_ISSUER } from "./authz/service-account-tokens.js";
+import { bootstrapObjects, bootstrapRbac } from "./bootstrap.js";
 import { GarbageCollector } from "./controllers/garbage-collector.js";
 import { NamespaceController } from "./controllers/namespace-controller.js";
 import { WorkloadSimulator } from "./controllers/workload-simulator.js";
@@ -20,7 +26,7 @@ import { logStorage } from "./log.js";
 import { builtinResourceTypes } from "./resources/builtin-kinds.js";
 import { ResourceRegistry } from "./resources/registry.js";
 import { type DataDirLock, lockDataDir } from "./store/data-dir-lock.js";
-import { ObjectStore } from "./store/object-store.js";
+import { ObjectStore, objectKey } from "./store/object-store.js";
 import { FilePersistence } from "./store/persistence.js";
 import { generateServingCertificates } from "./tls/certificates.js";
 import type { JsonObject } from "./util/json.js";
@@ -50,6 +56,11 @@ export interface ApiServerOptions {
    * this a plain-HTTP server is usable only by clients that do (e.g. @kubernetes/client-node). Default false.
    */
   allowUnauthenticatedHttp?: boolean;
+  /**
+   * `RBAC` (default): requests are authorized like kube-apiserver's `--authorization-mode=RBAC` (the admin is
+   * in `system:masters`); `AlwaysAllow` lets every authenticated request through.
+   */
+  authorization?: "RBAC" | "AlwaysAllow";
   /** Interval between watch BOOKMARK events (default 60 s). */
   bookmarkIntervalMs?: number;
   /** Events kept per resource for watches from older resourceVersions (default 10 000). */
@@ -71,6 +82,11 @@ export interface ApiServer {
   kubeconfig: JsonObject;
   /** Writes the kubeconfig as YAML to a file (mode 0600). */
   writeKubeconfig(path: string): void;
+  /**
+   * Issues a bound token for an existing ServiceAccount (as TokenRequest does; default expiry 1 hour) — e.g.
+   * for a kubeconfig that acts as that ServiceAccount.
+   */
+  issueServiceAccountToken(namespace: string, name: string, expirationSeconds?: number): string;
   /** The request audit log (newest last). */
   auditEvents(): AuditEvent[];
   /** Stops serving, ends watches and closes storage. */
@@ -130,14 +146,24 @@ async function serve(
   const registry = new ResourceRegistry();
   registry.setOwned("builtin", builtinResourceTypes());
   const schemas = new CrdSchemas();
-  const admission = new CompositeAdmission(new BuiltinAdmission(), new CustomResourceAdmission(schemas), [admitCrd]);
+  const rbac = new RbacIndex(store);
+  const authorizer = new Authorizer(rbac, (options.authorization ?? "RBAC") === "RBAC");
+  const tokens = new ServiceAccountTokens(store, options.dataDir);
+  const admission = new CompositeAdmission(new BuiltinAdmission(), new CustomResourceAdmission(schemas), [
+    admitCrd,
+    escalationCheck(authorizer),
+  ]);
   const service = new ResourceService(store, admission);
   bootstrapObjects(registry, service);
+  bootstrapRbac(registry, service);
   await store.flush();
+  const certs = useTls ? generateServingCertificates(host === "127.0.0.1" ? [] : [host]) : undefined;
   const controllers: ServerController[] = [
     new CrdController(service, registry, schemas),
     new NamespaceController(service, registry),
     new GarbageCollector(service, registry),
+    new ClusterRoleAggregator(service, registry),
+    new LegacyTokenController(service, registry, tokens, certs?.caCert),
   ];
   if (options.simulateWorkloads ?? true) {
     controllers.push(new WorkloadSimulator(service, registry, options.workloadDelayMs ?? 500));
@@ -158,6 +184,9 @@ async function serve(
         resources,
         token,
         ...(options.allowUnauthenticatedHttp === true ? { trustLoopbackHttp: true } : {}),
+        authorizer,
+        tokens,
+        store,
         audit,
         serverAddress: () => address,
         version: () => ({
@@ -184,8 +213,7 @@ async function serve(
   };
   let caCert: string | undefined;
   let server: Server;
-  if (useTls) {
-    const certs = generateServingCertificates(host === "127.0.0.1" ? [] : [host]);
+  if (certs) {
     caCert = certs.caCert;
     server = createHttpsServer({ cert: `${certs.cert}${certs.caCert}`, key: certs.key }, handler);
   } else {
@@ -216,11 +244,18 @@ async function serve(
     token,
     kubeconfig,
     writeKubeconfig: (path) => writeKubeconfigFile(path, kubeconfig),
+    issueServiceAccountToken: (namespace, name, expirationSeconds = 3600) => {
+      const sa = store.get("/serviceaccounts", objectKey(namespace, name));
+      if (!sa) throw new Error(`serviceaccount ${namespace}/${name} does not exist`);
+      const uid = String(sa.metadata["uid"]);
+      return tokens.issue({ namespace, name, uid, audiences: [TOKEN_ISSUER], expirationSeconds }).token;
+    },
     auditEvents: () => audit.list(),
     stop: async () => {
       if (stopped) return;
       stopped = true;
       for (const c of controllers) c.stop();
+      rbac.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       store.close();

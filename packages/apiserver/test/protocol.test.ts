@@ -303,16 +303,21 @@ describe("kube-apiserver wire behaviour", () => {
     expect(back.json<{ items: unknown[] }>().items).toHaveLength(1);
   });
 
-  it("accepts impersonation headers and records the user in the audit log", async () => {
+  it("accepts impersonation headers, authorizes as the impersonated user and records it in the audit log", async () => {
     const r = await apiRequest(s, "GET", CM, { headers: { "Impersonate-User": "alice", "Impersonate-Group": "devs" } });
-    expect(r.status).toBe(200);
+    // alice holds no RBAC permission: the request is decided as her, not as the admin who impersonates.
+    expect(r.status).toBe(403);
     const events = s.auditEvents().filter((e) => e.user === "alice");
     expect(events.length).toBeGreaterThan(0);
     expect(events[0]).toMatchObject({
       impersonatedBy: "sluice-admin",
       groups: ["devs", "system:authenticated"],
       verb: "GET",
-      code: 200,
+      code: 403,
     });
+    const masters = await apiRequest(s, "GET", CM, {
+      headers: { "Impersonate-User": "bob", "Impersonate-Group": "system:masters" },
+    });
+    expect(masters.status).toBe(200);
   });
 });

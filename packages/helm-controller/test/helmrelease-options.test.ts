@@ -24,6 +24,15 @@ beforeAll(async () => {
   env = await startHelmEnv(work.path, NS);
   const chart = await packageChart(env, work.path, "svc", "1.0.0");
   await publishHelmChart(env, "svc", chart, "1.0.0");
+  // The API server enforces RBAC: the impersonated ServiceAccount needs a binding, as on a real cluster.
+  await env.client.create({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "deployer", namespace: NS } });
+  await env.client.create({
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "RoleBinding",
+    metadata: { name: "deployer-admin", namespace: NS },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "admin" },
+    subjects: [{ kind: "ServiceAccount", name: "deployer", namespace: NS }],
+  });
 }, 120_000);
 
 afterAll(async () => {

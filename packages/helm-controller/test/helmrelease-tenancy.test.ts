@@ -27,6 +27,17 @@ beforeAll(async () => {
   const chart = await packageChart(env, work.path, "app", "1.0.0");
   await publishHelmChart(env, "app", chart, "1.0.0");
   await env.client.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: "platform" } });
+  // The API server enforces RBAC: the impersonated ServiceAccounts need a binding, as on a real cluster.
+  for (const name of ["reconciler", "own"]) {
+    await env.client.create({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace: NS } });
+    await env.client.create({
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "RoleBinding",
+      metadata: { name: `${name}-admin`, namespace: NS },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "admin" },
+      subjects: [{ kind: "ServiceAccount", name, namespace: NS }],
+    });
+  }
 }, 120_000);
 
 afterAll(async () => {

@@ -29,6 +29,18 @@ ${Object.entries(data)
   .join("\n")}
 `;
 
+/** Creates ServiceAccount `name` in NS bound (RoleBinding in NS) to `role`. */
+async function grantServiceAccount(env: KustomizeEnv, name: string, role: { kind: string; name: string }) {
+  await env.client.create({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace: NS } });
+  await env.client.create({
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "RoleBinding",
+    metadata: { name: `${name}-binding`, namespace: NS },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", ...role },
+    subjects: [{ kind: "ServiceAccount", name, namespace: NS }],
+  });
+}
+
 describe("Kustomization access, remote clusters and apply policies", () => {
   let env: KustomizeEnv;
   let remote: ApiCluster;
@@ -140,6 +152,8 @@ spec:
   }, 90_000);
 
   it("serviceAccountName: applies impersonating system:serviceaccount:<namespace>:<name>", async () => {
+    // The API server enforces RBAC: the ServiceAccount needs a binding, as on a real cluster.
+    await grantServiceAccount(env, "deployer", { kind: "ClusterRole", name: "edit" });
     await patchKustomization(env, "plain", { serviceAccountName: "deployer" });
     const k = await waitForKustomization(
       env,

@@ -2,6 +2,7 @@ import type { FieldError } from "../errors.js";
 import type { ResourceType } from "../resources/resource-type.js";
 import type { TypeNode } from "../schema/type-node.js";
 import type { KubeObject } from "../util/meta.js";
+import type { UserInfo } from "./request-context.js";
 
 /** What an admission step sees of a write. */
 export interface AdmissionRequest {
@@ -12,6 +13,8 @@ export interface AdmissionRequest {
   old?: KubeObject;
   fieldValidation: "Strict" | "Warn" | "Ignore";
   warnings: string[];
+  /** Who writes (escalation checks). */
+  user?: UserInfo;
 }
 
 /**

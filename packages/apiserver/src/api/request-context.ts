@@ -1,7 +1,11 @@
 /** The authenticated (or impersonated) user of a request. */
 export interface UserInfo {
   name: string;
+  /** The user's uid (ServiceAccounts: the ServiceAccount's uid). */
+  uid?: string;
   groups: string[];
+  /** Extra attributes (ServiceAccount tokens: credential id, bound pod). */
+  extra?: Record<string, string[]>;
   /** The user that authenticated when impersonating. */
   impersonatedBy?: string;
 }

@@ -213,7 +213,14 @@ export class ResourceService {
     subresource?: string,
   ): void {
     const errors: FieldError[] = validateObjectMeta(rt, obj);
-    const req = { rt, operation, object: obj, fieldValidation: ctx.fieldValidation, warnings: ctx.warnings } as const;
+    const req = {
+      rt,
+      operation,
+      object: obj,
+      fieldValidation: ctx.fieldValidation,
+      warnings: ctx.warnings,
+      user: ctx.user,
+    } as const;
     errors.push(...this.admission.admit({ ...req, ...(old ? { old } : {}), ...(subresource ? { subresource } : {}) }));
     if (old && typeof old.metadata["deletionTimestamp"] === "string") {
       const before = new Set(finalizersOf(old));

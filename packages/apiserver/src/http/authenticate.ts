@@ -1,7 +1,7 @@
 import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { UserInfo } from "../api/request-context.js";
-import { ApiError, unauthorized } from "../errors.js";
+import { unauthorized } from "../errors.js";
 
 /** Paths kube-apiserver serves to anyone (system:public-info-viewer). */
 const PUBLIC_PATHS = new Set(["/version", "/healthz", "/livez", "/readyz"]);
@@ -28,6 +28,8 @@ export function isLoopbackAddress(address: string | undefined): boolean {
 export interface AuthOptions {
   /** The bearer token that authenticates as the admin. */
   adminToken: string;
+  /** Other bearer tokens (ServiceAccount tokens): the user, or undefined when the token is not valid. */
+  tokenAuthenticator?: (token: string) => UserInfo | undefined;
   /**
    * Treat requests without an Authorization header that arrive over plain HTTP from a loopback address as the
    * admin (client-go never sends credentials over plain HTTP). Only for servers started without TLS.
@@ -35,43 +37,31 @@ export interface AuthOptions {
   trustLoopbackHttp?: boolean;
 }
 
-const ADMIN: UserInfo = { name: "sluice-admin", groups: ["system:masters", "system:authenticated"] };
+/** The user name of the admin identity. */
+export const ADMIN_USER = "sluice-admin";
+const ADMIN: UserInfo = { name: ADMIN_USER, groups: ["system:masters", "system:authenticated"] };
+
+/** The anonymous user (unauthenticated requests to public paths). */
+export const ANONYMOUS: UserInfo = { name: "system:anonymous", groups: ["system:unauthenticated"] };
 
 /**
- * Authenticates a request by bearer token: the admin token gets `system:masters`. Requests without a token
- * may only read version and health endpoints, unless `trustLoopbackHttp` lets loopback peers in as the admin;
- * anything else answers 401. Impersonation headers (`Impersonate-User`, `Impersonate-Group`,
- * `Impersonate-Uid`) switch the user, remembering the real one.
+ * Authenticates a request by bearer token: the admin token gets `system:masters`, a ServiceAccount token its
+ * ServiceAccount's identity. Requests without a token are anonymous on version and health endpoints, the admin
+ * from loopback with `trustLoopbackHttp`, and 401 otherwise; an unknown token is 401.
  */
 export function authenticate(req: IncomingMessage, path: string, auth: AuthOptions): UserInfo {
   const header = req.headers.authorization;
-  let user: UserInfo;
   if (header === undefined) {
     if (auth.trustLoopbackHttp === true && isLoopbackAddress(req.socket.remoteAddress)) {
-      user = { ...ADMIN, groups: [...ADMIN.groups] };
-    } else {
-      if (!isPublic(path)) throw unauthorized();
-      user = { name: "system:anonymous", groups: ["system:unauthenticated"] };
+      return { ...ADMIN, groups: [...ADMIN.groups] };
     }
-  } else {
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!m || !tokenMatches(m[1]!, auth.adminToken)) throw unauthorized();
-    user = { ...ADMIN, groups: [...ADMIN.groups] };
+    if (!isPublic(path)) throw unauthorized();
+    return { ...ANONYMOUS, groups: [...ANONYMOUS.groups] };
   }
-  const impUser = req.headers["impersonate-user"];
-  const impGroups = req.headers["impersonate-group"];
-  if (impUser !== undefined || impGroups !== undefined) {
-    if (user.name === "system:anonymous") throw unauthorized();
-    const name = Array.isArray(impUser) ? impUser[0] : impUser;
-    if (name === undefined || name === "") {
-      throw new ApiError(400, "BadRequest", "requested impersonation of groups without impersonating a user");
-    }
-    const groups = (Array.isArray(impGroups) ? impGroups : impGroups === undefined ? [] : impGroups.split(","))
-      .map((g) => g.trim())
-      .filter((g) => g !== "");
-    if (!groups.includes("system:authenticated") && !name.startsWith("system:anonymous"))
-      groups.push("system:authenticated");
-    user = { name, groups, impersonatedBy: user.name };
-  }
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!m) throw unauthorized();
+  if (tokenMatches(m[1]!, auth.adminToken)) return { ...ADMIN, groups: [...ADMIN.groups] };
+  const user = auth.tokenAuthenticator?.(m[1]!);
+  if (!user) throw unauthorized();
   return user;
 }

@@ -24,6 +24,17 @@ function legacyResources(rts: ResourceType[]): JsonObject[] {
         verbs: ["update"],
       });
     }
+    if (rt.extraSubresources?.includes("token")) {
+      out.push({
+        name: `${rt.resource}/token`,
+        singularName: "",
+        namespaced: rt.namespaced,
+        group: "authentication.k8s.io",
+        version: "v1",
+        kind: "TokenRequest",
+        verbs: ["create"],
+      });
+    }
     if (rt.scale) {
       out.push({
         name: `${rt.resource}/scale`,
@@ -106,6 +117,13 @@ function aggregatedResource(rt: ResourceType): JsonObject {
       subresource: "finalize",
       responseKind: { group: rt.group, version: rt.version, kind: rt.kind },
       verbs: ["update"],
+    });
+  }
+  if (rt.extraSubresources?.includes("token")) {
+    subs.push({
+      subresource: "token",
+      responseKind: { group: "authentication.k8s.io", version: "v1", kind: "TokenRequest" },
+      verbs: ["create"],
     });
   }
   if (rt.scale) {

@@ -85,21 +85,6 @@ function parseDeleteOptions(q: URLSearchParams, body: JsonValue | undefined): De
   return o;
 }
 
-/**
- * Answers an access review (always allowed: this server does not enforce RBAC yet) or a self subject review
- * (the authenticated, possibly impersonated, user) without storing anything.
- */
-function answerReview(rt: ResourceType, body: JsonObject, ctx: RequestContext): JsonObject {
-  const out: JsonObject = { ...body, apiVersion: `${rt.group}/${rt.version}`, kind: rt.kind };
-  out["metadata"] = { ...(isObject(body["metadata"]) ? body["metadata"] : {}), creationTimestamp: null };
-  if (rt.review === "self") {
-    out["status"] = { userInfo: { username: ctx.user.name, groups: ctx.user.groups } };
-  } else {
-    out["status"] = { allowed: true, reason: "sluice-apiserver does not enforce RBAC" };
-  }
-  return out;
-}
-
 function scaleOf(rt: ResourceType, obj: KubeObject): JsonObject {
   const scale = rt.scale!;
   const specReplicas = getPath(
@@ -219,10 +204,6 @@ export class ResourceHandler {
       }
       case "create": {
         if (info.name !== "" || sub !== "") throw methodNotSupported(rt, "create");
-        if (rt.review) {
-          const body = parseObjectBody(req.headers["content-type"], await readBody(req), rt.kind);
-          return sendJson(res, 201, answerReview(rt, isObject(body) ? body : {}, ctx));
-        }
         if (!rt.verbs.includes("create")) throw methodNotSupported(rt, "create");
         const body = parseObjectBody(req.headers["content-type"], await readBody(req), rt.kind);
         if (!isObject(body)) throw badRequest(`Object '${rt.kind}' is missing in the request body`);

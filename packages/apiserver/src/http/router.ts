@@ -1,23 +1,39 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { RequestContext, UserInfo } from "../api/request-context.js";
 import type { AuditLog } from "../audit.js";
+import { type AuthzAttributes, nonResourceAttributes } from "../authz/attributes.js";
+import type { Authorizer } from "../authz/authorizer.js";
+import { forbiddenError } from "../authz/forbidden.js";
+import { impersonate } from "../authz/impersonation.js";
+import { answerReview } from "../authz/reviews.js";
+import type { ServiceAccountTokens } from "../authz/service-account-tokens.js";
+import { createToken } from "../authz/token-request.js";
 import { ApiError, notAcceptable, pathNotFound } from "../errors.js";
 import type { ResourceRegistry } from "../resources/registry.js";
+import type { ObjectStore } from "../store/object-store.js";
+import { isObject } from "../util/json.js";
 import { authenticate } from "./authenticate.js";
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions } from "./discovery.js";
+import { isLoopbackHost, misdirectedHost } from "./host-check.js";
 import { negotiate } from "./negotiate.js";
 import { serveOpenApiV2 } from "./openapi-v2.js";
 import { resolveRequestInfo } from "./request-info.js";
 import type { ResourceHandler } from "./resource-handler.js";
-import { sendError, sendJson } from "./respond.js";
+import { parseObjectBody, readBody, sendError, sendJson } from "./respond.js";
 
 /** What the router needs from the server. */
 export interface RouterDeps {
   registry: ResourceRegistry;
   resources: ResourceHandler;
   token: string;
-  /** Let tokenless loopback requests in as the admin (plain-HTTP servers started with that option). */
+  /**
+   * Let tokenless loopback requests in as the admin (plain-HTTP servers started with that option); requests
+   * whose Host is not a loopback name are then refused (DNS rebinding).
+   */
   trustLoopbackHttp?: boolean;
+  authorizer: Authorizer;
+  tokens: ServiceAccountTokens;
+  store: ObjectStore;
   audit: AuditLog;
   serverAddress: () => string;
   version: () => Record<string, string>;
@@ -89,11 +105,32 @@ export async function route(deps: RouterDeps, req: IncomingMessage, res: ServerR
     });
   });
   try {
-    const user = authenticate(req, path, {
+    if (deps.trustLoopbackHttp === true && !isLoopbackHost(req.headers.host)) throw misdirectedHost(req.headers.host);
+    const authenticated = authenticate(req, path, {
       adminToken: deps.token,
+      tokenAuthenticator: (t) => deps.tokens.authenticate(t),
       ...(deps.trustLoopbackHttp === true ? { trustLoopbackHttp: true } : {}),
     });
+    who = authenticated;
+    const user = impersonate(req, authenticated, deps.authorizer);
     who = user;
+    const info = resolveRequestInfo(req.method ?? "GET", new URL(`http://localhost${path}${url.search}`));
+    const attrs: AuthzAttributes = info.isResourceRequest
+      ? {
+          user,
+          verb: info.verb,
+          resourceRequest: true,
+          group: info.group,
+          version: info.version,
+          namespace: info.namespace,
+          resource: info.resource,
+          subresource: info.subresource,
+          name: info.name,
+          path,
+        }
+      : nonResourceAttributes(user, (req.method ?? "GET").toLowerCase(), path);
+    const decision = deps.authorizer.authorize(attrs);
+    if (!decision.allowed) throw forbiddenError(attrs, decision.reason);
     if (path === "/healthz" || path === "/livez" || path === "/readyz" || /^\/(healthz|livez|readyz)\//.test(path)) {
       health(res, path.split("/")[1]!, url, path.startsWith("/readyz") ? deps.ready() : true);
       return;
@@ -119,7 +156,6 @@ export async function route(deps: RouterDeps, req: IncomingMessage, res: ServerR
       }
       return sendJson(res, 200, path === "/api" ? apiVersions(deps.serverAddress()) : apiGroupList(deps.registry));
     }
-    const info = resolveRequestInfo(req.method ?? "GET", new URL(`http://localhost${path}${url.search}`));
     if (!info.isResourceRequest) {
       if (info.apiPrefix === "api" && info.version !== "") {
         const list = apiResourceList(deps.registry, "", info.version);
@@ -135,6 +171,24 @@ export async function route(deps: RouterDeps, req: IncomingMessage, res: ServerR
     }
     const rt = deps.registry.get(info.group, info.version, info.resource);
     if (!rt) throw pathNotFound();
+    if (rt.review && info.verb === "create") {
+      const body = parseObjectBody(req.headers["content-type"], await readBody(req), rt.kind);
+      return sendJson(res, 201, answerReview(rt, isObject(body) ? body : {}, user, deps.authorizer));
+    }
+    if (rt.group === "" && rt.resource === "serviceaccounts" && info.subresource === "token") {
+      if (info.verb !== "create")
+        throw new ApiError(
+          405,
+          "MethodNotAllowed",
+          `${info.verb} is not supported on resources of kind "serviceaccounts/token"`,
+        );
+      const body = parseObjectBody(req.headers["content-type"], await readBody(req), "TokenRequest");
+      return sendJson(
+        res,
+        201,
+        createToken(deps.store, deps.tokens, info.namespace, info.name, isObject(body) ? body : {}),
+      );
+    }
     const q = url.searchParams;
     const ctx: RequestContext = {
       user,
