@@ -2,6 +2,9 @@
 // Benchmarks the API server as a separate process over HTTPS: creates/s, server-side applies/s, watch event
 // latency with 50 watchers, and resident memory once N ConfigMaps are stored.
 // N defaults to 10 000; BENCH_OBJECTS=100000 for the 100k figure; BENCH_DATA_DIR=<dir> measures with durable storage.
+// BENCH_AUTHZ=AlwaysAllow turns authorization off (default RBAC); BENCH_IDENTITY=serviceaccount sends every request
+// with a ServiceAccount token bound to the `edit` ClusterRole (RBAC rules evaluated, 200 other bindings present)
+// instead of the admin's (system:masters).
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { Agent, request } from "node:https";
@@ -15,6 +18,10 @@ const WATCHERS = 50;
 const WATCH_EVENTS = Number(process.env.BENCH_WATCH_EVENTS ?? 500);
 const CONCURRENCY = 16;
 const TOKEN = "bench-token";
+const AUTHZ = process.env.BENCH_AUTHZ ?? "RBAC";
+const IDENTITY = process.env.BENCH_IDENTITY ?? "admin";
+/** The bearer token of the measured requests (the admin's until a ServiceAccount token replaces it). */
+let authToken = TOKEN;
 
 function startServer() {
   const child = spawn(
@@ -26,6 +33,8 @@ function startServer() {
       "--token",
       TOKEN,
       "--no-simulate-workloads",
+      "--authorization-mode",
+      AUTHZ,
       ...(process.env.BENCH_DATA_DIR ? ["--data-dir", process.env.BENCH_DATA_DIR] : []),
     ],
     {
@@ -58,7 +67,7 @@ function call(base, method, path, body, contentType = "application/json") {
       {
         method,
         agent,
-        headers: { Authorization: `Bearer ${TOKEN}`, "Content-Type": contentType, Accept: "application/json" },
+        headers: { Authorization: `Bearer ${authToken}`, "Content-Type": contentType, Accept: "application/json" },
       },
       (res) => {
         const chunks = [];
@@ -87,6 +96,39 @@ async function pool(count, worker) {
   await Promise.all(runners);
 }
 
+/** Creates ServiceAccount bench/writer bound to `edit` among 200 unrelated bindings; returns its token. */
+async function serviceAccountToken(url) {
+  const rbac = "/apis/rbac.authorization.k8s.io/v1";
+  await call(url, "POST", "/api/v1/namespaces/bench/serviceaccounts", JSON.stringify({ metadata: { name: "writer" } }));
+  const binding = (name, subject) =>
+    JSON.stringify({
+      metadata: { name },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "edit" },
+      subjects: [subject],
+    });
+  for (let i = 0; i < 200; i++) {
+    await call(
+      url,
+      "POST",
+      `${rbac}/namespaces/bench/rolebindings`,
+      binding(`other-${i}`, { kind: "User", name: `user-${i}` }),
+    );
+  }
+  await call(
+    url,
+    "POST",
+    `${rbac}/namespaces/bench/rolebindings`,
+    binding("writer", { kind: "ServiceAccount", name: "writer", namespace: "bench" }),
+  );
+  const body = await call(
+    url,
+    "POST",
+    "/api/v1/namespaces/bench/serviceaccounts/writer/token",
+    JSON.stringify({ spec: {} }),
+  );
+  return JSON.parse(body.toString()).status.token;
+}
+
 function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
@@ -96,6 +138,7 @@ async function main() {
   const results = {};
   try {
     await call(url, "POST", "/api/v1/namespaces", JSON.stringify({ metadata: { name: "bench" } }));
+    if (IDENTITY === "serviceaccount") authToken = await serviceAccountToken(url);
     const cm = "/api/v1/namespaces/bench/configmaps";
 
     // 1. creates/s
@@ -161,7 +204,7 @@ async function main() {
       await new Promise((resolve) => {
         const req = request(
           new URL(target, url),
-          { agent: false, rejectUnauthorized: false, headers: { Authorization: `Bearer ${TOKEN}` } },
+          { agent: false, rejectUnauthorized: false, headers: { Authorization: `Bearer ${authToken}` } },
           (res) => {
             let buf = "";
             res.on("data", (c) => {
@@ -211,6 +254,9 @@ async function main() {
     child.kill("SIGTERM");
     agent.destroy();
   }
+  console.log(
+    `authorization ${AUTHZ}, requests as ${IDENTITY === "serviceaccount" ? "a ServiceAccount (edit)" : "the admin"}`,
+  );
   console.log(
     `Deployments: creates/s ${results.deploymentCreates.perSecond}, server-side applies/s ${results.deploymentApplies.perSecond} (${results.deploymentCreates.count} each)`,
   );

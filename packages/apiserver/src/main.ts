@@ -4,9 +4,14 @@ import { startApiServer } from "./server.js";
 
 const USAGE = `usage: sluice-apiserver [--port N] [--host ADDR] [--kubeconfig FILE] [--data-dir DIR] [--insecure-http]
                         [--allow-unauthenticated-http] [--no-simulate-workloads] [--token TOKEN]
+                        [--authorization-mode RBAC|AlwaysAllow]
 
 --allow-unauthenticated-http (with --insecure-http only) lets tokenless requests from loopback addresses in as
-the admin: kubectl and helm never send the kubeconfig's token over plain HTTP.
+the admin: kubectl and helm never send the kubeconfig's token over plain HTTP; requests whose Host is not
+localhost, 127.0.0.1 or [::1] are then refused (DNS rebinding protection).
+
+--authorization-mode RBAC (default) authorizes requests like kube-apiserver: the admin token is in
+system:masters, ServiceAccount tokens (kubectl create token) get what their RBAC bindings grant.
 
 Starts an embeddable Kubernetes API server. Point kubectl at it with the kubeconfig it writes:
   sluice-apiserver --port 6443 --kubeconfig ./kubeconfig &
@@ -24,6 +29,7 @@ async function main(): Promise<void> {
       "allow-unauthenticated-http": { type: "boolean", default: false },
       "no-simulate-workloads": { type: "boolean", default: false },
       token: { type: "string" },
+      "authorization-mode": { type: "string", default: "RBAC" },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -34,7 +40,11 @@ async function main(): Promise<void> {
   }
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: not a port number: ${values.port}`);
+  const mode = values["authorization-mode"];
+  if (mode !== "RBAC" && mode !== "AlwaysAllow")
+    throw new Error(`--authorization-mode: must be RBAC or AlwaysAllow, not ${JSON.stringify(mode)}`);
   const server = await startApiServer({
+    authorization: mode,
     port,
     host: values.host,
     tls: !values["insecure-http"],

@@ -41,6 +41,8 @@ describe("modes of the data directory", () => {
     expect(modes(dir)).toEqual({
       ".": "0700",
       "apiserver.lock": "0600",
+      // The ServiceAccount token signing key.
+      "sa-signing-key.pem": "0600",
       "snapshot.jsonl": "0600",
       "wal.jsonl": "0600",
     });
@@ -55,6 +57,7 @@ describe("modes of the data directory", () => {
     expect(modes(dir)).toEqual({
       ".": "0700",
       "apiserver.lock": "0600",
+      "sa-signing-key.pem": "0600",
       "snapshot.jsonl": "0600",
       "wal.jsonl": "0600",
     });

@@ -3,15 +3,24 @@ import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { isLoopbackAddress } from "../src/http/authenticate.js";
+import { isLoopbackHost } from "../src/http/host-check.js";
 import { startApiServer } from "../src/index.js";
 import { startTestCluster, type TestCluster } from "./helpers/cluster.js";
 
 /** One plain-HTTP GET; returns the status code. */
 function httpGet(url: string, headers: Record<string, string> = {}): Promise<number> {
+  return httpGetBody(url, headers).then((r) => r.status);
+}
+
+/** One plain-HTTP GET; returns the status code and body. */
+function httpGetBody(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { headers: { Accept: "application/json", ...headers } }, (res) => {
-      res.resume();
-      res.on("end", () => resolve(res.statusCode ?? 0));
+      let body = "";
+      res.on("data", (d: Buffer) => {
+        body += d.toString();
+      });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
     });
     req.on("error", reject);
     req.end();
@@ -67,6 +76,34 @@ describe("plain HTTP (tls: false)", () => {
     expect(
       await httpGet(`${open.server.url}/api/v1/namespaces`, { Authorization: `Bearer ${open.server.token}` }),
     ).toBe(200);
+  });
+
+  it("with allowUnauthenticatedHttp, a Host that is not a loopback name is refused (DNS rebinding)", async () => {
+    const port = open.server.port;
+    for (const host of [
+      `evil.example:${port}`,
+      `attacker.test`,
+      `10.0.0.5:${port}`,
+      `localhost.evil.example:${port}`,
+    ]) {
+      const r = await httpGetBody(`${open.server.url}/api/v1/namespaces`, { Host: host });
+      expect(`${host} ${r.status}`).toBe(`${host} 421`);
+      expect(JSON.parse(r.body)).toMatchObject({ kind: "Status", reason: "MisdirectedRequest", code: 421 });
+    }
+    for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, "LOCALHOST"]) {
+      expect(`${host} ${await httpGet(`${open.server.url}/api/v1/namespaces`, { Host: host })}`).toBe(`${host} 200`);
+    }
+    // kubectl sends the kubeconfig's host (127.0.0.1) and keeps working.
+    expect(await open.kubectlOk(["get", "ns", "default", "-o", "name"])).toContain("namespace/default");
+  });
+
+  it("recognises only loopback names as loopback hosts", () => {
+    for (const h of ["localhost", "localhost:80", "127.0.0.1", "127.0.0.1:6443", "127.9.8.7", "[::1]", "[::1]:8080"]) {
+      expect(isLoopbackHost(h)).toBe(true);
+    }
+    for (const h of ["", undefined, "evil.example", "localhost.evil", "127.0.0.1.nip.io", "[::2]", "0.0.0.0", "::1"]) {
+      expect(isLoopbackHost(h)).toBe(false);
+    }
   });
 
   it("allowUnauthenticatedHttp is refused for TLS servers", async () => {
