@@ -9,7 +9,10 @@ import { portFree, readPort, writePort } from "./kept-port.js";
 
 /** What a controller needs from `sluice up`. */
 export interface ControllerContext {
+  /** The cluster access of controllers without their own identity. */
   kubeConfig: KubeConfig;
+  /** Per controller: a kubeconfig acting as its own ServiceAccount (the chart's RBAC applies). */
+  identities?: ReadonlyMap<ControllerName, KubeConfig> | undefined;
   /** The process logger (each controller logs through a child with `controller: <name>`). */
   logger: Logger;
   /** Directory for the controller's state (artifact storage); kept with `--data-dir`. */
@@ -59,6 +62,11 @@ type ControllerStarter = (ctx: ControllerContext, signal: AbortSignal) => Promis
 
 const LOOPBACK_ANY = "127.0.0.1:0";
 
+/** The kubeconfig a controller runs with: its own identity when it has one. */
+function kubeConfigOf(ctx: ControllerContext, name: ControllerName): KubeConfig {
+  return ctx.identities?.get(name) ?? ctx.kubeConfig;
+}
+
 // Each controller package is imported when it starts, so `sluice up --controllers none` (and every other
 // sluice command) does not pay for loading the controllers.
 
@@ -70,7 +78,7 @@ const startSource: ControllerStarter = async (ctx, signal) => {
   const previous = ctx.persistent ? await readPort(portFile) : undefined;
   const storageAddr = previous !== undefined && (await portFree(previous)) ? `127.0.0.1:${previous}` : LOOPBACK_ANY;
   const controller = createSourceController({
-    kubeConfig: ctx.kubeConfig,
+    kubeConfig: kubeConfigOf(ctx, "source-controller"),
     storagePath: join(ctx.stateDir, "source-controller", "artifacts"),
     storageAddr,
     metricsAddr: LOOPBACK_ANY,
@@ -94,7 +102,7 @@ const startSource: ControllerStarter = async (ctx, signal) => {
 const startKustomize: ControllerStarter = async (ctx, signal) => {
   const { createKustomizeController } = await import("@sluice/kustomize-controller");
   const controller = createKustomizeController({
-    kubeConfig: ctx.kubeConfig,
+    kubeConfig: kubeConfigOf(ctx, "kustomize-controller"),
     metricsAddr: LOOPBACK_ANY,
     healthAddr: LOOPBACK_ANY,
     eventsAddr: ctx.eventsAddr,
@@ -110,7 +118,7 @@ const startKustomize: ControllerStarter = async (ctx, signal) => {
 const startHelm: ControllerStarter = async (ctx, signal) => {
   const { createHelmController } = await import("@sluice/helm-controller");
   const controller = createHelmController({
-    kubeConfig: ctx.kubeConfig,
+    kubeConfig: kubeConfigOf(ctx, "helm-controller"),
     metricsAddr: LOOPBACK_ANY,
     healthAddr: LOOPBACK_ANY,
     eventsAddr: ctx.eventsAddr,
@@ -127,7 +135,7 @@ const startHelm: ControllerStarter = async (ctx, signal) => {
 const startNotification: ControllerStarter = async (ctx, signal) => {
   const { createNotificationController } = await import("@sluice/notification-controller");
   const controller = createNotificationController({
-    kubeConfig: ctx.kubeConfig,
+    kubeConfig: kubeConfigOf(ctx, "notification-controller"),
     eventsAddr: LOOPBACK_ANY,
     receiverAddr: LOOPBACK_ANY,
     metricsAddr: LOOPBACK_ANY,

@@ -12,6 +12,7 @@ import { type GitHttpServer, startGitHttpServer } from "@sluice/git-server";
 import { KubeClient, KubeConfig, type UnstructuredObject } from "@sluice/runtime/kube";
 import type { Logger } from "@sluice/runtime/logging";
 import { loadCrds } from "../install/crds.js";
+import { controllerIdentities } from "./controller-identities.js";
 import { type ControllerName, type RunningController, startControllers } from "./controllers.js";
 import { installCrds, UP_FIELD_MANAGER } from "./crds.js";
 import { lockDataDir } from "./data-dir-lock.js";
@@ -152,6 +153,13 @@ export async function startUp(options: UpOptions): Promise<UpSession> {
       { fieldManager: UP_FIELD_MANAGER, force: true },
     );
 
+    // On the embedded server each controller acts as its chart ServiceAccount; the user keeps the admin's access.
+    const identities = server
+      ? await controllerIdentities(options.controllers, FLUX_NAMESPACE, server, client, process.env)
+      : undefined;
+    if (identities && identities.size > 0)
+      options.logger.info({ count: identities.size }, "controller identities from the chart's RBAC");
+
     const abort = new AbortController();
     const controllers: RunningController[] = [];
     cleanups.push(async () => {
@@ -160,7 +168,7 @@ export async function startUp(options: UpOptions): Promise<UpSession> {
     });
     await startControllers(
       options.controllers,
-      { kubeConfig, logger: options.logger, stateDir, persistent: options.dataDir !== undefined },
+      { kubeConfig, identities, logger: options.logger, stateDir, persistent: options.dataDir !== undefined },
       abort.signal,
       controllers,
     );
