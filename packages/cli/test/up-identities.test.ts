@@ -73,12 +73,16 @@ describe("controller identities from the chart", () => {
     expect(await can(sa("source-controller"), "get", "", "secrets", "default")).toBe(true);
     expect(await can(sa("source-controller"), "create", "", "events", "default")).toBe(true);
     expect(await can(sa("source-controller"), "delete", "", "secrets", "default")).toBe(false);
-    expect(await can(sa("source-controller"), "create", "rbac.authorization.k8s.io", "clusterrolebindings")).toBe(false);
+    expect(await can(sa("source-controller"), "create", "rbac.authorization.k8s.io", "clusterrolebindings")).toBe(
+      false,
+    );
     // notification-controller: its own kinds, not the sources' writes.
     expect(await can(sa("notification-controller"), "list", "notification.toolkit.fluxcd.io", "alerts")).toBe(true);
     expect(await can(sa("notification-controller"), "delete", "apps", "deployments", "default")).toBe(false);
     // kustomize- and helm-controller apply anything (rbac.roleRef cluster-admin, the chart's default).
-    expect(await can(sa("kustomize-controller"), "create", "rbac.authorization.k8s.io", "clusterrolebindings")).toBe(true);
+    expect(await can(sa("kustomize-controller"), "create", "rbac.authorization.k8s.io", "clusterrolebindings")).toBe(
+      true,
+    );
     expect(await can(sa("helm-controller"), "create", "apps", "deployments", "default")).toBe(true);
   });
 });
