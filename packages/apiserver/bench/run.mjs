@@ -52,6 +52,12 @@ function startServer() {
   });
 }
 
+/** CPU time (user + system) the server process has used, in ms: a cost figure that a busy machine does not skew. */
+function cpuMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
 function rssMiB(pid) {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
@@ -142,6 +148,7 @@ async function main() {
     const cm = "/api/v1/namespaces/bench/configmaps";
 
     // 1. creates/s
+    let c0 = cpuMs(child.pid);
     let t0 = performance.now();
     await pool(N, (i) =>
       call(
@@ -155,10 +162,15 @@ async function main() {
       ),
     );
     let secs = (performance.now() - t0) / 1000;
-    results.creates = { count: N, perSecond: Math.round(N / secs) };
+    results.creates = {
+      count: N,
+      perSecond: Math.round(N / secs),
+      cpuUsPerOp: Math.round(((cpuMs(child.pid) - c0) * 1000) / N),
+    };
     results.rssAfterCreates = { objects: N, rssMiB: Math.round(rssMiB(child.pid)) };
 
     // 2. server-side applies/s (each apply changes a value, so it is a real update)
+    c0 = cpuMs(child.pid);
     t0 = performance.now();
     await pool(APPLIES, (i) =>
       call(
@@ -170,17 +182,27 @@ async function main() {
       ),
     );
     secs = (performance.now() - t0) / 1000;
-    results.ssaApplies = { count: APPLIES, perSecond: Math.round(APPLIES / secs) };
+    results.ssaApplies = {
+      count: APPLIES,
+      perSecond: Math.round(APPLIES / secs),
+      cpuUsPerOp: Math.round(((cpuMs(child.pid) - c0) * 1000) / APPLIES),
+    };
 
     // 2b. the same for Deployments, where schema and kind-specific validation have the most to check
     const deps = "/apis/apps/v1/namespaces/bench/deployments";
     const DEPLOYMENTS = Math.min(N, 2_000);
     const deployment = (i, image) =>
       `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d-${i}\nspec:\n  replicas: 2\n  selector:\n    matchLabels:\n      app: d-${i}\n  template:\n    metadata:\n      labels:\n        app: d-${i}\n    spec:\n      containers:\n      - name: web\n        image: ${image}\n        ports:\n        - containerPort: 8080\n          name: http\n        resources:\n          requests:\n            cpu: 100m\n            memory: 64Mi\n          limits:\n            memory: 128Mi\n        env:\n        - name: MODE\n          value: bench\n`;
+    c0 = cpuMs(child.pid);
     t0 = performance.now();
     await pool(DEPLOYMENTS, (i) => call(url, "POST", deps, deployment(i, "nginx:1"), "application/yaml"));
     secs = (performance.now() - t0) / 1000;
-    results.deploymentCreates = { count: DEPLOYMENTS, perSecond: Math.round(DEPLOYMENTS / secs) };
+    results.deploymentCreates = {
+      count: DEPLOYMENTS,
+      perSecond: Math.round(DEPLOYMENTS / secs),
+      cpuUsPerOp: Math.round(((cpuMs(child.pid) - c0) * 1000) / DEPLOYMENTS),
+    };
+    c0 = cpuMs(child.pid);
     t0 = performance.now();
     await pool(DEPLOYMENTS, (i) =>
       call(
@@ -192,7 +214,11 @@ async function main() {
       ),
     );
     secs = (performance.now() - t0) / 1000;
-    results.deploymentApplies = { count: DEPLOYMENTS, perSecond: Math.round(DEPLOYMENTS / secs) };
+    results.deploymentApplies = {
+      count: DEPLOYMENTS,
+      perSecond: Math.round(DEPLOYMENTS / secs),
+      cpuUsPerOp: Math.round(((cpuMs(child.pid) - c0) * 1000) / DEPLOYMENTS),
+    };
 
     // 3. watch latency with 50 watchers: time from issuing a write to each watcher receiving its event
     const target = "/api/v1/namespaces/bench/configmaps?watch=1&fieldSelector=metadata.name%3Dwatched";
@@ -259,6 +285,9 @@ async function main() {
   );
   console.log(
     `Deployments: creates/s ${results.deploymentCreates.perSecond}, server-side applies/s ${results.deploymentApplies.perSecond} (${results.deploymentCreates.count} each)`,
+  );
+  console.log(
+    `server CPU per request (µs): ConfigMap create ${results.creates.cpuUsPerOp}, apply ${results.ssaApplies.cpuUsPerOp}; Deployment create ${results.deploymentCreates.cpuUsPerOp}, apply ${results.deploymentApplies.cpuUsPerOp}`,
   );
   console.log(
     `creates/s: ${results.creates.perSecond} (${results.creates.count} ConfigMaps, ${CONCURRENCY} concurrent clients, HTTPS, ${process.env.BENCH_DATA_DIR ? "durable data dir" : "in memory"})`,

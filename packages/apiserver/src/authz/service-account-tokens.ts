@@ -16,6 +16,8 @@ import { serviceAccountGroups, serviceAccountUsername } from "./subjects.js";
 export const TOKEN_ISSUER = "https://kubernetes.default.svc.cluster.local";
 /** The issuer of legacy Secret-based tokens. */
 export const LEGACY_ISSUER = "kubernetes/serviceaccount";
+/** Tokens whose verified signature is remembered (the cache is emptied when full). */
+const SIGNATURE_CACHE_SIZE = 4096;
 /** File of the data directory holding the signing key. */
 export const SIGNING_KEY_FILE = "sa-signing-key.pem";
 
@@ -65,6 +67,7 @@ function uidOf(obj: { metadata: Record<string, unknown> } | undefined): string |
  */
 export class ServiceAccountTokens {
   private readonly signer: JwtSigner;
+  private readonly signatureCache = new Map<string, Claims>();
 
   constructor(
     private readonly store: ObjectStore,
@@ -107,11 +110,25 @@ export class ServiceAccountTokens {
 
   /** The ServiceAccount user a token authenticates, or undefined when it is not a valid token of this server. */
   authenticate(token: string): UserInfo | undefined {
-    const claims = this.signer.verify(token);
+    const claims = this.verified(token);
     if (!claims) return undefined;
     if (claims["iss"] === TOKEN_ISSUER) return this.bound(claims);
     if (claims["iss"] === LEGACY_ISSUER) return this.legacy(claims, token);
     return undefined;
+  }
+
+  /**
+   * The claims of a token whose signature checks out. Signature checks are cached (the costly part); expiry,
+   * the ServiceAccount and the bound object are checked on every request, so revocation takes effect at once.
+   */
+  private verified(token: string): Claims | undefined {
+    const cached = this.signatureCache.get(token);
+    if (cached) return cached;
+    const claims = this.signer.verify(token);
+    if (!claims) return undefined;
+    if (this.signatureCache.size >= SIGNATURE_CACHE_SIZE) this.signatureCache.clear();
+    this.signatureCache.set(token, claims);
+    return claims;
   }
 
   private bound(claims: Claims): UserInfo | undefined {
