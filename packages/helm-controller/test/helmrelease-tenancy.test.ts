@@ -97,4 +97,29 @@ describe("--no-cross-namespace-refs", () => {
     expect(helmRequests.length).toBeGreaterThan(0);
     for (const e of helmRequests) expect(e.user).toBe(`system:serviceaccount:${NS}:own`);
   });
+
+  it("fails closed with kube's forbidden message when the ServiceAccount may not write the release", async () => {
+    await env.client.create({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "viewer", namespace: NS } });
+    await env.client.create({
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "RoleBinding",
+      metadata: { name: "viewer-view", namespace: NS },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "view" },
+      subjects: [{ kind: "ServiceAccount", name: "viewer", namespace: NS }],
+    });
+    await createHelmRelease(env, "read-only", {
+      chartRef: { kind: "HelmChart", name: "app" },
+      serviceAccountName: "viewer",
+    });
+    const hr = await waitForHelmRelease(
+      env,
+      "read-only",
+      "refused",
+      (o) => conditionOf(o, "Ready")?.status === "False" && /forbidden/.test(conditionOf(o, "Ready")?.message ?? ""),
+    );
+    expect(conditionOf(hr, "Ready")?.message).toContain(
+      `is forbidden: User "system:serviceaccount:${NS}:viewer" cannot`,
+    );
+    expect(JSON.parse(await env.helm(["list", "-n", NS, "-o", "json", "--filter", "read-only"]))).toEqual([]);
+  });
 });
