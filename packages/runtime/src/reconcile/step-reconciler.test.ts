@@ -519,6 +519,23 @@ describe("StepReconciler: suspension, requests, deletion, patch failures", () =>
     expect(out.metrics).toHaveLength(1);
   });
 
+  it("summarizeSuspended: a suspended object still gets the summarizer's end (Ready=True observes the generation)", async () => {
+    await create();
+    const direct: KindOptions = { summarize: readySetDirectly as Summarizer<Repo> };
+    const ready: StepFunction<Repo, string[]> = ({ obj }) => markTrue(obj, "Ready", "ReconciliationSucceeded", "ok");
+    await runOnce([["reconcile", ready]], direct);
+    const obj = await client.get<Repo>(ref);
+    await client.patch<Repo>(ref, { spec: { ...obj.spec, suspend: true } }, { type: "application/merge-patch+json" });
+    const untouched = await runOnce([["reconcile", ready]], direct);
+    expect(untouched.steps).toEqual([]);
+    expect(observed(untouched.after)).toBe(false);
+    const summarized = await runOnce([["reconcile", ready]], { ...direct, summarizeSuspended: true });
+    expect(summarized.steps).toEqual([]);
+    expect(summarized.result).toEqual({});
+    expect(observed(summarized.after)).toBe(true);
+    expect(getCondition(summarized.after as Repo, "Ready")?.reason).toBe("ReconciliationSucceeded");
+  });
+
   it("requestedAt: the run knows it was requested and records the request as handled", async () => {
     await create({}, { "reconcile.fluxcd.io/requestedAt": "2024-05-01T11:00:00Z" });
     const seen: Array<[boolean, boolean]> = [];

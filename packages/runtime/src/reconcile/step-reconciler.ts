@@ -54,6 +54,12 @@ export interface StepReconcilerOptions<T extends ReconcilableObject, S> {
    * Ready, or the kind's own (helm-controller's release summary).
    */
   summarize: Summarizer<T>;
+  /**
+   * Also run the summarizer when the object is suspended (Flux's kustomize-controller finalizes the status
+   * of a suspended Kustomization: Ready=True still observes the generation); by default a suspended
+   * object's conditions are left as they are.
+   */
+  summarizeSuspended?: boolean | undefined;
   /** Delay before the next run after a successful one (usually `spec.interval`), in milliseconds. */
   interval: (obj: T) => number;
   /** Cleanup of an object being deleted, before its finalizer is dropped (storage, pruning, uninstall). */
@@ -166,8 +172,10 @@ export class StepReconciler<T extends ReconcilableObject, S = undefined> impleme
     const obj = run.obj;
     const typed = error === undefined ? undefined : asReconcileError(error);
     const complete = typed === undefined && typeof stop !== "object";
-    const finalized =
-      path === "steps" ? this.#o.summarize(obj, { error: typed, complete }) : { observedGeneration: false, error };
+    const summarized = path === "steps" || (path === "suspended" && this.#o.summarizeSuspended === true);
+    const finalized = summarized
+      ? this.#o.summarize(obj, { error: typed, complete })
+      : { observedGeneration: false, error };
     markReconcileRequestHandled(obj);
 
     let gone = false;
