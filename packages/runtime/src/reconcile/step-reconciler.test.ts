@@ -536,6 +536,25 @@ describe("StepReconciler: suspension, requests, deletion, patch failures", () =>
     expect(getCondition(summarized.after as Repo, "Ready")?.reason).toBe("ReconciliationSucceeded");
   });
 
+  it("interval 0: a successful run is not requeued (controller-runtime's RequeueAfter: 0)", async () => {
+    await create();
+    const periodic = await runOnce([["reconcileArtifact", stored]]);
+    expect(periodic.result).toEqual({ requeueAfter: INTERVAL });
+    const once = await runOnce([["reconcileArtifact", stored]], { interval: () => 0 });
+    expect(once.result).toEqual({});
+  });
+
+  it("statusless, finalizer null: no finalizer, no status write even when a run was requested", async () => {
+    await create({}, { "reconcile.fluxcd.io/requestedAt": "2024-05-01T12:00:00Z", unrelated: "x" });
+    const out = await runOnce([["migrate", () => undefined]], { statusless: true, finalizer: null, interval: () => 0 });
+    expect(out.steps).toEqual(["migrate"]);
+    expect(out.result).toEqual({});
+    expect(out.after?.metadata.finalizers).toBeUndefined();
+    expect(out.after?.status?.lastHandledReconcileAt).toBeUndefined();
+    expect(out.after?.status?.conditions).toBeUndefined();
+    expect(out.writes).toEqual([]);
+  });
+
   it("requestedAt: the run knows it was requested and records the request as handled", async () => {
     await create({}, { "reconcile.fluxcd.io/requestedAt": "2024-05-01T11:00:00Z" });
     const seen: Array<[boolean, boolean]> = [];
