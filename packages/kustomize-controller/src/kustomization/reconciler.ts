@@ -72,7 +72,7 @@ import { KUSTOMIZATION_OWNED_CONDITIONS, manifestsDigest, recordHistory } from "
 import { configurationError } from "./configuration-error.js";
 import { checkDependencies } from "./dependencies.js";
 import { assertNoEncryptedObjects } from "./sops-guard.js";
-import { type ArtifactSource, getSource, originRevision, sameRevision } from "./source.js";
+import { type ArtifactSource, getSource, originRevision, sameRevision, sourceRefString } from "./source.js";
 
 /** Field manager of status writes, as Flux's `gotk-kustomize-controller`. */
 export const KUSTOMIZE_STATUS_MANAGER = "gotk-kustomize-controller";
@@ -258,7 +258,7 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
         notFoundRetryMs: kustomizationRetryIntervalMs(obj.spec),
       });
     } catch (err: unknown) {
-      if (err instanceof WaitingError) log.info(err.message);
+      if (err instanceof WaitingError) log.info(`Source '${sourceRefString(obj)}' not found`);
       throw err;
     }
     const artifact = source.status?.artifact;

@@ -5,10 +5,10 @@ import {
   errorMessage,
   GenericReconcileError,
   type KubeClient,
+  StallingError,
   type UnstructuredObject,
   WaitingError,
 } from "@sluice/runtime";
-import { configurationError } from "./configuration-error.js";
 
 /** The source kinds this controller reads (their CRDs ship with the chart). */
 export const WATCHED_SOURCE_KINDS = ["GitRepository", "OCIRepository", "Bucket"] as const;
@@ -45,11 +45,20 @@ export interface GetSourceOptions {
   notFoundRetryMs: number;
 }
 
+/** The API's resource name of a source kind (`gitrepositories.source.toolkit.fluxcd.io`), as in NotFound errors. */
+function resourceName(kind: string, apiVersion: string): string {
+  const plural = kind.toLowerCase().endsWith("y") ? `${kind.toLowerCase().slice(0, -1)}ies` : `${kind.toLowerCase()}s`;
+  const group = apiVersion.includes("/") ? apiVersion.slice(0, apiVersion.indexOf("/")) : "";
+  return group ? `${plural}.${group}` : plural;
+}
+
 /**
- * Reads the source `spec.sourceRef` points at. Failures set Ready=False through the error thrown: a
- * cross-namespace reference refused by `--no-cross-namespace-refs` stalls (AccessDenied); a missing source
- * is waited for (ArtifactFailed `Source '<ref>' not found`, retried after `notFoundRetryMs`, no event); an
- * unsupported kind or an API error is retried with backoff (ArtifactFailed, no event).
+ * Reads the source `spec.sourceRef` points at. Failures set Ready=False through the error thrown, with
+ * Flux's messages: a cross-namespace reference refused by `--no-cross-namespace-refs` stalls (AccessDenied,
+ * `can't access '<Kind>/<ns>/<name>', cross-namespace references have been blocked`); a missing source is
+ * waited for (ArtifactFailed with the API's NotFound text, `gitrepositories.source.toolkit.fluxcd.io "<name>"
+ * not found`, retried after `notFoundRetryMs`, no event); an unsupported kind or an API error is retried
+ * with backoff (ArtifactFailed, no event).
  */
 export async function getSource(
   client: KubeClient,
@@ -59,15 +68,15 @@ export async function getSource(
   const ref = obj.spec.sourceRef;
   const namespace = sourceNamespace(obj);
   if (options.noCrossNamespaceRefs && namespace !== obj.metadata.namespace) {
-    throw configurationError(
+    throw new StallingError(
       "AccessDenied",
-      new Error(`can't access '${ref.kind}/${namespace}/${ref.name}', cross-namespace references have been blocked`),
+      `can't access '${ref.kind}/${namespace}/${ref.name}', cross-namespace references have been blocked`,
     );
   }
   if (!(WATCHED_SOURCE_KINDS as readonly string[]).includes(ref.kind)) {
     throw new GenericReconcileError(
       KustomizationReason.ArtifactFailed,
-      `source \`${namespace}/${ref.name}\` kind '${ref.kind}' not supported`,
+      `source \`${ref.name}\` kind '${ref.kind}' not supported`,
       { event: false },
     );
   }
@@ -90,7 +99,7 @@ export async function getSource(
   if (!source) {
     throw new WaitingError(
       KustomizationReason.ArtifactFailed,
-      `Source '${sourceRefString(obj)}' not found`,
+      `${resourceName(ref.kind, apiVersion)} "${ref.name}" not found`,
       options.notFoundRetryMs,
     );
   }
