@@ -75,7 +75,7 @@ describe("runKustomizeController", () => {
       if (message) break;
       await new Promise((r) => setTimeout(r, 50));
     }
-    expect(message).toBe("Source 'GitRepository/nowhere' not found");
+    expect(message).toBe('gitrepositories.source.toolkit.fluxcd.io "nowhere" not found');
     expect(started).toBeDefined();
     abort.abort();
     expect(await exit).toBe(0);

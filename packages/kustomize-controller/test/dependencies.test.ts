@@ -2,14 +2,10 @@
 // and `readyExpr` CEL checks.
 
 import type { Artifact } from "@sluice/api";
-import type { UnstructuredObject } from "@sluice/runtime";
+import { StallingError, type UnstructuredObject, WaitingError } from "@sluice/runtime";
 import { type ApiCluster, applyChartCrds, ensureNamespace, startApiCluster } from "@sluice/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  checkDependencies,
-  DependencyNotReadyError,
-  InvalidReadyExprError,
-} from "../src/kustomization/dependencies.js";
+import { checkDependencies } from "../src/kustomization/dependencies.js";
 
 const NS = "deps";
 const API = "kustomize.toolkit.fluxcd.io/v1";
@@ -86,13 +82,13 @@ describe("checkDependencies", () => {
     ["stale-generation", `dependency '${NS}/stale-generation' is not ready`],
     ["missing", `dependency '${NS}/missing' not found`],
   ])("%s → %s", async (name, error) => {
-    const check = checkDependencies(cluster.client, self([{ name }]), artifact("main@sha1:aaa"));
+    const check = checkDependencies(cluster.client, self([{ name }]), artifact("main@sha1:aaa"), 30_000);
     if (error === undefined) await expect(check).resolves.toBeUndefined();
     else {
-      await expect(check).rejects.toThrow(DependencyNotReadyError);
-      await expect(checkDependencies(cluster.client, self([{ name }]), artifact("main@sha1:aaa"))).rejects.toThrow(
-        error,
-      );
+      await expect(check).rejects.toThrow(WaitingError);
+      await expect(
+        checkDependencies(cluster.client, self([{ name }]), artifact("main@sha1:aaa"), 30_000),
+      ).rejects.toThrow(error);
     }
   });
 
@@ -100,17 +96,19 @@ describe("checkDependencies", () => {
     const ok = self([
       { name: "not-ready", readyExpr: "dep.metadata.name == 'not-ready' && self.metadata.name == 'self'" },
     ]);
-    await expect(checkDependencies(cluster.client, ok, artifact("main@sha1:aaa"))).resolves.toBeUndefined();
+    await expect(checkDependencies(cluster.client, ok, artifact("main@sha1:aaa"), 30_000)).resolves.toBeUndefined();
     const no = self([{ name: "ready-same-rev", readyExpr: "dep.spec.prune == false" }]);
-    await expect(checkDependencies(cluster.client, no, artifact("main@sha1:aaa"))).rejects.toThrow(
+    await expect(checkDependencies(cluster.client, no, artifact("main@sha1:aaa"), 30_000)).rejects.toThrow(
       `dependency '${NS}/ready-same-rev' is not ready according to readyExpr eval`,
     );
   });
 
   it("an invalid readyExpr is a configuration error", async () => {
     const bad = self([{ name: "ready-same-rev", readyExpr: "dep.metadata.name ==" }]);
-    await expect(checkDependencies(cluster.client, bad, artifact("main@sha1:aaa"))).rejects.toThrow(
-      InvalidReadyExprError,
+    const check = checkDependencies(cluster.client, bad, artifact("main@sha1:aaa"), 30_000);
+    await expect(check).rejects.toThrow(StallingError);
+    await expect(checkDependencies(cluster.client, bad, artifact("main@sha1:aaa"), 30_000)).rejects.toThrow(
+      /^Reconciliation failed terminally due to configuration error: failed to evaluate dependency ready-same-rev: /,
     );
   });
 });

@@ -132,12 +132,20 @@ describe("push → signed GitHub webhook → applied", () => {
     });
     expect(res.status).toBe(200);
     await eventually("the second commit applied", async () => (await greeting()) === "world", 120_000);
-    const ks = await env.client.get<UnstructuredObject & { status?: { lastAppliedRevision?: string } }>({
-      apiVersion: "kustomize.toolkit.fluxcd.io/v1",
-      kind: "Kustomization",
-      namespace: NS,
-      name: "app",
-    });
-    expect(ks.status?.lastAppliedRevision).toBe(`master@sha1:${sha}`);
+    // The objects are applied before the Kustomization's final status write: wait for that write.
+    const applied = async () =>
+      (
+        await env.client.get<UnstructuredObject & { status?: { lastAppliedRevision?: string } }>({
+          apiVersion: "kustomize.toolkit.fluxcd.io/v1",
+          kind: "Kustomization",
+          namespace: NS,
+          name: "app",
+        })
+      ).status?.lastAppliedRevision;
+    await eventually(
+      "the Kustomization reports the second commit",
+      async () => (await applied()) === `master@sha1:${sha}`,
+      60_000,
+    );
   });
 });

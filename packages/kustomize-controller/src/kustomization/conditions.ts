@@ -1,16 +1,8 @@
-// Status bookkeeping of a Kustomization run: owned conditions, the end-of-run status rules and the history
-// digest (Flux's finalizeStatus and History.Upsert).
+// Status bookkeeping of a Kustomization run: owned conditions and the history digest (Flux's History.Upsert).
+// The end-of-run rules (Flux's finalizeStatus) are the runtime skeleton's `readySetDirectly`.
 
 import { createHash } from "node:crypto";
-import {
-  Annotation,
-  ConditionType,
-  type Kustomization,
-  KustomizationCondition,
-  KustomizationReason,
-  upsertHistory,
-} from "@sluice/api";
-import { deleteCondition, getCondition, isFalse, isTrue, setCondition } from "@sluice/runtime";
+import { type Kustomization, KustomizationCondition, upsertHistory } from "@sluice/api";
 import { stringify } from "yaml";
 
 /** Conditions the reconciler owns: on a status conflict, its version of them wins. */
@@ -20,25 +12,6 @@ export const KUSTOMIZATION_OWNED_CONDITIONS: readonly string[] = [
   KustomizationCondition.Reconciling,
   KustomizationCondition.Stalled,
 ];
-
-/**
- * The end-of-run status rules (Flux's finalizeStatus): mirrors `reconcile.fluxcd.io/requestedAt` into
- * `lastHandledReconcileAt`; Ready=True drops Reconciling and observes the generation; Ready=False with
- * Reconciling left makes its reason `ProgressingWithRetry`.
- */
-export function finalizeKustomizationStatus(obj: Kustomization): void {
-  obj.status ??= {};
-  const requested = obj.metadata.annotations?.[Annotation.ReconcileRequestedAt];
-  if (requested !== undefined) obj.status.lastHandledReconcileAt = requested;
-  if (isTrue(obj, ConditionType.Ready)) {
-    deleteCondition(obj, ConditionType.Reconciling);
-    obj.status.observedGeneration = obj.metadata.generation ?? 0;
-  }
-  const reconciling = getCondition(obj, ConditionType.Reconciling);
-  if (isFalse(obj, ConditionType.Ready) && reconciling) {
-    setCondition(obj, { ...reconciling, reason: KustomizationReason.ProgressingWithRetry });
-  }
-}
 
 /** `sha256:<hex>` of the built objects as YAML: the history digest of one set of manifests. */
 export function manifestsDigest(objects: readonly object[]): string {

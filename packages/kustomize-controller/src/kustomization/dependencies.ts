@@ -2,34 +2,37 @@
 // revision this one is about to apply) before this one is reconciled (Flux's checkDependencies).
 
 import { parse } from "@marcbachmann/cel-js";
-import { type Artifact, KUSTOMIZE_API_VERSION, type Kustomization } from "@sluice/api";
-import type { KubeClient } from "@sluice/runtime";
+import {
+  type Artifact,
+  formatDuration,
+  KUSTOMIZE_API_VERSION,
+  type Kustomization,
+  KustomizationReason,
+} from "@sluice/api";
+import { errorMessage, type KubeClient, type StallingError, WaitingError } from "@sluice/runtime";
+import { configurationError } from "./configuration-error.js";
 import { sameRevision, sourceNamespace } from "./source.js";
-
-/** A dependency is not ready (requeue after `--requeue-dependency`). */
-export class DependencyNotReadyError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "DependencyNotReadyError";
-  }
-}
-
-/** A `readyExpr` does not compile or evaluate to a bool (terminal: the Kustomization stalls). */
-export class InvalidReadyExprError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "InvalidReadyExprError";
-  }
-}
 
 /**
  * Checks `spec.dependsOn` against the API (uncached): each dependency must exist; with `readyExpr` the CEL
  * expression over `self` and `dep` decides (it replaces the built-in check); otherwise the dependency needs
  * `generation == observedGeneration` and Ready=True, and when it uses the same source its
- * `lastAppliedRevision` must equal `artifact`'s revision. Throws {@link DependencyNotReadyError} naming the
- * dependency, or {@link InvalidReadyExprError}.
+ * `lastAppliedRevision` must equal `artifact`'s revision. Throws a WaitingError (DependencyNotReady, naming
+ * the dependency; requeued after `requeueMs` and announced by an info event, as Flux does), or a
+ * StallingError (InvalidCELExpression) when a `readyExpr` cannot be evaluated.
  */
-export async function checkDependencies(client: KubeClient, obj: Kustomization, artifact: Artifact): Promise<void> {
+export async function checkDependencies(
+  client: KubeClient,
+  obj: Kustomization,
+  artifact: Artifact,
+  requeueMs: number,
+): Promise<void> {
+  const notice = `Dependencies do not meet ready condition, retrying in ${formatDuration(requeueMs)}`;
+  const notReady = (message: string, cause?: unknown) =>
+    new WaitingError(KustomizationReason.DependencyNotReady, message, requeueMs, {
+      notice,
+      ...(cause ? { cause } : {}),
+    });
   for (const ref of obj.spec.dependsOn ?? []) {
     const namespace = ref.namespace || obj.metadata.namespace || "";
     const depName = `${namespace}/${ref.name}`;
@@ -42,41 +45,45 @@ export async function checkDependencies(client: KubeClient, obj: Kustomization, 
         name: ref.name,
       });
     } catch (err: unknown) {
-      throw new DependencyNotReadyError(`dependency '${depName}' not found: ${(err as Error).message}`, { cause: err });
+      throw notReady(`dependency '${depName}' not found: ${errorMessage(err)}`, err);
     }
-    if (!dep) throw new DependencyNotReadyError(`dependency '${depName}' not found`);
+    if (!dep) throw notReady(`dependency '${depName}' not found`);
 
     if (ref.readyExpr) {
       if (!evalReadyExpr(ref.readyExpr, obj, dep)) {
-        throw new DependencyNotReadyError(`dependency '${depName}' is not ready according to readyExpr eval`);
+        throw notReady(`dependency '${depName}' is not ready according to readyExpr eval`);
       }
       continue;
     }
     const conditions = dep.status?.conditions ?? [];
     if (conditions.length === 0 || dep.metadata.generation !== dep.status?.observedGeneration) {
-      throw new DependencyNotReadyError(`dependency '${depName}' is not ready`);
+      throw notReady(`dependency '${depName}' is not ready`);
     }
     if (!conditions.some((c) => c.type === "Ready" && c.status === "True")) {
-      throw new DependencyNotReadyError(`dependency '${depName}' is not ready`);
+      throw notReady(`dependency '${depName}' is not ready`);
     }
     const sameSource =
       dep.spec.sourceRef.name === obj.spec.sourceRef.name &&
       dep.spec.sourceRef.kind === obj.spec.sourceRef.kind &&
       sourceNamespace(dep) === sourceNamespace(obj);
     if (sameSource && !sameRevision(artifact.revision, dep.status?.lastAppliedRevision)) {
-      throw new DependencyNotReadyError(`dependency '${depName}' revision is not up to date`);
+      throw notReady(`dependency '${depName}' revision is not up to date`);
     }
   }
 }
 
+/** Evaluates a `readyExpr`; one that does not compile or return a bool stalls (InvalidCELExpression). */
 function evalReadyExpr(expr: string, self: Kustomization, dep: Kustomization): boolean {
+  const fail = (err: unknown): StallingError =>
+    configurationError(
+      KustomizationReason.InvalidCELExpression,
+      new Error(`failed to evaluate dependency ${dep.metadata.name}: ${errorMessage(err)}`, { cause: err }),
+    );
   let fn: ReturnType<typeof parse>;
   try {
     fn = parse(expr);
   } catch (err: unknown) {
-    throw new InvalidReadyExprError(`failed to evaluate dependency ${dep.metadata.name}: ${(err as Error).message}`, {
-      cause: err,
-    });
+    throw fail(err);
   }
   let result: unknown;
   try {
@@ -84,14 +91,8 @@ function evalReadyExpr(expr: string, self: Kustomization, dep: Kustomization): b
   } catch (err: unknown) {
     // A field not written yet (e.g. dep.status) reads as not ready.
     if (err instanceof Error && /no such key|not found/i.test(err.message)) return false;
-    throw new InvalidReadyExprError(`failed to evaluate dependency ${dep.metadata.name}: ${(err as Error).message}`, {
-      cause: err,
-    });
+    throw fail(err);
   }
-  if (typeof result !== "boolean") {
-    throw new InvalidReadyExprError(
-      `failed to evaluate dependency ${dep.metadata.name}: readyExpr '${expr}' did not return a bool`,
-    );
-  }
+  if (typeof result !== "boolean") throw fail(new Error(`readyExpr '${expr}' did not return a bool`));
   return result;
 }

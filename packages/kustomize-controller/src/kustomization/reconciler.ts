@@ -9,7 +9,6 @@ import {
   type Artifact,
   ConditionType,
   DeletionPolicy,
-  FINALIZER,
   formatDuration,
   inventoryDiff,
   KUSTOMIZE_API_VERSION,
@@ -39,14 +38,14 @@ import {
   ArtifactNotFoundError,
   ChangeSet,
   deleteCondition,
+  type EventInput,
   type EventRecorder,
   errorMessage,
+  GenericReconcileError,
   type IgnoreRule,
-  isNotFound,
   isTrue,
   jobsWithTtl,
   type KubeClient,
-  type Logger,
   linkTree,
   markFalse,
   markTrue,
@@ -54,28 +53,26 @@ import {
   type ObjectRef,
   type ReconcileContext,
   type ReconcileResult,
+  type ReconcileRun,
   type Reconciler,
   ResourceManager,
+  readySetDirectly,
   removeTree,
-  requeueAfter,
-  StallingError,
-  StatusPatcher,
   type StatusReader,
+  StepReconciler,
+  step,
   type UnstructuredObject,
+  WaitingError,
   type WithChangeSet,
   watchForSet,
 } from "@sluice/runtime";
 import { celStatusReader } from "../internal/health/cel-health.js";
 import { type ClusterClient, clusterClientFor } from "./cluster-client.js";
-import {
-  finalizeKustomizationStatus,
-  KUSTOMIZATION_OWNED_CONDITIONS,
-  manifestsDigest,
-  recordHistory,
-} from "./conditions.js";
-import { checkDependencies, InvalidReadyExprError } from "./dependencies.js";
+import { KUSTOMIZATION_OWNED_CONDITIONS, manifestsDigest, recordHistory } from "./conditions.js";
+import { configurationError } from "./configuration-error.js";
+import { checkDependencies } from "./dependencies.js";
 import { assertNoEncryptedObjects } from "./sops-guard.js";
-import { type ArtifactSource, getSource, originRevision, SourceError, sameRevision } from "./source.js";
+import { type ArtifactSource, getSource, originRevision, sameRevision, sourceRefString } from "./source.js";
 
 /** Field manager of status writes, as Flux's `gotk-kustomize-controller`. */
 export const KUSTOMIZE_STATUS_MANAGER = "gotk-kustomize-controller";
@@ -126,20 +123,22 @@ export class HealthCheckCanceledError extends Error {
   }
 }
 
-/** A failure that already set Ready=False (and history); `requeue` is how soon to try again. */
-class RunFailure extends Error {
-  constructor(
-    message: string,
-    readonly requeueMs: number | "retry",
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = "RunFailure";
-  }
+/** What one run's steps share: the health reader, and the source revision being applied. */
+interface KustomizationRun {
+  /** The health reader of `healthCheckExprs` (kstatus with the CEL rules). */
+  statusReader?: StatusReader;
+  /** The source artifact being applied. */
+  artifact?: Artifact;
+  /** Its revision (the revision metadata of the run's events), or the last applied one during deletion. */
+  revision?: string | undefined;
+  /** Its origin revision (OCI `org.opencontainers.image.revision`), if any. */
+  origin?: string | undefined;
 }
 
 /**
- * Reconciles Kustomizations as Flux's kustomize-controller does:
+ * Reconciles Kustomizations as Flux's kustomize-controller does, through the runtime's reconcile skeleton
+ * with Ready set directly by the steps (`readySetDirectly`; a failure's Ready=False carries the error's
+ * reason and message):
  *
  * 1. deletion → prunes the inventory per `deletionPolicy` (MirrorPrune/Delete/WaitForTermination/Orphan) and
  *    drops the finalizer; otherwise the finalizer is added; `spec.suspend` stops here;
@@ -152,10 +151,11 @@ class RunFailure extends Error {
  *    health by watching (`wait`/`healthChecks`/CEL; Healthy, HealthCheckFailed);
  * 5. Ready=True `Applied revision: <rev>`, `lastAppliedRevision`, history; the change set is an event with the
  *    revision in its metadata; requeue after `interval` (or `retryInterval` after a failure).
+ *
+ * Every event carries the revision metadata and, as its reason, Ready's reason (see `#decorate`).
  */
 export class KustomizationReconciler implements Reconciler<Kustomization> {
   readonly #client: KubeClient;
-  readonly #events: EventRecorder | undefined;
   readonly #field: string;
   readonly #dependencyRequeueMs: number;
   readonly #options: KustomizationReconcilerOptions;
@@ -168,10 +168,10 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
    * download and extraction, and each run works on a hard-linked copy of it (see `#materialize`).
    */
   readonly #artifacts: ArtifactCache;
+  readonly #skeleton: StepReconciler<Kustomization, KustomizationRun>;
 
   constructor(options: KustomizationReconcilerOptions) {
     this.#client = options.client;
-    this.#events = options.events;
     this.#field = options.fieldManager ?? KUSTOMIZE_FIELD_MANAGER;
     this.#dependencyRequeueMs = options.dependencyRequeueMs ?? DEFAULT_REQUEUE_DEPENDENCY_MS;
     this.#options = options;
@@ -180,6 +180,28 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
       hostOverride: options.artifactHostOverride,
       maxEntries: options.artifactCacheEntries ?? 16,
       signal: this.#closing.signal,
+    });
+    this.#skeleton = new StepReconciler<Kustomization, KustomizationRun>({
+      apiVersion: KUSTOMIZE_API_VERSION,
+      kind: "Kustomization",
+      client: options.client,
+      fieldManager: KUSTOMIZE_STATUS_MANAGER,
+      ownedConditions: KUSTOMIZATION_OWNED_CONDITIONS,
+      events: options.events,
+      newState: () => ({}),
+      steps: [
+        step("compileHealthChecks", (run) => this.#compileHealthChecks(run)),
+        step("reconcileSource", (run) => this.#reconcileSource(run)),
+        step("checkDependencies", (run) => this.#checkDependencies(run)),
+        step("reconcileRevision", (run) => this.#reconcileRevisionStep(run)),
+      ],
+      summarize: readySetDirectly,
+      // Flux's finalizeStatus runs for a suspended Kustomization too (a Ready one observes its generation).
+      summarizeSuspended: true,
+      interval: (obj) => parseDuration(obj.spec.interval),
+      finalize: (run) => this.#finalize(run),
+      afterPatch: (run) => this.#announceSuccess(run),
+      decorateEvent: (run, event) => this.#decorate(run, event),
     });
   }
 
@@ -210,162 +232,102 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
   }
 
   /** Runs one reconcile of `obj` (a private copy from the cache); see the class comment. */
-  async reconcile(obj: Kustomization, ctx: ReconcileContext): Promise<ReconcileResult> {
-    obj.kind ||= "Kustomization";
-    obj.apiVersion ||= KUSTOMIZE_API_VERSION;
-    const started = Date.now();
-    const patcher = new StatusPatcher<Kustomization>(this.#client, obj, {
-      fieldManager: KUSTOMIZE_STATUS_MANAGER,
-      ownedConditions: KUSTOMIZATION_OWNED_CONDITIONS,
-    });
-
-    if (obj.metadata.deletionTimestamp) return this.#finalize(obj, patcher, ctx.log);
-
-    if (!(obj.metadata.finalizers ?? []).includes(FINALIZER)) {
-      obj.metadata.finalizers = [...(obj.metadata.finalizers ?? []), FINALIZER];
-      await patcher.patch(obj);
-    }
-
-    let result: ReconcileResult = {};
-    let thrown: unknown;
-    try {
-      result = await this.#run(obj, patcher, ctx);
-    } catch (err: unknown) {
-      thrown = err;
-    }
-
-    finalizeKustomizationStatus(obj);
-    try {
-      await patcher.patch(obj, { ignoreNotFound: true });
-    } catch (err: unknown) {
-      if (thrown === undefined) thrown = err;
-    }
-    if (thrown !== undefined) throw thrown;
-
-    if (!obj.spec.suspend && isTrue(obj, ConditionType.Ready)) {
-      const msg = `Reconciliation finished in ${formatDuration(Date.now() - started)}, next run in ${obj.spec.interval}`;
-      ctx.log.info({ revision: obj.status?.lastAttemptedRevision }, msg);
-      this.#event(obj, obj.status?.lastAppliedRevision, obj.status?.lastAppliedOriginRevision, "info", msg, {
-        [`${KUSTOMIZE_GROUP}/commit_status`]: "update",
-      });
-    }
-    return result;
+  reconcile(obj: Kustomization, ctx: ReconcileContext): Promise<ReconcileResult> {
+    return this.#skeleton.reconcile(obj, ctx);
   }
 
-  /** Everything between the finalizer and the final status patch. */
-  async #run(
-    obj: Kustomization,
-    patcher: StatusPatcher<Kustomization>,
-    ctx: ReconcileContext,
-  ): Promise<ReconcileResult> {
-    if (obj.spec.suspend) {
-      ctx.log.info("Reconciliation is suspended for this object");
-      return {};
-    }
-    const retryMs = kustomizationRetryIntervalMs(obj.spec);
-
-    let statusReader: StatusReader;
+  /** `healthCheckExprs` compiled into the run's health reader (a bad expression stalls, InvalidCELExpression). */
+  #compileHealthChecks(run: ReconcileRun<Kustomization, KustomizationRun>): void {
     try {
-      statusReader = celStatusReader(obj.spec.healthCheckExprs);
+      run.state.statusReader = celStatusReader(run.obj.spec.healthCheckExprs);
     } catch (err: unknown) {
-      return this.#stall(obj, KustomizationReason.InvalidCELExpression, err, undefined);
+      throw configurationError(KustomizationReason.InvalidCELExpression, err);
     }
+  }
 
+  /**
+   * The source and its artifact (ArtifactFailed: `Source '<ref>' not found` retried after `retryInterval`;
+   * `Source artifact not found, retrying in …` after `--requeue-dependency`; cross-namespace refusal stalls).
+   */
+  async #reconcileSource(run: ReconcileRun<Kustomization, KustomizationRun>): Promise<void> {
+    const { obj, log } = run;
     let source: ArtifactSource;
     try {
-      source = await getSource(this.#client, obj, this.#options.noCrossNamespaceRefs === true);
+      source = await getSource(this.#client, obj, {
+        noCrossNamespaceRefs: this.#options.noCrossNamespaceRefs === true,
+        notFoundRetryMs: kustomizationRetryIntervalMs(obj.spec),
+      });
     } catch (err: unknown) {
-      const message = errorMessage(err);
-      markFalse(obj, ConditionType.Ready, KustomizationReason.ArtifactFailed, message);
-      if (err instanceof SourceError && err.accessDenied) return this.#stall(obj, "AccessDenied", err, undefined);
-      if (err instanceof SourceError && err.notFound) {
-        ctx.log.info(message);
-        return requeueAfter(retryMs);
-      }
+      if (err instanceof WaitingError) log.info(`Source '${sourceRefString(obj)}' not found`);
       throw err;
     }
-
     const artifact = source.status?.artifact;
     if (!artifact) {
       const msg = `Source artifact not found, retrying in ${formatDuration(this.#dependencyRequeueMs)}`;
-      markFalse(obj, ConditionType.Ready, KustomizationReason.ArtifactFailed, msg);
-      ctx.log.info(msg);
-      return requeueAfter(this.#dependencyRequeueMs);
+      log.info(msg);
+      throw new WaitingError(KustomizationReason.ArtifactFailed, msg, this.#dependencyRequeueMs);
     }
-    const revision = artifact.revision;
-    const origin = originRevision(artifact);
+    run.state.artifact = artifact;
+    run.state.revision = artifact.revision;
+    run.state.origin = originRevision(artifact);
+  }
 
-    if ((obj.spec.dependsOn?.length ?? 0) > 0) {
-      try {
-        await checkDependencies(this.#client, obj, artifact);
-      } catch (err: unknown) {
-        if (err instanceof InvalidReadyExprError) {
-          return this.#stall(obj, KustomizationReason.InvalidCELExpression, err, revision);
-        }
-        markFalse(obj, ConditionType.Ready, KustomizationReason.DependencyNotReady, errorMessage(err));
-        const msg = `Dependencies do not meet ready condition, retrying in ${formatDuration(this.#dependencyRequeueMs)}`;
-        ctx.log.info(msg);
-        this.#event(obj, revision, origin, "info", msg);
-        return requeueAfter(this.#dependencyRequeueMs);
-      }
-      ctx.log.info("All dependencies are ready, proceeding with reconciliation");
-    }
-
+  /** `dependsOn` (DependencyNotReady, requeued after `--requeue-dependency` with an info event). */
+  async #checkDependencies(run: ReconcileRun<Kustomization, KustomizationRun>): Promise<void> {
+    const { obj, log, state } = run;
+    if ((obj.spec.dependsOn?.length ?? 0) === 0 || !state.artifact) return;
     try {
-      await this.#reconcileRevision(obj, artifact, statusReader, patcher, ctx);
+      await checkDependencies(this.#client, obj, state.artifact, this.#dependencyRequeueMs);
+    } catch (err: unknown) {
+      if (err instanceof WaitingError && err.notice) log.info(err.notice);
+      throw err;
+    }
+    log.info("All dependencies are ready, proceeding with reconciliation");
+  }
+
+  /**
+   * The revision's fetch, build, apply, prune and health check, its failures as Flux reports them: a source
+   * artifact gone from storage is waited for (ArtifactFailed); a health check canceled by a new source
+   * artifact is requeued at once (HealthCheckCanceled, with an info event); any other failure is retried
+   * after `retryInterval` with its reason (ReconciliationFailed when it has none of its own).
+   */
+  async #reconcileRevisionStep(run: ReconcileRun<Kustomization, KustomizationRun>): Promise<void> {
+    const { obj, log } = run;
+    try {
+      await this.#reconcileRevision(run);
     } catch (err: unknown) {
       if (err instanceof ArtifactNotFoundError || (err as { cause?: unknown }).cause instanceof ArtifactNotFoundError) {
         const msg = `Source is not ready, artifact not found, retrying in ${formatDuration(this.#dependencyRequeueMs)}`;
-        markFalse(obj, ConditionType.Ready, KustomizationReason.ArtifactFailed, msg);
-        ctx.log.info(msg);
-        return requeueAfter(this.#dependencyRequeueMs);
+        log.info(msg);
+        throw new WaitingError(KustomizationReason.ArtifactFailed, msg, this.#dependencyRequeueMs, { cause: err });
       }
       if (err instanceof HealthCheckCanceledError) {
-        markFalse(obj, ConditionType.Ready, KustomizationReason.HealthCheckCanceled, err.message);
-        ctx.log.info({ trigger: err.trigger }, "New reconciliation triggered, canceling health checks");
+        log.info({ trigger: err.trigger }, "New reconciliation triggered, canceling health checks");
         const t = err.trigger;
-        this.#event(
-          obj,
-          revision,
-          origin,
-          "info",
-          `Health checks canceled due to new reconciliation triggered by ${t.kind}/${t.namespace}/${t.name}`,
-        );
-        return requeueAfter(0);
+        throw new WaitingError(KustomizationReason.HealthCheckCanceled, err.message, 0, {
+          cause: err,
+          notice: `Health checks canceled due to new reconciliation triggered by ${t.kind}/${t.namespace}/${t.name}`,
+        });
       }
-      if (!(err instanceof RunFailure)) {
-        markFalse(obj, ConditionType.Ready, KustomizationReason.ReconciliationFailed, errorMessage(err));
+      const retryAfter = kustomizationRetryIntervalMs(obj.spec);
+      if (err instanceof RevisionFailure) {
+        throw new GenericReconcileError(err.reason, err.message, { cause: err.cause, retryAfter });
       }
-      const message = errorMessage(err);
-      ctx.log.error({ error: message, revision }, `Reconciliation failed, next try in ${formatDuration(retryMs)}`);
-      this.#event(obj, revision, origin, "error", message);
-      return requeueAfter(retryMs);
+      throw new GenericReconcileError(KustomizationReason.ReconciliationFailed, errorMessage(err), {
+        cause: err,
+        retryAfter,
+      });
     }
-    return requeueAfter(parseDuration(obj.spec.interval));
-  }
-
-  /** Marks Ready=False and Stalled with `reason`, observes the generation, emits an event, stops retrying. */
-  #stall(obj: Kustomization, reason: string, err: unknown, revision: string | undefined): never {
-    const message = `Reconciliation failed terminally due to configuration error: ${errorMessage(err)}`;
-    markFalse(obj, ConditionType.Ready, reason, message);
-    markTrue(obj, ConditionType.Stalled, reason, message);
-    obj.status ??= {};
-    obj.status.observedGeneration = obj.metadata.generation ?? 0;
-    this.#event(obj, revision, undefined, "error", message);
-    throw new StallingError(reason, message, { cause: err });
   }
 
   /** Fetch, build, apply, prune and health-check one source revision. */
-  async #reconcileRevision(
-    obj: Kustomization,
-    artifact: Artifact,
-    statusReader: StatusReader,
-    patcher: StatusPatcher<Kustomization>,
-    ctx: ReconcileContext,
-  ): Promise<void> {
+  async #reconcileRevision(run: ReconcileRun<Kustomization, KustomizationRun>): Promise<void> {
+    const { obj, state } = run;
+    const { artifact, statusReader } = state;
+    if (!artifact || !statusReader) throw new Error("reconcileRevision: the earlier steps left no artifact");
     const started = Date.now();
     const revision = artifact.revision;
-    const origin = originRevision(artifact);
+    const origin = state.origin;
     const timeoutMs = kustomizationTimeoutMs(obj.spec);
     const timeoutText = formatDuration(timeoutMs);
     const oldInventory: ResourceInventory | undefined = obj.status?.inventory
@@ -381,13 +343,11 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
       KustomizationReason.Progressing,
       `Fetching manifests for revision ${revision} with a timeout of ${timeoutText}`,
     );
-    await patcher.patch(obj);
+    await run.patch();
 
     const fail = (reason: string, err: unknown, history?: { digest: string; meta: Record<string, string> }) => {
-      const message = errorMessage(err);
       if (history) recordHistory(obj, history.digest, started, reason, history.meta);
-      markFalse(obj, ConditionType.Ready, reason, message);
-      return new RunFailure(message, "retry", { cause: err });
+      return new RevisionFailure(reason, err);
     };
 
     const work = await mkdtemp(join(tmpdir(), "kustomization-"));
@@ -395,7 +355,7 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
     try {
       const root = join(work, "source");
       try {
-        await this.#materialize(artifact, root, ctx.signal);
+        await this.#materialize(artifact, root, run.signal);
       } catch (err: unknown) {
         if (err instanceof ArtifactNotFoundError) throw err;
         throw fail(KustomizationReason.ArtifactFailed, err);
@@ -417,7 +377,7 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
         KustomizationReason.Progressing,
         `Building manifests for revision ${revision} with a timeout of ${timeoutText}`,
       );
-      await patcher.patch(obj);
+      await run.patch();
 
       try {
         cluster = await clusterClientFor(obj, {
@@ -468,17 +428,9 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
         KustomizationReason.Progressing,
         `Detecting drift for revision ${revision} with a timeout of ${timeoutText}`,
       );
-      await patcher.patch(obj);
+      await run.patch();
 
-      const { changeSet, drifted } = await this.#apply(
-        obj,
-        manager,
-        objects,
-        revision,
-        origin,
-        timeoutMs,
-        ctx.log,
-      ).catch((err: unknown) => {
+      const { changeSet, drifted } = await this.#apply(run, manager, objects, timeoutMs).catch((err: unknown) => {
         throw fail(KustomizationReason.ReconciliationFailed, err, history);
       });
 
@@ -492,7 +444,7 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
         throw fail(KustomizationReason.ReconciliationFailed, err, history);
       }
       if (obj.spec.prune && stale.length > 0) {
-        const survivors = await this.#prune(obj, manager, stale, revision, origin, ctx.log);
+        const survivors = await this.#prune(run, manager, stale);
         if (survivors.error) {
           newInventory.entries.push(...survivors.entries);
           throw fail(KustomizationReason.PruneFailed, survivors.error, history);
@@ -501,11 +453,9 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
 
       const isNewRevision = !sameRevision(revision, status.lastAppliedRevision);
       try {
-        await this.#checkHealth(obj, cluster.client, changeSet, objects, statusReader, revision, origin, timeoutMs, {
-          patcher,
+        await this.#checkHealth(run, cluster.client, changeSet, objects, statusReader, timeoutMs, {
           isNewRevision,
           drifted,
-          signal: ctx.signal,
         });
       } catch (err: unknown) {
         if (err instanceof HealthCheckCanceledError) throw err;
@@ -519,7 +469,7 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
       recordHistory(obj, history.digest, started, KustomizationReason.ReconciliationSucceeded, history.meta);
     } finally {
       if (cluster?.owned) cluster.client.close();
-      await removeTree(work).catch((err: unknown) => ctx.log.error({ error: err }, "failed to remove tmp dir"));
+      await removeTree(work).catch((err: unknown) => run.log.error({ error: err }, "failed to remove tmp dir"));
     }
   }
 
@@ -543,14 +493,12 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
    * nothing). Emits the change-set event (`Kind/ns/name configured` lines) when something changed.
    */
   async #apply(
-    obj: Kustomization,
+    run: ReconcileRun<Kustomization, KustomizationRun>,
     manager: ResourceManager,
     objects: UnstructuredObject[],
-    revision: string,
-    origin: string | undefined,
     timeoutMs: number,
-    log: Logger,
   ): Promise<{ changeSet: ChangeSet; drifted: boolean }> {
+    const { obj, log } = run;
     if (objects.length === 0) return { changeSet: new ChangeSet(), drifted: false };
     let changeSet: ChangeSet;
     try {
@@ -584,8 +532,8 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
       throw new Error(partial ? `${errorMessage(err)}\n${partial}` : errorMessage(err), { cause: err });
     }
     const applyLog = changeSet.changesString();
-    log.info({ output: changeSet.toMap(), revision }, "server-side apply completed");
-    if (applyLog !== "") this.#event(obj, revision, origin, "info", applyLog);
+    log.info({ output: changeSet.toMap(), revision: run.state.revision }, "server-side apply completed");
+    if (applyLog !== "") run.event("info", "", applyLog);
     const drifted = changeSet.entries.some((e) => e.action === Action.Created || e.action === Action.Configured);
     return { changeSet, drifted };
   }
@@ -595,13 +543,11 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
    * Returns the entries whose deletion was not confirmed, and the error, so they stay in the inventory.
    */
   async #prune(
-    obj: Kustomization,
+    run: ReconcileRun<Kustomization, KustomizationRun>,
     manager: ResourceManager,
     stale: ResourceRef[],
-    revision: string,
-    origin: string | undefined,
-    log: Logger,
   ): Promise<{ entries: ResourceRef[]; error?: unknown }> {
+    const { obj, log } = run;
     const refs = stale.map(refOfEntry);
     try {
       const changeSet = await manager.delete(refs, {
@@ -609,7 +555,7 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
       });
       if (changeSet.entries.length > 0) {
         log.info(`garbage collection completed: ${changeSet.toString()}`);
-        this.#event(obj, revision, origin, "info", changeSet.toString());
+        run.event("info", "", changeSet.toString());
       }
       return { entries: [] };
     } catch (err: unknown) {
@@ -628,16 +574,16 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
    * Healthy=False HealthCheckFailed naming each unhealthy object. Without checks Healthy is removed.
    */
   async #checkHealth(
-    obj: Kustomization,
+    run: ReconcileRun<Kustomization, KustomizationRun>,
     client: KubeClient,
     changeSet: ChangeSet,
     objects: UnstructuredObject[],
     statusReader: StatusReader,
-    revision: string,
-    origin: string | undefined,
     timeoutMs: number,
-    run: { patcher: StatusPatcher<Kustomization>; isNewRevision: boolean; drifted: boolean; signal: AbortSignal },
+    revisionChange: { isNewRevision: boolean; drifted: boolean },
   ): Promise<void> {
+    const obj = run.obj;
+    const revision = run.state.revision;
     let refs: ObjectRef[];
     if (obj.spec.wait) {
       refs = changeSet.entries.filter((e) => e.action !== "skipped").map((e) => refOfEntry({ id: e.id, v: e.version }));
@@ -668,7 +614,7 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
     const message = `Running health checks for revision ${revision} with a timeout of ${formatDuration(timeoutMs)}`;
     markTrue(obj, ConditionType.Reconciling, KustomizationReason.Progressing, message);
     markUnknown(obj, KustomizationCondition.Healthy, KustomizationReason.Progressing, message);
-    await run.patcher.patch(obj);
+    await run.patch();
 
     const checkStart = Date.now();
     const key = `${obj.metadata.namespace}/${obj.metadata.name}`;
@@ -690,16 +636,17 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
       if (this.#healthChecks.get(key) === cancel) this.#healthChecks.delete(key);
     }
     const msg = `Health check passed in ${formatDuration(Date.now() - checkStart)}`;
-    if (!wasHealthy || (run.isNewRevision && run.drifted)) this.#event(obj, revision, origin, "info", msg);
+    if (!wasHealthy || (revisionChange.isNewRevision && revisionChange.drifted)) run.event("info", "", msg);
     markTrue(obj, KustomizationCondition.Healthy, KustomizationReason.Succeeded, msg);
-    await run.patcher.patch(obj);
+    await run.patch();
   }
 
   /** Deletion: prunes the inventory when the deletion policy says so, then drops the finalizer. */
-  async #finalize(obj: Kustomization, patcher: StatusPatcher<Kustomization>, log: Logger): Promise<ReconcileResult> {
+  async #finalize(run: ReconcileRun<Kustomization, KustomizationRun>): Promise<void> {
+    const { obj, log } = run;
     const entries = obj.status?.inventory?.entries ?? [];
-    const revision = obj.status?.lastAppliedRevision;
-    const origin = obj.status?.lastAppliedOriginRevision;
+    run.state.revision = obj.status?.lastAppliedRevision;
+    run.state.origin = obj.status?.lastAppliedOriginRevision;
     if (entries.length > 0 && kustomizationPrunesOnDelete(obj.spec)) {
       let cluster: ClusterClient | undefined;
       try {
@@ -710,7 +657,7 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
       } catch (err: unknown) {
         const msg = `unable to prune objects: ${errorMessage(err)}`;
         log.error({ error: errorMessage(err) }, "skipping pruning, failed to build the client");
-        this.#event(obj, revision, origin, "error", msg);
+        run.event("error", "", msg);
       }
       if (cluster) {
         try {
@@ -725,11 +672,11 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
               inclusions: manager.ownerLabels(obj.metadata.name ?? "", obj.metadata.namespace ?? ""),
             });
           } catch (err: unknown) {
-            this.#event(obj, revision, origin, "error", "pruning for deleted resource failed");
+            run.event("error", "", "pruning for deleted resource failed");
             throw err;
           }
           if (changeSet.entries.length > 0) {
-            this.#event(obj, revision, origin, "info", changeSet.toString());
+            run.event("info", "", changeSet.toString());
             if (kustomizationDeletionPolicy(obj.spec) === DeletionPolicy.WaitForTermination) {
               try {
                 await manager.waitForTermination(changeSet.toRefs("deleted"), {
@@ -739,7 +686,7 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
               } catch (err: unknown) {
                 const msg = "failed to wait for resources termination";
                 log.error({ error: errorMessage(err) }, msg);
-                this.#event(obj, revision, origin, "error", msg);
+                run.event("error", "", msg);
               }
             }
           }
@@ -748,31 +695,37 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
         }
       }
     }
-    obj.metadata.finalizers = (obj.metadata.finalizers ?? []).filter((f) => f !== FINALIZER);
-    try {
-      await patcher.patch(obj, { ignoreNotFound: true });
-    } catch (err: unknown) {
-      if (!isNotFound(err)) throw err;
-    }
-    return {};
   }
 
-  /** Emits an event with the revision metadata; the reason is Ready's reason (else the severity), as Flux. */
-  #event(
-    obj: Kustomization,
-    revision: string | undefined,
-    origin: string | undefined,
-    severity: "info" | "error",
-    message: string,
-    extra: Record<string, string> = {},
-  ): void {
-    if (!this.#events) return;
-    const metadata: Record<string, string> = { ...extra };
-    if (revision) metadata[`${KUSTOMIZE_GROUP}/revision`] = revision;
-    if (origin) metadata[`${KUSTOMIZE_GROUP}/originRevision`] = origin;
-    const ready = obj.status?.conditions?.find((c) => c.type === ConditionType.Ready);
-    const reason = ready?.reason || severity;
-    void this.#events.event(obj, { severity, reason, message, metadata });
+  /** After a successful run: `Reconciliation finished in <d>, next run in <interval>` (commit status update). */
+  #announceSuccess(run: ReconcileRun<Kustomization, KustomizationRun>): void {
+    const obj = run.obj;
+    if (!isTrue(obj, ConditionType.Ready)) return;
+    const msg = `Reconciliation finished in ${formatDuration(Date.now() - run.startedAt)}, next run in ${obj.spec.interval}`;
+    run.log.info({ revision: obj.status?.lastAttemptedRevision }, msg);
+    run.state.revision = obj.status?.lastAppliedRevision;
+    run.state.origin = obj.status?.lastAppliedOriginRevision;
+    run.event("info", "", msg, { [`${KUSTOMIZE_GROUP}/commit_status`]: "update" });
+  }
+
+  /** Every event as Flux's kustomize-controller sends it: Ready's reason (else the severity), revision metadata. */
+  #decorate(run: ReconcileRun<Kustomization, KustomizationRun>, event: EventInput): EventInput {
+    const metadata: Record<string, string> = { ...event.metadata };
+    if (run.state.revision) metadata[`${KUSTOMIZE_GROUP}/revision`] = run.state.revision;
+    if (run.state.origin) metadata[`${KUSTOMIZE_GROUP}/originRevision`] = run.state.origin;
+    const ready = run.obj.status?.conditions?.find((c) => c.type === ConditionType.Ready);
+    return { ...event, reason: ready?.reason || event.severity, metadata };
+  }
+}
+
+/** A failure of one stage of the revision (its reason: ArtifactFailed, BuildFailed, PruneFailed, …). */
+class RevisionFailure extends Error {
+  constructor(
+    readonly reason: string,
+    cause: unknown,
+  ) {
+    super(errorMessage(cause), { cause });
+    this.name = "RevisionFailure";
   }
 }
 

@@ -1,7 +1,14 @@
 // Resolving a Kustomization's `spec.sourceRef` to the source object and its artifact.
 
-import { type Artifact, type Kustomization, SOURCE_API_VERSION } from "@sluice/api";
-import type { KubeClient, UnstructuredObject } from "@sluice/runtime";
+import { type Artifact, type Kustomization, KustomizationReason, SOURCE_API_VERSION } from "@sluice/api";
+import {
+  errorMessage,
+  GenericReconcileError,
+  type KubeClient,
+  StallingError,
+  type UnstructuredObject,
+  WaitingError,
+} from "@sluice/runtime";
 
 /** The source kinds this controller reads (their CRDs ship with the chart). */
 export const WATCHED_SOURCE_KINDS = ["GitRepository", "OCIRepository", "Bucket"] as const;
@@ -12,20 +19,6 @@ export interface ArtifactSource {
   kind: string;
   metadata: { name?: string | undefined; namespace?: string | undefined };
   status?: { artifact?: Artifact | undefined } | undefined;
-}
-
-/** `spec.sourceRef` could not be resolved. `notFound` tells a missing object from other failures. */
-export class SourceError extends Error {
-  constructor(
-    message: string,
-    readonly notFound: boolean,
-    /** Refused by `--no-cross-namespace-refs` (the Kustomization stalls). */
-    readonly accessDenied = false,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = "SourceError";
-  }
 }
 
 /** The namespace of the source: `sourceRef.namespace`, else the Kustomization's. */
@@ -44,26 +37,48 @@ export function sourceIndexKey(kind: string, namespace: string, name: string): s
   return `${kind}/${namespace}/${name}`;
 }
 
+/** Options of {@link getSource}. */
+export interface GetSourceOptions {
+  /** `--no-cross-namespace-refs`. */
+  noCrossNamespaceRefs: boolean;
+  /** Delay before looking for a missing source again (the Kustomization's retry interval), ms. */
+  notFoundRetryMs: number;
+}
+
+/** The API's resource name of a source kind (`gitrepositories.source.toolkit.fluxcd.io`), as in NotFound errors. */
+function resourceName(kind: string, apiVersion: string): string {
+  const plural = kind.toLowerCase().endsWith("y") ? `${kind.toLowerCase().slice(0, -1)}ies` : `${kind.toLowerCase()}s`;
+  const group = apiVersion.includes("/") ? apiVersion.slice(0, apiVersion.indexOf("/")) : "";
+  return group ? `${plural}.${group}` : plural;
+}
+
 /**
- * Reads the source `spec.sourceRef` points at. Throws {@link SourceError}: unsupported kind, a cross-namespace
- * reference refused by `--no-cross-namespace-refs` (`accessDenied`), not found (`notFound`), other API errors.
+ * Reads the source `spec.sourceRef` points at. Failures set Ready=False through the error thrown, with
+ * Flux's messages: a cross-namespace reference refused by `--no-cross-namespace-refs` stalls (AccessDenied,
+ * `can't access '<Kind>/<ns>/<name>', cross-namespace references have been blocked`); a missing source is
+ * waited for (ArtifactFailed with the API's NotFound text, `gitrepositories.source.toolkit.fluxcd.io "<name>"
+ * not found`, retried after `notFoundRetryMs`, no event); an unsupported kind or an API error is retried
+ * with backoff (ArtifactFailed, no event).
  */
 export async function getSource(
   client: KubeClient,
   obj: Kustomization,
-  noCrossNamespaceRefs: boolean,
+  options: GetSourceOptions,
 ): Promise<ArtifactSource> {
   const ref = obj.spec.sourceRef;
   const namespace = sourceNamespace(obj);
-  if (noCrossNamespaceRefs && namespace !== obj.metadata.namespace) {
-    throw new SourceError(
+  if (options.noCrossNamespaceRefs && namespace !== obj.metadata.namespace) {
+    throw new StallingError(
+      "AccessDenied",
       `can't access '${ref.kind}/${namespace}/${ref.name}', cross-namespace references have been blocked`,
-      false,
-      true,
     );
   }
   if (!(WATCHED_SOURCE_KINDS as readonly string[]).includes(ref.kind)) {
-    throw new SourceError(`source \`${namespace}/${ref.name}\` kind '${ref.kind}' not supported`, false);
+    throw new GenericReconcileError(
+      KustomizationReason.ArtifactFailed,
+      `source \`${ref.name}\` kind '${ref.kind}' not supported`,
+      { event: false },
+    );
   }
   const apiVersion = ref.apiVersion || SOURCE_API_VERSION;
   let source: ArtifactSource | undefined;
@@ -75,15 +90,18 @@ export async function getSource(
       name: ref.name,
     });
   } catch (err: unknown) {
-    throw new SourceError(
-      `unable to get source '${namespace}/${ref.name}': ${err instanceof Error ? err.message : String(err)}`,
-      false,
-      false,
-      { cause: err },
+    throw new GenericReconcileError(
+      KustomizationReason.ArtifactFailed,
+      `unable to get source '${namespace}/${ref.name}': ${errorMessage(err)}`,
+      { event: false, cause: err },
     );
   }
   if (!source) {
-    throw new SourceError(`Source '${sourceRefString(obj)}' not found`, true);
+    throw new WaitingError(
+      KustomizationReason.ArtifactFailed,
+      `${resourceName(ref.kind, apiVersion)} "${ref.name}" not found`,
+      options.notFoundRetryMs,
+    );
   }
   return source;
 }

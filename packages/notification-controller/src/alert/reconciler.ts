@@ -1,15 +1,16 @@
 // The Alert reconciler. v1beta3 Alerts are static: as Flux, it only removes the `finalizers.fluxcd.io`
 // finalizer older versions added (event `Migration`); Alerts are read from the cache when events arrive.
 
-import { type Alert, FINALIZER } from "@sluice/api";
+import { ALERT_API_VERSION, type Alert, FINALIZER } from "@sluice/api";
 import {
-  DONE,
   type EventRecorder,
   type KubeClient,
   type ReconcileContext,
   type ReconcileResult,
+  type ReconcileRun,
   type Reconciler,
-  StatusPatcher,
+  StepReconciler,
+  step,
 } from "@sluice/runtime";
 
 /** Options of {@link AlertReconciler}. */
@@ -18,22 +19,41 @@ export interface AlertReconcilerOptions {
   events: EventRecorder;
 }
 
-/** Migrates Alerts off the finalizer. */
+/**
+ * Migrates Alerts off the finalizer, through the runtime's reconcile skeleton as a static kind (no
+ * finalizer of its own, no status, no periodic run): the one step — also run on deletion, and skipped while
+ * `spec.suspend` is set — drops the legacy finalizer and announces it.
+ */
 export class AlertReconciler implements Reconciler<Alert> {
-  constructor(private readonly options: AlertReconcilerOptions) {}
+  readonly #skeleton: StepReconciler<Alert>;
 
-  async reconcile(obj: Alert, ctx: ReconcileContext): Promise<ReconcileResult> {
-    if (!(obj.metadata.finalizers ?? []).includes(FINALIZER)) return DONE;
-    if (obj.spec.suspend && !obj.metadata.deletionTimestamp) {
-      ctx.log.info("reconciliation is suspended for this object");
-      return DONE;
-    }
-    const patcher = new StatusPatcher<Alert>(this.options.client, obj, { fieldManager: "notification-controller" });
-    obj.metadata.finalizers = (obj.metadata.finalizers ?? []).filter((f) => f !== FINALIZER);
-    await patcher.patch(obj, { ignoreNotFound: true });
-    const msg = "removed finalizer from Alert to migrate to static Alert";
-    ctx.log.info(msg);
-    void this.options.events.info(obj, "Migration", msg);
-    return DONE;
+  constructor(options: AlertReconcilerOptions) {
+    this.#skeleton = new StepReconciler<Alert>({
+      apiVersion: ALERT_API_VERSION,
+      kind: "Alert",
+      client: options.client,
+      fieldManager: "notification-controller",
+      ownedConditions: [],
+      events: options.events,
+      finalizer: null,
+      statusless: true,
+      steps: [step("migrateToStatic", migrateToStatic)],
+      interval: () => 0,
+      finalize: migrateToStatic,
+    });
   }
+
+  reconcile(obj: Alert, ctx: ReconcileContext): Promise<ReconcileResult> {
+    return this.#skeleton.reconcile(obj, ctx);
+  }
+}
+
+/** Drops `finalizers.fluxcd.io` (written by the skeleton's final patch) with a `Migration` event. */
+async function migrateToStatic(run: ReconcileRun<Alert, undefined>): Promise<void> {
+  const meta = run.obj.metadata;
+  if (!(meta.finalizers ?? []).includes(FINALIZER)) return;
+  meta.finalizers = (meta.finalizers ?? []).filter((f) => f !== FINALIZER);
+  const msg = "removed finalizer from Alert to migrate to static Alert";
+  run.log.info(msg);
+  run.event("info", "Migration", msg);
 }

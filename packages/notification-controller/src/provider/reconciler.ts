@@ -4,15 +4,16 @@
 // there — and reports a broken Provider as a Warning event `ValidationFailed` (`kubectl describe provider`,
 // `sluice events`) and in the log, instead of only when the first event fails to send.
 
-import { FINALIZER, type Provider, ReceiverReason } from "@sluice/api";
+import { ALERT_API_VERSION, type Provider, ReceiverReason } from "@sluice/api";
 import {
-  DONE,
   type EventRecorder,
   type KubeClient,
   type ReconcileContext,
   type ReconcileResult,
+  type ReconcileRun,
   type Reconciler,
-  StatusPatcher,
+  StepReconciler,
+  step,
 } from "@sluice/runtime";
 import { createNotifier } from "../notifier/index.js";
 import { readSecretData } from "../secrets.js";
@@ -41,28 +42,38 @@ export async function validateProvider(provider: Provider, client: KubeClient): 
   }
 }
 
-/** Keeps the finalizer of Providers and reports unusable ones. */
+/**
+ * Keeps the finalizer of Providers and reports unusable ones, through the runtime's reconcile skeleton as a
+ * static kind (no status, no periodic run; deletion drops the finalizer; `spec.suspend` skips the check).
+ */
 export class ProviderReconciler implements Reconciler<Provider> {
-  constructor(private readonly options: ProviderReconcilerOptions) {}
+  readonly #skeleton: StepReconciler<Provider>;
 
-  async reconcile(obj: Provider, ctx: ReconcileContext): Promise<ReconcileResult> {
-    const patcher = new StatusPatcher<Provider>(this.options.client, obj, { fieldManager: "notification-controller" });
-    if (obj.metadata.deletionTimestamp) {
-      obj.metadata.finalizers = (obj.metadata.finalizers ?? []).filter((f) => f !== FINALIZER);
-      await patcher.patch(obj, { ignoreNotFound: true });
-      return DONE;
-    }
-    if (!(obj.metadata.finalizers ?? []).includes(FINALIZER)) {
-      obj.metadata.finalizers = [...(obj.metadata.finalizers ?? []), FINALIZER];
-      await patcher.patch(obj);
-    }
-    if (obj.spec.suspend) return DONE;
-    const problem = await validateProvider(obj, this.options.client);
-    if (problem) {
-      const message = `failed to initialize notifier for provider '${obj.metadata.name}': ${problem}`;
-      ctx.log.error({ error: problem }, "provider is not usable");
-      await this.options.events.error(obj, ReceiverReason.ValidationFailed, message);
-    }
-    return DONE;
+  constructor(options: ProviderReconcilerOptions) {
+    const client = options.client;
+    this.#skeleton = new StepReconciler<Provider>({
+      apiVersion: ALERT_API_VERSION,
+      kind: "Provider",
+      client,
+      fieldManager: "notification-controller",
+      ownedConditions: [],
+      events: options.events,
+      statusless: true,
+      steps: [step("validate", (run) => reportUnusable(run, client))],
+      interval: () => 0,
+    });
   }
+
+  reconcile(obj: Provider, ctx: ReconcileContext): Promise<ReconcileResult> {
+    return this.#skeleton.reconcile(obj, ctx);
+  }
+}
+
+/** A Provider that cannot send is reported as a Warning event `ValidationFailed` (and logged). */
+async function reportUnusable(run: ReconcileRun<Provider, undefined>, client: KubeClient): Promise<void> {
+  const problem = await validateProvider(run.obj, client);
+  if (!problem) return;
+  const message = `failed to initialize notifier for provider '${run.obj.metadata.name}': ${problem}`;
+  run.log.error({ error: problem }, "provider is not usable");
+  run.event("error", ReceiverReason.ValidationFailed, message);
 }

@@ -1,4 +1,5 @@
-// The Receiver reconciler (Flux's ReceiverReconciler): it validates the spec and publishes the webhook path.
+// The Receiver reconciler (Flux's ReceiverReconciler): it validates the spec and publishes the webhook path,
+// through the runtime's reconcile skeleton with Ready set directly (`readySetDirectly`).
 //
 // Steps and what they set:
 // - deleted → the finalizer is removed;
@@ -8,13 +9,14 @@
 //   Stalled=True with reason ValidationFailed or InvalidCELExpression and the message
 //   `Reconciliation failed terminally due to configuration error: …` (no retry until the spec changes);
 // - Reconciling=True (Progressing, "Reconciliation in progress"), then the token is read from
-//   `spec.secretRef` → missing: Ready=False TokenNotFound, `status.webhookPath` cleared, retried with backoff;
+//   `spec.secretRef` → missing: Ready=False TokenNotFound, `status.webhookPath` cleared, retried with backoff
+//   (a Warning event with reason Failed, as Flux's);
 // - Ready=True Succeeded `Receiver initialized for path: /hook/<sha256(token+name+namespace)>`, the path in
-//   `status.webhookPath`, requeued after `spec.interval`.
+//   `status.webhookPath`, requeued after `spec.interval` (event `Reconciliation finished, next run in …`).
 
 import {
   ConditionType,
-  FINALIZER,
+  RECEIVER_API_VERSION,
   Reason,
   type Receiver,
   ReceiverReason,
@@ -22,24 +24,23 @@ import {
   receiverWebhookPath,
 } from "@sluice/api";
 import {
-  DONE,
   deleteCondition,
+  type EventInput,
   type EventRecorder,
-  getCondition,
+  errorMessage,
+  GenericReconcileError,
   isReady,
-  isTrue,
   type KubeClient,
-  markFalse,
-  markReconcileRequestHandled,
   markReconciling,
-  markStalled,
   markTrue,
   type ReconcileContext,
   type ReconcileResult,
+  type ReconcileRun,
   type Reconciler,
-  requeueAfter,
-  StatusPatcher,
-  setCondition,
+  readySetDirectly,
+  StallingError,
+  StepReconciler,
+  step,
 } from "@sluice/runtime";
 import { readSecretData } from "../secrets.js";
 import { compileFilter } from "./resource-filter.js";
@@ -59,39 +60,30 @@ export function goDuration(ms: number): string {
   return `${s}s`;
 }
 
-/** A spec problem no retry fixes. */
-class ConfigurationError extends Error {
-  constructor(
-    readonly reason: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = "ConfigurationError";
-  }
+/** Reasons of the Receiver's configuration errors (stalling; their events keep the reason). */
+const TERMINAL_REASONS: readonly string[] = [ReceiverReason.ValidationFailed, ReceiverReason.InvalidCELExpression];
+
+/** A spec problem no retry fixes, with Flux's terminal message. */
+function configurationError(reason: string, message: string): StallingError {
+  return new StallingError(reason, `Reconciliation failed terminally due to configuration error: ${message}`);
 }
 
 function validate(receiver: Receiver): void {
   const type = receiver.spec.type;
   if (!(VERIFIED_RECEIVER_TYPES as readonly string[]).includes(type)) {
-    throw new ConfigurationError(
-      ReceiverReason.ValidationFailed,
-      `receiver type "${type}" is not supported by this build`,
-    );
+    throw configurationError(ReceiverReason.ValidationFailed, `receiver type "${type}" is not supported by this build`);
   }
   if (!receiver.spec.secretRef) {
-    throw new ConfigurationError(
-      ReceiverReason.ValidationFailed,
-      "secretRef is required when type is not generic-oidc",
-    );
+    throw configurationError(ReceiverReason.ValidationFailed, "secretRef is required when type is not generic-oidc");
   }
   const filter = receiver.spec.resourceFilter;
   if (filter) {
     try {
       compileFilter(filter);
     } catch (err: unknown) {
-      throw new ConfigurationError(
+      throw configurationError(
         ReceiverReason.InvalidCELExpression,
-        `invalid resourceFilter expression: ${err instanceof Error ? err.message : String(err)}`,
+        `invalid resourceFilter expression: ${errorMessage(err)}`,
       );
     }
   }
@@ -100,9 +92,9 @@ function validate(receiver: Receiver): void {
     try {
       compileFilter(res.filter);
     } catch (err: unknown) {
-      throw new ConfigurationError(
+      throw configurationError(
         ReceiverReason.InvalidCELExpression,
-        `invalid filter expression for resources[${i}] (kind="${res.kind}", name="${res.name}"): ${err instanceof Error ? err.message : String(err)}`,
+        `invalid filter expression for resources[${i}] (kind="${res.kind}", name="${res.name}"): ${errorMessage(err)}`,
       );
     }
   });
@@ -116,94 +108,79 @@ export interface ReceiverReconcilerOptions {
 
 /** Reconciles Receivers (see the file comment for conditions and reasons). */
 export class ReceiverReconciler implements Reconciler<Receiver> {
-  constructor(private readonly options: ReceiverReconcilerOptions) {}
+  readonly #client: KubeClient;
+  readonly #skeleton: StepReconciler<Receiver>;
 
-  async reconcile(obj: Receiver, ctx: ReconcileContext): Promise<ReconcileResult> {
-    const patcher = new StatusPatcher<Receiver>(this.options.client, obj, {
+  constructor(options: ReceiverReconcilerOptions) {
+    this.#client = options.client;
+    this.#skeleton = new StepReconciler<Receiver>({
+      apiVersion: RECEIVER_API_VERSION,
+      kind: "Receiver",
+      client: options.client,
       fieldManager: NOTIFICATION_CONTROLLER_NAME,
       ownedConditions: [ConditionType.Ready, ConditionType.Reconciling, ConditionType.Stalled],
+      events: options.events,
+      steps: [step("validate", validateStep), step("reconcileToken", (run) => this.#reconcileToken(run))],
+      summarize: readySetDirectly,
+      interval: (obj) => receiverIntervalMs(obj.spec),
+      afterPatch: (run) => {
+        if (!isReady(run.obj)) return;
+        const msg = `Reconciliation finished, next run in ${goDuration(receiverIntervalMs(run.obj.spec))}`;
+        run.log.info(msg);
+        run.event("info", Reason.Succeeded, msg);
+      },
+      decorateEvent: (_run, event) => failedReason(event),
     });
-    if (obj.metadata.deletionTimestamp) {
-      obj.metadata.finalizers = (obj.metadata.finalizers ?? []).filter((f) => f !== FINALIZER);
-      await patcher.patch(obj, { ignoreNotFound: true });
-      return DONE;
-    }
-    if (!(obj.metadata.finalizers ?? []).includes(FINALIZER)) {
-      obj.metadata.finalizers = [...(obj.metadata.finalizers ?? []), FINALIZER];
-      await patcher.patch(obj);
-    }
-    if (obj.spec.suspend) {
-      ctx.log.info("Reconciliation is suspended for this object");
-      return DONE;
-    }
-    let error: unknown;
-    let result: ReconcileResult = DONE;
-    try {
-      result = await this.reconcileSpec(obj, ctx);
-    } catch (err: unknown) {
-      error = err;
-    } finally {
-      markReconcileRequestHandled(obj);
-      if (isTrue(obj, ConditionType.Ready)) deleteCondition(obj, ConditionType.Reconciling);
-      const reconciling = getCondition(obj, ConditionType.Reconciling);
-      if (!isReady(obj) && reconciling) setCondition(obj, { ...reconciling, reason: Reason.ProgressingWithRetry });
-      await patcher.patch(obj, {
-        observedGeneration: isTrue(obj, ConditionType.Ready) || isTrue(obj, ConditionType.Stalled),
-      });
-    }
-    if (error !== undefined) {
-      const message = error instanceof Error ? error.message : String(error);
-      void this.options.events.error(obj, Reason.Failed, message);
-      throw error;
-    }
-    if (isReady(obj)) {
-      const msg = `Reconciliation finished, next run in ${goDuration(receiverIntervalMs(obj.spec))}`;
-      ctx.log.info(msg);
-      void this.options.events.info(obj, Reason.Succeeded, msg);
-    }
-    return result;
   }
 
-  private async reconcileSpec(obj: Receiver, ctx: ReconcileContext): Promise<ReconcileResult> {
-    try {
-      validate(obj);
-    } catch (err: unknown) {
-      if (!(err instanceof ConfigurationError)) throw err;
-      const message = `Reconciliation failed terminally due to configuration error: ${err.message}`;
-      markFalse(obj, ConditionType.Ready, err.reason, message);
-      markStalled(obj, err.reason, message);
-      deleteCondition(obj, ConditionType.Reconciling);
-      ctx.log.error({ error: err.message }, "Reconciliation failed terminally due to configuration error");
-      void this.options.events.error(obj, err.reason, message);
-      return DONE;
-    }
-    deleteCondition(obj, ConditionType.Stalled);
+  reconcile(obj: Receiver, ctx: ReconcileContext): Promise<ReconcileResult> {
+    return this.#skeleton.reconcile(obj, ctx);
+  }
+
+  /** Reads the token (TokenNotFound, retried) and publishes the webhook path (Ready=True). */
+  async #reconcileToken(run: ReconcileRun<Receiver, undefined>): Promise<void> {
+    const { obj, log } = run;
     markReconciling(obj, Reason.Progressing, "Reconciliation in progress");
     const ns = obj.metadata.namespace ?? "";
     const secretName = obj.spec.secretRef?.name ?? "";
+    const tokenNotFound = (message: string, cause?: unknown): GenericReconcileError => {
+      if (obj.status) delete obj.status.webhookPath;
+      return new GenericReconcileError(ReceiverReason.TokenNotFound, message, cause ? { cause } : {});
+    };
     let data: Record<string, string>;
     try {
-      data = await readSecretData(this.options.client, ns, secretName);
+      data = await readSecretData(this.#client, ns, secretName);
     } catch (err: unknown) {
-      const message = `unable to read token from secret '${ns}/${secretName}' error: ${err instanceof Error ? err.message : String(err)}`;
-      markFalse(obj, ConditionType.Ready, ReceiverReason.TokenNotFound, message);
-      if (obj.status) delete obj.status.webhookPath;
-      throw new Error(message);
+      throw tokenNotFound(`unable to read token from secret '${ns}/${secretName}' error: ${errorMessage(err)}`, err);
     }
     const token = data["token"];
-    if (token === undefined) {
-      const message = `invalid '${ns}/${secretName}' secret data: required fields 'token'`;
-      markFalse(obj, ConditionType.Ready, ReceiverReason.TokenNotFound, message);
-      if (obj.status) delete obj.status.webhookPath;
-      throw new Error(message);
-    }
+    if (token === undefined) throw tokenNotFound(`invalid '${ns}/${secretName}' secret data: required fields 'token'`);
     const path = receiverWebhookPath(token, obj.metadata.name ?? "", ns);
     const msg = `Receiver initialized for path: ${path}`;
     markTrue(obj, ConditionType.Ready, Reason.Succeeded, msg);
     if (obj.status?.webhookPath !== path) {
       obj.status = { ...(obj.status ?? {}), webhookPath: path };
-      ctx.log.info(msg);
+      log.info(msg);
     }
-    return requeueAfter(receiverIntervalMs(obj.spec));
   }
+}
+
+/** The spec checks (a configuration error stalls); a valid spec clears a previous Stalled. */
+function validateStep(run: ReconcileRun<Receiver, undefined>): void {
+  try {
+    validate(run.obj);
+  } catch (err: unknown) {
+    if (err instanceof StallingError) {
+      deleteCondition(run.obj, ConditionType.Reconciling);
+      run.log.error({ error: err.message }, "Reconciliation failed terminally due to configuration error");
+    }
+    throw err;
+  }
+  deleteCondition(run.obj, ConditionType.Stalled);
+}
+
+/** Flux's Receiver reports a failed run as a Warning with reason Failed (configuration errors keep theirs). */
+function failedReason(event: EventInput): EventInput {
+  if (event.severity !== "error" || TERMINAL_REASONS.includes(event.reason)) return event;
+  return { ...event, reason: Reason.Failed };
 }

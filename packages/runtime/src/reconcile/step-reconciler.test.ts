@@ -519,6 +519,42 @@ describe("StepReconciler: suspension, requests, deletion, patch failures", () =>
     expect(out.metrics).toHaveLength(1);
   });
 
+  it("summarizeSuspended: a suspended object still gets the summarizer's end (Ready=True observes the generation)", async () => {
+    await create();
+    const direct: KindOptions = { summarize: readySetDirectly as Summarizer<Repo> };
+    const ready: StepFunction<Repo, string[]> = ({ obj }) => markTrue(obj, "Ready", "ReconciliationSucceeded", "ok");
+    await runOnce([["reconcile", ready]], direct);
+    const obj = await client.get<Repo>(ref);
+    await client.patch<Repo>(ref, { spec: { ...obj.spec, suspend: true } }, { type: "application/merge-patch+json" });
+    const untouched = await runOnce([["reconcile", ready]], direct);
+    expect(untouched.steps).toEqual([]);
+    expect(observed(untouched.after)).toBe(false);
+    const summarized = await runOnce([["reconcile", ready]], { ...direct, summarizeSuspended: true });
+    expect(summarized.steps).toEqual([]);
+    expect(summarized.result).toEqual({});
+    expect(observed(summarized.after)).toBe(true);
+    expect(getCondition(summarized.after as Repo, "Ready")?.reason).toBe("ReconciliationSucceeded");
+  });
+
+  it("interval 0: a successful run is not requeued (controller-runtime's RequeueAfter: 0)", async () => {
+    await create();
+    const periodic = await runOnce([["reconcileArtifact", stored]]);
+    expect(periodic.result).toEqual({ requeueAfter: INTERVAL });
+    const once = await runOnce([["reconcileArtifact", stored]], { interval: () => 0 });
+    expect(once.result).toEqual({});
+  });
+
+  it("statusless, finalizer null: no finalizer, no status write even when a run was requested", async () => {
+    await create({}, { "reconcile.fluxcd.io/requestedAt": "2024-05-01T12:00:00Z", unrelated: "x" });
+    const out = await runOnce([["migrate", () => undefined]], { statusless: true, finalizer: null, interval: () => 0 });
+    expect(out.steps).toEqual(["migrate"]);
+    expect(out.result).toEqual({});
+    expect(out.after?.metadata.finalizers).toBeUndefined();
+    expect(out.after?.status?.lastHandledReconcileAt).toBeUndefined();
+    expect(out.after?.status?.conditions).toBeUndefined();
+    expect(out.writes).toEqual([]);
+  });
+
   it("requestedAt: the run knows it was requested and records the request as handled", async () => {
     await create({}, { "reconcile.fluxcd.io/requestedAt": "2024-05-01T11:00:00Z" });
     const seen: Array<[boolean, boolean]> = [];

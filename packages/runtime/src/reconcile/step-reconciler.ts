@@ -40,8 +40,16 @@ export interface StepReconcilerOptions<T extends ReconcilableObject, S> {
   fieldManager: string;
   /** Condition types the kind owns: on a conflicting status write, ours win. */
   ownedConditions: readonly string[];
-  /** The finalizer guarding cleanup (default `finalizers.fluxcd.io`). */
-  finalizer?: string | undefined;
+  /**
+   * The finalizer guarding cleanup (default `finalizers.fluxcd.io`); `null` for a kind that keeps none
+   * (none is added; on deletion only `finalize` runs).
+   */
+  finalizer?: string | null | undefined;
+  /**
+   * The kind has no status (v1beta3 Alert and Provider): no summarizer, no `lastHandledReconcileAt`, only
+   * finalizer changes are written.
+   */
+  statusless?: boolean | undefined;
   /** Where events go (none when absent). */
   events?: EventSink | undefined;
   /** Creates the state one run's steps share (a checkout, a chart build, …); absent, the state is undefined. */
@@ -51,10 +59,19 @@ export interface StepReconcilerOptions<T extends ReconcilableObject, S> {
   /**
    * How Ready, Stalled, Reconciling and observedGeneration are set at the end: `summarizeReadyFrom(table)`
    * for kinds whose Ready is summarized from owned conditions, `readySetDirectly` for kinds whose steps set
-   * Ready, or the kind's own (helm-controller's release summary).
+   * Ready, or the kind's own (helm-controller's release summary). Absent only for a `statusless` kind.
    */
-  summarize: Summarizer<T>;
-  /** Delay before the next run after a successful one (usually `spec.interval`), in milliseconds. */
+  summarize?: Summarizer<T> | undefined;
+  /**
+   * Also run the summarizer when the object is suspended (Flux's kustomize-controller finalizes the status
+   * of a suspended Kustomization: Ready=True still observes the generation); by default a suspended
+   * object's conditions are left as they are.
+   */
+  summarizeSuspended?: boolean | undefined;
+  /**
+   * Delay before the next run after a successful one (usually `spec.interval`), in milliseconds; 0 means
+   * no periodic run (as controller-runtime's `RequeueAfter: 0`): only a change of the object brings one.
+   */
   interval: (obj: T) => number;
   /** Cleanup of an object being deleted, before its finalizer is dropped (storage, pruning, uninstall). */
   finalize?: ((run: ReconcileRun<T, S>) => Promise<void>) | undefined;
@@ -90,11 +107,11 @@ type Path = "deletion" | "suspended" | "steps";
  */
 export class StepReconciler<T extends ReconcilableObject, S = undefined> implements Reconciler<T> {
   readonly #o: StepReconcilerOptions<T, S>;
-  readonly #finalizer: string;
+  readonly #finalizer: string | null;
 
   constructor(options: StepReconcilerOptions<T, S>) {
     this.#o = options;
-    this.#finalizer = options.finalizer ?? FINALIZER;
+    this.#finalizer = options.finalizer === undefined ? FINALIZER : options.finalizer;
   }
 
   /** Runs one reconcile of `obj` (a private copy from the cache); see the class comment. */
@@ -136,16 +153,22 @@ export class StepReconciler<T extends ReconcilableObject, S = undefined> impleme
   /** The kind's cleanup, then the finalizer dropped (a no-op once it is gone: cleanup already ran). */
   async #delete(run: Run<T, S>): Promise<void> {
     const meta = run.obj.metadata;
-    if (!(meta.finalizers ?? []).includes(this.#finalizer)) return;
+    const finalizer = this.#finalizer;
+    if (finalizer === null) {
+      await this.#o.finalize?.(run);
+      return;
+    }
+    if (!(meta.finalizers ?? []).includes(finalizer)) return;
     await this.#o.finalize?.(run);
-    meta.finalizers = (meta.finalizers ?? []).filter((f) => f !== this.#finalizer);
+    meta.finalizers = (meta.finalizers ?? []).filter((f) => f !== finalizer);
   }
 
   /** Adds the finalizer first, so deletion always finds something to clean up. */
   async #addFinalizer(run: Run<T, S>): Promise<void> {
     const meta = run.obj.metadata;
-    if ((meta.finalizers ?? []).includes(this.#finalizer)) return;
-    meta.finalizers = [...(meta.finalizers ?? []), this.#finalizer];
+    const finalizer = this.#finalizer;
+    if (finalizer === null || (meta.finalizers ?? []).includes(finalizer)) return;
+    meta.finalizers = [...(meta.finalizers ?? []), finalizer];
     await run.patch();
   }
 
@@ -166,9 +189,13 @@ export class StepReconciler<T extends ReconcilableObject, S = undefined> impleme
     const obj = run.obj;
     const typed = error === undefined ? undefined : asReconcileError(error);
     const complete = typed === undefined && typeof stop !== "object";
+    const summarized =
+      !this.#o.statusless && (path === "steps" || (path === "suspended" && this.#o.summarizeSuspended === true));
     const finalized =
-      path === "steps" ? this.#o.summarize(obj, { error: typed, complete }) : { observedGeneration: false, error };
-    markReconcileRequestHandled(obj);
+      summarized && this.#o.summarize
+        ? this.#o.summarize(obj, { error: typed, complete })
+        : { observedGeneration: false, error: typed };
+    if (!this.#o.statusless) markReconcileRequestHandled(obj);
 
     let gone = false;
     let patchError: GenericReconcileError | undefined;
@@ -202,7 +229,8 @@ export class StepReconciler<T extends ReconcilableObject, S = undefined> impleme
 
     if (finalized.error === undefined) {
       if (typeof stop === "object") return requeueAfter(stop.requeueAfter);
-      return requeueAfter(this.#o.interval(obj));
+      const interval = this.#o.interval(obj);
+      return interval > 0 ? requeueAfter(interval) : DONE;
     }
     const failure = asReconcileError(finalized.error);
     if (failure instanceof GenericReconcileError && failure.retryAfter !== undefined) {

@@ -131,7 +131,7 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
     this.#storage = options.storage;
     this.#dependencyRequeueMs = options.dependencyRequeueMs ?? DEFAULT_DEPENDENCY_REQUEUE_MS;
     this.#workDir = options.workDir ?? tmpdir();
-    this.#steps = new SourceSteps(options.storage, options.events);
+    this.#steps = new SourceSteps(options.storage);
     this.#skeleton = new StepReconciler<GitRepository, GitRun>({
       apiVersion: SOURCE_API_VERSION,
       kind: SourceKind.GitRepository,
@@ -157,7 +157,7 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
           const message = (a: Artifact) => `stored artifact for commit '${subject ?? a.revision}'`;
           this.#steps.announceArtifact(run, message, GIT_REPOSITORY_FAIL_CONDITIONS);
         }
-        await this.#steps.garbageCollect(run.obj, run.log);
+        await this.#steps.garbageCollect(run);
       },
     });
   }
@@ -516,7 +516,7 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
 
   /** Deletion: removes the object's artifacts (the skeleton then drops the finalizer). */
   async #finalize(run: ReconcileRun<GitRepository, GitRun>): Promise<void> {
-    await this.#steps.removeObjectStorage(run.obj, SourceKind.GitRepository, run.log);
+    await this.#steps.removeObjectStorage(run, SourceKind.GitRepository);
     if (run.obj.status?.artifact) delete run.obj.status.artifact;
   }
 }

@@ -32,15 +32,16 @@ import {
   isNotFound,
   isTrue,
   type KubeClient,
-  type Logger,
   markFalse,
   markTrue,
   type ReconcileContext,
   type ReconcileResult,
+  type ReconcileRun,
   type Reconciler,
-  requeueAfter,
   StallingError,
-  StatusPatcher,
+  StepReconciler,
+  step,
+  summarizeReadyFrom,
   WaitingError,
 } from "@sluice/runtime";
 import {
@@ -68,16 +69,7 @@ import {
   readRepositoryCredentials,
 } from "../internal/helm/repository-credentials.js";
 import { credentialsFor, OciClient, parseOciUrl } from "../internal/oci/index.js";
-import {
-  admitRun,
-  patchFinalStatus,
-  patchProgress,
-  releaseFinalizer,
-  SOURCE_CONTROLLER_NAME,
-  SourceSteps,
-  startProgress,
-  storageFailed,
-} from "../internal/reconcile/index.js";
+import { reportProgress, SOURCE_CONTROLLER_NAME, SourceSteps, storageFailed } from "../internal/reconcile/index.js";
 import type { ArtifactStorage } from "../internal/storage/index.js";
 import { HELM_CHART_FAIL_CONDITIONS, HELM_CHART_OWNED_CONDITIONS, HELM_CHART_READY } from "./conditions.js";
 import { writeDependencyRepositories } from "./dependency-repositories.js";
@@ -109,11 +101,17 @@ type ChartSource =
   | { kind: typeof HelmChartSourceKind.HelmRepository; obj: HelmRepository }
   | { kind: typeof HelmChartSourceKind.GitRepository | typeof HelmChartSourceKind.Bucket; obj: GitRepository };
 
+/** What one run's steps share: the chart build and its temporary Helm home. */
+interface HelmChartRun {
+  /** The build's outcome (empty until the source step built or reused a chart). */
+  build: ChartBuild;
+}
+
 /**
- * Reconciles HelmCharts as Flux's source-controller does:
+ * Reconciles HelmCharts as Flux's source-controller does, through the runtime's reconcile skeleton
+ * (deletion → removes the object's storage directory; finalizer; `spec.suspend`), with these steps:
  *
- * 1. deletion → removes the object's storage directory and drops the finalizer; otherwise the finalizer is
- *    added; `spec.suspend` stops here;
+ * 1. progress: Reconciling/Ready Unknown, persisted at once for a new generation or a requested run;
  * 2. storage: a stored chart missing or failing its digest check is dropped (Reconciling "building
  *    artifact"); artifact URL and `status.url` follow the advertised address;
  * 3. source: the referenced source (FetchFailed SourceUnavailable, retried); no artifact yet → FetchFailed
@@ -140,75 +138,65 @@ type ChartSource =
 export class HelmChartReconciler implements Reconciler<HelmChart> {
   readonly #client: KubeClient;
   readonly #storage: ArtifactStorage;
-  readonly #events: EventRecorder | undefined;
-  readonly #name: string;
   readonly #dependencyRequeueMs: number;
   readonly #workDir: string;
   readonly #steps: SourceSteps;
+  readonly #skeleton: StepReconciler<HelmChart, HelmChartRun>;
 
   constructor(options: HelmChartReconcilerOptions) {
     this.#client = options.client;
     this.#storage = options.storage;
-    this.#events = options.events;
-    this.#name = options.controllerName ?? SOURCE_CONTROLLER_NAME;
     this.#dependencyRequeueMs = options.dependencyRequeueMs ?? DEFAULT_DEPENDENCY_REQUEUE_MS;
     this.#workDir = options.workDir ?? tmpdir();
-    this.#steps = new SourceSteps(options.storage, options.events);
+    this.#steps = new SourceSteps(options.storage);
+    this.#skeleton = new StepReconciler<HelmChart, HelmChartRun>({
+      apiVersion: SOURCE_API_VERSION,
+      kind: SourceKind.HelmChart,
+      client: options.client,
+      fieldManager: options.controllerName ?? SOURCE_CONTROLLER_NAME,
+      ownedConditions: HELM_CHART_OWNED_CONDITIONS,
+      events: options.events,
+      newState: () => ({ build: emptyBuild() }),
+      steps: [
+        step("reportProgress", reportProgress),
+        step("reconcileStorage", (run) => this.#reconcileStorage(run)),
+        step("reconcileSource", (run) => this.#reconcileSource(run)),
+        step("reconcileArtifact", (run) => this.#reconcileArtifact(run)),
+      ],
+      summarize: summarizeReadyFrom(HELM_CHART_READY),
+      interval: (obj) => parseDuration(obj.spec.interval ?? DEFAULT_INTERVAL),
+      finalize: async (run) => {
+        await this.#steps.removeObjectStorage(run, SourceKind.HelmChart);
+        if (run.obj.status) delete run.obj.status.artifact;
+      },
+      afterPatch: async (run, outcome) => {
+        if (!outcome.error) this.#announce(run);
+        await this.#steps.garbageCollect(run);
+      },
+    });
   }
 
   /** Runs one reconcile of `obj` (a private copy from the cache); see the class comment. */
-  async reconcile(obj: HelmChart, ctx: ReconcileContext): Promise<ReconcileResult> {
-    obj.kind ||= SourceKind.HelmChart;
-    obj.apiVersion ||= SOURCE_API_VERSION;
-    const patcher = new StatusPatcher<HelmChart>(this.#client, obj, {
-      fieldManager: this.#name,
-      ownedConditions: HELM_CHART_OWNED_CONDITIONS,
-    });
+  reconcile(obj: HelmChart, ctx: ReconcileContext): Promise<ReconcileResult> {
+    return this.#skeleton.reconcile(obj, ctx);
+  }
 
-    if (obj.metadata.deletionTimestamp) {
-      await this.#steps.removeObjectStorage(obj, SourceKind.HelmChart, ctx.log);
-      if (obj.status) delete obj.status.artifact;
-      await releaseFinalizer(obj, patcher);
-      return {};
+  /** The storage step; a dropped chart takes `status.url` with it, a kept one's URL follows the address. */
+  async #reconcileStorage(run: ReconcileRun<HelmChart, HelmChartRun>): Promise<void> {
+    if (await this.#steps.reconcileStorage(run, (status) => delete status.url)) {
+      const status = run.obj.status ?? {};
+      if (status.url && status.artifact) status.url = this.#storage.urlFor(latestLinkPath(status.artifact));
     }
-    if (!(await admitRun(obj, patcher, ctx.log))) return {};
-
-    const old = structuredClone(obj);
-    const build = emptyBuild();
-    let home: HelmHome | undefined;
-    let error: unknown;
-    try {
-      await startProgress(obj, patcher);
-      if (await this.#steps.checkStoredArtifact(obj, patcher, (status) => delete status.url)) {
-        const status = obj.status ?? {};
-        if (status.url && status.artifact) status.url = this.#storage.urlFor(latestLinkPath(status.artifact));
-      }
-      home = { dir: await mkdtemp(join(this.#workDir, `helmchart-${obj.metadata.namespace}-${obj.metadata.name}-`)) };
-      await this.#reconcileSource(obj, patcher, ctx, build, home);
-      await this.#reconcileArtifact(obj, build, ctx.log);
-    } catch (err: unknown) {
-      error = err;
-    } finally {
-      if (home) await rm(home.dir, { recursive: true, force: true }).catch(() => undefined);
-    }
-
-    const finalized = await patchFinalStatus(obj, patcher, error, HELM_CHART_READY);
-    if (!finalized) return {};
-    this.#notify(old, obj, build, error, ctx.log);
-    await this.#steps.garbageCollect(obj, ctx.log);
-
-    if (finalized.error !== undefined) throw finalized.error;
-    return requeueAfter(parseDuration(obj.spec.interval ?? DEFAULT_INTERVAL));
   }
 
   /** The source, its artifact, and the chart build (conditions observed from the build's outcome). */
-  async #reconcileSource(
-    obj: HelmChart,
-    patcher: StatusPatcher<HelmChart>,
-    ctx: ReconcileContext,
-    build: ChartBuild,
-    home: HelmHome,
-  ): Promise<void> {
+  async #reconcileSource(run: ReconcileRun<HelmChart, HelmChartRun>): Promise<void> {
+    const { obj, ctx } = run;
+    const build = run.state.build;
+    const home: HelmHome = {
+      dir: await mkdtemp(join(this.#workDir, `helmchart-${obj.metadata.namespace}-${obj.metadata.name}-`)),
+    };
+    run.defer(() => rm(home.dir, { recursive: true, force: true }));
     if (getCondition(obj, SourceCondition.SourceVerified)?.status === "False") {
       deleteCondition(obj, SourceCondition.SourceVerified);
     }
@@ -219,7 +207,7 @@ export class HelmChartReconciler implements Reconciler<HelmChart> {
       const message = `no artifact available for ${obj.spec.sourceRef.kind} source '${obj.spec.sourceRef.name}'`;
       markTrue(obj, SourceCondition.FetchFailed, "NoSourceArtifact", message);
       ctx.log.info(message);
-      void this.#events?.trace(obj, "NoSourceArtifact", message);
+      run.event("trace", "NoSourceArtifact", message);
       throw new WaitingError("NoSourceArtifact", message, this.#dependencyRequeueMs);
     }
     obj.status ??= {};
@@ -243,13 +231,9 @@ export class HelmChartReconciler implements Reconciler<HelmChart> {
     } catch (err: unknown) {
       error = err;
     }
-    await this.#observeBuild(obj, patcher, build, error, ctx.log);
+    await this.#observeBuild(run, error);
     if (build.resolvedDependencies > 0 && isComplete(build)) {
-      void this.#events?.trace(
-        obj,
-        "ResolvedDependencies",
-        `resolved ${build.resolvedDependencies} chart dependencies`,
-      );
+      run.event("trace", "ResolvedDependencies", `resolved ${build.resolvedDependencies} chart dependencies`);
     }
     if (error === undefined) return;
     if (error instanceof ChartBuildError) {
@@ -455,23 +439,19 @@ export class HelmChartReconciler implements Reconciler<HelmChart> {
    * Flux's observeChartBuild (see {@link observeBuildConditions}); a new chart's progress is persisted at once
    * (a failed patch is only logged).
    */
-  async #observeBuild(
-    obj: HelmChart,
-    patcher: StatusPatcher<HelmChart>,
-    build: ChartBuild,
-    error: unknown,
-    log: Logger,
-  ): Promise<void> {
-    if (!observeBuildConditions(obj, build, error)) return;
+  async #observeBuild(run: ReconcileRun<HelmChart, HelmChartRun>, error: unknown): Promise<void> {
+    if (!observeBuildConditions(run.obj, run.state.build, error)) return;
     try {
-      await patchProgress(obj, patcher);
+      await run.patch();
     } catch (err: unknown) {
-      log.error({ error: err }, "failed to patch");
+      run.log.error({ error: err }, "failed to patch");
     }
   }
 
   /** Stores the built package (unless it is the stored one) and records it in the status. */
-  async #reconcileArtifact(obj: HelmChart, build: ChartBuild, log: Logger): Promise<void> {
+  async #reconcileArtifact(run: ReconcileRun<HelmChart, HelmChartRun>): Promise<void> {
+    const { obj, log } = run;
+    const build = run.state.build;
     if (!isComplete(build)) return;
     obj.status ??= {};
     const status = obj.status;
@@ -491,7 +471,7 @@ export class HelmChartReconciler implements Reconciler<HelmChart> {
     if (current && this.#storage.localPath(current) === build.path) {
       const message = `artifact up-to-date with remote revision: '${target.revision}'`;
       log.info(message);
-      void this.#events?.trace(obj, SourceReason.ArtifactUpToDate, message);
+      run.event("trace", SourceReason.ArtifactUpToDate, message);
       markStored();
       return;
     }
@@ -515,21 +495,19 @@ export class HelmChartReconciler implements Reconciler<HelmChart> {
     } catch (err: unknown) {
       const message = `failed to update status URL symlink: ${errorMessage(err)}`;
       log.info(message);
-      void this.#events?.trace(obj, SourceReason.SymlinkUpdateFailed, message);
+      run.event("trace", SourceReason.SymlinkUpdateFailed, message);
     }
     deleteCondition(obj, SourceCondition.StorageOperationFailed);
     markStored();
   }
 
   /**
-   * Events at the end of a run: the failure; or ChartPullSucceeded/ChartPackageSucceeded with the build
-   * summary (revision and digest as metadata) for a new artifact or a recovery from a failure.
+   * The success event of a run: ChartPullSucceeded/ChartPackageSucceeded with the build summary (revision
+   * and digest as metadata) for a new artifact or a recovery from a failure.
    */
-  #notify(old: HelmChart, obj: HelmChart, build: ChartBuild, error: unknown, log: Logger): void {
-    if (error !== undefined) {
-      this.#steps.notify(old, obj, error, log, () => "", HELM_CHART_FAIL_CONDITIONS);
-      return;
-    }
+  #announce(run: ReconcileRun<HelmChart, HelmChartRun>): void {
+    const { obj, old, log } = run;
+    const build = run.state.build;
     const artifact = obj.status?.artifact;
     if (!artifact || !isComplete(build)) return;
     const metadata = { revision: artifact.revision, digest: artifact.digest };
@@ -538,7 +516,7 @@ export class HelmChartReconciler implements Reconciler<HelmChart> {
       !HELM_CHART_FAIL_CONDITIONS.some((t) => getCondition(obj, t) !== undefined);
     if (old.status?.artifact?.digest !== artifact.digest || recovered) {
       log.info({ revision: artifact.revision }, buildSummary(build));
-      void this.#events?.info(obj, reasonForBuild(build), buildSummary(build), metadata);
+      run.event("info", reasonForBuild(build), buildSummary(build), metadata);
     }
   }
 }

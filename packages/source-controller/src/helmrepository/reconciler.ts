@@ -26,10 +26,13 @@ import {
   markTrue,
   type ReconcileContext,
   type ReconcileResult,
+  type ReconcileRun,
   type Reconciler,
-  requeueAfter,
   StallingError,
   StatusPatcher,
+  StepReconciler,
+  step,
+  summarizeReadyFrom,
 } from "@sluice/runtime";
 import {
   fetchIndex,
@@ -47,15 +50,11 @@ import {
   readRepositoryCredentials,
 } from "../internal/helm/repository-credentials.js";
 import {
-  admitRun,
   fetchFailed,
-  patchFinalStatus,
-  patchProgress,
   progressiveStatus,
-  releaseFinalizer,
+  reportProgress,
   SOURCE_CONTROLLER_NAME,
   SourceSteps,
-  startProgress,
   storageFailed,
 } from "../internal/reconcile/index.js";
 import type { ArtifactStorage, ArtifactTarget } from "../internal/storage/index.js";
@@ -88,15 +87,20 @@ interface SourceState {
   index: IndexFile | undefined;
 }
 
+/** What one run's steps share: what the source step learnt for the artifact step. */
+interface HelmRepositoryRun {
+  source?: SourceState;
+}
+
 /**
  * Reconciles HelmRepositories as Flux's source-controller does.
  *
  * `type: oci`: when the object still carries the finalizer or any status, its storage is removed, the
  * finalizer dropped and the status cleared; nothing else (no Ready, no artifact, no requeue).
  *
- * `type: default`:
- * 1. deletion → removes the object's storage directory and drops the finalizer; otherwise the finalizer is
- *    added; `spec.suspend` stops here;
+ * `type: default`, through the runtime's reconcile skeleton (deletion → removes the object's storage
+ * directory; finalizer; `spec.suspend`), with these steps:
+ * 1. progress: Reconciling/Ready Unknown, persisted at once for a new generation or a requested run;
  * 2. storage: an artifact missing from storage or failing its digest check is dropped (Reconciling
  *    "building artifact"); artifact and `status.url` follow the advertised address;
  * 3. source: the URL (URLInvalid, stalling), credentials from `secretRef`/`certSecretRef`
@@ -115,61 +119,71 @@ export class HelmRepositoryReconciler implements Reconciler<HelmRepository> {
   readonly #events: EventRecorder | undefined;
   readonly #name: string;
   readonly #steps: SourceSteps;
+  readonly #skeleton: StepReconciler<HelmRepository, HelmRepositoryRun>;
 
   constructor(options: HelmRepositoryReconcilerOptions) {
     this.#client = options.client;
     this.#storage = options.storage;
     this.#events = options.events;
     this.#name = options.controllerName ?? SOURCE_CONTROLLER_NAME;
-    this.#steps = new SourceSteps(options.storage, options.events);
-  }
-
-  /** Runs one reconcile of `obj` (a private copy from the cache); see the class comment. */
-  async reconcile(obj: HelmRepository, ctx: ReconcileContext): Promise<ReconcileResult> {
-    obj.kind ||= SourceKind.HelmRepository;
-    obj.apiVersion ||= SOURCE_API_VERSION;
-    const patcher = new StatusPatcher<HelmRepository>(this.#client, obj, {
+    this.#steps = new SourceSteps(options.storage);
+    this.#skeleton = new StepReconciler<HelmRepository, HelmRepositoryRun>({
+      apiVersion: SOURCE_API_VERSION,
+      kind: SourceKind.HelmRepository,
+      client: options.client,
       fieldManager: this.#name,
       ownedConditions: HELM_REPOSITORY_OWNED_CONDITIONS,
+      events: options.events,
+      newState: () => ({}),
+      steps: [
+        step("reportProgress", reportProgress),
+        step("reconcileStorage", (run) => this.#reconcileStorage(run)),
+        step("reconcileSource", (run) => this.#reconcileSource(run)),
+        step("reconcileArtifact", (run) => this.#reconcileArtifact(run)),
+      ],
+      summarize: summarizeReadyFrom(HELM_REPOSITORY_READY),
+      interval: (obj) => parseDuration(obj.spec.interval ?? HELM_REPOSITORY_DEFAULT_INTERVAL),
+      finalize: (run) => this.#removeStorage(run),
+      afterPatch: async (run, outcome) => {
+        if (!outcome.error) {
+          const message = (a: Artifact) =>
+            `stored fetched index of ${a.size !== undefined ? `size ${humanSize(a.size)}` : "unknown size"} from '${safeUrl(run.obj.spec.url)}'`;
+          this.#steps.announceArtifact(run, message, HELM_REPOSITORY_FAIL_CONDITIONS);
+        }
+        await this.#steps.garbageCollect(run);
+      },
     });
+  }
 
-    if (isOciHelmRepository(obj)) return this.#migrateToStatic(obj, patcher, ctx.log);
-    if (obj.metadata.deletionTimestamp) return this.#reconcileDelete(obj, patcher, ctx.log);
-
-    if (!(await admitRun(obj, patcher, ctx.log))) return {};
-
-    const old = structuredClone(obj);
-    let error: unknown;
-    try {
-      await startProgress(obj, patcher);
-      if (await this.#steps.checkStoredArtifact(obj, patcher, (status) => delete status.url)) {
-        const status = obj.status ?? {};
-        if (status.url && status.artifact) status.url = this.#storage.urlFor(indexLinkPath(status.artifact));
-      }
-      const state = await this.#reconcileSource(obj, patcher, ctx);
-      await this.#reconcileArtifact(obj, state, ctx.log);
-    } catch (err: unknown) {
-      error = err;
+  /**
+   * Runs one reconcile of `obj` (a private copy from the cache); see the class comment. A `type: oci`
+   * repository is static and never goes through the skeleton.
+   */
+  reconcile(obj: HelmRepository, ctx: ReconcileContext): Promise<ReconcileResult> {
+    if (isOciHelmRepository(obj)) {
+      obj.kind ||= SourceKind.HelmRepository;
+      obj.apiVersion ||= SOURCE_API_VERSION;
+      const patcher = new StatusPatcher<HelmRepository>(this.#client, obj, {
+        fieldManager: this.#name,
+        ownedConditions: HELM_REPOSITORY_OWNED_CONDITIONS,
+        onWrite: ctx.observeWrite,
+      });
+      return this.#migrateToStatic(obj, patcher, ctx.log);
     }
+    return this.#skeleton.reconcile(obj, ctx);
+  }
 
-    const finalized = await patchFinalStatus(obj, patcher, error, HELM_REPOSITORY_READY);
-    if (!finalized) return {};
-
-    const message = (a: Artifact) =>
-      `stored fetched index of ${a.size !== undefined ? `size ${humanSize(a.size)}` : "unknown size"} from '${safeUrl(obj.spec.url)}'`;
-    this.#steps.notify(old, obj, error, ctx.log, message, HELM_REPOSITORY_FAIL_CONDITIONS);
-    await this.#steps.garbageCollect(obj, ctx.log);
-
-    if (finalized.error !== undefined) throw finalized.error;
-    return requeueAfter(parseDuration(obj.spec.interval ?? HELM_REPOSITORY_DEFAULT_INTERVAL));
+  /** The storage step; a dropped artifact takes `status.url` with it, a kept one's URL follows the address. */
+  async #reconcileStorage(run: ReconcileRun<HelmRepository, HelmRepositoryRun>): Promise<void> {
+    if (await this.#steps.reconcileStorage(run, (status) => delete status.url)) {
+      const status = run.obj.status ?? {};
+      if (status.url && status.artifact) status.url = this.#storage.urlFor(indexLinkPath(status.artifact));
+    }
   }
 
   /** URL, credentials, the index download, the revision and (when new) the parsed index. */
-  async #reconcileSource(
-    obj: HelmRepository,
-    patcher: StatusPatcher<HelmRepository>,
-    ctx: ReconcileContext,
-  ): Promise<SourceState> {
+  async #reconcileSource(run: ReconcileRun<HelmRepository, HelmRepositoryRun>): Promise<void> {
+    const { obj } = run;
     let url: URL;
     try {
       if (obj.spec.url.startsWith("oci://")) {
@@ -187,7 +201,7 @@ export class HelmRepositoryReconciler implements Reconciler<HelmRepository> {
       throw e;
     }
 
-    const options = await this.#clientOptions(obj, ctx);
+    const options = await this.#clientOptions(obj, run.ctx);
     let data: Buffer;
     try {
       data = await fetchIndex(url, options);
@@ -205,7 +219,8 @@ export class HelmRepositoryReconciler implements Reconciler<HelmRepository> {
     const current = obj.status?.artifact;
     if (current && current.revision === revision) {
       deleteCondition(obj, SourceCondition.FetchFailed);
-      return { revision, target: current, index: undefined };
+      run.state.source = { revision, target: current, index: undefined };
+      return;
     }
 
     let index: IndexFile;
@@ -224,7 +239,7 @@ export class HelmRepositoryReconciler implements Reconciler<HelmRepository> {
     const message = `new index revision '${revision}'`;
     if (current) markTrue(obj, SourceCondition.ArtifactOutdated, SourceReason.NewRevision, message);
     progressiveStatus(true, obj, Reason.Progressing, `building artifact: ${message}`);
-    await patchProgress(obj, patcher);
+    await run.patch();
 
     const target = this.#storage.newArtifactFor(
       SourceKind.HelmRepository,
@@ -232,7 +247,7 @@ export class HelmRepositoryReconciler implements Reconciler<HelmRepository> {
       revision,
       `index-${revision.slice(algorithm.length + 1)}.yaml`,
     );
-    return { revision, target, index };
+    run.state.source = { revision, target, index };
   }
 
   /**
@@ -256,7 +271,10 @@ export class HelmRepositoryReconciler implements Reconciler<HelmRepository> {
   }
 
   /** Writes the normalized index and the `index.yaml` link; ArtifactInStorage once the revision is stored. */
-  async #reconcileArtifact(obj: HelmRepository, state: SourceState, log: Logger): Promise<void> {
+  async #reconcileArtifact(run: ReconcileRun<HelmRepository, HelmRepositoryRun>): Promise<void> {
+    const { obj, log } = run;
+    const state = run.state.source;
+    if (!state) throw new Error("reconcileArtifact: the source step left no revision");
     obj.status ??= {};
     const status = obj.status;
     const markStored = () => {
@@ -272,7 +290,7 @@ export class HelmRepositoryReconciler implements Reconciler<HelmRepository> {
       markStored();
       const message = `artifact up-to-date with remote revision: '${state.revision}'`;
       log.info(message);
-      void this.#events?.trace(obj, SourceReason.ArtifactUpToDate, message);
+      run.event("trace", SourceReason.ArtifactUpToDate, message);
       return;
     }
 
@@ -293,21 +311,10 @@ export class HelmRepositoryReconciler implements Reconciler<HelmRepository> {
     } catch (err: unknown) {
       const message = `failed to update status URL symlink: ${errorMessage(err)}`;
       log.info(message);
-      void this.#events?.trace(obj, SourceReason.SymlinkUpdateFailed, message);
+      run.event("trace", SourceReason.SymlinkUpdateFailed, message);
     }
     deleteCondition(obj, SourceCondition.StorageOperationFailed);
     markStored();
-  }
-
-  /** Deletion: removes the object's artifacts, then its finalizer. */
-  async #reconcileDelete(
-    obj: HelmRepository,
-    patcher: StatusPatcher<HelmRepository>,
-    log: Logger,
-  ): Promise<ReconcileResult> {
-    await this.#removeStorage(obj, log);
-    await releaseFinalizer(obj, patcher);
-    return {};
   }
 
   /**
@@ -322,7 +329,12 @@ export class HelmRepositoryReconciler implements Reconciler<HelmRepository> {
     if (obj.spec.suspend && !obj.metadata.deletionTimestamp) return {};
     const hasFinalizer = (obj.metadata.finalizers ?? []).includes(FINALIZER);
     if (!hasFinalizer && !hasStatus(obj)) return {};
-    await this.#removeStorage(obj, log);
+    const events = this.#events;
+    await this.#removeStorage({
+      obj,
+      log,
+      event: (severity, reason, message) => void events?.event(obj, { severity, reason, message }),
+    });
     obj.metadata.finalizers = (obj.metadata.finalizers ?? []).filter((f) => f !== FINALIZER);
     obj.status = {};
     await patcher.patch(obj, { ignoreNotFound: true });
@@ -330,8 +342,9 @@ export class HelmRepositoryReconciler implements Reconciler<HelmRepository> {
   }
 
   /** Removes the object's storage directory (GarbageCollectionFailed on failure) and its status artifact. */
-  async #removeStorage(obj: HelmRepository, log: Logger): Promise<void> {
-    await this.#steps.removeObjectStorage(obj, SourceKind.HelmRepository, log);
+  async #removeStorage(run: Pick<ReconcileRun<HelmRepository, unknown>, "obj" | "log" | "event">): Promise<void> {
+    const obj = run.obj;
+    await this.#steps.removeObjectStorage(run, SourceKind.HelmRepository);
     if (obj.status) {
       delete obj.status.artifact;
       delete obj.status.url;

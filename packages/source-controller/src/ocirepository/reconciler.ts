@@ -29,15 +29,16 @@ import {
   extractTarball,
   isFalse,
   type KubeClient,
-  type Logger,
   markFalse,
   markTrue,
   type ReconcileContext,
   type ReconcileResult,
+  type ReconcileRun,
   type Reconciler,
-  requeueAfter,
   StallingError,
-  StatusPatcher,
+  StepReconciler,
+  step,
+  summarizeReadyFrom,
 } from "@sluice/runtime";
 import { loadSourceIgnore } from "../internal/ignore/index.js";
 import {
@@ -50,15 +51,11 @@ import {
   type RegistryCredentials,
 } from "../internal/oci/index.js";
 import {
-  admitRun,
   fetchFailed,
-  patchFinalStatus,
-  patchProgress,
   progressiveStatus,
-  releaseFinalizer,
+  reportProgress,
   SOURCE_CONTROLLER_NAME,
   SourceSteps,
-  startProgress,
   storageFailed,
 } from "../internal/reconcile/index.js";
 import type { ArtifactStorage } from "../internal/storage/index.js";
@@ -95,11 +92,18 @@ interface SourceState {
   pulled?: { annotations: Record<string, string> | undefined; copiedFile?: string | undefined } | undefined;
 }
 
+/** What one run's steps share: the temporary directory of the pull, and what the source step learnt. */
+interface OCIRepositoryRun {
+  /** The temporary directory the layer is pulled into (removed when the steps end). */
+  work: string;
+  source?: SourceState;
+}
+
 /**
- * Reconciles OCIRepositories as Flux's source-controller does.
+ * Reconciles OCIRepositories as Flux's source-controller does, through the runtime's reconcile skeleton
+ * (deletion → removes the object's storage; finalizer; `spec.suspend`), with these steps:
  *
- * 1. deletion → removes the object's storage and drops the finalizer; otherwise the finalizer is added;
- *    `spec.suspend` stops here;
+ * 1. progress: Reconciling/Ready Unknown, persisted at once for a new generation or a requested run;
  * 2. storage: a stored artifact that vanished or fails its digest check is dropped;
  * 3. source: credentials from `secretRef` and the image pull secrets of `serviceAccountName`
  *    (AuthenticationFailed), TLS from `certSecretRef` (AuthenticationFailed), the URL (URLInvalid,
@@ -120,82 +124,77 @@ interface SourceState {
 export class OCIRepositoryReconciler implements Reconciler<OCIRepository> {
   readonly #client: KubeClient;
   readonly #storage: ArtifactStorage;
-  readonly #events: EventRecorder | undefined;
-  readonly #name: string;
   readonly #steps: SourceSteps;
+  readonly #skeleton: StepReconciler<OCIRepository, OCIRepositoryRun>;
 
   constructor(options: OCIRepositoryReconcilerOptions) {
     this.#client = options.client;
     this.#storage = options.storage;
-    this.#events = options.events;
-    this.#name = options.controllerName ?? SOURCE_CONTROLLER_NAME;
-    this.#steps = new SourceSteps(options.storage, options.events);
+    this.#steps = new SourceSteps(options.storage);
+    this.#skeleton = new StepReconciler<OCIRepository, OCIRepositoryRun>({
+      apiVersion: SOURCE_API_VERSION,
+      kind: SourceKind.OCIRepository,
+      client: options.client,
+      fieldManager: options.controllerName ?? SOURCE_CONTROLLER_NAME,
+      ownedConditions: OCI_REPOSITORY_OWNED_CONDITIONS,
+      events: options.events,
+      newState: () => ({ work: "" }),
+      steps: [
+        step("reportProgress", reportProgress),
+        step("reconcileStorage", (run) => this.#reconcileStorage(run)),
+        step("reconcileSource", (run) => this.#reconcileSource(run)),
+        step("reconcileArtifact", (run) => this.#reconcileArtifact(run)),
+      ],
+      summarize: summarizeReadyFrom(OCI_REPOSITORY_READY),
+      interval: (obj) => parseDuration(obj.spec.interval),
+      finalize: async (run) => {
+        await this.#steps.removeObjectStorage(run, SourceKind.OCIRepository);
+        if (run.obj.status) {
+          delete run.obj.status.artifact;
+          delete run.obj.status.url;
+        }
+      },
+      afterPatch: async (run, outcome) => {
+        if (!outcome.error) {
+          const message = (a: Artifact) => newArtifactMessage(run.obj, a);
+          this.#steps.announceArtifact(run, message, OCI_REPOSITORY_FAIL_CONDITIONS);
+        }
+        await this.#steps.garbageCollect(run);
+      },
+    });
   }
 
   /** Runs one reconcile of `obj` (a private copy from the cache); see the class comment. */
-  async reconcile(obj: OCIRepository, ctx: ReconcileContext): Promise<ReconcileResult> {
-    obj.kind ||= SourceKind.OCIRepository;
-    obj.apiVersion ||= SOURCE_API_VERSION;
-    const patcher = new StatusPatcher<OCIRepository>(this.#client, obj, {
-      fieldManager: this.#name,
-      ownedConditions: OCI_REPOSITORY_OWNED_CONDITIONS,
-    });
-
-    if (obj.metadata.deletionTimestamp) {
-      await this.#steps.removeObjectStorage(obj, SourceKind.OCIRepository, ctx.log);
-      if (obj.status) {
-        delete obj.status.artifact;
-        delete obj.status.url;
-      }
-      await releaseFinalizer(obj, patcher);
-      return {};
-    }
-    if (!(await admitRun(obj, patcher, ctx.log))) return {};
-
-    const old = structuredClone(obj);
-    let error: unknown;
-    let work: string | undefined;
-    try {
-      await startProgress(obj, patcher);
-      if (await this.#steps.checkStoredArtifact(obj, patcher, (status) => delete status.url)) {
-        const status = obj.status ?? {};
-        if (status.url && status.artifact) {
-          status.url = this.#storage.urlFor(posix.join(posix.dirname(status.artifact.path), LATEST_LINK));
-        }
-      }
-      try {
-        work = await mkdtemp(join(tmpdir(), "sluice-ocirepository-"));
-      } catch (err: unknown) {
-        throw storageFailed(
-          obj,
-          SourceReason.DirCreationFailed,
-          `failed to create temporary working directory: ${errorMessage(err)}`,
-          err,
-        );
-      }
-      const state = await this.#reconcileSource(obj, patcher, ctx, work);
-      await this.#reconcileArtifact(obj, state, work, ctx.log);
-    } catch (err: unknown) {
-      error = err;
-    } finally {
-      if (work) await rm(work, { recursive: true, force: true });
-    }
-
-    const finalized = await patchFinalStatus(obj, patcher, error, OCI_REPOSITORY_READY);
-    if (!finalized) return {};
-    this.#steps.notify(old, obj, error, ctx.log, (a) => newArtifactMessage(obj, a), OCI_REPOSITORY_FAIL_CONDITIONS);
-    await this.#steps.garbageCollect(obj, ctx.log);
-    if (finalized.error !== undefined) throw finalized.error;
-    return requeueAfter(parseDuration(obj.spec.interval));
+  reconcile(obj: OCIRepository, ctx: ReconcileContext): Promise<ReconcileResult> {
+    return this.#skeleton.reconcile(obj, ctx);
   }
 
-  /** Reference, remote digest and (when new) the pulled layer in `work`. */
-  async #reconcileSource(
-    obj: OCIRepository,
-    patcher: StatusPatcher<OCIRepository>,
-    ctx: ReconcileContext,
-    work: string,
-  ): Promise<SourceState> {
+  /** The storage step; a dropped artifact takes `status.url` with it, a kept one's URL follows the address. */
+  async #reconcileStorage(run: ReconcileRun<OCIRepository, OCIRepositoryRun>): Promise<void> {
+    if (await this.#steps.reconcileStorage(run, (status) => delete status.url)) {
+      const status = run.obj.status ?? {};
+      if (status.url && status.artifact) {
+        status.url = this.#storage.urlFor(posix.join(posix.dirname(status.artifact.path), LATEST_LINK));
+      }
+    }
+  }
+
+  /** Reference, remote digest and (when new) the pulled layer in a temporary directory. */
+  async #reconcileSource(run: ReconcileRun<OCIRepository, OCIRepositoryRun>): Promise<void> {
+    const { obj, ctx } = run;
+    try {
+      run.state.work = await mkdtemp(join(tmpdir(), "sluice-ocirepository-"));
+    } catch (err: unknown) {
+      throw storageFailed(
+        obj,
+        SourceReason.DirCreationFailed,
+        `failed to create temporary working directory: ${errorMessage(err)}`,
+        err,
+      );
+    }
+    const work = run.state.work;
+    run.defer(() => rm(work, { recursive: true, force: true }));
+
     if (isFalse(obj, SourceCondition.SourceVerified)) deleteCondition(obj, SourceCondition.SourceVerified);
     const { client, address } = await this.#connect(obj, ctx);
     const { repository } = address;
@@ -207,7 +206,7 @@ export class OCIRepositoryReconciler implements Reconciler<OCIRepository> {
       const message = `new revision '${revision}' for '${refText}'`;
       if (current) markTrue(obj, SourceCondition.ArtifactOutdated, SourceReason.NewRevision, message);
       progressiveStatus(true, obj, Reason.Progressing, `building artifact: ${message}`);
-      await patchProgress(obj, patcher);
+      await run.patch();
     };
 
     if (!obj.spec.verify) {
@@ -224,10 +223,11 @@ export class OCIRepositoryReconciler implements Reconciler<OCIRepository> {
 
     if (current?.revision === revision && !ociContentConfigChanged(obj)) {
       deleteCondition(obj, SourceCondition.FetchFailed);
-      return { revision };
+      run.state.source = { revision };
+      return;
     }
     await markNewRevision();
-    return { revision, pulled: await this.#pull(obj, client, repository, digest, work) };
+    run.state.source = { revision, pulled: await this.#pull(obj, client, repository, digest, work) };
   }
 
   /**
@@ -448,7 +448,10 @@ export class OCIRepositoryReconciler implements Reconciler<OCIRepository> {
   }
 
   /** Stores the pulled content (or confirms the stored artifact) and records the observations. */
-  async #reconcileArtifact(obj: OCIRepository, state: SourceState, work: string, log: Logger): Promise<void> {
+  async #reconcileArtifact(run: ReconcileRun<OCIRepository, OCIRepositoryRun>): Promise<void> {
+    const { obj, log } = run;
+    const { work, source: state } = run.state;
+    if (!state) throw new Error("reconcileArtifact: the source step left no revision");
     obj.status ??= {};
     const status = obj.status;
     const markStored = (revision: string) => {
@@ -459,7 +462,7 @@ export class OCIRepositoryReconciler implements Reconciler<OCIRepository> {
       markStored(state.revision);
       const message = `artifact up-to-date with remote revision: '${state.revision}'`;
       log.info(message);
-      void this.#events?.trace(obj, SourceReason.ArtifactUpToDate, message);
+      run.event("trace", SourceReason.ArtifactUpToDate, message);
       return;
     }
     const digest = state.revision.slice(state.revision.lastIndexOf("@") + 1);
@@ -509,7 +512,7 @@ export class OCIRepositoryReconciler implements Reconciler<OCIRepository> {
     } catch (err: unknown) {
       const message = `failed to update status URL symlink: ${errorMessage(err)}`;
       log.info(message);
-      void this.#events?.trace(obj, SourceReason.SymlinkUpdateFailed, message);
+      run.event("trace", SourceReason.SymlinkUpdateFailed, message);
     }
     deleteCondition(obj, SourceCondition.StorageOperationFailed);
     markStored(artifact.revision);

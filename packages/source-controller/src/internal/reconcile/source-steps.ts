@@ -1,28 +1,18 @@
 // The reconcile steps every source kind shares (Flux's source-controller runs the same ones for each kind):
-// progress marking, the stored-artifact check, the final status patch, garbage collection, storage removal
-// and the end-of-run events. Kind-specific steps stay in each kind's reconciler.
+// progress marking, the stored-artifact check, garbage collection, storage removal and the success events.
+// The runtime's StepReconciler runs them; kind-specific steps stay in each kind's reconciler.
 
-import { type Artifact, FINALIZER, Reason, SourceCondition, type SourceKind, SourceReason } from "@sluice/api";
+import { type Artifact, Reason, SourceCondition, type SourceKind } from "@sluice/api";
 import {
-  asReconcileError,
   deleteCondition,
-  type EventRecorder,
   errorMessage,
-  type FinalizedStatus,
-  finalizeConditions,
   GenericReconcileError,
   getCondition,
-  isNotFound,
   isTrue,
-  type Logger,
-  markReconcileRequestHandled,
   markTrue,
   type ObjectWithConditions,
   type PatchableObject,
-  type ReadySummary,
   type ReconcileRun,
-  reconcileRequestedAt,
-  type StatusPatcher,
 } from "@sluice/runtime";
 import type { ArtifactStorage } from "../storage/index.js";
 import { progressiveStatus } from "./progressive-status.js";
@@ -60,31 +50,6 @@ export function storageFailed(
   return e;
 }
 
-/** Persists progress mid-run (PatchOperationFailed when the API refuses). */
-export async function patchProgress<T extends SourceObject>(obj: T, patcher: StatusPatcher<T>): Promise<void> {
-  try {
-    await patcher.patch(obj);
-  } catch (err: unknown) {
-    throw new GenericReconcileError(SourceReason.PatchOperationFailed, errorMessage(err), { cause: err });
-  }
-}
-
-/**
- * Marks the run as in progress (Reconciling), and persists it right away when the generation is new or a
- * reconcile was requested, as Flux does.
- */
-export async function startProgress<T extends SourceObject>(obj: T, patcher: StatusPatcher<T>): Promise<void> {
-  progressiveStatus(false, obj, Reason.Progressing, "reconciliation in progress");
-  const observed = obj.status?.observedGeneration ?? 0;
-  const generation = obj.metadata.generation ?? 0;
-  if (generation !== observed) {
-    progressiveStatus(false, obj, Reason.Progressing, `processing object: new generation ${observed} -> ${generation}`);
-    await patchProgress(obj, patcher);
-  } else if ((reconcileRequestedAt(obj) ?? "") !== (obj.status?.lastHandledReconcileAt ?? "")) {
-    await patchProgress(obj, patcher);
-  }
-}
-
 /**
  * The first step of every source kind (Flux's preamble of `reconcile`): marks the run as in progress (Ready
  * Unknown unless already False), and persists it right away when the generation is new or a reconcile was
@@ -103,86 +68,9 @@ export async function reportProgress<T extends SourceObject>(run: ReconcileRun<T
   }
 }
 
-/**
- * Summarizes Ready, mirrors the requestedAt annotation and patches the final status (PatchOperationFailed
- * naming the object when the API refuses). Undefined when the object is gone.
- */
-export async function patchFinalStatus<T extends SourceObject>(
-  obj: T,
-  patcher: StatusPatcher<T>,
-  error: unknown,
-  ready: ReadySummary,
-): Promise<FinalizedStatus | undefined> {
-  const finalized = finalizeConditions(obj, { error, complete: error === undefined }, ready);
-  markReconcileRequestHandled(obj);
-  try {
-    await patcher.patch(obj, { observedGeneration: finalized.observedGeneration });
-  } catch (err: unknown) {
-    if (isNotFound(err)) return undefined;
-    throw new GenericReconcileError(
-      SourceReason.PatchOperationFailed,
-      `failed to patch status of ${obj.kind} '${obj.metadata.namespace}/${obj.metadata.name}': ${errorMessage(err)}`,
-      { cause: err },
-    );
-  }
-  return finalized;
-}
-
-/** The steps that need the artifact storage and the event recorder. */
+/** The steps that need the artifact storage. */
 export class SourceSteps {
-  constructor(
-    private readonly storage: ArtifactStorage,
-    private readonly events: EventRecorder | undefined,
-  ) {}
-
-  /**
-   * Drops a stored artifact that vanished or no longer matches its digest (ArtifactVerificationFailed event),
-   * calling `onDropped` so kind-specific fields go with it; without an artifact marks Reconciling
-   * "building artifact" and persists it. Returns true when a stored artifact remains (its URL made current).
-   */
-  async checkStoredArtifact<T extends SourceObject>(
-    obj: T,
-    patcher: StatusPatcher<T>,
-    onDropped: (status: NonNullable<T["status"]>) => void = () => {},
-  ): Promise<boolean> {
-    const status = (obj.status ?? {}) as NonNullable<T["status"]>;
-    let missing = false;
-    if (status.artifact) {
-      if (!(await this.storage.exists(status.artifact))) {
-        missing = true;
-      } else {
-        try {
-          await this.storage.verify(status.artifact);
-        } catch (err: unknown) {
-          void this.events?.error(
-            obj,
-            "ArtifactVerificationFailed",
-            `failed to verify integrity of artifact: ${errorMessage(err)}`,
-          );
-          await this.storage.remove(status.artifact);
-          missing = true;
-        }
-      }
-      if (missing) {
-        delete status.artifact;
-        onDropped(status);
-      }
-      obj.status = status;
-    }
-    if (!status.artifact) {
-      progressiveStatus(
-        true,
-        obj,
-        Reason.Progressing,
-        missing ? "building artifact: disappeared from storage" : "building artifact",
-      );
-      deleteCondition(obj, SourceCondition.ArtifactInStorage);
-      await patchProgress(obj, patcher);
-      return false;
-    }
-    status.artifact = this.storage.withCurrentUrl(status.artifact);
-    return true;
-  }
+  constructor(private readonly storage: ArtifactStorage) {}
 
   /**
    * The storage step (Flux's reconcileStorage): drops a stored artifact that vanished or no longer matches
@@ -262,7 +150,11 @@ export class SourceSteps {
   }
 
   /** Removes the object's whole storage directory (GarbageCollectionFailed on failure). */
-  async removeObjectStorage(obj: SourceObject, kind: (typeof SourceKind)[keyof typeof SourceKind], log: Logger) {
+  async removeObjectStorage<T extends SourceObject>(
+    run: Pick<ReconcileRun<T, unknown>, "obj" | "log" | "event">,
+    kind: (typeof SourceKind)[keyof typeof SourceKind],
+  ): Promise<void> {
+    const obj = run.obj;
     let removed: string | undefined;
     try {
       removed = await this.storage.removeObject(kind, {
@@ -277,13 +169,14 @@ export class SourceSteps {
       );
     }
     if (removed !== undefined) {
-      log.info("garbage collected artifacts for deleted resource");
-      void this.events?.trace(obj, "GarbageCollectionSucceeded", "garbage collected artifacts for deleted resource");
+      run.log.info("garbage collected artifacts for deleted resource");
+      run.event("trace", "GarbageCollectionSucceeded", "garbage collected artifacts for deleted resource");
     }
   }
 
   /** Removes old artifacts of the object beyond the retention TTL and record count (failures are logged). */
-  async garbageCollect(obj: SourceObject, log: Logger): Promise<void> {
+  async garbageCollect<T extends SourceObject>(run: ReconcileRun<T, unknown>): Promise<void> {
+    const { obj, log } = run;
     const artifact = obj.status?.artifact;
     if (!artifact) return;
     try {
@@ -291,74 +184,10 @@ export class SourceSteps {
       if (deleted.length > 0) {
         const message = `garbage collected ${deleted.length} artifacts`;
         log.info(message);
-        void this.events?.trace(obj, "GarbageCollectionSucceeded", message);
+        run.event("trace", "GarbageCollectionSucceeded", message);
       }
     } catch (err: unknown) {
       log.error({ error: err }, "garbage collection of artifacts failed");
     }
   }
-
-  /**
-   * Events at the end of a run: the failure; or, with `message`, NewArtifact for a new digest, or Succeeded
-   * when one of `failConditions` was True before and none is present now (a recovery).
-   */
-  notify(
-    old: SourceObject,
-    obj: SourceObject,
-    error: unknown,
-    log: Logger,
-    message: (artifact: Artifact) => string,
-    failConditions: readonly string[],
-  ): void {
-    if (error !== undefined) {
-      const typed = asReconcileError(error);
-      const emit = !(typed instanceof GenericReconcileError) || typed.event;
-      if (typed.kind === "waiting") log.info({ reason: typed.reason }, typed.message);
-      else if (emit) void this.events?.error(obj, typed.reason, typed.message);
-      return;
-    }
-    const artifact = obj.status?.artifact;
-    if (!artifact) return;
-    const metadata = { revision: artifact.revision, digest: artifact.digest };
-    const text = message(artifact);
-    if (old.status?.artifact?.digest !== artifact.digest) {
-      log.info({ revision: artifact.revision }, text);
-      void this.events?.info(obj, "NewArtifact", text, metadata);
-      return;
-    }
-    const failedBefore = failConditions.some((t) => isTrue(old, t));
-    const failedNow = failConditions.some((t) => getCondition(obj, t) !== undefined);
-    if (failedBefore && !failedNow) {
-      log.info({ revision: artifact.revision }, text);
-      void this.events?.info(obj, Reason.Succeeded, text, metadata);
-    }
-  }
-}
-
-/** Drops the finalizer and patches (a deleted object may already be gone). */
-export async function releaseFinalizer<T extends SourceObject>(obj: T, patcher: StatusPatcher<T>): Promise<void> {
-  obj.metadata.finalizers = (obj.metadata.finalizers ?? []).filter((f) => f !== FINALIZER);
-  await patcher.patch(obj, { ignoreNotFound: true });
-}
-
-/**
- * Adds the finalizer first (so deletion always finds the object's storage to clean up), then stops a
- * suspended object, recording the handled reconcile request. Returns true when the run should go on.
- */
-export async function admitRun<T extends SourceObject & { spec: { suspend?: boolean | undefined } }>(
-  obj: T,
-  patcher: StatusPatcher<T>,
-  log: Logger,
-): Promise<boolean> {
-  if (!(obj.metadata.finalizers ?? []).includes(FINALIZER)) {
-    obj.metadata.finalizers = [...(obj.metadata.finalizers ?? []), FINALIZER];
-    await patcher.patch(obj);
-  }
-  if (obj.spec.suspend) {
-    log.info("reconciliation is suspended for this object");
-    markReconcileRequestHandled(obj);
-    await patchProgress(obj, patcher);
-    return false;
-  }
-  return true;
 }
