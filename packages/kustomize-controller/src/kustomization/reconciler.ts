@@ -114,6 +114,8 @@ export interface KustomizationReconcilerOptions {
   customStageKinds?: readonly string[] | undefined;
   /** Feature gate StrictPostBuildSubstitutions. */
   strictSubstitutions?: boolean | undefined;
+  /** Feature gate ExternalArtifact: `sourceRef.kind: ExternalArtifact` allowed (off by default, as Flux). */
+  allowExternalArtifact?: boolean | undefined;
   /** Poll interval of the apply stages' CRD/Namespace waits, ms (default 500). */
   stageWaitIntervalMs?: number | undefined;
 }
@@ -273,7 +275,10 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
 
     let source: ArtifactSource;
     try {
-      source = await getSource(this.#client, obj, this.#options.noCrossNamespaceRefs === true);
+      source = await getSource(this.#client, obj, {
+        noCrossNamespaceRefs: this.#options.noCrossNamespaceRefs === true,
+        allowExternalArtifact: this.#options.allowExternalArtifact === true,
+      });
     } catch (err: unknown) {
       const message = errorMessage(err);
       markFalse(obj, ConditionType.Ready, KustomizationReason.ArtifactFailed, message);

@@ -5,6 +5,16 @@ import type { KubeClient, UnstructuredObject } from "@sluice/runtime";
 
 /** The source kinds this controller reads (their CRDs ship with the chart). */
 export const WATCHED_SOURCE_KINDS = ["GitRepository", "OCIRepository", "Bucket"] as const;
+/** The source kinds read with the ExternalArtifact feature gate on (as Flux, off by default). */
+export const SOURCE_KINDS_WITH_EXTERNAL_ARTIFACT = [...WATCHED_SOURCE_KINDS, "ExternalArtifact"] as const;
+
+/** How {@link getSource} may resolve `spec.sourceRef`. */
+export interface SourceAccess {
+  /** `--no-cross-namespace-refs`: a source in another namespace stalls the Kustomization (AccessDenied). */
+  noCrossNamespaceRefs: boolean;
+  /** The ExternalArtifact feature gate: without it, an ExternalArtifact sourceRef stalls (AccessDenied). */
+  allowExternalArtifact: boolean;
+}
 
 /** A source object as far as the Kustomization reconciler cares: its artifact. */
 export interface ArtifactSource {
@@ -46,23 +56,27 @@ export function sourceIndexKey(kind: string, namespace: string, name: string): s
 
 /**
  * Reads the source `spec.sourceRef` points at. Throws {@link SourceError}: unsupported kind, a cross-namespace
- * reference refused by `--no-cross-namespace-refs` (`accessDenied`), not found (`notFound`), other API errors.
+ * reference refused by `--no-cross-namespace-refs` or an ExternalArtifact without its feature gate
+ * (`accessDenied`), not found (`notFound`), other API errors.
  */
-export async function getSource(
-  client: KubeClient,
-  obj: Kustomization,
-  noCrossNamespaceRefs: boolean,
-): Promise<ArtifactSource> {
+export async function getSource(client: KubeClient, obj: Kustomization, access: SourceAccess): Promise<ArtifactSource> {
   const ref = obj.spec.sourceRef;
   const namespace = sourceNamespace(obj);
-  if (noCrossNamespaceRefs && namespace !== obj.metadata.namespace) {
+  if (access.noCrossNamespaceRefs && namespace !== obj.metadata.namespace) {
     throw new SourceError(
       `can't access '${ref.kind}/${namespace}/${ref.name}', cross-namespace references have been blocked`,
       false,
       true,
     );
   }
-  if (!(WATCHED_SOURCE_KINDS as readonly string[]).includes(ref.kind)) {
+  if (ref.kind === "ExternalArtifact" && !access.allowExternalArtifact) {
+    throw new SourceError(
+      `can't access '${ref.kind}/${namespace}/${ref.name}', ExternalArtifact feature gate is disabled`,
+      false,
+      true,
+    );
+  }
+  if (!(SOURCE_KINDS_WITH_EXTERNAL_ARTIFACT as readonly string[]).includes(ref.kind)) {
     throw new SourceError(`source \`${namespace}/${ref.name}\` kind '${ref.kind}' not supported`, false);
   }
   const apiVersion = ref.apiVersion || SOURCE_API_VERSION;
