@@ -341,6 +341,48 @@ describe("charts/sluice", () => {
     });
   });
 
+  it("renders source-watcher only when asked, as flux install --components-extra=source-watcher does", async () => {
+    const plain = await render();
+    expect(plain.filter((o) => o.metadata.name === "source-watcher")).toEqual([]);
+    for (const name of ["kustomize-controller", "helm-controller"]) {
+      expect(podTemplate(named(plain, "Deployment", name)).spec.containers[0]!.args).not.toContain(
+        "--feature-gates=ExternalArtifact=true",
+      );
+    }
+    const objects = await render({ sourceWatcher: { create: true } });
+    const sw = podTemplate(named(objects, "Deployment", "source-watcher")).spec.containers[0]!;
+    expect(sw.args).toEqual([
+      "source-watcher",
+      "--events-addr=http://notification-controller.$(RUNTIME_NAMESPACE).svc.cluster.local./",
+      "--watch-all-namespaces=true",
+      "--log-level=info",
+      "--log-encoding=json",
+      "--enable-leader-election",
+      "--concurrent=10",
+      "--kube-api-qps=50",
+      "--kube-api-burst=300",
+      "--storage-path=/data",
+      "--storage-adv-addr=source-watcher.$(RUNTIME_NAMESPACE).svc.cluster.local.",
+    ]);
+    expect(named(objects, "Service", "source-watcher")["spec"]).toMatchObject({ selector: { app: "source-watcher" } });
+    // Kustomizations and HelmReleases may then consume ExternalArtifacts.
+    for (const name of ["kustomize-controller", "helm-controller"]) {
+      expect(podTemplate(named(objects, "Deployment", name)).spec.containers[0]!.args).toContain(
+        "--feature-gates=ExternalArtifact=true",
+      );
+    }
+    const writes = rules(objects, "crd-controller-source-watcher-flux-system")
+      .filter((r) => r.verbs.some((v) => ["create", "update", "patch", "delete"].includes(v)))
+      .flatMap((r) => r.apiGroups.flatMap((g) => r.resources.map((res) => `${g}/${res}`)));
+    expect(writes.filter((w) => w !== "/events").sort()).toEqual([
+      "source.extensions.fluxcd.io/artifactgenerators",
+      "source.extensions.fluxcd.io/artifactgenerators/finalizers",
+      "source.extensions.fluxcd.io/artifactgenerators/status",
+      "source.toolkit.fluxcd.io/externalartifacts",
+      "source.toolkit.fluxcd.io/externalartifacts/status",
+    ]);
+  });
+
   it.each([
     ["the defaults", {}],
     [
@@ -348,6 +390,7 @@ describe("charts/sluice", () => {
       {
         multitenancy: { enabled: true, defaultServiceAccount: "tenant", privileged: false },
         notificationController: { create: true },
+        sourceWatcher: { create: true },
         logLevel: "debug",
         watchAllNamespaces: false,
         kustomizeController: { concurrent: 20, kubeApiQps: 500, kubeApiBurst: 1000 },

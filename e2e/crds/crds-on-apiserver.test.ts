@@ -33,7 +33,7 @@ describe("generated CRDs", () => {
     expect(readdirSync(CRD_DIR).filter((f) => f.endsWith(".yaml"))).toHaveLength(ALL_KINDS.length);
     const out = await cluster.kubectlOk(["api-resources", "--api-group=source.toolkit.fluxcd.io", "-o", "name"]);
     expect(out.split("\n").filter(Boolean).sort()).toEqual(
-      ["buckets", "gitrepositories", "helmcharts", "helmrepositories", "ocirepositories"].map(
+      ["buckets", "externalartifacts", "gitrepositories", "helmcharts", "helmrepositories", "ocirepositories"].map(
         (p) => `${p}.source.toolkit.fluxcd.io`,
       ),
     );
@@ -87,6 +87,13 @@ describe("generated CRDs", () => {
       { chartRef: { kind: "OCIRepository", name: "x" } },
       "spec",
       /chart/,
+    ],
+    [
+      "an artifact name that is not an object name (CEL rule)",
+      "ArtifactGenerator",
+      { artifacts: [{ name: "Not_A_Name", copy: [{ from: "@repo/**", to: "@artifact/" }] }] },
+      "spec",
+      /valid Kubernetes object names/,
     ],
   ];
   it.each(bad)("refuse %s, naming the field, as packages/api does", async (_name, kind, patch, field, message) => {

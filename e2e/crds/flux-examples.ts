@@ -139,4 +139,38 @@ export const FLUX_EXAMPLES: Record<string, Record<string, unknown>> = {
       update: { path: "./clusters/my-cluster", strategy: "Setters" },
     },
   },
+  ExternalArtifact: {
+    apiVersion: "source.toolkit.fluxcd.io/v1",
+    kind: "ExternalArtifact",
+    metadata: { name: "my-artifact", namespace: "default" },
+    spec: {
+      sourceRef: {
+        apiVersion: "source.extensions.fluxcd.io/v1beta1",
+        kind: "ArtifactGenerator",
+        name: "my-generator",
+        namespace: "flux-system",
+      },
+    },
+  },
+  ArtifactGenerator: {
+    apiVersion: "source.extensions.fluxcd.io/v1beta1",
+    kind: "ArtifactGenerator",
+    metadata: { name: "my-app", namespace: "default" },
+    spec: {
+      sources: [
+        { alias: "chart", kind: "OCIRepository", name: "podinfo-chart", namespace: "default" },
+        { alias: "repo", kind: "GitRepository", name: "podinfo-values", namespace: "default" },
+      ],
+      artifacts: [
+        {
+          name: "podinfo-composite",
+          originRevision: "@chart",
+          copy: [
+            { from: "@chart/", to: "@artifact/" },
+            { from: "@repo/charts/podinfo/values-prod.yaml", to: "@artifact/podinfo/values.yaml", strategy: "Merge" },
+          ],
+        },
+      ],
+    },
+  },
 };

@@ -22,6 +22,7 @@ import { registerUp } from "./commands/up.js";
 import { registerVersion } from "./commands/version.js";
 import { DEFAULT_NAMESPACE, DEFAULT_TIMEOUT } from "./context.js";
 import { CliError, errorMessage } from "./errors.js";
+import { normalizeGoBooleans } from "./go-booleans.js";
 import { type CliIO, processIO } from "./io.js";
 
 /** Builds the `sluice` program for one run (commander keeps per-run state, so never reuse it). */
@@ -82,7 +83,8 @@ export async function run(argv: readonly string[], io: CliIO = processIO()): Pro
     cmd.showSuggestionAfterError(true);
   }
   try {
-    await program.parseAsync([...argv], { from: "user" });
+    // `--prune=true` / `--wait=false` as the flux CLI accepts them.
+    await program.parseAsync(normalizeGoBooleans(program, argv), { from: "user" });
     return kit.exitCode;
   } catch (err: unknown) {
     if (err instanceof CommanderError) {

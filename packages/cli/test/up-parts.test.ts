@@ -37,6 +37,7 @@ describe("parseControllerList", () => {
     ["none", []],
     ["source", ["source-controller"]],
     ["source-controller,source", ["source-controller"]],
+    ["source-watcher,kustomize", ["kustomize-controller", "source-watcher"]],
   ])("%j → %j", (value, expected) => {
     expect(parseControllerList(value)).toEqual(expected);
   });

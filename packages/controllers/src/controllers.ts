@@ -14,6 +14,8 @@ export const CONTROLLERS: Readonly<Record<string, ControllerCommand>> = {
   "helm-controller": async (argv) => (await import("@sluice/helm-controller")).runHelmController(argv),
   "notification-controller": async (argv) =>
     (await import("@sluice/notification-controller")).runNotificationController(argv),
+  // Optional component (Flux's --components-extra=source-watcher): the ArtifactGenerator controller.
+  "source-watcher": async (argv) => (await import("@sluice/source-watcher")).runSourceWatcher(argv),
 };
 
 /** The names {@link CONTROLLERS} knows, in Flux's order. */

@@ -23,6 +23,7 @@ describe("sluice-controller", () => {
       "kustomize-controller",
       "helm-controller",
       "notification-controller",
+      "source-watcher",
     ]);
   });
 

@@ -18,7 +18,13 @@ import {
   KustomizationReconciler,
   type KustomizationReconcilerOptions,
 } from "./kustomization/reconciler.js";
-import { type ArtifactSource, sourceIndexKey, sourceNamespace, WATCHED_SOURCE_KINDS } from "./kustomization/source.js";
+import {
+  type ArtifactSource,
+  SOURCE_KINDS_WITH_EXTERNAL_ARTIFACT,
+  sourceIndexKey,
+  sourceNamespace,
+  WATCHED_SOURCE_KINDS,
+} from "./kustomization/source.js";
 
 /** Default `--concurrent`. */
 export const DEFAULT_CONCURRENCY = 4;
@@ -60,7 +66,7 @@ export const artifactChanged: UpdatePredicate<SourceObject> = (old, obj) => {
 /**
  * Creates the kustomize-controller: a {@link Manager} (metrics, probes, leader election) running the
  * Kustomization controller with `--concurrent` workers. Kustomizations are indexed by `spec.sourceRef`, and
- * GitRepositories, OCIRepositories and Buckets are watched so a new artifact enqueues their Kustomizations
+ * GitRepositories, OCIRepositories, Buckets (and ExternalArtifacts, with that feature gate) are watched so a new artifact enqueues their Kustomizations
  * at once. Events go to Kubernetes and, with `eventsAddr`, to notification-controller.
  */
 export function createKustomizeController(options: KustomizeControllerOptions): KustomizeController {
@@ -82,7 +88,8 @@ export function createKustomizeController(options: KustomizeControllerOptions): 
   controller.informer.addIndex(SOURCE_INDEX, (k) => [
     sourceIndexKey(k.spec.sourceRef.kind, sourceNamespace(k), k.spec.sourceRef.name),
   ]);
-  for (const kind of WATCHED_SOURCE_KINDS) {
+  // ExternalArtifacts are watched only with their feature gate on (as Flux: no RBAC needed otherwise).
+  for (const kind of options.allowExternalArtifact ? SOURCE_KINDS_WITH_EXTERNAL_ARTIFACT : WATCHED_SOURCE_KINDS) {
     controller.watches<SourceObject>(
       SOURCE_API_VERSION,
       kind,

@@ -48,7 +48,7 @@ const COMMAND_LINE = defineControllerFlags({
       type: "string",
       default: "",
       arg: "string",
-      help: "e.g. StrictPostBuildSubstitutions=true",
+      help: "e.g. StrictPostBuildSubstitutions=true,ExternalArtifact=true",
     },
   },
   options: (values, { env }) => ({
@@ -61,7 +61,7 @@ const COMMAND_LINE = defineControllerFlags({
     artifactFetchRetries: integer("http-retry", values["http-retry"], 0),
     customStageKinds: parseGroupKinds(values["custom-apply-stage-kinds"]),
     artifactHostOverride: artifactHostFromEnv(env),
-    strictSubstitutions: parseFeatureGates(values["feature-gates"]).get("StrictPostBuildSubstitutions") === true,
+    ...featureGateOptions(parseFeatureGates(values["feature-gates"])),
   }),
 });
 
@@ -71,7 +71,15 @@ export const USAGE = COMMAND_LINE.usage;
 /** What the command line configures: the options of `createKustomizeController` plus process-level settings. */
 export type KustomizeControllerFlags = ReturnType<typeof parseKustomizeControllerFlags>;
 
-const FEATURE_GATES = new Set(["StrictPostBuildSubstitutions"]);
+const FEATURE_GATES = new Set(["StrictPostBuildSubstitutions", "ExternalArtifact"]);
+
+/** The reconciler options the feature gates turn on (every gate is off unless given, as in Flux). */
+function featureGateOptions(gates: Map<string, boolean>) {
+  return {
+    strictSubstitutions: gates.get("StrictPostBuildSubstitutions") === true,
+    allowExternalArtifact: gates.get("ExternalArtifact") === true,
+  };
+}
 
 /** Parses `--feature-gates=A=true,B=false`; unknown gates are refused. */
 export function parseFeatureGates(value: string): Map<string, boolean> {

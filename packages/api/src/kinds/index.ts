@@ -4,16 +4,19 @@ import { IMAGE_KINDS } from "./image/index.js";
 import { KUSTOMIZE_KINDS } from "./kustomize/index.js";
 import { NOTIFICATION_KINDS } from "./notification/index.js";
 import { SOURCE_KINDS } from "./source/index.js";
+import { SOURCE_EXTENSIONS_KINDS } from "./source-extensions/index.js";
 
 export * from "./helm/index.js";
 export * from "./image/index.js";
 export * from "./kustomize/index.js";
 export * from "./notification/index.js";
 export * from "./source/index.js";
+export * from "./source-extensions/index.js";
 
 /** Every kind Sluice serves, in the order CRDs are generated. Assembled from each API group's list. */
 export const ALL_KINDS: readonly KindDefinition[] = [
   ...SOURCE_KINDS,
+  ...SOURCE_EXTENSIONS_KINDS,
   ...KUSTOMIZE_KINDS,
   ...HELM_KINDS,
   ...NOTIFICATION_KINDS,

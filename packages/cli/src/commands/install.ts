@@ -37,6 +37,10 @@ export function addInstallFlags(cmd: Command): Command {
   const help = installFlagHelp(process.env);
   return cmd
     .option("--components <list>", help.components)
+    .option(
+      "--components-extra <list>",
+      "list of components in addition to those supplied or defaulted, accepts values such as 'source-watcher'",
+    )
     .option("--registry <address>", help.registry)
     .option("--version <tag>", help.version)
     .option("--image-pull-secret <name>", "Kubernetes secret name used for pulling the controller image")

@@ -55,7 +55,9 @@ export function readChart(dir: string): ChartInfo {
   const values = parseYaml(readFileSync(join(dir, "values.yaml"), "utf8")) as Record<string, unknown>;
   const components: ChartComponent[] = [];
   for (const [key, block] of Object.entries(values)) {
-    if (!/^[a-z]+(?:[A-Z][a-z]+)*Controller$/.test(key) || typeof block !== "object" || block === null) continue;
+    if (!/^[a-z]+(?:[A-Z][a-z]+)*(?:Controller|Watcher)$/.test(key) || typeof block !== "object" || block === null) {
+      continue;
+    }
     const create = (block as { create?: unknown }).create;
     if (typeof create !== "boolean") continue;
     components.push({ name: kebab(key), valuesKey: key, enabledByDefault: create });

@@ -47,6 +47,16 @@ export function installOptionsFrom(opts: Opts, env: NodeJS.ProcessEnv): InstallO
       if (!known.includes(c)) throw new CliError(`invalid --components value "${c}": want some of ${known.join(", ")}`);
     }
   }
+  // Flux's --components-extra: optional components (source-watcher) added to the list.
+  if (typeof opts["componentsExtra"] === "string") {
+    for (const c of opts["componentsExtra"].split(",").map((x) => x.trim())) {
+      if (c === "") continue;
+      if (!known.includes(c)) {
+        throw new CliError(`invalid --components-extra value "${c}": want some of ${known.join(", ")}`);
+      }
+      if (!components.includes(c)) components = [...components, c];
+    }
+  }
   const str = (name: string): string | undefined => (typeof opts[name] === "string" ? opts[name] : undefined);
   return {
     namespace: opts.namespace,

@@ -21,6 +21,11 @@ export interface ControllerContext {
   persistent?: boolean | undefined;
   /** notification-controller's event endpoint, when one runs. */
   eventsAddr?: string | undefined;
+  /**
+   * source-watcher runs: kustomize- and helm-controller get the ExternalArtifact feature gate, as Flux's
+   * `install --components-extra=source-watcher` sets it.
+   */
+  externalArtifacts?: boolean | undefined;
 }
 
 /** Where a running controller serves. */
@@ -29,7 +34,7 @@ export interface ControllerAddresses {
   metrics?: string | undefined;
   /** `http://…` serving `/healthz` and `/readyz`. */
   health?: string | undefined;
-  /** source-controller's artifact file server. */
+  /** source-controller's (or source-watcher's) artifact file server. */
   artifacts?: string | undefined;
   /** notification-controller's event endpoint. */
   events?: string | undefined;
@@ -53,6 +58,7 @@ export const CONTROLLER_NAMES = [
   "notification-controller",
   "image-reflector-controller",
   "image-automation-controller",
+  "source-watcher",
 ] as const;
 /** A controller name. */
 export type ControllerName = (typeof CONTROLLER_NAMES)[number];
@@ -108,6 +114,7 @@ const startKustomize: ControllerStarter = async (ctx, signal) => {
     eventsAddr: ctx.eventsAddr,
     logger: ctx.logger.child({ controller: "kustomize-controller" }),
     gracefulShutdownTimeout: 10_000,
+    allowExternalArtifact: ctx.externalArtifacts === true,
   });
   const done = controller.start(signal);
   done.catch(() => undefined);
@@ -124,11 +131,40 @@ const startHelm: ControllerStarter = async (ctx, signal) => {
     eventsAddr: ctx.eventsAddr,
     logger: ctx.logger.child({ controller: "helm-controller" }),
     gracefulShutdownTimeout: 10_000,
+    ...(ctx.externalArtifacts ? { featureGates: new Map([["ExternalArtifact", true]]) } : {}),
   });
   const done = controller.start(signal);
   done.catch(() => undefined);
   const probes = await waitForManagerReady("helm-controller", controller.manager, done);
   return { name: "helm-controller", addresses: probes, done };
+};
+
+// source-watcher: the ArtifactGenerator controller with its own artifact server (a kept port, as source-controller's).
+const startSourceWatcher: ControllerStarter = async (ctx, signal) => {
+  const { createSourceWatcher } = await import("@sluice/source-watcher");
+  const portFile = join(ctx.stateDir, "source-watcher", "storage-port");
+  const previous = ctx.persistent ? await readPort(portFile) : undefined;
+  const storageAddr = previous !== undefined && (await portFree(previous)) ? `127.0.0.1:${previous}` : LOOPBACK_ANY;
+  const controller = createSourceWatcher({
+    kubeConfig: ctx.kubeConfig,
+    storagePath: join(ctx.stateDir, "source-watcher", "artifacts"),
+    storageAddr,
+    metricsAddr: LOOPBACK_ANY,
+    healthAddr: LOOPBACK_ANY,
+    eventsAddr: ctx.eventsAddr,
+    logger: ctx.logger.child({ controller: "source-watcher" }),
+    gracefulShutdownTimeout: 10_000,
+  });
+  const done = controller.start(signal);
+  done.catch(() => undefined);
+  const { storageAddress } = await controller.ready();
+  if (ctx.persistent) await writePort(portFile, storageAddress.port);
+  const probes = await waitForManagerReady("source-watcher", controller.manager, done);
+  return {
+    name: "source-watcher",
+    addresses: { ...probes, artifacts: `http://${storageAddress.address}:${storageAddress.port}` },
+    done,
+  };
 };
 
 // notification-controller starts first: the others send their events to its event server.
@@ -160,6 +196,7 @@ export const AVAILABLE_CONTROLLERS: ReadonlyMap<ControllerName, ControllerStarte
   ["source-controller", startSource],
   ["kustomize-controller", startKustomize],
   ["helm-controller", startHelm],
+  ["source-watcher", startSourceWatcher],
 ]);
 
 /** Error for a `--controllers` value that can't be used. */
@@ -183,7 +220,9 @@ export function parseControllerList(value: string): ControllerName[] {
   for (const raw of trimmed.split(",")) {
     const item = raw.trim();
     if (item === "") continue;
-    const full = (item.endsWith("-controller") ? item : `${item}-controller`) as ControllerName;
+    const full = (
+      item.endsWith("-controller") || item === "source-watcher" ? item : `${item}-controller`
+    ) as ControllerName;
     if (!(CONTROLLER_NAMES as readonly string[]).includes(full)) {
       throw new ControllerSelectionError(
         `invalid --controllers "${value}": unknown controller "${item}" (known: ${CONTROLLER_NAMES.join(", ")}, all, none)`,
@@ -210,6 +249,7 @@ export async function startControllers(
   signal: AbortSignal,
   running: RunningController[] = [],
 ): Promise<RunningController[]> {
+  if (names.includes("source-watcher")) ctx = { ...ctx, externalArtifacts: true };
   for (const name of names) {
     const starter = AVAILABLE_CONTROLLERS.get(name);
     if (!starter) throw new ControllerSelectionError(`${name} is not available in this build`);

@@ -111,6 +111,8 @@ export interface KustomizationReconcilerOptions {
   customStageKinds?: readonly string[] | undefined;
   /** Feature gate StrictPostBuildSubstitutions. */
   strictSubstitutions?: boolean | undefined;
+  /** Feature gate ExternalArtifact: `sourceRef.kind: ExternalArtifact` allowed (off by default, as Flux). */
+  allowExternalArtifact?: boolean | undefined;
   /** Poll interval of the apply stages' CRD/Namespace waits, ms (default 500). */
   stageWaitIntervalMs?: number | undefined;
 }
@@ -256,6 +258,7 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
       source = await getSource(this.#client, obj, {
         noCrossNamespaceRefs: this.#options.noCrossNamespaceRefs === true,
         notFoundRetryMs: kustomizationRetryIntervalMs(obj.spec),
+        allowExternalArtifact: this.#options.allowExternalArtifact === true,
       });
     } catch (err: unknown) {
       if (err instanceof WaitingError) log.info(`Source '${sourceRefString(obj)}' not found`);

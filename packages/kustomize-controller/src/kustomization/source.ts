@@ -13,6 +13,9 @@ import {
 /** The source kinds this controller reads (their CRDs ship with the chart). */
 export const WATCHED_SOURCE_KINDS = ["GitRepository", "OCIRepository", "Bucket"] as const;
 
+/** The source kinds read with the ExternalArtifact feature gate on (as Flux, off by default). */
+export const SOURCE_KINDS_WITH_EXTERNAL_ARTIFACT = [...WATCHED_SOURCE_KINDS, "ExternalArtifact"] as const;
+
 /** A source object as far as the Kustomization reconciler cares: its artifact. */
 export interface ArtifactSource {
   apiVersion: string;
@@ -43,6 +46,8 @@ export interface GetSourceOptions {
   noCrossNamespaceRefs: boolean;
   /** Delay before looking for a missing source again (the Kustomization's retry interval), ms. */
   notFoundRetryMs: number;
+  /** The ExternalArtifact feature gate: without it, an ExternalArtifact sourceRef stalls (AccessDenied). */
+  allowExternalArtifact: boolean;
 }
 
 /** The API's resource name of a source kind (`gitrepositories.source.toolkit.fluxcd.io`), as in NotFound errors. */
@@ -55,7 +60,8 @@ function resourceName(kind: string, apiVersion: string): string {
 /**
  * Reads the source `spec.sourceRef` points at. Failures set Ready=False through the error thrown, with
  * Flux's messages: a cross-namespace reference refused by `--no-cross-namespace-refs` stalls (AccessDenied,
- * `can't access '<Kind>/<ns>/<name>', cross-namespace references have been blocked`); a missing source is
+ * `can't access '<Kind>/<ns>/<name>', cross-namespace references have been blocked`), as does an
+ * ExternalArtifact without its feature gate; a missing source is
  * waited for (ArtifactFailed with the API's NotFound text, `gitrepositories.source.toolkit.fluxcd.io "<name>"
  * not found`, retried after `notFoundRetryMs`, no event); an unsupported kind or an API error is retried
  * with backoff (ArtifactFailed, no event).
@@ -73,7 +79,13 @@ export async function getSource(
       `can't access '${ref.kind}/${namespace}/${ref.name}', cross-namespace references have been blocked`,
     );
   }
-  if (!(WATCHED_SOURCE_KINDS as readonly string[]).includes(ref.kind)) {
+  if (ref.kind === "ExternalArtifact" && !options.allowExternalArtifact) {
+    throw new StallingError(
+      "AccessDenied",
+      `can't access '${ref.kind}/${namespace}/${ref.name}', ExternalArtifact feature gate is disabled`,
+    );
+  }
+  if (!(SOURCE_KINDS_WITH_EXTERNAL_ARTIFACT as readonly string[]).includes(ref.kind)) {
     throw new GenericReconcileError(
       KustomizationReason.ArtifactFailed,
       `source \`${ref.name}\` kind '${ref.kind}' not supported`,

@@ -17,6 +17,7 @@ export const SourceKind = {
   HelmChart: "HelmChart",
   OCIRepository: "OCIRepository",
   Bucket: "Bucket",
+  ExternalArtifact: "ExternalArtifact",
 } as const;
 export type SourceKindName = (typeof SourceKind)[keyof typeof SourceKind];
 

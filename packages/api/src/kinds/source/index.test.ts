@@ -4,9 +4,10 @@ import { renderCrds } from "../../crd/write-crds.js";
 import { SOURCE_API_VERSION, SOURCE_KINDS } from "./index.js";
 
 describe("SOURCE_KINDS", () => {
-  it("lists the five source.toolkit.fluxcd.io/v1 kinds", () => {
+  it("lists the six source.toolkit.fluxcd.io/v1 kinds", () => {
     expect(SOURCE_KINDS.map((k) => k.kind).sort()).toEqual([
       "Bucket",
+      "ExternalArtifact",
       "GitRepository",
       "HelmChart",
       "HelmRepository",
@@ -19,6 +20,7 @@ describe("SOURCE_KINDS", () => {
     const files = renderCrds(SOURCE_KINDS);
     expect([...files.keys()].sort()).toEqual([
       "source.toolkit.fluxcd.io_buckets.yaml",
+      "source.toolkit.fluxcd.io_externalartifacts.yaml",
       "source.toolkit.fluxcd.io_gitrepositories.yaml",
       "source.toolkit.fluxcd.io_helmcharts.yaml",
       "source.toolkit.fluxcd.io_helmrepositories.yaml",

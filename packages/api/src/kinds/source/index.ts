@@ -1,5 +1,6 @@
 import type { KindDefinition } from "../../meta/kind.js";
 import { BucketKind } from "./bucket.js";
+import { ExternalArtifactKind } from "./external-artifact.js";
 import { GitRepositoryKind } from "./git-repository.js";
 import { HelmChartKind } from "./helm-chart.js";
 import { HelmRepositoryKind } from "./helm-repository.js";
@@ -12,6 +13,7 @@ export {
   TIMEOUT_PATTERN as SOURCE_TIMEOUT_PATTERN,
 } from "./common.js";
 export * from "./constants.js";
+export * from "./external-artifact.js";
 export * from "./git-repository.js";
 export * from "./helm-chart.js";
 export * from "./helm-repository.js";
@@ -21,6 +23,7 @@ export * from "./revision.js";
 /** The kinds of source.toolkit.fluxcd.io/v1, in the order their CRDs are generated. */
 export const SOURCE_KINDS: readonly KindDefinition[] = [
   BucketKind,
+  ExternalArtifactKind,
   GitRepositoryKind,
   HelmChartKind,
   HelmRepositoryKind,
