@@ -22,6 +22,7 @@ import {
   SourceKind,
   SourceReason,
 } from "@sluice/api";
+import { credentialsFor, OciClient, parseOciUrl } from "@sluice/oci";
 import {
   deleteCondition,
   type EventRecorder,
@@ -67,7 +68,6 @@ import {
   normalizeRepositoryUrl,
   readRepositoryCredentials,
 } from "../internal/helm/repository-credentials.js";
-import { credentialsFor, OciClient, parseOciUrl } from "../internal/oci/index.js";
 import {
   admitRun,
   patchFinalStatus,
