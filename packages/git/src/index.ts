@@ -1,3 +1,7 @@
+// @sluice/git: Git checkouts, commits and pushes with credentials kept out of argv (GitRepository auth
+// Secrets, HTTP extra headers / SSH keys through env and 0600 files), shared by source-controller and the
+// image-automation-controller.
+
 export { authFromSecretData, DEFAULT_SSH_USER, GitSecretKey, validateAuth } from "./auth.js";
 export {
   checkout,
