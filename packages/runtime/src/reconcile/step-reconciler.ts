@@ -54,8 +54,11 @@ export interface StepReconcilerOptions<T extends ReconcilableObject, S> {
    * Ready, or the kind's own (helm-controller's release summary).
    */
   summarize: Summarizer<T>;
-  /** Delay before the next run after a successful one (usually `spec.interval`), in milliseconds. */
-  interval: (obj: T) => number;
+  /**
+   * Delay before the next run after a successful one (usually `spec.interval`), in milliseconds; undefined
+   * for none (the object runs again only on a watch event, e.g. an ImagePolicy without digest refresh).
+   */
+  interval: (obj: T) => number | undefined;
   /** Cleanup of an object being deleted, before its finalizer is dropped (storage, pruning, uninstall). */
   finalize?: ((run: ReconcileRun<T, S>) => Promise<void>) | undefined;
   /**
@@ -202,7 +205,8 @@ export class StepReconciler<T extends ReconcilableObject, S = undefined> impleme
 
     if (finalized.error === undefined) {
       if (typeof stop === "object") return requeueAfter(stop.requeueAfter);
-      return requeueAfter(this.#o.interval(obj));
+      const interval = this.#o.interval(obj);
+      return interval === undefined ? DONE : requeueAfter(interval);
     }
     const failure = asReconcileError(finalized.error);
     if (failure instanceof GenericReconcileError && failure.retryAfter !== undefined) {
