@@ -6,10 +6,14 @@ export { authFromSecretData, DEFAULT_SSH_USER, GitSecretKey, validateAuth } from
 export {
   checkout,
   DEFAULT_GIT_TIMEOUT_MS,
+  type GitSession,
+  type GitSessionOptions,
   type ResolvedReference,
   resolveReference,
   resolveRemoteReference,
+  withGitSession,
 } from "./checkout.js";
+export { type CommitAuthor, commitAll, pushRefspecs, remoteBranchHead, switchToBranch } from "./commit-push.js";
 export { classifyGitOutput, GitError, GitErrorKind, type GitErrorKindName, summarizeGitOutput } from "./errors.js";
 export { type GitEnvironment, prepareGitEnvironment, shellQuote } from "./git-env.js";
 export {
