@@ -14,6 +14,10 @@ export const CONTROLLERS: Readonly<Record<string, ControllerCommand>> = {
   "helm-controller": async (argv) => (await import("@sluice/helm-controller")).runHelmController(argv),
   "notification-controller": async (argv) =>
     (await import("@sluice/notification-controller")).runNotificationController(argv),
+  "image-reflector-controller": async (argv) =>
+    (await import("@sluice/image-reflector-controller")).runImageReflectorController(argv),
+  "image-automation-controller": async (argv) =>
+    (await import("@sluice/image-automation-controller")).runImageAutomationController(argv),
 };
 
 /** The names {@link CONTROLLERS} knows, in Flux's order. */

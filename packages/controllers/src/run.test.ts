@@ -23,6 +23,8 @@ describe("sluice-controller", () => {
       "kustomize-controller",
       "helm-controller",
       "notification-controller",
+      "image-reflector-controller",
+      "image-automation-controller",
     ]);
   });
 
