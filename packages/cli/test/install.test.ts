@@ -126,7 +126,7 @@ describe("sluice install / uninstall", () => {
     const bad = await env.sluice("install", "--export", "--components", "source-controller,image-magic");
     expect(bad.code).toBe(1);
     expect(bad.stderr.trim()).toBe(
-      '✗ invalid --components value "image-magic": want some of source-controller, kustomize-controller, helm-controller, notification-controller',
+      '✗ invalid --components value "image-magic": want some of source-controller, kustomize-controller, helm-controller, notification-controller, image-reflector-controller, image-automation-controller',
     );
     const level = await env.sluice("install", "--export", "--log-level", "verbose");
     expect(level.code).toBe(1);
