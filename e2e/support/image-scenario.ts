@@ -5,11 +5,30 @@
 // webhooks a cluster would have are played by reconcile requests: the ImageRepository's right after a tag
 // is pushed, the GitRepository's as soon as the automation has pushed.
 
+import type { UnstructuredObject } from "@sluice/runtime";
 import { type FixtureRepo, type OciRegistry, pushArtifact } from "@sluice/testkit";
-import { eventually, type GitOpsEnv, readyCondition } from "./gitops-env.js";
+import { type GitOpsEnv, readyCondition } from "./gitops-env.js";
 
 export const IMAGE_NS = "flux-system";
 export const IMAGE_APP_NS = "image-app";
+const IMAGE_API = "image.toolkit.fluxcd.io/v1";
+
+/** The latest tag ImagePolicy podinfo selected. */
+export async function latestTag(env: GitOpsEnv): Promise<string | undefined> {
+  const policy = await getObject(env, IMAGE_API, "ImagePolicy", "podinfo", IMAGE_NS);
+  return (policy?.["status"] as { latestRef?: { tag?: string } } | undefined)?.latestRef?.tag;
+}
+
+/** Polls `probe` every 25 ms (stage timings need finer steps than `eventually`'s); fails after `timeoutMs`. */
+async function poll<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 120_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
 
 /** Pushes image `team/podinfo:<tag>` (a tiny OCI image) to the registry. */
 export async function pushPodinfo(registry: OciRegistry, tag: string): Promise<string> {
@@ -47,9 +66,14 @@ spec:
   };
 }
 
+/** Gets an object through the API (faster than kubectl for tight polling). */
+function getObject(env: GitOpsEnv, apiVersion: string, kind: string, name: string, namespace: string) {
+  return env.session.client.getOptional<UnstructuredObject>({ apiVersion, kind, name, namespace });
+}
+
 /** The image the Deployment runs now (undefined before it exists). */
 export async function deployedImage(env: GitOpsEnv): Promise<string | undefined> {
-  const d = await env.get("deployment", "podinfo", IMAGE_APP_NS);
+  const d = await getObject(env, "apps/v1", "Deployment", "podinfo", IMAGE_APP_NS);
   const spec = d?.["spec"] as { template?: { spec?: { containers?: { image?: string }[] } } } | undefined;
   return spec?.template?.spec?.containers?.[0]?.image;
 }
@@ -105,7 +129,7 @@ export async function applyImageObjects(env: GitOpsEnv, registry: OciRegistry, g
 
 /** The automation's last pushed commit, if any. */
 export async function lastPushCommit(env: GitOpsEnv): Promise<string | undefined> {
-  const auto = await env.get("imageupdateautomation", "fleet", IMAGE_NS);
+  const auto = await getObject(env, IMAGE_API, "ImageUpdateAutomation", "fleet", IMAGE_NS);
   return (auto?.["status"] as { lastPushCommit?: string } | undefined)?.lastPushCommit;
 }
 
@@ -119,12 +143,14 @@ export async function tagToDeployment(
   registry: OciRegistry,
   tag: string,
   timeoutMs = 180_000,
-): Promise<{ ms: number; commit: string }> {
+): Promise<{ ms: number; commit: string; policyMs: number; pushMs: number }> {
   const before = await lastPushCommit(env);
   const started = performance.now();
   await pushPodinfo(registry, tag);
   await env.requestReconcile("imagerepository", "podinfo", IMAGE_NS);
-  const commit = await eventually(
+  await poll(`ImagePolicy podinfo to select ${tag}`, async () => (await latestTag(env)) === tag, timeoutMs);
+  const policyMs = performance.now() - started;
+  const commit = await poll(
     `the automation to push ${tag}`,
     async () => {
       const c = await lastPushCommit(env);
@@ -132,18 +158,19 @@ export async function tagToDeployment(
     },
     timeoutMs,
   );
+  const pushMs = performance.now() - started;
   await env.requestReconcile("gitrepository", "fleet", IMAGE_NS);
   const want = `${registry.host}/team/podinfo:${tag}`;
-  await eventually(`Deployment podinfo to run ${want}`, async () => (await deployedImage(env)) === want, timeoutMs);
-  return { ms: performance.now() - started, commit };
+  await poll(`Deployment podinfo to run ${want}`, async () => (await deployedImage(env)) === want, timeoutMs);
+  return { ms: performance.now() - started, commit, policyMs, pushMs };
 }
 
 /** Waits until the loop is settled on `image` (Kustomization Ready, Deployment running it). */
 export async function waitSettled(env: GitOpsEnv, image: string, repo?: FixtureRepo): Promise<void> {
   void repo;
-  await eventually(
+  await poll(
     "Kustomization apps Ready",
     async () => readyCondition(await env.get("kustomization", "apps", IMAGE_NS))?.status === "True",
   );
-  await eventually(`Deployment podinfo to run ${image}`, async () => (await deployedImage(env)) === image);
+  await poll(`Deployment podinfo to run ${image}`, async () => (await deployedImage(env)) === image);
 }
