@@ -93,6 +93,8 @@ describe("charts/sluice", () => {
     expect(lint.code).toBe(0);
     const set = [
       "notificationController.create=true",
+      "imageReflectorController.create=true",
+      "imageAutomationController.create=true",
       "multitenancy.enabled=true",
       "multitenancy.privileged=false",
       "prometheus.podMonitor.create=true",
@@ -296,8 +298,22 @@ describe("charts/sluice", () => {
   });
 
   it("gives each controller only what it needs: no wildcard verbs, no writes to Secrets, its own kinds only", async () => {
-    const objects = await render({ notificationController: { create: true } });
+    const objects = await render({
+      notificationController: { create: true },
+      imageReflectorController: { create: true },
+      imageAutomationController: { create: true },
+    });
     const all = (name: string) => rules(objects, `crd-controller-${name}-flux-system`);
+    // The image controllers read each Secret they are pointed at, nothing more.
+    for (const name of ["image-reflector-controller", "image-automation-controller"]) {
+      for (const rule of all(name)) {
+        expect(rule.verbs).not.toContain("*");
+        if (rule.apiGroups.includes("") && rule.resources.includes("secrets")) expect(rule.verbs).toEqual(["get"]);
+      }
+      expect(named(objects, "ClusterRoleBinding", `crd-controller-${name}-flux-system`)["subjects"]).toEqual([
+        { kind: "ServiceAccount", name, namespace: "flux-system" },
+      ]);
+    }
     for (const name of ["source-controller", "kustomize-controller", "helm-controller", "notification-controller"]) {
       for (const rule of all(name)) {
         expect(rule.verbs).not.toContain("*");
@@ -318,6 +334,12 @@ describe("charts/sluice", () => {
     expect(
       writes("kustomize-controller").every((w) => w.startsWith("kustomize.toolkit.fluxcd.io/") || w === "/events"),
     ).toBe(true);
+    for (const name of ["image-reflector-controller", "image-automation-controller"]) {
+      expect(writes(name).every((w) => w.startsWith("image.toolkit.fluxcd.io/") || w === "/events")).toBe(true);
+    }
+    expect(
+      writes("image-automation-controller").some((w) => w.startsWith("image.toolkit.fluxcd.io/imagepolicies")),
+    ).toBe(false);
     expect(writes("helm-controller").filter((w) => w.startsWith("source.toolkit.fluxcd.io/"))).toEqual([
       "source.toolkit.fluxcd.io/helmcharts",
     ]);
@@ -391,6 +413,8 @@ describe("charts/sluice", () => {
         multitenancy: { enabled: true, defaultServiceAccount: "tenant", privileged: false },
         notificationController: { create: true },
         sourceWatcher: { create: true },
+        imageReflectorController: { create: true },
+        imageAutomationController: { create: true },
         logLevel: "debug",
         watchAllNamespaces: false,
         kustomizeController: { concurrent: 20, kubeApiQps: 500, kubeApiBurst: 1000 },

@@ -165,7 +165,7 @@ describe.skipIf(!hasController("source-watcher") || (!hasDockerRegistry() && pro
       }
       // infra-configs: the ClusterIssuer (with the Kustomization's patch) and the Gateway.
       const issuer = await env.get("clusterissuer", "letsencrypt");
-      expect((issuer?.["spec"] as { acme?: { server?: string } }).acme?.server).toBe(
+      expect((issuer?.["spec"] as { acme?: { server?: string } } | undefined)?.acme?.server).toBe(
         "https://acme-staging-v02.api.letsencrypt.org/directory",
       );
       expect(await env.get("gateway", "envoy", "envoy-gateway-system")).toBeDefined();
@@ -176,7 +176,7 @@ describe.skipIf(!hasController("source-watcher") || (!hasDockerRegistry() && pro
       const history = (hr["status"] as { history?: Array<{ chartVersion?: string }> }).history;
       expect(history?.[0]?.chartVersion).toBe("6.9.0");
       const route = await env.get("httproute", "podinfo", "podinfo");
-      expect((route?.["spec"] as { hostnames?: string[] }).hostnames).toEqual(["podinfo.staging"]);
+      expect((route?.["spec"] as { hostnames?: string[] } | undefined)?.hostnames).toEqual(["podinfo.staging"]);
       expect(await env.get("deployment", "podinfo-redis", "podinfo")).toBeDefined();
       const ns = await env.get("namespace", "podinfo");
       expect(ns?.metadata.labels?.["toolkit.fluxcd.io/tenant"]).toBe("dev-team");

@@ -12,6 +12,7 @@ import { registerDelete } from "./commands/delete.js";
 import { registerEvents } from "./commands/events.js";
 import { registerExport } from "./commands/export.js";
 import { registerGet } from "./commands/get.js";
+import { registerImage } from "./commands/image.js";
 import { registerInstall } from "./commands/install.js";
 import { registerNotification } from "./commands/notification.js";
 import { registerReconcile } from "./commands/reconcile.js";
@@ -58,6 +59,7 @@ export function buildProgram(kit: CommandKit): Command {
   registerSuspendResume(program, kit);
   registerExport(program, kit);
   registerNotification(program, kit);
+  registerImage(program, kit);
   registerDelete(program, kit);
   registerBuildDiff(program, kit);
   registerEvents(program, kit);

@@ -122,23 +122,11 @@ describe("sluice install / uninstall", () => {
     expect(sc.args).toContain("--storage-adv-addr=source-controller.$(RUNTIME_NAMESPACE).svc.k8s.internal.");
   });
 
-  it("install --export --components-extra=source-watcher adds the optional component, as flux install does", async () => {
-    const r = await env.sluice("install", "--export", "--components-extra=source-watcher");
-    expect(r.code).toBe(0);
-    expect(r.stdout.split("\n")[1]).toBe(
-      "# components: source-controller, kustomize-controller, helm-controller, notification-controller, source-watcher",
-    );
-    expect(withoutHeader(r.stdout)).toBe(await helmTemplate("sourceWatcher.create=true"));
-    const objects = objectsOf(r.stdout);
-    expect(container(objects, "source-watcher").args[0]).toBe("source-watcher");
-    expect(container(objects, "kustomize-controller").args).toContain("--feature-gates=ExternalArtifact=true");
-  });
-
   it("refuses unknown components and values the chart's schema rejects, naming them", async () => {
     const bad = await env.sluice("install", "--export", "--components", "source-controller,image-magic");
     expect(bad.code).toBe(1);
     expect(bad.stderr.trim()).toBe(
-      '✗ invalid --components value "image-magic": want some of source-controller, kustomize-controller, helm-controller, notification-controller, source-watcher',
+      '✗ invalid --components value "image-magic": want some of source-controller, kustomize-controller, helm-controller, notification-controller, source-watcher, image-reflector-controller, image-automation-controller',
     );
     const level = await env.sluice("install", "--export", "--log-level", "verbose");
     expect(level.code).toBe(1);

@@ -16,6 +16,10 @@ export const CONTROLLERS: Readonly<Record<string, ControllerCommand>> = {
     (await import("@sluice/notification-controller")).runNotificationController(argv),
   // Optional component (Flux's --components-extra=source-watcher): the ArtifactGenerator controller.
   "source-watcher": async (argv) => (await import("@sluice/source-watcher")).runSourceWatcher(argv),
+  "image-reflector-controller": async (argv) =>
+    (await import("@sluice/image-reflector-controller")).runImageReflectorController(argv),
+  "image-automation-controller": async (argv) =>
+    (await import("@sluice/image-automation-controller")).runImageAutomationController(argv),
 };
 
 /** The names {@link CONTROLLERS} knows, in Flux's order. */

@@ -24,6 +24,8 @@ describe("sluice-controller", () => {
       "helm-controller",
       "notification-controller",
       "source-watcher",
+      "image-reflector-controller",
+      "image-automation-controller",
     ]);
   });
 

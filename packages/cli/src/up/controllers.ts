@@ -190,6 +190,40 @@ const startNotification: ControllerStarter = async (ctx, signal) => {
   };
 };
 
+const startImageReflector: ControllerStarter = async (ctx, signal) => {
+  const { createImageReflectorController } = await import("@sluice/image-reflector-controller");
+  const controller = createImageReflectorController({
+    kubeConfig: ctx.kubeConfig,
+    // The tag database: kept with `--data-dir`, so ImagePolicies are served after a restart without a rescan.
+    storagePath: join(ctx.stateDir, "image-reflector-controller", "data"),
+    metricsAddr: LOOPBACK_ANY,
+    healthAddr: LOOPBACK_ANY,
+    eventsAddr: ctx.eventsAddr,
+    logger: ctx.logger.child({ controller: "image-reflector-controller" }),
+    gracefulShutdownTimeout: 10_000,
+  });
+  const done = controller.start(signal);
+  done.catch(() => undefined);
+  const probes = await waitForManagerReady("image-reflector-controller", controller.manager, done);
+  return { name: "image-reflector-controller", addresses: probes, done };
+};
+
+const startImageAutomation: ControllerStarter = async (ctx, signal) => {
+  const { createImageAutomationController } = await import("@sluice/image-automation-controller");
+  const controller = createImageAutomationController({
+    kubeConfig: ctx.kubeConfig,
+    metricsAddr: LOOPBACK_ANY,
+    healthAddr: LOOPBACK_ANY,
+    eventsAddr: ctx.eventsAddr,
+    logger: ctx.logger.child({ controller: "image-automation-controller" }),
+    gracefulShutdownTimeout: 10_000,
+  });
+  const done = controller.start(signal);
+  done.catch(() => undefined);
+  const probes = await waitForManagerReady("image-automation-controller", controller.manager, done);
+  return { name: "image-automation-controller", addresses: probes, done };
+};
+
 /** The controllers this build of `sluice up` can run, in start order. */
 export const AVAILABLE_CONTROLLERS: ReadonlyMap<ControllerName, ControllerStarter> = new Map([
   ["notification-controller", startNotification],
@@ -197,6 +231,8 @@ export const AVAILABLE_CONTROLLERS: ReadonlyMap<ControllerName, ControllerStarte
   ["kustomize-controller", startKustomize],
   ["helm-controller", startHelm],
   ["source-watcher", startSourceWatcher],
+  ["image-reflector-controller", startImageReflector],
+  ["image-automation-controller", startImageAutomation],
 ]);
 
 /** Error for a `--controllers` value that can't be used. */

@@ -5,4 +5,5 @@ export * from "./kube-client.js";
 export * from "./kube-config.js";
 export * from "./object-ref.js";
 export * from "./rate-limiter.js";
+export * from "./secret-data.js";
 export * from "./watch-stream.js";

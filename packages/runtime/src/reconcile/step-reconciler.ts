@@ -69,10 +69,11 @@ export interface StepReconcilerOptions<T extends ReconcilableObject, S> {
    */
   summarizeSuspended?: boolean | undefined;
   /**
-   * Delay before the next run after a successful one (usually `spec.interval`), in milliseconds; 0 means
-   * no periodic run (as controller-runtime's `RequeueAfter: 0`): only a change of the object brings one.
+   * Delay before the next run after a successful one (usually `spec.interval`), in milliseconds; 0 or
+   * undefined means no periodic run (as controller-runtime's `RequeueAfter: 0`): only a change of the object
+   * brings one (e.g. an ImagePolicy without digest refresh).
    */
-  interval: (obj: T) => number;
+  interval: (obj: T) => number | undefined;
   /** Cleanup of an object being deleted, before its finalizer is dropped (storage, pruning, uninstall). */
   finalize?: ((run: ReconcileRun<T, S>) => Promise<void>) | undefined;
   /**
@@ -230,7 +231,7 @@ export class StepReconciler<T extends ReconcilableObject, S = undefined> impleme
     if (finalized.error === undefined) {
       if (typeof stop === "object") return requeueAfter(stop.requeueAfter);
       const interval = this.#o.interval(obj);
-      return interval > 0 ? requeueAfter(interval) : DONE;
+      return interval !== undefined && interval > 0 ? requeueAfter(interval) : DONE;
     }
     const failure = asReconcileError(finalized.error);
     if (failure instanceof GenericReconcileError && failure.retryAfter !== undefined) {

@@ -16,6 +16,18 @@ import {
   SourceReason,
 } from "@sluice/api";
 import {
+  authFromSecretData,
+  type CheckoutResult,
+  checkout,
+  type GitAuth,
+  GitError,
+  parseGitUrl,
+  SignatureVerificationError,
+  verificationKeysFromSecretData,
+  verifyCommitSignature,
+  verifyTagSignature,
+} from "@sluice/git";
+import {
   deleteCondition,
   type EventRecorder,
   errorMessage,
@@ -35,18 +47,6 @@ import {
   summarizeReadyFrom,
   WaitingError,
 } from "@sluice/runtime";
-import {
-  authFromSecretData,
-  type CheckoutResult,
-  checkout,
-  type GitAuth,
-  GitError,
-  parseGitUrl,
-  SignatureVerificationError,
-  verificationKeysFromSecretData,
-  verifyCommitSignature,
-  verifyTagSignature,
-} from "../internal/git/index.js";
 import { loadSourceIgnore } from "../internal/ignore/index.js";
 import {
   fetchFailed,

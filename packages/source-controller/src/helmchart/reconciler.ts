@@ -22,6 +22,7 @@ import {
   SourceKind,
   SourceReason,
 } from "@sluice/api";
+import { credentialsFor, OciClient, parseOciUrl } from "@sluice/oci";
 import {
   deleteCondition,
   type EventRecorder,
@@ -68,7 +69,6 @@ import {
   normalizeRepositoryUrl,
   readRepositoryCredentials,
 } from "../internal/helm/repository-credentials.js";
-import { credentialsFor, OciClient, parseOciUrl } from "../internal/oci/index.js";
 import { reportProgress, SOURCE_CONTROLLER_NAME, SourceSteps, storageFailed } from "../internal/reconcile/index.js";
 import type { ArtifactStorage } from "../internal/storage/index.js";
 import { HELM_CHART_FAIL_CONDITIONS, HELM_CHART_OWNED_CONDITIONS, HELM_CHART_READY } from "./conditions.js";

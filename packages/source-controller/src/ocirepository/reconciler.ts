@@ -23,6 +23,19 @@ import {
   SourceReason,
 } from "@sluice/api";
 import {
+  OciClient,
+  type OciDescriptor,
+  type OciImageManifest,
+  type OciTlsOptions,
+  type ProxyOptions,
+  parseOciUrl,
+  RegistryAuthError,
+  type RegistryCredentials,
+  registryCredentials,
+  registryProxy,
+  registryTls,
+} from "@sluice/oci";
+import {
   deleteCondition,
   type EventRecorder,
   errorMessage,
@@ -42,15 +55,6 @@ import {
 } from "@sluice/runtime";
 import { loadSourceIgnore } from "../internal/ignore/index.js";
 import {
-  OciClient,
-  type OciDescriptor,
-  type OciImageManifest,
-  type OciTlsOptions,
-  type ProxyOptions,
-  parseOciUrl,
-  type RegistryCredentials,
-} from "../internal/oci/index.js";
-import {
   fetchFailed,
   progressiveStatus,
   reportProgress,
@@ -61,7 +65,6 @@ import {
 import type { ArtifactStorage } from "../internal/storage/index.js";
 import { OCI_REPOSITORY_FAIL_CONDITIONS, OCI_REPOSITORY_OWNED_CONDITIONS, OCI_REPOSITORY_READY } from "./conditions.js";
 import { ociContentConfigChanged } from "./content-config.js";
-import { RegistryAuthError, registryCredentials, registryProxy, registryTls } from "./registry-auth.js";
 import { selectSemverTag } from "./tag-select.js";
 
 /** The link next to the artifacts that `status.url` points at. */

@@ -1,5 +1,5 @@
+import { HELM_CHART_CONTENT } from "@sluice/oci";
 import { describe, expect, it } from "vitest";
-import { HELM_CHART_CONTENT } from "../internal/oci/index.js";
 import { selectSemverTag, TagSelectError } from "./tag-select.js";
 
 const tags = ["latest", "v1.0.0", "1.2.0", "1.10.0", "2.0.0", "2.1.0-rc.1", "1.2.3_build.5", "not-a-version"];

@@ -2,9 +2,9 @@
 // registry's tags by the regular expression, keep those parsing as versions inside the range, take the
 // highest. For Helm chart layers, OCI tags carry `_` where SemVer has `+` (Helm's mapping).
 
+import { parseSemverRange, parseTagVersion } from "@sluice/git";
+import { HELM_CHART_CONTENT } from "@sluice/oci";
 import semver from "semver";
-import { parseSemverRange, parseTagVersion } from "../internal/git/remote-refs.js";
-import { HELM_CHART_CONTENT } from "../internal/oci/index.js";
 import { parsePattern } from "./regexp.js";
 
 /** A bad semver range or filter, or no tag matching. */

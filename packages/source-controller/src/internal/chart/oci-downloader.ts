@@ -5,8 +5,8 @@
 import { createWriteStream } from "node:fs";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
+import { HELM_CHART_CONTENT, type OciClient, parseOciUrl } from "@sluice/oci";
 import semver from "semver";
-import { HELM_CHART_CONTENT, type OciClient, parseOciUrl } from "../oci/index.js";
 import { MAX_CHART_SIZE } from "./chart-metadata.js";
 import type { ChartDownloader, RemoteChartVersion } from "./remote-builder.js";
 import { parseLooseVersion, parseVersionConstraint } from "./version-select.js";

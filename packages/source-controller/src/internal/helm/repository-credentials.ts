@@ -3,9 +3,9 @@
 // timeout — for HTTP downloads in memory, for helm (OCI pulls, dependency builds) as 0600 files.
 
 import { HELM_REPOSITORY_DEFAULT_TIMEOUT, type HelmRepository, parseDuration } from "@sluice/api";
+import { type DockerConfigAuths, parseDockerConfig } from "@sluice/oci";
 import { errorMessage, type KubeClient } from "@sluice/runtime";
 import { type HelmHome, writePrivateFile } from "../chart/index.js";
-import { type DockerConfigAuths, parseDockerConfig } from "../oci/index.js";
 import { readSecretData } from "../reconcile/index.js";
 import type { IndexFetchOptions } from "./fetch-index.js";
 

@@ -460,3 +460,21 @@ async function hasGitDir(dir: string): Promise<boolean> {
     return false;
   }
 }
+
+/** A prepared git session: the URL, a runner with the credentials' environment and the time limit, the directory. */
+export type GitSession = Pick<Session, "url" | "git" | "dir">;
+
+/** Options of {@link withGitSession}: the remote, its credentials and the time limit of everything run. */
+export type GitSessionOptions = Pick<CheckoutOptions, "url" | "auth" | "timeoutMs" | "signal">;
+
+/**
+ * Runs `fn` with a {@link GitSession} on `dir` for `options.url`: credentials reach git only through the
+ * environment and 0600 files (removed afterwards), the time limit covers every command `fn` runs.
+ */
+export function withGitSession<T>(
+  options: GitSessionOptions,
+  dir: string,
+  fn: (s: GitSession) => Promise<T>,
+): Promise<T> {
+  return withSession(options, dir, (s) => fn(s));
+}

@@ -1,18 +1,12 @@
-// The credentials and TLS settings an OCIRepository pulls with: Docker config JSON from `secretRef` and from
+// The credentials, TLS and proxy settings an OCIRepository or ImageRepository pulls with: Docker config JSON from `secretRef` and from
 // the image pull secrets of `serviceAccountName` (as Flux's k8schain keychain), and `ca.crt`/`tls.crt`/
 // `tls.key` from `certSecretRef`.
 
-import type { KubeClient } from "@sluice/runtime";
-import {
-  credentialsFor,
-  type DockerConfigAuths,
-  OciInputError,
-  type OciTlsOptions,
-  type ProxyOptions,
-  parseDockerConfig,
-  type RegistryCredentials,
-} from "../internal/oci/index.js";
-import { readSecretData } from "../internal/reconcile/index.js";
+import { type KubeClient, readSecretData } from "@sluice/runtime";
+import { credentialsFor, type DockerConfigAuths, parseDockerConfig, type RegistryCredentials } from "./credentials.js";
+import { OciInputError } from "./errors.js";
+import type { ProxyOptions } from "./proxy.js";
+import type { OciTlsOptions } from "./transport.js";
 
 /** A Secret or ServiceAccount that could not be read or used; the message names it. */
 export class RegistryAuthError extends Error {

@@ -1,11 +1,19 @@
+// @sluice/git: Git checkouts, commits and pushes with credentials kept out of argv (GitRepository auth
+// Secrets, HTTP extra headers / SSH keys through env and 0600 files), shared by source-controller and the
+// image-automation-controller.
+
 export { authFromSecretData, DEFAULT_SSH_USER, GitSecretKey, validateAuth } from "./auth.js";
 export {
   checkout,
   DEFAULT_GIT_TIMEOUT_MS,
+  type GitSession,
+  type GitSessionOptions,
   type ResolvedReference,
   resolveReference,
   resolveRemoteReference,
+  withGitSession,
 } from "./checkout.js";
+export { type CommitAuthor, commitAll, pushRefspecs, remoteBranchHead, switchToBranch } from "./commit-push.js";
 export { classifyGitOutput, GitError, GitErrorKind, type GitErrorKindName, summarizeGitOutput } from "./errors.js";
 export { type GitEnvironment, prepareGitEnvironment, shellQuote } from "./git-env.js";
 export {

@@ -81,7 +81,7 @@ export interface OciClientOptions {
   proxy?: ProxyOptions | undefined;
   /** Aborts every request (e.g. `AbortSignal.timeout(spec.timeout)`). */
   signal?: AbortSignal | undefined;
-  /** `User-Agent` header (default `sluice-source-controller`). */
+  /** `User-Agent` header (default `sluice`; controllers pass their name). */
   userAgent?: string | undefined;
 }
 
@@ -332,7 +332,7 @@ export class OciClient {
       send({
         ...req,
         headers: {
-          "User-Agent": this.options.userAgent ?? "sluice-source-controller",
+          "User-Agent": this.options.userAgent ?? "sluice",
           ...(req.headers ?? {}),
           ...(authorization ? { Authorization: authorization } : {}),
         },

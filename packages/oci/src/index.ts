@@ -1,5 +1,5 @@
-// OCI Distribution client of the source-controller (OCIRepository, OCI HelmRepository/HelmChart): see
-// client.ts for the API and the errors it throws.
+// @sluice/oci: the OCI Distribution client shared by source-controller (OCIRepository, OCI Helm) and the
+// image-reflector-controller (ImageRepository tag scans, ImagePolicy digests): see client.ts.
 
 export * from "./challenge.js";
 export * from "./client.js";
@@ -8,4 +8,5 @@ export * from "./errors.js";
 export * from "./media-types.js";
 export * from "./proxy.js";
 export * from "./reference.js";
+export * from "./registry-auth.js";
 export * from "./transport.js";

@@ -1,6 +1,6 @@
-// Reading a Secret a GitRepository refers to, through the API (never cached, never logged).
+// Reading a Secret an object refers to (auth, TLS, proxy), through the API (never cached, never logged).
 
-import type { KubeClient } from "@sluice/runtime";
+import type { KubeClient } from "./kube-client.js";
 
 /** A Secret as the API returns it: `data` base64-encoded, `stringData` never set on reads. */
 interface SecretObject {

@@ -24,7 +24,7 @@ import {
   OciTransportError,
   parseDockerConfig,
   sha256Digest,
-} from "../src/internal/oci/index.js";
+} from "../src/index.js";
 
 const auth = { username: "puller", password: "correct-horse" };
 

@@ -1,0 +1,7 @@
+import { defineProject } from "vitest/config";
+
+export default defineProject({
+  resolve: { conditions: ["sluice-source"] },
+  ssr: { resolve: { conditions: ["sluice-source"] } },
+  test: { name: "git", include: ["src/**/*.test.ts", "test/**/*.test.ts"], testTimeout: 60_000 },
+});
