@@ -256,7 +256,7 @@ describe("sluice inspection commands", () => {
     expect(r.stderr).toContain("✗ object Namespace/apps is not managed by Flux");
     const unknown = await env.sluice("trace", "widget", "x");
     expect(unknown.stderr.trim()).toBe(
-      '✗ unknown kind "widget": pass its --api-version (e.g. --api-version example.com/v1)',
+      '✗ unknown kind "widget": use a kind name or short name such as deployment (deploy), service (svc), configmap (cm), kustomization (ks), helmrelease (hr), or pass its --api-version (e.g. --api-version example.com/v1)',
     );
   });
 

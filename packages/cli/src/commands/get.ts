@@ -6,6 +6,7 @@ import type { CommandKit, Opts } from "../command-kit.js";
 import type { CommandContext } from "../context.js";
 import { CliError } from "../errors.js";
 import { APPLIER_KINDS, type CliKind, HELMRELEASE, KUSTOMIZATION, SOURCE_KINDS } from "../kinds.js";
+import { crdMissingMessage, isKindNotServed } from "../lib/explain-error.js";
 import { listKind } from "../lib/list.js";
 import { conditionOf, isSuspended, readyOf, revisionOf } from "../lib/object-status.js";
 import { Progress } from "../lib/progress.js";
@@ -73,6 +74,9 @@ async function printKinds(ctx: CommandContext, kinds: readonly CliKind[], opts: 
     });
     sections.push(formatTable(header, rows, ctx.io.columns));
   }
+  if (many && sections.length === 0 && !(await anyServed(ctx, kinds))) {
+    throw new CliError(crdMissingMessage(`Flux (${kinds.map((k) => k.kind).join(", ")})`));
+  }
   if (many && sections.length === 0) {
     new Progress(ctx.io).failure(
       allNamespaces ? "no Flux objects found in any namespace" : `no Flux objects found in ${ctx.namespace} namespace`,
@@ -89,4 +93,16 @@ function statusSelector(value: unknown): { type: string; status: string } | unde
     throw new CliError(`invalid --status-selector "${value}": want <condition>=<true|false|unknown>, e.g. ready=false`);
   const type = m[1]!.charAt(0).toUpperCase() + m[1]!.slice(1);
   return { type, status: m[2]!.toLowerCase() };
+}
+
+async function anyServed(ctx: CommandContext, kinds: readonly CliKind[]): Promise<boolean> {
+  for (const kind of kinds) {
+    try {
+      await ctx.kube().resourceFor(kind.apiVersion, kind.kind);
+      return true;
+    } catch (err: unknown) {
+      if (!isKindNotServed(err)) throw err;
+    }
+  }
+  return false;
 }

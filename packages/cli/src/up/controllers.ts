@@ -10,8 +10,10 @@ import { portFree, readPort, writePort } from "./kept-port.js";
 /** What a controller needs from `sluice up`. */
 export interface ControllerContext {
   kubeConfig: KubeConfig;
-  /** The process logger (each controller logs through a child with `controller: <name>`). */
+  /** The process logger (each controller logs through a child with `component: <name>`, unless `loggers` has its own). */
   logger: Logger;
+  /** A controller's own logger (`sluice up` gives each its JSON log file). */
+  loggers?: ReadonlyMap<string, Logger> | undefined;
   /** Directory for the controller's state (artifact storage); kept with `--data-dir`. */
   stateDir: string;
   /** Whether `stateDir` outlives this run (`--data-dir`): then servers keep their ports across runs. */
@@ -59,6 +61,11 @@ type ControllerStarter = (ctx: ControllerContext, signal: AbortSignal) => Promis
 
 const LOOPBACK_ANY = "127.0.0.1:0";
 
+/** The logger a controller runs with: its own when given, else a child of the process logger. */
+export function controllerLogger(ctx: ControllerContext, name: string): Logger {
+  return ctx.loggers?.get(name) ?? ctx.logger.child({ component: name });
+}
+
 // Each controller package is imported when it starts, so `sluice up --controllers none` (and every other
 // sluice command) does not pay for loading the controllers.
 
@@ -76,7 +83,7 @@ const startSource: ControllerStarter = async (ctx, signal) => {
     metricsAddr: LOOPBACK_ANY,
     healthAddr: LOOPBACK_ANY,
     eventsAddr: ctx.eventsAddr,
-    logger: ctx.logger.child({ controller: "source-controller" }),
+    logger: controllerLogger(ctx, "source-controller"),
     gracefulShutdownTimeout: 10_000,
   });
   const done = controller.start(signal);
@@ -98,7 +105,7 @@ const startKustomize: ControllerStarter = async (ctx, signal) => {
     metricsAddr: LOOPBACK_ANY,
     healthAddr: LOOPBACK_ANY,
     eventsAddr: ctx.eventsAddr,
-    logger: ctx.logger.child({ controller: "kustomize-controller" }),
+    logger: controllerLogger(ctx, "kustomize-controller"),
     gracefulShutdownTimeout: 10_000,
   });
   const done = controller.start(signal);
@@ -114,7 +121,7 @@ const startHelm: ControllerStarter = async (ctx, signal) => {
     metricsAddr: LOOPBACK_ANY,
     healthAddr: LOOPBACK_ANY,
     eventsAddr: ctx.eventsAddr,
-    logger: ctx.logger.child({ controller: "helm-controller" }),
+    logger: controllerLogger(ctx, "helm-controller"),
     gracefulShutdownTimeout: 10_000,
   });
   const done = controller.start(signal);
@@ -132,7 +139,7 @@ const startNotification: ControllerStarter = async (ctx, signal) => {
     receiverAddr: LOOPBACK_ANY,
     metricsAddr: LOOPBACK_ANY,
     healthAddr: LOOPBACK_ANY,
-    logger: ctx.logger.child({ controller: "notification-controller" }),
+    logger: controllerLogger(ctx, "notification-controller"),
     gracefulShutdownTimeout: 10_000,
   });
   const done = controller.start(signal);
