@@ -13,6 +13,7 @@ import { registerEvents } from "./commands/events.js";
 import { registerExport } from "./commands/export.js";
 import { registerGet } from "./commands/get.js";
 import { registerInstall } from "./commands/install.js";
+import { registerLogs } from "./commands/logs.js";
 import { registerNotification } from "./commands/notification.js";
 import { registerReconcile } from "./commands/reconcile.js";
 import { registerSuspendResume } from "./commands/suspend-resume.js";
@@ -62,6 +63,7 @@ export function buildProgram(kit: CommandKit): Command {
   registerEvents(program, kit);
   registerTree(program, kit);
   registerTrace(program, kit);
+  registerLogs(program, kit);
   registerVersion(program, kit);
   registerCompletion(program, kit);
   registerUp(program, kit);

@@ -186,7 +186,14 @@ export class Controller<T extends ApiObject> implements Runnable {
     let label: ReconcileResultLabel = "success";
     metrics?.addActiveWorkers(this.name, 1);
     const log = this.options.logger
-      ? reconcileLogger(this.options.logger, { controller: this.name, kind, namespace, name, reconcileID })
+      ? reconcileLogger(this.options.logger, {
+          controller: this.name,
+          kind,
+          group: groupOf(this.options.for.apiVersion),
+          namespace,
+          name,
+          reconcileID,
+        })
       : undefined;
     let obj: T | undefined;
     let metricsRecorded = false;
@@ -252,6 +259,12 @@ export class Controller<T extends ApiObject> implements Runnable {
       if (obj && metrics && !metricsRecorded) recordObjectMetrics(metrics, ref, obj, seconds);
     }
   }
+}
+
+/** The group of an apiVersion (`apps/v1` → `apps`, `v1` → ""). */
+function groupOf(apiVersion: string): string {
+  const slash = apiVersion.indexOf("/");
+  return slash < 0 ? "" : apiVersion.slice(0, slash);
 }
 
 function recordObjectMetrics(
