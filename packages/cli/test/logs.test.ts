@@ -111,6 +111,24 @@ describe("sluice logs from a local sluice up", () => {
     expect(seen).toContain("error GitRepository/broken2.flux-system - reconciliation stalled");
   });
 
+  it("check finds the local sluice up without flags and checks its controllers' health", async () => {
+    const r = await runCli(["check"], env(), home.path);
+    expect(r.stderr).toMatch(/► found sluice up \(pid \d+\) serving https?:\/\/127\.0\.0\.1:\d+\n/);
+    expect(r.stderr).toMatch(/✔ source-controller: ready \(http:\/\/127\.0\.0\.1:\d+\/readyz\)\n/);
+    expect(r.stderr.trimEnd().split("\n").at(-1)).toBe("✔ all checks passed");
+    expect(r.code).toBe(0);
+  });
+
+  it("version -o json names the client and the server", async () => {
+    const r = await runCli(["version", "-o", "json"], env(), home.path);
+    expect(r.code).toBe(0);
+    const info = JSON.parse(r.stdout) as Record<string, string>;
+    expect(info["sluice"]).toMatch(/^v\d+\.\d+\.\d+$/);
+    expect(info["kubernetes"]).toMatch(/^v\d+\.\d+/);
+    const bad = await runCli(["version", "-o", "table"], env(), home.path);
+    expect(bad.stderr).toBe("✗ --output must be json or yaml, not table\n");
+  });
+
   it("every line the controllers wrote is JSON with Flux's keys; error is a string", async () => {
     const files = (await readdir(upRecord.logDir)).filter((f) => f.endsWith(".log"));
     expect(files.sort()).toEqual(["sluice-up.log", "source-controller.log"]);

@@ -2,15 +2,14 @@
 // from the log files of a `sluice up` running on this machine (when the kubeconfig in use is its), else from
 // the controllers' Pods through the pods/log API.
 
-import { resolve } from "node:path";
 import { parseDuration } from "@sluice/api";
 import { type Command, Option } from "commander";
 import type { CommandKit, Opts } from "../command-kit.js";
 import type { CommandContext } from "../context.js";
 import { CliError } from "../errors.js";
+import { localUp } from "../lib/local-up.js";
 import { formatLog, type LogFilter, matchesLog, parseLogLine } from "../lib/log-entry.js";
 import { type ReadOptions, readLogFiles, readPodLogs } from "../lib/log-sources.js";
-import { runningUp } from "../up/up-registry.js";
 
 /** Registers `sluice logs`. */
 export function registerLogs(program: Command, kit: CommandKit): void {
@@ -69,8 +68,8 @@ async function logs(ctx: CommandContext, opts: Opts): Promise<void> {
     if (entry && matchesLog(entry, filter)) ctx.out(formatLog(entry));
   };
   try {
-    const up = runningUp(ctx.io.env);
-    if (up?.logDir && sameFile(up.kubeconfig, ctx.kubeconfigPath())) {
+    const up = localUp(ctx);
+    if (up?.logDir) {
       // Files hold everything: --since is applied here (the pods/log API applies it on the server).
       filter.sinceMs = sinceMs;
       await readLogFiles(up.logDir, read, sink);
@@ -78,8 +77,4 @@ async function logs(ctx: CommandContext, opts: Opts): Promise<void> {
   } finally {
     process.off("SIGINT", onSignal);
   }
-}
-
-function sameFile(a: string, b: string | undefined): boolean {
-  return b !== undefined && resolve(a) === resolve(b);
 }
