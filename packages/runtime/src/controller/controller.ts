@@ -227,6 +227,10 @@ export class Controller<T extends ApiObject> implements Runnable {
         log?.debug("reconciliation finished");
       }
     } catch (err: unknown) {
+      // A programming error is what a panic is in Go: counted as one (and retried as an error).
+      if (err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError) {
+        metrics?.recordPanic(this.name);
+      }
       const error = asReconcileError(err);
       switch (error.kind) {
         case "stalling":
@@ -236,6 +240,7 @@ export class Controller<T extends ApiObject> implements Runnable {
         case "terminal":
           this.queue.forget(key);
           label = "error";
+          metrics?.recordTerminalError(this.name);
           log?.error({ error, reason: error.reason }, "Reconciler error (terminal, not retried)");
           break;
         case "waiting": {
