@@ -239,6 +239,51 @@ describe("sluice inspection commands", () => {
     expect(r.stdout).not.toContain("helmrelease/web");
   });
 
+  it("tree --compact keeps Flux objects only; -o json|yaml gives flux's resource/resources shape", async () => {
+    const compact = await env.sluice("tree", "ks", "infra", "--compact");
+    expect(compact.stdout).toBe(
+      [
+        "Kustomization/flux-system/infra",
+        "└── Kustomization/flux-system/apps",
+        "    └── HelmRelease/apps/web",
+        "",
+      ].join("\n"),
+    );
+    const json = await env.sluice("tree", "ks", "infra", "--compact", "-o", "json");
+    expect(JSON.parse(json.stdout)).toEqual({
+      resource: {
+        Namespace: "flux-system",
+        Name: "infra",
+        GroupKind: { Group: "kustomize.toolkit.fluxcd.io", Kind: "Kustomization" },
+      },
+      resources: [
+        {
+          resource: {
+            Namespace: "flux-system",
+            Name: "apps",
+            GroupKind: { Group: "kustomize.toolkit.fluxcd.io", Kind: "Kustomization" },
+          },
+          resources: [
+            {
+              resource: {
+                Namespace: "apps",
+                Name: "web",
+                GroupKind: { Group: "helm.toolkit.fluxcd.io", Kind: "HelmRelease" },
+              },
+            },
+          ],
+        },
+      ],
+    });
+    const yaml = await env.sluice("tree", "ks", "infra", "-o", "yaml");
+    expect(yaml.stdout).toMatch(
+      /^resource:\n {2}Namespace: flux-system\n {2}Name: infra\n {2}GroupKind:\n {4}Group: kustomize\.toolkit\.fluxcd\.io\n {4}Kind: Kustomization\nresources:\n/,
+    );
+    expect(yaml.stdout).toContain("Kind: Service");
+    const bad = await env.sluice("tree", "ks", "infra", "-o", "table");
+    expect(bad.stderr).toBe(`✗ invalid --output "table": can be 'json' or 'yaml'\n`);
+  });
+
   it("tree expands nested Kustomizations and HelmReleases", async () => {
     const r = await env.sluice("tree", "kustomization", "infra");
     expect(r.code).toBe(0);
