@@ -119,6 +119,16 @@ describe("sluice logs from a local sluice up", () => {
     expect(r.code).toBe(0);
   });
 
+  it("stats counts the stalled sources as running and failing, per kind", async () => {
+    const r = await runCli(["stats"], env(), home.path);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split("\n");
+    expect(lines[0]).toMatch(/^RECONCILERS\s+RUNNING\s+FAILING\s+SUSPENDED\s+STORAGE$/);
+    expect(lines).toContainEqual(expect.stringMatching(/^GitRepository\s+2\s+2\s+0\s+-$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^Kustomization\s+0\s+0\s+0\s+-$/));
+    expect(lines).toHaveLength(14);
+  });
+
   it("version -o json names the client and the server", async () => {
     const r = await runCli(["version", "-o", "json"], env(), home.path);
     expect(r.code).toBe(0);
