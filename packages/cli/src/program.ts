@@ -8,6 +8,7 @@ import { registerBuildDiff } from "./commands/build-diff.js";
 import { registerCheck } from "./commands/check.js";
 import { registerCompletion } from "./commands/completion.js";
 import { registerCreate } from "./commands/create.js";
+import { registerCreateSecret } from "./commands/create-secret.js";
 import { registerDelete } from "./commands/delete.js";
 import { registerEnvsubst } from "./commands/envsubst.js";
 import { registerEvents } from "./commands/events.js";
@@ -55,6 +56,7 @@ export function buildProgram(kit: CommandKit): Command {
   registerBootstrap(program, kit);
   registerCheck(program, kit);
   registerCreate(program, kit);
+  registerCreateSecret(program, kit);
   registerGet(program, kit);
   registerReconcile(program, kit);
   registerSuspendResume(program, kit);
