@@ -2,7 +2,8 @@
 // controller `sluice up` runs (with the namespace/pod target labels a PodMonitor gives), a PromQL query for
 // gotk_reconcile_duration_seconds_count returns a series for each kind the controllers reconciled, Flux
 // 2.1+'s metric set is there, every query of the shipped Grafana dashboards returns data (gotk_resource_info
-// from a stand-in for kube-state-metrics reading the shipped config), and the shipped alert rules load.
+// from a stand-in for kube-state-metrics reading the shipped config), the shipped alert rules load, and every
+// line the controllers logged meanwhile is JSON with Flux's keys.
 
 import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
@@ -227,5 +228,29 @@ spec: { url: "${url}", ref: { branch: main }, interval: 1m, suspend: true }`);
     expect(await names("FluxReconciliationFailure")).toContain("broken-url");
     expect(await names("FluxObjectStalled")).toEqual(["broken-url"]);
     expect(await names("FluxSuspendedTooLong")).toEqual(["paused"]);
+  });
+
+  it("every line the controllers logged is JSON with Flux's keys; error is a string, no stacks", () => {
+    const lines = env
+      .logs()
+      .join("")
+      .split("\n")
+      .filter((l) => l !== "");
+    let reconcileLines = 0;
+    for (const line of lines) {
+      const entry = JSON.parse(line) as Record<string, unknown>;
+      for (const key of ["level", "ts", "msg"]) expect(entry, line).toHaveProperty(key);
+      if ("error" in entry) expect(typeof entry["error"], line).toBe("string");
+      expect(entry, line).not.toHaveProperty("stacktrace");
+      if (!("reconcileID" in entry)) continue;
+      reconcileLines++;
+      for (const key of ["controller", "controllerGroup", "controllerKind", "name", "namespace"]) {
+        expect(entry, line).toHaveProperty(key);
+      }
+      const kind = entry["controllerKind"] as string;
+      expect(entry[kind], line).toEqual({ name: entry["name"], namespace: entry["namespace"] });
+    }
+    // The stalled GitRepository (broken-url) logs at error level at least once.
+    expect(reconcileLines).toBeGreaterThan(0);
   });
 });
