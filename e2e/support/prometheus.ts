@@ -11,10 +11,11 @@ import { join } from "node:path";
 /** The Prometheus binary (PROMETHEUS overrides). */
 export const PROMETHEUS_BIN = process.env["PROMETHEUS"] ?? "/usr/bin/prometheus";
 
-/** A scrape job: a name and `http://host:port/metrics` URLs. */
+/** A scrape job: a name and `http://host:port/metrics` URLs, optionally with target labels (namespace, pod). */
 export interface ScrapeJob {
   job: string;
   urls: string[];
+  labels?: Record<string, string>;
 }
 
 /** A running Prometheus. */
@@ -23,6 +24,8 @@ export interface Prometheus {
   url: string;
   /** Runs an instant PromQL query and returns `data.result`. */
   query(promql: string): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>>;
+  /** The loaded alerting rules: group and rule names with their health. */
+  rules(): Promise<Array<{ group: string; name: string; health: string; lastError?: string | undefined }>>;
   /** The active targets with their health (`up`, `down`, `unknown`). */
   targets(): Promise<Array<{ job: string; scrapeUrl: string; health: string; lastError: string }>>;
   stop(): Promise<void>;
@@ -37,23 +40,35 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-function config(jobs: ScrapeJob[]): string {
-  const lines = ["global:", "  scrape_interval: 1s", "  scrape_timeout: 1s", "scrape_configs:"];
-  for (const { job, urls } of jobs) {
+function config(jobs: ScrapeJob[], ruleFiles: string[]): string {
+  const lines = ["global:", "  scrape_interval: 1s", "  scrape_timeout: 1s", "  evaluation_interval: 1s"];
+  if (ruleFiles.length > 0) lines.push("rule_files:", ...ruleFiles.map((f) => `  - ${JSON.stringify(f)}`));
+  lines.push("scrape_configs:");
+  for (const job of jobs) {
+    const { urls } = job;
     const targets = urls.map((u) => new URL(u));
     const path = targets[0]?.pathname ?? "/metrics";
-    lines.push(`  - job_name: ${JSON.stringify(job)}`, `    metrics_path: ${JSON.stringify(path)}`);
+    lines.push(`  - job_name: ${JSON.stringify(job.job)}`, `    metrics_path: ${JSON.stringify(path)}`);
     lines.push("    static_configs:", `      - targets: [${targets.map((t) => JSON.stringify(t.host)).join(", ")}]`);
+    const labels = Object.entries(job.labels ?? {});
+    if (labels.length > 0) {
+      lines.push("        labels:", ...labels.map(([k, v]) => `          ${k}: ${JSON.stringify(v)}`));
+    }
   }
   return `${lines.join("\n")}\n`;
 }
 
-/** Starts Prometheus scraping `jobs` and resolves once `/-/ready` answers 200 (within 60 s). */
-export async function startPrometheus(jobs: ScrapeJob[]): Promise<Prometheus> {
+/**
+ * Starts Prometheus scraping `jobs` (and evaluating the rule files' contents given in `rules`) and resolves
+ * once `/-/ready` answers 200 (within 60 s).
+ */
+export async function startPrometheus(jobs: ScrapeJob[], rules: string[] = []): Promise<Prometheus> {
   if (!existsSync(PROMETHEUS_BIN)) throw new Error(`${PROMETHEUS_BIN} not found: run scripts/setup.sh`);
   const dir = await mkdtemp(join(tmpdir(), "sluice-prometheus-"));
   const configFile = join(dir, "prometheus.yml");
-  await writeFile(configFile, config(jobs));
+  const ruleFiles = rules.map((_, i) => join(dir, `rules-${i}.yml`));
+  for (const [i, text] of rules.entries()) await writeFile(ruleFiles[i]!, text);
+  await writeFile(configFile, config(jobs, ruleFiles));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   let log = "";
@@ -103,6 +118,15 @@ export async function startPrometheus(jobs: ScrapeJob[]): Promise<Prometheus> {
       const body = (await res.json()) as { status: string; error?: string; data?: { result?: unknown } };
       if (body.status !== "success") throw new Error(`query ${promql} failed: ${body.error ?? res.status}`);
       return (body.data?.result ?? []) as Awaited<ReturnType<Prometheus["query"]>>;
+    },
+    async rules() {
+      const res = await fetch(`${url}/api/v1/rules`);
+      const body = (await res.json()) as {
+        data?: { groups?: Array<{ name: string; rules: Array<{ name: string; health: string; lastError?: string }> }> };
+      };
+      return (body.data?.groups ?? []).flatMap((g) =>
+        g.rules.map((r) => ({ group: g.name, name: r.name, health: r.health, lastError: r.lastError })),
+      );
     },
     async targets() {
       const res = await fetch(`${url}/api/v1/targets?state=active`);

@@ -4,6 +4,7 @@
 import type { Command } from "commander";
 import { CommandContext, type GlobalFlags } from "./context.js";
 import type { CliIO } from "./io.js";
+import { explainError } from "./lib/explain-error.js";
 
 /** Options of one command merged with the global ones (commander's `optsWithGlobals`). */
 export type Opts = Record<string, unknown> & GlobalFlags;
@@ -42,6 +43,8 @@ export function createCommandKit(io: CliIO): CommandKit {
           void ctx.timeoutMs; // a bad --timeout fails before anything is read or written
           const code = await fn(ctx, opts, positional);
           kit.exitCode = typeof code === "number" ? code : 0;
+        } catch (err: unknown) {
+          throw explainError(ctx, err);
         } finally {
           ctx.close();
         }

@@ -1,9 +1,13 @@
 // What every command gets: the global flags, the IO and a lazily made Kubernetes client.
 
+import { existsSync } from "node:fs";
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
 import { parseDuration } from "@sluice/api";
 import { KubeClient, KubeConfig } from "@sluice/runtime/kube";
 import { CliError } from "./errors.js";
 import type { CliIO } from "./io.js";
+import { runningUp } from "./up/up-registry.js";
 
 /** The default namespace of every command, as flux's `-n`. */
 export const DEFAULT_NAMESPACE = "flux-system";
@@ -41,27 +45,55 @@ export class CommandContext {
     }
   }
 
-  /** The kubeconfig selected by `--kubeconfig`/`KUBECONFIG`/`~/.kube/config` and `--context`. */
+  /**
+   * The kubeconfig selected by `--kubeconfig`/`KUBECONFIG`/`~/.kube/config` and `--context`; without any of
+   * them, the in-cluster config, else the kubeconfig of a `sluice up` running on this machine.
+   */
   kubeConfig(): KubeConfig {
     const kc = new KubeConfig();
-    const path = this.flags.kubeconfig ?? this.io.env["KUBECONFIG"];
+    const path = this.kubeconfigPath();
     try {
-      if (path) {
-        // KUBECONFIG may hold several files; the first existing one is enough for the CLI.
-        const first = path.split(process.platform === "win32" ? ";" : ":").find((p) => p !== "");
-        kc.loadFromFile(first ?? path);
-      } else kc.loadFromDefault();
+      if (path) kc.loadFromFile(path);
+      else kc.loadFromCluster();
     } catch (err: unknown) {
-      throw new CliError(`cannot load kubeconfig ${path ?? "(default)"}: ${(err as Error).message}`);
+      throw new CliError(`cannot load kubeconfig ${path ?? "(in-cluster)"}: ${(err as Error).message}`);
     }
     if (this.flags.context) {
       if (!kc.getContextObject(this.flags.context)) {
-        throw new CliError(`context "${this.flags.context}" does not exist in the kubeconfig`);
+        throw new CliError(`context "${this.flags.context}" does not exist in the kubeconfig ${path ?? ""}`.trim());
       }
       kc.setCurrentContext(this.flags.context);
     }
-    if (!kc.getCurrentCluster()) throw new CliError("no Kubernetes cluster configured: use --kubeconfig or KUBECONFIG");
+    if (!kc.getCurrentCluster()) {
+      throw new CliError(`the kubeconfig ${path} has no current context: pass --context or set current-context`);
+    }
     return kc;
+  }
+
+  /** The kubeconfig file in use (undefined: in-cluster); throws naming the fix when there is none. */
+  kubeconfigPath(): string | undefined {
+    const env = this.io.env;
+    if (this.flags.kubeconfig) return resolve(this.io.cwd, this.flags.kubeconfig);
+    // KUBECONFIG may hold several files; the first existing one is enough for the CLI.
+    const listed = (env["KUBECONFIG"] ?? "").split(process.platform === "win32" ? ";" : ":").filter((p) => p !== "");
+    if (listed.length > 0) return resolve(this.io.cwd, listed.find((p) => existsSync(p)) ?? listed[0]!);
+    const home = join(env["HOME"] || homedir(), ".kube", "config");
+    if (existsSync(home)) return home;
+    if (env["KUBERNETES_SERVICE_HOST"]) return undefined;
+    const up = runningUp(env);
+    if (up) return up.kubeconfig;
+    throw new CliError(
+      `no kubeconfig found: KUBECONFIG is not set and ${home} does not exist; pass --kubeconfig <file>, set KUBECONFIG, or start a local cluster with \`sluice up\``,
+    );
+  }
+
+  /** The API server URL the kubeconfig points at ("" when it cannot be read). */
+  serverUrl(): string {
+    try {
+      return this.kubeConfig().getCurrentCluster()?.server ?? "";
+    } catch {
+      return "";
+    }
   }
 
   /** The shared API client (made on first use). */

@@ -1,9 +1,11 @@
 // The process-level inputs and outputs a command runs with; tests pass their own.
 
-import type { Writable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
 
 /** Streams, environment and terminal facts of one CLI run. */
 export interface CliIO {
+  /** Standard input (commands reading a pipe: `envsubst`); none means empty. */
+  stdin?: Readable;
   stdout: Writable;
   stderr: Writable;
   env: NodeJS.ProcessEnv;
@@ -20,6 +22,7 @@ export interface CliIO {
 export function processIO(): CliIO {
   const tty = Boolean(process.stdout.isTTY);
   return {
+    stdin: process.stdin,
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,

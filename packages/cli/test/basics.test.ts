@@ -67,7 +67,7 @@ describe("sluice basics", () => {
   it("rejects an unknown --context", async () => {
     const r = await env.sluice("get", "sources", "git", "--context", "elsewhere");
     expect(r.code).toBe(1);
-    expect(r.stderr.trim()).toBe('✗ context "elsewhere" does not exist in the kubeconfig');
+    expect(r.stderr.trim()).toBe(`✗ context "elsewhere" does not exist in the kubeconfig ${env.kubeconfigPath}`);
   });
 
   it("prints the client and server versions", async () => {

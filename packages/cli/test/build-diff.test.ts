@@ -119,8 +119,10 @@ describe("sluice build / diff kustomization", () => {
     });
     const changed = await env.sluice("diff", "kustomization", "web", "--path", dir);
     expect(changed.stdout).toContain("► ConfigMap/apps/prod-settings drifted\n");
-    expect(changed.stdout).toContain("  -   mode: fast\n");
-    expect(changed.stdout).toContain("  +   mode: slow\n");
+    // Per object, per changed field, as flux's (dyff) report.
+    expect(changed.stdout).toContain(
+      "► ConfigMap/apps/prod-settings drifted\n\ndata.mode\n  ± value change\n    - fast\n    + slow\n\n",
+    );
     expect(changed.stdout).not.toContain("Deployment/apps/prod-web");
     expect(changed.code).toBe(1);
   });

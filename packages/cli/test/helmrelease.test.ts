@@ -88,9 +88,14 @@ describe("sluice helmrelease commands", () => {
     expect(chart.stdout.split("\n")[1]).toMatch(/^flux-system-web\s+1\.0\.0\s+False\s+True\s+/);
   });
 
-  it("reconcile helmrelease --with-source reconciles the chart, then the release", async () => {
+  it("reconcile helmrelease --with-source reconciles the chart's source, the chart, then the release", async () => {
     const r = await env.sluice("reconcile", "hr", "web", "--with-source", "--timeout", "3m");
-    expect(r.stderr).toContain("► annotating HelmChart flux-system-web in flux-system namespace\n");
+    const repo = r.stderr.indexOf("► annotating HelmRepository ");
+    const chart = r.stderr.indexOf("► annotating HelmChart flux-system-web in flux-system namespace\n");
+    const release = r.stderr.indexOf("► annotating HelmRelease web in flux-system namespace\n");
+    expect(repo).toBeGreaterThanOrEqual(0);
+    expect(chart).toBeGreaterThan(repo);
+    expect(release).toBeGreaterThan(chart);
     expect(r.stderr).toContain("✔ fetched revision 1.0.0\n");
     expect(r.stderr).toContain("► annotating HelmRelease web in flux-system namespace\n");
     expect(r.stderr.trimEnd().split("\n").at(-1)).toBe("✔ applied revision 1.0.0");

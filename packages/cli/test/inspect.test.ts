@@ -1,10 +1,12 @@
 // Read-only views: get tables for Kustomizations and HelmReleases, tree (nested Kustomizations and a Helm
 // release from its storage Secret), trace (owner labels → Kustomization → source), events, check.
 
+import { Writable } from "node:stream";
 import { gzipSync } from "node:zlib";
 import type { UnstructuredObject } from "@sluice/runtime/kube";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CliEnv, startCliEnv } from "./support/cli-env.js";
+import { run } from "../src/program.js";
+import { type CliEnv, startCliEnv, TextSink } from "./support/cli-env.js";
 
 const KS = "kustomize.toolkit.fluxcd.io/v1";
 const HR = "helm.toolkit.fluxcd.io/v2";
@@ -168,6 +170,24 @@ describe("sluice inspection commands", () => {
       count: 1,
       source: { component: "kustomize-controller" },
     });
+    await env.cluster.client.create({
+      apiVersion: "v1",
+      kind: "Event",
+      metadata: { name: "repo.1", namespace: "flux-system" },
+      involvedObject: {
+        apiVersion: "source.toolkit.fluxcd.io/v1",
+        kind: "GitRepository",
+        name: "repo",
+        namespace: "flux-system",
+      },
+      reason: "NewArtifact",
+      message: "stored artifact for commit 'abc'",
+      type: "Normal",
+      lastTimestamp: NOW,
+      firstTimestamp: NOW,
+      count: 1,
+      source: { component: "source-controller" },
+    });
   });
   afterAll(async () => {
     await env?.stop();
@@ -219,6 +239,51 @@ describe("sluice inspection commands", () => {
     expect(r.stdout).not.toContain("helmrelease/web");
   });
 
+  it("tree --compact keeps Flux objects only; -o json|yaml gives flux's resource/resources shape", async () => {
+    const compact = await env.sluice("tree", "ks", "infra", "--compact");
+    expect(compact.stdout).toBe(
+      [
+        "Kustomization/flux-system/infra",
+        "└── Kustomization/flux-system/apps",
+        "    └── HelmRelease/apps/web",
+        "",
+      ].join("\n"),
+    );
+    const json = await env.sluice("tree", "ks", "infra", "--compact", "-o", "json");
+    expect(JSON.parse(json.stdout)).toEqual({
+      resource: {
+        Namespace: "flux-system",
+        Name: "infra",
+        GroupKind: { Group: "kustomize.toolkit.fluxcd.io", Kind: "Kustomization" },
+      },
+      resources: [
+        {
+          resource: {
+            Namespace: "flux-system",
+            Name: "apps",
+            GroupKind: { Group: "kustomize.toolkit.fluxcd.io", Kind: "Kustomization" },
+          },
+          resources: [
+            {
+              resource: {
+                Namespace: "apps",
+                Name: "web",
+                GroupKind: { Group: "helm.toolkit.fluxcd.io", Kind: "HelmRelease" },
+              },
+            },
+          ],
+        },
+      ],
+    });
+    const yaml = await env.sluice("tree", "ks", "infra", "-o", "yaml");
+    expect(yaml.stdout).toMatch(
+      /^resource:\n {2}Namespace: flux-system\n {2}Name: infra\n {2}GroupKind:\n {4}Group: kustomize\.toolkit\.fluxcd\.io\n {4}Kind: Kustomization\nresources:\n/,
+    );
+    expect(yaml.stdout).toContain("Kind: Service");
+    const bad = await env.sluice("tree", "ks", "infra", "-o", "table");
+    expect(bad.stderr).toBe(`✗ invalid --output "table": can be 'json' or 'yaml'\n`);
+  });
+
   it("tree expands nested Kustomizations and HelmReleases", async () => {
     const r = await env.sluice("tree", "kustomization", "infra");
     expect(r.code).toBe(0);
@@ -256,21 +321,77 @@ describe("sluice inspection commands", () => {
     expect(r.stderr).toContain("✗ object Namespace/apps is not managed by Flux");
     const unknown = await env.sluice("trace", "widget", "x");
     expect(unknown.stderr.trim()).toBe(
-      '✗ unknown kind "widget": pass its --api-version (e.g. --api-version example.com/v1)',
+      '✗ unknown kind "widget": use a kind name or short name such as deployment (deploy), service (svc), configmap (cm), kustomization (ks), helmrelease (hr), or pass its --api-version (e.g. --api-version example.com/v1)',
     );
   });
 
-  it("events lists Flux objects' events and filters with --for", async () => {
+  it("events --for an object includes its source's events; --types filters; a bad type or kind is refused", async () => {
     const r = await env.sluice("events", "--for", "Kustomization/apps");
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split("\n");
     expect(lines[0]).toMatch(/^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE$/);
-    expect(lines[1]).toMatch(
-      /^\d+s\s+Warning\s+BuildFailed\s+Kustomization\/apps\s+kustomize build failed: missing resource$/,
+    expect(lines).toHaveLength(3);
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^\d+s\s+Normal\s+NewArtifact\s+GitRepository\/repo\s+stored artifact for commit 'abc'$/),
     );
-    const none = await env.sluice("events", "--for", "Kustomization/infra");
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /^\d+s\s+Warning\s+BuildFailed\s+Kustomization\/apps\s+kustomize build failed: missing resource$/,
+      ),
+    );
+    const warnings = await env.sluice("events", "--for", "Kustomization/apps", "--types", "Warning");
+    expect(warnings.stdout.trimEnd().split("\n")).toHaveLength(2);
+    expect(warnings.stdout).not.toContain("NewArtifact");
+    const kindOnly = await env.sluice("events", "--for", "GitRepository");
+    expect(kindOnly.stdout.trimEnd().split("\n").slice(1)).toEqual([expect.stringMatching(/GitRepository\/repo/)]);
+    // infra has no events of its own: its source's.
+    const infra = await env.sluice("events", "--for", "Kustomization/infra");
+    expect(infra.stdout.trimEnd().split("\n").slice(1)).toEqual([expect.stringMatching(/GitRepository\/repo/)]);
+    const none = await env.sluice("events", "--for", "Receiver");
     expect(none.stdout).toBe("");
-    expect(none.stderr.trim()).toBe("✗ no events found for Kustomization/infra in flux-system namespace");
+    expect(none.stderr.trim()).toBe("✗ No events found in flux-system namespace.");
+    const badType = await env.sluice("events", "--types", "Error");
+    expect(badType.stderr).toBe("✗ type 'Error' not supported. Supported types are Normal, Warning\n");
+    const badKind = await env.sluice("events", "--for", "Widget/x");
+    expect(badKind.stderr).toBe("✗ 'Widget' is not a recognized Flux kind\n");
+  });
+
+  it("events -w prints the current events, then new ones, until interrupted", async () => {
+    const stop = new AbortController();
+    let seen = "";
+    const stdout = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        seen += chunk.toString();
+        if (seen.includes("ReconciliationSucceeded")) stop.abort();
+        cb();
+      },
+    });
+    const watching = run(["events", "-w", "--for", "Kustomization/apps"], {
+      stdout,
+      stderr: new TextSink(),
+      env: { KUBECONFIG: env.kubeconfigPath, HOME: env.workDir },
+      cwd: env.workDir,
+      isTTY: false,
+      columns: undefined,
+      signal: stop.signal,
+    });
+    while (!seen.includes("BuildFailed")) await new Promise((resolve) => setTimeout(resolve, 20));
+    await env.cluster.client.create({
+      apiVersion: "v1",
+      kind: "Event",
+      metadata: { name: "apps.2", namespace: "flux-system" },
+      involvedObject: { apiVersion: KS, kind: "Kustomization", name: "apps", namespace: "flux-system" },
+      reason: "ReconciliationSucceeded",
+      message: "applied revision main@sha1:bbb",
+      type: "Normal",
+      lastTimestamp: new Date().toISOString(),
+      firstTimestamp: new Date().toISOString(),
+      count: 1,
+      source: { component: "kustomize-controller" },
+    });
+    expect(await watching).toBe(0);
+    expect(seen.split("\n")[0]).toMatch(/^LAST SEEN\s+TYPE/);
+    expect(seen).toMatch(/Normal\s+ReconciliationSucceeded\s+Kustomization\/apps\s+applied revision main@sha1:bbb\n$/);
   });
 
   it("check --pre passes; check fails without controllers but lists the CRDs", async () => {

@@ -177,6 +177,31 @@ describe("sluice install / uninstall", () => {
       metadata: { name: "held", namespace: "flux-system", finalizers: ["finalizers.fluxcd.io"] },
       spec: { url: "https://example.com/x.git", interval: "1m" },
     });
+    // --dry-run: the same report, nothing deleted (the server dry-runs each delete and patch).
+    const dry = await env.sluice("uninstall", "--dry-run");
+    expect(dry.code).toBe(0);
+    expect(dry.stderr).toContain("✔ Deployment/flux-system/source-controller deleted (dry run)\n");
+    expect(dry.stderr).toContain("✔ GitRepository/flux-system/held finalizers deleted (dry run)\n");
+    expect(dry.stderr).toContain(
+      "✔ CustomResourceDefinition/gitrepositories.source.toolkit.fluxcd.io deleted (dry run)\n",
+    );
+    expect(dry.stderr).toContain("✔ uninstall finished (dry run)\n");
+    const kept = await env.cluster.client.get<UnstructuredObject>({
+      apiVersion: "source.toolkit.fluxcd.io/v1",
+      kind: "GitRepository",
+      namespace: "flux-system",
+      name: "held",
+    });
+    expect(kept.metadata.finalizers).toEqual(["finalizers.fluxcd.io"]);
+    expect(
+      await env.cluster.client.getOptional({
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        namespace: "flux-system",
+        name: "source-controller",
+      }),
+    ).toBeDefined();
+
     const r = await env.sluice("uninstall", "--silent");
     expect(r.code).toBe(0);
     expect(r.stderr).toContain("✔ Deployment/flux-system/source-controller deleted\n");

@@ -34,7 +34,8 @@ interface UpProcess {
 function startUp(args: string[]): UpProcess {
   const child = spawn(process.execPath, [BIN, "up", "--log-encoding", "json", ...args], {
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, NO_COLOR: "1" },
+    // Its record (up.json) goes to a throw-away SLUICE_HOME, not the user's ~/.sluice.
+    env: { ...process.env, NO_COLOR: "1", SLUICE_HOME: join(tmpdir(), `sluice-up-test-${process.pid}`) },
   });
   let out = "";
   let err = "";

@@ -110,10 +110,10 @@ describe("source-controller command", () => {
     expect((await fetch(`http://127.0.0.1:${health?.port}/readyz`)).status).toBe(200);
     const metrics = await until(async () => {
       const text = await (await fetch(`http://127.0.0.1:${metricsAt?.port}/metrics`)).text();
-      return text.includes('gotk_reconcile_condition{kind="GitRepository",name="app"') ? text : undefined;
+      return text.includes('gotk_reconcile_duration_seconds_count{kind="GitRepository",name="app"') ? text : undefined;
     }, "reconcile metrics");
     expect(metrics).toMatch(
-      /gotk_reconcile_condition\{kind="GitRepository",name="app",namespace="flux-cli",type="Ready",status="True"\} 1/,
+      /gotk_reconcile_duration_seconds_count\{kind="GitRepository",name="app",namespace="flux-cli"\} [1-9]/,
     );
     expect(metrics).toContain('controller_runtime_max_concurrent_reconciles{controller="gitrepository"} 1');
 

@@ -5,20 +5,21 @@
 // exit 1 when anything would change.
 
 import { readFile, stat } from "node:fs/promises";
-import { resolve } from "node:path";
+import { basename, relative, resolve } from "node:path";
 import { KUSTOMIZE_GROUP, type Kustomization, parseInventoryEntry } from "@sluice/api";
 import type { UnstructuredObject } from "@sluice/runtime/kube";
 import { Action, ResourceManager } from "@sluice/runtime/ssa";
 import type { Command } from "commander";
-import { parseAllDocuments, stringify } from "yaml";
+import { parseAllDocuments } from "yaml";
 import type { CommandKit } from "../command-kit.js";
 import type { CommandContext } from "../context.js";
 import { CliError, errorMessage } from "../errors.js";
 import { KUSTOMIZATION } from "../kinds.js";
+import { buildRoot } from "../lib/build-root.js";
 import { getObject } from "../lib/get-object.js";
-import { lineDiff } from "../lib/line-diff.js";
 import { toYamlDocument } from "../lib/manifest.js";
 import { Progress } from "../lib/progress.js";
+import { formatStructuredDiff, structuredDiff } from "../lib/structured-diff.js";
 
 /** Registers `sluice build kustomization` and `sluice diff kustomization`. */
 export function registerBuildDiff(program: Command, kit: CommandKit): void {
@@ -80,16 +81,19 @@ export async function buildLocal(
   dir: string,
   file?: string,
 ): Promise<UnstructuredObject[]> {
-  const root = resolve(ctx.io.cwd, dir);
-  const info = await stat(root).catch(() => undefined);
+  const target = resolve(ctx.io.cwd, dir);
+  const info = await stat(target).catch(() => undefined);
   if (!info?.isDirectory()) throw new CliError(`invalid --path "${dir}": not a directory`);
+  // As flux: the overlay is built where it lies, so `../../base` resolves inside the repository.
+  const root = await buildRoot(target, resolve(ctx.io.cwd));
   const ks = await readKustomization(ctx, name, file);
   // Loaded on use: the build pipeline (kustomize, SOPS, substitution) is heavy and most commands never need it.
   const { postBuildVariables, renderKustomization } = await import("@sluice/kustomize");
   try {
     const built = await renderKustomization({
       root,
-      path: ".",
+      path: relative(root, target) || ".",
+      copyFilter: (p) => basename(p) !== ".git",
       spec: ks.spec,
       owner: { name: ks.metadata.name ?? name, namespace: ks.metadata.namespace ?? ctx.namespace },
       variables: await postBuildVariables(ctx.kube(), ks),
@@ -129,7 +133,7 @@ async function diffLocal(ctx: CommandContext, name: string, dir: string, file?: 
       changed = true;
       ctx.out(`► ${result.entry.subject} drifted`);
       if (result.live && result.merged) {
-        for (const line of lineDiff(yamlOf(result.live), yamlOf(result.merged))) ctx.out(`  ${line}`);
+        ctx.io.stdout.write(formatStructuredDiff(structuredDiff(comparable(result.live), comparable(result.merged))));
       }
     }
   }
@@ -152,9 +156,11 @@ async function diffLocal(ctx: CommandContext, name: string, dir: string, file?: 
   return 0;
 }
 
-function yamlOf(obj: UnstructuredObject): string {
+/** The object without server-set metadata and status, as compared for the report. */
+function comparable(obj: UnstructuredObject): UnstructuredObject {
   const copy = structuredClone(obj);
-  for (const key of ["resourceVersion", "generation", "uid", "creationTimestamp"] as const) delete copy.metadata[key];
+  for (const key of ["resourceVersion", "generation", "uid", "creationTimestamp", "managedFields"] as const)
+    delete copy.metadata[key];
   delete copy["status"];
-  return stringify(copy, { lineWidth: 0, sortMapEntries: true }).trimEnd();
+  return copy;
 }

@@ -15,6 +15,7 @@ import {
   isEmbeddedApiServer,
   SIMULATED_WARNING,
 } from "../lib/deployment-health.js";
+import { localUp } from "../lib/local-up.js";
 import { collect } from "../lib/manifest.js";
 import { Progress } from "../lib/progress.js";
 import { serverVersion } from "./version.js";
@@ -43,7 +44,14 @@ export function registerCheck(program: Command, kit: CommandKit): void {
           return 0;
         }
         p.action("checking controllers");
-        ok = (await checkControllers(ctx, p, (opts["healthUrl"] as string[] | undefined) ?? [])) && ok;
+        let healthUrls = (opts["healthUrl"] as string[] | undefined) ?? [];
+        const up = healthUrls.length === 0 ? localUp(ctx) : undefined;
+        if (up) {
+          // A local `sluice up`: its controllers by the health addresses it recorded.
+          p.action(`found sluice up (pid ${up.pid}) serving ${up.server}`);
+          healthUrls = up.controllers.filter((c) => c.health).map((c) => `${c.name}=${c.health}`);
+        }
+        ok = (await checkControllers(ctx, p, healthUrls)) && ok;
         p.action("checking crds");
         ok = (await checkCrds(ctx, p)) && ok;
         if (ok) p.success("all checks passed");

@@ -4,19 +4,24 @@
 import type { Command } from "commander";
 import type { CommandKit } from "../command-kit.js";
 import { CliError } from "../errors.js";
+import { fishScript, powershellScript } from "./completion-shells.js";
 
 /** Registers `sluice completion <shell>`. */
 export function registerCompletion(program: Command, kit: CommandKit): void {
   program
     .command("completion <shell>")
-    .description("Print a shell completion script: bash or zsh (e.g. source <(sluice completion bash))")
+    .description(
+      "Print a shell completion script: bash, zsh, fish or powershell (e.g. source <(sluice completion bash), sluice completion fish | source)",
+    )
     .action(
       kit.action(async (ctx, _opts, args) => {
         const table = completionTable(program);
         if (args[0] === "bash") ctx.io.stdout.write(bashScript(table));
         else if (args[0] === "zsh")
           ctx.io.stdout.write(`#compdef sluice\nautoload -U +X bashcompinit && bashcompinit\n${bashScript(table)}`);
-        else throw new CliError(`unsupported shell "${args[0]}": want bash or zsh`);
+        else if (args[0] === "fish") ctx.io.stdout.write(fishScript(table));
+        else if (args[0] === "powershell") ctx.io.stdout.write(powershellScript(table));
+        else throw new CliError(`unsupported shell "${args[0]}": want bash, zsh, fish or powershell`);
       }),
     );
 }

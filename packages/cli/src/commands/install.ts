@@ -76,9 +76,10 @@ export function registerInstall(program: Command, kit: CommandKit): void {
     .description("Uninstall the Sluice controllers, their CRDs (and so every Flux object) and the namespace")
     .option("-s, --silent", "delete components without asking for confirmation")
     .option("--keep-namespace", "skip namespace deletion")
+    .option("--dry-run", "only print the objects that would be deleted (server-side dry run)")
     .action(
       kit.action(async (ctx, opts) => {
-        if (!opts["silent"]) {
+        if (!opts["silent"] && !opts["dryRun"]) {
           if (!ctx.io.isTTY) throw new CliError("refusing to uninstall without confirmation: use --silent");
           const rl = createInterface({ input: process.stdin, output: process.stderr });
           const answer = await rl.question(
@@ -87,7 +88,7 @@ export function registerInstall(program: Command, kit: CommandKit): void {
           rl.close();
           if (!/^y(es)?$/i.test(answer.trim())) throw new CliError("aborting");
         }
-        await uninstall(ctx, Boolean(opts["keepNamespace"]));
+        await uninstall(ctx, Boolean(opts["keepNamespace"]), Boolean(opts["dryRun"]));
         return 0;
       }),
     );
@@ -144,8 +145,9 @@ export async function installComponents(ctx: CommandContext, o: InstallOptions):
 }
 
 /** Deletes the components, removes Flux finalizers everywhere, deletes the CRDs and (unless kept) the namespace. */
-export async function uninstall(ctx: CommandContext, keepNamespace: boolean): Promise<void> {
+export async function uninstall(ctx: CommandContext, keepNamespace: boolean, dryRun = false): Promise<void> {
   const p = new Progress(ctx.io);
+  const dry = dryRun ? " (dry run)" : "";
   const kube = ctx.kube();
   const selector = `app.kubernetes.io/part-of=sluice,app.kubernetes.io/instance=${ctx.namespace}`;
   p.action(`deleting components in ${ctx.namespace} namespace`);
@@ -162,14 +164,14 @@ export async function uninstall(ctx: CommandContext, keepNamespace: boolean): Pr
     for (const obj of (
       await kube.list<UnstructuredObject>(apiVersion, kind, { namespace: ctx.namespace, labelSelector: selector })
     ).items) {
-      await deleteQuietly(ctx, p, obj);
+      await deleteQuietly(ctx, p, obj, dryRun);
     }
   }
   for (const kind of ["ClusterRoleBinding", "ClusterRole"]) {
     for (const obj of (
       await kube.list<UnstructuredObject>("rbac.authorization.k8s.io/v1", kind, { labelSelector: selector })
     ).items) {
-      await deleteQuietly(ctx, p, obj);
+      await deleteQuietly(ctx, p, obj, dryRun);
     }
   }
   p.action("deleting toolkit.fluxcd.io finalizers in all namespaces");
@@ -184,24 +186,24 @@ export async function uninstall(ctx: CommandContext, keepNamespace: boolean): Pr
           name: obj.metadata.name ?? "",
         },
         { metadata: { finalizers: null } },
-        { type: PatchType.Merge },
+        { type: PatchType.Merge, dryRun },
       );
-      p.success(`${obj.kind}/${obj.metadata.namespace}/${obj.metadata.name} finalizers deleted`);
+      p.success(`${obj.kind}/${obj.metadata.namespace}/${obj.metadata.name} finalizers deleted${dry}`);
     }
   }
   p.action("deleting toolkit.fluxcd.io custom resource definitions");
   const crds = (
     await kube.list<UnstructuredObject>("apiextensions.k8s.io/v1", "CustomResourceDefinition")
   ).items.filter((c) => (c.metadata.name ?? "").endsWith(".toolkit.fluxcd.io"));
-  for (const crd of crds) await deleteQuietly(ctx, p, crd);
+  for (const crd of crds) await deleteQuietly(ctx, p, crd, dryRun);
   if (!keepNamespace) {
     const ns = await kube.getOptional<UnstructuredObject>({ apiVersion: "v1", kind: "Namespace", name: ctx.namespace });
-    if (ns) await deleteQuietly(ctx, p, ns);
+    if (ns) await deleteQuietly(ctx, p, ns, dryRun);
   }
-  p.success("uninstall finished");
+  p.success(`uninstall finished${dry}`);
 }
 
-async function deleteQuietly(ctx: CommandContext, p: Progress, obj: UnstructuredObject): Promise<void> {
+async function deleteQuietly(ctx: CommandContext, p: Progress, obj: UnstructuredObject, dryRun = false): Promise<void> {
   const ref = {
     apiVersion: obj.apiVersion,
     kind: obj.kind,
@@ -210,8 +212,8 @@ async function deleteQuietly(ctx: CommandContext, p: Progress, obj: Unstructured
   };
   const subject = [obj.kind, obj.metadata.namespace, obj.metadata.name].filter(Boolean).join("/");
   try {
-    await ctx.kube().delete(ref);
-    p.success(`${subject} deleted`);
+    await ctx.kube().delete(ref, dryRun ? { dryRun } : {});
+    p.success(`${subject} deleted${dryRun ? " (dry run)" : ""}`);
   } catch (err: unknown) {
     if ((err as { status?: number }).status === 404) return;
     p.failure(`${subject} deletion failed: ${errorMessage(err)}`);

@@ -98,21 +98,50 @@ function rfc3339Nano(now: Date): string {
 async function reconcileSourceOf(ctx: CommandContext, kind: CliKind, name: string): Promise<void> {
   const obj = await getObject(ctx, kind, name);
   const spec = (obj["spec"] ?? {}) as Record<string, unknown>;
-  let ref: { kind: string; name: string; namespace?: string } | undefined;
-  if (kind.kind === "Kustomization") ref = spec["sourceRef"] as typeof ref;
-  else {
-    const helmChart = statusString(obj, "helmChart");
-    if (helmChart.includes("/")) {
-      const [ns, n] = helmChart.split("/");
-      ref = { kind: "HelmChart", namespace: ns!, name: n! };
-    } else {
-      ref = ((spec["chart"] as Record<string, unknown> | undefined)?.["spec"] as { sourceRef?: typeof ref } | undefined)
-        ?.sourceRef;
-    }
+  type Ref = { kind: string; name: string; namespace?: string };
+  if (kind.kind === "Kustomization") return reconcileSourceRef(ctx, kind, name, spec["sourceRef"] as Ref | undefined);
+  // A HelmRelease, as flux: its chartRef (an OCIRepository, or a HelmChart with that chart's own source), else
+  // the HelmChart made from spec.chart together with the chart's source (HelmRepository, GitRepository, …).
+  const chartRef = spec["chartRef"] as Ref | undefined;
+  if (chartRef) {
+    const ns = chartRef.namespace ?? ctx.namespace;
+    if (chartRef.kind === "HelmChart") return reconcileChartWithSource(ctx, ns, chartRef.name);
+    return reconcileSourceRef(ctx, kind, name, { ...chartRef, namespace: ns });
   }
+  const helmChart = statusString(obj, "helmChart");
+  if (helmChart.includes("/")) {
+    const [ns, n] = helmChart.split("/");
+    return reconcileChartWithSource(ctx, ns!, n!);
+  }
+  const sourceRef = (
+    (spec["chart"] as Record<string, unknown> | undefined)?.["spec"] as { sourceRef?: Ref } | undefined
+  )?.sourceRef;
+  if (!sourceRef) throw new CliError(`${kind.kind} '${ctx.namespace}/${name}' has no source reference to reconcile`);
+  return reconcileChartWithSource(ctx, sourceRef.namespace ?? ctx.namespace, `${ctx.namespace}-${name}`);
+}
+
+/** Reconciles a HelmChart's source, then the HelmChart (flux's HelmChart reconcile with source). */
+async function reconcileChartWithSource(ctx: CommandContext, namespace: string, name: string): Promise<void> {
+  const chartKind = kindByKindName("HelmChart")!;
+  const chart = await getObject(ctx, chartKind, name, namespace);
+  const ref = (chart["spec"] as { sourceRef?: { kind: string; name: string } } | undefined)?.sourceRef;
+  await reconcileSourceRef(ctx, chartKind, name, ref ? { ...ref, namespace } : undefined);
+  await reconcileSourceRef(ctx, chartKind, name, { kind: "HelmChart", name, namespace });
+}
+
+async function reconcileSourceRef(
+  ctx: CommandContext,
+  kind: CliKind,
+  name: string,
+  ref: { kind: string; name: string; namespace?: string } | undefined,
+): Promise<void> {
   const sourceKind = ref ? kindByKindName(ref.kind) : undefined;
   if (!ref || !sourceKind || !SOURCE_KINDS.includes(sourceKind)) {
-    throw new CliError(`${kind.kind} '${ctx.namespace}/${name}' has no source reference to reconcile`);
+    throw new CliError(
+      ref
+        ? `cannot reconcile source of kind ${ref.kind}`
+        : `${kind.kind} '${ctx.namespace}/${name}' has no source reference to reconcile`,
+    );
   }
   const code = await reconcileObject(ctx, sourceKind, ref.namespace ?? ctx.namespace, ref.name);
   if (code !== 0)

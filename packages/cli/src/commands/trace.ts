@@ -34,33 +34,76 @@ const WELL_KNOWN: Record<string, [string, string]> = {
   horizontalpodautoscaler: ["autoscaling/v2", "HorizontalPodAutoscaler"],
 };
 
+/** kubectl's and flux's short names of the kinds above and of Flux's own. */
+const SHORT_NAMES: Record<string, string> = {
+  cm: "configmap",
+  svc: "service",
+  sa: "serviceaccount",
+  ns: "namespace",
+  po: "pod",
+  pvc: "persistentvolumeclaim",
+  deploy: "deployment",
+  sts: "statefulset",
+  ds: "daemonset",
+  rs: "replicaset",
+  cj: "cronjob",
+  ing: "ingress",
+  netpol: "networkpolicy",
+  hpa: "horizontalpodautoscaler",
+  crd: "customresourcedefinition",
+  crds: "customresourcedefinition",
+  ks: "kustomization",
+  hr: "helmrelease",
+  gitrepo: "gitrepository",
+  helmrepo: "helmrepository",
+  hc: "helmchart",
+  ocirepo: "ocirepository",
+};
+
 /** Resolves a kind word (`deployment`, `Deployment`, `deployments`, `GitRepository`) to apiVersion and Kind. */
 export function resolveKind(word: string, apiVersion: string | undefined): { apiVersion: string; kind: string } {
-  const lower = word.toLowerCase();
+  const lower = SHORT_NAMES[word.toLowerCase()] ?? word.toLowerCase();
   const known = WELL_KNOWN[lower] ?? WELL_KNOWN[lower.replace(/s$/, "")] ?? WELL_KNOWN[lower.replace(/es$/, "")];
-  const flux = kindByKindName(word);
+  const flux =
+    kindByKindName(lower) ?? kindByKindName(lower.replace(/s$/, "")) ?? kindByKindName(lower.replace(/ies$/, "y"));
   if (apiVersion) return { apiVersion, kind: known?.[1] ?? flux?.kind ?? word };
   if (known) return { apiVersion: known[0], kind: known[1] };
   if (flux) return { apiVersion: flux.apiVersion, kind: flux.kind };
-  throw new CliError(`unknown kind "${word}": pass its --api-version (e.g. --api-version example.com/v1)`);
+  throw new CliError(
+    `unknown kind "${word}": use a kind name or short name such as deployment (deploy), service (svc), configmap (cm), kustomization (ks), helmrelease (hr), or pass its --api-version (e.g. --api-version example.com/v1)`,
+  );
 }
 
 /** Registers `sluice trace`. */
 export function registerTrace(program: Command, kit: CommandKit): void {
   program
-    .command("trace <kind> <name>")
-    .description("Trace an in-cluster object throughout the GitOps delivery pipeline")
+    .command("trace <kind> [name]")
+    .description(
+      "Trace an in-cluster object throughout the GitOps delivery pipeline (`trace deploy/web` or `trace deployment web`)",
+    )
     .option("--api-version <apiVersion>", "the API version of the object's kind, e.g. apps/v1")
     .action(
       kit.action(async (ctx, opts, args) => {
-        const { apiVersion, kind } = resolveKind(args[0]!, opts["apiVersion"] as string | undefined);
+        const [word, objectName] = splitKindName(args);
+        const { apiVersion, kind } = resolveKind(word, opts["apiVersion"] as string | undefined);
         const obj = await ctx
           .kube()
-          .getOptional<UnstructuredObject>({ apiVersion, kind, namespace: ctx.namespace, name: args[1]! });
-        if (!obj) throw new CliError(`${kind} '${ctx.namespace}/${args[1]}' not found`);
+          .getOptional<UnstructuredObject>({ apiVersion, kind, namespace: ctx.namespace, name: objectName });
+        if (!obj) throw new CliError(`${kind} '${ctx.namespace}/${objectName}' not found`);
         ctx.io.stdout.write(await traceObject(ctx, obj));
       }),
     );
+}
+
+/** `deploy/web` or `deploy web` → [kind word, name]. */
+function splitKindName(args: string[]): [string, string] {
+  const [first, second] = args as [string, string | undefined];
+  if (second !== undefined) return [first, second];
+  const slash = first.indexOf("/");
+  if (slash <= 0 || slash === first.length - 1) {
+    throw new CliError(`invalid object "${first}": want <kind>/<name> (e.g. deploy/web) or <kind> <name>`);
+  }
+  return [first.slice(0, slash), first.slice(slash + 1)];
 }
 
 function block(rows: [string, string][]): string {

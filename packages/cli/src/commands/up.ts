@@ -2,11 +2,12 @@
 // the CRDs and every available controller in this process — until Ctrl-C or SIGTERM; `--demo` adds a local
 // Git repository with an app and narrates what reconciles.
 
-import { createLogger, parseLogEncoding, parseLogLevel } from "@sluice/runtime/logging";
+import { createLogger, type LogLevel, parseLogEncoding, parseLogLevel } from "@sluice/runtime/logging";
 import { resolveTool } from "@sluice/runtime/tools";
 import { type Command, Option } from "commander";
 import type { CommandKit } from "../command-kit.js";
 import { CliError, errorMessage } from "../errors.js";
+import { upRecordPath, writeUpRecord } from "../up/up-registry.js";
 import type { UpSession } from "../up/up-session.js";
 
 function parsePort(value: string): number {
@@ -52,7 +53,12 @@ export function registerUp(program: Command, kit: CommandKit): void {
         "log level: trace, debug, info, warn, error (default info; warn with --demo, so the narration stands out)",
       ),
     )
-    .addOption(new Option("--log-encoding <encoding>", "log encoding: console or json (default console on a terminal)"))
+    .addOption(
+      new Option(
+        "--log-encoding <encoding>",
+        "also print sluice up's own log lines on stderr in this encoding: console or json (controllers always log JSON to <state dir>/logs/<controller>.log)",
+      ),
+    )
     .action(
       kit.action(async (ctx, opts) => {
         // Loaded on use: the API server and the controllers are heavy, and other commands never need them.
@@ -66,16 +72,17 @@ export function registerUp(program: Command, kit: CommandKit): void {
           throw err;
         }
         let logger: Awaited<ReturnType<typeof createLogger>>;
+        let level: LogLevel;
         try {
-          logger = await createLogger({
-            level: parseLogLevel(
-              typeof opts["logLevel"] === "string" ? opts["logLevel"] : opts["demo"] === true ? "warn" : "info",
-            ),
-            encoding: parseLogEncoding(
-              typeof opts["logEncoding"] === "string" ? opts["logEncoding"] : io.isTTY ? "console" : "json",
-            ),
-            destination: io.stderr,
-          });
+          level = parseLogLevel(
+            typeof opts["logLevel"] === "string" ? opts["logLevel"] : opts["demo"] === true ? "warn" : "info",
+          );
+          // Controllers log JSON to files (`sluice logs` reads them); the terminal keeps the narration and
+          // progress, plus sluice up's own log lines only when --log-encoding asks for them.
+          logger =
+            typeof opts["logEncoding"] === "string"
+              ? await createLogger({ level, encoding: parseLogEncoding(opts["logEncoding"]), destination: io.stderr })
+              : await createLogger({ level: "error", encoding: "json", destination: io.stderr });
         } catch (err: unknown) {
           throw new CliError(errorMessage(err));
         }
@@ -94,6 +101,7 @@ export function registerUp(program: Command, kit: CommandKit): void {
         process.on("SIGTERM", onSignal);
         io.signal?.addEventListener("abort", () => stop.abort(io.signal?.reason), { once: true });
         let session: UpSession | undefined;
+        let removeRecord = () => {};
         try {
           ctx.err(opts.kubeconfig ? `using the cluster of ${opts.kubeconfig}` : "starting the embedded API server");
           session = await startUp({
@@ -105,7 +113,19 @@ export function registerUp(program: Command, kit: CommandKit): void {
             controllers,
             demo,
             logger,
+            fileLogs: { level },
             narrate: (line) => ctx.out(`• ${line}`),
+          });
+          removeRecord = writeUpRecord(upRecordPath(io.env), {
+            pid: process.pid,
+            kubeconfig: session.kubeconfigPath,
+            server: session.apiUrl,
+            logDir: session.logDir ?? "",
+            controllers: session.controllers.map((c) => ({
+              name: c.name,
+              health: c.addresses.health,
+              metrics: c.addresses.metrics,
+            })),
           });
           for (const line of bannerLines(session, kubectlCommand(), controllers)) ctx.out(line);
           if (demo && !session.controllers.some((c) => c.name === "kustomize-controller")) {
@@ -119,6 +139,7 @@ export function registerUp(program: Command, kit: CommandKit): void {
           if (err instanceof CliError) throw err;
           throw new CliError(`sluice up failed: ${errorMessage(err)}`);
         } finally {
+          removeRecord();
           await session?.stop();
           logger.flush();
           process.off("SIGINT", onSignal);

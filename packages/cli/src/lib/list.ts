@@ -10,11 +10,13 @@ export async function listKind(
   kind: CliKind,
   allNamespaces: boolean,
   optional = false,
+  labelSelector?: string,
 ): Promise<UnstructuredObject[]> {
   try {
-    const list = await ctx
-      .kube()
-      .list<UnstructuredObject>(kind.apiVersion, kind.kind, allNamespaces ? {} : { namespace: ctx.namespace });
+    const list = await ctx.kube().list<UnstructuredObject>(kind.apiVersion, kind.kind, {
+      ...(allNamespaces ? {} : { namespace: ctx.namespace }),
+      ...(labelSelector ? { labelSelector } : {}),
+    });
     return list.items.sort(
       (a, b) =>
         (a.metadata.namespace ?? "").localeCompare(b.metadata.namespace ?? "") ||

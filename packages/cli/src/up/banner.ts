@@ -41,6 +41,7 @@ export function bannerLines(session: UpSession, kubectl: string, requested: read
     lines.push(row(c.name, parts.join("  ")));
   }
   const notification = session.controllers.find((c) => c.name === "notification-controller");
+  if (session.logDir) lines.push(row("logs", `${session.logDir}/<controller>.log (read with: sluice logs)`));
   lines.push(row("events", notification?.addresses.events ?? "none (notification-controller is not running)"));
   lines.push(row("receiver", notification?.addresses.receiver ?? "none (notification-controller is not running)"));
   const missing = [...AVAILABLE_CONTROLLERS.keys()].filter((n) => !requested.includes(n));

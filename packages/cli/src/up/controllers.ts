@@ -13,8 +13,10 @@ export interface ControllerContext {
   kubeConfig: KubeConfig;
   /** Per controller: a kubeconfig acting as its own ServiceAccount (the chart's RBAC applies). */
   identities?: ReadonlyMap<ControllerName, KubeConfig> | undefined;
-  /** The process logger (each controller logs through a child with `controller: <name>`). */
+  /** The process logger (each controller logs through a child with `component: <name>`, unless `loggers` has its own). */
   logger: Logger;
+  /** A controller's own logger (`sluice up` gives each its JSON log file). */
+  loggers?: ReadonlyMap<string, Logger> | undefined;
   /** Directory for the controller's state (artifact storage); kept with `--data-dir`. */
   stateDir: string;
   /** Whether `stateDir` outlives this run (`--data-dir`): then servers keep their ports across runs. */
@@ -73,6 +75,11 @@ function kubeConfigOf(ctx: ControllerContext, name: ControllerName): KubeConfig 
   return ctx.identities?.get(name) ?? ctx.kubeConfig;
 }
 
+/** The logger a controller runs with: its own when given, else a child of the process logger. */
+export function controllerLogger(ctx: ControllerContext, name: string): Logger {
+  return ctx.loggers?.get(name) ?? ctx.logger.child({ component: name });
+}
+
 // Each controller package is imported when it starts, so `sluice up --controllers none` (and every other
 // sluice command) does not pay for loading the controllers.
 
@@ -90,7 +97,7 @@ const startSource: ControllerStarter = async (ctx, signal) => {
     metricsAddr: LOOPBACK_ANY,
     healthAddr: LOOPBACK_ANY,
     eventsAddr: ctx.eventsAddr,
-    logger: ctx.logger.child({ controller: "source-controller" }),
+    logger: controllerLogger(ctx, "source-controller"),
     gracefulShutdownTimeout: 10_000,
   });
   const done = controller.start(signal);
@@ -112,7 +119,7 @@ const startKustomize: ControllerStarter = async (ctx, signal) => {
     metricsAddr: LOOPBACK_ANY,
     healthAddr: LOOPBACK_ANY,
     eventsAddr: ctx.eventsAddr,
-    logger: ctx.logger.child({ controller: "kustomize-controller" }),
+    logger: controllerLogger(ctx, "kustomize-controller"),
     gracefulShutdownTimeout: 10_000,
     allowExternalArtifact: ctx.externalArtifacts === true,
   });
@@ -129,7 +136,7 @@ const startHelm: ControllerStarter = async (ctx, signal) => {
     metricsAddr: LOOPBACK_ANY,
     healthAddr: LOOPBACK_ANY,
     eventsAddr: ctx.eventsAddr,
-    logger: ctx.logger.child({ controller: "helm-controller" }),
+    logger: controllerLogger(ctx, "helm-controller"),
     gracefulShutdownTimeout: 10_000,
     ...(ctx.externalArtifacts ? { featureGates: new Map([["ExternalArtifact", true]]) } : {}),
   });
@@ -146,13 +153,13 @@ const startSourceWatcher: ControllerStarter = async (ctx, signal) => {
   const previous = ctx.persistent ? await readPort(portFile) : undefined;
   const storageAddr = previous !== undefined && (await portFree(previous)) ? `127.0.0.1:${previous}` : LOOPBACK_ANY;
   const controller = createSourceWatcher({
-    kubeConfig: ctx.kubeConfig,
+    kubeConfig: kubeConfigOf(ctx, "source-watcher"),
     storagePath: join(ctx.stateDir, "source-watcher", "artifacts"),
     storageAddr,
     metricsAddr: LOOPBACK_ANY,
     healthAddr: LOOPBACK_ANY,
     eventsAddr: ctx.eventsAddr,
-    logger: ctx.logger.child({ controller: "source-watcher" }),
+    logger: controllerLogger(ctx, "source-watcher"),
     gracefulShutdownTimeout: 10_000,
   });
   const done = controller.start(signal);
@@ -176,7 +183,7 @@ const startNotification: ControllerStarter = async (ctx, signal) => {
     receiverAddr: LOOPBACK_ANY,
     metricsAddr: LOOPBACK_ANY,
     healthAddr: LOOPBACK_ANY,
-    logger: ctx.logger.child({ controller: "notification-controller" }),
+    logger: controllerLogger(ctx, "notification-controller"),
     gracefulShutdownTimeout: 10_000,
   });
   const done = controller.start(signal);
@@ -193,13 +200,13 @@ const startNotification: ControllerStarter = async (ctx, signal) => {
 const startImageReflector: ControllerStarter = async (ctx, signal) => {
   const { createImageReflectorController } = await import("@sluice/image-reflector-controller");
   const controller = createImageReflectorController({
-    kubeConfig: ctx.kubeConfig,
+    kubeConfig: kubeConfigOf(ctx, "image-reflector-controller"),
     // The tag database: kept with `--data-dir`, so ImagePolicies are served after a restart without a rescan.
     storagePath: join(ctx.stateDir, "image-reflector-controller", "data"),
     metricsAddr: LOOPBACK_ANY,
     healthAddr: LOOPBACK_ANY,
     eventsAddr: ctx.eventsAddr,
-    logger: ctx.logger.child({ controller: "image-reflector-controller" }),
+    logger: controllerLogger(ctx, "image-reflector-controller"),
     gracefulShutdownTimeout: 10_000,
   });
   const done = controller.start(signal);
@@ -211,11 +218,11 @@ const startImageReflector: ControllerStarter = async (ctx, signal) => {
 const startImageAutomation: ControllerStarter = async (ctx, signal) => {
   const { createImageAutomationController } = await import("@sluice/image-automation-controller");
   const controller = createImageAutomationController({
-    kubeConfig: ctx.kubeConfig,
+    kubeConfig: kubeConfigOf(ctx, "image-automation-controller"),
     metricsAddr: LOOPBACK_ANY,
     healthAddr: LOOPBACK_ANY,
     eventsAddr: ctx.eventsAddr,
-    logger: ctx.logger.child({ controller: "image-automation-controller" }),
+    logger: controllerLogger(ctx, "image-automation-controller"),
     gracefulShutdownTimeout: 10_000,
   });
   const done = controller.start(signal);

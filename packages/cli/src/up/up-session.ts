@@ -10,9 +10,10 @@ import { SOURCE_API_VERSION } from "@sluice/api";
 import type { ApiServer } from "@sluice/apiserver";
 import { type GitHttpServer, startGitHttpServer } from "@sluice/git-server";
 import { KubeClient, KubeConfig, type UnstructuredObject } from "@sluice/runtime/kube";
-import type { Logger } from "@sluice/runtime/logging";
+import type { Logger, LogLevel } from "@sluice/runtime/logging";
 import { loadCrds } from "../install/crds.js";
 import { controllerIdentities } from "./controller-identities.js";
+import { ControllerLogs } from "./controller-logs.js";
 import { type ControllerName, type RunningController, startControllers } from "./controllers.js";
 import { installCrds, UP_FIELD_MANAGER } from "./crds.js";
 import { lockDataDir } from "./data-dir-lock.js";
@@ -40,8 +41,13 @@ export interface UpOptions {
   demo?: boolean | undefined;
   /** Delay of the API server's simulated workload status (default 500 ms). */
   workloadDelayMs?: number | undefined;
-  /** Process logger (controllers log through children of it). */
+  /** Process logger (controllers log through children of it, unless `fileLogs`). */
   logger: Logger;
+  /**
+   * Each controller logs JSON lines at this level to `<state dir>/logs/<controller>.log` (where `sluice logs`
+   * reads them) instead of through `logger`.
+   */
+  fileLogs?: { level: LogLevel } | undefined;
   /** Receives the narration lines of `demo`. */
   narrate?: ((line: string) => void) | undefined;
 }
@@ -58,6 +64,8 @@ export interface DemoInfo {
 
 /** A running `sluice up`. */
 export interface UpSession {
+  /** Directory of the controllers' log files (with `fileLogs`). */
+  readonly logDir: string | undefined;
   /** The API server URL. */
   readonly apiUrl: string;
   /** The kubeconfig file to reach it. */
@@ -110,6 +118,19 @@ export async function startUp(options: UpOptions): Promise<UpSession> {
       cleanups.push(() => rm(stateDir, { recursive: true, force: true }));
     }
 
+    // Closed after everything else stopped (cleanups run in reverse).
+    let loggers: Map<string, Logger> | undefined;
+    let logs: ControllerLogs | undefined;
+    let log = options.logger;
+    if (options.fileLogs) {
+      const opened = ControllerLogs.open(join(stateDir, "logs"), options.fileLogs.level);
+      logs = opened;
+      cleanups.push(() => opened.close());
+      log = await opened.logger("sluice-up");
+      loggers = new Map();
+      for (const name of options.controllers) loggers.set(name, await opened.logger(name));
+    }
+
     let server: ApiServer | undefined;
     let kubeConfig: KubeConfig;
     let kubeconfigPath: string;
@@ -141,12 +162,12 @@ export async function startUp(options: UpOptions): Promise<UpSession> {
       kubeConfig = loadKubeConfig(kubeconfigPath);
     }
     const apiUrl = server?.url ?? kubeConfig.getCurrentCluster()?.server ?? "";
-    options.logger.info({ url: apiUrl, kubeconfig: kubeconfigPath }, server ? "API server serving" : "using cluster");
+    log.info({ url: apiUrl, kubeconfig: kubeconfigPath }, server ? "API server serving" : "using cluster");
 
     const client = KubeClient.fromKubeConfig(kubeConfig, { rateLimit: false });
     cleanups.push(async () => client.close());
     const crds = await installCrds(client, await loadCrds(process.env));
-    options.logger.info({ count: crds.length }, "CRDs installed");
+    log.info({ count: crds.length }, "CRDs installed");
     // The namespace Flux's objects live in, as `flux install` creates it.
     await client.apply(
       { apiVersion: "v1", kind: "Namespace", metadata: { name: FLUX_NAMESPACE } },
@@ -168,7 +189,7 @@ export async function startUp(options: UpOptions): Promise<UpSession> {
     });
     await startControllers(
       options.controllers,
-      { kubeConfig, identities, logger: options.logger, stateDir, persistent: options.dataDir !== undefined },
+      { kubeConfig, identities, logger: options.logger, loggers, stateDir, persistent: options.dataDir !== undefined },
       abort.signal,
       controllers,
     );
@@ -200,7 +221,7 @@ export async function startUp(options: UpOptions): Promise<UpSession> {
         ...(previous !== undefined && (await portFree(previous)) ? { port: previous } : {}),
         onPush: () => {
           requestReconcile(client, SOURCE_API_VERSION, "GitRepository", DEMO_NAMESPACE, DEMO_SOURCE_NAME).catch(
-            (err: unknown) => options.logger.warn({ error: err }, "could not request a reconcile of the demo source"),
+            (err: unknown) => log.warn({ error: err }, "could not request a reconcile of the demo source"),
           );
         },
       });
@@ -238,6 +259,7 @@ export async function startUp(options: UpOptions): Promise<UpSession> {
 
     let stopping: Promise<void> | undefined;
     return {
+      logDir: logs?.dir,
       apiUrl,
       kubeconfigPath,
       embedded: server !== undefined,

@@ -51,6 +51,11 @@ export interface BuildOptions {
    * runs, built objects right after (see `createKustomizationDecryptor`).
    */
   decryptor?: BuildDecryptor | undefined;
+  /**
+   * Which entries of the root to copy (called with each absolute path; default all). The CLI builds from a
+   * repository root and leaves `.git` out.
+   */
+  copyFilter?: ((path: string) => boolean) | undefined;
 }
 
 /** The decryption steps of a build (implemented by `Decryptor` in `../decrypt`). */
@@ -99,7 +104,12 @@ export async function buildKustomization(options: BuildOptions): Promise<BuildRe
   const work = await mkdtemp(join(tmpdir(), "sluice-kustomize-"));
   try {
     const copy = options.inPlace ? root : join(work, "src");
-    if (!options.inPlace) await cp(root, copy, { recursive: true, verbatimSymlinks: true });
+    if (!options.inPlace)
+      await cp(root, copy, {
+        recursive: true,
+        verbatimSymlinks: true,
+        ...(options.copyFilter ? { filter: options.copyFilter } : {}),
+      });
     if (!options.symlinksChecked) await assertSymlinksInside(await realpath(copy), copy);
     const dir = join(copy, relPath);
     if (!(await isDirectory(dir))) {

@@ -248,7 +248,7 @@ describe("Controller", () => {
   });
 
   it("records GitOps Toolkit metrics per object and deletes them with the object", async () => {
-    const metrics = new MetricsRecorder({ processMetrics: false });
+    const metrics = new MetricsRecorder({ processMetrics: false, legacyObjectMetrics: true });
     const c = await startController(
       async (obj) => {
         obj.status = {
@@ -286,7 +286,7 @@ describe("Controller", () => {
   });
 
   it("lets a reconciler record its own metrics once, and shows its writes to the cache at once", async () => {
-    const metrics = new MetricsRecorder({ processMetrics: false });
+    const metrics = new MetricsRecorder({ processMetrics: false, legacyObjectMetrics: true });
     let seenByCache: unknown;
     const c = await startController(
       async (obj, ctx) => {

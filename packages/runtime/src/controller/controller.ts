@@ -186,7 +186,14 @@ export class Controller<T extends ApiObject> implements Runnable {
     let label: ReconcileResultLabel = "success";
     metrics?.addActiveWorkers(this.name, 1);
     const log = this.options.logger
-      ? reconcileLogger(this.options.logger, { controller: this.name, kind, namespace, name, reconcileID })
+      ? reconcileLogger(this.options.logger, {
+          controller: this.name,
+          kind,
+          group: groupOf(this.options.for.apiVersion),
+          namespace,
+          name,
+          reconcileID,
+        })
       : undefined;
     let obj: T | undefined;
     let metricsRecorded = false;
@@ -220,6 +227,10 @@ export class Controller<T extends ApiObject> implements Runnable {
         log?.debug("reconciliation finished");
       }
     } catch (err: unknown) {
+      // A programming error is what a panic is in Go: counted as one (and retried as an error).
+      if (err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError) {
+        metrics?.recordPanic(this.name);
+      }
       const error = asReconcileError(err);
       switch (error.kind) {
         case "stalling":
@@ -229,6 +240,7 @@ export class Controller<T extends ApiObject> implements Runnable {
         case "terminal":
           this.queue.forget(key);
           label = "error";
+          metrics?.recordTerminalError(this.name);
           log?.error({ error, reason: error.reason }, "Reconciler error (terminal, not retried)");
           break;
         case "waiting": {
@@ -252,6 +264,12 @@ export class Controller<T extends ApiObject> implements Runnable {
       if (obj && metrics && !metricsRecorded) recordObjectMetrics(metrics, ref, obj, seconds);
     }
   }
+}
+
+/** The group of an apiVersion (`apps/v1` → `apps`, `v1` → ""). */
+function groupOf(apiVersion: string): string {
+  const slash = apiVersion.indexOf("/");
+  return slash < 0 ? "" : apiVersion.slice(0, slash);
 }
 
 function recordObjectMetrics(

@@ -19,8 +19,8 @@ export interface ReconcileContext {
    */
   observeWrite?: ((written: ApiObject) => void) | undefined;
   /**
-   * Records the run's per-object metrics (`gotk_reconcile_duration_seconds`, `gotk_reconcile_condition`,
-   * `gotk_suspend_status`) from the object as it ends the run. The reconcile skeleton calls it once, after
+   * Records the run's per-object metrics (`gotk_reconcile_duration_seconds`; with legacy object metrics also
+   * `gotk_reconcile_condition` and `gotk_suspend_status`) from the object as it ends the run. The reconcile skeleton calls it once, after
    * the final status patch; when a reconciler does not, the controller records them after the run.
    */
   recordMetrics?: ((obj: ApiObject, durationSeconds: number) => void) | undefined;

@@ -20,14 +20,14 @@ async function get(srv: ProbeServer, path: string): Promise<{ status: number; bo
 describe("ProbeServer", () => {
   it("serves /metrics on the metrics address and probes on the health address", async () => {
     const metrics = new MetricsRecorder({ processMetrics: false });
-    metrics.recordSuspend({ kind: "GitRepository", namespace: "ns", name: "r" }, true);
+    metrics.recordDuration({ kind: "GitRepository", namespace: "ns", name: "r" }, 0.5);
     server = new ProbeServer({ metricsAddr: "127.0.0.1:0", healthAddr: "127.0.0.1:0", metrics });
     await server.start();
     expect(server.addressOf("/metrics")?.port).not.toBe(server.addressOf("/healthz")?.port);
     const m = await get(server, "/metrics");
     expect(m.status).toBe(200);
     expect(m.type).toContain("text/plain");
-    expect(m.body).toContain('gotk_suspend_status{kind="GitRepository",name="r",namespace="ns"} 1');
+    expect(m.body).toContain('gotk_reconcile_duration_seconds_count{kind="GitRepository",name="r",namespace="ns"} 1');
     const h = await get(server, "/healthz");
     expect(h).toMatchObject({ status: 200, body: "ok" });
     // /metrics is not on the health port.

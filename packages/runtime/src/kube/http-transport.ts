@@ -5,6 +5,24 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import type { KubeConfigLike, KubeRequestOptions } from "./kube-config.js";
 
+/** Receives each API request's outcome: HTTP status (`<error>` without a response), method, `host:port`. */
+export type RestRequestListener = (code: number | string, method: string, host: string) => void;
+
+const restListeners = new Set<RestRequestListener>();
+
+/**
+ * Observes every request any {@link HttpTransport} of this process sends (client-go's process-wide
+ * `rest_client_requests_total`); returns the function that stops observing.
+ */
+export function observeRestRequests(listener: RestRequestListener): () => void {
+  restListeners.add(listener);
+  return () => restListeners.delete(listener);
+}
+
+function notifyRest(code: number | string, method: string, host: string): void {
+  for (const listener of restListeners) listener(code, method, host);
+}
+
 /** One request: path below the server URL, query, body text. */
 export interface TransportRequest {
   method: string;
@@ -53,8 +71,14 @@ export class HttpTransport {
     const agent = this.agentFor(secure, opts);
     const send = secure ? httpsRequest : httpRequest;
     return new Promise<IncomingMessage>((resolve, reject) => {
-      const request = send(url, { method: req.method, headers, agent, signal: req.signal }, resolve);
-      request.on("error", reject);
+      const request = send(url, { method: req.method, headers, agent, signal: req.signal }, (res) => {
+        notifyRest(res.statusCode ?? 0, req.method, url.host);
+        resolve(res);
+      });
+      request.on("error", (err) => {
+        notifyRest("<error>", req.method, url.host);
+        reject(err);
+      });
       request.end(req.body);
     });
   }

@@ -344,7 +344,13 @@ export class KubeClient {
     if (options.gracePeriodSeconds !== undefined) body["gracePeriodSeconds"] = options.gracePeriodSeconds;
     if (options.preconditions) body["preconditions"] = options.preconditions;
     if (options.dryRun) body["dryRun"] = ["All"];
-    return (await this.transport.send({ method: "DELETE", path, body })) as UnstructuredObject | Status;
+    // Also as the query parameter: kube-apiserver reads either; some servers only the query.
+    return (await this.transport.send({
+      method: "DELETE",
+      path,
+      body,
+      ...(options.dryRun ? { query: { dryRun: "All" } } : {}),
+    })) as UnstructuredObject | Status;
   }
 
   /** Closes the client's pooled keep-alive connections (watches are not affected). */

@@ -41,11 +41,12 @@ describe("createLogger", () => {
     expect(lines[1]).toMatchObject({ level: "error", msg: "failed" });
   });
 
-  it("child loggers carry controller, kind, namespace, name and reconcileID", async () => {
+  it("child loggers carry Flux's keys: controller, controllerGroup, controllerKind, <Kind>, namespace, name, reconcileID", async () => {
     const out = new Capture();
     const log = reconcileLogger(await createLogger({ destination: out }), {
       controller: "gitrepository",
       kind: "GitRepository",
+      group: "source.toolkit.fluxcd.io",
       namespace: "flux-system",
       name: "podinfo",
       reconcileID: "7b0c",
@@ -53,7 +54,8 @@ describe("createLogger", () => {
     log.info("reconciling");
     expect(out.json()[0]).toMatchObject({
       controller: "gitrepository",
-      kind: "GitRepository",
+      controllerGroup: "source.toolkit.fluxcd.io",
+      controllerKind: "GitRepository",
       namespace: "flux-system",
       name: "podinfo",
       reconcileID: "7b0c",
@@ -93,7 +95,18 @@ describe("createLogger", () => {
     expect(lines[1]).toMatchObject({ auth: { username: "git", password: REDACTED } });
     expect(lines[2]?.["msg"]).toBe(`calling with Authorization: Bearer ${REDACTED}`);
     expect(lines[3]?.["msg"]).toBe(`clone https://${REDACTED}@example.com/repo.git failed`);
-    expect(lines[4]).toMatchObject({ error: { message: `fetch https://${REDACTED}@github.com/x failed` } });
+    expect(lines[4]).toMatchObject({ error: `fetch https://${REDACTED}@github.com/x failed` });
+    expect(lines[4]?.["stacktrace"]).toEqual(expect.stringContaining("logger.test"));
+  });
+
+  it("error is a string; its stack only at debug level", async () => {
+    const out = new Capture();
+    const log = await createLogger({ level: "info", destination: out });
+    const cause = new Error("dial tcp: connection refused");
+    log.error({ error: new Error("fetch failed", { cause }) }, "Reconciler error");
+    const [line] = out.json();
+    expect(line).toMatchObject({ error: "fetch failed", msg: "Reconciler error" });
+    expect(line).not.toHaveProperty("stacktrace");
   });
 
   it("console encoding prints human-readable lines", async () => {

@@ -62,13 +62,20 @@ export async function createLogger(options: CreateLoggerOptions = {}): Promise<L
     timestamp: () => `,"ts":"${new Date().toISOString()}"`,
     formatters: {
       level: (label) => ({ level: label }),
-      log: (obj) => redactValue(obj) as Record<string, unknown>,
+      log: (obj) => redactValue(withErrorStrings(obj)) as Record<string, unknown>,
     },
-    // Error objects are scrubbed by the log formatter; keep pino from serializing them first.
-    serializers: { error: (err: unknown) => redactValue(err), err: (err: unknown) => redactValue(err) },
+    // As Flux (zap): `error` is the error's message, a string; the stack only at debug (`stacktrace`).
+    serializers: { error: errorString, err: errorString },
     hooks: {
       logMethod(args, method) {
         const scrubbed = args.map((a) => (typeof a === "string" ? redactText(a) : a)) as Parameters<typeof method>;
+        const first = scrubbed[0] as unknown;
+        if (this.isLevelEnabled("debug") && typeof first === "object" && first !== null) {
+          const err = (first as { error?: unknown; err?: unknown }).error ?? (first as { err?: unknown }).err;
+          if (err instanceof Error && err.stack) {
+            (scrubbed as unknown[])[0] = { ...(first as object), stacktrace: redactText(err.stack) };
+          }
+        }
         method.apply(this, scrubbed);
       },
     },
@@ -90,6 +97,22 @@ export async function createLogger(options: CreateLoggerOptions = {}): Promise<L
   return pino(pinoOptions, redactingStream(options.destination ?? pino.destination({ sync: false })));
 }
 
+/** The fields with `error`/`err` turned into strings (the formatter runs before pino's serializers). */
+function withErrorStrings(obj: Record<string, unknown>): Record<string, unknown> {
+  if (!("error" in obj) && !("err" in obj)) return obj;
+  const out = { ...obj };
+  if ("error" in out) out["error"] = errorString(out["error"]);
+  if ("err" in out) out["err"] = errorString(out["err"]);
+  return out;
+}
+
+/** An error as Flux logs it: its message, scrubbed. */
+function errorString(err: unknown): unknown {
+  if (typeof err === "string") return redactText(err);
+  if (!(err instanceof Error)) return redactValue(err);
+  return redactText(err.message || err.name);
+}
+
 /** Passes every serialized line through {@link redactLogLine} before `target` sees it. */
 function redactingStream(target: DestinationStream | Writable): DestinationStream {
   return { write: (line: string) => void target.write(redactLogLine(line)) };
@@ -99,19 +122,23 @@ function redactingStream(target: DestinationStream | Writable): DestinationStrea
 export interface ReconcileLogContext {
   controller: string;
   kind: string;
+  /** The API group of the kind (`source.toolkit.fluxcd.io`); "" for core kinds. */
+  group?: string | undefined;
   namespace?: string | undefined;
   name: string;
   reconcileID: string;
 }
 
 /**
- * A child logger for one reconcile: `controller`, `kind`, `namespace`, `name`, `reconcileID` on every line,
- * plus the Flux-style `<Kind>: { name, namespace }` object.
+ * A child logger for one reconcile with controller-runtime's keys, as Flux's controllers print them:
+ * `controller`, `controllerGroup`, `controllerKind`, `<Kind>: { name, namespace }`, `namespace`, `name`,
+ * `reconcileID`.
  */
 export function reconcileLogger(base: Logger, ctx: ReconcileLogContext): Logger {
   return base.child({
     controller: ctx.controller,
-    kind: ctx.kind,
+    controllerGroup: ctx.group ?? "",
+    controllerKind: ctx.kind,
     ...(ctx.namespace ? { namespace: ctx.namespace } : {}),
     name: ctx.name,
     reconcileID: ctx.reconcileID,

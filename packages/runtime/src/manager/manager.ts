@@ -8,6 +8,7 @@ import {
 } from "../controller/controller.js";
 import { errorMessage } from "../errors/reconcile-errors.js";
 import { ProbeServer } from "../http/probe-server.js";
+import { observeRestRequests } from "../kube/http-transport.js";
 import { KubeClient } from "../kube/kube-client.js";
 import type { KubeConfigLike } from "../kube/kube-config.js";
 import type { ApiObject } from "../kube/object-ref.js";
@@ -145,6 +146,8 @@ export class Manager {
       );
     };
 
+    // client-go's rest_client_requests_total counts every API request of the process.
+    const unobserve = observeRestRequests((code, method, host) => this.metrics.recordRestRequest(code, method, host));
     try {
       await this.probes.start();
       this.cache.start();
@@ -156,6 +159,8 @@ export class Manager {
       const leaderRunnables = this.runnables.filter((r) => r.needLeaderElection);
       const election = this.options.leaderElection;
       if (election?.enabled) {
+        const lease = election.leaseName;
+        this.metrics.recordLeader(lease, false);
         this.elector = new LeaderElector({
           client: this.client,
           leaseName: election.leaseName,
@@ -165,6 +170,7 @@ export class Manager {
         });
         const electing = this.elector.run(stop.signal, {
           onStartedLeading: (leadership) => {
+            this.metrics.recordLeader(lease, true);
             const lost = new AbortController();
             leadership.addEventListener("abort", () => {
               if (!stop.signal.aborted) lost.abort(new LeaderElectionLostError());
@@ -173,6 +179,7 @@ export class Manager {
             for (const r of leaderRunnables) run(r, leaderSignal);
           },
           onStoppedLeading: () => {
+            this.metrics.recordLeader(lease, false);
             if (!stop.signal.aborted) fail(new LeaderElectionLostError());
           },
         });
@@ -191,6 +198,7 @@ export class Manager {
       await this.shutdown(running, undefined).catch(() => undefined);
       throw err;
     } finally {
+      unobserve();
       signal.removeEventListener("abort", onRootAbort);
     }
   }

@@ -11,7 +11,7 @@ function lines(text: string, metric: string): string[] {
 
 describe("MetricsRecorder", () => {
   it("exports gotk_reconcile_condition with 1 for the current status and 0 for the others", async () => {
-    const m = new MetricsRecorder({ processMetrics: false });
+    const m = new MetricsRecorder({ processMetrics: false, legacyObjectMetrics: true });
     m.recordCondition(repo, { type: "Ready", status: "False" });
     m.recordCondition(repo, { type: "Ready", status: "True" });
     const text = await m.metrics();
@@ -23,7 +23,7 @@ describe("MetricsRecorder", () => {
   });
 
   it("exports suspend status and reconcile duration per object, and deletes them with the object", async () => {
-    const m = new MetricsRecorder({ processMetrics: false });
+    const m = new MetricsRecorder({ processMetrics: false, legacyObjectMetrics: true });
     const other = { ...repo, name: "other" };
     for (const ref of [repo, other]) {
       m.recordSuspend(ref, ref === repo);
@@ -48,7 +48,7 @@ describe("MetricsRecorder", () => {
   });
 
   it("counts reconciles by result and errors per controller", async () => {
-    const m = new MetricsRecorder({ processMetrics: false });
+    const m = new MetricsRecorder({ processMetrics: false, legacyObjectMetrics: true });
     m.registerController("gitrepository", 4);
     m.recordReconcile("gitrepository", "success", 0.2);
     m.recordReconcile("gitrepository", "error", 0.1);
@@ -96,8 +96,56 @@ describe("MetricsRecorder", () => {
     ]);
   });
 
+  it("exports Flux 2.1+'s set: no legacy gauges by default; terminal errors, panics, in-flight work, REST, leader, cache", async () => {
+    const m = new MetricsRecorder({ processMetrics: false });
+    m.recordCondition(repo, { type: "Ready", status: "True" });
+    m.recordSuspend(repo, true);
+    m.registerController("gitrepository", 2);
+    m.recordTerminalError("gitrepository");
+    m.recordPanic("gitrepository");
+    m.recordRestRequest(200, "GET", "127.0.0.1:6443");
+    m.recordRestRequest("<error>", "PATCH", "127.0.0.1:6443");
+    m.recordLeader("source-controller-leader-election", true);
+    m.recordCacheEvent("cache_miss", repo);
+    const hooks = m.queueHooks("gitrepository");
+    hooks.workStarted?.("flux-system/a");
+    hooks.workStarted?.("flux-system/b");
+    let text = await m.metrics();
+    expect(text).not.toContain("gotk_reconcile_condition");
+    expect(text).not.toContain("gotk_suspend_status");
+    expect(lines(text, "controller_runtime_terminal_reconcile_errors_total")).toEqual([
+      'controller_runtime_terminal_reconcile_errors_total{controller="gitrepository"} 1',
+    ]);
+    expect(lines(text, "controller_runtime_reconcile_panics_total")).toEqual([
+      'controller_runtime_reconcile_panics_total{controller="gitrepository"} 1',
+    ]);
+    expect(lines(text, "rest_client_requests_total")).toEqual([
+      'rest_client_requests_total{code="200",method="GET",host="127.0.0.1:6443"} 1',
+      'rest_client_requests_total{code="<error>",method="PATCH",host="127.0.0.1:6443"} 1',
+    ]);
+    expect(lines(text, "leader_election_master_status")).toEqual([
+      'leader_election_master_status{name="source-controller-leader-election"} 1',
+    ]);
+    expect(lines(text, "gotk_cache_events_total")).toEqual([
+      'gotk_cache_events_total{event_type="cache_miss",kind="GitRepository",name="podinfo",namespace="flux-system"} 1',
+    ]);
+    const longest = Number(lines(text, "workqueue_longest_running_processor_seconds")[0]?.split(" ")[1]);
+    const unfinished = Number(lines(text, "workqueue_unfinished_work_seconds")[0]?.split(" ")[1]);
+    expect(longest).toBeGreaterThanOrEqual(0);
+    expect(unfinished).toBeGreaterThanOrEqual(longest);
+    hooks.workFinished?.("flux-system/a");
+    hooks.workFinished?.("flux-system/b");
+    text = await m.metrics();
+    expect(lines(text, "workqueue_longest_running_processor_seconds")).toEqual([
+      'workqueue_longest_running_processor_seconds{name="gitrepository"} 0',
+    ]);
+    expect(lines(text, "workqueue_unfinished_work_seconds")).toEqual([
+      'workqueue_unfinished_work_seconds{name="gitrepository"} 0',
+    ]);
+  });
+
   it("keeps registries of different managers apart and can add process metrics", async () => {
-    const a = new MetricsRecorder({ processMetrics: true });
+    const a = new MetricsRecorder({ processMetrics: true, legacyObjectMetrics: true });
     const b = new MetricsRecorder({ processMetrics: false });
     a.recordSuspend(repo, true);
     expect(await a.metrics()).toContain("process_cpu_user_seconds_total");

@@ -19,25 +19,43 @@ export interface MetricsRecorderOptions {
   registry?: Registry;
   /** Also export Node process metrics (`process_*`, `nodejs_*`); default true. */
   processMetrics?: boolean;
+  /**
+   * Also export `gotk_reconcile_condition` and `gotk_suspend_status`, which Flux 2.1 removed in favour of
+   * kube-state-metrics' `gotk_resource_info` (default: `SLUICE_LEGACY_GOTK_METRICS=true` in the environment).
+   */
+  legacyObjectMetrics?: boolean;
 }
 
 const STATUSES = ["True", "False", "Unknown"] as const;
 
 /**
- * The metrics every Sluice controller exports, with the names Flux dashboards and alerts expect:
- * - `gotk_reconcile_duration_seconds{kind,name,namespace}`, `gotk_reconcile_condition{kind,name,namespace,type,status}`,
- *   `gotk_suspend_status{kind,name,namespace}` (deleted with their object by {@link deleteObject});
+ * The metrics every Sluice controller exports, with the names Flux's (2.1+) dashboards and alerts expect:
+ * - `gotk_reconcile_duration_seconds{kind,name,namespace}` (deleted with its object by {@link deleteObject}),
+ *   `gotk_cache_events_total{event_type,name,kind,namespace}`;
  * - `controller_runtime_reconcile_total{controller,result}`, `controller_runtime_reconcile_errors_total{controller}`,
+ *   `controller_runtime_terminal_reconcile_errors_total{controller}`, `controller_runtime_reconcile_panics_total{controller}`,
  *   `controller_runtime_reconcile_time_seconds{controller}`, `controller_runtime_active_workers{controller}`,
  *   `controller_runtime_max_concurrent_reconciles{controller}`;
  * - `workqueue_depth`, `workqueue_adds_total`, `workqueue_queue_duration_seconds`,
- *   `workqueue_work_duration_seconds`, `workqueue_retries_total`, all `{name}`.
+ *   `workqueue_work_duration_seconds`, `workqueue_retries_total`, `workqueue_longest_running_processor_seconds`,
+ *   `workqueue_unfinished_work_seconds`, all `{name}`;
+ * - `rest_client_requests_total{code,method,host}` (every API request of this process), and
+ *   `leader_election_master_status{name}`;
+ * - with `legacyObjectMetrics`, also `gotk_reconcile_condition{kind,name,namespace,type,status}` and
+ *   `gotk_suspend_status{kind,name,namespace}`.
  */
 export class MetricsRecorder {
   readonly registry: Registry;
   private readonly reconcileDuration: Histogram<"kind" | "name" | "namespace">;
-  private readonly conditionGauge: Gauge<"kind" | "name" | "namespace" | "type" | "status">;
-  private readonly suspendGauge: Gauge<"kind" | "name" | "namespace">;
+  private readonly conditionGauge: Gauge<"kind" | "name" | "namespace" | "type" | "status"> | undefined;
+  private readonly suspendGauge: Gauge<"kind" | "name" | "namespace"> | undefined;
+  private readonly cacheEvents: Counter<"event_type" | "name" | "kind" | "namespace">;
+  private readonly terminalErrors: Counter<"controller">;
+  private readonly panics: Counter<"controller">;
+  private readonly restRequests: Counter<"code" | "method" | "host">;
+  private readonly leaderStatus: Gauge<"name">;
+  /** Start times (performance.now) of the keys being worked on, per queue. */
+  private readonly inFlight = new Map<string, Map<string, number>>();
   private readonly reconcileTotal: Counter<"controller" | "result">;
   private readonly reconcileErrors: Counter<"controller">;
   private readonly reconcileTime: Histogram<"controller">;
@@ -63,17 +81,77 @@ export class MetricsRecorder {
       buckets: exponentialBucketsRange(10e-3, 1800, 10),
       registers,
     });
-    this.conditionGauge = new Gauge({
-      name: "gotk_reconcile_condition",
-      help: "The current condition status of a GitOps Toolkit resource reconciliation.",
-      labelNames: [...objectLabels, "type", "status"],
+    const legacy = options.legacyObjectMetrics ?? process.env["SLUICE_LEGACY_GOTK_METRICS"] === "true";
+    if (legacy) {
+      this.conditionGauge = new Gauge({
+        name: "gotk_reconcile_condition",
+        help: "The current condition status of a GitOps Toolkit resource reconciliation.",
+        labelNames: [...objectLabels, "type", "status"],
+        registers,
+      });
+      this.suspendGauge = new Gauge({
+        name: "gotk_suspend_status",
+        help: "The current suspend status of a GitOps Toolkit resource.",
+        labelNames: objectLabels,
+        registers,
+      });
+    }
+    this.cacheEvents = new Counter({
+      name: "gotk_cache_events_total",
+      help: "Total number of cache retrieval events for a Gitops Toolkit resource reconciliation.",
+      labelNames: ["event_type", "name", "kind", "namespace"],
       registers,
     });
-    this.suspendGauge = new Gauge({
-      name: "gotk_suspend_status",
-      help: "The current suspend status of a GitOps Toolkit resource.",
-      labelNames: objectLabels,
+    this.terminalErrors = new Counter({
+      name: "controller_runtime_terminal_reconcile_errors_total",
+      help: "Total number of terminal reconciliation errors per controller",
+      labelNames: ["controller"],
       registers,
+    });
+    this.panics = new Counter({
+      name: "controller_runtime_reconcile_panics_total",
+      help: "Total number of reconciliation panics per controller",
+      labelNames: ["controller"],
+      registers,
+    });
+    this.restRequests = new Counter({
+      name: "rest_client_requests_total",
+      help: "Number of HTTP requests, partitioned by status code, method, and host.",
+      labelNames: ["code", "method", "host"],
+      registers,
+    });
+    this.leaderStatus = new Gauge({
+      name: "leader_election_master_status",
+      help: "Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master. 'name' is the string used to identify the lease. Please make sure to group by name.",
+      labelNames: ["name"],
+      registers,
+    });
+    const inFlight = this.inFlight;
+    const ages = (name: string): number[] => {
+      const now = performance.now();
+      return [...(inFlight.get(name)?.values() ?? [])].map((t) => (now - t) / 1000);
+    };
+    new Gauge({
+      name: "workqueue_longest_running_processor_seconds",
+      help: "How many seconds has the longest running processor for workqueue been running.",
+      labelNames: ["name"],
+      registers,
+      collect() {
+        for (const name of inFlight.keys()) this.set({ name }, Math.max(0, ...ages(name)));
+      },
+    });
+    new Gauge({
+      name: "workqueue_unfinished_work_seconds",
+      help: "How many seconds of work has done that is in progress and hasn't been observed by work_duration. Large values indicate stuck threads. One can deduce the number of stuck threads by observing the rate at which this increases.",
+      labelNames: ["name"],
+      registers,
+      collect() {
+        for (const name of inFlight.keys())
+          this.set(
+            { name },
+            ages(name).reduce((a, b) => a + b, 0),
+          );
+      },
     });
     this.reconcileTotal = new Counter({
       name: "controller_runtime_reconcile_total",
@@ -151,6 +229,7 @@ export class MetricsRecorder {
 
   /** Sets `gotk_reconcile_condition` for a condition: 1 for its status, 0 for the other two. */
   recordCondition(ref: MetricsObjectRef, condition: Pick<Condition, "type" | "status">): void {
+    if (!this.conditionGauge) return;
     const labels = objectLabels(ref);
     for (const status of STATUSES) {
       this.conditionGauge.set({ ...labels, type: condition.type, status }, status === condition.status ? 1 : 0);
@@ -167,22 +246,22 @@ export class MetricsRecorder {
   /** Removes the condition series of one condition type of an object. */
   deleteCondition(ref: MetricsObjectRef, type: string): void {
     const labels = objectLabels(ref);
-    for (const status of STATUSES) this.conditionGauge.remove({ ...labels, type, status });
+    for (const status of STATUSES) this.conditionGauge?.remove({ ...labels, type, status });
     this.conditionTypes.get(refKey(ref))?.delete(type);
   }
 
   /** Sets `gotk_suspend_status` of an object (1 when `spec.suspend` is true). */
   recordSuspend(ref: MetricsObjectRef, suspended: boolean): void {
-    this.suspendGauge.set(objectLabels(ref), suspended ? 1 : 0);
+    this.suspendGauge?.set(objectLabels(ref), suspended ? 1 : 0);
   }
 
   /** Deletes every per-object series of an object (call when it is deleted). */
   deleteObject(ref: MetricsObjectRef): void {
     const labels = objectLabels(ref);
     this.reconcileDuration.remove(labels);
-    this.suspendGauge.remove(labels);
+    this.suspendGauge?.remove(labels);
     for (const type of this.conditionTypes.get(refKey(ref)) ?? []) {
-      for (const status of STATUSES) this.conditionGauge.remove({ ...labels, type, status });
+      for (const status of STATUSES) this.conditionGauge?.remove({ ...labels, type, status });
     }
     this.conditionTypes.delete(refKey(ref));
   }
@@ -202,6 +281,36 @@ export class MetricsRecorder {
       this.reconcileTotal.inc({ controller, result }, 0);
     }
     this.reconcileErrors.inc({ controller }, 0);
+    this.terminalErrors.inc({ controller }, 0);
+    this.panics.inc({ controller }, 0);
+  }
+
+  /** Counts a terminal (not retried) reconcile error of `controller`. */
+  recordTerminalError(controller: string): void {
+    this.terminalErrors.inc({ controller });
+  }
+
+  /**
+   * Counts a reconcile of `controller` that failed with a programming error (a TypeError, RangeError or
+   * ReferenceError: what a panic is in Go).
+   */
+  recordPanic(controller: string): void {
+    this.panics.inc({ controller });
+  }
+
+  /** Counts a cache hit or miss (`event_type` `cache_hit`/`cache_miss`) for an object's reconcile. */
+  recordCacheEvent(eventType: "cache_hit" | "cache_miss", ref: MetricsObjectRef): void {
+    this.cacheEvents.inc({ event_type: eventType, ...objectLabels(ref) });
+  }
+
+  /** Counts one API request: its HTTP status (`<error>` without a response), method and `host:port`. */
+  recordRestRequest(code: number | string, method: string, host: string): void {
+    this.restRequests.inc({ code: String(code), method, host });
+  }
+
+  /** Sets `leader_election_master_status` of the lease `name`: 1 while this process leads. */
+  recordLeader(name: string, leading: boolean): void {
+    this.leaderStatus.set({ name }, leading ? 1 : 0);
   }
 
   /** Adjusts `controller_runtime_active_workers` by `delta`. */
@@ -214,12 +323,22 @@ export class MetricsRecorder {
     this.queueDepth.set({ name }, 0);
     this.queueAdds.inc({ name }, 0);
     this.queueRetries.inc({ name }, 0);
+    if (!this.inFlight.has(name)) this.inFlight.set(name, new Map());
     return {
       added: () => this.queueAdds.inc({ name }),
       depth: (depth) => this.queueDepth.set({ name }, depth),
       queueLatency: (seconds) => this.queueLatency.observe({ name }, seconds),
       workDuration: (seconds) => this.workDuration.observe({ name }, seconds),
       retried: () => this.queueRetries.inc({ name }),
+      workStarted: (key) => {
+        let running = this.inFlight.get(name);
+        if (!running) {
+          running = new Map();
+          this.inFlight.set(name, running);
+        }
+        running.set(key, performance.now());
+      },
+      workFinished: (key) => this.inFlight.get(name)?.delete(key),
     };
   }
 

@@ -13,6 +13,10 @@ export interface QueueMetricsHooks {
   workDuration?(seconds: number): void;
   /** A key was scheduled for a retry with backoff. */
   retried?(): void;
+  /** A worker started on a key (a key runs on one worker at a time). */
+  workStarted?(key: string): void;
+  /** The worker finished the key. */
+  workFinished?(key: string): void;
 }
 
 /** Runs one key. `signal` aborts when the queue's shutdown deadline passes. */
@@ -212,6 +216,7 @@ export class WorkQueue {
       this.metrics.depth?.(this.ready.size);
       const started = this.clock.now();
       this.metrics.queueLatency?.((started - readyAt) / 1000);
+      this.metrics.workStarted?.(key);
       const run = this.runOne(handler, key, started);
       this.running.set(key, run);
     }
@@ -226,6 +231,7 @@ export class WorkQueue {
       // The handler owns error handling (requeue, backoff, logging); a throw here must not stop the queue.
     } finally {
       this.metrics.workDuration?.((this.clock.now() - started) / 1000);
+      this.metrics.workFinished?.(key);
       this.running.delete(key);
       if (this.dirtyWhileRunning.delete(key)) this.add(key);
       this.pump();
