@@ -13,6 +13,7 @@ import { CrdController } from "./crd/crd-controller.js";
 import { admitCrd } from "./crd/crd-validation.js";
 import { CrdSchemas, CustomResourceAdmission } from "./crd/custom-resource-admission.js";
 import { OpenApiV3 } from "./http/openapi.js";
+import { RequestMetrics } from "./http/request-metrics.js";
 import { ResourceHandler } from "./http/resource-handler.js";
 import { route } from "./http/router.js";
 import { buildKubeconfig, writeKubeconfigFile } from "./kubeconfig.js";
@@ -143,6 +144,7 @@ async function serve(
     controllers.push(new WorkloadSimulator(service, registry, options.workloadDelayMs ?? 500));
   }
   const audit = new AuditLog();
+  const metrics = new RequestMetrics();
   const resources = new ResourceHandler(service, {
     bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,
     defaultWatchTimeoutSeconds: options.watchTimeoutSeconds ?? 1800,
@@ -159,6 +161,7 @@ async function serve(
         token,
         ...(options.allowUnauthenticatedHttp === true ? { trustLoopbackHttp: true } : {}),
         audit,
+        metrics,
         serverAddress: () => address,
         version: () => ({
           major: "1",

@@ -8,6 +8,7 @@ import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersio
 import { negotiate } from "./negotiate.js";
 import { serveOpenApiV2 } from "./openapi-v2.js";
 import { resolveRequestInfo } from "./request-info.js";
+import { clientOf, metricVerb, type RequestMetrics } from "./request-metrics.js";
 import type { ResourceHandler } from "./resource-handler.js";
 import { sendError, sendJson } from "./respond.js";
 
@@ -19,6 +20,8 @@ export interface RouterDeps {
   /** Let tokenless loopback requests in as the admin (plain-HTTP servers started with that option). */
   trustLoopbackHttp?: boolean;
   audit: AuditLog;
+  /** Counts resource requests and serves them on `/metrics`. */
+  metrics: RequestMetrics;
   serverAddress: () => string;
   version: () => Record<string, string>;
   openapi: (path: string, req: IncomingMessage, res: ServerResponse) => boolean;
@@ -76,7 +79,19 @@ export async function route(deps: RouterDeps, req: IncomingMessage, res: ServerR
   const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, "") : url.pathname;
   let who: UserInfo = { name: "unknown", groups: [] };
   const started = Date.now();
+  let info: ReturnType<typeof resolveRequestInfo> | undefined;
   res.on("finish", () => {
+    if (info?.isResourceRequest) {
+      deps.metrics.record({
+        verb: metricVerb(info.verb, req.headers["content-type"]),
+        group: info.group,
+        resource: info.resource,
+        subresource: info.subresource,
+        dryRun: url.searchParams.has("dryRun"),
+        code: res.statusCode,
+        client: clientOf(req.headers["user-agent"]),
+      });
+    }
     deps.audit.record({
       time: new Date(started).toISOString(),
       user: who.name,
@@ -99,6 +114,11 @@ export async function route(deps: RouterDeps, req: IncomingMessage, res: ServerR
       return;
     }
     if (path === "/version") return sendJson(res, 200, deps.version());
+    if (path === "/metrics") {
+      res.writeHead(200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" });
+      res.end(deps.metrics.render());
+      return;
+    }
     if (path === "/openapi/v2") return serveOpenApiV2(req, res, deps.registry);
     if (path.startsWith("/openapi/")) {
       if (deps.openapi(path, req, res)) return;
@@ -119,7 +139,7 @@ export async function route(deps: RouterDeps, req: IncomingMessage, res: ServerR
       }
       return sendJson(res, 200, path === "/api" ? apiVersions(deps.serverAddress()) : apiGroupList(deps.registry));
     }
-    const info = resolveRequestInfo(req.method ?? "GET", new URL(`http://localhost${path}${url.search}`));
+    info = resolveRequestInfo(req.method ?? "GET", new URL(`http://localhost${path}${url.search}`));
     if (!info.isResourceRequest) {
       if (info.apiPrefix === "api" && info.version !== "") {
         const list = apiResourceList(deps.registry, "", info.version);
