@@ -2,7 +2,7 @@
 // HTTP servers (artifacts, metrics, health) on loopback free ports.
 
 import { join } from "node:path";
-import type { KubeConfig } from "@sluice/runtime/kube";
+import type { KubeConfig, RateLimit } from "@sluice/runtime/kube";
 import type { Logger } from "@sluice/runtime/logging";
 import { waitForManagerReady } from "./controller-readiness.js";
 import { portFree, readPort, writePort } from "./kept-port.js";
@@ -18,6 +18,18 @@ export interface ControllerContext {
   persistent?: boolean | undefined;
   /** notification-controller's event endpoint, when one runs. */
   eventsAddr?: string | undefined;
+  /**
+   * The controllers' client rate limit (default Flux's QPS 50, burst 300). `sluice up` turns it off for its
+   * embedded API server, which runs on the same machine for this user alone.
+   */
+  rateLimit?: RateLimit | false | undefined;
+  /** kustomize-controller's `--concurrent` (default 4, Flux's). */
+  kustomizeConcurrency?: number | undefined;
+}
+
+/** The options every controller takes from the context. */
+function common(ctx: ControllerContext): { rateLimit?: RateLimit | false } {
+  return ctx.rateLimit !== undefined ? { rateLimit: ctx.rateLimit } : {};
 }
 
 /** Where a running controller serves. */
@@ -77,6 +89,7 @@ const startSource: ControllerStarter = async (ctx, signal) => {
     healthAddr: LOOPBACK_ANY,
     eventsAddr: ctx.eventsAddr,
     logger: ctx.logger.child({ controller: "source-controller" }),
+    ...common(ctx),
     gracefulShutdownTimeout: 10_000,
   });
   const done = controller.start(signal);
@@ -99,6 +112,8 @@ const startKustomize: ControllerStarter = async (ctx, signal) => {
     healthAddr: LOOPBACK_ANY,
     eventsAddr: ctx.eventsAddr,
     logger: ctx.logger.child({ controller: "kustomize-controller" }),
+    ...common(ctx),
+    ...(ctx.kustomizeConcurrency !== undefined ? { concurrency: ctx.kustomizeConcurrency } : {}),
     gracefulShutdownTimeout: 10_000,
   });
   const done = controller.start(signal);
@@ -115,6 +130,7 @@ const startHelm: ControllerStarter = async (ctx, signal) => {
     healthAddr: LOOPBACK_ANY,
     eventsAddr: ctx.eventsAddr,
     logger: ctx.logger.child({ controller: "helm-controller" }),
+    ...common(ctx),
     gracefulShutdownTimeout: 10_000,
   });
   const done = controller.start(signal);
@@ -133,6 +149,7 @@ const startNotification: ControllerStarter = async (ctx, signal) => {
     metricsAddr: LOOPBACK_ANY,
     healthAddr: LOOPBACK_ANY,
     logger: ctx.logger.child({ controller: "notification-controller" }),
+    ...common(ctx),
     gracefulShutdownTimeout: 10_000,
   });
   const done = controller.start(signal);

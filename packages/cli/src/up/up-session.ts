@@ -21,6 +21,9 @@ import { portFree, readPort, writePort } from "./kept-port.js";
 import { Narrator } from "./narrator.js";
 import { requestReconcile } from "./request-reconcile.js";
 
+/** kustomize-controller's `--concurrent` against the embedded API server. */
+export const EMBEDDED_KUSTOMIZE_CONCURRENCY = 16;
+
 /** Options of {@link startUp}. */
 export interface UpOptions {
   /** API server port (0: any free port; default 0). Ignored with `kubeconfig`. */
@@ -160,7 +163,16 @@ export async function startUp(options: UpOptions): Promise<UpSession> {
     });
     await startControllers(
       options.controllers,
-      { kubeConfig, logger: options.logger, stateDir, persistent: options.dataDir !== undefined },
+      {
+        kubeConfig,
+        logger: options.logger,
+        stateDir,
+        persistent: options.dataDir !== undefined,
+        // The embedded API server serves this machine's user alone: no client-side limit in front of it, and
+        // more Kustomizations at once (their health checks wait on watches, not on the CPU). A given cluster
+        // gets Flux's defaults.
+        ...(server ? { rateLimit: false as const, kustomizeConcurrency: EMBEDDED_KUSTOMIZE_CONCURRENCY } : {}),
+      },
       abort.signal,
       controllers,
     );
