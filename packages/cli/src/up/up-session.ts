@@ -7,11 +7,11 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { SOURCE_API_VERSION } from "@sluice/api";
-import type { ApiServer } from "@sluice/apiserver";
 import { type GitHttpServer, startGitHttpServer } from "@sluice/git-server";
 import { KubeClient, KubeConfig, type UnstructuredObject } from "@sluice/runtime/kube";
 import type { Logger } from "@sluice/runtime/logging";
 import { loadCrds } from "../install/crds.js";
+import { type EmbeddedApiServer, startEmbeddedApiServer } from "./api-server-thread.js";
 import { type ControllerName, type RunningController, startControllers } from "./controllers.js";
 import { installCrds, UP_FIELD_MANAGER } from "./crds.js";
 import { lockDataDir } from "./data-dir-lock.js";
@@ -112,7 +112,7 @@ export async function startUp(options: UpOptions): Promise<UpSession> {
       cleanups.push(() => rm(stateDir, { recursive: true, force: true }));
     }
 
-    let server: ApiServer | undefined;
+    let server: EmbeddedApiServer | undefined;
     let kubeConfig: KubeConfig;
     let kubeconfigPath: string;
     if (options.kubeconfig) {
@@ -124,8 +124,7 @@ export async function startUp(options: UpOptions): Promise<UpSession> {
       kubeconfigPath = resolve(options.kubeconfig);
       kubeConfig = loadKubeConfig(kubeconfigPath, options.context);
     } else {
-      const { startApiServer } = await import("@sluice/apiserver");
-      server = await startApiServer({
+      server = await startEmbeddedApiServer({
         port: options.port ?? 0,
         simulateWorkloads: true,
         ...(options.workloadDelayMs !== undefined ? { workloadDelayMs: options.workloadDelayMs } : {}),
