@@ -29,7 +29,10 @@ import {
 const KUBECTL = resolveTool("kubectl").path;
 const MODES = (process.env["BENCH_MODES"] ?? "up,chart").split(",");
 const COUNTS = process.env["BENCH_KS"]
-  ? process.env["BENCH_KS"].split(",").map(Number)
+  ? process.env["BENCH_KS"]
+      .split(",")
+      .map(Number)
+      .filter((n) => n > 0)
   : [100, 500, ...(process.env["BENCH_KS_1000"] === "1" ? [1000] : [])];
 
 function printTable(figures: Figure[]): void {
