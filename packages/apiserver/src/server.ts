@@ -19,6 +19,7 @@ import { CrdController } from "./crd/crd-controller.js";
 import { admitCrd } from "./crd/crd-validation.js";
 import { CrdSchemas, CustomResourceAdmission } from "./crd/custom-resource-admission.js";
 import { OpenApiV3 } from "./http/openapi.js";
+import { RequestMetrics } from "./http/request-metrics.js";
 import { ResourceHandler } from "./http/resource-handler.js";
 import { route } from "./http/router.js";
 import { buildKubeconfig, writeKubeconfigFile } from "./kubeconfig.js";
@@ -169,6 +170,7 @@ async function serve(
     controllers.push(new WorkloadSimulator(service, registry, options.workloadDelayMs ?? 500));
   }
   const audit = new AuditLog();
+  const metrics = new RequestMetrics();
   const resources = new ResourceHandler(service, {
     bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,
     defaultWatchTimeoutSeconds: options.watchTimeoutSeconds ?? 1800,
@@ -188,6 +190,7 @@ async function serve(
         tokens,
         store,
         audit,
+        metrics,
         serverAddress: () => address,
         version: () => ({
           major: "1",

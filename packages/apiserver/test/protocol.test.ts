@@ -320,4 +320,19 @@ describe("kube-apiserver wire behaviour", () => {
     });
     expect(masters.status).toBe(200);
   });
+  it("counts resource requests on /metrics by verb, resource, dry-run and client", async () => {
+    const body = JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "metrics-probe" } });
+    const headers = { "Content-Type": "application/apply-patch+yaml", "User-Agent": "probe-client/1.0" };
+    const path = `${CM}/metrics-probe?fieldManager=probe`;
+    expect((await apiRequest(s, "PATCH", `${path}&dryRun=All`, { body, headers })).status).toBe(201);
+    expect((await apiRequest(s, "PATCH", path, { body, headers })).status).toBe(201);
+    const r = await apiRequest(s, "GET", "/metrics");
+    expect(r.status).toBe(200);
+    const lines = r.body.split("\n").filter((l) => l.includes('client="probe-client"'));
+    expect(lines).toEqual([
+      'apiserver_request_total{verb="APPLY",group="",resource="configmaps",subresource="",dry_run="All",code="201",client="probe-client"} 1',
+      'apiserver_request_total{verb="APPLY",group="",resource="configmaps",subresource="",dry_run="",code="201",client="probe-client"} 1',
+    ]);
+    expect((await apiRequest(s, "GET", "/metrics", { token: null })).status).toBe(401);
+  });
 });

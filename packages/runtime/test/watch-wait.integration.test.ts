@@ -4,7 +4,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { UnstructuredObject } from "../src/kube/object-ref.js";
 import { WaitError } from "../src/ssa/errors.js";
+import { computeStatus } from "../src/ssa/kstatus.js";
+import { SharedWatches } from "../src/ssa/shared-watches.js";
 import { watchForSet } from "../src/ssa/watch-wait.js";
+import { WrittenVersions } from "../src/ssa/written-versions.js";
 import { type EmbeddedTestCluster, startEmbeddedCluster } from "./support/test-cluster.js";
 
 const NS = "default";
@@ -86,5 +89,52 @@ describe("watchForSet", () => {
     );
     abort.abort(new Error("canceled by test"));
     await expect(waiting).rejects.toThrow("canceled by test");
+  });
+  it("shares one list+watch per kind and namespace between checks that follow one another", async () => {
+    const watches = new SharedWatches(60_000);
+    const ns = "shared-watch";
+    await cluster.client.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
+    const lists = () =>
+      cluster.server
+        .auditEvents()
+        .filter(
+          (e) =>
+            e.verb === "GET" && e.path.startsWith(`/api/v1/namespaces/${ns}/configmaps`) && !e.path.includes("watch="),
+        ).length;
+    for (const name of ["a", "b", "c"]) {
+      await cluster.client.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: ns } });
+      await watchForSet(cluster.client, [{ apiVersion: "v1", kind: "ConfigMap", namespace: ns, name }], {
+        timeout: 30_000,
+        watches,
+      });
+    }
+    expect(lists()).toBe(1);
+  });
+
+  it("does not judge a cached state older than the version an apply of ours wrote", async () => {
+    const watches = new SharedWatches(60_000);
+    const written = new WrittenVersions();
+    const ref = { apiVersion: "apps/v1", kind: "Deployment", namespace: NS, name: "rolled" };
+    await cluster.client.create(deployment("rolled"));
+    await watchForSet(cluster.client, [ref], { timeout: 30_000, watches, written });
+    // A new generation: the shared cache still holds the old, Current state when the next check starts.
+    const scaled: UnstructuredObject = {
+      ...deployment("rolled"),
+      spec: { ...(deployment("rolled")["spec"] as object), replicas: 3 },
+    };
+    const updated = await cluster.client.apply<UnstructuredObject>(scaled, { fieldManager: "test", force: true });
+    written.record(updated);
+    const judged: number[] = [];
+    await watchForSet(cluster.client, [ref], {
+      timeout: 30_000,
+      watches,
+      written,
+      statusReader: (obj) => {
+        judged.push(Number(obj.metadata.resourceVersion));
+        return computeStatus(obj);
+      },
+    });
+    expect(judged.length).toBeGreaterThan(0);
+    expect(Math.min(...judged)).toBeGreaterThanOrEqual(Number(updated.metadata.resourceVersion));
   });
 });

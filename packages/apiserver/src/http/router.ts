@@ -18,6 +18,7 @@ import { isLoopbackHost, misdirectedHost } from "./host-check.js";
 import { negotiate } from "./negotiate.js";
 import { serveOpenApiV2 } from "./openapi-v2.js";
 import { resolveRequestInfo } from "./request-info.js";
+import { clientOf, metricVerb, type RequestMetrics } from "./request-metrics.js";
 import type { ResourceHandler } from "./resource-handler.js";
 import { parseObjectBody, readBody, sendError, sendJson } from "./respond.js";
 
@@ -35,6 +36,8 @@ export interface RouterDeps {
   tokens: ServiceAccountTokens;
   store: ObjectStore;
   audit: AuditLog;
+  /** Counts resource requests and serves them on `/metrics`. */
+  metrics: RequestMetrics;
   serverAddress: () => string;
   version: () => Record<string, string>;
   openapi: (path: string, req: IncomingMessage, res: ServerResponse) => boolean;
@@ -92,7 +95,19 @@ export async function route(deps: RouterDeps, req: IncomingMessage, res: ServerR
   const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, "") : url.pathname;
   let who: UserInfo = { name: "unknown", groups: [] };
   const started = Date.now();
+  let info: ReturnType<typeof resolveRequestInfo> | undefined;
   res.on("finish", () => {
+    if (info?.isResourceRequest) {
+      deps.metrics.record({
+        verb: metricVerb(info.verb, req.headers["content-type"]),
+        group: info.group,
+        resource: info.resource,
+        subresource: info.subresource,
+        dryRun: url.searchParams.has("dryRun"),
+        code: res.statusCode,
+        client: clientOf(req.headers["user-agent"]),
+      });
+    }
     deps.audit.record({
       time: new Date(started).toISOString(),
       user: who.name,
@@ -114,7 +129,7 @@ export async function route(deps: RouterDeps, req: IncomingMessage, res: ServerR
     who = authenticated;
     const user = impersonate(req, authenticated, deps.authorizer);
     who = user;
-    const info = resolveRequestInfo(req.method ?? "GET", new URL(`http://localhost${path}${url.search}`));
+    info = resolveRequestInfo(req.method ?? "GET", new URL(`http://localhost${path}${url.search}`));
     const attrs: AuthzAttributes = info.isResourceRequest
       ? {
           user,
@@ -136,6 +151,11 @@ export async function route(deps: RouterDeps, req: IncomingMessage, res: ServerR
       return;
     }
     if (path === "/version") return sendJson(res, 200, deps.version());
+    if (path === "/metrics") {
+      res.writeHead(200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" });
+      res.end(deps.metrics.render());
+      return;
+    }
     if (path === "/openapi/v2") return serveOpenApiV2(req, res, deps.registry);
     if (path.startsWith("/openapi/")) {
       if (deps.openapi(path, req, res)) return;

@@ -3,7 +3,6 @@
 // bindings are applied to the embedded API server, and every controller gets a kubeconfig with a token of the
 // ServiceAccount its Deployment runs as. The user keeps the admin kubeconfig.
 
-import type { ApiServer } from "@sluice/apiserver";
 import { type KubeClient, KubeConfig, type UnstructuredObject } from "@sluice/runtime/kube";
 import { stringify } from "yaml";
 import { chartDirectory, readChart } from "../install/chart.js";
@@ -50,12 +49,14 @@ export function serviceAccountOf(render: readonly UnstructuredObject[], controll
   return typeof name === "string" && name !== "" ? name : "default";
 }
 
-/** A kubeconfig (object) for the embedded server authenticating with `token`. */
-function tokenKubeConfig(server: ApiServer, user: string, token: string): KubeConfig {
-  const cluster: Record<string, unknown> = { server: server.url };
-  if (server.caCert !== undefined)
-    cluster["certificate-authority-data"] = Buffer.from(server.caCert).toString("base64");
-  else cluster["insecure-skip-tls-verify"] = true;
+/** A kubeconfig (object) for the admin kubeconfig's cluster authenticating with `token`. */
+function tokenKubeConfig(adminConfig: KubeConfig, user: string, token: string): KubeConfig {
+  const current = adminConfig.getCurrentCluster();
+  if (!current) throw new Error("the admin kubeconfig has no current cluster");
+  const cluster: Record<string, unknown> = { server: current.server };
+  if (current.caData !== undefined) cluster["certificate-authority-data"] = current.caData;
+  else if (current.caFile !== undefined) cluster["certificate-authority"] = current.caFile;
+  else if (current.skipTLSVerify) cluster["insecure-skip-tls-verify"] = true;
   const kc = new KubeConfig();
   kc.loadFromString(
     stringify({
@@ -70,14 +71,31 @@ function tokenKubeConfig(server: ApiServer, user: string, token: string): KubeCo
   return kc;
 }
 
+/** A bound token for a ServiceAccount from the TokenRequest API (`kubectl create token`). */
+async function requestToken(admin: KubeClient, namespace: string, serviceAccount: string): Promise<string> {
+  const res = (await admin.request({
+    method: "POST",
+    path: `/api/v1/namespaces/${namespace}/serviceaccounts/${serviceAccount}/token`,
+    body: {
+      apiVersion: "authentication.k8s.io/v1",
+      kind: "TokenRequest",
+      spec: { expirationSeconds: TOKEN_SECONDS },
+    },
+  })) as { status?: { token?: string } } | undefined;
+  const token = res?.status?.token;
+  if (!token) throw new Error(`TokenRequest for ServiceAccount ${namespace}/${serviceAccount} returned no token`);
+  return token;
+}
+
 /**
  * Applies the chart's ServiceAccounts and RBAC for `controllers` (rendered in `namespace`) with the admin
- * client, and returns each controller's kubeconfig acting as its ServiceAccount.
+ * client, and returns each controller's kubeconfig acting as its ServiceAccount (a token from the
+ * TokenRequest API, for the admin kubeconfig's cluster).
  */
 export async function controllerIdentities(
   controllers: readonly ControllerName[],
   namespace: string,
-  server: ApiServer,
+  adminConfig: KubeConfig,
   admin: KubeClient,
   env: NodeJS.ProcessEnv,
 ): Promise<Map<ControllerName, KubeConfig>> {
@@ -87,8 +105,8 @@ export async function controllerIdentities(
   for (const obj of identityObjects(render)) await admin.apply(obj, { fieldManager: UP_FIELD_MANAGER, force: true });
   for (const controller of controllers) {
     const sa = serviceAccountOf(render, controller);
-    const token = server.issueServiceAccountToken(namespace, sa, TOKEN_SECONDS);
-    out.set(controller, tokenKubeConfig(server, `system:serviceaccount:${namespace}:${sa}`, token));
+    const token = await requestToken(admin, namespace, sa);
+    out.set(controller, tokenKubeConfig(adminConfig, `system:serviceaccount:${namespace}:${sa}`, token));
   }
   return out;
 }

@@ -2,7 +2,7 @@
 // HTTP servers (artifacts, metrics, health) on loopback free ports.
 
 import { join } from "node:path";
-import type { KubeConfig } from "@sluice/runtime/kube";
+import type { KubeConfig, RateLimit } from "@sluice/runtime/kube";
 import type { Logger } from "@sluice/runtime/logging";
 import { waitForManagerReady } from "./controller-readiness.js";
 import { portFree, readPort, writePort } from "./kept-port.js";
@@ -28,6 +28,18 @@ export interface ControllerContext {
    * `install --components-extra=source-watcher` sets it.
    */
   externalArtifacts?: boolean | undefined;
+  /**
+   * The controllers' client rate limit (default Flux's QPS 50, burst 300). `sluice up` turns it off for its
+   * embedded API server, which runs on the same machine for this user alone.
+   */
+  rateLimit?: RateLimit | false | undefined;
+  /** kustomize-controller's `--concurrent` (default 4, Flux's). */
+  kustomizeConcurrency?: number | undefined;
+}
+
+/** The options every controller takes from the context. */
+function common(ctx: ControllerContext): { rateLimit?: RateLimit | false } {
+  return ctx.rateLimit !== undefined ? { rateLimit: ctx.rateLimit } : {};
 }
 
 /** Where a running controller serves. */
@@ -98,6 +110,7 @@ const startSource: ControllerStarter = async (ctx, signal) => {
     healthAddr: LOOPBACK_ANY,
     eventsAddr: ctx.eventsAddr,
     logger: controllerLogger(ctx, "source-controller"),
+    ...common(ctx),
     gracefulShutdownTimeout: 10_000,
   });
   const done = controller.start(signal);
@@ -120,6 +133,8 @@ const startKustomize: ControllerStarter = async (ctx, signal) => {
     healthAddr: LOOPBACK_ANY,
     eventsAddr: ctx.eventsAddr,
     logger: controllerLogger(ctx, "kustomize-controller"),
+    ...common(ctx),
+    ...(ctx.kustomizeConcurrency !== undefined ? { concurrency: ctx.kustomizeConcurrency } : {}),
     gracefulShutdownTimeout: 10_000,
     allowExternalArtifact: ctx.externalArtifacts === true,
   });
@@ -137,6 +152,7 @@ const startHelm: ControllerStarter = async (ctx, signal) => {
     healthAddr: LOOPBACK_ANY,
     eventsAddr: ctx.eventsAddr,
     logger: controllerLogger(ctx, "helm-controller"),
+    ...common(ctx),
     gracefulShutdownTimeout: 10_000,
     ...(ctx.externalArtifacts ? { featureGates: new Map([["ExternalArtifact", true]]) } : {}),
   });
@@ -160,6 +176,7 @@ const startSourceWatcher: ControllerStarter = async (ctx, signal) => {
     healthAddr: LOOPBACK_ANY,
     eventsAddr: ctx.eventsAddr,
     logger: controllerLogger(ctx, "source-watcher"),
+    ...common(ctx),
     gracefulShutdownTimeout: 10_000,
   });
   const done = controller.start(signal);
@@ -184,6 +201,7 @@ const startNotification: ControllerStarter = async (ctx, signal) => {
     metricsAddr: LOOPBACK_ANY,
     healthAddr: LOOPBACK_ANY,
     logger: controllerLogger(ctx, "notification-controller"),
+    ...common(ctx),
     gracefulShutdownTimeout: 10_000,
   });
   const done = controller.start(signal);
@@ -207,6 +225,7 @@ const startImageReflector: ControllerStarter = async (ctx, signal) => {
     healthAddr: LOOPBACK_ANY,
     eventsAddr: ctx.eventsAddr,
     logger: controllerLogger(ctx, "image-reflector-controller"),
+    ...common(ctx),
     gracefulShutdownTimeout: 10_000,
   });
   const done = controller.start(signal);
@@ -223,6 +242,7 @@ const startImageAutomation: ControllerStarter = async (ctx, signal) => {
     healthAddr: LOOPBACK_ANY,
     eventsAddr: ctx.eventsAddr,
     logger: controllerLogger(ctx, "image-automation-controller"),
+    ...common(ctx),
     gracefulShutdownTimeout: 10_000,
   });
   const done = controller.start(signal);

@@ -7,11 +7,11 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { SOURCE_API_VERSION } from "@sluice/api";
-import type { ApiServer } from "@sluice/apiserver";
 import { type GitHttpServer, startGitHttpServer } from "@sluice/git-server";
 import { KubeClient, KubeConfig, type UnstructuredObject } from "@sluice/runtime/kube";
 import type { Logger, LogLevel } from "@sluice/runtime/logging";
 import { loadCrds } from "../install/crds.js";
+import { type EmbeddedApiServer, startEmbeddedApiServer } from "./api-server-thread.js";
 import { controllerIdentities } from "./controller-identities.js";
 import { ControllerLogs } from "./controller-logs.js";
 import { type ControllerName, type RunningController, startControllers } from "./controllers.js";
@@ -22,6 +22,9 @@ import { DEMO_OVERLAYS, DEMO_REPO_NAME, ensureDemoRepo } from "./demo-repo.js";
 import { portFree, readPort, writePort } from "./kept-port.js";
 import { Narrator } from "./narrator.js";
 import { requestReconcile } from "./request-reconcile.js";
+
+/** kustomize-controller's `--concurrent` against the embedded API server. */
+export const EMBEDDED_KUSTOMIZE_CONCURRENCY = 16;
 
 /** Options of {@link startUp}. */
 export interface UpOptions {
@@ -131,7 +134,7 @@ export async function startUp(options: UpOptions): Promise<UpSession> {
       for (const name of options.controllers) loggers.set(name, await opened.logger(name));
     }
 
-    let server: ApiServer | undefined;
+    let server: EmbeddedApiServer | undefined;
     let kubeConfig: KubeConfig;
     let kubeconfigPath: string;
     if (options.kubeconfig) {
@@ -143,8 +146,7 @@ export async function startUp(options: UpOptions): Promise<UpSession> {
       kubeconfigPath = resolve(options.kubeconfig);
       kubeConfig = loadKubeConfig(kubeconfigPath, options.context);
     } else {
-      const { startApiServer } = await import("@sluice/apiserver");
-      server = await startApiServer({
+      server = await startEmbeddedApiServer({
         port: options.port ?? 0,
         simulateWorkloads: true,
         ...(options.workloadDelayMs !== undefined ? { workloadDelayMs: options.workloadDelayMs } : {}),
@@ -176,7 +178,7 @@ export async function startUp(options: UpOptions): Promise<UpSession> {
 
     // On the embedded server each controller acts as its chart ServiceAccount; the user keeps the admin's access.
     const identities = server
-      ? await controllerIdentities(options.controllers, FLUX_NAMESPACE, server, client, process.env)
+      ? await controllerIdentities(options.controllers, FLUX_NAMESPACE, kubeConfig, client, process.env)
       : undefined;
     if (identities && identities.size > 0)
       options.logger.info({ count: identities.size }, "controller identities from the chart's RBAC");
@@ -189,7 +191,18 @@ export async function startUp(options: UpOptions): Promise<UpSession> {
     });
     await startControllers(
       options.controllers,
-      { kubeConfig, identities, logger: options.logger, loggers, stateDir, persistent: options.dataDir !== undefined },
+      {
+        kubeConfig,
+        identities,
+        logger: options.logger,
+        loggers,
+        stateDir,
+        persistent: options.dataDir !== undefined,
+        // The embedded API server serves this machine's user alone: no client-side limit in front of it, and
+        // more Kustomizations at once (their health checks wait on watches, not on the CPU). A given cluster
+        // gets Flux's defaults.
+        ...(server ? { rateLimit: false as const, kustomizeConcurrency: EMBEDDED_KUSTOMIZE_CONCURRENCY } : {}),
+      },
       abort.signal,
       controllers,
     );

@@ -43,7 +43,11 @@ const TLS_FIELDS = ["ca", "cert", "key", "rejectUnauthorized", "servername"] as 
 export class HttpTransport {
   private readonly agents = new Map<string, HttpAgent>();
 
-  constructor(private readonly kubeConfig: KubeConfigLike) {}
+  /** `userAgent` is sent as the User-Agent header (the API server's request metrics name the client by it). */
+  constructor(
+    private readonly kubeConfig: KubeConfigLike,
+    private readonly userAgent?: string,
+  ) {}
 
   /** Sends a request and resolves to the response stream (any status); the caller consumes it. */
   async open(req: TransportRequest): Promise<IncomingMessage> {
@@ -57,6 +61,7 @@ export class HttpTransport {
     const opts: KubeRequestOptions = { headers: {} };
     await this.kubeConfig.applyToHTTPSOptions(opts);
     const headers: Record<string, string> = { Accept: "application/json" };
+    if (this.userAgent) headers["User-Agent"] = this.userAgent;
     for (const [k, v] of Object.entries(opts.headers ?? {})) {
       if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(", ") : String(v);
     }

@@ -19,6 +19,8 @@ export interface ApiResource {
 export interface KubeClientOptions {
   /** Client-side rate limit shared by all requests of this client; `false` disables it. Default 50 qps, burst 300. */
   rateLimit?: RateLimit | false;
+  /** User-Agent of every request (`kustomize-controller/sluice`); default none (Node's). */
+  userAgent?: string | undefined;
 }
 
 /** Options of list calls. */
@@ -101,8 +103,8 @@ class ObjectTransport {
   readonly http: HttpTransport;
   private readonly discovery = new Map<string, DiscoveredResource[]>();
 
-  constructor(kubeConfig: KubeConfigLike) {
-    this.http = new HttpTransport(kubeConfig);
+  constructor(kubeConfig: KubeConfigLike, userAgent?: string) {
+    this.http = new HttpTransport(kubeConfig, userAgent);
   }
 
   /** The resource serving `kind` in `apiVersion`; discovery is cached per apiVersion and refreshed on a miss. */
@@ -178,7 +180,7 @@ export class KubeClient {
 
   /** Makes a client for the current context of a kubeconfig (ours or client-node's). */
   static fromKubeConfig(kubeConfig: KubeConfigLike, options: KubeClientOptions = {}): KubeClient {
-    const transport = new ObjectTransport(kubeConfig);
+    const transport = new ObjectTransport(kubeConfig, options.userAgent);
     const contextNamespace = kubeConfig.getContextObject(kubeConfig.getCurrentContext())?.namespace;
     const rateLimit = options.rateLimit === undefined ? DEFAULT_RATE_LIMIT : options.rateLimit;
     transport.limiter = rateLimit === false ? undefined : new TokenBucket(rateLimit);

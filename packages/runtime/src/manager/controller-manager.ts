@@ -88,6 +88,7 @@ export function createControllerManager(
     kubeConfig,
     ...(options.client ? { client: options.client } : {}),
     ...(options.rateLimit !== undefined ? { rateLimit: options.rateLimit } : {}),
+    userAgent: `${userAgentName(component)}/sluice`,
     logger,
     ...(options.metrics ? { metrics: options.metrics } : {}),
     ...(options.metricsAddr !== undefined ? { metricsAddr: options.metricsAddr } : {}),
@@ -99,4 +100,12 @@ export function createControllerManager(
     ...(election ? { leaderElection: { ...election, leaseName: election.leaseName ?? defaultLeaseName } } : {}),
   });
   return { manager, logger, kubeConfig };
+}
+
+/** `createKustomizeController` → `kustomize-controller` (the User-Agent product of its requests). */
+function userAgentName(component: string): string {
+  return component
+    .replace(/^create/, "")
+    .replace(/([a-z0-9])([A-Z])/g, "$1-$2")
+    .toLowerCase();
 }

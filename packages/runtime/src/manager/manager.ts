@@ -37,6 +37,8 @@ export interface ManagerOptions {
   client?: KubeClient;
   /** `--kube-api-qps`/`--kube-api-burst` for the default client; default 50/300. */
   rateLimit?: RateLimit | false;
+  /** User-Agent of the default client's requests (the component's name). */
+  userAgent?: string;
   logger?: Logger;
   metrics?: MetricsRecorder;
   /** `--metrics-addr`, default `:8080`; `0` disables. */
@@ -83,10 +85,10 @@ export class Manager {
     this.logger = options.logger ?? pino({ level: "silent" });
     this.client =
       options.client ??
-      KubeClient.fromKubeConfig(
-        options.kubeConfig,
-        options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit },
-      );
+      KubeClient.fromKubeConfig(options.kubeConfig, {
+        ...(options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit }),
+        ...(options.userAgent ? { userAgent: options.userAgent } : {}),
+      });
     this.metrics = options.metrics ?? new MetricsRecorder();
     this.cache = new ObjectCache(this.client, { namespace: options.watchNamespace, logger: this.logger });
     this.probes = new ProbeServer({

@@ -9,5 +9,7 @@ export * from "./normalize.js";
 export * from "./object-id.js";
 export * from "./policy.js";
 export * from "./resource-manager.js";
+export * from "./shared-watches.js";
 export * from "./staging.js";
 export * from "./watch-wait.js";
+export * from "./written-versions.js";

@@ -22,6 +22,7 @@ import { formatObjectId, type ObjMetadata, objMetadataOf, refFor, subjectOf } fr
 import { anyInMetadata, objectPolicy, type PolicyKeys, policyKeys, pruneDisabled } from "./policy.js";
 import { isCrd, sortObjects, stageObjects } from "./staging.js";
 import { applyInputHash, type VerifiedStates, verifiedStates } from "./verified-states.js";
+import { writtenVersions } from "./written-versions.js";
 
 /** Who applies: the SSA field manager (`kustomize-controller`) and the API group of the owner labels and policy annotations. */
 export interface Owner {
@@ -586,6 +587,7 @@ export class ResourceManager {
         force: true,
       });
       if (plan.inputHash) this.#verified?.remember(this.#owner.field, result, plan.inputHash);
+      writtenVersions.record(result);
     } catch (err: unknown) {
       throw new ApplyError(plan.subject, `${plan.subject} apply failed: ${message(err)}`, { cause: err });
     }

@@ -1,12 +1,15 @@
-// Waiting for a set of objects to become ready by WATCHING them (one list+watch per kind and namespace),
-// so readiness is noticed as soon as the API server reports it instead of at the next poll.
+// Waiting for a set of objects to become ready by WATCHING them (one list+watch per kind and namespace,
+// shared by every check of the process), so readiness is noticed as soon as the API server reports it
+// instead of at the next poll.
 
-import { Informer } from "../cache/informer.js";
+import type { Informer } from "../cache/informer.js";
 import type { KubeClient } from "../kube/kube-client.js";
 import type { ObjectRef, UnstructuredObject } from "../kube/object-ref.js";
 import { WaitError } from "./errors.js";
 import { computeStatus, ObjectStatus, type ObjectStatusName, type StatusResult } from "./kstatus.js";
 import { formatObjectId, objMetadataOf, subjectOf } from "./object-id.js";
+import { SharedWatches, sharedWatches, type WatchLease } from "./shared-watches.js";
+import { olderThanWritten, type WrittenVersions, writtenVersions } from "./written-versions.js";
 
 /** Computes one object's status; the default is kstatus ({@link computeStatus}). */
 export type StatusReader = (obj: UnstructuredObject) => StatusResult;
@@ -23,6 +26,10 @@ export interface WatchWaitOptions {
   statusReader?: StatusReader;
   /** Aborts the wait (rejects with the signal's reason). */
   signal?: AbortSignal;
+  /** Watch caches to use (default: shared by the process); `false` lists and watches for this wait alone. */
+  watches?: SharedWatches | false;
+  /** Versions our applies wrote (default: the process's); older cached states are not judged. */
+  written?: WrittenVersions;
 }
 
 interface Tracked {
@@ -34,7 +41,9 @@ interface Tracked {
 
 /**
  * Waits until every object is Current by `statusReader` (kstatus by default), watching each kind and
- * namespace involved instead of polling. Rejects with a {@link WaitError} naming each object, its status and
+ * namespace involved instead of polling. The watch caches are shared with the process's other checks
+ * ({@link SharedWatches}); a cached state older than the version our last apply of that object wrote
+ * ({@link WrittenVersions}) is not judged, the check waits for the watch to deliver the applied one. Rejects with a {@link WaitError} naming each object, its status and
  * message when the timeout passes (`timeout waiting for: [...]`), when every object has settled and some
  * Failed, or at the first failure with `failFast`.
  */
@@ -67,7 +76,12 @@ export async function watchForSet(
       namespace: ref.namespace,
     });
   }
+  const written = options.written ?? writtenVersions;
+  const pool = options.watches === false ? new SharedWatches(0) : (options.watches ?? sharedWatches);
+  const leases: WatchLease[] = [];
   const informers: Informer<UnstructuredObject>[] = [];
+  const removers: Array<() => void> = [];
+  let initial = false;
   let settle!: (err?: Error) => void;
   const done = new Promise<void>((resolve, reject) => {
     settle = (err) => (err ? reject(err) : resolve());
@@ -102,6 +116,8 @@ export async function watchForSet(
   const update = (obj: UnstructuredObject, gone: boolean): void => {
     const t = tracked.get(trackKey(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name ?? ""));
     if (!t) return;
+    const applied = written.get(t.ref.apiVersion, t.ref.kind, t.ref.namespace, t.ref.name);
+    if (!gone && olderThanWritten(obj, applied, initial)) return;
     if (gone) t.result = { status: ObjectStatus.NotFound, message: "object not found" };
     else {
       try {
@@ -127,20 +143,23 @@ export async function watchForSet(
 
   try {
     for (const group of groups.values()) {
-      const informer = new Informer<UnstructuredObject>(
-        client,
-        { apiVersion: group.apiVersion, kind: group.kind },
-        { namespace: group.namespace, retryDelay: { min: 200, max: 2_000 } },
-      );
-      informers.push(informer);
-      informer.addEventHandler({
-        onAdd: (obj) => update(withGvk(obj, group), false),
-        onUpdate: (_old, obj) => update(withGvk(obj, group), false),
-        onDelete: (obj) => update(withGvk(obj, group), true),
-      });
+      const lease = pool.acquire(client, group.apiVersion, group.kind, group.namespace);
+      leases.push(lease);
+      informers.push(lease.informer);
     }
-    for (const informer of informers) {
-      informer.start();
+    for (const [i, group] of [...groups.values()].entries()) {
+      const informer = informers[i]!;
+      // A synced shared informer hands its cached objects to a new handler at once: those states may be
+      // from before our apply (see olderThanWritten).
+      initial = true;
+      removers.push(
+        informer.addEventHandler({
+          onAdd: (obj) => update(withGvk(obj, group), false),
+          onUpdate: (_old, obj) => update(withGvk(obj, group), false),
+          onDelete: (obj) => update(withGvk(obj, group), true),
+        }),
+      );
+      initial = false;
       void informer.waitForSync().then(
         () => {
           synced.add(informer);
@@ -153,7 +172,8 @@ export async function watchForSet(
   } finally {
     clearTimeout(timer);
     options.signal?.removeEventListener("abort", onAbort);
-    await Promise.all(informers.map((i) => i.stop()));
+    for (const remove of removers) remove();
+    for (const lease of leases) lease.release();
   }
 }
 

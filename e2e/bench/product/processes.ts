@@ -1,0 +1,216 @@
+// The product as users run it, each started through its real entry point: `sluice up` with its defaults
+// (one process), or the API server and every controller as their own processes with the flags the Helm
+// chart gives them (charts/sluice, `helm template`: --watch-all-namespaces --log-level=info
+// --log-encoding=json --enable-leader-election --concurrent=N --kube-api-qps=50 --kube-api-burst=300).
+
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { KubeClient, KubeConfig } from "@sluice/runtime";
+import { applyChartCrds, ensureNamespace } from "@sluice/testkit";
+
+const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
+const main = (pkg: string) => join(ROOT, "packages", pkg, "dist", "main.js");
+
+/** One started process of the product. */
+export interface ProductProcess {
+  name: string;
+  child: ChildProcess;
+}
+
+/** A running product: where to reach its API server, its processes, how to stop it. */
+export interface Product {
+  mode: string;
+  kubeconfig: string;
+  /** A client of the benchmark itself (User-Agent `sluice-bench`, no rate limit). */
+  client: KubeClient;
+  processes: ProductProcess[];
+  stop(): Promise<void>;
+}
+
+/** With BENCH_CPU_PROF=<dir>, every process writes a V8 CPU profile there when it exits. */
+const PROFILE = process.env["BENCH_CPU_PROF"];
+
+function start(name: string, args: string[], env: NodeJS.ProcessEnv = {}): ProductProcess & { output(): string } {
+  const profile = PROFILE
+    ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE}`, `--cpu-prof-name=${name.replace(/\W+/g, "-")}.cpuprofile`]
+    : [];
+  const child = spawn(process.execPath, [...profile, ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, NO_COLOR: "1", ...env },
+  });
+  let out = "";
+  const keep = (c: Buffer) => {
+    out = (out + c.toString("utf8")).slice(-200_000);
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  return { name, child, output: () => out };
+}
+
+async function waitForOutput(p: ReturnType<typeof start>, pattern: RegExp, ms = 180_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!pattern.test(p.output())) {
+    if (p.child.exitCode !== null)
+      throw new Error(`${p.name} exited (${p.child.exitCode}):\n${p.output().slice(-4000)}`);
+    if (Date.now() > deadline)
+      throw new Error(`${p.name}: timed out waiting for ${pattern}:\n${p.output().slice(-4000)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function stopAll(processes: ProductProcess[]): Promise<void> {
+  await Promise.all(
+    processes.reverse().map(
+      (p) =>
+        new Promise<void>((resolve) => {
+          if (p.child.exitCode !== null) return resolve();
+          const kill = setTimeout(() => p.child.kill("SIGKILL"), 20_000);
+          p.child.once("exit", () => {
+            clearTimeout(kill);
+            resolve();
+          });
+          p.child.kill("SIGTERM");
+        }),
+    ),
+  );
+}
+
+function benchClient(kubeconfig: string): KubeClient {
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfig);
+  return KubeClient.fromKubeConfig(kc, { rateLimit: false, userAgent: "sluice-bench/0" });
+}
+
+/** `sluice up --data-dir <dir>/state --write-kubeconfig <dir>/kubeconfig`, ready once it prints its ready line. */
+export async function startSluiceUp(dir: string): Promise<Product> {
+  const kubeconfig = join(dir, "kubeconfig");
+  const up = start("sluice up", [
+    main("cli"),
+    "up",
+    "--log-encoding",
+    "json",
+    "--log-level",
+    "info",
+    "--data-dir",
+    join(dir, "state"),
+    "--write-kubeconfig",
+    kubeconfig,
+  ]);
+  try {
+    await waitForOutput(up, /sluice is up; press Ctrl-C to stop/);
+  } catch (err) {
+    await stopAll([up]);
+    throw err;
+  }
+  const client = benchClient(kubeconfig);
+  return {
+    mode: "sluice up",
+    kubeconfig,
+    client,
+    processes: [up],
+    stop: async () => {
+      client.close();
+      await stopAll([up]);
+    },
+  };
+}
+
+/** The flags the chart gives every controller (values.yaml defaults), with loopback probe ports. */
+function chartFlags(concurrent: number, kubeconfig: string): string[] {
+  return [
+    "--watch-all-namespaces=true",
+    "--log-level=info",
+    "--log-encoding=json",
+    "--enable-leader-election",
+    `--concurrent=${concurrent}`,
+    "--kube-api-qps=50",
+    "--kube-api-burst=300",
+    `--kubeconfig=${kubeconfig}`,
+    "--metrics-addr=127.0.0.1:0",
+    "--health-addr=127.0.0.1:0",
+  ];
+}
+
+/**
+ * `sluice-apiserver` (packages/apiserver/dist/main.js, durable data dir) plus source-controller and
+ * kustomize-controller processes with the chart's flags, after the chart's CRDs are applied.
+ */
+export async function startChartProcesses(dir: string): Promise<Product> {
+  const kubeconfig = join(dir, "kubeconfig");
+  const started: ProductProcess[] = [];
+  try {
+    const api = start("apiserver", [
+      main("apiserver"),
+      "--port",
+      "0",
+      "--kubeconfig",
+      kubeconfig,
+      "--data-dir",
+      join(dir, "apiserver"),
+    ]);
+    started.push(api);
+    await waitForOutput(api, /"msg":"serving"/);
+    const client = benchClient(kubeconfig);
+    await applyChartCrds(client);
+    await ensureNamespace(client, "flux-system");
+    const env = { RUNTIME_NAMESPACE: "flux-system" };
+    const source = start(
+      "source-controller",
+      [
+        main("source-controller"),
+        ...chartFlags(2, kubeconfig),
+        `--storage-path=${join(dir, "artifacts")}`,
+        "--storage-addr=127.0.0.1:0",
+      ],
+      env,
+    );
+    started.push(source);
+    const kustomize = start("kustomize-controller", [main("kustomize-controller"), ...chartFlags(4, kubeconfig)], env);
+    started.push(kustomize);
+    // Leader election: each has started reconciling once its lease is held.
+    await waitForLease(client, "source-controller-leader-election");
+    await waitForLease(client, "kustomize-controller-leader-election");
+    return {
+      mode: "chart flags",
+      kubeconfig,
+      client,
+      processes: started,
+      stop: async () => {
+        client.close();
+        await stopAll(started);
+      },
+    };
+  } catch (err) {
+    await stopAll(started);
+    throw err;
+  }
+}
+
+async function waitForLease(client: KubeClient, name: string, ms = 120_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const lease = await client.getOptional({
+      apiVersion: "coordination.k8s.io/v1",
+      kind: "Lease",
+      namespace: "flux-system",
+      name,
+    });
+    if ((lease?.["spec"] as { holderIdentity?: string } | undefined)?.holderIdentity) return;
+    if (Date.now() > deadline) throw new Error(`no holder of lease flux-system/${name}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Peak resident memory (VmHWM) and current (VmRSS) of a process, MiB. */
+export async function memoryMiB(pid: number | undefined): Promise<{ peak: number; now: number }> {
+  if (pid === undefined) return { peak: Number.NaN, now: Number.NaN };
+  try {
+    const status = await readFile(`/proc/${pid}/status`, "utf8");
+    const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? Number.NaN);
+    return { peak: kb("VmHWM") / 1024, now: kb("VmRSS") / 1024 };
+  } catch {
+    return { peak: Number.NaN, now: Number.NaN };
+  }
+}
