@@ -11,7 +11,7 @@ PNPM_VERSION=10.34.9
 # Git-over-SSH tests, gpg for signature verification, openssl for test certificates, docker-registry (Distribution
 # v2) as the OCI registry, prometheus for the metrics e2e test, age for SOPS test keys, buildah to build the
 # controllers' image (`pnpm image`) and skopeo to push it to the test registry (e2e/image).
-APT_PACKAGES=(git openssh-server openssh-client gnupg openssl docker-registry prometheus age buildah skopeo)
+APT_PACKAGES=(git openssh-server openssh-client gnupg openssl docker-registry prometheus age buildah skopeo chromium)
 
 say() { printf '==> %s\n' "$*"; }
 

@@ -412,6 +412,22 @@ describe("charts/sluice", () => {
     ]);
   });
 
+  it("renders the optional UI read-only: no Secrets, ConfigMaps or writes; impersonation only with actions", async () => {
+    expect((await render({})).some((o) => o.metadata.name === "ui")).toBe(false);
+    const objects = await render({ ui: { enabled: true } });
+    expect(named(objects, "Service", "ui")["spec"]).toMatchObject({ ports: [{ port: 80, targetPort: "http" }] });
+    const uiRules = rules(objects, "sluice-ui-flux-system");
+    for (const rule of uiRules) {
+      expect(rule.verbs.every((v) => ["get", "list", "watch"].includes(v))).toBe(true);
+      expect(rule.resources).not.toContain("secrets");
+      expect(rule.resources).not.toContain("configmaps");
+    }
+    const acting = rules(await render({ ui: { enabled: true, actions: { enabled: true } } }), "sluice-ui-flux-system");
+    expect(acting.filter((r) => r.verbs.includes("impersonate"))).toEqual([
+      { apiGroups: [""], resources: ["users", "groups"], verbs: ["impersonate"] },
+    ]);
+  });
+
   it.each([
     ["the defaults", {}],
     [
@@ -425,6 +441,7 @@ describe("charts/sluice", () => {
         logLevel: "debug",
         watchAllNamespaces: false,
         kustomizeController: { concurrent: 20, kubeApiQps: 500, kubeApiBurst: 1000 },
+        ui: { enabled: true, allowedHosts: ["ui.example.com"], loginsSecret: "ui-logins", secureCookies: true },
       },
     ],
   ])("renders args every controller accepts (%s)", async (_name, values) => {

@@ -86,6 +86,8 @@ export async function startGitOpsEnv(controllers?: ControllerName[]): Promise<Gi
   const session = await startUp({
     controllers: controllers ?? [...AVAILABLE_CONTROLLERS.keys()],
     workloadDelayMs: 200,
+    // The web UI has its own tests (packages/ui); the loop's tests do not need it.
+    ui: false,
     // Controller logs are kept in memory (`logs()`); E2E_LOG_LEVEL=debug|info also prints them.
     logger: await createLogger({
       level: level ?? "error",

@@ -14,6 +14,7 @@ import { ServiceAccountTokens, TOKEN_ISSUER } from "./authz/service-account-toke
 import { bootstrapObjects, bootstrapRbac } from "./bootstrap.js";
 import { GarbageCollector } from "./controllers/garbage-collector.js";
 import { NamespaceController } from "./controllers/namespace-controller.js";
+import { ReplicaSimulator } from "./controllers/replica-simulator.js";
 import { WorkloadSimulator } from "./controllers/workload-simulator.js";
 import { CrdController } from "./crd/crd-controller.js";
 import { admitCrd } from "./crd/crd-validation.js";
@@ -49,6 +50,11 @@ export interface ApiServerOptions {
   simulateWorkloads?: boolean;
   /** Delay before simulated workload status (default 500 ms). */
   workloadDelayMs?: number;
+  /**
+   * Create a ReplicaSet per Deployment and the Pods of each ReplicaSet, as kube-controller-manager would, so
+   * resource trees show Deployment → ReplicaSet → Pods (default false). Their status needs `simulateWorkloads`.
+   */
+  simulatePods?: boolean;
   /** Bearer token to accept (default: random). */
   token?: string;
   /**
@@ -168,6 +174,9 @@ async function serve(
   ];
   if (options.simulateWorkloads ?? true) {
     controllers.push(new WorkloadSimulator(service, registry, options.workloadDelayMs ?? 500));
+  }
+  if (options.simulatePods === true) {
+    controllers.push(new ReplicaSimulator(service, registry, Math.min(options.workloadDelayMs ?? 500, 100)));
   }
   const audit = new AuditLog();
   const metrics = new RequestMetrics();

@@ -20,6 +20,8 @@ export const CONTROLLERS: Readonly<Record<string, ControllerCommand>> = {
     (await import("@sluice/image-reflector-controller")).runImageReflectorController(argv),
   "image-automation-controller": async (argv) =>
     (await import("@sluice/image-automation-controller")).runImageAutomationController(argv),
+  // The web UI (the chart's optional `ui` component): not a controller, but run by the same image.
+  ui: async (argv) => (await import("@sluice/ui")).runUi(argv),
 };
 
 /** The names {@link CONTROLLERS} knows, in Flux's order. */

@@ -26,6 +26,7 @@ describe("sluice-controller", () => {
       "source-watcher",
       "image-reflector-controller",
       "image-automation-controller",
+      "ui",
     ]);
   });
 

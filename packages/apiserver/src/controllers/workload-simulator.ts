@@ -62,7 +62,8 @@ function num(v: unknown, fallback: number): number {
   return typeof v === "number" ? v : fallback;
 }
 
-function templateHash(obj: KubeObject): string {
+/** A short hash of a workload's pod template (the ReplicaSet name suffix, like `pod-template-hash`). */
+export function templateHash(obj: KubeObject): string {
   const tpl = JSON.stringify(getPath(obj, ["spec", "template"]) ?? {});
   return createHash("sha256").update(tpl).digest("hex").slice(0, 10);
 }

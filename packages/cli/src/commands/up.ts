@@ -10,9 +10,10 @@ import { CliError, errorMessage } from "../errors.js";
 import { upRecordPath, writeUpRecord } from "../up/up-registry.js";
 import type { UpSession } from "../up/up-session.js";
 
-function parsePort(value: string): number {
+function parsePort(value: string, flag = "--port"): number {
   const port = Number(value);
-  if (!/^\d+$/.test(value) || port > 65535) throw new CliError(`invalid --port "${value}": want a port number 0-65535`);
+  if (!/^\d+$/.test(value) || port > 65535)
+    throw new CliError(`invalid ${flag} "${value}": want a port number 0-65535`);
   return port;
 }
 
@@ -47,6 +48,11 @@ export function registerUp(program: Command, kit: CommandKit): void {
     .option("--write-kubeconfig <file>", "write the embedded API server's kubeconfig to this file")
     .option("--controllers <list>", "controllers to run: all, none (API server only) or a comma-separated list", "all")
     .option("--demo", "create a local Git repository with a demo app, deploy it and narrate what reconciles")
+    .option(
+      "--ui-port <n>",
+      "port of the web UI (default 9400, or a free port when 9400 is taken; 0 picks a free port)",
+    )
+    .option("--no-ui", "do not start the web UI")
     .addOption(
       new Option(
         "--log-level <level>",
@@ -112,6 +118,8 @@ export function registerUp(program: Command, kit: CommandKit): void {
             writeKubeconfig: typeof opts["writeKubeconfig"] === "string" ? opts["writeKubeconfig"] : undefined,
             controllers,
             demo,
+            ui: opts["ui"] !== false,
+            uiPort: typeof opts["uiPort"] === "string" ? parsePort(opts["uiPort"], "--ui-port") : undefined,
             logger,
             fileLogs: { level },
             narrate: (line) => ctx.out(`• ${line}`),

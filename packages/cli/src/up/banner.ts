@@ -46,6 +46,10 @@ export function bannerLines(session: UpSession, kubectl: string, requested: read
   lines.push(row("receiver", notification?.addresses.receiver ?? "none (notification-controller is not running)"));
   const missing = [...AVAILABLE_CONTROLLERS.keys()].filter((n) => !requested.includes(n));
   if (missing.length > 0 && requested.length > 0) lines.push(row("not started", missing.join(", ")));
+  if (session.ui) {
+    lines.push(row("ui", session.ui.url));
+    lines.push(row("ui login", session.ui.loginHint));
+  }
   if (session.demo) {
     lines.push(row("demo repository", `${session.demo.repoUrl} (on disk: ${session.demo.repoPath})`));
     lines.push(row("demo objects", session.demo.objects.join(", ")));

@@ -22,6 +22,7 @@ import { DEMO_OVERLAYS, DEMO_REPO_NAME, ensureDemoRepo } from "./demo-repo.js";
 import { portFree, readPort, writePort } from "./kept-port.js";
 import { Narrator } from "./narrator.js";
 import { requestReconcile } from "./request-reconcile.js";
+import { startUi, type UiInfo } from "./ui.js";
 
 /** kustomize-controller's `--concurrent` against the embedded API server. */
 export const EMBEDDED_KUSTOMIZE_CONCURRENCY = 16;
@@ -53,6 +54,10 @@ export interface UpOptions {
   fileLogs?: { level: LogLevel } | undefined;
   /** Receives the narration lines of `demo`. */
   narrate?: ((line: string) => void) | undefined;
+  /** Start the web UI (default true). */
+  ui?: boolean | undefined;
+  /** Port of the web UI (default 9400, or any free port when 9400 is taken; 0: any free port). */
+  uiPort?: number | undefined;
 }
 
 /** The demo's parts, when it runs. */
@@ -84,6 +89,8 @@ export interface UpSession {
   readonly client: KubeClient;
   readonly controllers: readonly RunningController[];
   readonly demo: DemoInfo | undefined;
+  /** The web UI, unless disabled. */
+  readonly ui: UiInfo | undefined;
   /** Rejects when a controller fails while running. */
   readonly failed: Promise<never>;
   /** Stops the narrator, the controllers, the Git server and the API server, and removes temporary state. */
@@ -149,6 +156,8 @@ export async function startUp(options: UpOptions): Promise<UpSession> {
       server = await startEmbeddedApiServer({
         port: options.port ?? 0,
         simulateWorkloads: true,
+        // ReplicaSets and Pods for Deployments, so the UI's resource tree shows what a cluster would.
+        simulatePods: true,
         ...(options.workloadDelayMs !== undefined ? { workloadDelayMs: options.workloadDelayMs } : {}),
         ...(options.dataDir ? { dataDir: join(stateDir, "apiserver") } : {}),
       }).catch((err: unknown) => {
@@ -270,6 +279,20 @@ export async function startUp(options: UpOptions): Promise<UpSession> {
       }
     }
 
+    let ui: UiInfo | undefined;
+    if (options.ui ?? true) {
+      const running = await startUi({
+        kubeConfig,
+        kubeconfigPath,
+        port: options.uiPort,
+        logger: options.logger,
+        // The demo repository takes pushes: "roll back to this revision" commits a revert to it.
+        pushUrls: demo ? [demo.repoUrl] : [],
+      });
+      cleanups.push(() => running.stop());
+      ui = running.info;
+    }
+
     let stopping: Promise<void> | undefined;
     return {
       logDir: logs?.dir,
@@ -282,6 +305,7 @@ export async function startUp(options: UpOptions): Promise<UpSession> {
       client,
       controllers,
       demo,
+      ui,
       failed,
       stop: () => {
         stopping ??= cleanup();
