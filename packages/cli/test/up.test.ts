@@ -194,7 +194,10 @@ describe("sluice up", () => {
 
     expect(await interrupt(up)).toBe(0);
     expect(up.stderr()).toMatch(/received SIGINT: stopping/);
-    expect(up.stderr().trimEnd().endsWith("stopped")).toBe(true);
+    // --log-encoding json: stderr is a JSON stream, the progress lines included.
+    const stderrLines = up.stderr().trimEnd().split("\n");
+    for (const line of stderrLines) expect(() => JSON.parse(line), line).not.toThrow();
+    expect(JSON.parse(stderrLines.at(-1)!)).toMatchObject({ level: "info", msg: "stopped" });
     expect(await listening(port)).toBe(false);
   }, 240_000);
 

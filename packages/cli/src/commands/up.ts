@@ -93,14 +93,20 @@ export function registerUp(program: Command, kit: CommandKit): void {
           throw new CliError(errorMessage(err));
         }
         const demo = opts["demo"] === true;
+        // With --log-encoding json, stderr is a JSON stream: the progress lines are JSON lines too.
+        const jsonStderr = opts["logEncoding"] === "json";
+        const say = (msg: string) => {
+          if (jsonStderr) io.stderr.write(`${JSON.stringify({ level: "info", ts: new Date().toISOString(), msg })}\n`);
+          else ctx.err(msg);
+        };
 
         const stop = new AbortController();
         const onSignal = (signal: NodeJS.Signals) => {
           if (stop.signal.aborted) {
-            io.stderr.write(`received ${signal} again: exiting now\n`);
+            say(`received ${signal} again: exiting now`);
             process.exit(130);
           }
-          ctx.err(`received ${signal}: stopping`);
+          say(`received ${signal}: stopping`);
           stop.abort(signal);
         };
         process.on("SIGINT", onSignal);
@@ -109,7 +115,7 @@ export function registerUp(program: Command, kit: CommandKit): void {
         let session: UpSession | undefined;
         let removeRecord = () => {};
         try {
-          ctx.err(opts.kubeconfig ? `using the cluster of ${opts.kubeconfig}` : "starting the embedded API server");
+          say(opts.kubeconfig ? `using the cluster of ${opts.kubeconfig}` : "starting the embedded API server");
           session = await startUp({
             port: parsePort(String(opts["port"] ?? "0")),
             dataDir: typeof opts["dataDir"] === "string" ? opts["dataDir"] : undefined,
@@ -152,7 +158,7 @@ export function registerUp(program: Command, kit: CommandKit): void {
           logger.flush();
           process.off("SIGINT", onSignal);
           process.off("SIGTERM", onSignal);
-          if (session) ctx.err("stopped");
+          if (session) say("stopped");
         }
       }),
     );

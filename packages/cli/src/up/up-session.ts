@@ -190,7 +190,7 @@ export async function startUp(options: UpOptions): Promise<UpSession> {
       ? await controllerIdentities(options.controllers, FLUX_NAMESPACE, kubeConfig, client, process.env)
       : undefined;
     if (identities && identities.size > 0)
-      options.logger.info({ count: identities.size }, "controller identities from the chart's RBAC");
+      log.info({ count: identities.size }, "controller identities from the chart's RBAC");
 
     const abort = new AbortController();
     const controllers: RunningController[] = [];
