@@ -333,6 +333,64 @@ type: kubernetes.io/service-account-token
     expect((await apiRequest(c.server, "GET", "/api", { token: legacy })).status).toBe(401);
   });
 
+  it("validates RBAC objects as kube does: rules, subjects, role kinds, and a roleRef that cannot change", async () => {
+    const role = await c.kubectl(
+      ["create", "-f", "-"],
+      `apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: bad, namespace: ${NS}}
+rules:
+  - resources: [pods]
+    verbs: [get]
+  - nonResourceURLs: [/healthz]
+    verbs: [get]
+`,
+    );
+    expect(role.stderr.trim()).toBe(
+      `The Role "bad" is invalid: 
+* rules[0].apiGroups: Required value: resource rules must supply at least one api group
+* rules[1].nonResourceURLs: Invalid value: []string{"/healthz"}: namespaced rules cannot apply to non-resource URLs`,
+    );
+    const crb = await c.kubectl(
+      ["create", "-f", "-"],
+      `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: bad}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: dev}
+subjects: [{kind: ServiceAccount, name: dev}, {kind: Robot, name: r2}]
+`,
+    );
+    expect(crb.stderr).toContain("subjects[0].namespace: Required value");
+    expect(crb.stderr).toContain(
+      'subjects[1].kind: Unsupported value: "Robot": supported values: "ServiceAccount", "User", "Group"',
+    );
+    expect(crb.stderr).toContain('roleRef.kind: Unsupported value: "Role": supported values: "ClusterRole"');
+    await c.kubectlOk(["create", "rolebinding", "fixed", "-n", NS, "--clusterrole=view", "--user=carol"]);
+    const users = await c.kubectlOk([
+      "get",
+      "rolebinding",
+      "fixed",
+      "-n",
+      NS,
+      "-o",
+      "jsonpath={.subjects[0].apiGroup}",
+    ]);
+    expect(users).toBe("rbac.authorization.k8s.io");
+    const change = await c.kubectl([
+      "patch",
+      "rolebinding",
+      "fixed",
+      "-n",
+      NS,
+      "--type=merge",
+      "-p",
+      '{"roleRef":{"name":"edit"}}',
+    ]);
+    expect(change.stderr.trim()).toBe(
+      `The RoleBinding "fixed" is invalid: roleRef: Invalid value: rbac.RoleRef{APIGroup:"rbac.authorization.k8s.io", Kind:"ClusterRole", Name:"edit"}: cannot change roleRef`,
+    );
+  });
+
   it("anonymous requests reach only version and health", async () => {
     expect((await apiRequest(c.server, "GET", "/version", { token: null })).status).toBe(200);
     expect((await apiRequest(c.server, "GET", "/api", { token: null })).status).toBe(401);
