@@ -328,6 +328,24 @@ type: kubernetes.io/service-account-token
     }, "the token controller to fill the Secret");
     const whoami = await c.kubectl(["--token", legacy, "auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"]);
     expect(whoami.stdout).toBe(`system:serviceaccount:${NS}:temp`);
+    // A token bound to a Secret stops working when the Secret goes.
+    await c.kubectlOk(["create", "secret", "generic", "anchor", "-n", NS, "--from-literal=a=1"]);
+    const bound = (
+      await c.kubectlOk([
+        "create",
+        "token",
+        "temp",
+        "-n",
+        NS,
+        "--bound-object-kind=Secret",
+        "--bound-object-name=anchor",
+      ])
+    ).trim();
+    const boundClaims = JSON.parse(Buffer.from(bound.split(".")[1]!, "base64url").toString("utf8"));
+    expect(boundClaims["kubernetes.io"].secret.name).toBe("anchor");
+    expect((await apiRequest(c.server, "GET", "/api", { token: bound })).status).toBe(200);
+    await c.kubectlOk(["delete", "secret", "anchor", "-n", NS]);
+    expect((await apiRequest(c.server, "GET", "/api", { token: bound })).status).toBe(401);
     await c.kubectlOk(["delete", "serviceaccount", "temp", "-n", NS]);
     expect((await apiRequest(c.server, "GET", "/api", { token: temp })).status).toBe(401);
     expect((await apiRequest(c.server, "GET", "/api", { token: legacy })).status).toBe(401);
