@@ -383,17 +383,26 @@ subjects: [{kind: ServiceAccount, name: dev}, {kind: Robot, name: r2}]
       'subjects[1].kind: Unsupported value: "Robot": supported values: "ServiceAccount", "User", "Group"',
     );
     expect(crb.stderr).toContain('roleRef.kind: Unsupported value: "Role": supported values: "ClusterRole"');
-    await c.kubectlOk(["create", "rolebinding", "fixed", "-n", NS, "--clusterrole=view", "--user=carol"]);
-    const users = await c.kubectlOk([
+    await c.kubectlOk(
+      ["create", "-f", "-"],
+      `apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: fixed, namespace: ${NS}}
+roleRef: {kind: ClusterRole, name: view}
+subjects: [{kind: User, name: carol}]
+`,
+    );
+    const groups = await c.kubectlOk([
       "get",
       "rolebinding",
       "fixed",
       "-n",
       NS,
       "-o",
-      "jsonpath={.subjects[0].apiGroup}",
+      "jsonpath={.roleRef.apiGroup} {.subjects[0].apiGroup}",
     ]);
-    expect(users).toBe("rbac.authorization.k8s.io");
+    // Both apiGroups are defaulted, as rbac/v1's defaults do.
+    expect(groups).toBe("rbac.authorization.k8s.io rbac.authorization.k8s.io");
     const change = await c.kubectl([
       "patch",
       "rolebinding",

@@ -103,7 +103,23 @@ function roleRefText(ref: JsonValue | undefined): string {
   return `rbac.RoleRef{APIGroup:${JSON.stringify(str(r["apiGroup"]))}, Kind:${JSON.stringify(str(r["kind"]))}, Name:${JSON.stringify(str(r["name"]))}}`;
 }
 
-/** Defaults subjects' apiGroup (as rbac/v1's SetDefaults_Subject) and validates RBAC objects. */
+/**
+ * Defaults the apiGroup of a binding's roleRef and of its User/Group subjects, as rbac/v1's SetDefaults_* do
+ * while decoding (so before any validation).
+ */
+export function defaultRbacObject(req: AdmissionRequest): void {
+  const { rt, object } = req;
+  if (rt.group !== GROUP || (rt.kind !== "RoleBinding" && rt.kind !== "ClusterRoleBinding")) return;
+  const ref = object["roleRef"];
+  if (isObject(ref) && str(ref["apiGroup"]) === "") ref["apiGroup"] = GROUP;
+  const subjects = Array.isArray(object["subjects"]) ? object["subjects"] : [];
+  for (const s of subjects) {
+    if (isObject(s) && str(s["apiGroup"]) === "" && (s["kind"] === "User" || s["kind"] === "Group"))
+      s["apiGroup"] = GROUP;
+  }
+}
+
+/** Validates RBAC objects as kube's rbac validation does. */
 export function validateRbacObject(req: AdmissionRequest): FieldError[] {
   const { rt, object } = req;
   if (rt.group !== GROUP) return [];
@@ -119,9 +135,7 @@ export function validateRbacObject(req: AdmissionRequest): FieldError[] {
   const namespaced = rt.kind === "RoleBinding";
   const subjects = Array.isArray(object["subjects"]) ? object["subjects"] : [];
   subjects.forEach((s, i) => {
-    if (!isObject(s)) return;
-    if (str(s["apiGroup"]) === "" && (s["kind"] === "User" || s["kind"] === "Group")) s["apiGroup"] = GROUP;
-    errors.push(...validateSubject(s, namespaced, `subjects[${i}]`));
+    if (isObject(s)) errors.push(...validateSubject(s, namespaced, `subjects[${i}]`));
   });
   const ref = isObject(object["roleRef"]) ? object["roleRef"] : {};
   if (str(ref["apiGroup"]) !== GROUP) errors.push(notSupported("roleRef.apiGroup", str(ref["apiGroup"]), [GROUP]));
