@@ -203,6 +203,21 @@ subjects: [{kind: ServiceAccount, name: dev}]
     // The admin may impersonate; the ServiceAccount's groups come with its user name.
     const who = JSON.parse(await c.kubectlOk(["auth", "whoami", "-o", "json", `--as=${SA_USER}`])).status.userInfo;
     expect(who.groups).toEqual(["system:serviceaccounts", `system:serviceaccounts:${NS}`, "system:authenticated"]);
+    // Extra attributes need `impersonate` on userextras/<key> too.
+    const review = JSON.stringify({ apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" });
+    const ssr = "/apis/authentication.k8s.io/v1/selfsubjectreviews";
+    const extraHeaders = { "Impersonate-User": "bob", "Impersonate-Extra-Scopes": "view" };
+    const asAdmin = await apiRequest(c.server, "POST", ssr, { body: review, headers: extraHeaders });
+    expect(asAdmin.json<{ status: { userInfo: unknown } }>().status.userInfo).toEqual({
+      username: "bob",
+      groups: ["system:authenticated"],
+      extra: { scopes: ["view"] },
+    });
+    const asSa = await apiRequest(c.server, "POST", ssr, { body: review, headers: extraHeaders, token });
+    expect(asSa.status).toBe(403);
+    expect(asSa.json<{ message: string }>().message).toBe(
+      `userextras.authentication.k8s.io "view" is forbidden: User "${SA_USER}" cannot impersonate resource "userextras/scopes" in API group "authentication.k8s.io" at the cluster scope`,
+    );
     const denied = await c.kubectl(["get", "secrets", "-n", NS, `--as=${SA_USER}`]);
     expect(denied.stderr).toContain(`User "${SA_USER}" cannot list resource "secrets"`);
   });
