@@ -10,6 +10,7 @@ import { Authorizer } from "./authz/authorizer.js";
 import { escalationCheck } from "./authz/escalation.js";
 import { LegacyTokenController } from "./authz/legacy-token-controller.js";
 import { RbacIndex } from "./authz/rbac-index.js";
+import { defaultRbacObject, validateRbacObject } from "./authz/rbac-validation.js";
 import { ServiceAccountTokens, TOKEN_ISSUER } from "./authz/service-account-tokens.js";
 import { bootstrapObjects, bootstrapRbac } from "./bootstrap.js";
 import { GarbageCollector } from "./controllers/garbage-collector.js";
@@ -156,10 +157,12 @@ async function serve(
   const rbac = new RbacIndex(store);
   const authorizer = new Authorizer(rbac, (options.authorization ?? "RBAC") === "RBAC");
   const tokens = new ServiceAccountTokens(store, options.dataDir);
-  const admission = new CompositeAdmission(new BuiltinAdmission(), new CustomResourceAdmission(schemas), [
-    admitCrd,
-    escalationCheck(authorizer),
-  ]);
+  const admission = new CompositeAdmission(
+    new BuiltinAdmission(),
+    new CustomResourceAdmission(schemas),
+    [admitCrd, validateRbacObject, escalationCheck(authorizer)],
+    [defaultRbacObject],
+  );
   const service = new ResourceService(store, admission);
   bootstrapObjects(registry, service);
   bootstrapRbac(registry, service);

@@ -203,6 +203,21 @@ subjects: [{kind: ServiceAccount, name: dev}]
     // The admin may impersonate; the ServiceAccount's groups come with its user name.
     const who = JSON.parse(await c.kubectlOk(["auth", "whoami", "-o", "json", `--as=${SA_USER}`])).status.userInfo;
     expect(who.groups).toEqual(["system:serviceaccounts", `system:serviceaccounts:${NS}`, "system:authenticated"]);
+    // Extra attributes need `impersonate` on userextras/<key> too.
+    const review = JSON.stringify({ apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" });
+    const ssr = "/apis/authentication.k8s.io/v1/selfsubjectreviews";
+    const extraHeaders = { "Impersonate-User": "bob", "Impersonate-Extra-Scopes": "view" };
+    const asAdmin = await apiRequest(c.server, "POST", ssr, { body: review, headers: extraHeaders });
+    expect(asAdmin.json<{ status: { userInfo: unknown } }>().status.userInfo).toEqual({
+      username: "bob",
+      groups: ["system:authenticated"],
+      extra: { scopes: ["view"] },
+    });
+    const asSa = await apiRequest(c.server, "POST", ssr, { body: review, headers: extraHeaders, token });
+    expect(asSa.status).toBe(403);
+    expect(asSa.json<{ message: string }>().message).toBe(
+      `userextras.authentication.k8s.io "view" is forbidden: User "${SA_USER}" cannot impersonate resource "userextras/scopes" in API group "authentication.k8s.io" at the cluster scope`,
+    );
     const denied = await c.kubectl(["get", "secrets", "-n", NS, `--as=${SA_USER}`]);
     expect(denied.stderr).toContain(`User "${SA_USER}" cannot list resource "secrets"`);
   });
@@ -328,9 +343,94 @@ type: kubernetes.io/service-account-token
     }, "the token controller to fill the Secret");
     const whoami = await c.kubectl(["--token", legacy, "auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"]);
     expect(whoami.stdout).toBe(`system:serviceaccount:${NS}:temp`);
+    // A token bound to a Secret stops working when the Secret goes.
+    await c.kubectlOk(["create", "secret", "generic", "anchor", "-n", NS, "--from-literal=a=1"]);
+    const bound = (
+      await c.kubectlOk([
+        "create",
+        "token",
+        "temp",
+        "-n",
+        NS,
+        "--bound-object-kind=Secret",
+        "--bound-object-name=anchor",
+      ])
+    ).trim();
+    const boundClaims = JSON.parse(Buffer.from(bound.split(".")[1]!, "base64url").toString("utf8"));
+    expect(boundClaims["kubernetes.io"].secret.name).toBe("anchor");
+    expect((await apiRequest(c.server, "GET", "/api", { token: bound })).status).toBe(200);
+    await c.kubectlOk(["delete", "secret", "anchor", "-n", NS]);
+    expect((await apiRequest(c.server, "GET", "/api", { token: bound })).status).toBe(401);
     await c.kubectlOk(["delete", "serviceaccount", "temp", "-n", NS]);
     expect((await apiRequest(c.server, "GET", "/api", { token: temp })).status).toBe(401);
     expect((await apiRequest(c.server, "GET", "/api", { token: legacy })).status).toBe(401);
+  });
+
+  it("validates RBAC objects as kube does: rules, subjects, role kinds, and a roleRef that cannot change", async () => {
+    const role = await c.kubectl(
+      ["create", "-f", "-"],
+      `apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: bad, namespace: ${NS}}
+rules:
+  - resources: [pods]
+    verbs: [get]
+  - nonResourceURLs: [/healthz]
+    verbs: [get]
+`,
+    );
+    expect(role.stderr.trim()).toBe(
+      `The Role "bad" is invalid: 
+* rules[0].apiGroups: Required value: resource rules must supply at least one api group
+* rules[1].nonResourceURLs: Invalid value: []string{"/healthz"}: namespaced rules cannot apply to non-resource URLs`,
+    );
+    const crb = await c.kubectl(
+      ["create", "-f", "-"],
+      `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: bad}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: dev}
+subjects: [{kind: ServiceAccount, name: dev}, {kind: Robot, name: r2}]
+`,
+    );
+    expect(crb.stderr).toContain("subjects[0].namespace: Required value");
+    expect(crb.stderr).toContain(
+      'subjects[1].kind: Unsupported value: "Robot": supported values: "ServiceAccount", "User", "Group"',
+    );
+    expect(crb.stderr).toContain('roleRef.kind: Unsupported value: "Role": supported values: "ClusterRole"');
+    await c.kubectlOk(
+      ["create", "-f", "-"],
+      `apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: fixed, namespace: ${NS}}
+roleRef: {kind: ClusterRole, name: view}
+subjects: [{kind: User, name: carol}]
+`,
+    );
+    const groups = await c.kubectlOk([
+      "get",
+      "rolebinding",
+      "fixed",
+      "-n",
+      NS,
+      "-o",
+      "jsonpath={.roleRef.apiGroup} {.subjects[0].apiGroup}",
+    ]);
+    // Both apiGroups are defaulted, as rbac/v1's defaults do.
+    expect(groups).toBe("rbac.authorization.k8s.io rbac.authorization.k8s.io");
+    const change = await c.kubectl([
+      "patch",
+      "rolebinding",
+      "fixed",
+      "-n",
+      NS,
+      "--type=merge",
+      "-p",
+      '{"roleRef":{"name":"edit"}}',
+    ]);
+    expect(change.stderr.trim()).toBe(
+      `The RoleBinding "fixed" is invalid: roleRef: Invalid value: rbac.RoleRef{APIGroup:"rbac.authorization.k8s.io", Kind:"ClusterRole", Name:"edit"}: cannot change roleRef`,
+    );
   });
 
   it("anonymous requests reach only version and health", async () => {

@@ -225,6 +225,19 @@ describe("sluice up", () => {
     expect((await fetch(`${receiver}/hook/${"0".repeat(64)}`, { method: "POST", body: "{}" })).status).toBe(404);
     const ports = printedPorts(up.stdout());
     expect(ports.length).toBeGreaterThanOrEqual(1 + 2 * AVAILABLE_CONTROLLERS.size);
+    // Each controller acts as its chart ServiceAccount; the written kubeconfig is the admin's.
+    const [, accounts] = (await up.waitFor(
+      /controller identities\s+ServiceAccounts (.+) with the chart's RBAC/,
+    )) as string[];
+    expect(accounts!.split(", ").sort()).toEqual(
+      [...AVAILABLE_CONTROLLERS.keys()].map((n) => `flux-system:${n}`).sort(),
+    );
+    const who = await kubectlOk(kubeconfig, ["auth", "whoami", "-o", "jsonpath={.status.userInfo.groups}"]);
+    expect(who).toContain("system:masters");
+    const sa = "--as=system:serviceaccount:flux-system:source-controller";
+    expect(
+      (await kubectlOk(kubeconfig, ["auth", "can-i", "list", "gitrepositories.source.toolkit.fluxcd.io", sa])).trim(),
+    ).toBe("yes");
 
     // SIGTERM (what a service manager sends) stops as cleanly as Ctrl-C.
     expect(await interrupt(up, "SIGTERM")).toBe(0);

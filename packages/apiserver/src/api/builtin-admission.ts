@@ -67,9 +67,12 @@ export class CompositeAdmission implements ObjectAdmission {
     private readonly builtin: ObjectAdmission,
     private readonly custom: ObjectAdmission | undefined,
     private readonly extra: ((req: AdmissionRequest) => FieldError[])[] = [],
+    /** Defaulting that happens while decoding, before the kind's admission (e.g. RBAC apiGroups). */
+    private readonly decodeDefaults: ((req: AdmissionRequest) => void)[] = [],
   ) {}
 
   admit(req: AdmissionRequest): FieldError[] {
+    for (const d of this.decodeDefaults) d(req);
     const errors = req.rt.crdName !== undefined && this.custom ? this.custom.admit(req) : this.builtin.admit(req);
     for (const check of this.extra) errors.push(...check(req));
     return errors;

@@ -64,7 +64,8 @@ export class ClusterRoleAggregator {
       for (const other of roles) {
         if (other.metadata["name"] === role.metadata["name"]) continue;
         const labels = metaMap(other, "labels");
-        if (!parsed.some((sel) => sel.length > 0 && matchesLabels(sel, labels))) continue;
+        // As LabelSelectorAsSelector: an empty selector matches every ClusterRole.
+        if (!parsed.some((sel) => matchesLabels(sel, labels))) continue;
         const otherRules = Array.isArray(other["rules"]) ? other["rules"] : [];
         for (const r of otherRules) if (!rules.some((have) => jsonEqual(have, r))) rules.push(r);
       }

@@ -40,6 +40,10 @@ export function bannerLines(session: UpSession, kubectl: string, requested: read
     if (c.addresses.health) parts.push(`health ${c.addresses.health}/healthz`);
     lines.push(row(c.name, parts.join("  ")));
   }
+  const accounts = [...session.identities.values()].map((u) => u.replace(/^system:serviceaccount:/, ""));
+  if (accounts.length > 0) {
+    lines.push(row("controller identities", `ServiceAccounts ${accounts.join(", ")} with the chart's RBAC`));
+  }
   const notification = session.controllers.find((c) => c.name === "notification-controller");
   if (session.logDir) lines.push(row("logs", `${session.logDir}/<controller>.log (read with: sluice logs)`));
   lines.push(row("events", notification?.addresses.events ?? "none (notification-controller is not running)"));

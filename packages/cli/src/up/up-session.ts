@@ -88,6 +88,8 @@ export interface UpSession {
   /** A client for the cluster (closed on stop). */
   readonly client: KubeClient;
   readonly controllers: readonly RunningController[];
+  /** The user each controller acts as (its chart ServiceAccount on the embedded server; empty otherwise). */
+  readonly identities: ReadonlyMap<ControllerName, string>;
   readonly demo: DemoInfo | undefined;
   /** The web UI, unless disabled. */
   readonly ui: UiInfo | undefined;
@@ -189,8 +191,11 @@ export async function startUp(options: UpOptions): Promise<UpSession> {
     const identities = server
       ? await controllerIdentities(options.controllers, FLUX_NAMESPACE, kubeConfig, client, process.env)
       : undefined;
-    if (identities && identities.size > 0)
-      log.info({ count: identities.size }, "controller identities from the chart's RBAC");
+    const users = new Map<ControllerName, string>();
+    for (const [name, kc] of identities ?? []) users.set(name, kc.getCurrentUser()?.name ?? "");
+    if (users.size > 0) {
+      log.info({ identities: Object.fromEntries(users) }, "controllers act as their chart ServiceAccounts");
+    }
 
     const abort = new AbortController();
     const controllers: RunningController[] = [];
@@ -304,6 +309,7 @@ export async function startUp(options: UpOptions): Promise<UpSession> {
       kubeConfig,
       client,
       controllers,
+      identities: users,
       demo,
       ui,
       failed,
