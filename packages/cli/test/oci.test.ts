@@ -6,9 +6,9 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import {
   FLUX_CONTENT_MEDIA_TYPE,
-  hasDockerRegistry,
   type OciRegistry,
   pushArtifact,
+  requireTools,
   startOciRegistry,
   writeTree,
 } from "@sluice/testkit";
@@ -17,7 +17,7 @@ import { type CliEnv, startCliEnv } from "./support/cli-env.js";
 
 const run = promisify(execFile);
 
-describe.runIf(hasDockerRegistry())("sluice create source oci", () => {
+describe.skipIf(requireTools("docker-registry").skip)("sluice create source oci", () => {
   let env: CliEnv;
   let registry: OciRegistry;
   let digest: string;

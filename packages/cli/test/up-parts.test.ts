@@ -58,6 +58,14 @@ describe("parseControllerList", () => {
       "image-automation-controller",
     ]);
   });
+
+  it("refuses a known controller this build does not have, naming the available ones", () => {
+    const partial = new Map([["source-controller", undefined]] as const);
+    expect(parseControllerList("source", partial)).toEqual(["source-controller"]);
+    expect(() => parseControllerList("source,helm", partial)).toThrow(
+      'invalid --controllers "source,helm": helm-controller is not available in this build (available: source-controller)',
+    );
+  });
 });
 
 describe("the demo repository", () => {

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { resolveTool } from "@sluice/runtime";
 import { createSourceController, type SourceController } from "@sluice/source-controller";
-import { hasDockerRegistry, helmPushChart, type OciRegistry, startOciRegistry, tempDir } from "@sluice/testkit";
+import { helmPushChart, type OciRegistry, requireTools, startOciRegistry, tempDir } from "@sluice/testkit";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -61,7 +61,7 @@ afterAll(async () => {
   await work?.remove();
 });
 
-describe.skipIf(!hasDockerRegistry())("HelmRelease from an OCIRepository", () => {
+describe.skipIf(requireTools("docker-registry", "helm").skip)("HelmRelease from an OCIRepository", () => {
   it("installs the chart from the registry and upgrades on a new version", async () => {
     await env.client.create({
       apiVersion: SOURCE_API,

@@ -1,7 +1,7 @@
 // The kustomize-controller command: flags → logger and kubeconfig → createKustomizeController → run until
 // the process is told to stop. main.ts calls it with the process's arguments and signals.
 
-import { type CommandRunOptions, runControllerCommand } from "@sluice/runtime";
+import { type CommandRunOptions, runControllerCommand } from "@sluice/runtime/flags";
 import { createKustomizeController, type KustomizeController } from "./controller.js";
 import { parseKustomizeControllerFlags, USAGE } from "./flags.js";
 

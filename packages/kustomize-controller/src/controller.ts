@@ -3,16 +3,15 @@
 // the source watches that trigger Kustomizations on a new artifact.
 
 import { KUSTOMIZE_API_VERSION, KUSTOMIZE_GROUP, type Kustomization, SOURCE_API_VERSION } from "@sluice/api";
+import type { Controller, UpdatePredicate } from "@sluice/runtime/controller";
+import { EventRecorder } from "@sluice/runtime/events";
+import type { UnstructuredObject } from "@sluice/runtime/kube";
 import {
-  type Controller,
   type ControllerManagerOptions,
   controllerQueueSettings,
   createControllerManager,
-  EventRecorder,
   type Manager,
-  type UnstructuredObject,
-  type UpdatePredicate,
-} from "@sluice/runtime";
+} from "@sluice/runtime/manager";
 import {
   KUSTOMIZE_CONTROLLER_NAME,
   KustomizationReconciler,

@@ -1,14 +1,14 @@
 // The kustomize-controller's command line: the runtime's shared controller flags plus its own, with Flux's
 // names and defaults (and the environment fallbacks RUNTIME_NAMESPACE and SOURCE_CONTROLLER_LOCALHOST).
 
+import { artifactHostFromEnv } from "@sluice/runtime/artifact";
 import {
-  artifactHostFromEnv,
   defineControllerFlags,
   flagDuration as duration,
   InvalidFlagError,
   flagInteger as integer,
   SHARED_FLAGS,
-} from "@sluice/runtime";
+} from "@sluice/runtime/flags";
 import { DEFAULT_CONCURRENCY, DEFAULT_LEADER_ELECTION_ID } from "./controller.js";
 
 /** Error for a flag value that can't be used (the message names the flag). */

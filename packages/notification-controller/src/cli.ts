@@ -1,7 +1,7 @@
 // The notification-controller command: flags → logger and kubeconfig → createNotificationController → run
 // until the process is told to stop. main.ts calls it with the process's arguments and signals.
 
-import { type CommandRunOptions, runControllerCommand } from "@sluice/runtime";
+import { type CommandRunOptions, runControllerCommand } from "@sluice/runtime/flags";
 import { createNotificationController, type NotificationController } from "./controller.js";
 import { parseNotificationControllerFlags, USAGE } from "./flags.js";
 

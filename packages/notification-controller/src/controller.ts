@@ -12,16 +12,15 @@ import {
   RECEIVER_API_VERSION,
   type Receiver,
 } from "@sluice/api";
+import type { Controller } from "@sluice/runtime/controller";
+import { EventRecorder, type InvolvedObject } from "@sluice/runtime/events";
+import type { UnstructuredObject } from "@sluice/runtime/kube";
 import {
-  type Controller,
   type ControllerManagerOptions,
   controllerQueueSettings,
   createControllerManager,
-  EventRecorder,
-  type InvolvedObject,
   type Manager,
-  type UnstructuredObject,
-} from "@sluice/runtime";
+} from "@sluice/runtime/manager";
 import { AlertReconciler } from "./alert/reconciler.js";
 import { DeliveryMetrics } from "./event/delivery-metrics.js";
 import { Dispatcher } from "./event/dispatcher.js";

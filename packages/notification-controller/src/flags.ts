@@ -2,7 +2,8 @@
 // names and defaults. Unlike the other controllers, `--events-addr` is where this one listens for events
 // (default :9090).
 
-import { defineControllerFlags, flagDuration as duration, InvalidFlagError, parseListenAddress } from "@sluice/runtime";
+import { defineControllerFlags, flagDuration as duration, InvalidFlagError } from "@sluice/runtime/flags";
+import { parseListenAddress } from "@sluice/runtime/http";
 import {
   DEFAULT_CONCURRENCY,
   DEFAULT_EVENTS_ADDR,

@@ -1,6 +1,6 @@
 // Reading a Secret's data, decoded (values are never logged; callers mask them in messages).
 
-import type { KubeClient, UnstructuredObject } from "@sluice/runtime";
+import type { KubeClient, UnstructuredObject } from "@sluice/runtime/kube";
 
 /** The decoded `data` (and `stringData`) of Secret `namespace/name`; throws the API error when unreadable. */
 export async function readSecretData(

@@ -5,7 +5,7 @@
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from "node:http";
 import { request as httpsRequest, type RequestOptions } from "node:https";
 import { rootCertificates } from "node:tls";
-import { errorMessage } from "@sluice/runtime";
+import { errorMessage } from "@sluice/runtime/errors";
 import { OciTransportError } from "./errors.js";
 import { type ProxyOptions, tunnelThroughProxy, viaProxyAbsolute } from "./proxy.js";
 

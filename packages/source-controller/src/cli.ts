@@ -1,7 +1,7 @@
 // The source-controller command: flags → logger and kubeconfig → createSourceController → run until the
 // process is told to stop. main.ts calls it with the process's arguments and signals.
 
-import { type CommandRunOptions, runControllerCommand } from "@sluice/runtime";
+import { type CommandRunOptions, runControllerCommand } from "@sluice/runtime/flags";
 import { createSourceController, type SourceController } from "./controller.js";
 import { parseSourceControllerFlags, USAGE } from "./flags.js";
 

@@ -13,16 +13,15 @@ import {
   SOURCE_GROUP,
   SourceKind,
 } from "@sluice/api";
+import { Controller, type ControllerOptions } from "@sluice/runtime/controller";
+import { EventRecorder } from "@sluice/runtime/events";
+import type { ApiObject } from "@sluice/runtime/kube";
 import {
-  type ApiObject,
-  Controller,
   type ControllerManagerOptions,
-  type ControllerOptions,
   controllerQueueSettings,
   createControllerManager,
-  EventRecorder,
   type Manager,
-} from "@sluice/runtime";
+} from "@sluice/runtime/manager";
 import { GitRepositoryReconciler, SOURCE_CONTROLLER_NAME } from "./gitrepository/reconciler.js";
 import { HelmChartReconciler } from "./helmchart/reconciler.js";
 import { watchHelmChartSources } from "./helmchart/source-watch.js";

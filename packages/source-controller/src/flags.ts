@@ -8,7 +8,7 @@ import {
   InvalidFlagError,
   flagInteger as integer,
   SHARED_FLAGS,
-} from "@sluice/runtime";
+} from "@sluice/runtime/flags";
 import { DEFAULT_CONCURRENCY, DEFAULT_LEADER_ELECTION_ID, DEFAULT_STORAGE_ADDR } from "./controller.js";
 import { validateLabelSelector } from "./internal/cache/index.js";
 

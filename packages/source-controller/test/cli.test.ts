@@ -10,6 +10,7 @@ import {
   applyChartCrds,
   createFixtureRepo,
   ensureNamespace,
+  eventually,
   type GitHttpServer,
   startApiCluster,
   startGitHttpServer,
@@ -52,14 +53,8 @@ function collect(): { stream: PassThrough; text: () => string } {
   return { stream, text: () => Buffer.concat(chunks).toString("utf8") };
 }
 
-async function until<T>(fn: () => Promise<T | undefined>, what: string, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+function until<T>(fn: () => Promise<T | undefined>, what: string, ms = 30_000): Promise<T> {
+  return eventually(what, fn, ms);
 }
 
 describe("source-controller command", () => {

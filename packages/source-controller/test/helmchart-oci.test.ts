@@ -11,11 +11,12 @@ import type { HelmChart } from "@sluice/api";
 import { resolveTool, type UnstructuredObject } from "@sluice/runtime";
 import {
   createTestPki,
-  hasDockerRegistry,
   helmPushChart,
   type OciRegistry,
+  requireTools,
   startOciRegistry,
   tempDir,
+  waitForObject,
   writeTree,
 } from "@sluice/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -84,22 +85,14 @@ async function create(kind: string, name: string, spec: Record<string, unknown>)
   } as UnstructuredObject);
 }
 
-async function waitChart(name: string, check: (c: HelmChart) => boolean, what: string, ms = 60_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const last = await env.cluster.client.getOptional<HelmChart>(ref("HelmChart", name));
-    if (last && check(last)) return last;
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for HelmChart ${name}: ${what}; status: ${JSON.stringify(last?.status)}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+function waitChart(name: string, check: (c: HelmChart) => boolean, what: string, ms = 60_000) {
+  return waitForObject<HelmChart>(env.cluster.client, ref("HelmChart", name), check, what, ms);
 }
 
 const readyNow = (c: HelmChart) =>
   cond(c, "Ready")?.status === "True" && c.status?.observedGeneration === c.metadata.generation;
 
-describe.skipIf(!hasDockerRegistry())("HelmChart from an OCI HelmRepository", () => {
+describe.skipIf(requireTools("docker-registry", "helm").skip)("HelmChart from an OCI HelmRepository", () => {
   it("pulls the highest tag matching the range with the repository's credentials", async () => {
     await create("HelmRepository", "oci", {
       type: "oci",

@@ -10,6 +10,7 @@ import {
   type HelmRepoServer,
   startHelmRepoServer,
   tempDir,
+  waitForObject,
 } from "@sluice/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ControllerEnv, SOURCE_API, startControllerEnv } from "./support/controller-env.js";
@@ -47,14 +48,8 @@ async function create(kind: string, name: string, spec: Record<string, unknown>,
   } as UnstructuredObject);
 }
 
-async function waitChart(name: string, check: (c: HelmChart) => boolean, what: string) {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const last = await env.cluster.client.getOptional<HelmChart>(ref("HelmChart", name));
-    if (last && check(last)) return last;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${name}: ${what}: ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+function waitChart(name: string, check: (c: HelmChart) => boolean, what: string) {
+  return waitForObject<HelmChart>(env.cluster.client, ref("HelmChart", name), check, what);
 }
 
 describe("HelmChart sharding", () => {

@@ -21,6 +21,7 @@ import {
   startGitHttpServer,
   startHelmRepoServer,
   tempDir,
+  waitForObject,
   writeTree,
 } from "@sluice/testkit";
 import { x as extractTar } from "tar";
@@ -125,16 +126,8 @@ async function create(kind: string, name: string, spec: Record<string, unknown>)
   } as UnstructuredObject);
 }
 
-async function waitChart(name: string, check: (c: HelmChart) => boolean, what: string, ms = 60_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const last = await env.cluster.client.getOptional<HelmChart>(ref("HelmChart", name));
-    if (last && check(last)) return last;
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for HelmChart ${name}: ${what}; status: ${JSON.stringify(last?.status)}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+function waitChart(name: string, check: (c: HelmChart) => boolean, what: string, ms = 60_000) {
+  return waitForObject<HelmChart>(env.cluster.client, ref("HelmChart", name), check, what, ms);
 }
 
 const readyNow = (c: HelmChart) =>

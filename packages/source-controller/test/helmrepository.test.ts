@@ -16,6 +16,7 @@ import {
   startHelmRepoServer,
   type TestPki,
   tempDir,
+  waitForObject,
 } from "@sluice/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
@@ -79,21 +80,8 @@ async function createRepo(name: string, spec: Record<string, unknown>): Promise<
   } as UnstructuredObject);
 }
 
-async function waitFor(
-  name: string,
-  check: (obj: HelmRepository) => boolean,
-  what: string,
-  ms = 30_000,
-): Promise<HelmRepository> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const last = await env.cluster.client.getOptional<HelmRepository>(ref(name));
-    if (last && check(last)) return last;
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${name}: ${what}; status: ${JSON.stringify(last?.status)}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
+function waitFor(name: string, check: (obj: HelmRepository) => boolean, what: string, ms = 30_000) {
+  return waitForObject<HelmRepository>(env.cluster.client, ref(name), check, what, ms);
 }
 
 const isReady = (o: HelmRepository) =>

@@ -19,6 +19,7 @@ import {
   startHttpProxy,
   startOciRegistry,
   tempDir,
+  waitForObject,
   writeTree,
 } from "@sluice/testkit";
 import { c as createTar } from "tar";
@@ -66,21 +67,8 @@ async function createOciRepository(name: string, spec: Record<string, unknown>):
   } as UnstructuredObject);
 }
 
-async function waitFor(
-  name: string,
-  check: (obj: OCIRepository) => boolean,
-  what: string,
-  ms = 60_000,
-): Promise<OCIRepository> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const last = await env.cluster.client.getOptional<OCIRepository>(ref(name));
-    if (last && check(last)) return last;
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${name}: ${what}; status: ${JSON.stringify(last?.status)}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
+function waitFor(name: string, check: (obj: OCIRepository) => boolean, what: string, ms = 60_000) {
+  return waitForObject<OCIRepository>(env.cluster.client, ref(name), check, what, ms);
 }
 
 const readyNow = (o: OCIRepository) =>

@@ -275,9 +275,12 @@ export class ControllerSelectionError extends Error {
  * comma-separated list of names (`source-controller` or short `source`). Unknown names and controllers this
  * build does not have are errors naming the flag and the value.
  */
-export function parseControllerList(value: string): ControllerName[] {
+export function parseControllerList(
+  value: string,
+  available: ReadonlyMap<ControllerName, unknown> = AVAILABLE_CONTROLLERS,
+): ControllerName[] {
   const trimmed = value.trim();
-  if (trimmed === "all" || trimmed === "") return [...AVAILABLE_CONTROLLERS.keys()];
+  if (trimmed === "all" || trimmed === "") return [...available.keys()];
   if (trimmed === "none") return [];
   const names: ControllerName[] = [];
   for (const raw of trimmed.split(",")) {
@@ -291,15 +294,15 @@ export function parseControllerList(value: string): ControllerName[] {
         `invalid --controllers "${value}": unknown controller "${item}" (known: ${CONTROLLER_NAMES.join(", ")}, all, none)`,
       );
     }
-    if (!AVAILABLE_CONTROLLERS.has(full)) {
+    if (!available.has(full)) {
       throw new ControllerSelectionError(
-        `invalid --controllers "${value}": ${full} is not available in this build (available: ${[...AVAILABLE_CONTROLLERS.keys()].join(", ")})`,
+        `invalid --controllers "${value}": ${full} is not available in this build (available: ${[...available.keys()].join(", ")})`,
       );
     }
     if (!names.includes(full)) names.push(full);
   }
   // Keep start order stable (sources first).
-  return [...AVAILABLE_CONTROLLERS.keys()].filter((n) => names.includes(n));
+  return [...available.keys()].filter((n) => names.includes(n));
 }
 
 /**

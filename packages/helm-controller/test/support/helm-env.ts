@@ -18,6 +18,7 @@ import {
   type HelmRepoServer,
   startEventSink,
   startHelmRepoServer,
+  waitForObject,
 } from "@sluice/testkit";
 import { pino } from "pino";
 import { createHelmController, type HelmController, type HelmControllerOptions } from "../../src/index.js";
@@ -211,23 +212,14 @@ export function conditionOf(obj: HelmRelease, type: string): Condition | undefin
 }
 
 /** Polls HelmRelease `name` until `check` holds; fails naming `what` with the last status. */
-export async function waitForHelmRelease(
+export function waitForHelmRelease(
   env: HelmEnv,
   name: string,
   what: string,
   check: (hr: HelmRelease) => boolean,
   timeoutMs = 100_000,
 ): Promise<HelmRelease> {
-  const deadline = Date.now() + timeoutMs;
-  let last: HelmRelease | undefined;
-  for (;;) {
-    last = await env.client.getOptional<HelmRelease>(helmReleaseRef(env, name));
-    if (last && check(last)) return last;
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}; last status: ${JSON.stringify(last?.status, null, 2)}`);
-    }
-    await new Promise((r) => setTimeout(r, 150));
-  }
+  return waitForObject<HelmRelease>(env.client, helmReleaseRef(env, name), check, what, { timeoutMs, intervalMs: 150 });
 }
 
 /** Polls until `check` resolves true; fails naming `what`. */

@@ -2,7 +2,13 @@
 // (`spec.serviceAccountName`, `--default-service-account`), or one for a remote cluster (`spec.kubeConfig`).
 
 import type { Kustomization } from "@sluice/api";
-import { KubeClient, KubeConfig, type KubeConfigLike, type RateLimit, type UnstructuredObject } from "@sluice/runtime";
+import {
+  KubeClient,
+  KubeConfig,
+  type KubeConfigLike,
+  type RateLimit,
+  type UnstructuredObject,
+} from "@sluice/runtime/kube";
 
 /** The client could not be built (missing Secret or key, invalid kubeconfig): `ReconciliationFailed`. */
 export class ClusterClientError extends Error {

@@ -1,6 +1,6 @@
 // The stalling error of a Kustomization whose spec cannot work (Flux's terminal configuration errors).
 
-import { errorMessage, StallingError } from "@sluice/runtime";
+import { errorMessage, StallingError } from "@sluice/runtime/errors";
 
 /**
  * A StallingError with `reason` and Flux's terminal message, `Reconciliation failed terminally due to

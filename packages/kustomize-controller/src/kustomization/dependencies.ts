@@ -9,7 +9,8 @@ import {
   type Kustomization,
   KustomizationReason,
 } from "@sluice/api";
-import { errorMessage, type KubeClient, type StallingError, WaitingError } from "@sluice/runtime";
+import { errorMessage, type StallingError, WaitingError } from "@sluice/runtime/errors";
+import type { KubeClient } from "@sluice/runtime/kube";
 import { configurationError } from "./configuration-error.js";
 import { sameRevision, sourceNamespace } from "./source.js";
 

@@ -32,40 +32,23 @@ import {
   renderKustomization,
   resolveSpecPath,
 } from "@sluice/kustomize";
+import { ArtifactCache, ArtifactNotFoundError, linkTree, removeTree } from "@sluice/runtime/artifact";
+import { deleteCondition, isTrue, markFalse, markTrue, markUnknown } from "@sluice/runtime/conditions";
+import type { ReconcileContext, ReconcileResult, Reconciler } from "@sluice/runtime/controller";
+import { errorMessage, GenericReconcileError, WaitingError } from "@sluice/runtime/errors";
+import type { EventInput, EventRecorder } from "@sluice/runtime/events";
+import type { KubeClient, ObjectRef, UnstructuredObject } from "@sluice/runtime/kube";
+import { type ReconcileRun, readySetDirectly, StepReconciler, step } from "@sluice/runtime/reconcile";
 import {
   Action,
-  ArtifactCache,
-  ArtifactNotFoundError,
   ChangeSet,
-  deleteCondition,
-  type EventInput,
-  type EventRecorder,
-  errorMessage,
-  GenericReconcileError,
   type IgnoreRule,
-  isTrue,
   jobsWithTtl,
-  type KubeClient,
-  linkTree,
-  markFalse,
-  markTrue,
-  markUnknown,
-  type ObjectRef,
-  type ReconcileContext,
-  type ReconcileResult,
-  type ReconcileRun,
-  type Reconciler,
   ResourceManager,
-  readySetDirectly,
-  removeTree,
   type StatusReader,
-  StepReconciler,
-  step,
-  type UnstructuredObject,
-  WaitingError,
   type WithChangeSet,
   watchForSet,
-} from "@sluice/runtime";
+} from "@sluice/runtime/ssa";
 import { celStatusReader } from "../internal/health/cel-health.js";
 import { type ClusterClient, clusterClientFor } from "./cluster-client.js";
 import { KUSTOMIZATION_OWNED_CONDITIONS, manifestsDigest, recordHistory } from "./conditions.js";

@@ -1,7 +1,8 @@
 // Never apply SOPS ciphertext: objects still carrying SOPS metadata after the build fail the reconcile.
 
 import { KustomizeAnnotation, KustomizeDisabledValue } from "@sluice/api";
-import { subjectOf, type UnstructuredObject } from "@sluice/runtime";
+import type { UnstructuredObject } from "@sluice/runtime/kube";
+import { subjectOf } from "@sluice/runtime/ssa";
 
 /** An object still holds SOPS-encrypted data (`BuildFailed`; nothing is applied). */
 export class EncryptedObjectError extends Error {

@@ -1,14 +1,8 @@
 // Resolving a Kustomization's `spec.sourceRef` to the source object and its artifact.
 
 import { type Artifact, type Kustomization, KustomizationReason, SOURCE_API_VERSION } from "@sluice/api";
-import {
-  errorMessage,
-  GenericReconcileError,
-  type KubeClient,
-  StallingError,
-  type UnstructuredObject,
-  WaitingError,
-} from "@sluice/runtime";
+import { errorMessage, GenericReconcileError, StallingError, WaitingError } from "@sluice/runtime/errors";
+import type { KubeClient, UnstructuredObject } from "@sluice/runtime/kube";
 
 /** The source kinds this controller reads (their CRDs ship with the chart). */
 export const WATCHED_SOURCE_KINDS = ["GitRepository", "OCIRepository", "Bucket"] as const;

@@ -17,6 +17,7 @@ import {
   startEventSink,
   startGitHttpServer,
   tempDir,
+  waitForObject as waitForApiObject,
 } from "@sluice/testkit";
 import { pino } from "pino";
 import {
@@ -193,22 +194,15 @@ export function getKustomization(env: KustomizeEnv, name: string): Promise<Kusto
 }
 
 /** Polls Kustomization `name` until `check` holds; fails naming `what` and showing the last status. */
-export async function waitForKustomization(
+export function waitForKustomization(
   env: KustomizeEnv,
   name: string,
   check: (obj: Kustomization) => boolean,
   what: string,
   ms = 60_000,
 ): Promise<Kustomization> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const last = await getKustomization(env, name);
-    if (last && check(last)) return last;
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for Kustomization ${name}: ${what}; status: ${JSON.stringify(last?.status)}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const ref = { apiVersion: KUSTOMIZE_API, kind: "Kustomization", namespace: env.namespace, name };
+  return waitForApiObject<Kustomization>(env.client, ref, check, what, ms);
 }
 
 /** Ready=True at revision `rev` (commit sha suffix) for the current generation. */

@@ -2,16 +2,10 @@
 // finalizer older versions added (event `Migration`); Alerts are read from the cache when events arrive.
 
 import { ALERT_API_VERSION, type Alert, FINALIZER } from "@sluice/api";
-import {
-  type EventRecorder,
-  type KubeClient,
-  type ReconcileContext,
-  type ReconcileResult,
-  type ReconcileRun,
-  type Reconciler,
-  StepReconciler,
-  step,
-} from "@sluice/runtime";
+import type { ReconcileContext, ReconcileResult, Reconciler } from "@sluice/runtime/controller";
+import type { EventRecorder } from "@sluice/runtime/events";
+import type { KubeClient } from "@sluice/runtime/kube";
+import { type ReconcileRun, StepReconciler, step } from "@sluice/runtime/reconcile";
 
 /** Options of {@link AlertReconciler}. */
 export interface AlertReconcilerOptions {

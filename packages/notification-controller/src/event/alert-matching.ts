@@ -4,7 +4,7 @@
 // are Go (RE2) regular expressions, compiled with re2js so the syntax and the linear-time guarantee match.
 
 import { type Alert, AlertSeverity, type CrossNamespaceObjectReference } from "@sluice/api";
-import type { FluxEvent, InvolvedObject } from "@sluice/runtime";
+import type { FluxEvent, InvolvedObject } from "@sluice/runtime/events";
 import { RE2JS } from "re2js";
 
 /** What matching needs besides the event and the Alerts. */

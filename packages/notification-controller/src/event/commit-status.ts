@@ -5,7 +5,7 @@
 
 import { parse as parseCel } from "@marcbachmann/cel-js";
 import type { Alert, Provider } from "@sluice/api";
-import type { FluxEvent } from "@sluice/runtime";
+import type { FluxEvent } from "@sluice/runtime/events";
 import { isCommitStatusProvider } from "../provider/provider-secrets.js";
 import { EVENT_GROUP, objectGroup } from "./metadata.js";
 

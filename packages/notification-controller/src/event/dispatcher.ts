@@ -5,7 +5,8 @@
 
 import type { Alert, Provider } from "@sluice/api";
 import { providerTimeoutMs } from "@sluice/api";
-import type { FluxEvent, Logger } from "@sluice/runtime";
+import type { FluxEvent } from "@sluice/runtime/events";
+import type { Logger } from "@sluice/runtime/logging";
 import { createNotifier, type Notifier } from "../notifier/index.js";
 import {
   isCommitStatusProvider,

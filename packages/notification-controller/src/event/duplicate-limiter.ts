@@ -2,7 +2,7 @@
 // the first event with a given key passes, identical ones within the interval are refused (HTTP 429).
 
 import { createHash } from "node:crypto";
-import type { FluxEvent } from "@sluice/runtime";
+import type { FluxEvent } from "@sluice/runtime/events";
 import { objectGroup } from "./metadata.js";
 
 /**

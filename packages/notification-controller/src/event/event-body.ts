@@ -1,7 +1,7 @@
 // Decoding and checking an event POSTed to the event server: the JSON the runtime's EventRecorder (and
 // Flux's controllers) send, `fluxcd/pkg/apis/event/v1beta1.Event`.
 
-import type { FluxEvent } from "@sluice/runtime";
+import type { FluxEvent } from "@sluice/runtime/events";
 
 /** The body is not a usable event; the message says why (returned with 400). */
 export class InvalidEventError extends Error {

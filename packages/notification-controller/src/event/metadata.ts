@@ -4,7 +4,7 @@
 // eventMetadata and summary with the object's own keys winning.
 
 import type { Alert } from "@sluice/api";
-import type { FluxEvent } from "@sluice/runtime";
+import type { FluxEvent } from "@sluice/runtime/events";
 
 /** The API group of event metadata coming from object annotations. */
 export const EVENT_GROUP = "event.toolkit.fluxcd.io";

@@ -2,7 +2,7 @@
 
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { parseListenAddress } from "@sluice/runtime";
+import { parseListenAddress } from "@sluice/runtime/http";
 
 /** Starts `server` on `addr`; resolves with the bound address. */
 export async function listen(server: Server, addr: string): Promise<AddressInfo> {

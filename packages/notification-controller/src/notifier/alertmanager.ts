@@ -1,7 +1,7 @@
 // `alertmanager`: one firing alert per event on Alertmanager's `/api/v2/alerts`, the metadata as labels
 // (`summary` as an annotation) plus alertname, severity, reason, kind, name, namespace and reportingcontroller.
 
-import type { FluxEvent } from "@sluice/runtime";
+import type { FluxEvent } from "@sluice/runtime/events";
 import { requireUrl } from "./event-text.js";
 import { postMessage } from "./http-post.js";
 import type { NotifierConstructor } from "./notifier.js";

@@ -2,7 +2,7 @@
 // event has a summary) through the Azure DevOps REST API 6.0 with the PAT as basic auth, unless the latest
 // status of that name and genre already says the same. Progressing events are skipped.
 
-import type { FluxEvent } from "@sluice/runtime";
+import type { FluxEvent } from "@sluice/runtime/events";
 import { eventCommit, isProgressing, nameAndDescription, parseGitAddress } from "./git-helpers.js";
 import { postMessage } from "./http-post.js";
 import { type NotifierConstructor, NotifierError } from "./notifier.js";

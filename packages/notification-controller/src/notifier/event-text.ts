@@ -1,6 +1,6 @@
 // Pieces of message text several chat providers share.
 
-import type { FluxEvent } from "@sluice/runtime";
+import type { FluxEvent } from "@sluice/runtime/events";
 import { NotifierError } from "./notifier.js";
 
 /** `kind/name.namespace` with the kind in lower case (Slack's author, Teams' title, …). */

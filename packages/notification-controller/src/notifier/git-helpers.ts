@@ -1,7 +1,7 @@
 // What the commit-status providers share (Flux's notifier/util.go): the repository of a Git address, the
 // commit SHA of a revision, and the status name and description of an event.
 
-import type { FluxEvent } from "@sluice/runtime";
+import type { FluxEvent } from "@sluice/runtime/events";
 import { NotifierError } from "./notifier.js";
 
 /** A Git repository address split into the API host (`https://host`) and the repository path (`org/repo`). */

@@ -1,7 +1,7 @@
 // `msteams`: an Adaptive Card (Teams workflows / Power Automate webhooks), or the legacy MessageCard for
 // the retired Office 365 connector hosts (`*.webhook.office.com`).
 
-import type { FluxEvent } from "@sluice/runtime";
+import type { FluxEvent } from "@sluice/runtime/events";
 import { metadataEntries, objectTitle, requireUrl } from "./event-text.js";
 import { postMessage } from "./http-post.js";
 import type { NotifierConstructor } from "./notifier.js";

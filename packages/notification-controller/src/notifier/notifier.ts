@@ -1,7 +1,7 @@
 // The one interface every provider implements (Flux's notifier.Interface): post one event, resolve when the
 // receiving service accepted it, throw with a message that names the service and never a credential.
 
-import type { FluxEvent } from "@sluice/runtime";
+import type { FluxEvent } from "@sluice/runtime/events";
 
 /** Sends events to one destination (a chat webhook, a Git host's commit status API, …). */
 export interface Notifier {

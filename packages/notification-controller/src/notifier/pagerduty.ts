@@ -1,7 +1,7 @@
 // `pagerduty`: Events API v2. Errors trigger an alert keyed by the object's UID; other events resolve it,
 // and info events are also sent as change events. Progressing events are skipped.
 
-import type { FluxEvent } from "@sluice/runtime";
+import type { FluxEvent } from "@sluice/runtime/events";
 import { requireUrl } from "./event-text.js";
 import { isProgressing, nameAndDescription } from "./git-helpers.js";
 import { postMessage } from "./http-post.js";

@@ -3,7 +3,7 @@
 // loading the Sentry SDK (which would also instrument this process).
 
 import { randomUUID } from "node:crypto";
-import type { FluxEvent } from "@sluice/runtime";
+import type { FluxEvent } from "@sluice/runtime/events";
 import { metadataEntries } from "./event-text.js";
 import { postMessage } from "./http-post.js";
 import { type NotifierConstructor, NotifierError } from "./notifier.js";

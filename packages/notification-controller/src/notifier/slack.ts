@@ -2,7 +2,7 @@
 // to an incoming webhook, or to chat.postMessage with the token as bearer (where Slack answers 200 with
 // `{"ok":false}` on errors).
 
-import type { FluxEvent } from "@sluice/runtime";
+import type { FluxEvent } from "@sluice/runtime/events";
 import { metadataEntries, objectTitle, requireUrl } from "./event-text.js";
 import { postMessage } from "./http-post.js";
 import type { NotifierConstructor } from "./notifier.js";

@@ -1,7 +1,7 @@
 // `telegram`: the Bot API's sendMessage with MarkdownV2 (`channel` is the chat id, `chat:thread` for a
 // forum topic; the token comes from the secret).
 
-import type { FluxEvent } from "@sluice/runtime";
+import type { FluxEvent } from "@sluice/runtime/events";
 import { metadataEntries } from "./event-text.js";
 import { postMessage } from "./http-post.js";
 import { type NotifierConstructor, NotifierError } from "./notifier.js";

@@ -5,16 +5,10 @@
 // `sluice events`) and in the log, instead of only when the first event fails to send.
 
 import { ALERT_API_VERSION, type Provider, ReceiverReason } from "@sluice/api";
-import {
-  type EventRecorder,
-  type KubeClient,
-  type ReconcileContext,
-  type ReconcileResult,
-  type ReconcileRun,
-  type Reconciler,
-  StepReconciler,
-  step,
-} from "@sluice/runtime";
+import type { ReconcileContext, ReconcileResult, Reconciler } from "@sluice/runtime/controller";
+import type { EventRecorder } from "@sluice/runtime/events";
+import type { KubeClient } from "@sluice/runtime/kube";
+import { type ReconcileRun, StepReconciler, step } from "@sluice/runtime/reconcile";
 import { createNotifier } from "../notifier/index.js";
 import { readSecretData } from "../secrets.js";
 import { isCommitStatusProvider, maskSecrets, resolveProvider } from "./provider-secrets.js";

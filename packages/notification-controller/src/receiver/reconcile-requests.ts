@@ -3,7 +3,8 @@
 // merge-patched with `reconcile.fluxcd.io/requestedAt`, which makes its controller reconcile it at once.
 
 import { Annotation, type Receiver, type ReceiverResource } from "@sluice/api";
-import { type KubeClient, type Logger, PatchType, type UnstructuredObject } from "@sluice/runtime";
+import { type KubeClient, PatchType, type UnstructuredObject } from "@sluice/runtime/kube";
+import type { Logger } from "@sluice/runtime/logging";
 import { evaluateFilter } from "./resource-filter.js";
 
 /** API versions used for `resources[]` entries without `apiVersion`. */

@@ -23,25 +23,12 @@ import {
   receiverIntervalMs,
   receiverWebhookPath,
 } from "@sluice/api";
-import {
-  deleteCondition,
-  type EventInput,
-  type EventRecorder,
-  errorMessage,
-  GenericReconcileError,
-  isReady,
-  type KubeClient,
-  markReconciling,
-  markTrue,
-  type ReconcileContext,
-  type ReconcileResult,
-  type ReconcileRun,
-  type Reconciler,
-  readySetDirectly,
-  StallingError,
-  StepReconciler,
-  step,
-} from "@sluice/runtime";
+import { deleteCondition, isReady, markReconciling, markTrue } from "@sluice/runtime/conditions";
+import type { ReconcileContext, ReconcileResult, Reconciler } from "@sluice/runtime/controller";
+import { errorMessage, GenericReconcileError, StallingError } from "@sluice/runtime/errors";
+import type { EventInput, EventRecorder } from "@sluice/runtime/events";
+import type { KubeClient } from "@sluice/runtime/kube";
+import { type ReconcileRun, readySetDirectly, StepReconciler, step } from "@sluice/runtime/reconcile";
 import { readSecretData } from "../secrets.js";
 import { compileFilter } from "./resource-filter.js";
 import { VERIFIED_RECEIVER_TYPES } from "./verifiers.js";

@@ -6,7 +6,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Alert } from "@sluice/api";
-import type { FluxEvent, InvolvedObject, Logger } from "@sluice/runtime";
+import type { FluxEvent, InvolvedObject } from "@sluice/runtime/events";
+import type { Logger } from "@sluice/runtime/logging";
 import { type AlertMatchingContext, alertsForEvent } from "../event/alert-matching.js";
 import type { DeliveryMetrics } from "../event/delivery-metrics.js";
 import type { Dispatcher } from "../event/dispatcher.js";

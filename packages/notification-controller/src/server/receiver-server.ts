@@ -7,7 +7,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { RECEIVER_WEBHOOK_PATH_PREFIX, type Receiver } from "@sluice/api";
-import type { KubeClient, Logger } from "@sluice/runtime";
+import type { KubeClient } from "@sluice/runtime/kube";
+import type { Logger } from "@sluice/runtime/logging";
 import { BodyTooLargeError, readBody, SERVER_LIMITS } from "../http/body-limit.js";
 import type { HttpMetrics } from "../http/http-metrics.js";
 import { close, listen } from "../http/listen.js";

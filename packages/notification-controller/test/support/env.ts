@@ -4,7 +4,7 @@
 import { Writable } from "node:stream";
 import type { Condition, Receiver } from "@sluice/api";
 import { createLogger, type KubeClient, type UnstructuredObject } from "@sluice/runtime";
-import { type ApiCluster, applyChartCrds, ensureNamespace, startApiCluster } from "@sluice/testkit";
+import { type ApiCluster, applyChartCrds, ensureNamespace, eventually, startApiCluster } from "@sluice/testkit";
 import {
   createNotificationController,
   type NotificationController,
@@ -132,26 +132,8 @@ export async function createReceiver(
   } as UnstructuredObject);
 }
 
-/** Polls `probe` until it returns a value (not undefined/false); fails after `timeoutMs` naming `what`. */
-export async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined | false>,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-      last = value;
-    } catch (err: unknown) {
-      last = err instanceof Error ? err.message : err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** Polls until the probe returns a value (testkit's shared helper, re-exported for the suites here). */
+export { eventually };
 
 /** Waits until the controller's cache has Alert/Provider `name` (events are matched from the cache). */
 export async function waitForCached(env: NotificationEnv, kind: "Alert" | "Provider", name: string): Promise<void> {

@@ -1,7 +1,7 @@
 // How a GitRepository's Ready condition is derived (Flux's gitRepositoryReadyCondition).
 
 import { ConditionType, SourceCondition } from "@sluice/api";
-import type { ReadySummary } from "@sluice/runtime";
+import type { ReadySummary } from "@sluice/runtime/conditions";
 
 /** Conditions the GitRepository reconciler owns: on a status conflict, its version of them wins. */
 export const GIT_REPOSITORY_OWNED_CONDITIONS: readonly string[] = [

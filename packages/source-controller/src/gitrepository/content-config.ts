@@ -3,7 +3,7 @@
 // verification still to be done.
 
 import { type Artifact, type GitRepository, type GitRepositoryInclude, SourceCondition } from "@sluice/api";
-import { isTrue } from "@sluice/runtime";
+import { isTrue } from "@sluice/runtime/conditions";
 
 /** The `spec.verify.mode` in effect (`HEAD` when unset; the legacy `head` spelling means `HEAD`). */
 export function verificationMode(obj: GitRepository): string | undefined {

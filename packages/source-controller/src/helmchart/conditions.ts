@@ -1,7 +1,7 @@
 // How a HelmChart's Ready condition is derived (Flux's helmChartReadyCondition).
 
 import { ConditionType, SourceCondition } from "@sluice/api";
-import type { ReadySummary } from "@sluice/runtime";
+import type { ReadySummary } from "@sluice/runtime/conditions";
 
 /** Conditions the HelmChart reconciler owns: on a status conflict, its version of them wins. */
 export const HELM_CHART_OWNED_CONDITIONS: readonly string[] = [

@@ -2,7 +2,7 @@
 // each dependency URL gets the credentials of the HelmRepository with that URL in the chart's namespace.
 
 import { type HelmRepository, SOURCE_API_VERSION, SourceKind } from "@sluice/api";
-import type { KubeClient } from "@sluice/runtime";
+import type { KubeClient } from "@sluice/runtime/kube";
 import { type HelmHome, type HelmRepositoryEntry, writeRepositoriesConfig } from "../internal/chart/index.js";
 import {
   normalizeRepositoryUrl,

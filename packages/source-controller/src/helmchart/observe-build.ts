@@ -1,7 +1,8 @@
 // How a chart build's outcome shows in a HelmChart's conditions (Flux's observeChartBuild).
 
 import { type HelmChart, Reason, SourceCondition, SourceReason } from "@sluice/api";
-import { deleteCondition, errorMessage, markTrue, StallingError } from "@sluice/runtime";
+import { deleteCondition, markTrue } from "@sluice/runtime/conditions";
+import { errorMessage, StallingError } from "@sluice/runtime/errors";
 import {
   BuildErrorReasons,
   buildSummary,

@@ -3,7 +3,8 @@
 // and a source update enqueues the charts that have not built from its current revision yet.
 
 import { type GitRepository, type HelmChart, type HelmRepository, SOURCE_API_VERSION, SourceKind } from "@sluice/api";
-import type { Controller, Informer } from "@sluice/runtime";
+import type { Informer } from "@sluice/runtime/cache";
+import type { Controller } from "@sluice/runtime/controller";
 
 /** Name of the HelmChart informer index by source. */
 export const HELM_CHART_SOURCE_INDEX = "helmchart.sourceRef";

@@ -1,7 +1,7 @@
 // How a HelmRepository's Ready condition is derived (Flux's helmRepositoryReadyCondition).
 
 import { ConditionType, SourceCondition } from "@sluice/api";
-import type { ReadySummary } from "@sluice/runtime";
+import type { ReadySummary } from "@sluice/runtime/conditions";
 
 /** Conditions the HelmRepository reconciler owns: on a status conflict, its version of them wins. */
 export const HELM_REPOSITORY_OWNED_CONDITIONS: readonly string[] = [

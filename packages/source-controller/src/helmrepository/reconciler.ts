@@ -17,23 +17,14 @@ import {
   SourceKind,
   SourceReason,
 } from "@sluice/api";
-import {
-  deleteCondition,
-  type EventRecorder,
-  errorMessage,
-  type KubeClient,
-  type Logger,
-  markTrue,
-  type ReconcileContext,
-  type ReconcileResult,
-  type ReconcileRun,
-  type Reconciler,
-  StallingError,
-  StatusPatcher,
-  StepReconciler,
-  step,
-  summarizeReadyFrom,
-} from "@sluice/runtime";
+import { deleteCondition, markTrue } from "@sluice/runtime/conditions";
+import type { ReconcileContext, ReconcileResult, Reconciler } from "@sluice/runtime/controller";
+import { errorMessage, StallingError } from "@sluice/runtime/errors";
+import type { EventRecorder } from "@sluice/runtime/events";
+import type { KubeClient } from "@sluice/runtime/kube";
+import type { Logger } from "@sluice/runtime/logging";
+import { type ReconcileRun, StepReconciler, step, summarizeReadyFrom } from "@sluice/runtime/reconcile";
+import { StatusPatcher } from "@sluice/runtime/status";
 import {
   fetchIndex,
   type IndexFetchOptions,

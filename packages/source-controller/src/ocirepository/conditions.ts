@@ -1,7 +1,7 @@
 // How an OCIRepository's Ready condition is derived (Flux's ociRepositoryReadyCondition).
 
 import { ConditionType, SourceCondition } from "@sluice/api";
-import type { ReadySummary } from "@sluice/runtime";
+import type { ReadySummary } from "@sluice/runtime/conditions";
 
 /** Conditions the OCIRepository reconciler owns: on a status conflict, its version of them wins. */
 export const OCI_REPOSITORY_OWNED_CONDITIONS: readonly string[] = [

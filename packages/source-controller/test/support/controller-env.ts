@@ -13,6 +13,7 @@ import {
   ensureNamespace,
   startApiCluster,
   startEventSink,
+  waitForObject,
 } from "@sluice/testkit";
 import { pino } from "pino";
 import { t as listTar } from "tar";
@@ -116,22 +117,14 @@ export function isReadyNow(obj: GitRepository): boolean {
 }
 
 /** Polls GitRepository `name` until `check` holds; fails naming `what` and showing the last status. */
-export async function waitForGitRepository(
+export function waitForGitRepository(
   env: ControllerEnv,
   name: string,
   check: (obj: GitRepository) => boolean,
   what: string,
   ms = 30_000,
 ): Promise<GitRepository> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const last = await env.cluster.client.getOptional<GitRepository>(gitRepositoryRef(env, name));
-    if (last && check(last)) return last;
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${name}: ${what}; status: ${JSON.stringify(last?.status)}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  return waitForObject<GitRepository>(env.cluster.client, gitRepositoryRef(env, name), check, what, ms);
 }
 
 /** Sets the `reconcile.fluxcd.io/requestedAt` annotation (as `flux reconcile` does); returns its value. */

@@ -3,7 +3,8 @@
 
 import { parse } from "@marcbachmann/cel-js";
 import type { CustomHealthCheck } from "@sluice/api";
-import { computeStatus, ObjectStatus, type StatusReader, type UnstructuredObject } from "@sluice/runtime";
+import type { UnstructuredObject } from "@sluice/runtime/kube";
+import { computeStatus, ObjectStatus, type StatusReader } from "@sluice/runtime/ssa";
 
 type Compiled = ReturnType<typeof parse>;
 

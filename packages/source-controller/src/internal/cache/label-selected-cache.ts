@@ -1,7 +1,8 @@
 // `--watch-label-selector`: the reconciled kinds are watched (listed, cached) with a label selector, so a
 // controller instance only ever sees its shard's objects, as Flux's sharding does.
 
-import { type ApiObject, type Informer, type InformerRequest, type KubeClient, ObjectCache } from "@sluice/runtime";
+import { type Informer, type InformerRequest, ObjectCache } from "@sluice/runtime/cache";
+import type { ApiObject, KubeClient } from "@sluice/runtime/kube";
 
 /**
  * A view of the manager's shared cache that adds `labelSelector` to the informers of the given kinds and

@@ -5,7 +5,7 @@
 import { execFile } from "node:child_process";
 import { chmod, mkdir, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { resolveTool } from "@sluice/runtime";
+import { resolveTool } from "@sluice/runtime/tools";
 
 /** Where a helm invocation keeps its config, cache and data (a private temp directory). */
 export interface HelmHome {

@@ -5,7 +5,7 @@
 import { createReadStream } from "node:fs";
 import { copyFile, mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { extractTarball } from "@sluice/runtime";
+import { extractTarball } from "@sluice/runtime/artifact";
 import { type ChartBuild, emptyBuild } from "./build.js";
 import { type ChartBuildOptions, cachedBuild, requiresPackaging, versionWithMetadata } from "./build-options.js";
 import { loadChartMetadataFromArchive, MAX_CHART_SIZE, validateChartMetadata } from "./chart-metadata.js";

@@ -1,5 +1,5 @@
 import { ConditionType } from "@sluice/api";
-import { getCondition, markReconciling, markUnknown, type ObjectWithConditions } from "@sluice/runtime";
+import { getCondition, markReconciling, markUnknown, type ObjectWithConditions } from "@sluice/runtime/conditions";
 
 /**
  * Records progress as Flux's ProgressiveStatus does: with `reconciling`, Reconciling=True (Stalled removed);

@@ -3,17 +3,10 @@
 // The runtime's StepReconciler runs them; kind-specific steps stay in each kind's reconciler.
 
 import { type Artifact, Reason, SourceCondition, type SourceKind } from "@sluice/api";
-import {
-  deleteCondition,
-  errorMessage,
-  GenericReconcileError,
-  getCondition,
-  isTrue,
-  markTrue,
-  type ObjectWithConditions,
-  type PatchableObject,
-  type ReconcileRun,
-} from "@sluice/runtime";
+import { deleteCondition, getCondition, isTrue, markTrue, type ObjectWithConditions } from "@sluice/runtime/conditions";
+import { errorMessage, GenericReconcileError } from "@sluice/runtime/errors";
+import type { ReconcileRun } from "@sluice/runtime/reconcile";
+import type { PatchableObject } from "@sluice/runtime/status";
 import type { ArtifactStorage } from "../storage/index.js";
 import { progressiveStatus } from "./progressive-status.js";
 

@@ -23,7 +23,7 @@ import { basename, dirname, join, posix, resolve, sep } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { type Artifact, SourceReason } from "@sluice/api";
-import { extractTarball } from "@sluice/runtime";
+import { extractTarball } from "@sluice/runtime/artifact";
 import { artifactUrl } from "./advertised-address.js";
 import { type ArchiveFilter, createTarGzStream, listArchiveEntries } from "./archive.js";
 import { artifactPath, resolveInsideRoot } from "./artifact-path.js";
