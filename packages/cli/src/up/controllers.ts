@@ -193,7 +193,7 @@ const startNotification: ControllerStarter = async (ctx, signal) => {
 const startImageReflector: ControllerStarter = async (ctx, signal) => {
   const { createImageReflectorController } = await import("@sluice/image-reflector-controller");
   const controller = createImageReflectorController({
-    kubeConfig: ctx.kubeConfig,
+    kubeConfig: kubeConfigOf(ctx, "image-reflector-controller"),
     // The tag database: kept with `--data-dir`, so ImagePolicies are served after a restart without a rescan.
     storagePath: join(ctx.stateDir, "image-reflector-controller", "data"),
     metricsAddr: LOOPBACK_ANY,
@@ -211,7 +211,7 @@ const startImageReflector: ControllerStarter = async (ctx, signal) => {
 const startImageAutomation: ControllerStarter = async (ctx, signal) => {
   const { createImageAutomationController } = await import("@sluice/image-automation-controller");
   const controller = createImageAutomationController({
-    kubeConfig: ctx.kubeConfig,
+    kubeConfig: kubeConfigOf(ctx, "image-automation-controller"),
     metricsAddr: LOOPBACK_ANY,
     healthAddr: LOOPBACK_ANY,
     eventsAddr: ctx.eventsAddr,
