@@ -128,6 +128,17 @@ describe("sluice install / uninstall", () => {
     expect(bad.stderr.trim()).toBe(
       '✗ invalid --components value "image-magic": want some of source-controller, kustomize-controller, helm-controller, notification-controller, source-watcher, image-reflector-controller, image-automation-controller',
     );
+    const extra = await env.sluice(
+      "install",
+      "--export",
+      "--components-extra",
+      "image-reflector-controller,image-automation-controller",
+    );
+    expect(extra.code).toBe(0);
+    expect(extra.stdout).toContain(
+      "# components: source-controller, kustomize-controller, helm-controller, notification-controller, image-reflector-controller, image-automation-controller",
+    );
+    expect(extra.stdout).toContain("name: image-reflector-controller\n");
     const level = await env.sluice("install", "--export", "--log-level", "verbose");
     expect(level.code).toBe(1);
     expect(level.stderr).toContain("✗ rendering the chart");

@@ -6,6 +6,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { GitSession } from "./checkout.js";
 import { parseLsRemote } from "./remote-refs.js";
+import type { PreparedSigning } from "./signing.js";
 
 /** Who a commit is by. */
 export interface CommitAuthor {
@@ -14,10 +15,16 @@ export interface CommitAuthor {
 }
 
 /**
- * Stages every change of the work tree and commits it as `author` (also the committer) with `message`.
+ * Stages every change of the work tree and commits it as `author` (also the committer) with `message`,
+ * signed with `signing` when given.
  * Returns the new commit hash, or undefined when nothing changed (no commit is made).
  */
-export async function commitAll(s: GitSession, author: CommitAuthor, message: string): Promise<string | undefined> {
+export async function commitAll(
+  s: GitSession,
+  author: CommitAuthor,
+  message: string,
+  signing?: PreparedSigning,
+): Promise<string | undefined> {
   await s.git.run(s.dir, ["add", "--all", "--", "."], "unable to stage changes");
   const staged = await s.git.run(s.dir, ["diff", "--cached", "--name-only"], "unable to list staged changes");
   if (staged.trim() === "") return undefined;
@@ -30,9 +37,9 @@ export async function commitAll(s: GitSession, author: CommitAuthor, message: st
       `user.name=${author.name}`,
       "-c",
       `user.email=${author.email}`,
-      "-c",
-      "commit.gpgSign=false",
+      ...(signing ? signing.configArgs : ["-c", "commit.gpgSign=false"]),
       "commit",
+      ...(signing ? ["-S"] : []),
       "--no-verify",
       "--cleanup=verbatim",
       `--author=${author.name} <${author.email}>`,

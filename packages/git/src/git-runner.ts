@@ -47,6 +47,7 @@ export class GitRunner {
         allowUnsafeAskPass: true,
         allowUnsafeCredentialHelper: true,
         allowUnsafeHooksPath: true,
+        allowUnsafeGpgProgram: true,
       },
     }).env(env);
     try {

@@ -24,6 +24,7 @@ export {
   parseTagVersion,
   pickSemverTag,
 } from "./remote-refs.js";
+export { type CommitSigningKey, type PreparedSigning, prepareSigning, SigningKeyError } from "./signing.js";
 export type { CheckoutOptions, CheckoutResult, GitAuth, GitReference, RemoteReference } from "./types.js";
 export { GIT_URL_SCHEMES, type ParsedGitUrl, parseGitUrl, redactSecrets, redactUrl } from "./url.js";
 export {

@@ -4,7 +4,8 @@
 // committed when nothing changed, a push rejected because the branch moved retried on its new head, a push
 // branch created from the checkout branch, and credentials never in git's argv or in events.
 
-import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { git } from "@sluice/testkit";
@@ -172,6 +173,60 @@ describe("image-automation-controller", () => {
     // The selector leaves podinfo out: its marker keeps the value main has.
     expect(await remoteFile("image-updates", "apps/deploy.yaml")).toBe(await remoteFile("main", "apps/deploy.yaml"));
     expect(auto.status?.lastPushCommit).toBe(await git(env.repo.bare, ["rev-parse", "refs/heads/image-updates"]));
+  });
+
+  it("signs its commits with the OpenPGP key of signingKey", async () => {
+    const home = join(work, "gnupg");
+    await mkdir(home, { mode: 0o700 });
+    const gpg = (args: string[]) => execFileSync("gpg", ["--homedir", home, "--batch", ...args]).toString();
+    gpg([
+      "--passphrase",
+      "sign-pass",
+      "--pinentry-mode",
+      "loopback",
+      "--quick-gen-key",
+      "Bot <bot@example.com>",
+      "ed25519",
+      "sign",
+      "never",
+    ]);
+    const fingerprint = /^fpr:+([0-9A-F]+):/m.exec(gpg(["--with-colons", "--list-keys"]))?.[1] ?? "";
+    const secret = gpg([
+      "--pinentry-mode",
+      "loopback",
+      "--passphrase",
+      "sign-pass",
+      "--armor",
+      "--export-secret-keys",
+      fingerprint,
+    ]);
+    await env.cluster.client.create({
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { namespace: env.namespace, name: "signing" },
+      stringData: { "git.asc": secret, passphrase: "sign-pass" },
+    } as never);
+    await createAutomation(env, "signed", {
+      git: {
+        checkout: { ref: { branch: "main" } },
+        commit: { author: { name: "Bot", email: "bot@example.com" }, signingKey: { secretRef: { name: "signing" } } },
+        push: { branch: "signed" },
+      },
+      policySelector: { matchLabels: { app: "web" } },
+    });
+    const auto = await waitForAutomation(env, "signed", (a) => Boolean(a.status?.lastPushCommit), "a signed push");
+    const raw = await git(env.repo.bare, ["cat-file", "commit", auto.status?.lastPushCommit ?? ""]);
+    expect(raw).toContain("-----BEGIN PGP SIGNATURE-----");
+    const verified = await git(env.repo.bare, ["verify-commit", "--raw", auto.status?.lastPushCommit ?? ""], {
+      GNUPGHOME: home,
+    }).then(
+      () => "good",
+      (err: { message?: string }) => `verify-commit failed: ${err.message ?? ""}`,
+    );
+    expect(verified).toBe("good");
+    expect(JSON.stringify(env.sink.events)).not.toContain("sign-pass");
+    expect(await env.gitCommandLines()).not.toContain("sign-pass");
+    execFileSync("gpgconf", ["--homedir", home, "--kill", "all"]);
   });
 
   it("never passes credentials to git on the command line or in events", async () => {

@@ -16,7 +16,7 @@ export async function reportProgress<T extends ObjectWithConditions & { metadata
     markReconciling(
       obj,
       Reason.Progressing,
-      `processing object: new generation ${observed} -> ${obj.metadata.generation ?? 0}`,
+      `processing object: new generation ${Math.max(0, observed)} -> ${obj.metadata.generation ?? 0}`,
     );
   }
   if (run.newGeneration || run.reconcileRequested) await run.patch();

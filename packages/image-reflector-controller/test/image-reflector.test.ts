@@ -132,6 +132,47 @@ describe("image-reflector-controller", () => {
     expect(listed()).toBe(before);
   });
 
+  it("reflects the digest on every run with Always", async () => {
+    await createImageObject(env, "ImagePolicy", "always", {
+      imageRepositoryRef: { name: "app" },
+      policy: { semver: { range: ">=1.0.0 <2.0.0" } },
+      digestReflectionPolicy: "Always",
+      interval: "1m",
+    });
+    const policy = await waitForObject<ImagePolicy>(env, "ImagePolicy", "always", readyNow, "Ready");
+    expect(policy.status?.latestRef?.tag).toBe("v1.11.0");
+    expect(policy.status?.latestRef?.digest).toMatch(/^sha256:[a-f0-9]{64}$/);
+  });
+
+  it("refuses a policy in another namespace until accessFrom lets that namespace in", async () => {
+    const c = env.cluster.client;
+    await c.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: "tenant", labels: { team: "web" } } });
+    const ref = { apiVersion: "image.toolkit.fluxcd.io/v1", kind: "ImagePolicy", namespace: "tenant", name: "cross" };
+    await c.create({
+      apiVersion: "image.toolkit.fluxcd.io/v1",
+      kind: "ImagePolicy",
+      metadata: { namespace: "tenant", name: "cross" },
+      spec: { imageRepositoryRef: { name: "app", namespace: env.namespace }, policy: { alphabetical: {} } },
+    } as never);
+    const waitCross = async (check: (p: ImagePolicy) => boolean) => {
+      for (let i = 0; i < 600; i++) {
+        const p = await c.getOptional<ImagePolicy & { apiVersion: string; kind: string }>(ref);
+        if (p && check(p)) return p;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error("timed out waiting for ImagePolicy tenant/cross");
+    };
+    const denied = await waitCross((p) => conditionOf(p, "Ready")?.reason === "AccessDenied");
+    expect(conditionOf(denied, "Ready")?.message).toContain("cross-namespace reference refused by accessFrom");
+    await c.patch(
+      { apiVersion: "image.toolkit.fluxcd.io/v1", kind: "ImageRepository", namespace: env.namespace, name: "app" },
+      { spec: { accessFrom: { namespaceSelectors: [{ matchLabels: { team: "web" } }] } } },
+      { type: "application/merge-patch+json" },
+    );
+    const allowed = await waitCross((p) => conditionOf(p, "Ready")?.status === "True");
+    expect(allowed.status?.latestRef?.tag).toBe("v1.11.0");
+  });
+
   it("stalls on an image with a tag and fails auth on a missing Secret or a wrong password", async () => {
     await createImageObject(env, "ImageRepository", "tagged", {
       image: `${env.registry.host}/team/app:v1`,

@@ -39,7 +39,7 @@ export function addInstallFlags(cmd: Command): Command {
     .option("--components <list>", help.components)
     .option(
       "--components-extra <list>",
-      "list of components in addition to those supplied or defaulted, accepts values such as 'source-watcher'",
+      "list of components in addition to those supplied or defaulted, accepts values such as 'source-watcher', 'image-reflector-controller', 'image-automation-controller'",
     )
     .option("--registry <address>", help.registry)
     .option("--version <tag>", help.version)

@@ -20,10 +20,13 @@ import {
 } from "@sluice/api";
 import {
   authFromSecretData,
+  type CommitSigningKey,
   checkout,
   commitAll,
   type GitAuth,
   GitError,
+  type PreparedSigning,
+  prepareSigning,
   pushRefspecs,
   remoteBranchHead,
   switchToBranch,
@@ -156,7 +159,7 @@ export class ImageUpdateAutomationReconciler {
       markReconciling(
         obj,
         Reason.Progressing,
-        `processing object: new generation ${obj.status.observedGeneration ?? 0} -> ${obj.metadata.generation ?? 0}`,
+        `processing object: new generation ${Math.max(0, obj.status.observedGeneration ?? 0)} -> ${obj.metadata.generation ?? 0}`,
       );
     }
     if (run.newGeneration || run.reconcileRequested) await run.patch();
@@ -213,6 +216,7 @@ export class ImageUpdateAutomationReconciler {
 
     for (let attempt = 1; ; attempt++) {
       const dir = await mkdtemp(join(tmpdir(), `sluice-automation-${namespace}-${name}-`));
+      let signing: PreparedSigning | undefined;
       try {
         let reference = checkoutRef;
         if (switchBranch) {
@@ -269,9 +273,15 @@ export class ImageUpdateAutomationReconciler {
         }
         // git refuses an empty name; Flux's `author.name` is optional.
         const author = { name: git.commit.author.name || git.commit.author.email, email: git.commit.author.email };
+        const signingKey = git.commit.signingKey ? await this.#signingKey(namespace, git.commit.signingKey) : undefined;
+        if (signingKey) {
+          signing = await prepareSigning(signingKey).catch((err: unknown) => {
+            throw gitFailed(err, "failed to update source: unable to use the signing key");
+          });
+        }
         const pushed = await withGitSession(base, dir, async (s) => {
           if (switchBranch || co.reference !== `refs/heads/${pushBranch}`) await switchToBranch(s, pushBranch);
-          const commit = await commitAll(s, author, message);
+          const commit = await commitAll(s, author, message, signing);
           if (!commit) return undefined;
           try {
             await pushRefspecs(s, [`HEAD:refs/heads/${pushBranch}`], git.push?.options ?? {});
@@ -308,6 +318,7 @@ export class ImageUpdateAutomationReconciler {
         setReady(obj);
         return;
       } finally {
+        await signing?.cleanup();
         await rm(dir, { recursive: true, force: true });
       }
     }
@@ -328,6 +339,43 @@ export class ImageUpdateAutomationReconciler {
     return list.items
       .filter((p) => matches(p.metadata.labels ?? {}) && p.status?.latestRef)
       .sort((a, b) => ((a.metadata.name ?? "") < (b.metadata.name ?? "") ? -1 : 1));
+  }
+
+  /** `git.commit.signingKey`: `git.asc` (+ `passphrase`) for gpg, `identity` for ssh, from the Secret. */
+  async #signingKey(
+    namespace: string,
+    key: { secretRef: { name: string }; type?: string | undefined },
+  ): Promise<CommitSigningKey> {
+    const where = `signing key secret '${namespace}/${key.secretRef.name}'`;
+    let data: Record<string, Buffer>;
+    try {
+      data = await readSecretData(this.#o.client, namespace, key.secretRef.name);
+    } catch (err: unknown) {
+      throw new GenericReconcileError(
+        ImageUpdateAutomationReason.GitOperationFailed,
+        `failed to update source: could not get ${where}: ${errorMessage(err)}`,
+        { cause: err },
+      );
+    }
+    const type = key.type ?? "gpg";
+    const field = type === "ssh" ? "identity" : "git.asc";
+    const value = data[field]?.toString("utf8");
+    if (!value) {
+      throw new StallingError(
+        ImageUpdateAutomationReason.InvalidSourceConfiguration,
+        `${where} has no '${field}' (required for a ${type} signing key)`,
+      );
+    }
+    if (type === "ssh") {
+      if (data["password"]?.length) {
+        throw new StallingError(
+          ImageUpdateAutomationReason.InvalidSourceConfiguration,
+          `${where}: passphrase-protected SSH signing keys are not supported`,
+        );
+      }
+      return { type: "ssh", privateKey: value };
+    }
+    return { type: "gpg", armoredKey: value, passphrase: data["passphrase"]?.toString("utf8") };
   }
 
   /** The GitRepository and its credentials. */
