@@ -10,5 +10,8 @@ if (!existsSync(main)) {
   process.stderr.write("sluice: the CLI is not built: packages/cli does not exist yet or 'pnpm build' has not run\n");
   process.exit(1);
 }
-const run = spawnSync(process.execPath, [main, ...process.argv.slice(2)], { stdio: "inherit" });
+// pnpm runs scripts from the workspace root; relative paths in the arguments (--path, --kustomization-file) are
+// the caller's, so the CLI runs in the directory pnpm was invoked from (INIT_CWD).
+const cwd = process.env.INIT_CWD || process.cwd();
+const run = spawnSync(process.execPath, [main, ...process.argv.slice(2)], { stdio: "inherit", cwd });
 process.exit(run.status ?? 1);

@@ -3,7 +3,7 @@
 
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -48,6 +48,31 @@ describe.runIf(existsSync(join(ROOT, "packages/cli/dist/main.js")))("sluice bina
   it("runs through `pnpm sluice` from the repository root", async () => {
     const { stdout } = await run(process.execPath, [join(ROOT, "scripts/sluice.mjs"), "version", "--client"]);
     expect(stdout).toMatch(/^sluice: v\d+\.\d+\.\d+\n$/);
+  });
+
+  it("`pnpm sluice` resolves relative paths against the directory pnpm was called from (INIT_CWD)", async () => {
+    const caller = join(env.workDir, "caller");
+    await mkdir(join(caller, "deploy"), { recursive: true });
+    await writeFile(join(caller, "deploy/config.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: here\n");
+    await writeFile(
+      join(caller, "ks.yaml"),
+      "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: app\n  namespace: flux-system\nspec:\n  interval: 5m\n  path: ./deploy\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: app\n",
+    );
+    const { stdout } = await run(
+      process.execPath,
+      [
+        join(ROOT, "scripts/sluice.mjs"),
+        "build",
+        "kustomization",
+        "app",
+        "--path",
+        "./deploy",
+        "--kustomization-file",
+        "ks.yaml",
+      ],
+      { cwd: ROOT, env: { ...process.env, INIT_CWD: caller, KUBECONFIG: env.kubeconfigPath } },
+    );
+    expect(stdout).toContain("name: here");
   });
 
   it("completion bash is a script bash can load that completes sub-commands", async () => {

@@ -83,6 +83,32 @@ describe("sluice build / diff kustomization", () => {
     ]);
   });
 
+  it("build masks SOPS-encrypted Secrets as **SOPS**, as flux build does", async () => {
+    const enc = join(env.workDir, "encrypted");
+    await writeTree(enc, {
+      "secret.yaml": [
+        "apiVersion: v1",
+        "kind: Secret",
+        "metadata:",
+        "  name: creds",
+        "stringData:",
+        "  password: ENC[AES256_GCM,data:Zm9v,iv:YmFy,tag:YmF6,type:str]",
+        "sops:",
+        "  age:",
+        "    - recipient: age1qqqq",
+        "      enc: ENC-STANZA",
+        "  mac: ENC[AES256_GCM,data:bWFj,iv:aXY=,tag:dGFn,type:str]",
+        "  version: 3.9.0",
+        "",
+      ].join("\n"),
+    });
+    const r = await env.sluice("build", "kustomization", "web", "--path", enc);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('password: "**SOPS**"');
+    expect(r.stdout).not.toContain("ENC[");
+    expect(r.stdout).not.toMatch(/^sops:/m);
+  });
+
   it("build reports a broken manifest and a missing path", async () => {
     const broken = join(env.workDir, "broken");
     await writeTree(broken, { "bad.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: [oops\n" });

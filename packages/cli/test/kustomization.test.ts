@@ -38,7 +38,7 @@ describe("sluice kustomization commands", () => {
     await env?.stop();
   });
 
-  it("create kustomization applies and waits until Ready", async () => {
+  it("create kustomization (Go-style --prune=true) applies and waits until Ready, with flux create's field manager", async () => {
     const head = await repo.git(["rev-parse", "HEAD"]);
     const r = await env.sluice(
       "create",
@@ -48,7 +48,7 @@ describe("sluice kustomization commands", () => {
       "GitRepository/apps",
       "--path",
       "./deploy",
-      "--prune",
+      "--prune=true",
       "--target-namespace",
       "apps",
       "--interval",
@@ -63,6 +63,17 @@ describe("sluice kustomization commands", () => {
     expect(get.stdout.split("\n")[1]).toMatch(
       new RegExp(`^apps\\s+main@sha1:${head}\\s+False\\s+True\\s+Applied revision: main@sha1:${head}$`),
     );
+    const ks = await env.cluster.client.get({
+      apiVersion: "kustomize.toolkit.fluxcd.io/v1",
+      kind: "Kustomization",
+      namespace: "flux-system",
+      name: "apps",
+    });
+    expect((ks["spec"] as { prune?: boolean }).prune).toBe(true);
+    const spec = ks.metadata.managedFields?.find(
+      (f) => (f as { fieldsV1?: { "f:spec"?: unknown } }).fieldsV1?.["f:spec"],
+    );
+    expect(spec).toMatchObject({ manager: "flux", operation: "Update" });
   });
 
   it("tree shows the applied objects and trace follows one back to Git", async () => {

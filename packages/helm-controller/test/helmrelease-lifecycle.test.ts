@@ -172,17 +172,26 @@ describe("HelmRelease lifecycle", () => {
     expect(after).toEqual({ replicaCount: 3, service: { port: 9090 }, podAnnotations: { team: "api" } });
   });
 
-  it("stalls with a clear message when storageNamespace differs from the release namespace", async () => {
+  it("keeps the release records in spec.storageNamespace, apart from the release namespace, as Flux", async () => {
+    await env.client.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: "records" } });
     await createHelmRelease(env, "split", {
       chartRef: { kind: "HelmChart", name: "podinfo" },
-      storageNamespace: "elsewhere",
+      storageNamespace: "records",
     });
-    const hr = await waitForHelmRelease(env, "split", "stalled", (o) => conditionOf(o, "Stalled")?.status === "True");
-    expect(conditionOf(hr, "Ready")).toMatchObject({ status: "False", reason: "InvalidSpec" });
-    expect(conditionOf(hr, "Ready")?.message).toBe(
-      "spec.storageNamespace 'elsewhere' differs from the release namespace 'apps': the helm CLI stores releases in the namespace it installs into",
-    );
+    const hr = await waitForHelmRelease(env, "split", "installed", isReadyNow);
+    expect(hr.status?.storageNamespace).toBe("records");
+    const names = async (namespace: string) =>
+      (await env.client.list("v1", "Secret", { namespace, labelSelector: "owner=helm,name=split" })).items.map(
+        (s) => s.metadata.name,
+      );
+    expect(await names("records")).toEqual(["sh.helm.release.v1.split.v1"]);
+    expect(await names(NS)).toEqual([]);
+    expect(
+      await env.client.getOptional({ apiVersion: "apps/v1", kind: "Deployment", namespace: NS, name: "split-podinfo" }),
+    ).toBeDefined();
     await env.client.delete(helmReleaseRef(env, "split"));
+    await until(async () => !(await env.client.getOptional(helmReleaseRef(env, "split"))), "HelmRelease split gone");
+    expect(await names("records")).toEqual([]);
   });
 
   it("uninstalls the release when the HelmRelease is deleted", async () => {

@@ -103,9 +103,11 @@ describe("HelmRelease rendering options", () => {
     });
     const hr = await waitForHelmRelease(env, "remote", "installed", isReadyNow);
     expect(hr.status?.history?.[0]).toMatchObject({ name: "elsewhere-remote", namespace: "elsewhere" });
-    expect(hr.status?.storageNamespace).toBe("elsewhere");
-    const list = JSON.parse(await env.helm(["list", "-n", "elsewhere", "-o", "json"])) as { name: string }[];
-    expect(list.map((r) => r.name)).toEqual(["elsewhere-remote"]);
+    // As Flux: the release records stay in the HelmRelease's namespace (storageNamespace's default).
+    expect(hr.status?.storageNamespace).toBe(NS);
+    const list = JSON.parse(await env.helm(["list", "-n", NS, "-o", "json"])) as { name: string; namespace: string }[];
+    expect(list.filter((r) => r.name === "elsewhere-remote").map((r) => r.namespace)).toEqual(["elsewhere"]);
+    expect(JSON.parse(await env.helm(["list", "-n", "elsewhere", "-o", "json"]))).toEqual([]);
   });
 
   it("waits for dependsOn to be Ready before installing", async () => {

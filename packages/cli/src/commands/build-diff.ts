@@ -19,6 +19,7 @@ import { buildRoot } from "../lib/build-root.js";
 import { getObject } from "../lib/get-object.js";
 import { toYamlDocument } from "../lib/manifest.js";
 import { Progress } from "../lib/progress.js";
+import { maskSopsData } from "../lib/sops-mask.js";
 import { formatStructuredDiff, structuredDiff } from "../lib/structured-diff.js";
 
 /** Registers `sluice build kustomization` and `sluice diff kustomization`. */
@@ -34,7 +35,8 @@ export function registerBuildDiff(program: Command, kit: CommandKit): void {
           opts["path"] as string,
           opts["kustomizationFile"] as string | undefined,
         );
-        ctx.io.stdout.write(objects.map((o) => toYamlDocument(o)).join(""));
+        // As flux build: SOPS-encrypted Secret values are printed as **SOPS**, never as ciphertext.
+        ctx.io.stdout.write(objects.map((o) => toYamlDocument(maskSopsData(o))).join(""));
       }),
     );
   const diff = program.command("diff").description("Diff a flux resource");

@@ -16,6 +16,7 @@ import {
   type ReleaseEngine,
   type ReleaseTarget,
 } from "./release-engine.js";
+import { stageReleaseRecords, unstageReleaseRecords } from "./release-storage-relocation.js";
 
 /** Options of {@link HelmCliEngine}. */
 export interface HelmCliEngineOptions {
@@ -30,12 +31,14 @@ export interface HelmCliEngineOptions {
 }
 
 /**
- * Runs Helm actions with the helm CLI. Limits of the CLI: release storage lives in the release namespace
- * (no separate `storageNamespace`), and `crds: CreateReplace` on install and any upgrade CRD policy are
- * applied by the controller before helm runs (helm only creates a chart's `crds/` on install).
+ * Runs Helm actions with the helm CLI. The CLI keeps release storage in the namespace it installs into; to keep
+ * Flux's layout (`storageNamespace`, the HelmRelease's namespace by default) the records are staged into the
+ * release namespace for each helm command and moved back afterwards (release-storage-relocation.ts).
+ * `crds: CreateReplace` on install and any upgrade CRD policy are applied by the controller before helm runs
+ * (helm only creates a chart's `crds/` on install).
  */
 export class HelmCliEngine implements ReleaseEngine {
-  readonly capabilities: EngineCapabilities = { separateStorageNamespace: false };
+  readonly capabilities: EngineCapabilities = { separateStorageNamespace: true };
   readonly #o: HelmCliEngineOptions;
   readonly #crds: ResourceManager;
 
@@ -47,13 +50,14 @@ export class HelmCliEngine implements ReleaseEngine {
     });
   }
 
-  releases(target: ReleaseTarget): Promise<StoredRelease[]> {
+  async releases(target: ReleaseTarget): Promise<StoredRelease[]> {
+    await unstageReleaseRecords(this.#o.client, target, true);
     return listReleaseVersions(this.#o.client, target.storageNamespace, target.name);
   }
 
   async install(hr: HelmRelease, target: ReleaseTarget, chart: ChartFiles, values: Record<string, unknown>) {
     const policy = hr.spec.install?.crds ?? (hr.spec.install?.skipCRDs ? "Skip" : "Create");
-    await this.#run("install", async () => {
+    await this.#run("install", target, async () => {
       // helm creates missing CRDs on install; CreateReplace needs them applied before.
       if (policy === "CreateReplace") await applyCrdsPolicy(this.#o.client, this.#crds, chart.dir, policy);
       await this.#commands(hr, target).install(chart.dir, JSON.stringify(values), policy !== "Create");
@@ -61,26 +65,26 @@ export class HelmCliEngine implements ReleaseEngine {
   }
 
   async upgrade(hr: HelmRelease, target: ReleaseTarget, chart: ChartFiles, values: Record<string, unknown>) {
-    await this.#run("upgrade", async () => {
+    await this.#run("upgrade", target, async () => {
       await applyCrdsPolicy(this.#o.client, this.#crds, chart.dir, hr.spec.upgrade?.crds ?? "Skip");
       await this.#commands(hr, target).upgrade(chart.dir, JSON.stringify(values));
     });
   }
 
   async test(hr: HelmRelease, target: ReleaseTarget) {
-    await this.#run("test", () => this.#commands(hr, target).test());
+    await this.#run("test", target, () => this.#commands(hr, target).test());
   }
 
   async rollback(hr: HelmRelease, target: ReleaseTarget, version: number) {
-    await this.#run("rollback", () => this.#commands(hr, target).rollback(version));
+    await this.#run("rollback", target, () => this.#commands(hr, target).rollback(version));
   }
 
   async uninstall(hr: HelmRelease, target: ReleaseTarget) {
-    await this.#run("uninstall", () => this.#commands(hr, target).uninstall());
+    await this.#run("uninstall", target, () => this.#commands(hr, target).uninstall());
   }
 
   async unlock(_target: ReleaseTarget, release: StoredRelease, description: string) {
-    await this.#run("unlock", () => markReleaseFailed(this.#o.client, release, description));
+    await this.#run("unlock", undefined, () => markReleaseFailed(this.#o.client, release, description));
   }
 
   #commands(hr: HelmRelease, target: ReleaseTarget): HelmCommands {
@@ -91,10 +95,19 @@ export class HelmCliEngine implements ReleaseEngine {
     return new HelmCommands(this.#o.helm, hr, withPostRender);
   }
 
-  /** Runs `fn`, turning any failure into a {@link ReleaseActionError} with helm's (or the API's) message. */
-  async #run(action: string, fn: () => Promise<unknown>): Promise<void> {
+  /**
+   * Runs `fn` (a helm command on `target`, its records staged around it), turning any failure into a
+   * {@link ReleaseActionError} with helm's (or the API's) message.
+   */
+  async #run(action: string, target: ReleaseTarget | undefined, fn: () => Promise<unknown>): Promise<void> {
     try {
-      await fn();
+      if (target) await stageReleaseRecords(this.#o.client, target);
+      try {
+        await fn();
+      } finally {
+        // Whatever helm wrote (a failed version too) goes back to the storage namespace.
+        if (target) await unstageReleaseRecords(this.#o.client, target);
+      }
     } catch (err: unknown) {
       if (err instanceof ReleaseActionError) throw err;
       const message = err instanceof HelmCommandError ? err.message : errorMessage(err);

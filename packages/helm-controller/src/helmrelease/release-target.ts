@@ -102,11 +102,12 @@ export async function releaseTarget(
 ): Promise<ReleaseTarget> {
   const namespace = releaseNamespace(obj);
   let storage = specStorageNamespace(obj);
-  if (!settings.capabilities.separateStorageNamespace) {
+  // A remote cluster's (spec.kubeConfig) records are where helm writes them: the release namespace there.
+  if (!settings.capabilities.separateStorageNamespace || obj.spec.kubeConfig) {
     if (obj.spec.storageNamespace && obj.spec.storageNamespace !== namespace) {
       throw new StallingError(
         InvalidSpecReason,
-        `spec.storageNamespace '${obj.spec.storageNamespace}' differs from the release namespace '${namespace}': the helm CLI stores releases in the namespace it installs into`,
+        `spec.storageNamespace '${obj.spec.storageNamespace}' differs from the release namespace '${namespace}': the helm CLI stores releases in the namespace it installs into${obj.spec.kubeConfig ? " (on the spec.kubeConfig cluster)" : ""}`,
       );
     }
     storage = namespace;

@@ -5,6 +5,7 @@
 import { ConditionType, type HelmRelease, HelmReleaseReason } from "@sluice/api";
 import { errorMessage, isNotFound, type Logger, markFalse, type ReconcileContext } from "@sluice/runtime";
 import type { ReleaseTarget } from "../engine/release-engine.js";
+import { moveReleaseRecords } from "../engine/release-storage-relocation.js";
 import { ReleaseFailedError } from "../release/atomic-release.js";
 import {
   type ActionContext,
@@ -60,6 +61,20 @@ export async function uninstallChangedTarget(
     reason = "chart name";
   }
   if (!reason) return false;
+  // Releases made by earlier Sluice versions kept their records in the release namespace (the helm CLI's
+  // layout); with the default storage namespace they are moved to Flux's layout, not reinstalled.
+  if (
+    reason === "storage namespace" &&
+    !obj.spec.storageNamespace &&
+    status.storageNamespace === cur.namespace &&
+    wanted.namespace === cur.namespace &&
+    wanted.name === cur.name
+  ) {
+    await moveReleaseRecords(settings.client, cur.name, status.storageNamespace, wanted.storageNamespace);
+    ctx.log.info(`release records of ${cur.name} moved to storage namespace ${wanted.storageNamespace}`);
+    status.storageNamespace = wanted.storageNamespace;
+    return false;
+  }
   ctx.log.info(`release target configuration changed (${reason}): running uninstall for current release`);
   await uninstallRecorded(obj, actions(await recordedTarget(settings, obj, cur, ctx.signal)));
   delete status.history;
