@@ -90,6 +90,26 @@ beforeAll(async () => {
     metadata: { name: "creds", namespace: "apps" },
     stringData: { password: SECRET_VALUE },
   });
+  // The API server's RBAC decides what impersonated users may do: group "ops" may request reconciles.
+  await cluster.client.create({
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "ClusterRole",
+    metadata: { name: "ui-test-ops" },
+    rules: [
+      {
+        apiGroups: ["kustomize.toolkit.fluxcd.io", "source.toolkit.fluxcd.io"],
+        resources: ["*"],
+        verbs: ["get", "list", "watch", "patch"],
+      },
+    ],
+  });
+  await cluster.client.create({
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "ClusterRoleBinding",
+    metadata: { name: "ui-test-ops" },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "ui-test-ops" },
+    subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "ops" }],
+  });
   ui = await startUiServer({
     kubeConfig: cluster.kubeConfig,
     port: 0,

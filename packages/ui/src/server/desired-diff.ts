@@ -8,9 +8,9 @@ import { KUSTOMIZE_GROUP, type Kustomization, parseInventoryEntry } from "@sluic
 import { fetchArtifact } from "@sluice/runtime/artifact";
 import type { KubeClient, UnstructuredObject } from "@sluice/runtime/kube";
 import { Action, ResourceManager } from "@sluice/runtime/ssa";
-import { lineDiff } from "./line-diff.js";
 import { stringify } from "yaml";
 import type { DiffAnswer, DiffEntry } from "../shared/api.js";
+import { lineDiff } from "./line-diff.js";
 import type { FluxObject } from "./summarize.js";
 import { sourceOf } from "./summarize.js";
 import type { WatchHub } from "./watch-hub.js";
