@@ -27,26 +27,18 @@ import {
   verifyCommitSignature,
   verifyTagSignature,
 } from "@sluice/git";
+import { deleteCondition, isFalse, markFalse, markTrue } from "@sluice/runtime/conditions";
+import type { ReconcileContext, ReconcileResult, Reconciler } from "@sluice/runtime/controller";
+import { errorMessage, GenericReconcileError, StallingError, WaitingError } from "@sluice/runtime/errors";
+import type { EventRecorder } from "@sluice/runtime/events";
+import type { KubeClient } from "@sluice/runtime/kube";
 import {
-  deleteCondition,
-  type EventRecorder,
-  errorMessage,
-  GenericReconcileError,
-  isFalse,
-  type KubeClient,
-  markFalse,
-  markTrue,
-  type ReconcileContext,
-  type ReconcileResult,
   type ReconcileRun,
-  type Reconciler,
-  StallingError,
   StepReconciler,
   type StepResult,
   step,
   summarizeReadyFrom,
-  WaitingError,
-} from "@sluice/runtime";
+} from "@sluice/runtime/reconcile";
 import { loadSourceIgnore } from "../internal/ignore/index.js";
 import {
   fetchFailed,

@@ -23,28 +23,13 @@ import {
   SourceReason,
 } from "@sluice/api";
 import { credentialsFor, OciClient, parseOciUrl } from "@sluice/oci";
-import {
-  deleteCondition,
-  type EventRecorder,
-  errorMessage,
-  extractTarball,
-  GenericReconcileError,
-  getCondition,
-  isNotFound,
-  isTrue,
-  type KubeClient,
-  markFalse,
-  markTrue,
-  type ReconcileContext,
-  type ReconcileResult,
-  type ReconcileRun,
-  type Reconciler,
-  StallingError,
-  StepReconciler,
-  step,
-  summarizeReadyFrom,
-  WaitingError,
-} from "@sluice/runtime";
+import { extractTarball } from "@sluice/runtime/artifact";
+import { deleteCondition, getCondition, isTrue, markFalse, markTrue } from "@sluice/runtime/conditions";
+import type { ReconcileContext, ReconcileResult, Reconciler } from "@sluice/runtime/controller";
+import { errorMessage, GenericReconcileError, StallingError, WaitingError } from "@sluice/runtime/errors";
+import type { EventRecorder } from "@sluice/runtime/events";
+import { isNotFound, type KubeClient } from "@sluice/runtime/kube";
+import { type ReconcileRun, StepReconciler, step, summarizeReadyFrom } from "@sluice/runtime/reconcile";
 import {
   BuildErrorReasons,
   buildLocalChart,

@@ -35,24 +35,13 @@ import {
   registryProxy,
   registryTls,
 } from "@sluice/oci";
-import {
-  deleteCondition,
-  type EventRecorder,
-  errorMessage,
-  extractTarball,
-  isFalse,
-  type KubeClient,
-  markFalse,
-  markTrue,
-  type ReconcileContext,
-  type ReconcileResult,
-  type ReconcileRun,
-  type Reconciler,
-  StallingError,
-  StepReconciler,
-  step,
-  summarizeReadyFrom,
-} from "@sluice/runtime";
+import { extractTarball } from "@sluice/runtime/artifact";
+import { deleteCondition, isFalse, markFalse, markTrue } from "@sluice/runtime/conditions";
+import type { ReconcileContext, ReconcileResult, Reconciler } from "@sluice/runtime/controller";
+import { errorMessage, StallingError } from "@sluice/runtime/errors";
+import type { EventRecorder } from "@sluice/runtime/events";
+import type { KubeClient } from "@sluice/runtime/kube";
+import { type ReconcileRun, StepReconciler, step, summarizeReadyFrom } from "@sluice/runtime/reconcile";
 import { loadSourceIgnore } from "../internal/ignore/index.js";
 import {
   fetchFailed,

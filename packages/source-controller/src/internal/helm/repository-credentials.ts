@@ -4,7 +4,8 @@
 
 import { HELM_REPOSITORY_DEFAULT_TIMEOUT, type HelmRepository, parseDuration } from "@sluice/api";
 import { type DockerConfigAuths, parseDockerConfig } from "@sluice/oci";
-import { errorMessage, type KubeClient } from "@sluice/runtime";
+import { errorMessage } from "@sluice/runtime/errors";
+import type { KubeClient } from "@sluice/runtime/kube";
 import { type HelmHome, writePrivateFile } from "../chart/index.js";
 import { readSecretData } from "../reconcile/index.js";
 import type { IndexFetchOptions } from "./fetch-index.js";
