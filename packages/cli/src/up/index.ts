@@ -19,6 +19,6 @@ export { DEMO_NAMESPACE, DEMO_SOURCE_NAME, demoObjects, FLUX_NAMESPACE } from ".
 export { DEMO_BRANCH, DEMO_GIT_ENV, DEMO_OVERLAYS, DEMO_REPO_NAME, demoFiles, ensureDemoRepo } from "./demo-repo.js";
 export { type NarratedDeployment, type NarratedObject, Narrator, type NarratorOptions } from "./narrator.js";
 export { requestReconcile } from "./request-reconcile.js";
-export { runningUp, type UpRecord, upRecordPath, writeUpRecord } from "./up-registry.js";
 export { DEFAULT_UI_PORT, type UiInfo } from "./ui.js";
+export { runningUp, type UpRecord, upRecordPath, writeUpRecord } from "./up-registry.js";
 export { type DemoInfo, startUp, type UpOptions, type UpSession } from "./up-session.js";
