@@ -123,18 +123,8 @@ const COMMAND_LINE = defineControllerFlags({
       arg: "string",
       help: "OOMWatch gate: cgroup memory usage file",
     },
-    "token-cache-max-size": {
-      type: "string",
-      default: "100",
-      arg: "int",
-      help: "tokens cached for workload identity (unused)",
-    },
-    "token-cache-max-duration": {
-      type: "string",
-      default: "1h",
-      arg: "dur",
-      help: "longest a token is cached (unused)",
-    },
+    "token-cache-max-size": SHARED_FLAGS.tokenCacheMaxSize,
+    "token-cache-max-duration": SHARED_FLAGS.tokenCacheMaxDuration,
   },
   options: (values) => {
     const algo = values["snapshot-digest-algo"];

@@ -7,6 +7,7 @@ import {
   InvalidFlagError,
   flagInteger as integer,
   parseLabelSelector,
+  SHARED_FLAGS,
 } from "@sluice/runtime";
 import { DEFAULT_CONCURRENCY, DEFAULT_LEADER_ELECTION_ID } from "./controller.js";
 
@@ -47,18 +48,8 @@ const COMMAND_LINE = defineControllerFlags({
       arg: "string",
       help: "e.g. GitShallowClone=true (accepted; clones are always shallow)",
     },
-    "token-cache-max-size": {
-      type: "string",
-      default: "100",
-      arg: "int",
-      help: "tokens cached for workload identity (unused)",
-    },
-    "token-cache-max-duration": {
-      type: "string",
-      default: "1h",
-      arg: "dur",
-      help: "longest a token is cached (unused)",
-    },
+    "token-cache-max-size": SHARED_FLAGS.tokenCacheMaxSize,
+    "token-cache-max-duration": SHARED_FLAGS.tokenCacheMaxDuration,
   },
   options: (values) => {
     integer("token-cache-max-size", values["token-cache-max-size"], 0);

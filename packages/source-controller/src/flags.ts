@@ -11,6 +11,7 @@ import {
 } from "@sluice/runtime/flags";
 import { DEFAULT_CONCURRENCY, DEFAULT_LEADER_ELECTION_ID, DEFAULT_STORAGE_ADDR } from "./controller.js";
 import { validateLabelSelector } from "./internal/cache/index.js";
+import { artifactStorageFlags } from "./storage-flags.js";
 
 /** Error for a flag value that can't be used (the message names the flag). */
 export { InvalidFlagError };
@@ -21,29 +22,7 @@ const COMMAND_LINE = defineControllerFlags({
   concurrency: DEFAULT_CONCURRENCY,
   concurrentHelp: "objects of each kind reconciled at once",
   flags: {
-    "storage-path": { type: "string", arg: "string", help: "artifact directory (env STORAGE_PATH, default ./bin)" },
-    "storage-addr": {
-      type: "string",
-      arg: "string",
-      help: `artifact server listen address (env STORAGE_ADDR, default ${DEFAULT_STORAGE_ADDR})`,
-    },
-    "storage-adv-addr": {
-      type: "string",
-      arg: "string",
-      help: "advertised artifact server address (env STORAGE_ADV_ADDR)",
-    },
-    "artifact-retention-ttl": {
-      type: "string",
-      default: "60s",
-      arg: "dur",
-      help: "age after which old artifacts are removed",
-    },
-    "artifact-retention-records": {
-      type: "string",
-      default: "2",
-      arg: "int",
-      help: "artifacts kept per object",
-    },
+    ...artifactStorageFlags(DEFAULT_STORAGE_ADDR),
     "requeue-dependency": SHARED_FLAGS.requeueDependency("30s"),
     "watch-label-selector": {
       type: "string",

@@ -15,3 +15,4 @@ export {
   parseListenAddress,
   StorageError,
 } from "./internal/storage/index.js";
+export { artifactStorageFlags } from "./storage-flags.js";

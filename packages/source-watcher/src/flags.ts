@@ -10,6 +10,7 @@ import {
   flagInteger as integer,
   SHARED_FLAGS,
 } from "@sluice/runtime";
+import { artifactStorageFlags } from "@sluice/source-controller/storage";
 import { DEFAULT_CONCURRENCY, DEFAULT_LEADER_ELECTION_ID, DEFAULT_STORAGE_ADDR } from "./controller.js";
 
 /** Error for a flag value that can't be used (the message names the flag). */
@@ -21,24 +22,7 @@ const COMMAND_LINE = defineControllerFlags({
   concurrency: DEFAULT_CONCURRENCY,
   concurrentHelp: "ArtifactGenerators reconciled at once",
   flags: {
-    "storage-path": { type: "string", arg: "string", help: "artifact directory (env STORAGE_PATH, default ./bin)" },
-    "storage-addr": {
-      type: "string",
-      arg: "string",
-      help: `artifact server listen address (env STORAGE_ADDR, default ${DEFAULT_STORAGE_ADDR})`,
-    },
-    "storage-adv-addr": {
-      type: "string",
-      arg: "string",
-      help: "advertised artifact server address (env STORAGE_ADV_ADDR)",
-    },
-    "artifact-retention-ttl": {
-      type: "string",
-      default: "60s",
-      arg: "dur",
-      help: "age after which old artifacts are removed",
-    },
-    "artifact-retention-records": { type: "string", default: "2", arg: "int", help: "artifacts kept per object" },
+    ...artifactStorageFlags(DEFAULT_STORAGE_ADDR),
     "requeue-dependency": SHARED_FLAGS.requeueDependency("5s"),
     "no-cross-namespace-refs": { type: "boolean", default: false, help: "refuse sources in other namespaces" },
     "http-retry": { type: "string", default: "9", arg: "int", help: "source artifact download retries" },

@@ -123,4 +123,18 @@ export const SHARED_FLAGS = {
     arg: "string",
     help: "service account impersonated when spec.serviceAccountName is empty",
   },
+  /** `--token-cache-max-size`: Flux's workload-identity token cache size (accepted; no cache is kept). */
+  tokenCacheMaxSize: {
+    type: "string",
+    default: "100",
+    arg: "int",
+    help: "tokens cached for workload identity (unused)",
+  },
+  /** `--token-cache-max-duration`: longest a workload-identity token is cached (accepted; unused). */
+  tokenCacheMaxDuration: {
+    type: "string",
+    default: "1h",
+    arg: "dur",
+    help: "longest a token is cached (unused)",
+  },
 } as const;
