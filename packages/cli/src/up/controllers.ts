@@ -37,9 +37,30 @@ export interface ControllerContext {
   kustomizeConcurrency?: number | undefined;
 }
 
-/** The options every controller takes from the context. */
-function common(ctx: ControllerContext): { rateLimit?: RateLimit | false } {
-  return ctx.rateLimit !== undefined ? { rateLimit: ctx.rateLimit } : {};
+/** The manager options every controller takes from the context: identity, loopback servers, logger, limits. */
+function managerOptions(ctx: ControllerContext, name: ControllerName) {
+  return {
+    kubeConfig: kubeConfigOf(ctx, name),
+    metricsAddr: LOOPBACK_ANY,
+    healthAddr: LOOPBACK_ANY,
+    logger: controllerLogger(ctx, name),
+    gracefulShutdownTimeout: 10_000,
+    ...(ctx.rateLimit !== undefined ? { rateLimit: ctx.rateLimit } : {}),
+  };
+}
+
+/**
+ * The artifact server address of an artifact producer: with a kept state directory the port of the last run
+ * (when free), so the artifact URLs stored in status stay valid when `sluice up` resumes.
+ */
+async function keptStorageAddr(
+  ctx: ControllerContext,
+  name: ControllerName,
+): Promise<{ addr: string; portFile: string }> {
+  const portFile = join(ctx.stateDir, name, "storage-port");
+  const previous = ctx.persistent ? await readPort(portFile) : undefined;
+  const addr = previous !== undefined && (await portFree(previous)) ? `127.0.0.1:${previous}` : LOOPBACK_ANY;
+  return { addr, portFile };
 }
 
 /** Where a running controller serves. */
@@ -97,21 +118,12 @@ export function controllerLogger(ctx: ControllerContext, name: string): Logger {
 
 const startSource: ControllerStarter = async (ctx, signal) => {
   const { createSourceController } = await import("@sluice/source-controller");
-  // With a kept state directory the artifact server keeps its port, so the artifact URLs stored in the
-  // sources' status stay valid when `sluice up` resumes.
-  const portFile = join(ctx.stateDir, "source-controller", "storage-port");
-  const previous = ctx.persistent ? await readPort(portFile) : undefined;
-  const storageAddr = previous !== undefined && (await portFree(previous)) ? `127.0.0.1:${previous}` : LOOPBACK_ANY;
+  const { addr: storageAddr, portFile } = await keptStorageAddr(ctx, "source-controller");
   const controller = createSourceController({
-    kubeConfig: kubeConfigOf(ctx, "source-controller"),
     storagePath: join(ctx.stateDir, "source-controller", "artifacts"),
     storageAddr,
-    metricsAddr: LOOPBACK_ANY,
-    healthAddr: LOOPBACK_ANY,
     eventsAddr: ctx.eventsAddr,
-    logger: controllerLogger(ctx, "source-controller"),
-    ...common(ctx),
-    gracefulShutdownTimeout: 10_000,
+    ...managerOptions(ctx, "source-controller"),
   });
   const done = controller.start(signal);
   done.catch(() => undefined);
@@ -128,14 +140,9 @@ const startSource: ControllerStarter = async (ctx, signal) => {
 const startKustomize: ControllerStarter = async (ctx, signal) => {
   const { createKustomizeController } = await import("@sluice/kustomize-controller");
   const controller = createKustomizeController({
-    kubeConfig: kubeConfigOf(ctx, "kustomize-controller"),
-    metricsAddr: LOOPBACK_ANY,
-    healthAddr: LOOPBACK_ANY,
     eventsAddr: ctx.eventsAddr,
-    logger: controllerLogger(ctx, "kustomize-controller"),
-    ...common(ctx),
+    ...managerOptions(ctx, "kustomize-controller"),
     ...(ctx.kustomizeConcurrency !== undefined ? { concurrency: ctx.kustomizeConcurrency } : {}),
-    gracefulShutdownTimeout: 10_000,
     allowExternalArtifact: ctx.externalArtifacts === true,
   });
   const done = controller.start(signal);
@@ -147,13 +154,8 @@ const startKustomize: ControllerStarter = async (ctx, signal) => {
 const startHelm: ControllerStarter = async (ctx, signal) => {
   const { createHelmController } = await import("@sluice/helm-controller");
   const controller = createHelmController({
-    kubeConfig: kubeConfigOf(ctx, "helm-controller"),
-    metricsAddr: LOOPBACK_ANY,
-    healthAddr: LOOPBACK_ANY,
     eventsAddr: ctx.eventsAddr,
-    logger: controllerLogger(ctx, "helm-controller"),
-    ...common(ctx),
-    gracefulShutdownTimeout: 10_000,
+    ...managerOptions(ctx, "helm-controller"),
     ...(ctx.externalArtifacts ? { featureGates: new Map([["ExternalArtifact", true]]) } : {}),
   });
   const done = controller.start(signal);
@@ -165,19 +167,12 @@ const startHelm: ControllerStarter = async (ctx, signal) => {
 // source-watcher: the ArtifactGenerator controller with its own artifact server (a kept port, as source-controller's).
 const startSourceWatcher: ControllerStarter = async (ctx, signal) => {
   const { createSourceWatcher } = await import("@sluice/source-watcher");
-  const portFile = join(ctx.stateDir, "source-watcher", "storage-port");
-  const previous = ctx.persistent ? await readPort(portFile) : undefined;
-  const storageAddr = previous !== undefined && (await portFree(previous)) ? `127.0.0.1:${previous}` : LOOPBACK_ANY;
+  const { addr: storageAddr, portFile } = await keptStorageAddr(ctx, "source-watcher");
   const controller = createSourceWatcher({
-    kubeConfig: kubeConfigOf(ctx, "source-watcher"),
     storagePath: join(ctx.stateDir, "source-watcher", "artifacts"),
     storageAddr,
-    metricsAddr: LOOPBACK_ANY,
-    healthAddr: LOOPBACK_ANY,
     eventsAddr: ctx.eventsAddr,
-    logger: controllerLogger(ctx, "source-watcher"),
-    ...common(ctx),
-    gracefulShutdownTimeout: 10_000,
+    ...managerOptions(ctx, "source-watcher"),
   });
   const done = controller.start(signal);
   done.catch(() => undefined);
@@ -195,14 +190,9 @@ const startSourceWatcher: ControllerStarter = async (ctx, signal) => {
 const startNotification: ControllerStarter = async (ctx, signal) => {
   const { createNotificationController } = await import("@sluice/notification-controller");
   const controller = createNotificationController({
-    kubeConfig: kubeConfigOf(ctx, "notification-controller"),
     eventsAddr: LOOPBACK_ANY,
     receiverAddr: LOOPBACK_ANY,
-    metricsAddr: LOOPBACK_ANY,
-    healthAddr: LOOPBACK_ANY,
-    logger: controllerLogger(ctx, "notification-controller"),
-    ...common(ctx),
-    gracefulShutdownTimeout: 10_000,
+    ...managerOptions(ctx, "notification-controller"),
   });
   const done = controller.start(signal);
   done.catch(() => undefined);
@@ -218,15 +208,10 @@ const startNotification: ControllerStarter = async (ctx, signal) => {
 const startImageReflector: ControllerStarter = async (ctx, signal) => {
   const { createImageReflectorController } = await import("@sluice/image-reflector-controller");
   const controller = createImageReflectorController({
-    kubeConfig: kubeConfigOf(ctx, "image-reflector-controller"),
     // The tag database: kept with `--data-dir`, so ImagePolicies are served after a restart without a rescan.
     storagePath: join(ctx.stateDir, "image-reflector-controller", "data"),
-    metricsAddr: LOOPBACK_ANY,
-    healthAddr: LOOPBACK_ANY,
     eventsAddr: ctx.eventsAddr,
-    logger: controllerLogger(ctx, "image-reflector-controller"),
-    ...common(ctx),
-    gracefulShutdownTimeout: 10_000,
+    ...managerOptions(ctx, "image-reflector-controller"),
   });
   const done = controller.start(signal);
   done.catch(() => undefined);
@@ -237,13 +222,8 @@ const startImageReflector: ControllerStarter = async (ctx, signal) => {
 const startImageAutomation: ControllerStarter = async (ctx, signal) => {
   const { createImageAutomationController } = await import("@sluice/image-automation-controller");
   const controller = createImageAutomationController({
-    kubeConfig: kubeConfigOf(ctx, "image-automation-controller"),
-    metricsAddr: LOOPBACK_ANY,
-    healthAddr: LOOPBACK_ANY,
     eventsAddr: ctx.eventsAddr,
-    logger: controllerLogger(ctx, "image-automation-controller"),
-    ...common(ctx),
-    gracefulShutdownTimeout: 10_000,
+    ...managerOptions(ctx, "image-automation-controller"),
   });
   const done = controller.start(signal);
   done.catch(() => undefined);
