@@ -17,6 +17,8 @@ const main = (pkg: string) => join(ROOT, "packages", pkg, "dist", "main.js");
 export interface ProductProcess {
   name: string;
   child: ChildProcess;
+  /** The last 200 kB of its stdout and stderr. */
+  output(): string;
 }
 
 /** A running product: where to reach its API server, its processes, how to stop it. */
@@ -32,7 +34,7 @@ export interface Product {
 /** With BENCH_CPU_PROF=<dir>, every process writes a V8 CPU profile there when it exits. */
 const PROFILE = process.env["BENCH_CPU_PROF"];
 
-function start(name: string, args: string[], env: NodeJS.ProcessEnv = {}): ProductProcess & { output(): string } {
+function start(name: string, args: string[], env: NodeJS.ProcessEnv = {}): ProductProcess {
   const profile = PROFILE
     ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE}`, `--cpu-prof-name=${name.replace(/\W+/g, "-")}.cpuprofile`]
     : [];
@@ -49,7 +51,7 @@ function start(name: string, args: string[], env: NodeJS.ProcessEnv = {}): Produ
   return { name, child, output: () => out };
 }
 
-async function waitForOutput(p: ReturnType<typeof start>, pattern: RegExp, ms = 180_000): Promise<void> {
+async function waitForOutput(p: ProductProcess, pattern: RegExp, ms = 180_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!pattern.test(p.output())) {
     if (p.child.exitCode !== null)
@@ -177,6 +179,68 @@ export async function startChartProcesses(dir: string): Promise<Product> {
       kubeconfig,
       client,
       processes: started,
+      stop: async () => {
+        client.close();
+        await stopAll(started);
+      },
+    };
+  } catch (err) {
+    await stopAll(started);
+    throw err;
+  }
+}
+
+/**
+ * `sluice-apiserver` plus notification-controller (packages/notification-controller/dist/main.js) with the
+ * chart's flags and loopback ports for its event and webhook servers; their URLs come from its log.
+ */
+export async function startNotificationChart(dir: string): Promise<Product & { events: string; receiver: string }> {
+  const kubeconfig = join(dir, "kubeconfig");
+  const started: ProductProcess[] = [];
+  try {
+    const api = start("apiserver", [
+      main("apiserver"),
+      "--port",
+      "0",
+      "--kubeconfig",
+      kubeconfig,
+      "--data-dir",
+      join(dir, "apiserver"),
+    ]);
+    started.push(api);
+    await waitForOutput(api, /"msg":"serving"/);
+    const client = benchClient(kubeconfig);
+    await applyChartCrds(client);
+    await ensureNamespace(client, "flux-system");
+    const nc = start(
+      "notification-controller",
+      [
+        main("notification-controller"),
+        ...chartFlags(4, kubeconfig),
+        "--events-addr=127.0.0.1:0",
+        "--receiverAddr=127.0.0.1:0",
+      ],
+      { RUNTIME_NAMESPACE: "flux-system" },
+    );
+    started.push(nc);
+    await waitForLease(client, "notification-controller-leader-election");
+    await waitForOutput(nc, /"msg":"starting webhook receiver server"/);
+    const url = (msg: string) => {
+      const line = nc
+        .output()
+        .split("\n")
+        .find((l) => l.includes(`"msg":"${msg}"`));
+      const found = line ? (JSON.parse(line) as { url?: string }).url : undefined;
+      if (!found) throw new Error(`notification-controller did not log the URL of "${msg}"`);
+      return found;
+    };
+    return {
+      mode: "chart flags",
+      kubeconfig,
+      client,
+      processes: started,
+      events: url("starting event server"),
+      receiver: url("starting webhook receiver server"),
       stop: async () => {
         client.close();
         await stopAll(started);

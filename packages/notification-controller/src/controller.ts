@@ -25,6 +25,7 @@ import { AlertReconciler } from "./alert/reconciler.js";
 import { DeliveryMetrics } from "./event/delivery-metrics.js";
 import { Dispatcher } from "./event/dispatcher.js";
 import { HttpMetrics } from "./http/http-metrics.js";
+import { httpUrl } from "./http/listen.js";
 import { closeDispatchers } from "./notifier/index.js";
 import { ProviderReconciler } from "./provider/reconciler.js";
 import { NOTIFICATION_CONTROLLER_NAME, ReceiverReconciler } from "./receiver/reconciler.js";
@@ -202,8 +203,9 @@ export function createNotificationController(options: NotificationControllerOpti
     const eventAddress = await eventServer.listen(eventsAddr);
     try {
       const receiverAddress = await receiverServer.listen(receiverAddr);
-      logger.info({ addr: eventsAddr }, "starting event server");
-      logger.info({ addr: receiverAddr }, "starting webhook receiver server");
+      // The URL too: with port 0 (tests, benchmarks) it is the only way to learn where it listens.
+      logger.info({ addr: eventsAddr, url: httpUrl(eventAddress) }, "starting event server");
+      logger.info({ addr: receiverAddr, url: httpUrl(receiverAddress) }, "starting webhook receiver server");
       markReady({ events: eventAddress, receiver: receiverAddress });
       await manager.start(signal);
     } finally {

@@ -204,3 +204,104 @@ describe("webhook receiver", () => {
     expect(await call(`/hook/${"f".repeat(64)}`, Buffer.from([0xff, 0xfe, 0x00]))).toBe(404);
   });
 });
+
+describe("every other receiver type", () => {
+  const hmac = (alg: string, body: string) => createHmac(alg, TOKEN).update(body).digest("hex");
+  const cdevent = JSON.stringify({
+    context: {
+      version: "0.4.1",
+      id: "271069a8-fc18-44f1-b38f-9d70a1695819",
+      source: "/event/source/123",
+      type: "dev.cdevents.change.merged.0.2.0",
+      timestamp: "2026-12-07T10:00:00Z",
+    },
+    subject: { id: "mySubject123", source: "/event/source/123", type: "change", content: { repository: {} } },
+  });
+  // [type, events, the accepted call, a refused call (generic has none: the path is its secret)]
+  type Call = { body: string; headers: Record<string, string> };
+  const cases: Array<[string, string[] | undefined, Call, Call | null]> = [
+    ["generic", undefined, { body: "anything", headers: {} }, null],
+    [
+      "github",
+      ["ping", "push"],
+      { body: '{"zen":"hi"}', headers: { ...github('{"zen":"hi"}', "ping") } },
+      { body: '{"zen":"hi"}', headers: { ...github('{"zen":"hi"}', "issues") } },
+    ],
+    [
+      "bitbucket",
+      ["repo:refs_changed"],
+      {
+        body: '{"eventKey":"repo:refs_changed"}',
+        headers: {
+          "X-Event-Key": "repo:refs_changed",
+          "X-Hub-Signature": `sha256=${hmac("sha256", '{"eventKey":"repo:refs_changed"}')}`,
+        },
+      },
+      {
+        body: '{"eventKey":"repo:refs_changed"}',
+        headers: { "X-Event-Key": "repo:refs_changed", "X-Hub-Signature": `sha256=${hmac("sha256", "{}")}` },
+      },
+    ],
+    [
+      "harbor",
+      undefined,
+      { body: '{"type":"PUSH_ARTIFACT"}', headers: { Authorization: TOKEN } },
+      { body: '{"type":"PUSH_ARTIFACT"}', headers: { Authorization: `${TOKEN}x` } },
+    ],
+    [
+      "dockerhub",
+      undefined,
+      { body: '{"push_data":{"tag":"v1"},"repository":{"repo_url":"https://hub.docker.com/r/org/app"}}', headers: {} },
+      { body: "push_data=v1", headers: {} },
+    ],
+    [
+      "quay",
+      undefined,
+      { body: '{"docker_url":"quay.io/org/app","updated_tags":["v1"]}', headers: {} },
+      { body: "<xml/>", headers: {} },
+    ],
+    [
+      "nexus",
+      undefined,
+      {
+        body: '{"action":"CREATED","repositoryName":"docker-hosted"}',
+        headers: {
+          "X-Nexus-Webhook-Signature": hmac("sha1", '{"action":"CREATED","repositoryName":"docker-hosted"}'),
+        },
+      },
+      { body: '{"action":"CREATED","repositoryName":"docker-hosted"}', headers: {} },
+    ],
+    [
+      "acr",
+      undefined,
+      { body: '{"action":"push","target":{"repository":"app","tag":"v1"}}', headers: {} },
+      { body: "not json", headers: {} },
+    ],
+    [
+      "cdevents",
+      ["dev.cdevents.change.merged.0.2.0"],
+      { body: cdevent, headers: { "Ce-Type": "dev.cdevents.change.merged.0.2.0" } },
+      { body: cdevent, headers: { "Ce-Type": "dev.cdevents.change.abandoned.0.2.0" } },
+    ],
+  ];
+
+  it.each(cases)(
+    "%s: the documented call annotates its resource, a wrong one is refused with 400",
+    async (type, events, ok, bad) => {
+      const target = `t-${type}`;
+      await createGitRepository(target);
+      await createReceiver(env.client, NS, `r-${type}`, {
+        type,
+        ...(events ? { events } : {}),
+        secretRef: { name: "webhook-token" },
+        resources: [{ kind: "GitRepository", name: target }],
+      });
+      await waitForReceiverReady(env, `r-${type}`);
+      const path = receiverWebhookPath(TOKEN, `r-${type}`, NS);
+      if (bad) expect(await call(path, bad.body, bad.headers)).toBe(400);
+      expect(await requestedAt(target)).toBeUndefined();
+      expect(await call(path, ok.body, ok.headers)).toBe(200);
+      expect(await requestedAt(target)).toBeDefined();
+    },
+  );
+});
