@@ -2,6 +2,7 @@
 // (method, path, headers, JSON body) for a Flux event.
 
 import { createHmac } from "node:crypto";
+import { createTestPki, startHttpProxy } from "@sluice/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { closeDispatchers, createNotifier, NotifierError, type NotifierOptions } from "../src/index.js";
 import { dispatchedEvent } from "./support/sample-event.js";
@@ -60,6 +61,44 @@ describe("chat providers", () => {
     const [call] = await send("slack", { username: "flux" }, dispatchedEvent({ severity: "error", metadata: {} }));
     expect(call?.headers.authorization).toBeUndefined();
     expect(call?.json).toMatchObject({ username: "flux", channel: "", attachments: [{ color: "danger", fields: [] }] });
+  });
+
+  it("slack chat.postMessage: bearer token to slack.com through spec.proxy with the certSecretRef CA; ok:false fails", async () => {
+    // slack.com is reached through a local proxy that routes its CONNECT tunnel to an HTTPS stand-in.
+    const pki = createTestPki({ dnsNames: ["slack.com"] });
+    const slack = await startStandIn({ key: pki.serverKey, cert: pki.serverCert });
+    const port = Number(new URL(slack.url).port);
+    const proxy = await startHttpProxy({
+      route: (host, p) => (host === "slack.com" && p === 443 ? { host: "127.0.0.1", port } : undefined),
+    });
+    try {
+      const notifier = createNotifier("slack", {
+        url: "https://slack.com/api/chat.postMessage",
+        channel: "C0123",
+        token: "xoxb-secret-token",
+        proxyUrl: proxy.url,
+        tls: { ca: pki.caCert },
+      });
+      slack.respond({ status: 200, body: '{"ok":true,"channel":"C0123","ts":"1.2"}' });
+      await notifier.post(dispatchedEvent(), signal());
+      const [call] = slack.calls;
+      expect(call?.method).toBe("POST");
+      expect(call?.path).toBe("/api/chat.postMessage");
+      expect(call?.headers.host).toBe("slack.com");
+      expect(call?.headers.authorization).toBe("Bearer xoxb-secret-token");
+      expect(call?.headers["content-type"]).toBe("application/json");
+      expect(call?.json).toMatchObject({ channel: "C0123", username: "kustomize-controller", attachments: [{}] });
+      expect(proxy.requests).toContainEqual({ method: "CONNECT", target: "slack.com:443", status: 200 });
+      // Slack answers 200 with ok:false on errors (a bad channel, a revoked token): that is a failure.
+      slack.respond({ status: 200, body: '{"ok":false,"error":"channel_not_found"}' });
+      await expect(notifier.post(dispatchedEvent(), signal())).rejects.toThrow(
+        "POST https://slack.com: Slack responded with error: channel_not_found",
+      );
+      expect(slack.calls).toHaveLength(2);
+    } finally {
+      await proxy.stop();
+      await slack.stop();
+    }
   });
 
   it("msteams: an Adaptive Card with the summary fact first", async () => {

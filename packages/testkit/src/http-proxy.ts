@@ -23,9 +23,15 @@ export interface HttpProxy {
   stop(): Promise<void>;
 }
 
-/** Starts the proxy on 127.0.0.1 and a free port; with `auth`, requests without those credentials get 407. */
+/**
+ * Starts the proxy on 127.0.0.1 and a free port; with `auth`, requests without those credentials get 407.
+ * `route` may send a CONNECT tunnel elsewhere (an internet host's stand-in on a local port).
+ */
 export async function startHttpProxy(
-  options: { auth?: { username: string; password: string } } = {},
+  options: {
+    auth?: { username: string; password: string };
+    route?: (host: string, port: number) => { host: string; port: number } | undefined;
+  } = {},
 ): Promise<HttpProxy> {
   const requests: ProxiedRequest[] = [];
   const sockets = new Set<Socket>();
@@ -71,8 +77,12 @@ export async function startHttpProxy(
       client.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="proxy"\r\n\r\n');
       return;
     }
-    const [host, port] = [target.slice(0, target.lastIndexOf(":")), Number(target.slice(target.lastIndexOf(":") + 1))];
-    const upstream = connect(port, host.replace(/^\[|\]$/g, ""), () => {
+    const asked = {
+      host: target.slice(0, target.lastIndexOf(":")).replace(/^\[|\]$/g, ""),
+      port: Number(target.slice(target.lastIndexOf(":") + 1)),
+    };
+    const { host, port } = options.route?.(asked.host, asked.port) ?? asked;
+    const upstream = connect(port, host, () => {
       requests.push({ method: "CONNECT", target, status: 200 });
       client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
       if (head.length > 0) upstream.write(head);

@@ -15,14 +15,20 @@ export interface TestPki {
   clientCert: string;
 }
 
-/** Generates a CA and server/client certificates signed by it (EC P-256, valid one day). */
-export function createTestPki(): TestPki {
+/**
+ * Generates a CA and server/client certificates signed by it (EC P-256, valid one day). `dnsNames` are added
+ * to the server certificate (a stand-in for an internet host reached through a test proxy).
+ */
+export function createTestPki(options: { dnsNames?: string[] } = {}): TestPki {
   const dir = mkdtempSync(join(tmpdir(), "sc-pki-"));
   const ssl = (args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
   try {
     const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
     ssl(["req", "-x509", ...ec, "-keyout", "ca.key", "-out", "ca.crt", "-days", "1", "-subj", "/CN=sluice test CA"]);
-    writeFileSync(join(dir, "server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n");
+    writeFileSync(
+      join(dir, "server.ext"),
+      `subjectAltName=${["IP:127.0.0.1", "DNS:localhost", ...(options.dnsNames ?? []).map((d) => `DNS:${d}`)].join(",")}\nextendedKeyUsage=serverAuth\n`,
+    );
     writeFileSync(join(dir, "client.ext"), "extendedKeyUsage=clientAuth\n");
     for (const who of ["server", "client"]) {
       ssl(["req", ...ec, "-keyout", `${who}.key`, "-out", `${who}.csr`, "-subj", `/CN=sluice test ${who}`]);

@@ -2,7 +2,8 @@
 // (method, path with query, headers, body) and answers with what the test scripted, by default 200 `{}`.
 // A response can hang (never answered) to prove that a slow provider delays no other.
 
-import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 
 /** One recorded request. */
@@ -31,13 +32,13 @@ export interface StandIn {
   stop(): Promise<void>;
 }
 
-/** Starts a stand-in on 127.0.0.1 and a free port. */
-export async function startStandIn(): Promise<StandIn> {
+/** Starts a stand-in on 127.0.0.1 and a free port (HTTPS with `tls`). */
+export async function startStandIn(tls?: { key: string; cert: string }): Promise<StandIn> {
   const calls: RecordedCall[] = [];
   const rules: Array<{ match: string | undefined; answer: Scripted | ((call: RecordedCall) => Scripted) }> = [];
   const waiters: Array<() => void> = [];
   const hanging: ServerResponse[] = [];
-  const server = createServer((req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
@@ -71,11 +72,12 @@ export async function startStandIn(): Promise<StandIn> {
       }
       res.writeHead(answer.status, { "content-type": "application/json" }).end(answer.body ?? "{}");
     });
-  });
+  };
+  const server = tls ? createHttpsServer(tls, handle) : createServer(handle);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${tls ? "https" : "http"}://127.0.0.1:${port}`,
     calls,
     respond(answer, match) {
       rules.push({ match, answer });
