@@ -308,6 +308,7 @@ it("prints push → webhook → applied through sluice up and event server throu
   } finally {
     await sink.stop();
     await git.stop();
-    await rm(dir, { recursive: true, force: true });
+    if (process.env["BENCH_KEEP_DIR"]) console.log(`[bench] kept ${dir}`);
+    else await rm(dir, { recursive: true, force: true });
   }
 });

@@ -47,7 +47,7 @@ export const azureDevOpsNotifier: NotifierConstructor = (options) => {
         throw new NotifierError(`could not list commit statuses: ${err instanceof Error ? err.message : String(err)}`);
       }
       const latest = statuses.find(
-        (s) => s.context?.name === name && s.context.genre === g && s.state && s.description,
+        (s) => s.context?.name === name && s.context.genre === g && s.state != null && s.description != null,
       );
       if (latest && latest.state === state && latest.description === description) return;
       await postMessage(url, { state, description, context: { name, genre: g } }, common);

@@ -35,7 +35,8 @@ export const gitHubNotifier: NotifierConstructor = (options) => {
         throw new NotifierError(`could not list commit statuses: ${err instanceof Error ? err.message : String(err)}`);
       })) as RepoStatus[] | undefined;
       const latest = (Array.isArray(statuses) ? statuses : []).find(
-        (s) => s.context === context && s.state && s.description,
+        // As go-github's pointers: statuses without state or description (null) are passed over; "" counts.
+        (s) => s.context === context && s.state != null && s.description != null,
       );
       if (latest && latest.state === state && latest.description === description) return;
       await gitHubCall(repo, "POST", `${base}/statuses/${sha}`, { state, description, context }, options, signal).catch(
