@@ -219,4 +219,23 @@ describe("event server", () => {
       'failed to read provider: Provider.notification.toolkit.fluxcd.io "missing" not found',
     );
   });
+
+  it("reports a Provider whose secret is missing or whose address is invalid, without waiting for an event", async () => {
+    await createProvider(env.client, NS, "no-secret", { type: "slack", secretRef: { name: "absent" } });
+    await createProvider(env.client, NS, "bad-address", { type: "slack", address: "not a url" });
+    await createProvider(env.client, NS, "no-token", { type: "github", address: "https://github.com/org/repo" });
+    const failure = (name: string) =>
+      eventually(`a ValidationFailed event on Provider ${name}`, async () =>
+        (await kubeEventsOf(env.client, NS, name)).find((e) => e.reason === "ValidationFailed"),
+      );
+    expect((await failure("no-secret")).message).toMatch(
+      /^failed to initialize notifier for provider 'no-secret': .*absent.* not found/,
+    );
+    expect((await failure("bad-address")).message).toBe(
+      "failed to initialize notifier for provider 'bad-address': invalid Slack hook URL: not an absolute URL",
+    );
+    expect((await failure("no-token")).message).toBe(
+      "failed to initialize notifier for provider 'no-token': github token or github app details must be specified",
+    );
+  });
 });
