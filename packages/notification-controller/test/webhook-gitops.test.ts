@@ -1,6 +1,7 @@
 // The webhook loop with every part real: a `git push` to git http-backend, then a GitHub-signed call to the
 // Receiver makes source-controller fetch the new commit at once (the GitRepository's interval is an hour)
-// and kustomize-controller apply it to the embedded API server.
+// and kustomize-controller apply it to the embedded API server. Forged, replayed and oversized calls change
+// nothing: the next commit waits until a genuine call.
 
 import { createHmac } from "node:crypto";
 import { createKustomizeController } from "@sluice/kustomize-controller";
@@ -16,6 +17,7 @@ import {
 } from "@sluice/testkit";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MAX_REQUEST_BODY_BYTES } from "../src/index.js";
 import {
   createReceiver,
   createSecret,
@@ -147,5 +149,40 @@ describe("push → signed GitHub webhook → applied", () => {
       async () => (await applied()) === `master@sha1:${sha}`,
       60_000,
     );
+  });
+
+  it("forged, replayed and oversized calls are refused and request no reconcile", async () => {
+    const receiver = await waitForReceiverReady(env, "github");
+    const url = `${env.receiverUrl}${receiver.status?.webhookPath}`;
+    const gitRepo = { apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository", namespace: NS, name: "app" };
+    const requestedAt = async () =>
+      (await env.client.get(gitRepo)).metadata.annotations?.["reconcile.fluxcd.io/requestedAt"];
+    const sign = (body: string | Buffer, key = TOKEN) =>
+      `sha256=${createHmac("sha256", key).update(body).digest("hex")}`;
+    const send = async (body: string | Buffer, signature: string) => {
+      const res = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json", "X-GitHub-Event": "push", "X-Hub-Signature-256": signature },
+        body,
+      });
+      await res.body?.cancel();
+      return res.status;
+    };
+    const sha = await repo.commit({ "deploy/cm.yaml": configMap("third") }, "third");
+    await repo.push();
+    const before = await requestedAt();
+    const body = JSON.stringify({ ref: "refs/heads/master", after: sha });
+    expect(await send(body, sign(body, "not-the-token"))).toBe(400);
+    expect(await send(body.replace("master", "main"), sign(body))).toBe(400);
+    const big = Buffer.alloc(MAX_REQUEST_BODY_BYTES + 1, 0x20);
+    expect(await send(big, sign(big))).toBe(413);
+    expect(await requestedAt()).toBe(before);
+    // The genuine call goes through once; the same delivery sent again is a replay.
+    expect(await send(body, sign(body))).toBe(200);
+    const after = await requestedAt();
+    expect(after).not.toBe(before);
+    expect(await send(body, sign(body))).toBe(400);
+    expect(await requestedAt()).toBe(after);
+    await eventually("the third commit applied", async () => (await greeting()) === "third", 120_000);
   });
 });
