@@ -28,6 +28,7 @@ import { HttpMetrics } from "./http/http-metrics.js";
 import { httpUrl } from "./http/listen.js";
 import { closeDispatchers } from "./notifier/index.js";
 import { ProviderReconciler } from "./provider/reconciler.js";
+import { GoogleIdTokenVerifier } from "./receiver/google-id-token.js";
 import { NOTIFICATION_CONTROLLER_NAME, ReceiverReconciler } from "./receiver/reconciler.js";
 import { readSecretData } from "./secrets.js";
 import { EventServer } from "./server/event-server.js";
@@ -63,6 +64,8 @@ export interface NotificationControllerOptions extends ControllerManagerOptions 
   rateLimitIntervalMs?: number | undefined;
   /** `--no-cross-namespace-refs`. */
   noCrossNamespaceRefs?: boolean | undefined;
+  /** Where `gcr` Receivers get Google's ID token keys (tests point it at a stand-in). */
+  googleCertsUrl?: string | undefined;
 }
 
 /** Where the servers listen once bound. */
@@ -183,6 +186,7 @@ export function createNotificationController(options: NotificationControllerOpti
     client,
     noCrossNamespaceRefs: options.noCrossNamespaceRefs,
     httpMetrics: new HttpMetrics(registry, "gotk_receiver"),
+    googleIdTokens: new GoogleIdTokenVerifier(options.googleCertsUrl),
     logger: logger.child({ component: "receiver-server" }),
     whenSynced: () => manager.cache.waitForSync(),
   });

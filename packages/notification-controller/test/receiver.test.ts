@@ -1,7 +1,7 @@
 // Receivers end to end against the embedded API server: the reconciler publishes the webhook path; signed
 // calls annotate the resources; forged, replayed, oversized, unknown and suspended calls are refused.
 
-import { createHmac } from "node:crypto";
+import { createHmac, createSign, generateKeyPairSync } from "node:crypto";
 import type { Receiver } from "@sluice/api";
 import { receiverWebhookPath } from "@sluice/api";
 import { PatchType, type UnstructuredObject } from "@sluice/runtime";
@@ -16,10 +16,15 @@ import {
   startNotificationEnv,
   waitForReceiverReady,
 } from "./support/env.js";
+import { type StandIn, startStandIn } from "./support/stand-in.js";
 
 const NS = "notify-receivers";
 const TOKEN = "webhook-secret-token";
 let env: NotificationEnv;
+// Google's ID token keys (https://www.googleapis.com/oauth2/v3/certs) stand in here.
+let googleCerts: StandIn;
+const googleKey = generateKeyPairSync("rsa", { modulusLength: 2048 });
+const otherKey = generateKeyPairSync("rsa", { modulusLength: 2048 });
 
 async function createGitRepository(name: string, labels: Record<string, string> = {}) {
   await env.client.create({
@@ -59,7 +64,15 @@ function github(body: string, event = "push", key = TOKEN): Record<string, strin
 }
 
 beforeAll(async () => {
-  env = await startNotificationEnv(NS, {}, ["source.toolkit.fluxcd.io_"]);
+  googleCerts = await startStandIn();
+  const jwk = googleKey.publicKey.export({ format: "jwk" });
+  googleCerts.respond({
+    status: 200,
+    body: JSON.stringify({ keys: [{ ...jwk, kid: "k1", alg: "RS256", use: "sig" }] }),
+  });
+  env = await startNotificationEnv(NS, { googleCertsUrl: `${googleCerts.url}/oauth2/v3/certs` }, [
+    "source.toolkit.fluxcd.io_",
+  ]);
   await createSecret(env.client, NS, "webhook-token", { token: TOKEN });
   await createGitRepository("app");
   await createGitRepository("lib-a", { team: "lib" });
@@ -69,6 +82,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await env?.stop();
+  await googleCerts?.stop();
 });
 
 describe("Receiver reconciler", () => {
@@ -304,4 +318,65 @@ describe("every other receiver type", () => {
       expect(await requestedAt(target)).toBeDefined();
     },
   );
+});
+
+describe("gcr receiver", () => {
+  const EMAIL = "pubsub-push@project.iam.gserviceaccount.com";
+  const AUDIENCE = "https://flux.example.com/hook";
+  const idToken = (claims: Record<string, unknown> = {}, key = googleKey.privateKey) => {
+    const part = (o: unknown) => Buffer.from(JSON.stringify(o)).toString("base64url");
+    const now = Math.floor(Date.now() / 1000);
+    const signed = `${part({ alg: "RS256", kid: "k1", typ: "JWT" })}.${part({
+      iss: "https://accounts.google.com",
+      aud: AUDIENCE,
+      email: EMAIL,
+      email_verified: true,
+      iat: now,
+      exp: now + 3600,
+      ...claims,
+    })}`;
+    return `${signed}.${createSign("RSA-SHA256").update(signed).sign(key).toString("base64url")}`;
+  };
+  const pubsub = (data: Record<string, string>) =>
+    JSON.stringify({
+      message: {
+        data: Buffer.from(JSON.stringify(data)).toString("base64"),
+        messageId: "1",
+        publishTime: "2026-12-07T10:00:00Z",
+      },
+      subscription: "projects/p/subscriptions/s",
+    });
+
+  it("a Google-signed ID token for the secret's email and audience annotates; the filter sees the decoded data", async () => {
+    await createSecret(env.client, NS, "gcr-token", { token: TOKEN, email: EMAIL, audience: AUDIENCE });
+    await createGitRepository("t-gcr");
+    await createReceiver(env.client, NS, "r-gcr", {
+      type: "gcr",
+      secretRef: { name: "gcr-token" },
+      resources: [{ kind: "GitRepository", name: "t-gcr" }],
+      resourceFilter: 'req.tag == "v1.2.3" && req.action == "INSERT"',
+    });
+    await waitForReceiverReady(env, "r-gcr");
+    const path = receiverWebhookPath(TOKEN, "r-gcr", NS);
+    const body = pubsub({ action: "INSERT", digest: "gcr.io/p/app@sha256:abc", tag: "v1.2.3" });
+    const bearer = (t: string) => ({ Authorization: `Bearer ${t}` });
+    for (const refused of [
+      {},
+      { Authorization: idToken() },
+      bearer(idToken({}, otherKey.privateKey)),
+      bearer(idToken({ aud: "https://elsewhere.example.com" })),
+      bearer(idToken({ email: "someone@example.com" })),
+      bearer(idToken({ email_verified: false })),
+      bearer(idToken({ iss: "https://issuer.example.com" })),
+      bearer(idToken({ exp: Math.floor(Date.now() / 1000) - 60 })),
+    ]) {
+      expect(await call(path, body, refused)).toBe(400);
+    }
+    expect(await requestedAt("t-gcr")).toBeUndefined();
+    expect(await call(path, pubsub({ action: "DELETE", tag: "v1.2.3" }), bearer(idToken()))).toBe(200);
+    expect(await requestedAt("t-gcr")).toBeUndefined();
+    expect(await call(path, body, bearer(idToken()))).toBe(200);
+    expect(await requestedAt("t-gcr")).toBeDefined();
+    expect(env.logs.join("")).toContain("is 'someone@example.com', want 'pubsub-push@project.iam.gserviceaccount.com'");
+  });
 });

@@ -4,6 +4,7 @@
 
 import type { IncomingHttpHeaders } from "node:http";
 import type { Receiver, ReceiverType } from "@sluice/api";
+import { type GoogleIdTokenVerifier, IdTokenError } from "./google-id-token.js";
 import { checkHmacSignature, constantTimeEqual } from "./signatures.js";
 
 /** The call was refused (answered 400); the message is logged, never returned to the caller. */
@@ -36,7 +37,19 @@ export interface Verified {
   signed: boolean;
 }
 
-type Verifier = (call: WebhookCall, receiver: Receiver, secret: ReceiverSecret) => Verified;
+/** What verifiers may need besides the call. */
+export interface VerifyContext {
+  /** Checks the Google ID tokens of `gcr` Receivers. */
+  googleIdTokens: GoogleIdTokenVerifier;
+  signal?: AbortSignal | undefined;
+}
+
+type Verifier = (
+  call: WebhookCall,
+  receiver: Receiver,
+  secret: ReceiverSecret,
+  ctx: VerifyContext,
+) => Verified | Promise<Verified>;
 
 function header(call: WebhookCall, name: string): string {
   const v = call.headers[name.toLowerCase()];
@@ -152,6 +165,70 @@ const verifiers: Partial<Record<ReceiverType, Verifier>> = {
     };
   },
 
+  // Pub/Sub push from Artifact Registry/GCR: a Google-signed ID token for the secret's `audience` and
+  // `email`; the filters see the decoded message data ({action, digest, tag}).
+  gcr: async (call, _r, secret, ctx) => {
+    const email = secret.data["email"] ?? "";
+    if (!email) throw new WebhookRejectedError("invalid secret data: required field 'email' for GCR receiver");
+    const audience = secret.data["audience"] ?? "";
+    if (!audience) throw new WebhookRejectedError("invalid secret data: required field 'audience' for GCR receiver");
+    const bearer = header(call, "Authorization");
+    if (!bearer.startsWith("Bearer ")) {
+      throw new WebhookRejectedError(
+        "cannot authenticate GCR request: the Authorization header is missing or malformed",
+      );
+    }
+    const token = bearer.slice("Bearer ".length);
+    let claims: Record<string, unknown>;
+    try {
+      claims = await ctx.googleIdTokens.verify(token, audience, ctx.signal);
+    } catch (err: unknown) {
+      if (!(err instanceof IdTokenError)) throw err;
+      let got = "<unknown>";
+      try {
+        const aud: unknown = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString("utf8")).aud;
+        if (typeof aud === "string" && aud) got = aud;
+      } catch {
+        // the audience stays unknown
+      }
+      throw new WebhookRejectedError(
+        `cannot authenticate GCR request: invalid ID token: audience is '${got}', want '${audience}': ${err.message}`,
+      );
+    }
+    const issuer = typeof claims["iss"] === "string" ? claims["iss"] : "";
+    if (issuer !== "accounts.google.com" && issuer !== "https://accounts.google.com") {
+      throw new WebhookRejectedError(
+        `cannot authenticate GCR request: token issuer is '${issuer}', want 'accounts.google.com' or 'https://accounts.google.com'`,
+      );
+    }
+    const tokenEmail = typeof claims["email"] === "string" ? claims["email"] : "";
+    if (tokenEmail !== email) {
+      throw new WebhookRejectedError(
+        `cannot authenticate GCR request: token email is '${tokenEmail}', want '${email}'`,
+      );
+    }
+    if (claims["email_verified"] !== true) {
+      throw new WebhookRejectedError(`cannot authenticate GCR request: token email '${tokenEmail}' is not verified`);
+    }
+    const p = json<{ message?: { data?: unknown } }>(call, "GCR");
+    let d: { action?: unknown; digest?: unknown; tag?: unknown };
+    try {
+      d = JSON.parse(Buffer.from(String(p.message?.data ?? ""), "base64").toString("utf8")) as typeof d;
+      if (!d || typeof d !== "object") throw new Error("not an object");
+    } catch (err: unknown) {
+      throw new WebhookRejectedError(
+        `cannot decode GCR webhook body: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+    const str = (v: unknown) => (typeof v === "string" ? v : "");
+    const data = { action: str(d.action), digest: str(d.digest), tag: str(d.tag) };
+    return {
+      body: Buffer.from(JSON.stringify(data)),
+      description: `handling GCR event from ${data.digest} for tag ${data.tag}`,
+      signed: false,
+    };
+  },
+
   cdevents: (call, receiver) => {
     const event = header(call, "Ce-Type");
     const p = json<{
@@ -179,9 +256,14 @@ const verifiers: Partial<Record<ReceiverType, Verifier>> = {
 /** The receiver types this build verifies. */
 export const VERIFIED_RECEIVER_TYPES = Object.keys(verifiers) as ReceiverType[];
 
-/** Verifies a call for `receiver`; throws {@link WebhookRejectedError} when it is refused. */
-export function verifyWebhook(call: WebhookCall, receiver: Receiver, secret: ReceiverSecret): Verified {
+/** Verifies a call for `receiver`; rejects with {@link WebhookRejectedError} when it is refused. */
+export async function verifyWebhook(
+  call: WebhookCall,
+  receiver: Receiver,
+  secret: ReceiverSecret,
+  ctx: VerifyContext,
+): Promise<Verified> {
   const verify = verifiers[receiver.spec.type];
   if (!verify) throw new WebhookRejectedError(`receiver type "${receiver.spec.type}" not supported`);
-  return verify(call, receiver, secret);
+  return verify(call, receiver, secret, ctx);
 }

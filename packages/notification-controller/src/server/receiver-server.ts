@@ -12,6 +12,7 @@ import type { Logger } from "@sluice/runtime/logging";
 import { BodyTooLargeError, readBody, SERVER_LIMITS } from "../http/body-limit.js";
 import type { HttpMetrics } from "../http/http-metrics.js";
 import { close, listen } from "../http/listen.js";
+import { GoogleIdTokenVerifier } from "../receiver/google-id-token.js";
 import { requestReconciliations } from "../receiver/reconcile-requests.js";
 import { ReplayGuard } from "../receiver/replay-guard.js";
 import { InvalidFilterError, requestVariable } from "../receiver/resource-filter.js";
@@ -32,6 +33,8 @@ export interface ReceiverServerOptions {
   whenSynced?: (() => Promise<void>) | undefined;
   /** Replay detection (default: a 10-minute window). */
   replayGuard?: ReplayGuard | undefined;
+  /** Checks `gcr` Receivers' ID tokens (default: against Google's published keys). */
+  googleIdTokens?: GoogleIdTokenVerifier | undefined;
 }
 
 function isReady(receiver: Receiver): boolean {
@@ -48,10 +51,12 @@ function signatureHeaders(req: IncomingMessage): string {
 export class ReceiverServer {
   private readonly server: Server;
   private readonly replay: ReplayGuard;
+  private readonly googleIdTokens: GoogleIdTokenVerifier;
   private syncedOnce: Promise<void> | undefined;
 
   constructor(private readonly options: ReceiverServerOptions) {
     this.replay = options.replayGuard ?? new ReplayGuard();
+    this.googleIdTokens = options.googleIdTokens ?? new GoogleIdTokenVerifier();
     this.server = createServer(SERVER_LIMITS, (req, res) => {
       this.handle(req, res).catch((err: unknown) => {
         options.logger.error({ error: err instanceof Error ? err.message : String(err) }, "webhook handling failed");
@@ -112,9 +117,12 @@ export class ReceiverServer {
       );
       return reply(400);
     }
-    let verified: ReturnType<typeof verifyWebhook>;
+    let verified: Awaited<ReturnType<typeof verifyWebhook>>;
     try {
-      verified = verifyWebhook({ headers: req.headers, body }, receiver, secret);
+      verified = await verifyWebhook({ headers: req.headers, body }, receiver, secret, {
+        googleIdTokens: this.googleIdTokens,
+        signal: AbortSignal.timeout(30_000),
+      });
     } catch (err: unknown) {
       if (!(err instanceof WebhookRejectedError)) throw err;
       rlog.error({ error: err.message }, "unable to validate payload");
