@@ -234,6 +234,12 @@ describe("webhook providers", () => {
     ).toBe(true);
   });
 
+  it("generic: the body is byte for byte what Go's encoding/json writes (HTML characters escaped)", async () => {
+    const [call] = await send("generic", {}, dispatchedEvent({ message: "a <b> & c", metadata: {} }));
+    expect(call?.body).toContain('"message":"a \\u003cb\\u003e \\u0026 c"');
+    expect((call?.json as { message?: string }).message).toBe("a <b> & c");
+  });
+
   it("generic-hmac: X-Signature is sha256=HMAC(body, token)", async () => {
     const [call] = await send("generic-hmac", { token: "hmac-key" });
     const expected = createHmac("sha256", "hmac-key")

@@ -16,7 +16,7 @@ export function metadataEntries(event: FluxEvent): Array<[string, string]> {
 
 /**
  * The event as Go's encoding/json writes `eventv1.Event`: fields in struct order, empty optional fields
- * left out, metadata keys sorted. Forwarded verbatim by the generic providers (and signed by generic-hmac).
+ * left out, metadata keys sorted, HTML characters escaped. Forwarded verbatim by the generic providers (and signed by generic-hmac).
  */
 export function eventJson(event: FluxEvent): string {
   const o = event.involvedObject;
@@ -37,7 +37,11 @@ export function eventJson(event: FluxEvent): string {
   if (metadata.length > 0) out["metadata"] = Object.fromEntries(metadata);
   out["reportingController"] = event.reportingController;
   if (event.reportingInstance) out["reportingInstance"] = event.reportingInstance;
-  return JSON.stringify(out);
+  // Go escapes <, >, & and the JS line separators (HTML-safe JSON); the same bytes as Flux sends.
+  return JSON.stringify(out).replace(
+    /[<>&\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
 
 /** Parses an absolute http(s) URL or throws with `what` (e.g. `invalid Slack hook URL`). */
