@@ -23,6 +23,29 @@ afterAll(async () => {
   await svc.stop();
 });
 
+/**
+ * An HTTPS stand-in for an internet host (its certificate from a test CA), reached through a local proxy that
+ * routes the host's CONNECT tunnel to it; `via` is the provider's proxy and certSecretRef CA.
+ */
+async function withInternetHost(
+  host: string,
+  body: (svc: StandIn, via: Pick<NotifierOptions, "proxyUrl" | "tls">) => Promise<void>,
+): Promise<void> {
+  const pki = createTestPki({ dnsNames: [host] });
+  const stand = await startStandIn({ key: pki.serverKey, cert: pki.serverCert });
+  const port = Number(new URL(stand.url).port);
+  const proxy = await startHttpProxy({
+    route: (h, p) => (h === host && p === 443 ? { host: "127.0.0.1", port } : undefined),
+  });
+  try {
+    await body(stand, { proxyUrl: proxy.url, tls: { ca: pki.caCert } });
+    expect(proxy.requests).toContainEqual({ method: "CONNECT", target: `${host}:443`, status: 200 });
+  } finally {
+    await proxy.stop();
+    await stand.stop();
+  }
+}
+
 async function send(type: string, options: Partial<NotifierOptions>, event = dispatchedEvent()) {
   const notifier = createNotifier(type, { url: `${svc.url}/hook`, ...options });
   await notifier.post(event, signal());
@@ -64,20 +87,12 @@ describe("chat providers", () => {
   });
 
   it("slack chat.postMessage: bearer token to slack.com through spec.proxy with the certSecretRef CA; ok:false fails", async () => {
-    // slack.com is reached through a local proxy that routes its CONNECT tunnel to an HTTPS stand-in.
-    const pki = createTestPki({ dnsNames: ["slack.com"] });
-    const slack = await startStandIn({ key: pki.serverKey, cert: pki.serverCert });
-    const port = Number(new URL(slack.url).port);
-    const proxy = await startHttpProxy({
-      route: (host, p) => (host === "slack.com" && p === 443 ? { host: "127.0.0.1", port } : undefined),
-    });
-    try {
+    await withInternetHost("slack.com", async (slack, via) => {
       const notifier = createNotifier("slack", {
         url: "https://slack.com/api/chat.postMessage",
         channel: "C0123",
         token: "xoxb-secret-token",
-        proxyUrl: proxy.url,
-        tls: { ca: pki.caCert },
+        ...via,
       });
       slack.respond({ status: 200, body: '{"ok":true,"channel":"C0123","ts":"1.2"}' });
       await notifier.post(dispatchedEvent(), signal());
@@ -88,17 +103,38 @@ describe("chat providers", () => {
       expect(call?.headers.authorization).toBe("Bearer xoxb-secret-token");
       expect(call?.headers["content-type"]).toBe("application/json");
       expect(call?.json).toMatchObject({ channel: "C0123", username: "kustomize-controller", attachments: [{}] });
-      expect(proxy.requests).toContainEqual({ method: "CONNECT", target: "slack.com:443", status: 200 });
       // Slack answers 200 with ok:false on errors (a bad channel, a revoked token): that is a failure.
       slack.respond({ status: 200, body: '{"ok":false,"error":"channel_not_found"}' });
       await expect(notifier.post(dispatchedEvent(), signal())).rejects.toThrow(
         "POST https://slack.com: Slack responded with error: channel_not_found",
       );
       expect(slack.calls).toHaveLength(2);
-    } finally {
-      await proxy.stop();
-      await slack.stop();
-    }
+    });
+  });
+
+  it("msteams: the legacy MessageCard for *.webhook.office.com hooks", async () => {
+    await withInternetHost("acme.webhook.office.com", async (teams, via) => {
+      const url = "https://acme.webhook.office.com/webhookb2/abc@def/IncomingWebhook/123/456";
+      await createNotifier("msteams", { url, ...via }).post(dispatchedEvent({ severity: "error" }), signal());
+      const [call] = teams.calls;
+      expect(call?.path).toBe("/webhookb2/abc@def/IncomingWebhook/123/456");
+      expect(call?.json).toEqual({
+        "@type": "MessageCard",
+        "@context": "http://schema.org/extensions",
+        themeColor: "FF0000",
+        summary: "kustomization/apps.flux-system",
+        sections: [
+          {
+            activityTitle: "Deployment/default/web configured",
+            activitySubtitle: "kustomization/apps.flux-system",
+            facts: [
+              { name: "revision", value: `main@sha1:${SHA}` },
+              { name: "summary", value: "prod" },
+            ],
+          },
+        ],
+      });
+    });
   });
 
   it("msteams: an Adaptive Card with the summary fact first", async () => {
@@ -237,7 +273,7 @@ describe("webhook providers", () => {
   it("generic: the body is byte for byte what Go's encoding/json writes (HTML characters escaped)", async () => {
     const [call] = await send("generic", {}, dispatchedEvent({ message: "a <b> & c", metadata: {} }));
     expect(call?.body).toContain('"message":"a \\u003cb\\u003e \\u0026 c"');
-    expect((call?.json as { message?: string }).message).toBe("a <b> & c");
+    expect(call?.json).toMatchObject({ message: "a <b> & c" });
   });
 
   it("generic-hmac: X-Signature is sha256=HMAC(body, token)", async () => {
