@@ -1,6 +1,7 @@
 // Which events an Alert forwards, against the embedded API server with --no-cross-namespace-refs:
 // eventSeverity, inclusionList, a `*` source with matchLabels read from the object, a source in another
-// namespace (blocked), and what the delivered event carries (eventMetadata, the deprecated summary).
+// namespace (blocked), suspended Providers and Alerts, and what the delivered event carries (eventMetadata,
+// the deprecated summary).
 
 import type { FluxEvent, UnstructuredObject } from "@sluice/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -46,7 +47,8 @@ async function post(e: FluxEvent): Promise<number> {
   return res.status;
 }
 
-const delivered = () => hook.calls.map((c) => c.json as FluxEvent & { metadata?: Record<string, string> });
+const delivered = () =>
+  hook.calls.filter((c) => c.path === "/hook").map((c) => c.json as FluxEvent & { metadata?: Record<string, string> });
 
 beforeAll(async () => {
   hook = await startStandIn();
@@ -74,6 +76,17 @@ beforeAll(async () => {
     eventMetadata: { env: "prod" },
     summary: "prod cluster",
   });
+  // A suspended Provider receives nothing, nor does a suspended Alert's Provider.
+  await createProvider(env.client, NS, "paused", { type: "generic", address: `${hook.url}/paused`, suspend: true });
+  await createAlert(env.client, NS, "to-paused", {
+    providerRef: { name: "paused" },
+    eventSources: [{ kind: "Kustomization", name: "*" }],
+  });
+  await createAlert(env.client, NS, "suspended", {
+    providerRef: { name: "hook" },
+    suspend: true,
+    eventSources: [{ kind: "Kustomization", name: "*" }],
+  });
   await createAlert(env.client, NS, "team-a", {
     providerRef: { name: "hook" },
     eventSources: [{ kind: "GitRepository", name: "*", matchLabels: { team: "a" } }],
@@ -81,6 +94,9 @@ beforeAll(async () => {
   await waitForCached(env, "Alert", "errors");
   await waitForCached(env, "Alert", "team-a");
   await waitForCached(env, "Provider", "hook");
+  await waitForCached(env, "Provider", "paused");
+  await waitForCached(env, "Alert", "to-paused");
+  await waitForCached(env, "Alert", "suspended");
 }, 120_000);
 
 afterAll(async () => {
@@ -90,7 +106,7 @@ afterAll(async () => {
 });
 
 describe("alert filters", () => {
-  it("forwards by severity, inclusionList and labels; blocks other namespaces; adds eventMetadata and summary", async () => {
+  it("forwards by severity, inclusionList and labels; blocks other namespaces and suspended ones; adds eventMetadata and summary", async () => {
     expect(await post(event("deploy info", { severity: "info" }))).toBe(202);
     expect(await post(event("health check failed"))).toBe(202);
     expect(await post(event("deploy failed"))).toBe(202);
@@ -122,5 +138,6 @@ describe("alert filters", () => {
       summary: "prod cluster",
     });
     expect(env.logs.join("")).toContain("cross-namespace references have been blocked");
+    expect(hook.calls.filter((c) => c.path !== "/hook")).toEqual([]);
   });
 });
