@@ -366,6 +366,27 @@ describe("webhook providers", () => {
       event_action: "resolve",
       dedup_key: "7f0d2c4e-1111-2222-3333-444455556666",
     });
+    expect(calls[1]?.json).toEqual({
+      routing_key: "rk",
+      payload: {
+        summary: "reconciliation succeeded: kustomization/apps",
+        source: "Flux kustomize-controller",
+        timestamp: "2025-01-02T03:04:05Z",
+        custom_details: {
+          message: "Deployment/default/web configured",
+          metadata: { revision: `main@sha1:${SHA}`, summary: "prod" },
+        },
+      },
+    });
+  });
+
+  it("pagerduty: without a UID the dedup_key is left out; no metadata is null, as Go writes them", async () => {
+    const { metadata: _metadata, ...rest } = dispatchedEvent({ severity: "error" });
+    const { uid: _uid, ...involvedObject } = rest.involvedObject;
+    const event = { ...rest, involvedObject };
+    const [call] = await send("pagerduty", { url: `${svc.url}/`, channel: "rk" }, event);
+    expect(call?.json).not.toHaveProperty("dedup_key");
+    expect(call?.json).toMatchObject({ payload: { custom_details: { metadata: null } } });
   });
 
   it("sentry: an envelope with the error event to the DSN's project", async () => {

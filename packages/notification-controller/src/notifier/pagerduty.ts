@@ -8,7 +8,8 @@ import { postMessage } from "./http-post.js";
 import type { NotifierConstructor } from "./notifier.js";
 
 function details(event: FluxEvent): Record<string, unknown> {
-  return { message: event.message, metadata: event.metadata ?? {} };
+  // Go writes a nil metadata map as null.
+  return { message: event.message, metadata: event.metadata ?? null };
 }
 
 /** The `/v2/enqueue` event of a Flux event. */
@@ -17,8 +18,9 @@ export function pagerDutyEvent(event: FluxEvent, routingKey: string): Record<str
   const out: Record<string, unknown> = {
     routing_key: routingKey,
     event_action: event.severity === "error" ? "trigger" : "resolve",
-    dedup_key: event.involvedObject.uid ?? "",
   };
+  // go-pagerduty leaves an empty dedup_key out (PagerDuty then makes one up).
+  if (event.involvedObject.uid) out["dedup_key"] = event.involvedObject.uid;
   if (event.severity === "error") {
     out["payload"] = {
       summary: `${description}: ${name}`,
