@@ -28,6 +28,8 @@ const EVENTS = Number(process.env["BENCH_EVENTS"] ?? 3000);
 const PUSHES = Math.max(5, Number(process.env["BENCH_PUSHES"] ?? 7));
 const TOKEN = "bench-webhook-token";
 const NC = "notification.toolkit.fluxcd.io";
+/** BENCH_MODES=up or =chart runs one of the two (as product.bench-run.ts). */
+const MODES = (process.env["BENCH_MODES"] ?? "up,chart").split(",");
 
 const uptime = () => execFileSync("uptime").toString().trim();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -282,28 +284,27 @@ it("prints push → webhook → applied through sluice up and event server throu
     await repo.commit(manifests(0), "v0");
     await repo.push();
 
-    const up = await startSluiceUp(join(dir, "up"));
-    try {
-      const banner = up.processes[0]?.output() ?? "";
-      const events = /^\s+events\s+(http\S+)/m.exec(banner)?.[1];
-      const receiver = /^\s+receiver\s+(http\S+)/m.exec(banner)?.[1];
-      if (!events || !receiver) throw new Error(`sluice up printed no events/receiver URLs:\n${banner.slice(-3000)}`);
-      await eventFigures("sluice up event server", up.client, `${events}/`, sink);
-      await pushFigures(up.client, receiver, repo, git.url("app.git"), `${events}/`, sink);
-    } finally {
-      await up.stop();
+    if (MODES.includes("up")) {
+      const up = await startSluiceUp(join(dir, "up"));
+      try {
+        const banner = up.processes[0]?.output() ?? "";
+        const events = /^\s+events\s+(http\S+)/m.exec(banner)?.[1];
+        const receiver = /^\s+receiver\s+(http\S+)/m.exec(banner)?.[1];
+        if (!events || !receiver) throw new Error(`sluice up printed no events/receiver URLs:\n${banner.slice(-3000)}`);
+        await eventFigures("sluice up event server", up.client, `${events}/`, sink);
+        await pushFigures(up.client, receiver, repo, git.url("app.git"), `${events}/`, sink);
+      } finally {
+        await up.stop();
+      }
     }
-
-    const chart = await startNotificationChart(join(dir, "chart"));
-    try {
-      await eventFigures(
-        "notification-controller main.js, chart flags, event server",
-        chart.client,
-        `${chart.events}/`,
-        sink,
-      );
-    } finally {
-      await chart.stop();
+    if (MODES.includes("chart")) {
+      const chart = await startNotificationChart(join(dir, "chart"));
+      try {
+        const mode = "notification-controller main.js, chart flags, event server";
+        await eventFigures(mode, chart.client, `${chart.events}/`, sink);
+      } finally {
+        await chart.stop();
+      }
     }
   } finally {
     await sink.stop();
