@@ -408,6 +408,35 @@ describe("webhook providers", () => {
     });
   });
 
+  it("sentry: an info event is a transaction with Flux's tags on it and its one span", async () => {
+    const dsn = `${svc.url.replace("http://", "http://publickey@")}/42`;
+    const [call] = await send("sentry", { url: dsn }, dispatchedEvent());
+    const [, item, payload] = (call?.body ?? "").split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(item).toMatchObject({ type: "transaction" });
+    const tags = {
+      flux_involved_object_kind: "Kustomization",
+      flux_involved_object_namespace: "flux-system",
+      flux_involved_object_name: "apps",
+      flux_reporting_controller: "kustomize-controller",
+      flux_reporting_instance: "kustomize-controller-abc",
+      flux_reason: "ReconciliationSucceeded",
+      revision: `main@sha1:${SHA}`,
+      summary: "prod",
+    };
+    const ts = Date.parse("2025-01-02T03:04:05Z") / 1000;
+    expect(payload).toMatchObject({
+      type: "transaction",
+      transaction: "Kustomization: flux-system/apps",
+      message: "Deployment/default/web configured",
+      timestamp: ts,
+      start_timestamp: ts,
+      tags,
+      contexts: { trace: { op: "event" } },
+      spans: [{ op: "event", start_timestamp: ts, timestamp: ts, tags }],
+    });
+    expect(payload).not.toHaveProperty("environment");
+  });
+
   it("retries 5xx answers and reports the last status without the URL path", async () => {
     svc.respond({ status: 503, body: "busy" });
     const notifier = createNotifier("slack", { url: `${svc.url}/services/T000/B000/secretpath` });
