@@ -226,18 +226,24 @@ describe("chat providers", () => {
     });
   });
 
-  it("telegram: sendMessage with MarkdownV2 escaping and a forum thread", async () => {
-    const [call] = await send(
-      "telegram",
-      { url: svc.url, channel: "-100123:42", token: "123:abc" },
-      dispatchedEvent({ metadata: { revision: "v1.0" } }),
-    );
-    expect(call?.path).toBe("/bot123:abc/sendMessage");
-    expect(call?.json).toEqual({
-      chat_id: "-100123",
-      message_thread_id: "42",
-      text: "*💫 kustomization/apps/flux\\-system*\nDeployment/default/web configured\n\\- *revision*: v1\\.0\n",
-      parse_mode: "MarkdownV2",
+  it("telegram: sendMessage on api.telegram.org (address ignored, as Flux) with MarkdownV2 and a forum thread", async () => {
+    await withInternetHost("api.telegram.org", async (telegram, via) => {
+      await createNotifier("telegram", {
+        url: "https://old-address.example.com/ignored",
+        channel: "-100123:42",
+        token: "123:abc",
+        ...via,
+      }).post(dispatchedEvent({ metadata: { revision: "v1.0" } }), signal());
+      const [call] = telegram.calls;
+      expect(call?.method).toBe("POST");
+      expect(call?.headers.host).toBe("api.telegram.org");
+      expect(call?.path).toBe("/bot123:abc/sendMessage");
+      expect(call?.json).toEqual({
+        chat_id: "-100123",
+        message_thread_id: "42",
+        text: "*💫 kustomization/apps/flux\\-system*\nDeployment/default/web configured\n\\- *revision*: v1\\.0\n",
+        parse_mode: "MarkdownV2",
+      });
     });
   });
 

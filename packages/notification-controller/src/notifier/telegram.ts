@@ -6,7 +6,7 @@ import { metadataEntries } from "./event-text.js";
 import { postMessage } from "./http-post.js";
 import { type NotifierConstructor, NotifierError } from "./notifier.js";
 
-/** The Bot API base; `address` replaces it (Flux always uses this one). */
+/** The Bot API base. As Flux, `address` is ignored (its docs say so; old Providers may hold anything there). */
 export const TELEGRAM_API = "https://api.telegram.org";
 
 /** Escapes MarkdownV2's reserved characters. */
@@ -29,8 +29,7 @@ export function telegramText(event: FluxEvent): string {
 export const telegramNotifier: NotifierConstructor = (options) => {
   if (!options.channel) throw new NotifierError("empty Telegram channel");
   if (!options.token) throw new NotifierError("empty Telegram token");
-  const base = (options.url || TELEGRAM_API).replace(/\/+$/, "");
-  const url = `${base}/bot${options.token}/sendMessage`;
+  const url = `${TELEGRAM_API}/bot${options.token}/sendMessage`;
   const [chatId = "", thread] = options.channel.split(/:(.*)/s);
   return {
     async post(event, signal) {
@@ -38,7 +37,8 @@ export const telegramNotifier: NotifierConstructor = (options) => {
       if (thread) payload["message_thread_id"] = thread;
       payload["text"] = telegramText(event);
       payload["parse_mode"] = "MarkdownV2";
-      await postMessage(url, payload, { proxyUrl: options.proxyUrl, signal });
+      // certSecretRef's CA is honoured (Flux ignores it here): a TLS-intercepting proxy needs it.
+      await postMessage(url, payload, { proxyUrl: options.proxyUrl, tls: options.tls, signal });
     },
   };
 };
