@@ -9,6 +9,7 @@ import { closeDispatchers } from "../src/index.js";
 import {
   createAlert,
   createProvider,
+  createSecret,
   eventually,
   type NotificationEnv,
   startNotificationEnv,
@@ -139,5 +140,70 @@ describe("alert filters", () => {
     });
     expect(env.logs.join("")).toContain("cross-namespace references have been blocked");
     expect(hook.calls.filter((c) => c.path !== "/hook")).toEqual([]);
+  });
+
+  it("commit status providers: Flux's default id kind/name/<UID prefix>, or commitStatusExpr; other events dropped", async () => {
+    const sha = "0123456789abcdef0123456789abcdef01234567";
+    await createSecret(env.client, NS, "gh-token", { token: "ghp_secret" });
+    for (const [name, extra] of [
+      ["gh", {}],
+      ["gh-expr", { commitStatusExpr: '"flux/" + event.involvedObject.name + "/" + provider.metadata.name' }],
+    ] as const) {
+      await createProvider(env.client, NS, name, {
+        type: "github",
+        address: `${hook.url}/org/repo`,
+        secretRef: { name: "gh-token" },
+        ...extra,
+      });
+      await createAlert(env.client, NS, `to-${name}`, {
+        providerRef: { name },
+        eventSources: [{ kind: "Kustomization", name: "cs-app" }],
+      });
+      await waitForCached(env, "Alert", `to-${name}`);
+      await waitForCached(env, "Provider", name);
+    }
+    const uid =
+      (
+        await env.client.get({
+          apiVersion: "notification.toolkit.fluxcd.io/v1beta3",
+          kind: "Provider",
+          namespace: NS,
+          name: "gh",
+        })
+      ).metadata.uid ?? "";
+    const cs = (message: string, metadata: Record<string, string>) =>
+      event(message, {
+        severity: "info",
+        reason: "ReconciliationSucceeded",
+        involvedObject: {
+          kind: "Kustomization",
+          namespace: NS,
+          name: "cs-app",
+          apiVersion: "kustomize.toolkit.fluxcd.io/v1",
+        },
+        metadata: { "kustomize.toolkit.fluxcd.io/revision": `main@sha1:${sha}`, ...metadata },
+      });
+    // Neither a commit key, a commit_status update nor an error: dropped for commit status providers.
+    expect(await post(cs("applied without a commit key", {}))).toBe(202);
+    expect(await post(cs("applied", { "kustomize.toolkit.fluxcd.io/commit_status": "update" }))).toBe(202);
+    const statuses = () => hook.calls.filter((c) => c.method === "POST" && c.path.startsWith("/api/v3/"));
+    await eventually("two commit statuses", async () => statuses().length === 2);
+    await eventually("no delivery in flight", async () => env.controller.dispatcher.pending === 0);
+    expect(statuses().map((c) => c.path)).toEqual([
+      `/api/v3/repos/org/repo/statuses/${sha}`,
+      `/api/v3/repos/org/repo/statuses/${sha}`,
+    ]);
+    expect(statuses().map((c) => c.headers.authorization)).toEqual(["Bearer ghp_secret", "Bearer ghp_secret"]);
+    expect(
+      statuses()
+        .map((c) => (c.json as { context: string }).context)
+        .sort(),
+    ).toEqual([`kustomization/cs-app/${uid.split("-")[0]}`, "flux/cs-app/gh-expr"].sort());
+    expect(statuses().map((c) => c.json)).toContainEqual({
+      state: "success",
+      description: "reconciliation succeeded",
+      context: "flux/cs-app/gh-expr",
+    });
+    expect(env.logs.join("")).toContain("event dropped for commit status providers due to missing commit metadata key");
   });
 });
