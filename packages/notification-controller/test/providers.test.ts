@@ -266,6 +266,24 @@ describe("chat providers", () => {
 });
 
 describe("webhook providers", () => {
+  it.each([
+    ["generic", "/hook", {}],
+    ["generic-hmac", "/hook", { token: "k" }],
+    ["slack", "/hook", {}],
+    ["msteams", "/hook", {}],
+    ["discord", "/hook/slack", {}],
+    ["rocket", "/hook", {}],
+    ["googlechat", "/hook", {}],
+    ["alertmanager", "/hook", {}],
+    ["grafana", "/hook", {}],
+  ] as const)("%s: POST application/json to the address", async (type, path, extra) => {
+    const [call] = await send(type, extra);
+    expect(call?.method).toBe("POST");
+    expect(call?.path).toBe(path);
+    expect(call?.headers["content-type"]).toBe("application/json");
+    expect(svc.calls).toHaveLength(1);
+  });
+
   it("generic: the event JSON with Gotk-Component and the secret's headers", async () => {
     const [call] = await send("generic", { headers: { "X-Team": "ops" } });
     expect(call?.headers["gotk-component"]).toBe("kustomize-controller");
@@ -477,6 +495,33 @@ describe("commit status providers", () => {
       state: "success",
       description: "reconciliation succeeded",
       context: "kustomization/apps/7f0d2c4e",
+    });
+  });
+
+  it("github: a github.com repository goes to api.github.com with GitHub's headers", async () => {
+    await withInternetHost("api.github.com", async (github, via) => {
+      const notifier = createNotifier("github", {
+        url: "https://github.com/org/repo.git",
+        token: "ghp_token",
+        commitStatus: "kustomization/apps/7f0d2c4e",
+        ...via,
+      });
+      await notifier.post(commitEvent, signal());
+      expect(github.calls.map((c) => `${c.method} ${c.headers.host} ${c.path}`)).toEqual([
+        `GET api.github.com /repos/org/repo/commits/${SHA}/statuses?per_page=50`,
+        `POST api.github.com /repos/org/repo/statuses/${SHA}`,
+      ]);
+      const post = github.calls[1];
+      expect(post?.headers).toMatchObject({
+        authorization: "Bearer ghp_token",
+        accept: "application/vnd.github.v3+json",
+        "content-type": "application/json",
+      });
+      expect(post?.json).toEqual({
+        state: "success",
+        description: "reconciliation succeeded",
+        context: "kustomization/apps/7f0d2c4e",
+      });
     });
   });
 
