@@ -1,8 +1,10 @@
 // The GitOps loop end to end, as a user lives it: manifests committed to a Git repository served by
 // `git http-backend` are applied by `sluice up`'s controllers and seen by kubectl; a manual `kubectl scale`
 // is reverted; `git revert` + push rolls back; a removed file is pruned; a broken manifest leaves the last
-// good revision running with a clear Ready=False message.
+// good revision running with a clear Ready=False message; a push announced by a GitHub-signed webhook to
+// the Receiver of sluice up's notification-controller is applied without anyone asking the source.
 
+import { createHmac } from "node:crypto";
 import type { FixtureRepo } from "@sluice/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, type GitOpsEnv, hasController, readyCondition, startGitOpsEnv } from "../support/gitops-env.js";
@@ -196,4 +198,70 @@ spec:
     expect(ready?.reason).toBe("ReconciliationSucceeded");
     expect(ready?.message).toBe(`Applied revision: main@sha1:${fixed}`);
   });
+
+  it.skipIf(!hasController("notification-controller"))(
+    "a GitHub-signed push webhook to the Receiver applies the pushed commit; a forged one is refused",
+    async () => {
+      const receiverUrl = env.session.controllers.find((c) => c.name === "notification-controller")?.addresses.receiver;
+      expect(receiverUrl).toBeDefined();
+      const token = "e2e-webhook-token";
+      await env.kubectlOk(
+        ["apply", "-f", "-"],
+        `apiVersion: v1
+kind: Secret
+metadata: { name: github-webhook, namespace: ${NS} }
+stringData: { token: ${token} }
+---
+apiVersion: notification.toolkit.fluxcd.io/v1
+kind: Receiver
+metadata: { name: github, namespace: ${NS} }
+spec:
+  type: github
+  events: [push]
+  secretRef: { name: github-webhook }
+  resources: [{ kind: GitRepository, name: app }]
+`,
+      );
+      const path = await eventually("the Receiver's webhook path", async () => {
+        const r = await env.get("receiver", "github", NS);
+        return (r?.["status"] as { webhookPath?: string } | undefined)?.webhookPath;
+      });
+      const commit = await repo.commit(
+        { "app/configmap.yaml": files["app/configmap.yaml"]("from-webhook") },
+        "webhook",
+      );
+      await repo.push();
+      const body = JSON.stringify({ ref: "refs/heads/main", after: commit });
+      const call = async (key: string) => {
+        const res = await fetch(`${receiverUrl}${path}`, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            "X-GitHub-Event": "push",
+            "X-Hub-Signature-256": `sha256=${createHmac("sha256", key).update(body).digest("hex")}`,
+          },
+          body,
+        });
+        await res.body?.cancel();
+        return res.status;
+      };
+      const requestedAt = async () =>
+        (await env.get("gitrepository", "app", NS))?.metadata.annotations?.["reconcile.fluxcd.io/requestedAt"];
+      const before = await requestedAt();
+      expect(await call("forged")).toBe(400);
+      expect(await requestedAt()).toBe(before);
+      expect(await call(token)).toBe(200);
+      expect(await requestedAt()).not.toBe(before);
+      await eventually(`Kustomization app to apply ${commit}`, async () => {
+        const ks = await env.get("kustomization", "app", NS);
+        return (
+          (ks?.["status"] as { lastAppliedRevision?: string } | undefined)?.lastAppliedRevision ===
+          `main@sha1:${commit}`
+        );
+      });
+      expect(
+        await env.kubectlOk(["get", "configmap", "settings", "-n", APP_NS, "-o", "jsonpath={.data.greeting}"]),
+      ).toBe("from-webhook");
+    },
+  );
 });
