@@ -29,6 +29,7 @@ import {
 import {
   createKustomizationDecryptor,
   postBuildVariables,
+  reachesRemoteBases,
   renderKustomization,
   resolveSpecPath,
 } from "@sluice/kustomize";
@@ -50,6 +51,7 @@ import {
   watchForSet,
 } from "@sluice/runtime/ssa";
 import { celStatusReader } from "../internal/health/cel-health.js";
+import { BuildCache, buildKey, type CachedBuild } from "./build-cache.js";
 import { type ClusterClient, clusterClientFor } from "./cluster-client.js";
 import { KUSTOMIZATION_OWNED_CONDITIONS, manifestsDigest, recordHistory } from "./conditions.js";
 import { configurationError } from "./configuration-error.js";
@@ -88,6 +90,8 @@ export interface KustomizationReconcilerOptions {
   artifactHostOverride?: string | undefined;
   /** Most source artifacts kept extracted between reconciles (default 16; see {@link KustomizationReconciler}). */
   artifactCacheEntries?: number | undefined;
+  /** Most built objects kept between reconciles over all Kustomizations (default 20000; 0 disables the cache). */
+  buildCacheObjects?: number | undefined;
   /** `--override-manager`: extra field managers whose fields are taken over. */
   overrideManagers?: readonly string[] | undefined;
   /** `--custom-apply-stage-kinds`: `group/Kind` keys applied in a stage after `*Class` kinds, before the rest. */
@@ -153,6 +157,8 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
    * download and extraction, and each run works on a hard-linked copy of it (see `#materialize`).
    */
   readonly #artifacts: ArtifactCache;
+  /** Builds by their inputs (see `buildKey`): a reconcile with unchanged inputs does not build again. */
+  readonly #builds: BuildCache | undefined;
   readonly #skeleton: StepReconciler<Kustomization, KustomizationRun>;
 
   constructor(options: KustomizationReconcilerOptions) {
@@ -166,6 +172,8 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
       maxEntries: options.artifactCacheEntries ?? 16,
       signal: this.#closing.signal,
     });
+    const buildCacheObjects = options.buildCacheObjects ?? 20_000;
+    this.#builds = buildCacheObjects > 0 ? new BuildCache(buildCacheObjects) : undefined;
     this.#skeleton = new StepReconciler<Kustomization, KustomizationRun>({
       apiVersion: KUSTOMIZE_API_VERSION,
       kind: "Kustomization",
@@ -322,6 +330,10 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
     obj.status ??= {};
     const status = obj.status;
 
+    // The substituteFrom objects are read before the fetch (reads only) so the build's cache key is known
+    // first; their failure is reported at the build step, where Flux reports it.
+    const variables = settle(postBuildVariables(this.#client, obj));
+
     markUnknown(obj, ConditionType.Ready, KustomizationReason.Progressing, "Reconciliation in progress");
     markTrue(
       obj,
@@ -336,24 +348,40 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
       return new RevisionFailure(reason, err);
     };
 
-    const work = await mkdtemp(join(tmpdir(), "kustomization-"));
+    const vars = await variables;
+    const key =
+      this.#builds && "value" in vars
+        ? buildKey(obj, artifact, vars.value, {
+            strictSubstitutions: this.#options.strictSubstitutions === true,
+            noRemoteBases: this.#options.noRemoteBases === true,
+          })
+        : undefined;
+    // A hit skips the download: the artifact digest names its content, and the build is a function of the
+    // content and the other key inputs, so building again would produce these same objects.
+    let cached: CachedBuild | undefined = key ? this.#builds?.get(key) : undefined;
+    let work: string | undefined;
     let cluster: ClusterClient | undefined;
     try {
-      const root = join(work, "source");
-      try {
-        await this.#materialize(artifact, root, run.signal);
-      } catch (err: unknown) {
-        if (err instanceof ArtifactNotFoundError) throw err;
-        throw fail(KustomizationReason.ArtifactFailed, err);
-      }
-      try {
-        const rel = resolveSpecPath(root, obj.spec.path);
-        await stat(join(root, rel));
-      } catch (err: unknown) {
-        throw fail(
-          KustomizationReason.ArtifactFailed,
-          new Error(`kustomization path not found: ${errorMessage(err)}`, { cause: err }),
-        );
+      let root = "";
+      let rel = "";
+      if (!cached) {
+        work = await mkdtemp(join(tmpdir(), "kustomization-"));
+        root = join(work, "source");
+        try {
+          await this.#materialize(artifact, root, run.signal);
+        } catch (err: unknown) {
+          if (err instanceof ArtifactNotFoundError) throw err;
+          throw fail(KustomizationReason.ArtifactFailed, err);
+        }
+        try {
+          rel = resolveSpecPath(root, obj.spec.path);
+          await stat(join(root, rel));
+        } catch (err: unknown) {
+          throw fail(
+            KustomizationReason.ArtifactFailed,
+            new Error(`kustomization path not found: ${errorMessage(err)}`, { cause: err }),
+          );
+        }
       }
 
       status.lastAttemptedRevision = revision;
@@ -374,34 +402,46 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
         throw fail(KustomizationReason.ReconciliationFailed, err);
       }
 
-      let objects: UnstructuredObject[];
-      try {
-        const variables = await postBuildVariables(this.#client, obj);
-        const decryptor = await createKustomizationDecryptor(obj, this.#client);
-        const built = await renderKustomization({
-          decryptor,
-          root,
-          inPlace: true, // root is this run's own linked copy: no copy of the whole artifact per build
-          symlinksChecked: true, // the extraction refused symlinks leaving the artifact
-          path: obj.spec.path,
-          spec: obj.spec,
-          noRemoteBases: this.#options.noRemoteBases,
-          owner: { name: obj.metadata.name ?? "", namespace: obj.metadata.namespace ?? "" },
-          variables,
-          substitute: {
-            strict: this.#options.strictSubstitutions,
-            always: obj.spec.postBuild?.substituteStrategy === "Always",
-          },
-          commonMetadata: obj.spec.commonMetadata,
-          timeoutMs,
-        });
-        objects = built.objects as unknown as UnstructuredObject[];
-        assertNoEncryptedObjects(objects, obj.spec.decryption !== undefined);
-      } catch (err: unknown) {
-        throw fail(KustomizationReason.BuildFailed, err);
+      if (!cached) {
+        try {
+          if ("error" in vars) throw vars.error;
+          const decryptor = await createKustomizationDecryptor(obj, this.#client);
+          const built = await renderKustomization({
+            decryptor,
+            root,
+            inPlace: true, // root is this run's own linked copy: no copy of the whole artifact per build
+            symlinksChecked: true, // the extraction refused symlinks leaving the artifact
+            path: obj.spec.path,
+            spec: obj.spec,
+            noRemoteBases: this.#options.noRemoteBases,
+            owner: { name: obj.metadata.name ?? "", namespace: obj.metadata.namespace ?? "" },
+            variables: vars.value,
+            substitute: {
+              strict: this.#options.strictSubstitutions,
+              always: obj.spec.postBuild?.substituteStrategy === "Always",
+            },
+            commonMetadata: obj.spec.commonMetadata,
+            timeoutMs,
+          });
+          const objects = built.objects as unknown as UnstructuredObject[];
+          assertNoEncryptedObjects(objects, obj.spec.decryption !== undefined);
+          cached = { objects, digest: manifestsDigest(objects) };
+        } catch (err: unknown) {
+          throw fail(KustomizationReason.BuildFailed, err);
+        }
+        // A remote base can change without the artifact changing: such builds are not kept.
+        if (
+          key &&
+          this.#builds &&
+          (this.#options.noRemoteBases || !(await reachesRemoteBases(root, join(root, rel))))
+        ) {
+          cached = this.#builds.set(key, cached.objects, cached.digest);
+        }
       }
+      // Read-only from here on (frozen when cached): the apply works on its own normalized copies.
+      const objects = cached.objects as UnstructuredObject[];
 
-      const history = { digest: manifestsDigest(objects), meta: historyMeta(revision, origin) };
+      const history = { digest: cached.digest, meta: historyMeta(revision, origin) };
       const manager = new ResourceManager({
         client: cluster.client,
         owner: { field: this.#field, group: KUSTOMIZE_GROUP },
@@ -455,7 +495,9 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
       recordHistory(obj, history.digest, started, KustomizationReason.ReconciliationSucceeded, history.meta);
     } finally {
       if (cluster?.owned) cluster.client.close();
-      await removeTree(work).catch((err: unknown) => run.log.error({ error: err }, "failed to remove tmp dir"));
+      if (work) {
+        await removeTree(work).catch((err: unknown) => run.log.error({ error: err }, "failed to remove tmp dir"));
+      }
     }
   }
 
@@ -713,6 +755,14 @@ class RevisionFailure extends Error {
     super(errorMessage(cause), { cause });
     this.name = "RevisionFailure";
   }
+}
+
+/** A promise's outcome as a value, so it can be awaited later without an unhandled rejection meanwhile. */
+function settle<T>(promise: Promise<T>): Promise<{ value: T } | { error: unknown }> {
+  return promise.then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
 }
 
 function historyMeta(revision: string, origin: string | undefined): Record<string, string> {
