@@ -64,19 +64,19 @@ describe("Kustomization build cache", () => {
     expect(k.status?.history?.[0]?.totalReconciliations).toBe(
       (before?.status?.history?.[0]?.totalReconciliations ?? 0) + 1,
     );
-    expect(dataOf(await env.client.get(cm("app")))).toEqual({ value: "v1", extra: "one" });
+    expect(dataOf(await env.client.get<UnstructuredObject>(cm("app")))).toEqual({ value: "v1", extra: "one" });
   });
 
   it("corrects drift on a reconcile that reuses the build", async () => {
     await env.client.patch(cm("app"), { data: { value: "edited" } }, { type: "application/merge-patch+json" });
     await reconciled("app");
-    expect(dataOf(await env.client.get(cm("app")))).toEqual({ value: "v1", extra: "one" });
+    expect(dataOf(await env.client.get<UnstructuredObject>(cm("app")))).toEqual({ value: "v1", extra: "one" });
   });
 
   it("builds again when a substituteFrom ConfigMap changes", async () => {
     await env.client.patch(cm("vars"), { data: { value: "v2" } }, { type: "application/merge-patch+json" });
     await reconciled("app");
-    expect(dataOf(await env.client.get(cm("app")))).toEqual({ value: "v2", extra: "one" });
+    expect(dataOf(await env.client.get<UnstructuredObject>(cm("app")))).toEqual({ value: "v2", extra: "one" });
   });
 
   it("builds again when a build-affecting spec field changes", async () => {
@@ -87,7 +87,7 @@ describe("Kustomization build cache", () => {
       (k) => k.status?.observedGeneration === k.metadata.generation && appliedRevision(sha)(k),
       "namePrefix applied",
     );
-    expect(dataOf(await env.client.get(cm("p-app")))).toEqual({ value: "v2", extra: "one" });
+    expect(dataOf(await env.client.get<UnstructuredObject>(cm("p-app")))).toEqual({ value: "v2", extra: "one" });
     // The object of the old name was pruned.
     await waitForObject(env, cm("app"), (o) => o === undefined, "app pruned");
   });
@@ -95,6 +95,6 @@ describe("Kustomization build cache", () => {
   it("builds again for a new artifact", async () => {
     sha = await commitAndPush(env, { "app/cm.yaml": file("two") });
     await waitForKustomization(env, "app", appliedRevision(sha), "new commit applied");
-    expect(dataOf(await env.client.get(cm("p-app")))).toEqual({ value: "v2", extra: "two" });
+    expect(dataOf(await env.client.get<UnstructuredObject>(cm("p-app")))).toEqual({ value: "v2", extra: "two" });
   });
 });
