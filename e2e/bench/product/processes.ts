@@ -29,12 +29,16 @@ export interface Product {
   stop(): Promise<void>;
 }
 
-/** With BENCH_CPU_PROF=<dir>, every process writes a V8 CPU profile there when it exits. */
+/**
+ * With BENCH_CPU_PROF=<dir>, every process writes V8 CPU profiles into `<dir>/<process>/` when it exits, one
+ * per thread (Node's default file names; a fixed name would let `sluice up`'s API server thread overwrite the
+ * main thread's profile).
+ */
 const PROFILE = process.env["BENCH_CPU_PROF"];
 
 function start(name: string, args: string[], env: NodeJS.ProcessEnv = {}): ProductProcess & { output(): string } {
   const profile = PROFILE
-    ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE}`, `--cpu-prof-name=${name.replace(/\W+/g, "-")}.cpuprofile`]
+    ? ["--cpu-prof", `--cpu-prof-dir=${join(PROFILE, name.replace(/\W+/g, "-"))}`]
     : [];
   const child = spawn(process.execPath, [...profile, ...args], {
     stdio: ["ignore", "pipe", "pipe"],
@@ -66,7 +70,8 @@ async function stopAll(processes: ProductProcess[]): Promise<void> {
       (p) =>
         new Promise<void>((resolve) => {
           if (p.child.exitCode !== null) return resolve();
-          const kill = setTimeout(() => p.child.kill("SIGKILL"), 20_000);
+          // Writing CPU profiles at exit takes a while.
+          const kill = setTimeout(() => p.child.kill("SIGKILL"), PROFILE ? 120_000 : 20_000);
           p.child.once("exit", () => {
             clearTimeout(kill);
             resolve();

@@ -33,7 +33,7 @@ import {
   renderKustomization,
   resolveSpecPath,
 } from "@sluice/kustomize";
-import { ArtifactCache, ArtifactNotFoundError, linkTree, removeTree } from "@sluice/runtime/artifact";
+import { ArtifactCache, ArtifactNotFoundError, linkTree, linkTreeAlong, removeTree } from "@sluice/runtime/artifact";
 import { deleteCondition, isTrue, markFalse, markTrue, markUnknown } from "@sluice/runtime/conditions";
 import type { ReconcileContext, ReconcileResult, Reconciler } from "@sluice/runtime/controller";
 import { errorMessage, GenericReconcileError, WaitingError } from "@sluice/runtime/errors";
@@ -361,6 +361,7 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
     let cached: CachedBuild | undefined = key ? this.#builds?.get(key) : undefined;
     let work: string | undefined;
     let cluster: ClusterClient | undefined;
+    let linked: Materialized | undefined;
     try {
       let root = "";
       let rel = "";
@@ -368,7 +369,7 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
         work = await mkdtemp(join(tmpdir(), "kustomization-"));
         root = join(work, "source");
         try {
-          await this.#materialize(artifact, root, run.signal);
+          linked = await this.#materialize(artifact, root, run.signal, obj);
         } catch (err: unknown) {
           if (err instanceof ArtifactNotFoundError) throw err;
           throw fail(KustomizationReason.ArtifactFailed, err);
@@ -422,6 +423,7 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
             },
             commonMetadata: obj.spec.commonMetadata,
             timeoutMs,
+            linkedFrom: linked?.from,
           });
           const objects = built.objects as unknown as UnstructuredObject[];
           assertNoEncryptedObjects(objects, obj.spec.decryption !== undefined);
@@ -437,6 +439,7 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
         ) {
           cached = this.#builds.set(key, cached.objects, cached.digest);
         }
+        await linked?.release();
       }
       // Read-only from here on (frozen when cached): the apply works on its own normalized copies.
       const objects = cached.objects as UnstructuredObject[];
@@ -494,6 +497,7 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
       markTrue(obj, ConditionType.Ready, KustomizationReason.ReconciliationSucceeded, `Applied revision: ${revision}`);
       recordHistory(obj, history.digest, started, KustomizationReason.ReconciliationSucceeded, history.meta);
     } finally {
+      await linked?.release();
       if (cluster?.owned) cluster.client.close();
       if (work) {
         await removeTree(work).catch((err: unknown) => run.log.error({ error: err }, "failed to remove tmp dir"));
@@ -506,13 +510,29 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
    * the cache (downloaded once per digest), and `root` hard-links its files, so a run costs directory entries
    * rather than a download and an extraction. The build replaces the files it changes (kustomization file,
    * decrypted inputs) instead of writing through the links, so the shared extraction stays as downloaded.
+   * Without `spec.decryption` the build writes only the kustomization file of `spec.path`, so only that
+   * subtree is linked and the rest of the artifact is symlinked (`linkTreeAlong`): the extraction then stays
+   * leased until `release()` (after the build), since the symlinks point into it.
    */
-  async #materialize(artifact: Artifact, root: string, signal: AbortSignal): Promise<void> {
+  async #materialize(artifact: Artifact, root: string, signal: AbortSignal, obj: Kustomization): Promise<Materialized> {
     const lease = await this.#artifacts.acquire(artifact.url, artifact.digest, { signal });
     try {
-      await linkTree(lease.dir, root);
-    } finally {
+      let along: string | undefined;
+      try {
+        along = obj.spec.decryption ? undefined : resolveSpecPath(root, obj.spec.path);
+      } catch {
+        along = undefined; // outside the root: reported by the path check that follows
+      }
+      if (along === undefined) {
+        await linkTree(lease.dir, root);
+        await lease.release();
+        return { release: async () => {} };
+      }
+      await linkTreeAlong(lease.dir, root, along);
+      return { from: lease.dir, release: () => lease.release() };
+    } catch (err: unknown) {
       await lease.release();
+      throw err;
     }
   }
 
@@ -744,6 +764,12 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
     const ready = run.obj.status?.conditions?.find((c) => c.type === ConditionType.Ready);
     return { ...event, reason: ready?.reason || event.severity, metadata };
   }
+}
+
+/** A run's copy of the artifact: the shared extraction its symlinks point into, released after the build. */
+interface Materialized {
+  from?: string;
+  release(): Promise<void>;
 }
 
 /** A failure of one stage of the revision (its reason: ArtifactFailed, BuildFailed, PruneFailed, …). */
