@@ -37,9 +37,7 @@ export interface Product {
 const PROFILE = process.env["BENCH_CPU_PROF"];
 
 function start(name: string, args: string[], env: NodeJS.ProcessEnv = {}): ProductProcess & { output(): string } {
-  const profile = PROFILE
-    ? ["--cpu-prof", `--cpu-prof-dir=${join(PROFILE, name.replace(/\W+/g, "-"))}`]
-    : [];
+  const profile = PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${join(PROFILE, name.replace(/\W+/g, "-"))}`] : [];
   const child = spawn(process.execPath, [...profile, ...args], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, NO_COLOR: "1", ...env },
@@ -218,4 +216,24 @@ export async function memoryMiB(pid: number | undefined): Promise<{ peak: number
   } catch {
     return { peak: Number.NaN, now: Number.NaN };
   }
+}
+
+/**
+ * CPU seconds (user + system, all threads, plus children already reaped such as kubectl kustomize runs) the
+ * product's processes have used so far: a figure the machine's load does not inflate the way it does wall time.
+ */
+export async function cpuSeconds(pids: readonly (number | undefined)[]): Promise<number> {
+  let ticks = 0;
+  for (const pid of pids) {
+    if (pid === undefined) continue;
+    try {
+      // Fields after the command name: utime(14) stime(15) cutime(16) cstime(17), 1-based in proc(5).
+      const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      for (const i of [11, 12, 13, 14]) ticks += Number(fields[i] ?? 0);
+    } catch {
+      // exited
+    }
+  }
+  return ticks / 100; // USER_HZ is 100 on Linux
 }
