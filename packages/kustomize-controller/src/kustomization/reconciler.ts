@@ -57,7 +57,14 @@ import { KUSTOMIZATION_OWNED_CONDITIONS, manifestsDigest, recordHistory } from "
 import { configurationError } from "./configuration-error.js";
 import { checkDependencies } from "./dependencies.js";
 import { assertNoEncryptedObjects } from "./sops-guard.js";
-import { type ArtifactSource, getSource, originRevision, sameRevision, sourceRefString } from "./source.js";
+import {
+  type ArtifactSource,
+  type CachedSourceReader,
+  getSource,
+  originRevision,
+  sameRevision,
+  sourceRefString,
+} from "./source.js";
 
 /** Field manager of status writes, as Flux's `gotk-kustomize-controller`. */
 export const KUSTOMIZE_STATUS_MANAGER = "gotk-kustomize-controller";
@@ -102,6 +109,8 @@ export interface KustomizationReconcilerOptions {
   allowExternalArtifact?: boolean | undefined;
   /** Poll interval of the apply stages' CRD/Namespace waits, ms (default 500). */
   stageWaitIntervalMs?: number | undefined;
+  /** Reads sources from the informer cache of the watched source kinds (else each run GETs its source). */
+  sourceCache?: CachedSourceReader | undefined;
 }
 
 /** A health check was canceled because a source the Kustomization uses has a new artifact. */
@@ -250,6 +259,7 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
         noCrossNamespaceRefs: this.#options.noCrossNamespaceRefs === true,
         notFoundRetryMs: kustomizationRetryIntervalMs(obj.spec),
         allowExternalArtifact: this.#options.allowExternalArtifact === true,
+        cache: this.#options.sourceCache,
       });
     } catch (err: unknown) {
       if (err instanceof WaitingError) log.info(`Source '${sourceRefString(obj)}' not found`);
