@@ -45,6 +45,7 @@ import {
   ChangeSet,
   type IgnoreRule,
   jobsWithTtl,
+  objectIdOf,
   ResourceManager,
   type StatusReader,
   type WithChangeSet,
@@ -469,9 +470,12 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
       );
       await run.patch();
 
-      const { changeSet, drifted } = await this.#apply(run, manager, objects, timeoutMs).catch((err: unknown) => {
-        throw fail(KustomizationReason.ReconciliationFailed, err, history);
-      });
+      const inventoried = new Set((oldInventory?.entries ?? []).map((e) => e.id));
+      const { changeSet, drifted } = await this.#apply(run, manager, objects, timeoutMs, inventoried).catch(
+        (err: unknown) => {
+          throw fail(KustomizationReason.ReconciliationFailed, err, history);
+        },
+      );
 
       const newInventory: ResourceInventory = { entries: changeSet.toInventory() };
       status.inventory = newInventory;
@@ -555,6 +559,7 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
     manager: ResourceManager,
     objects: UnstructuredObject[],
     timeoutMs: number,
+    inventoried: ReadonlySet<string>,
   ): Promise<{ changeSet: ChangeSet; drifted: boolean }> {
     const { obj, log } = run;
     if (objects.length === 0) return { changeSet: new ChangeSet(), drifted: false };
@@ -584,6 +589,8 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
         },
         waitInterval: this.#options.stageWaitIntervalMs ?? 500,
         waitTimeout: timeoutMs,
+        // Objects new to the inventory are dry-run before they are read (one request fewer each when new).
+        expectAbsent: (o) => !inventoried.has(objectIdOf(o)),
       });
     } catch (err: unknown) {
       const partial = (err as WithChangeSet<Error>).changeSet?.changesString() ?? "";
