@@ -130,7 +130,10 @@ export class ReplicaSimulator {
     }
     if (uid) {
       let keys = byUid.get(uid);
-      if (!keys) byUid.set(uid, (keys = new Set()));
+      if (!keys) {
+        keys = new Set();
+        byUid.set(uid, keys);
+      }
       keys.add(key);
       this.ownerOf.set(id, uid);
     }
