@@ -3,7 +3,8 @@
 // source-/kustomize-controller as their own processes with the Helm chart's flags (QPS 50, burst 300).
 // In each: the kubectl anchor and the Kustomization of the same 500 ConfigMaps on the same API server; a
 // no-op reconcile of those 500; flux-benchmark's 100 and 500 Kustomizations × 4 objects (1000 with
-// BENCH_KS_1000=1; or the counts in BENCH_KS=100,1000); git push → applied; peak RSS per process. Request counts come from the API server's
+// BENCH_KS_1000=1; or the counts in BENCH_KS=100,1000); git push → applied; peak RSS per process; CPU seconds
+// the product used per scenario (load-independent). Request counts come from the API server's
 // `/metrics` (the controllers' requests only; watches left out). Set BENCH_MODES=up or =chart for one mode.
 
 import { mkdtemp, rm } from "node:fs/promises";
@@ -13,7 +14,7 @@ import { resolveTool } from "@sluice/runtime/tools";
 import { createFixtureRepo, startGitHttpServer } from "@sluice/testkit";
 import { it } from "vitest";
 import { mainRepoFiles, pushRepoFiles } from "./product/fixtures.js";
-import { memoryMiB, type Product, startChartProcesses, startSluiceUp } from "./product/processes.js";
+import { cpuSeconds, memoryMiB, type Product, startChartProcesses, startSluiceUp } from "./product/processes.js";
 import {
   type Figure,
   freshApply,
@@ -22,6 +23,7 @@ import {
   manyKustomizations,
   noOp,
   pushToApplied,
+  sampleCpuWith,
   setUpPush,
   setUpSource,
 } from "./product/scenarios.js";
@@ -62,6 +64,7 @@ async function runMode(
 ): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "sluice-e2e-bench-"));
   const product = await start(dir);
+  sampleCpuWith(() => cpuSeconds(product.processes.map((p) => p.child.pid)));
   try {
     const c = product.client;
     figures.push(await setUpSource(c, mode, urls.main));
@@ -85,6 +88,7 @@ async function runMode(
       });
     }
   } finally {
+    sampleCpuWith(undefined);
     await product.stop();
     await rm(dir, { recursive: true, force: true });
   }

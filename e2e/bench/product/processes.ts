@@ -31,13 +31,15 @@ export interface Product {
   stop(): Promise<void>;
 }
 
-/** With BENCH_CPU_PROF=<dir>, every process writes a V8 CPU profile there when it exits. */
+/**
+ * With BENCH_CPU_PROF=<dir>, every process writes V8 CPU profiles into `<dir>/<process>/` when it exits, one
+ * per thread (Node's default file names; a fixed name would let `sluice up`'s API server thread overwrite the
+ * main thread's profile).
+ */
 const PROFILE = process.env["BENCH_CPU_PROF"];
 
-function start(name: string, args: string[], env: NodeJS.ProcessEnv = {}): ProductProcess {
-  const profile = PROFILE
-    ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE}`, `--cpu-prof-name=${name.replace(/\W+/g, "-")}.cpuprofile`]
-    : [];
+function start(name: string, args: string[], env: NodeJS.ProcessEnv = {}): ProductProcess & { output(): string } {
+  const profile = PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${join(PROFILE, name.replace(/\W+/g, "-"))}`] : [];
   const child = spawn(process.execPath, [...profile, ...args], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, NO_COLOR: "1", ...env },
@@ -68,7 +70,8 @@ async function stopAll(processes: ProductProcess[]): Promise<void> {
       (p) =>
         new Promise<void>((resolve) => {
           if (p.child.exitCode !== null) return resolve();
-          const kill = setTimeout(() => p.child.kill("SIGKILL"), 20_000);
+          // Writing CPU profiles at exit takes a while.
+          const kill = setTimeout(() => p.child.kill("SIGKILL"), PROFILE ? 120_000 : 20_000);
           p.child.once("exit", () => {
             clearTimeout(kill);
             resolve();
@@ -277,4 +280,24 @@ export async function memoryMiB(pid: number | undefined): Promise<{ peak: number
   } catch {
     return { peak: Number.NaN, now: Number.NaN };
   }
+}
+
+/**
+ * CPU seconds (user + system, all threads, plus children already reaped such as kubectl kustomize runs) the
+ * product's processes have used so far: a figure the machine's load does not inflate the way it does wall time.
+ */
+export async function cpuSeconds(pids: readonly (number | undefined)[]): Promise<number> {
+  let ticks = 0;
+  for (const pid of pids) {
+    if (pid === undefined) continue;
+    try {
+      // Fields after the command name: utime(14) stime(15) cutime(16) cstime(17), 1-based in proc(5).
+      const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      for (const i of [11, 12, 13, 14]) ticks += Number(fields[i] ?? 0);
+    } catch {
+      // exited
+    }
+  }
+  return ticks / 100; // USER_HZ is 100 on Linux
 }

@@ -70,7 +70,7 @@ export function summarize(
   }
   const breakdown = [...by.entries()]
     .sort((a, b) => b[1] - a[1])
-    .slice(0, 6)
+    .slice(0, 10)
     .map(([what, n]) => `${n} ${what}`)
     .join(", ");
   return {

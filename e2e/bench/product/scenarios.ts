@@ -71,7 +71,14 @@ async function applyAll(client: KubeClient, objects: UnstructuredObject[], paral
   await Promise.all(Array.from({ length: parallel }, worker));
 }
 
-/** Measures `body` with the product's requests counted around it. */
+let cpuSampler: (() => Promise<number>) | undefined;
+
+/** Sets how the product's CPU seconds are read (see `cpuSeconds`); each figure then notes the CPU it used. */
+export function sampleCpuWith(sampler: (() => Promise<number>) | undefined): void {
+  cpuSampler = sampler;
+}
+
+/** Measures `body` with the product's requests (and CPU, when sampled) counted around it. */
 async function measured(
   client: KubeClient,
   mode: string,
@@ -80,12 +87,17 @@ async function measured(
   clients: (c: string) => boolean = isController,
 ): Promise<Figure> {
   const before = await readRequests(client);
+  const cpuBefore = await cpuSampler?.();
   const start = performance.now();
-  const note = await body();
+  const bodyNote = await body();
   const ms = performance.now() - start;
   // Requests still in flight when the state was observed (a final status patch) are counted too.
   await sleep(300);
+  const cpuAfter = await cpuSampler?.();
   const sent = summarize(requestsBetween(before, await readRequests(client)), clients);
+  const cpu =
+    cpuBefore !== undefined && cpuAfter !== undefined ? `${(cpuAfter - cpuBefore).toFixed(1)} CPU s` : undefined;
+  const note = [bodyNote, cpu].filter(Boolean).join("; ");
   const figure: Figure = { mode, scenario, ms, ...sent, ...(note ? { note } : {}), load: load() };
   // Printed at once too: a long run shows its progress (the table comes at the end).
   console.log(JSON.stringify(figure));

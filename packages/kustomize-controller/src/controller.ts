@@ -19,6 +19,7 @@ import {
 } from "./kustomization/reconciler.js";
 import {
   type ArtifactSource,
+  type CachedSourceReader,
   SOURCE_KINDS_WITH_EXTERNAL_ARTIFACT,
   sourceIndexKey,
   sourceNamespace,
@@ -77,7 +78,18 @@ export function createKustomizeController(options: KustomizeControllerOptions): 
     eventsAddr: options.eventsAddr,
     logger,
   });
-  const reconciler = new KustomizationReconciler({ ...options, client: manager.client, events });
+  const sourceKinds: readonly string[] = options.allowExternalArtifact
+    ? SOURCE_KINDS_WITH_EXTERNAL_ARTIFACT
+    : WATCHED_SOURCE_KINDS;
+  // Sources are read from the informers the watches below start (as Flux's cached client reads them), for
+  // the kinds and the namespace they cover, once synced; anything else is a GET.
+  const sourceCache: CachedSourceReader = (apiVersion, kind, namespace, name) => {
+    if (apiVersion !== SOURCE_API_VERSION || !sourceKinds.includes(kind)) return undefined;
+    if (options.watchNamespace && namespace !== options.watchNamespace) return undefined;
+    const informer = manager.cache.informerFor<SourceObject>(apiVersion, kind);
+    return informer.hasSynced() ? { found: informer.get({ namespace, name }) } : undefined;
+  };
+  const reconciler = new KustomizationReconciler({ ...options, client: manager.client, events, sourceCache });
   const controller = manager.controller<Kustomization>({
     name: "kustomization",
     for: { apiVersion: KUSTOMIZE_API_VERSION, kind: "Kustomization" },
@@ -88,7 +100,7 @@ export function createKustomizeController(options: KustomizeControllerOptions): 
     sourceIndexKey(k.spec.sourceRef.kind, sourceNamespace(k), k.spec.sourceRef.name),
   ]);
   // ExternalArtifacts are watched only with their feature gate on (as Flux: no RBAC needed otherwise).
-  for (const kind of options.allowExternalArtifact ? SOURCE_KINDS_WITH_EXTERNAL_ARTIFACT : WATCHED_SOURCE_KINDS) {
+  for (const kind of sourceKinds) {
     controller.watches<SourceObject>(
       SOURCE_API_VERSION,
       kind,

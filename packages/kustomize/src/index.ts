@@ -13,7 +13,7 @@ export {
 } from "./build/build.js";
 export { type GenerateAction, GenerateError, type GeneratorSpec, generateKustomization } from "./build/generate.js";
 export { setCommonMetadata, setOwnerLabels } from "./build/owner-labels.js";
-export { RemoteBaseError } from "./build/remote-bases.js";
+export { RemoteBaseError, reachesRemoteBases } from "./build/remote-bases.js";
 export { type RenderOptions, renderKustomization } from "./build/render.js";
 export * from "./decrypt/index.js";
 export * from "./substitute/index.js";

@@ -52,6 +52,16 @@ function ownerRef(owner: KubeObject, kind: string): JsonObject {
 export class ReplicaSimulator {
   private unsubscribe: (() => void) | undefined;
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /**
+   * ReplicaSets and Pods by the uid of their controller owner (collection → uid → keys), kept from the store's
+   * events: finding what a Deployment or ReplicaSet owns then costs its own objects, not a scan of every
+   * ReplicaSet or Pod (which made 1000 Deployments quadratic).
+   */
+  private readonly byOwner = new Map<string, Map<string, Set<string>>>([
+    [REPLICASETS, new Map()],
+    [PODS, new Map()],
+  ]);
+  private readonly ownerOf = new Map<string, string>();
   private readonly ctx = systemContext("kube-controller-manager");
 
   constructor(
@@ -63,7 +73,11 @@ export class ReplicaSimulator {
   /** Starts simulating (also for Deployments and ReplicaSets stored before the start). */
   start(): void {
     const store = this.svc.store;
+    for (const ck of [REPLICASETS, PODS])
+      for (const [key, obj] of store.collection(ck).items) this.index(ck, key, obj, false);
     this.unsubscribe = store.onEvent((collection, key, e) => {
+      if (collection === REPLICASETS || collection === PODS)
+        this.index(collection, key, e.object, e.type === "DELETED");
       if (collection === DEPLOYMENTS || collection === REPLICASETS) {
         if (e.type !== "DELETED") this.schedule(collection, key);
       } else if (collection === PODS && e.type === "DELETED") {
@@ -100,10 +114,36 @@ export class ReplicaSimulator {
     );
   }
 
+  /** Files `key` of `collection` under its controller owner's uid (or removes it). */
+  private index(collection: string, key: string, obj: KubeObject, deleted: boolean): void {
+    const byUid = this.byOwner.get(collection);
+    if (!byUid) return;
+    const id = `${collection}\u0000${key}`;
+    const uid = deleted ? undefined : ownerReferencesOf(obj).find((r) => r.controller === true)?.uid;
+    const old = this.ownerOf.get(id);
+    if (old === uid) return;
+    if (old !== undefined) {
+      const keys = byUid.get(old);
+      keys?.delete(key);
+      if (keys?.size === 0) byUid.delete(old);
+      this.ownerOf.delete(id);
+    }
+    if (uid) {
+      let keys = byUid.get(uid);
+      if (!keys) {
+        keys = new Set();
+        byUid.set(uid, keys);
+      }
+      keys.add(key);
+      this.ownerOf.set(id, uid);
+    }
+  }
+
   private owned(collection: string, namespace: string, ownerUid: string): Array<[string, KubeObject]> {
     const out: Array<[string, KubeObject]> = [];
-    for (const [key, obj] of this.svc.store.collection(collection).items) {
-      if (str(obj.metadata["namespace"]) !== namespace) continue;
+    for (const key of this.byOwner.get(collection)?.get(ownerUid) ?? []) {
+      const obj = this.svc.store.get(collection, key);
+      if (!obj || str(obj.metadata["namespace"]) !== namespace) continue;
       if (ownerReferencesOf(obj).some((r) => r.uid === ownerUid && r.controller === true)) out.push([key, obj]);
     }
     return out;

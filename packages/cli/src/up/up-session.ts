@@ -24,8 +24,12 @@ import { Narrator } from "./narrator.js";
 import { requestReconcile } from "./request-reconcile.js";
 import { startUi, type UiInfo } from "./ui.js";
 
-/** kustomize-controller's `--concurrent` against the embedded API server. */
-export const EMBEDDED_KUSTOMIZE_CONCURRENCY = 16;
+/**
+ * kustomize-controller's `--concurrent` against the embedded API server. A run with `wait` holds its worker
+ * for about a second, most of it waiting on watches (the rollout, status round trips), so 16 workers alone
+ * put 1000 Kustomizations past a minute; 64 leave the floor to the CPU (issue 17, P4).
+ */
+export const EMBEDDED_KUSTOMIZE_CONCURRENCY = 64;
 
 /** Options of {@link startUp}. */
 export interface UpOptions {

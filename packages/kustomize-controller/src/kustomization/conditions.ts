@@ -3,7 +3,6 @@
 
 import { createHash } from "node:crypto";
 import { type Kustomization, KustomizationCondition, upsertHistory } from "@sluice/api";
-import { stringify } from "yaml";
 
 /** Conditions the reconciler owns: on a status conflict, its version of them wins. */
 export const KUSTOMIZATION_OWNED_CONDITIONS: readonly string[] = [
@@ -13,10 +12,13 @@ export const KUSTOMIZATION_OWNED_CONDITIONS: readonly string[] = [
   KustomizationCondition.Stalled,
 ];
 
-/** `sha256:<hex>` of the built objects as YAML: the history digest of one set of manifests. */
+/**
+ * `sha256:<hex>` of the built objects: the history digest of one set of manifests. Hashed as JSON, which is
+ * several times cheaper than YAML for large sets (Flux hashes its YAML output, a different byte stream anyway).
+ */
 export function manifestsDigest(objects: readonly object[]): string {
   const hash = createHash("sha256");
-  for (const obj of objects) hash.update(`---\n${stringify(obj)}`);
+  for (const obj of objects) hash.update(`${JSON.stringify(obj)}\n`);
   return `sha256:${hash.digest("hex")}`;
 }
 

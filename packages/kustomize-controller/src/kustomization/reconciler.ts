@@ -29,10 +29,11 @@ import {
 import {
   createKustomizationDecryptor,
   postBuildVariables,
+  reachesRemoteBases,
   renderKustomization,
   resolveSpecPath,
 } from "@sluice/kustomize";
-import { ArtifactCache, ArtifactNotFoundError, linkTree, removeTree } from "@sluice/runtime/artifact";
+import { ArtifactCache, ArtifactNotFoundError, linkTree, linkTreeAlong, removeTree } from "@sluice/runtime/artifact";
 import { deleteCondition, isTrue, markFalse, markTrue, markUnknown } from "@sluice/runtime/conditions";
 import type { ReconcileContext, ReconcileResult, Reconciler } from "@sluice/runtime/controller";
 import { errorMessage, GenericReconcileError, WaitingError } from "@sluice/runtime/errors";
@@ -44,18 +45,27 @@ import {
   ChangeSet,
   type IgnoreRule,
   jobsWithTtl,
+  objectIdOf,
   ResourceManager,
   type StatusReader,
   type WithChangeSet,
   watchForSet,
 } from "@sluice/runtime/ssa";
 import { celStatusReader } from "../internal/health/cel-health.js";
+import { BuildCache, buildKey, type CachedBuild } from "./build-cache.js";
 import { type ClusterClient, clusterClientFor } from "./cluster-client.js";
 import { KUSTOMIZATION_OWNED_CONDITIONS, manifestsDigest, recordHistory } from "./conditions.js";
 import { configurationError } from "./configuration-error.js";
 import { checkDependencies } from "./dependencies.js";
 import { assertNoEncryptedObjects } from "./sops-guard.js";
-import { type ArtifactSource, getSource, originRevision, sameRevision, sourceRefString } from "./source.js";
+import {
+  type ArtifactSource,
+  type CachedSourceReader,
+  getSource,
+  originRevision,
+  sameRevision,
+  sourceRefString,
+} from "./source.js";
 
 /** Field manager of status writes, as Flux's `gotk-kustomize-controller`. */
 export const KUSTOMIZE_STATUS_MANAGER = "gotk-kustomize-controller";
@@ -88,6 +98,8 @@ export interface KustomizationReconcilerOptions {
   artifactHostOverride?: string | undefined;
   /** Most source artifacts kept extracted between reconciles (default 16; see {@link KustomizationReconciler}). */
   artifactCacheEntries?: number | undefined;
+  /** Most built objects kept between reconciles over all Kustomizations (default 20000; 0 disables the cache). */
+  buildCacheObjects?: number | undefined;
   /** `--override-manager`: extra field managers whose fields are taken over. */
   overrideManagers?: readonly string[] | undefined;
   /** `--custom-apply-stage-kinds`: `group/Kind` keys applied in a stage after `*Class` kinds, before the rest. */
@@ -98,6 +110,8 @@ export interface KustomizationReconcilerOptions {
   allowExternalArtifact?: boolean | undefined;
   /** Poll interval of the apply stages' CRD/Namespace waits, ms (default 500). */
   stageWaitIntervalMs?: number | undefined;
+  /** Reads sources from the informer cache of the watched source kinds (else each run GETs its source). */
+  sourceCache?: CachedSourceReader | undefined;
 }
 
 /** A health check was canceled because a source the Kustomization uses has a new artifact. */
@@ -153,6 +167,8 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
    * download and extraction, and each run works on a hard-linked copy of it (see `#materialize`).
    */
   readonly #artifacts: ArtifactCache;
+  /** Builds by their inputs (see `buildKey`): a reconcile with unchanged inputs does not build again. */
+  readonly #builds: BuildCache | undefined;
   readonly #skeleton: StepReconciler<Kustomization, KustomizationRun>;
 
   constructor(options: KustomizationReconcilerOptions) {
@@ -166,6 +182,8 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
       maxEntries: options.artifactCacheEntries ?? 16,
       signal: this.#closing.signal,
     });
+    const buildCacheObjects = options.buildCacheObjects ?? 20_000;
+    this.#builds = buildCacheObjects > 0 ? new BuildCache(buildCacheObjects) : undefined;
     this.#skeleton = new StepReconciler<Kustomization, KustomizationRun>({
       apiVersion: KUSTOMIZE_API_VERSION,
       kind: "Kustomization",
@@ -242,6 +260,7 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
         noCrossNamespaceRefs: this.#options.noCrossNamespaceRefs === true,
         notFoundRetryMs: kustomizationRetryIntervalMs(obj.spec),
         allowExternalArtifact: this.#options.allowExternalArtifact === true,
+        cache: this.#options.sourceCache,
       });
     } catch (err: unknown) {
       if (err instanceof WaitingError) log.info(`Source '${sourceRefString(obj)}' not found`);
@@ -322,6 +341,10 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
     obj.status ??= {};
     const status = obj.status;
 
+    // The substituteFrom objects are read before the fetch (reads only) so the build's cache key is known
+    // first; their failure is reported at the build step, where Flux reports it.
+    const variables = settle(postBuildVariables(this.#client, obj));
+
     markUnknown(obj, ConditionType.Ready, KustomizationReason.Progressing, "Reconciliation in progress");
     markTrue(
       obj,
@@ -336,24 +359,41 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
       return new RevisionFailure(reason, err);
     };
 
-    const work = await mkdtemp(join(tmpdir(), "kustomization-"));
+    const vars = await variables;
+    const key =
+      this.#builds && "value" in vars
+        ? buildKey(obj, artifact, vars.value, {
+            strictSubstitutions: this.#options.strictSubstitutions === true,
+            noRemoteBases: this.#options.noRemoteBases === true,
+          })
+        : undefined;
+    // A hit skips the download: the artifact digest names its content, and the build is a function of the
+    // content and the other key inputs, so building again would produce these same objects.
+    let cached: CachedBuild | undefined = key ? this.#builds?.get(key) : undefined;
+    let work: string | undefined;
     let cluster: ClusterClient | undefined;
+    let linked: Materialized | undefined;
     try {
-      const root = join(work, "source");
-      try {
-        await this.#materialize(artifact, root, run.signal);
-      } catch (err: unknown) {
-        if (err instanceof ArtifactNotFoundError) throw err;
-        throw fail(KustomizationReason.ArtifactFailed, err);
-      }
-      try {
-        const rel = resolveSpecPath(root, obj.spec.path);
-        await stat(join(root, rel));
-      } catch (err: unknown) {
-        throw fail(
-          KustomizationReason.ArtifactFailed,
-          new Error(`kustomization path not found: ${errorMessage(err)}`, { cause: err }),
-        );
+      let root = "";
+      let rel = "";
+      if (!cached) {
+        work = await mkdtemp(join(tmpdir(), "kustomization-"));
+        root = join(work, "source");
+        try {
+          linked = await this.#materialize(artifact, root, run.signal, obj);
+        } catch (err: unknown) {
+          if (err instanceof ArtifactNotFoundError) throw err;
+          throw fail(KustomizationReason.ArtifactFailed, err);
+        }
+        try {
+          rel = resolveSpecPath(root, obj.spec.path);
+          await stat(join(root, rel));
+        } catch (err: unknown) {
+          throw fail(
+            KustomizationReason.ArtifactFailed,
+            new Error(`kustomization path not found: ${errorMessage(err)}`, { cause: err }),
+          );
+        }
       }
 
       status.lastAttemptedRevision = revision;
@@ -374,34 +414,48 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
         throw fail(KustomizationReason.ReconciliationFailed, err);
       }
 
-      let objects: UnstructuredObject[];
-      try {
-        const variables = await postBuildVariables(this.#client, obj);
-        const decryptor = await createKustomizationDecryptor(obj, this.#client);
-        const built = await renderKustomization({
-          decryptor,
-          root,
-          inPlace: true, // root is this run's own linked copy: no copy of the whole artifact per build
-          symlinksChecked: true, // the extraction refused symlinks leaving the artifact
-          path: obj.spec.path,
-          spec: obj.spec,
-          noRemoteBases: this.#options.noRemoteBases,
-          owner: { name: obj.metadata.name ?? "", namespace: obj.metadata.namespace ?? "" },
-          variables,
-          substitute: {
-            strict: this.#options.strictSubstitutions,
-            always: obj.spec.postBuild?.substituteStrategy === "Always",
-          },
-          commonMetadata: obj.spec.commonMetadata,
-          timeoutMs,
-        });
-        objects = built.objects as unknown as UnstructuredObject[];
-        assertNoEncryptedObjects(objects, obj.spec.decryption !== undefined);
-      } catch (err: unknown) {
-        throw fail(KustomizationReason.BuildFailed, err);
+      if (!cached) {
+        try {
+          if ("error" in vars) throw vars.error;
+          const decryptor = await createKustomizationDecryptor(obj, this.#client);
+          const built = await renderKustomization({
+            decryptor,
+            root,
+            inPlace: true, // root is this run's own linked copy: no copy of the whole artifact per build
+            symlinksChecked: true, // the extraction refused symlinks leaving the artifact
+            path: obj.spec.path,
+            spec: obj.spec,
+            noRemoteBases: this.#options.noRemoteBases,
+            owner: { name: obj.metadata.name ?? "", namespace: obj.metadata.namespace ?? "" },
+            variables: vars.value,
+            substitute: {
+              strict: this.#options.strictSubstitutions,
+              always: obj.spec.postBuild?.substituteStrategy === "Always",
+            },
+            commonMetadata: obj.spec.commonMetadata,
+            timeoutMs,
+            linkedFrom: linked?.from,
+          });
+          const objects = built.objects as unknown as UnstructuredObject[];
+          assertNoEncryptedObjects(objects, obj.spec.decryption !== undefined);
+          cached = { objects, digest: manifestsDigest(objects) };
+        } catch (err: unknown) {
+          throw fail(KustomizationReason.BuildFailed, err);
+        }
+        // A remote base can change without the artifact changing: such builds are not kept.
+        if (
+          key &&
+          this.#builds &&
+          (this.#options.noRemoteBases || !(await reachesRemoteBases(root, join(root, rel))))
+        ) {
+          cached = this.#builds.set(key, cached.objects, cached.digest);
+        }
+        await linked?.release();
       }
+      // Read-only from here on (frozen when cached): the apply works on its own normalized copies.
+      const objects = cached.objects as UnstructuredObject[];
 
-      const history = { digest: manifestsDigest(objects), meta: historyMeta(revision, origin) };
+      const history = { digest: cached.digest, meta: historyMeta(revision, origin) };
       const manager = new ResourceManager({
         client: cluster.client,
         owner: { field: this.#field, group: KUSTOMIZE_GROUP },
@@ -416,9 +470,12 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
       );
       await run.patch();
 
-      const { changeSet, drifted } = await this.#apply(run, manager, objects, timeoutMs).catch((err: unknown) => {
-        throw fail(KustomizationReason.ReconciliationFailed, err, history);
-      });
+      const inventoried = new Set((oldInventory?.entries ?? []).map((e) => e.id));
+      const { changeSet, drifted } = await this.#apply(run, manager, objects, timeoutMs, inventoried).catch(
+        (err: unknown) => {
+          throw fail(KustomizationReason.ReconciliationFailed, err, history);
+        },
+      );
 
       const newInventory: ResourceInventory = { entries: changeSet.toInventory() };
       status.inventory = newInventory;
@@ -454,8 +511,11 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
       markTrue(obj, ConditionType.Ready, KustomizationReason.ReconciliationSucceeded, `Applied revision: ${revision}`);
       recordHistory(obj, history.digest, started, KustomizationReason.ReconciliationSucceeded, history.meta);
     } finally {
+      await linked?.release();
       if (cluster?.owned) cluster.client.close();
-      await removeTree(work).catch((err: unknown) => run.log.error({ error: err }, "failed to remove tmp dir"));
+      if (work) {
+        await removeTree(work).catch((err: unknown) => run.log.error({ error: err }, "failed to remove tmp dir"));
+      }
     }
   }
 
@@ -464,13 +524,29 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
    * the cache (downloaded once per digest), and `root` hard-links its files, so a run costs directory entries
    * rather than a download and an extraction. The build replaces the files it changes (kustomization file,
    * decrypted inputs) instead of writing through the links, so the shared extraction stays as downloaded.
+   * Without `spec.decryption` the build writes only the kustomization file of `spec.path`, so only that
+   * subtree is linked and the rest of the artifact is symlinked (`linkTreeAlong`): the extraction then stays
+   * leased until `release()` (after the build), since the symlinks point into it.
    */
-  async #materialize(artifact: Artifact, root: string, signal: AbortSignal): Promise<void> {
+  async #materialize(artifact: Artifact, root: string, signal: AbortSignal, obj: Kustomization): Promise<Materialized> {
     const lease = await this.#artifacts.acquire(artifact.url, artifact.digest, { signal });
     try {
-      await linkTree(lease.dir, root);
-    } finally {
+      let along: string | undefined;
+      try {
+        along = obj.spec.decryption ? undefined : resolveSpecPath(root, obj.spec.path);
+      } catch {
+        along = undefined; // outside the root: reported by the path check that follows
+      }
+      if (along === undefined) {
+        await linkTree(lease.dir, root);
+        await lease.release();
+        return { release: async () => {} };
+      }
+      await linkTreeAlong(lease.dir, root, along);
+      return { from: lease.dir, release: () => lease.release() };
+    } catch (err: unknown) {
       await lease.release();
+      throw err;
     }
   }
 
@@ -483,6 +559,7 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
     manager: ResourceManager,
     objects: UnstructuredObject[],
     timeoutMs: number,
+    inventoried: ReadonlySet<string>,
   ): Promise<{ changeSet: ChangeSet; drifted: boolean }> {
     const { obj, log } = run;
     if (objects.length === 0) return { changeSet: new ChangeSet(), drifted: false };
@@ -512,6 +589,8 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
         },
         waitInterval: this.#options.stageWaitIntervalMs ?? 500,
         waitTimeout: timeoutMs,
+        // Objects new to the inventory are dry-run before they are read (one request fewer each when new).
+        expectAbsent: (o) => !inventoried.has(objectIdOf(o)),
       });
     } catch (err: unknown) {
       const partial = (err as WithChangeSet<Error>).changeSet?.changesString() ?? "";
@@ -704,6 +783,12 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
   }
 }
 
+/** A run's copy of the artifact: the shared extraction its symlinks point into, released after the build. */
+interface Materialized {
+  from?: string;
+  release(): Promise<void>;
+}
+
 /** A failure of one stage of the revision (its reason: ArtifactFailed, BuildFailed, PruneFailed, …). */
 class RevisionFailure extends Error {
   constructor(
@@ -713,6 +798,14 @@ class RevisionFailure extends Error {
     super(errorMessage(cause), { cause });
     this.name = "RevisionFailure";
   }
+}
+
+/** A promise's outcome as a value, so it can be awaited later without an unhandled rejection meanwhile. */
+function settle<T>(promise: Promise<T>): Promise<{ value: T } | { error: unknown }> {
+  return promise.then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
 }
 
 function historyMeta(revision: string, origin: string | undefined): Record<string, string> {

@@ -34,8 +34,21 @@ export function sourceIndexKey(kind: string, namespace: string, name: string): s
   return `${kind}/${namespace}/${name}`;
 }
 
+/**
+ * Reads a source from the controller's informer cache: `{ found }` (undefined when the synced cache has no
+ * such object), or undefined when the cache cannot answer (kind or namespace not cached, not synced yet).
+ */
+export type CachedSourceReader = (
+  apiVersion: string,
+  kind: string,
+  namespace: string,
+  name: string,
+) => { found: ArtifactSource | undefined } | undefined;
+
 /** Options of {@link getSource}. */
 export interface GetSourceOptions {
+  /** The informer cache of the watched source kinds (read as Flux's cached client does), else a GET. */
+  cache?: CachedSourceReader | undefined;
   /** `--no-cross-namespace-refs`. */
   noCrossNamespaceRefs: boolean;
   /** Delay before looking for a missing source again (the Kustomization's retry interval), ms. */
@@ -89,12 +102,15 @@ export async function getSource(
   const apiVersion = ref.apiVersion || SOURCE_API_VERSION;
   let source: ArtifactSource | undefined;
   try {
-    source = await client.getOptional<UnstructuredObject & ArtifactSource>({
-      apiVersion,
-      kind: ref.kind,
-      namespace,
-      name: ref.name,
-    });
+    const cached = options.cache?.(apiVersion, ref.kind, namespace, ref.name);
+    source = cached
+      ? cached.found
+      : await client.getOptional<UnstructuredObject & ArtifactSource>({
+          apiVersion,
+          kind: ref.kind,
+          namespace,
+          name: ref.name,
+        });
   } catch (err: unknown) {
     throw new GenericReconcileError(
       KustomizationReason.ArtifactFailed,

@@ -47,6 +47,11 @@ export interface BuildOptions {
    */
   symlinksChecked?: boolean | undefined;
   /**
+   * The directory the root's symlinks point into when the root is a partial link tree of it (`linkTreeAlong`):
+   * kustomize's messages name files there by their resolved paths, which are shown relative to it.
+   */
+  linkedFrom?: string | undefined;
+  /**
    * SOPS decryption (`spec.decryption`): generator inputs are decrypted on the build copy right before kustomize
    * runs, built objects right after (see `createKustomizationDecryptor`).
    */
@@ -118,7 +123,13 @@ export async function buildKustomization(options: BuildOptions): Promise<BuildRe
     const generated = await generateKustomization(dir, options.spec ?? {});
     if (options.noRemoteBases) await assertNoRemoteBases(copy, dir);
     await options.decryptor?.decryptFilesInDir(copy, relPath === "" ? "." : relPath);
-    const output = await runKustomize(kubectl, dir, work, copy, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    const output = await runKustomize(
+      kubectl,
+      dir,
+      work,
+      [copy, ...(options.linkedFrom ? [options.linkedFrom] : [])],
+      options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    );
     return { ...decodeObjects(output), action: generated.action };
   } finally {
     await rm(work, { recursive: true, force: true });
@@ -173,7 +184,7 @@ async function assertSymlinksInside(realRoot: string, dir: string): Promise<void
   }
 }
 
-function runKustomize(kubectl: string, dir: string, work: string, base: string, timeoutMs: number): Promise<string> {
+function runKustomize(kubectl: string, dir: string, work: string, bases: string[], timeoutMs: number): Promise<string> {
   return new Promise((resolvePromise, reject) => {
     execFile(
       kubectl,
@@ -182,7 +193,7 @@ function runKustomize(kubectl: string, dir: string, work: string, base: string, 
       (err, stdout, stderr) => {
         if (err) {
           reject(
-            new KustomizeBuildError(`kustomize build failed: ${usefulStderr(stderr, base) || err.message}`, {
+            new KustomizeBuildError(`kustomize build failed: ${usefulStderr(stderr, ...bases) || err.message}`, {
               cause: err,
             }),
           );
@@ -194,13 +205,11 @@ function runKustomize(kubectl: string, dir: string, work: string, base: string, 
   });
 }
 
-/** Strips kubectl's `error: ` prefix and the temp-dir prefix from paths, keeping the non-empty lines. */
-export function usefulStderr(stderr: string, workDir: string): string {
-  return stderr
-    .split(`${workDir}${sep}`)
-    .join("")
-    .split(workDir)
-    .join(".")
+/** Strips kubectl's `error: ` prefix and the temp-dir prefixes from paths, keeping the non-empty lines. */
+export function usefulStderr(stderr: string, ...workDirs: string[]): string {
+  let text = stderr;
+  for (const workDir of workDirs) text = text.split(`${workDir}${sep}`).join("").split(workDir).join(".");
+  return text
     .split("\n")
     .map((line) => line.trim().replace(/^error: /i, ""))
     .filter((line) => line !== "")

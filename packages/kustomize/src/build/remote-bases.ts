@@ -59,3 +59,16 @@ async function isDirectory(path: string): Promise<boolean> {
     throw err;
   }
 }
+
+/**
+ * Whether the kustomization at `dir` reaches a remote base (see {@link assertNoRemoteBases}); a file that
+ * cannot be read or parsed counts as one, so a caller caching builds errs on the side of building again.
+ */
+export async function reachesRemoteBases(root: string, dir: string): Promise<boolean> {
+  try {
+    await assertNoRemoteBases(root, dir);
+    return false;
+  } catch {
+    return true;
+  }
+}

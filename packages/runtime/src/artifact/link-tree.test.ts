@@ -2,7 +2,7 @@ import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { linkTree, removeTree, replaceFile } from "./link-tree.js";
+import { linkTree, linkTreeAlong, removeTree, replaceFile } from "./link-tree.js";
 
 let tmp: string;
 let from: string;
@@ -88,5 +88,36 @@ describe("replaceFile", () => {
     await expect(replaceFile(join(to, "no-such-dir/file"), "x")).rejects.toMatchObject({ code: "ENOENT" });
     await expect(replaceFile(join(to), "x")).rejects.toBeDefined(); // a directory cannot be replaced by a file
     expect(await readdir(to)).toEqual([]);
+  });
+});
+
+describe("linkTreeAlong", () => {
+  it("copies only the path's subtree; everything beside it is a symlink to the original", async () => {
+    const result = await linkTreeAlong(from, to, "./apps/base");
+    expect(result).toEqual({ files: 2, dirs: 2, symlinks: 4 });
+    // The subtree: real directories and hard links, so a build may replace files there.
+    expect((await lstat(join(to, "apps/base"))).isDirectory()).toBe(true);
+    expect((await stat(join(to, "apps/base/deploy.yaml"))).ino).toBe(
+      (await stat(join(from, "apps/base/deploy.yaml"))).ino,
+    );
+    await replaceFile(join(to, "apps/base/kustomization.yaml"), "resources: []\n");
+    expect(await readFile(join(from, "apps/base/kustomization.yaml"), "utf8")).toBe("resources: [deploy.yaml]\n");
+    // Beside it: symlinks into the original, so `../` references reach the same content.
+    expect(await readlink(join(to, "README"))).toBe(join(from, "README"));
+    expect(await readlink(join(to, "empty"))).toBe(join(from, "empty"));
+    expect(await readlink(join(to, "apps/current"))).toBe(join(from, "apps/current"));
+    expect(await readFile(join(to, "apps/base/../readme-link"), "utf8")).toBe("hello\n");
+    // Removing the copy leaves the original whole.
+    await removeTree(to);
+    expect((await readdir(join(from, "apps/base"))).sort()).toEqual(["deploy.yaml", "kustomization.yaml"]);
+    expect(await readFile(join(from, "README"), "utf8")).toBe("hello\n");
+  });
+
+  it("links the whole tree for the root, a missing path, or a path through a symlink", async () => {
+    for (const [i, rel] of ["", "./", "apps/missing", "apps/current", "../x"].entries()) {
+      const dest = join(tmp, `to-${i}`);
+      expect(await linkTreeAlong(from, dest, rel), rel).toEqual({ files: 3, dirs: 3, symlinks: 2 });
+      expect((await lstat(join(dest, "README"))).isSymbolicLink(), rel).toBe(false);
+    }
   });
 });

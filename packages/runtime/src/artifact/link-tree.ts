@@ -3,6 +3,7 @@ import {
   copyFileSync,
   type Dirent,
   linkSync,
+  lstatSync,
   mkdirSync,
   readdirSync,
   readlinkSync,
@@ -86,6 +87,53 @@ function linkDirectory(
       result.files += 1;
     }
   }
+}
+
+/**
+ * Like {@link linkTree}, but private only along `rel` (a relative directory path under `from`): `to/rel` is a
+ * {@link linkTree} copy of `from/rel`, the directories leading to it are created, and every other entry
+ * beside them is an absolute symlink to its original in `from`. A build that writes only inside `to/rel`
+ * then costs the entries of that subtree, not of the whole tree, while `../` references out of it still
+ * reach the same content. `from` must outlive the use of `to` (the symlinks point into it). When a
+ * component of `rel` is missing or not a plain directory, the whole tree is linked ({@link linkTree}).
+ */
+export async function linkTreeAlong(from: string, to: string, rel: string): Promise<LinkTreeResult> {
+  const parts = rel.split(/[\\/]+/).filter((p) => p !== "" && p !== ".");
+  if (parts.includes("..") || !plainDirectories(from, parts)) return linkTree(from, to);
+  const result: LinkTreeResult = { files: 0, dirs: 0, symlinks: 0 };
+  let src = from;
+  let dst = to;
+  for (const part of parts) {
+    mkdirSync(dst, { recursive: true });
+    for (const entry of readdirSync(src, { withFileTypes: true })) {
+      if (entry.name === part) continue;
+      symlinkSync(join(src, entry.name), join(dst, entry.name));
+      result.symlinks += 1;
+    }
+    src = join(src, part);
+    dst = join(dst, part);
+    result.dirs += 1;
+  }
+  const sub = await linkTree(src, dst);
+  return {
+    files: result.files + sub.files,
+    dirs: result.dirs + sub.dirs,
+    symlinks: result.symlinks + sub.symlinks,
+  };
+}
+
+/** Whether each successive component of `parts` under `root` is a directory and not a symlink. */
+function plainDirectories(root: string, parts: string[]): boolean {
+  let path = root;
+  for (const part of parts) {
+    path = join(path, part);
+    try {
+      if (!lstatSync(path).isDirectory()) return false;
+    } catch {
+      return false;
+    }
+  }
+  return true;
 }
 
 /**

@@ -73,6 +73,37 @@ describe("ResourceManager reads and dry-runs", () => {
     expect(live["data"]).toEqual({ a: "1" });
   });
 
+  it("dry-runs objects expected absent before reading them: no read for a new one, the usual plan for one that exists", async () => {
+    const ns = "reads-expect-absent";
+    await namespace(ns);
+    await client.apply(configMap(ns, "taken", { a: "old" }), { fieldManager: "kubectl" });
+    await client.apply(configMap(ns, "same"), { fieldManager: owner.field, force: true });
+    const manager = new ResourceManager({ client, owner, verifiedStates: false });
+    const set = [configMap(ns, "new"), configMap(ns, "taken"), configMap(ns, "same")];
+    const [changes, events] = await recorded(ns, () => manager.applyAllStaged(set, { expectAbsent: () => true }));
+    expect(changes.toMap()).toEqual({
+      [`ConfigMap/${ns}/new`]: "created",
+      [`ConfigMap/${ns}/taken`]: "configured",
+      [`ConfigMap/${ns}/same`]: "unchanged",
+    });
+    const name = (e: AuditEvent) => /\/configmaps\/([^/?]+)/.exec(e.path)?.[1];
+    // The new one: a dry-run and the create, nothing read.
+    expect(events.filter((e) => name(e) === "new").map((e) => (isDryRun(e) ? "dry-run" : e.verb))).toEqual([
+      "dry-run",
+      "PATCH",
+    ]);
+    // The existing ones are read after their dry-run showed them, and planned as usual (drift reverted).
+    expect(events.filter((e) => name(e) === "taken" && isGet(e))).toHaveLength(1);
+    expect(events.filter((e) => name(e) === "same" && isWrite(e))).toEqual([]);
+    const taken = await client.get<UnstructuredObject>({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      namespace: ns,
+      name: "taken",
+    });
+    expect(taken["data"]).toEqual({ a: "1" });
+  });
+
   it("reads small groups with GETs", async () => {
     const ns = "reads-small";
     await namespace(ns);
