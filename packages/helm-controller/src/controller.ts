@@ -1,6 +1,6 @@
 // createHelmController: the helm-controller as a unit that runs in-process (for `sluice up` and tests) or as
 // its own process (main.ts): a Manager with the HelmRelease controller, helm run through a private home and
-// the generated post-renderer plugin.
+// the generated post-renderer plugin (post-rendering done in this process).
 
 import { HELM_API_VERSION, HELM_GROUP, type HelmRelease, SOURCE_API_VERSION } from "@sluice/api";
 import {
