@@ -61,21 +61,21 @@ function helmRelease(name: string, namespace: string): UnstructuredObject {
 
 /** CPU seconds the product's processes (and their finished children: helm) used while `body` ran. */
 async function withCpu(processes: ProductProcess[], body: () => Promise<Figure>): Promise<Figure> {
-  const read = async () => {
-    const all = await Promise.all([...processes.map((p) => cpuSeconds(p.child.pid)), cpuSeconds(process.pid)]);
-    const bench = all.pop() ?? { self: 0, children: 0 };
-    return {
-      self: all.reduce((n, c) => n + c.self, 0),
-      children: all.reduce((n, c) => n + c.children, 0),
-      bench: bench.children,
-    };
-  };
+  const read = () => Promise.all([...processes.map((p) => cpuSeconds(p.child.pid)), cpuSeconds(process.pid)]);
   const before = await read();
   const figure = await body();
   const after = await read();
+  const used = after.map((a, i) => ({
+    self: a.self - (before[i]?.self ?? 0),
+    children: a.children - (before[i]?.children ?? 0),
+  }));
+  const bench = used.pop() ?? { self: 0, children: 0 };
+  const sum = (k: "self" | "children") => used.reduce((n, c) => n + c[k], 0).toFixed(1);
+  const each =
+    processes.length > 1 ? ` (${processes.map((p, i) => `${p.name} ${used[i]?.self.toFixed(1)}`).join(", ")})` : "";
   const cpu =
-    `CPU: product ${(after.self - before.self).toFixed(1)} s + its children (helm) ` +
-    `${(after.children - before.children).toFixed(1)} s; bench's helm ${(after.bench - before.bench).toFixed(1)} s`;
+    `CPU: product ${sum("self")} s${each} + its children (helm) ${sum("children")} s; ` +
+    `bench's helm ${bench.children.toFixed(1)} s`;
   figure.note = [figure.note, cpu].filter(Boolean).join("; ");
   console.log(JSON.stringify({ scenario: figure.scenario, cpu }));
   return figure;
