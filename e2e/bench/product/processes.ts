@@ -1,7 +1,8 @@
 // The product as users run it, each started through its real entry point: `sluice up` with its defaults
 // (one process), or the API server and every controller as their own processes with the flags the Helm
 // chart gives them (charts/sluice, `helm template`: --watch-all-namespaces --log-level=info
-// --log-encoding=json --enable-leader-election --concurrent=N --kube-api-qps=50 --kube-api-burst=300).
+// --log-encoding=json --enable-leader-election --concurrent=N --kube-api-qps=50 --kube-api-burst=300;
+// helm-controller --concurrent=4).
 
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
@@ -139,8 +140,8 @@ function chartFlags(concurrent: number, kubeconfig: string): string[] {
 }
 
 /**
- * `sluice-apiserver` (packages/apiserver/dist/main.js, durable data dir) plus source-controller and
- * kustomize-controller processes with the chart's flags, after the chart's CRDs are applied.
+ * `sluice-apiserver` (packages/apiserver/dist/main.js, durable data dir) plus source-, kustomize- and
+ * helm-controller processes with the chart's flags, after the chart's CRDs are applied.
  */
 export async function startChartProcesses(dir: string): Promise<Product> {
   const kubeconfig = join(dir, "kubeconfig");
@@ -174,9 +175,12 @@ export async function startChartProcesses(dir: string): Promise<Product> {
     started.push(source);
     const kustomize = start("kustomize-controller", [main("kustomize-controller"), ...chartFlags(4, kubeconfig)], env);
     started.push(kustomize);
+    const helm = start("helm-controller", [main("helm-controller"), ...chartFlags(4, kubeconfig)], env);
+    started.push(helm);
     // Leader election: each has started reconciling once its lease is held.
     await waitForLease(client, "source-controller-leader-election");
     await waitForLease(client, "kustomize-controller-leader-election");
+    await waitForLease(client, "helm-controller-leader-election");
     return {
       mode: "chart flags",
       kubeconfig,
@@ -267,6 +271,22 @@ async function waitForLease(client: KubeClient, name: string, ms = 120_000): Pro
     if ((lease?.["spec"] as { holderIdentity?: string } | undefined)?.holderIdentity) return;
     if (Date.now() > deadline) throw new Error(`no holder of lease flux-system/${name}`);
     await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** CPU seconds a process used so far: its own, and its finished children's (helm, plugins, git). */
+export async function cpuSeconds(pid: number | undefined): Promise<{ self: number; children: number }> {
+  if (pid === undefined) return { self: 0, children: 0 };
+  try {
+    // Fields after the command name: utime stime cutime cstime are 14–17 (1-based), in clock ticks (100/s).
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+    const f = stat
+      .slice(stat.lastIndexOf(")") + 2)
+      .split(" ")
+      .map(Number);
+    return { self: ((f[11] ?? 0) + (f[12] ?? 0)) / 100, children: ((f[13] ?? 0) + (f[14] ?? 0)) / 100 };
+  } catch {
+    return { self: 0, children: 0 };
   }
 }
 

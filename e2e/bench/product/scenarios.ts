@@ -52,7 +52,7 @@ export function isReady(o: Conditioned | undefined): boolean {
   return ready?.status === "True" && o.status.observedGeneration === o.metadata.generation;
 }
 
-async function until(what: string, check: () => Promise<boolean>, ms: number, everyMs: number): Promise<void> {
+export async function until(what: string, check: () => Promise<boolean>, ms: number, everyMs: number): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
@@ -60,7 +60,7 @@ async function until(what: string, check: () => Promise<boolean>, ms: number, ev
   }
 }
 
-async function applyAll(client: KubeClient, objects: UnstructuredObject[], parallel = 16): Promise<void> {
+export async function applyAll(client: KubeClient, objects: UnstructuredObject[], parallel = 16): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < objects.length) {
@@ -79,7 +79,7 @@ export function sampleCpuWith(sampler: (() => Promise<number>) | undefined): voi
 }
 
 /** Measures `body` with the product's requests (and CPU, when sampled) counted around it. */
-async function measured(
+export async function measured(
   client: KubeClient,
   mode: string,
   scenario: string,

@@ -1,6 +1,6 @@
 // createHelmController: the helm-controller as a unit that runs in-process (for `sluice up` and tests) or as
 // its own process (main.ts): a Manager with the HelmRelease controller, helm run through a private home and
-// the generated post-renderer plugin.
+// the generated post-renderer plugin (post-rendering done in this process).
 
 import { HELM_API_VERSION, HELM_GROUP, type HelmRelease, SOURCE_API_VERSION } from "@sluice/api";
 import {
@@ -11,6 +11,7 @@ import {
   EventRecorder,
   type Manager,
   resolveTool,
+  type UpdatePredicate,
 } from "@sluice/runtime";
 import { HelmCliEngine } from "./engine/helm-cli-engine.js";
 import { HELM_CONTROLLER_NAME, HelmReleaseReconciler } from "./helmrelease/reconciler.js";
@@ -78,6 +79,20 @@ interface WithValuesFrom extends ApiObject {
   status?: { helmChart?: string };
 }
 
+type WithArtifact = ApiObject & { status?: { artifact?: { revision?: string } } };
+
+/**
+ * Flux's SourceRevisionChangePredicate for the chart sources: a HelmRelease runs when its source gets its
+ * first artifact or a new revision — not on the source's other status writes (several per chart build), nor
+ * when a source is created or deleted (its own reconcile or interval covers those).
+ */
+export const sourceRevisionChanged: UpdatePredicate<WithArtifact> = (old, obj) => {
+  const before = old.status?.artifact;
+  const after = obj.status?.artifact;
+  if (!after) return false;
+  return !before || before.revision !== after.revision;
+};
+
 /**
  * Creates the helm-controller: a {@link Manager} (metrics, probes, leader election) running the HelmRelease
  * controller with `--concurrent` workers. HelmReleases are also reconciled when their HelmChart or
@@ -143,7 +158,10 @@ export function createHelmController(options: HelmControllerOptions): HelmContro
           .map(key);
       for (const kind of ["HelmChart", "OCIRepository", "ExternalArtifact"]) {
         if (kind === "ExternalArtifact" && options.featureGates?.get("ExternalArtifact") !== true) continue;
-        controller.watches<ApiObject>(SOURCE_API_VERSION, kind, bySource(kind));
+        controller.watches<WithArtifact>(SOURCE_API_VERSION, kind, bySource(kind), {
+          predicate: sourceRevisionChanged,
+          addAndDelete: false,
+        });
       }
       const selector = options.watchConfigsLabelSelector ?? `${WATCH_LABEL}=Enabled`;
       const watchConfigs = options.featureGates?.get("DisableConfigWatchers") !== true;

@@ -35,6 +35,8 @@ export interface ControllerContext {
   rateLimit?: RateLimit | false | undefined;
   /** kustomize-controller's `--concurrent` (default 4, Flux's). */
   kustomizeConcurrency?: number | undefined;
+  /** helm-controller's `--concurrent` (default 4, Flux's). */
+  helmConcurrency?: number | undefined;
 }
 
 /** The manager options every controller takes from the context: identity, loopback servers, logger, limits. */
@@ -156,6 +158,7 @@ const startHelm: ControllerStarter = async (ctx, signal) => {
   const controller = createHelmController({
     eventsAddr: ctx.eventsAddr,
     ...managerOptions(ctx, "helm-controller"),
+    ...(ctx.helmConcurrency !== undefined ? { concurrency: ctx.helmConcurrency } : {}),
     ...(ctx.externalArtifacts ? { featureGates: new Map([["ExternalArtifact", true]]) } : {}),
   });
   const done = controller.start(signal);

@@ -30,6 +30,11 @@ import { startUi, type UiInfo } from "./ui.js";
  * put 1000 Kustomizations past a minute; 64 leave the floor to the CPU (issue 17, P4).
  */
 export const EMBEDDED_KUSTOMIZE_CONCURRENCY = 64;
+/**
+ * helm-controller's `--concurrent` against the embedded API server: a release spends most of its time in
+ * `helm --wait` watching its workloads become ready, not on the CPU; each running helm holds ~60 MiB.
+ */
+export const EMBEDDED_HELM_CONCURRENCY = 10;
 
 /** Options of {@link startUp}. */
 export interface UpOptions {
@@ -219,7 +224,13 @@ export async function startUp(options: UpOptions): Promise<UpSession> {
         // The embedded API server serves this machine's user alone: no client-side limit in front of it, and
         // more Kustomizations at once (their health checks wait on watches, not on the CPU). A given cluster
         // gets Flux's defaults.
-        ...(server ? { rateLimit: false as const, kustomizeConcurrency: EMBEDDED_KUSTOMIZE_CONCURRENCY } : {}),
+        ...(server
+          ? {
+              rateLimit: false as const,
+              kustomizeConcurrency: EMBEDDED_KUSTOMIZE_CONCURRENCY,
+              helmConcurrency: EMBEDDED_HELM_CONCURRENCY,
+            }
+          : {}),
       },
       abort.signal,
       controllers,

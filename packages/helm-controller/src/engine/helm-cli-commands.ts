@@ -6,10 +6,10 @@ import type { HelmRunner } from "../internal/helm/index.js";
 import { POST_RENDER_PLUGIN } from "../internal/postrender/post-render-plugin.js";
 import type { ReleaseTarget } from "./release-engine.js";
 
-/** A release target plus the post-render config the generated helm plugin reads. */
+/** A release target plus the post-rendering the generated helm plugin hands over to the controller. */
 export interface HelmCommandTarget extends ReleaseTarget {
-  /** The post-render config JSON (kustomize post-renderers, commonMetadata, owner labels). */
-  postRenderConfig?: string | undefined;
+  /** Post-renders helm's manifests (kustomize post-renderers, commonMetadata, owner labels). */
+  postRender?: ((manifests: string) => Promise<string>) | undefined;
 }
 
 function seconds(ms: number): string {
@@ -27,13 +27,11 @@ function common(target: HelmCommandTarget, timeoutMs: number): string[] {
 }
 
 function postRender(target: HelmCommandTarget): string[] {
-  return target.postRenderConfig
-    ? ["--post-renderer", POST_RENDER_PLUGIN, "--post-renderer-args", "{{file:post-render.json}}"]
-    : [];
+  return target.postRender ? ["--post-renderer", POST_RENDER_PLUGIN, "--post-renderer-args", "{{dir}}"] : [];
 }
 
-function files(target: HelmCommandTarget, values: string): Record<string, string> {
-  return { "values.json": values, ...(target.postRenderConfig ? { "post-render.json": target.postRenderConfig } : {}) };
+function files(values: string): Record<string, string> {
+  return { "values.json": values };
 }
 
 function waitArgs(hr: HelmRelease, opts: { disableWait?: boolean; disableWaitForJobs?: boolean } | undefined) {
@@ -53,6 +51,8 @@ export class HelmCommands {
   #run(args: string[], timeoutMs: number, extraFiles: Record<string, string> = {}): Promise<string> {
     return this.runner.run(args, this.target.kubeconfig, {
       files: extraFiles,
+      // Only commands that render (install, upgrade) name the plugin; the others never ask.
+      ...(this.target.postRender && args.includes("--post-renderer") ? { postRender: this.target.postRender } : {}),
       ...(this.target.signal ? { signal: this.target.signal } : {}),
       // Helm enforces --timeout per operation; the process gets a generous overall bound.
       timeoutMs: timeoutMs * 3 + 60_000,
@@ -73,7 +73,7 @@ export class HelmCommands {
     if (o.replace) args.push("--replace");
     if (!o.disableTakeOwnership) args.push("--take-ownership");
     if (o.serverSideApply === false) args.push("--server-side=false");
-    return this.#run(args, timeoutMs, files(this.target, valuesJson));
+    return this.#run(args, timeoutMs, files(valuesJson));
   }
 
   /** `helm upgrade` with spec.upgrade's options (force, preserveValues, cleanupOnFail, disable*) and maxHistory. */
@@ -93,7 +93,7 @@ export class HelmCommands {
     if (o.disableOpenAPIValidation) args.push("--disable-openapi-validation");
     if (o.disableSchemaValidation) args.push("--skip-schema-validation");
     if (!o.disableTakeOwnership) args.push("--take-ownership");
-    return this.#run(args, timeoutMs, files(this.target, valuesJson));
+    return this.#run(args, timeoutMs, files(valuesJson));
   }
 
   /** `helm test` with spec.test's timeout and filters. */

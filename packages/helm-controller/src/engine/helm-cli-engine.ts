@@ -6,7 +6,7 @@ import { HELM_FIELD_MANAGER, HELM_GROUP, type HelmRelease } from "@sluice/api";
 import { listReleaseVersions, markReleaseFailed, type StoredRelease } from "@sluice/helm-storage";
 import { errorMessage, type KubeClient, ResourceManager } from "@sluice/runtime";
 import { HelmCommandError, type HelmRunner } from "../internal/helm/index.js";
-import { postRenderConfig } from "../internal/postrender/post-render-plugin.js";
+import { postRender, postRenderConfig } from "../internal/postrender/post-render.js";
 import { applyCrdsPolicy } from "./chart-crds.js";
 import { HelmCommands, type HelmCommandTarget } from "./helm-cli-commands.js";
 import {
@@ -17,6 +17,9 @@ import {
   type ReleaseTarget,
 } from "./release-engine.js";
 import { stageReleaseRecords, unstageReleaseRecords } from "./release-storage-relocation.js";
+
+const renderWith = (config: ReturnType<typeof postRenderConfig>) => (manifests: string) =>
+  postRender(manifests, config);
 
 /** Options of {@link HelmCliEngine}. */
 export interface HelmCliEngineOptions {
@@ -90,7 +93,7 @@ export class HelmCliEngine implements ReleaseEngine {
   #commands(hr: HelmRelease, target: ReleaseTarget): HelmCommands {
     const withPostRender: HelmCommandTarget = {
       ...target,
-      ...(this.#o.postRender ? { postRenderConfig: postRenderConfig(hr, this.#o.kubectlPath) } : {}),
+      ...(this.#o.postRender ? { postRender: renderWith(postRenderConfig(hr, this.#o.kubectlPath)) } : {}),
     };
     return new HelmCommands(this.#o.helm, hr, withPostRender);
   }

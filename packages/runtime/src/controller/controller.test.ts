@@ -219,6 +219,37 @@ describe("Controller", () => {
     expect(c.runs.filter((r) => r === "uses-other")).toHaveLength(1);
   });
 
+  it("with addAndDelete false, reconciles only on related updates its predicate accepts", async () => {
+    const c = await startController(async () => DONE);
+    c.controller.watches<ApiObject & { spec?: { url?: string } }>(
+      GIT,
+      "GitRepository",
+      () => [`${namespace}/watched`],
+      {
+        predicate: (old, obj) => old.spec?.url !== obj.spec?.url,
+        addAndDelete: false,
+      },
+    );
+    await put(ks("watched"));
+    c.start();
+    await until(() => c.runs.length === 1, "initial reconcile");
+    const repo = {
+      apiVersion: GIT,
+      kind: "GitRepository",
+      metadata: { namespace, name: "quiet" },
+      spec: { interval: "1m", url: "https://example.com/a" },
+    };
+    await put(repo);
+    await put({ ...repo, spec: { ...repo.spec, interval: "2m" } });
+    await sleep(150);
+    expect(c.runs).toEqual(["watched"]);
+    await put({ ...repo, spec: { ...repo.spec, url: "https://example.com/b" } });
+    await until(() => c.runs.length === 2, "reconcile on the accepted update");
+    await client.delete({ apiVersion: GIT, kind: "GitRepository", namespace, name: "quiet" });
+    await sleep(150);
+    expect(c.runs).toEqual(["watched", "watched"]);
+  });
+
   it("reconciles the deletion of a finalized object, which goes once the reconciler drops its finalizer", async () => {
     const finalizer = "finalizers.fluxcd.io";
     const seen: string[] = [];

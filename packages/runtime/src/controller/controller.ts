@@ -63,6 +63,11 @@ export interface ControllerOptions<T extends ApiObject> {
 export interface WatchOptions<R extends ApiObject> {
   /** Which updates of the related object matter (default: any real change). */
   predicate?: UpdatePredicate<R>;
+  /**
+   * Whether a related object appearing (created, or listed when the watch starts) or deleted enqueues
+   * (default true); false as controller-runtime predicates returning false for Create and Delete.
+   */
+  addAndDelete?: boolean;
   labelSelector?: string;
 }
 
@@ -136,12 +141,17 @@ export class Controller<T extends ApiObject> implements Runnable {
         this.log?.error({ error: err, kind }, "mapping a related object to reconcile requests failed");
       }
     };
+    const addAndDelete = options.addAndDelete ?? true;
     informer.addEventHandler({
-      onAdd: enqueue,
+      onAdd: (obj) => {
+        if (addAndDelete) enqueue(obj);
+      },
       onUpdate: (old, obj) => {
         if (predicate(old, obj)) enqueue(obj);
       },
-      onDelete: enqueue,
+      onDelete: (obj) => {
+        if (addAndDelete) enqueue(obj);
+      },
     });
     return this;
   }

@@ -6,6 +6,7 @@ import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { resolveTool } from "@sluice/runtime";
+import { openPostRenderChannel, type PostRenderChannel } from "../postrender/post-render-channel.js";
 
 /** A helm command that exited non-zero; the message is helm's own stderr (trimmed). */
 export class HelmCommandError extends Error {
@@ -74,14 +75,21 @@ export class HelmRunner {
   /**
    * Runs `helm <args> --kubeconfig <private file>` and resolves with stdout; rejects with a
    * {@link HelmCommandError} carrying helm's stderr. `files` are written next to the kubeconfig (0600) and
-   * their paths substituted for `{{file:<name>}}` in `args`.
+   * their paths substituted for `{{file:<name>}}` in `args`; `{{dir}}` is the run's private directory, where
+   * `postRender` answers the post-render plugin's requests while helm runs.
    */
   async run(
     args: readonly string[],
     kubeconfig: string,
-    options: { files?: Record<string, string>; signal?: AbortSignal; timeoutMs?: number } = {},
+    options: {
+      files?: Record<string, string>;
+      signal?: AbortSignal;
+      timeoutMs?: number;
+      postRender?: ((manifests: string) => Promise<string>) | undefined;
+    } = {},
   ): Promise<string> {
     const dir = await mkdtemp(join(tmpdir(), "sluice-helm-"));
+    let channel: PostRenderChannel | undefined;
     try {
       await chmod(dir, 0o700);
       const kubeconfigPath = join(dir, "kubeconfig");
@@ -92,7 +100,10 @@ export class HelmRunner {
         await writeFile(p, content, { mode: 0o600 });
         paths[name] = p;
       }
-      const finalArgs = args.map((a) => a.replace(/\{\{file:([\w.-]+)\}\}/g, (_m, n: string) => paths[n] ?? n));
+      if (options.postRender) channel = await openPostRenderChannel(dir, options.postRender);
+      const finalArgs = args.map((a) =>
+        a.replace(/\{\{file:([\w.-]+)\}\}/g, (_m, n: string) => paths[n] ?? n).replace("{{dir}}", dir),
+      );
       const home = await this.#home();
       const env: NodeJS.ProcessEnv = {
         PATH: process.env["PATH"] ?? "/usr/bin:/bin",
@@ -124,6 +135,7 @@ export class HelmRunner {
         );
       });
     } finally {
+      channel?.close();
       await rm(dir, { recursive: true, force: true });
     }
   }

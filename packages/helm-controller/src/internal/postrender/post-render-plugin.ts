@@ -1,18 +1,16 @@
 // Helm 4 runs post-renderers only as plugins (`--post-renderer <plugin name>`): this writes a
-// `postrenderer/v1` subprocess plugin into a private HELM_PLUGINS directory that runs the package's
-// post-render/post-renderer.mjs with node, and builds the per-release JSON config it reads.
+// `postrenderer/v1` subprocess plugin into a private HELM_PLUGINS directory. The plugin is a small
+// `/bin/sh` script that passes helm's manifests to the controller and its answer back to helm through the
+// FIFOs of post-render-channel.ts (argument: the helm run's directory), so post-rendering costs no node
+// process per helm command; the work itself is post-render.ts, in the controller.
 
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { HelmLabel, type HelmRelease } from "@sluice/api";
+import { POST_RENDER_INPUT, POST_RENDER_OUTPUT } from "./post-render-channel.js";
 
 /** Name of the generated post-renderer plugin. */
 export const POST_RENDER_PLUGIN = "sluice-post-render";
-
-/** The script the plugin runs (same relative place from src/ and dist/). */
-export const POST_RENDER_SCRIPT = fileURLToPath(new URL("../../../post-render/post-renderer.mjs", import.meta.url));
 
 /** A HELM_PLUGINS directory holding the post-renderer plugin; remove with `close()`. */
 export interface PostRenderPlugins {
@@ -20,11 +18,24 @@ export interface PostRenderPlugins {
   close(): Promise<void>;
 }
 
-/** Writes the plugin (`plugin.yaml` running `node post-renderer.mjs <config>`) into a fresh directory. */
-export async function createPostRenderPlugins(nodePath = process.execPath): Promise<PostRenderPlugins> {
+// `read` takes the header line byte by byte (a pipe), `head -c` exactly the answer's bytes.
+const SCRIPT = `#!/bin/sh
+{ cat; printf '\\0'; } >"$1/${POST_RENDER_INPUT}" || exit 1
+exec 3<"$1/${POST_RENDER_OUTPUT}" || exit 1
+IFS=' ' read -r status bytes <&3 || exit 1
+if [ "$status" = ok ]; then exec head -c "$bytes" <&3; fi
+head -c "$bytes" <&3 >&2
+exit 1
+`;
+
+/** Writes the plugin (`plugin.yaml` running `sh post-render.sh <run dir>`) into a fresh directory. */
+export async function createPostRenderPlugins(shell = "/bin/sh"): Promise<PostRenderPlugins> {
   const dir = await mkdtemp(join(tmpdir(), "sluice-helm-plugins-"));
   const pluginDir = join(dir, POST_RENDER_PLUGIN);
   await mkdir(pluginDir);
+  const script = join(pluginDir, "post-render.sh");
+  await writeFile(script, SCRIPT);
+  await chmod(script, 0o700);
   const manifest = [
     "apiVersion: v1",
     `name: ${POST_RENDER_PLUGIN}`,
@@ -33,23 +44,10 @@ export async function createPostRenderPlugins(nodePath = process.execPath): Prom
     "runtime: subprocess",
     "runtimeConfig:",
     "  platformCommand:",
-    `    - command: ${JSON.stringify(nodePath)}`,
-    `      args: [${JSON.stringify(POST_RENDER_SCRIPT)}]`,
+    `    - command: ${JSON.stringify(shell)}`,
+    `      args: [${JSON.stringify(script)}]`,
     "",
   ].join("\n");
   await writeFile(join(pluginDir, "plugin.yaml"), manifest);
   return { dir, close: () => rm(dir, { recursive: true, force: true }) };
-}
-
-/** The post-render config of a HelmRelease: kustomize post-renderers, commonMetadata, owner labels. */
-export function postRenderConfig(hr: HelmRelease, kubectlPath: string): string {
-  return JSON.stringify({
-    kubectl: kubectlPath,
-    kustomize: (hr.spec.postRenderers ?? []).flatMap((p) => (p.kustomize ? [p.kustomize] : [])),
-    commonMetadata: hr.spec.commonMetadata ?? {},
-    ownerLabels: {
-      [HelmLabel.Name]: hr.metadata.name ?? "",
-      [HelmLabel.Namespace]: hr.metadata.namespace ?? "",
-    },
-  });
 }
