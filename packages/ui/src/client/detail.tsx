@@ -13,6 +13,7 @@ import {
 import { getJson, postJson } from "./api-client.js";
 import { DiffView } from "./diff-view.js";
 import { age, bytes, objectHref } from "./format.js";
+import { HelmHistory } from "./helm-history.js";
 import { onLive } from "./live.js";
 import { ResourceTree } from "./resource-tree.js";
 import { RollbackButton } from "./rollback-button.js";
@@ -155,11 +156,15 @@ export function Detail({ kind, namespace, name, session }: Props) {
         </>
       ) : null}
 
-      {s.kind === "Kustomization" ? (
+      {s.kind === "Kustomization" || s.kind === "HelmRelease" ? (
         <>
           <h2>Desired vs live</h2>
-          <DiffView namespace={s.namespace} name={s.name} />
+          <DiffView kind={s.kind} namespace={s.namespace} name={s.name} />
         </>
+      ) : null}
+
+      {s.kind === "HelmRelease" ? (
+        <HelmHistory namespace={s.namespace} name={s.name} version={`${s.revision}|${s.lastTransition}`} />
       ) : null}
 
       <h2>Source chain</h2>
@@ -270,7 +275,7 @@ export function Detail({ kind, namespace, name, session }: Props) {
 
       {detail.valuesYaml ? (
         <>
-          <h2>Values</h2>
+          <h2>Values (spec)</h2>
           <pre class="yaml">{detail.valuesYaml}</pre>
         </>
       ) : null}

@@ -19,6 +19,7 @@ import { runAction, UnsupportedActionError } from "./actions.js";
 import { DiffUnavailableError, desiredDiff } from "./desired-diff.js";
 import { objectDetail } from "./detail.js";
 import { EventStream } from "./event-stream.js";
+import { helmDiff, helmHistory } from "./helm-release.js";
 import { ImpersonatingClients } from "./impersonation.js";
 import { watchedKind } from "./kinds.js";
 import { countRows, parseListQuery, queryRows } from "./list-query.js";
@@ -266,13 +267,24 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
         const { kind, namespace, name } = objectPath(path.slice("/api/artifact/".length));
         return downloadArtifact(res, cachedObject(kind, namespace, name));
       }
+      // Dry-run applies need patch rights, Helm's storage Secret reads: as the logged-in user when there is
+      // one, else as the UI.
+      const viewer = found?.user ? impersonating.for(found.user) : client;
       if (path.startsWith("/api/diff/")) {
         const { kind, namespace, name } = objectPath(path.slice("/api/diff/".length));
+        const obj = cachedObject(kind, namespace, name);
+        if (kind === "HelmRelease") return sendJson(res, 200, await helmDiff(viewer, obj));
         if (kind !== "Kustomization")
-          throw new HttpError(400, `the desired-vs-live diff is built for Kustomizations, not ${kind}`);
-        // Dry-run applies need patch rights: as the logged-in user when there is one, else as the UI.
-        const as = found?.user ? impersonating.for(found.user) : client;
-        return sendJson(res, 200, await desiredDiff(as, hub, cachedObject(kind, namespace, name)));
+          throw new HttpError(
+            400,
+            `the desired-vs-live diff is built for Kustomizations and HelmReleases, not ${kind}`,
+          );
+        return sendJson(res, 200, await desiredDiff(viewer, hub, obj));
+      }
+      if (path.startsWith("/api/helm/")) {
+        const { kind, namespace, name } = objectPath(path.slice("/api/helm/".length));
+        if (kind !== "HelmRelease") throw new HttpError(400, `${kind} has no Helm release: only HelmReleases do`);
+        return sendJson(res, 200, await helmHistory(viewer, cachedObject(kind, namespace, name)));
       }
       throw new HttpError(404, `no such API: ${path}`);
     }

@@ -164,6 +164,31 @@ export interface ObjectDetail {
   valuesYaml: string;
 }
 
+/** One version of a Helm release as Helm's storage holds it. */
+export interface HelmRevision {
+  version: number;
+  /** deployed, superseded, failed, pending-upgrade, uninstalled, … */
+  status: string;
+  chartName: string;
+  chartVersion: string;
+  appVersion: string;
+  firstDeployed: string;
+  lastDeployed: string;
+  deleted: string;
+  description: string;
+  /** The user-supplied values as YAML; values from `valuesFrom` Secrets and ConfigMaps are `*****`. */
+  valuesYaml: string;
+}
+
+/** Answer of `GET /api/helm/HelmRelease/:namespace/:name`: the release history from Helm's storage. */
+export interface HelmHistoryAnswer {
+  release: string;
+  /** Namespace the release's storage Secrets are in. */
+  storageNamespace: string;
+  /** Newest first. */
+  revisions: HelmRevision[];
+}
+
 /** Answer of `GET /api/tree/:kind/:namespace/:name`. */
 export interface TreeAnswer {
   nodes: TreeNode[];
@@ -181,7 +206,7 @@ export interface DiffEntry {
 
 /** Answer of `GET /api/diff/:kind/:namespace/:name`. */
 export interface DiffAnswer {
-  /** The source artifact revision the objects were built from. */
+  /** The source artifact revision the objects were built from (Helm: `<chart>@<version> (release vN)`). */
   revision: string;
   /** Objects that would change (created, changed, deleted) out of `entries`. */
   changes: number;
@@ -237,6 +262,7 @@ export const paths = {
   object: (kind: string, namespace: string, name: string) => `/api/object/${seg(kind, namespace, name)}`,
   tree: (kind: string, namespace: string, name: string) => `/api/tree/${seg(kind, namespace, name)}`,
   diff: (kind: string, namespace: string, name: string) => `/api/diff/${seg(kind, namespace, name)}`,
+  helm: (namespace: string, name: string) => `/api/helm/${seg("HelmRelease", namespace, name)}`,
   action: (action: ActionName, kind: string, namespace: string, name: string) =>
     `/api/action/${action}/${seg(kind, namespace, name)}`,
   rollback: (kind: string, namespace: string, name: string) => `/api/rollback/${seg(kind, namespace, name)}`,
