@@ -21,6 +21,8 @@ export interface StartUiOptions {
   /** Undefined: {@link DEFAULT_UI_PORT}, else any free port. */
   port?: number | undefined;
   logger: Logger;
+  /** The controllers' log files (`<dir>/<controller>.log`) the object pages' log viewer reads. */
+  logDir?: string | undefined;
   /** Repositories rollbacks may push revert commits to. */
   pushUrls?: readonly string[] | undefined;
 }
@@ -35,6 +37,7 @@ export async function startUi(options: StartUiOptions): Promise<{ info: UiInfo; 
     kubeConfig: options.kubeConfig,
     logins,
     rollback: { pushUrls: options.pushUrls ?? [] },
+    logs: { dir: options.logDir },
     logger: options.logger.child({ component: "ui" }),
   };
   let server: Awaited<ReturnType<typeof startUiServer>>;

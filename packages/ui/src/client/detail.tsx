@@ -15,6 +15,7 @@ import { DiffView } from "./diff-view.js";
 import { age, bytes, objectHref } from "./format.js";
 import { HelmHistory } from "./helm-history.js";
 import { onLive } from "./live.js";
+import { LogViewer } from "./log-viewer.js";
 import { ResourceTree } from "./resource-tree.js";
 import { RollbackButton } from "./rollback-button.js";
 import { StateBadge } from "./state-badge.js";
@@ -221,6 +222,9 @@ export function Detail({ kind, namespace, name, session }: Props) {
           ))}
         </tbody>
       </table>
+
+      <h2>Logs</h2>
+      <LogViewer kind={s.kind} namespace={s.namespace} name={s.name} />
 
       <h2>Events</h2>
       {detail.events.length === 0 ? <p class="muted">No events.</p> : null}

@@ -24,6 +24,12 @@ const FLAGS = {
     help: "YAML list of logins ({token, user, groups, canAct}); without it the UI is read-only for everyone",
   },
   namespace: { type: "string", arg: "string", help: "watch this namespace only (default: all namespaces)" },
+  "controllers-namespace": {
+    type: "string",
+    default: "flux-system",
+    arg: "string",
+    help: "namespace of the controller Pods whose logs (pods/log) the object pages show",
+  },
   "secure-cookies": { type: "boolean", help: "mark the session cookie Secure (when served over HTTPS)" },
   kubeconfig: { type: "string", arg: "file", help: "kubeconfig (default: KUBECONFIG, ~/.kube/config or in-cluster)" },
   "log-level": { type: "string", default: "info", arg: "string", help: "trace, debug, info, warn or error" },
@@ -113,6 +119,7 @@ export async function runUi(argv: readonly string[], options: RunUiOptions = {})
       allowedHosts: flags["allowed-host"] ?? [],
       logins,
       namespace: flags.namespace,
+      logs: { namespace: flags["controllers-namespace"] },
       secureCookies: flags["secure-cookies"] === true,
       logger,
     });

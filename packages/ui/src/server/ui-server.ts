@@ -16,6 +16,7 @@ import {
   type TreeAnswer,
 } from "../shared/api.js";
 import { runAction, UnsupportedActionError } from "./actions.js";
+import { ControllerLogs, type ControllerLogsOptions } from "./controller-logs.js";
 import { DiffUnavailableError, desiredDiff } from "./desired-diff.js";
 import { objectDetail } from "./detail.js";
 import { EventStream } from "./event-stream.js";
@@ -23,6 +24,7 @@ import { helmDiff, helmHistory } from "./helm-release.js";
 import { ImpersonatingClients } from "./impersonation.js";
 import { watchedKind } from "./kinds.js";
 import { countRows, parseListQuery, queryRows } from "./list-query.js";
+import { streamLogs } from "./log-stream.js";
 import { ResourceTreeBuilder } from "./resource-tree.js";
 import { RollbackError, type RollbackOptions, rollback } from "./rollback.js";
 import { hostAllowed, originAllowed, setSecurityHeaders } from "./security.js";
@@ -49,6 +51,8 @@ export interface UiServerOptions {
   publicDir?: string | undefined;
   /** Where "roll back to this revision" may push revert commits (elsewhere it answers the commands). */
   rollback?: RollbackOptions | undefined;
+  /** Where the controllers' logs are read for the object pages' log viewer. */
+  logs?: ControllerLogsOptions | undefined;
   /** Mark the session cookie Secure (behind HTTPS). */
   secureCookies?: boolean | undefined;
   logger?: Logger | undefined;
@@ -168,6 +172,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   const impersonating = new ImpersonatingClients(options.kubeConfig);
   const sessions = new SessionStore(options.logins ?? []);
   const stream = new EventStream(hub);
+  const logs = new ControllerLogs(client, options.logs ?? {});
   const allowedHosts = (options.allowedHosts ?? []).map((h) => h.toLowerCase());
   let counts: { seq: number; value: Counts } | undefined;
 
@@ -249,6 +254,11 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
         return sendJson(res, 200, page);
       }
       if (path === "/api/events") return stream.attach(req, res);
+      if (path.startsWith("/api/logs/")) {
+        const { kind, namespace, name } = objectPath(path.slice("/api/logs/".length));
+        cachedObject(kind, namespace, name);
+        return streamLogs(req, res, logs, { kind, namespace, name });
+      }
       if (path.startsWith("/api/object/")) {
         const { kind, namespace, name } = objectPath(path.slice("/api/object/".length));
         return sendJson(res, 200, await objectDetail(hub, client, cachedObject(kind, namespace, name)));

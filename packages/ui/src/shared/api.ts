@@ -189,6 +189,23 @@ export interface HelmHistoryAnswer {
   revisions: HelmRevision[];
 }
 
+/** One controller log line about an object. */
+export interface LogLine {
+  ts: string;
+  level: string;
+  msg: string;
+  error: string;
+  /** The controller that wrote it (Pod `app` label or log file name). */
+  controller: string;
+}
+
+/** One message of the `GET /api/logs/:kind/:namespace/:name` Server-Sent Events stream. */
+export type LogMessage =
+  /** Where the lines come from: the controllers' Pods (pods/log) or `sluice up`'s log files. */
+  | { type: "source"; source: "pods" | "files" }
+  | { type: "lines"; lines: LogLine[] }
+  | { type: "error"; message: string };
+
 /** Answer of `GET /api/tree/:kind/:namespace/:name`. */
 export interface TreeAnswer {
   nodes: TreeNode[];
@@ -262,6 +279,7 @@ export const paths = {
   object: (kind: string, namespace: string, name: string) => `/api/object/${seg(kind, namespace, name)}`,
   tree: (kind: string, namespace: string, name: string) => `/api/tree/${seg(kind, namespace, name)}`,
   diff: (kind: string, namespace: string, name: string) => `/api/diff/${seg(kind, namespace, name)}`,
+  logs: (kind: string, namespace: string, name: string) => `/api/logs/${seg(kind, namespace, name)}`,
   helm: (namespace: string, name: string) => `/api/helm/${seg("HelmRelease", namespace, name)}`,
   action: (action: ActionName, kind: string, namespace: string, name: string) =>
     `/api/action/${action}/${seg(kind, namespace, name)}`,
