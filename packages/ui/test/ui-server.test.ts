@@ -114,7 +114,8 @@ beforeAll(async () => {
     kubeConfig: cluster.kubeConfig,
     port: 0,
     logins: [
-      { token: OPERATOR_TOKEN, name: "alice", groups: ["ops"], canAct: true },
+      // Two groups: one header line each (RBAC binds only the second).
+      { token: OPERATOR_TOKEN, name: "alice", groups: ["developers", "ops"], canAct: true },
       { token: VIEWER_TOKEN, name: "bob", groups: ["viewers"], canAct: false },
     ],
   });
@@ -324,7 +325,7 @@ describe("UI server", () => {
     for (const w of writes) {
       expect(w.user).toBe("alice");
       expect(w.impersonatedBy).toBe("sluice-admin");
-      expect(w.groups).toContain("ops");
+      expect(w.groups).toEqual(["developers", "ops", "system:authenticated"]);
     }
   });
 
