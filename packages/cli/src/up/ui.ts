@@ -38,6 +38,8 @@ export async function startUi(options: StartUiOptions): Promise<{ info: UiInfo; 
     logins,
     rollback: { pushUrls: options.pushUrls ?? [] },
     logs: { dir: options.logDir },
+    // Any token the embedded API server authenticates (a ServiceAccount's) logs in as its user too.
+    tokenReview: {},
     logger: options.logger.child({ component: "ui" }),
   };
   let server: Awaited<ReturnType<typeof startUiServer>>;

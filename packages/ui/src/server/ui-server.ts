@@ -25,12 +25,14 @@ import { ImpersonatingClients } from "./impersonation.js";
 import { watchedKind } from "./kinds.js";
 import { countRows, parseListQuery, queryRows } from "./list-query.js";
 import { streamLogs } from "./log-stream.js";
+import { OIDC_COOKIE, OidcLogin, OidcLoginError, type OidcOptions } from "./oidc.js";
 import { ResourceTreeBuilder } from "./resource-tree.js";
 import { RollbackError, type RollbackOptions, rollback } from "./rollback.js";
 import { hostAllowed, originAllowed, setSecurityHeaders } from "./security.js";
 import { readCookie, SESSION_COOKIE, SessionStore, secretEquals, type UiLogin, type UiSession } from "./sessions.js";
 import { defaultPublicDir, loadStaticFiles, type StaticFile } from "./static-files.js";
 import type { FluxObject } from "./summarize.js";
+import { reviewToken } from "./token-review.js";
 import { WatchHub } from "./watch-hub.js";
 
 /** Options of {@link startUiServer}. */
@@ -45,6 +47,13 @@ export interface UiServerOptions {
   allowedHosts?: readonly string[] | undefined;
   /** Tokens users log in with, and who each stands for. Without any, the UI is read-only for everyone. */
   logins?: readonly UiLogin[] | undefined;
+  /**
+   * Also accept any token the API server authenticates (a TokenReview with the UI's identity); such users
+   * act as themselves when `canAct` (default true), their RBAC deciding.
+   */
+  tokenReview?: { canAct?: boolean | undefined } | undefined;
+  /** Offer "Log in with OIDC": the ID token's claims become the impersonated user and groups. */
+  oidc?: OidcOptions | undefined;
   /** Watch one namespace only (default all). */
   namespace?: string | undefined;
   /** The built front end (default dist/public of this package). */
@@ -171,6 +180,8 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   const hub = new WatchHub(client, { namespace: options.namespace, logger });
   const impersonating = new ImpersonatingClients(options.kubeConfig);
   const sessions = new SessionStore(options.logins ?? []);
+  let servedUrl = "";
+  const oidc = options.oidc ? new OidcLogin(options.oidc, () => servedUrl) : undefined;
   const stream = new EventStream(hub);
   const logs = new ControllerLogs(client, options.logs ?? {});
   const allowedHosts = (options.allowedHosts ?? []).map((h) => h.toLowerCase());
@@ -195,6 +206,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     user: s.user?.name ?? "anonymous (read-only)",
     canAct: s.user?.canAct === true,
     csrfToken: s.csrfToken,
+    oidc: oidc !== undefined,
   });
 
   /** Checks a write: same origin, CSRF token of the session. */
@@ -239,6 +251,30 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       return serveStatic(path, res);
     }
     if (method === "GET" && path === "/api/session") return sendJson(res, 200, sessionView(sessionOf(req, res, true)!));
+    if (method === "GET" && path.startsWith("/api/oidc/")) {
+      if (!oidc) throw new HttpError(404, "OIDC login is not configured");
+      if (path === "/api/oidc/login") {
+        const { url: to, id } = await oidc.start();
+        res.writeHead(302, {
+          Location: to,
+          "Set-Cookie": `${OIDC_COOKIE}=${id}; Path=/api/oidc; HttpOnly; SameSite=Lax; Max-Age=600${options.secureCookies ? "; Secure" : ""}`,
+          "Cache-Control": "no-store",
+        });
+        return void res.end();
+      }
+      if (path === "/api/oidc/callback") {
+        const user = await oidc.finish(readCookie(req.headers.cookie, OIDC_COOKIE), url.searchParams);
+        const next = sessions.loginAs(sessions.get(readCookie(req.headers.cookie, SESSION_COOKIE)), user);
+        logger?.info({ user: user.name, groups: user.groups }, "UI login (OIDC)");
+        res.writeHead(302, {
+          Location: "/",
+          "Set-Cookie": [cookie(next), `${OIDC_COOKIE}=; Path=/api/oidc; HttpOnly; SameSite=Lax; Max-Age=0`],
+          "Cache-Control": "no-store",
+        });
+        return void res.end();
+      }
+      throw new HttpError(404, `no such API: ${path}`);
+    }
     const found = sessionOf(req, res, false);
     if (method === "GET") {
       if (path === "/api/objects") {
@@ -305,7 +341,11 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     if (path === "/api/login") {
       const body = (await readBody(req)) as { token?: unknown };
       if (typeof body.token !== "string" || body.token === "") throw new HttpError(400, "token: required");
-      const done = sessions.login(session, body.token);
+      let done = sessions.login(session, body.token);
+      if (!done && options.tokenReview) {
+        const user = await reviewToken(client, body.token, options.tokenReview.canAct ?? true);
+        if (user) done = { session: sessions.loginAs(session, user), user };
+      }
       if (!done) throw new HttpError(401, "unknown token");
       res.setHeader("Set-Cookie", cookie(done.session));
       logger?.info({ user: done.user.name }, "UI login");
@@ -360,6 +400,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       let status = 500;
       let message = "internal error";
       if (err instanceof HttpError) ({ status, message } = err);
+      else if (err instanceof OidcLoginError) ({ status, message } = { status: 401, message: err.message });
       else if (err instanceof UnsupportedActionError) ({ status, message } = { status: 400, message: err.message });
       else if (err instanceof DiffUnavailableError || err instanceof RollbackError) {
         ({ status, message } = { status: 409, message: err.message });
@@ -391,9 +432,10 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   hub.start();
   const port = (server.address() as AddressInfo).port;
   const shownHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
+  servedUrl = `http://${shownHost}:${port}`;
   let stopping: Promise<void> | undefined;
   return {
-    url: `http://${shownHost}:${port}`,
+    url: servedUrl,
     port,
     hub,
     waitForSync: (signal) => hub.cache.waitForSync(signal),

@@ -237,6 +237,8 @@ export interface Session {
   canAct: boolean;
   /** Send this as `X-CSRF-Token` on every POST. */
   csrfToken: string;
+  /** Whether "Log in with OIDC" is offered (`paths.oidcLogin`). */
+  oidc: boolean;
 }
 
 /** The actions the UI offers; each is one API call a user could make with kubectl. */
@@ -276,6 +278,8 @@ export const paths = {
   session: "/api/session",
   login: "/api/login",
   logout: "/api/logout",
+  oidcLogin: "/api/oidc/login",
+  oidcCallback: "/api/oidc/callback",
   object: (kind: string, namespace: string, name: string) => `/api/object/${seg(kind, namespace, name)}`,
   tree: (kind: string, namespace: string, name: string) => `/api/tree/${seg(kind, namespace, name)}`,
   diff: (kind: string, namespace: string, name: string) => `/api/diff/${seg(kind, namespace, name)}`,
