@@ -5,7 +5,7 @@
 
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import Provider from "oidc-provider";
+import type Provider from "oidc-provider";
 
 /** Options of {@link startOidcProvider}. */
 export interface OidcProviderOptions {
@@ -28,6 +28,8 @@ export interface OidcProvider {
 
 /** Starts the provider on a free port. */
 export async function startOidcProvider(options: OidcProviderOptions): Promise<OidcProvider> {
+  // Loaded on use: importing it costs every test that loads the testkit, and it warns on Node 20.
+  const { default: ProviderClass } = await import("oidc-provider");
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -42,7 +44,7 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<O
   let built: Provider | undefined;
   let handler: ReturnType<Provider["callback"]> | undefined;
   const make = () =>
-    new Provider(issuer, {
+    new ProviderClass(issuer, {
       clients: [client],
       claims: {
         openid: ["sub"],
