@@ -1,6 +1,7 @@
 // The object page's log stream against the embedded API server and `sluice up`-style log files: the recent
-// lines about the object only, then a line appended to a controller's file arrives live. The embedded API
-// server serves no pods/log, so a running controller Pod there makes the UI fall back to the files.
+// lines about the object only, then a line appended to a controller's file arrives live. No controller Pod
+// runs in flux-system, so the UI reads the files (the pods/log path runs in e2e/ui through `sluice up`, whose
+// controllers are Pods whose log the API server serves).
 
 import { appendFile, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -61,21 +62,6 @@ beforeAll(async () => {
     metadata: { name: "web", namespace: "apps" },
     spec: { interval: "5m", path: "./", prune: true, sourceRef: { kind: "GitRepository", name: "repo" } },
   });
-  // A controller Pod the API server cannot serve logs of.
-  await cluster.client.create({
-    apiVersion: "v1",
-    kind: "Pod",
-    metadata: {
-      name: "kustomize-controller-0",
-      namespace: "flux-system",
-      labels: { app: "kustomize-controller", "app.kubernetes.io/part-of": "sluice" },
-    },
-    spec: { containers: [{ name: "manager", image: "sluice" }] },
-  });
-  await cluster.client.patchStatus(
-    { apiVersion: "v1", kind: "Pod", namespace: "flux-system", name: "kustomize-controller-0" },
-    { status: { phase: "Running" } },
-  );
   dir = await mkdtemp(join(tmpdir(), "sluice-ui-logs-"));
   await writeFile(
     join(dir, "kustomize-controller.log"),

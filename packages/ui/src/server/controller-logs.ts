@@ -60,18 +60,21 @@ export class ControllerLogs {
 
   /** Streams the object's lines; resolves with where they came from once the first lines are sent. */
   async read(read: LogRead): Promise<"pods" | "files"> {
-    const pods = await this.controllerPods().catch(() => []);
+    let why = `no running controller Pod in namespace ${this.namespace} (label ${CONTROLLER_POD_SELECTOR})`;
+    const pods = await this.controllerPods().catch((err: unknown) => {
+      why = `listing the controller Pods in namespace ${this.namespace}: ${err instanceof Error ? err.message : String(err)}`;
+      return [];
+    });
     if (pods.length > 0) {
-      const opened = await this.openPodLogs(pods, read);
-      if (opened) return "pods";
+      const status = await this.openPodLogs(pods, read);
+      if (status === 0) return "pods";
+      why = `pods/log of the controller Pods in namespace ${this.namespace} answered ${status}`;
     }
     if (this.options.dir) {
       await readFiles(this.options.dir, read);
       return "files";
     }
-    throw new LogsUnavailableError(
-      `no running controller Pod in namespace ${this.namespace} (label ${CONTROLLER_POD_SELECTOR}) serves pods/log`,
-    );
+    throw new LogsUnavailableError(why);
   }
 
   private get namespace(): string {
@@ -86,8 +89,8 @@ export class ControllerLogs {
     return list.items.filter((p) => (p["status"] as { phase?: string } | undefined)?.phase === "Running");
   }
 
-  /** Follows every Pod's log; false when the API does not serve pods/log (then files are tried). */
-  private async openPodLogs(pods: UnstructuredObject[], read: LogRead): Promise<boolean> {
+  /** Follows every Pod's log: 0, or the first Pod's error status (then files are tried). */
+  private async openPodLogs(pods: UnstructuredObject[], read: LogRead): Promise<number> {
     const opened: Array<{ stream: Readable; controller: string }> = [];
     for (const pod of pods) {
       const name = pod.metadata.name ?? "";
@@ -102,7 +105,7 @@ export class ControllerLogs {
       });
       if ((res.statusCode ?? 0) >= 400) {
         res.resume();
-        if (opened.length === 0) return false;
+        if (opened.length === 0) return res.statusCode ?? 500;
         continue;
       }
       opened.push({ stream: res, controller: pod.metadata.labels?.["app"] ?? name });
@@ -122,7 +125,7 @@ export class ControllerLogs {
         }
       })();
     }
-    return true;
+    return 0;
   }
 }
 
