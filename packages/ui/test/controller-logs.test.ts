@@ -105,6 +105,23 @@ describe("controller logs of an object", () => {
     abort.abort();
   });
 
+  it("says why when neither controller Pods nor log files are there", async () => {
+    const bare = await startUiServer({ kubeConfig: cluster.kubeConfig, port: 0, logs: { namespace: "flux-system" } });
+    try {
+      await bare.waitForSync();
+      const res = await fetch(`${bare.url}/api/logs/Kustomization/apps/web`);
+      const text = await res.text();
+      const m = JSON.parse(/data: (.*)/.exec(text)?.[1] ?? "{}") as LogMessage;
+      expect(m).toEqual({
+        type: "error",
+        message:
+          "no running controller Pod in namespace flux-system (label app.kubernetes.io/part-of in (flux,sluice))",
+      });
+    } finally {
+      await bare.stop();
+    }
+  });
+
   it("answers 404 for an object the UI does not know", async () => {
     expect((await fetch(`${ui.url}/api/logs/Kustomization/apps/missing`)).status).toBe(404);
   });
