@@ -62,7 +62,8 @@ export function LogViewer({ kind, namespace, name }: { kind: string; namespace: 
       {shown.length === 0 ? (
         <p class="muted">No log lines about this object{level === "all" ? "" : ` at ${level}`}.</p>
       ) : null}
-      <pre class="log" data-testid="log-lines">
+      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must take focus to scroll by keyboard (WCAG 2.1.1) */}
+      <pre class="log" data-testid="log-lines" tabIndex={0}>
         {shown.map((l, i) => (
           <span key={`${i}-${l.ts}`} class={`log-${l.level}`} data-level={l.level}>
             {l.ts} {l.level.padEnd(5)} {l.controller}: {l.msg}
