@@ -243,6 +243,29 @@ describe("UI server", () => {
     expect(probe).toBe(200);
   });
 
+  it("gzips the page's script and large JSON pages for browsers that accept it", async () => {
+    const { request } = await import("node:http");
+    const { gunzipSync } = await import("node:zlib");
+    const raw = (path: string, gzip: boolean) =>
+      new Promise<{ headers: Record<string, unknown>; body: Buffer }>((resolve, reject) => {
+        const req = request(`${ui.url}${path}`, { headers: gzip ? { "accept-encoding": "gzip, br" } : {} }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+        });
+        req.on("error", reject);
+        req.end();
+      });
+    const page = await raw("/api/objects?limit=100", true);
+    expect(page.headers["content-encoding"]).toBe("gzip");
+    const plain = await raw("/api/objects?limit=100", false);
+    expect(plain.headers["content-encoding"]).toBeUndefined();
+    expect(JSON.parse(gunzipSync(page.body).toString()).matched).toBe(JSON.parse(plain.body.toString()).matched);
+    expect(page.body.length).toBeLessThan(plain.body.length / 3);
+    const script = /src="([^"]+\.js)"/.exec((await raw("/", false)).body.toString())?.[1] ?? "";
+    expect((await raw(`/${script.replace(/^\.?\//, "")}`, true)).headers["content-encoding"]).toBe("gzip");
+  });
+
   it("serves pages with a strict Content-Security-Policy", async () => {
     const page = await call("/");
     expect(page.status).toBe(200);
