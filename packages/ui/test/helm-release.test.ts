@@ -25,6 +25,16 @@ async function get(path: string) {
 }
 
 const MANIFEST = `---
+# Source: podinfo/templates/tuning.yaml
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: podinfo-tuning
+  annotations:
+    helm.toolkit.fluxcd.io/driftDetection: disabled
+data:
+  level: "3"
+---
 # Source: podinfo/templates/secret.yaml
 apiVersion: v1
 kind: Secret
@@ -176,6 +186,8 @@ describe("HelmRelease page data", () => {
     const clean = (await get("/api/diff/HelmRelease/apps/podinfo")).json() as DiffAnswer;
     expect(clean.revision).toBe("podinfo@6.7.0 (release podinfo v2)");
     expect(clean.changes).toBe(0);
+    // Not live, but marked for helm-controller to leave alone: not part of the comparison.
+    expect(clean.entries.map((e) => e.id)).not.toContain("ConfigMap/apps/podinfo-tuning");
     await cluster.client.patch(
       { apiVersion: "apps/v1", kind: "Deployment", namespace: "apps", name: "podinfo" },
       { spec: { replicas: 5 } },

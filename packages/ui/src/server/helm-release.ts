@@ -3,7 +3,14 @@
 // masked), and the desired-vs-live diff of the newest release's manifest. The manifest itself, which can
 // carry Secret data, is never sent.
 
-import { defaultReleaseName, HELM_FIELD_MANAGER, HELM_GROUP, storageNamespace } from "@sluice/api";
+import {
+  DriftDetectionDisabledValue,
+  DriftDetectionMetadataKey,
+  defaultReleaseName,
+  HELM_FIELD_MANAGER,
+  HELM_GROUP,
+  storageNamespace,
+} from "@sluice/api";
 import { listReleaseVersions, manifestObjects, type StoredRelease } from "@sluice/helm-storage";
 import type { KubeClient } from "@sluice/runtime/kube";
 import { ResourceManager } from "@sluice/runtime/ssa";
@@ -73,9 +80,17 @@ export async function helmDiff(client: KubeClient, hr: FluxObject): Promise<Diff
     );
   }
   const objects = await manifestObjects(client, latest.manifest ?? "", latest.namespace);
+  // Objects marked `helm.toolkit.fluxcd.io/driftDetection: disabled` are left alone by helm-controller.
+  const excluded = (o: (typeof objects)[number]) =>
+    o.metadata.annotations?.[DriftDetectionMetadataKey] === DriftDetectionDisabledValue ||
+    o.metadata.labels?.[DriftDetectionMetadataKey] === DriftDetectionDisabledValue;
   const manager = new ResourceManager({ client, owner: { field: HELM_FIELD_MANAGER, group: HELM_GROUP } });
   const ignore = (hr.spec as { driftDetection?: { ignore?: never[] } } | undefined)?.driftDetection?.ignore;
-  const { entries } = await diffObjects(manager, objects, ignore ? { driftIgnoreRules: ignore } : {});
+  const { entries } = await diffObjects(
+    manager,
+    objects.filter((o) => !excluded(o)),
+    ignore ? { driftIgnoreRules: ignore } : {},
+  );
   return {
     revision: `${latest.chart.metadata.name}@${latest.chart.metadata.version} (release ${release} v${latest.version})`,
     changes: entries.filter((e) => e.action !== "unchanged").length,
