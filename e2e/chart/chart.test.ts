@@ -426,6 +426,17 @@ describe("charts/sluice", () => {
     expect(acting.filter((r) => r.verbs.includes("impersonate"))).toEqual([
       { apiGroups: [""], resources: ["users", "groups"], verbs: ["impersonate"] },
     ]);
+    // The log viewer reads the controllers' Pods' logs in the release namespace only.
+    const logsRole = named(objects, "Role", "sluice-ui-controller-logs");
+    expect(logsRole.metadata.namespace).toBe("flux-system");
+    expect(logsRole["rules"]).toEqual([{ apiGroups: [""], resources: ["pods/log"], verbs: ["get"] }]);
+    // Token logins checked by TokenReview: kube's system:auth-delegator, only when asked for.
+    const delegator = (o: UnstructuredObject[]) =>
+      o.filter(
+        (x) => x.kind === "ClusterRoleBinding" && (x["roleRef"] as { name: string }).name === "system:auth-delegator",
+      );
+    expect(delegator(objects)).toHaveLength(0);
+    expect(delegator(await render({ ui: { enabled: true, tokenReview: { enabled: true } } }))).toHaveLength(1);
   });
 
   it.each([
@@ -441,7 +452,19 @@ describe("charts/sluice", () => {
         logLevel: "debug",
         watchAllNamespaces: false,
         kustomizeController: { concurrent: 20, kubeApiQps: 500, kubeApiBurst: 1000 },
-        ui: { enabled: true, allowedHosts: ["ui.example.com"], loginsSecret: "ui-logins", secureCookies: true },
+        ui: {
+          enabled: true,
+          allowedHosts: ["ui.example.com"],
+          loginsSecret: "ui-logins",
+          secureCookies: true,
+          tokenReview: { enabled: true },
+          oidc: {
+            issuerURL: "https://idp.example.com",
+            clientID: "sluice-ui",
+            clientSecretName: "ui-oidc",
+            baseURL: "https://ui.example.com",
+          },
+        },
       },
     ],
   ])("renders args every controller accepts (%s)", async (_name, values) => {

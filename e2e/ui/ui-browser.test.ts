@@ -1,6 +1,8 @@
 // The web UI in a real Chromium (Debian's, driven by playwright-core) against `sluice up --demo`'s own
 // wiring: the overview lists the demo, a git push shows on screen without reload, the actions work for a
-// logged-in user and answer 403 to a read-only one, and no response ever carries a Secret's value.
+// logged-in user and answer 403 to a read-only one, a HelmRelease installed by the real helm shows its
+// release history and masked values, the controllers' log lines tail live, an OIDC login (a real
+// `oidc-provider`) acts as the ID token's user, and no response ever carries a Secret's value.
 // Screenshots of each view go to test-results/ui/ (git-ignored).
 
 import { execFile } from "node:child_process";
@@ -12,6 +14,15 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { DEMO_GIT_ENV, startUp, type UpSession } from "@sluice/cli/up";
 import { createLogger } from "@sluice/runtime";
+import {
+  createHelmChartRepo,
+  eventually,
+  type HelmRepoServer,
+  type OidcProvider,
+  startHelmRepoServer,
+  startOidcProvider,
+} from "@sluice/testkit";
+import { startUiServer, type UiServer } from "@sluice/ui";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -24,6 +35,9 @@ let session: UpSession;
 let browser: Browser;
 let page: Page;
 let work: string;
+let charts: HelmRepoServer | undefined;
+let idp: OidcProvider | undefined;
+let oidcUi: UiServer | undefined;
 /** Every response body the browser (and this test) received. */
 const bodies: string[] = [];
 
@@ -51,6 +65,8 @@ beforeAll(async () => {
     ui: true,
     uiPort: 0,
     workloadDelayMs: 200,
+    // The controllers log to files, as `sluice up` does: the log viewer reads them.
+    fileLogs: { level: "info" },
     logger: await createLogger({ level: "error", encoding: "json", destination: process.stderr }),
   });
   const secret = {
@@ -63,17 +79,25 @@ beforeAll(async () => {
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-dev-shm-usage"] });
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   page = await context.newPage();
-  page.on("response", (res) => {
+  record(page);
+});
+
+/** Keeps every response body a page receives (event streams excepted), for the Secret check. */
+function record(p: Page): void {
+  p.on("response", (res) => {
     if ((res.headers()["content-type"] ?? "").includes("text/event-stream")) return;
     res.text().then(
       (t) => bodies.push(t),
       () => undefined,
     );
   });
-});
+}
 
 afterAll(async () => {
   await browser?.close();
+  await oidcUi?.stop();
+  await idp?.stop();
+  await charts?.stop();
   await session?.stop();
   if (work) await rm(work, { recursive: true, force: true });
 });
@@ -218,6 +242,108 @@ describe("web UI in Chromium against sluice up --demo", () => {
     expect([body[0], body[1]]).toEqual([0x1f, 0x8b]);
     const { createHash } = await import("node:crypto");
     expect(res.headers.get("x-artifact-digest")).toBe(`sha256:${createHash("sha256").update(body).digest("hex")}`);
+  });
+
+  it("shows a HelmRelease's Helm release history and values, the Secret-sourced value masked", async () => {
+    let base = "";
+    const repo = await createHelmChartRepo(join(work, "charts"), () => base);
+    charts = await startHelmRepoServer(repo.dir);
+    base = charts.baseUrl;
+    await repo.addChart("hello-chart", "0.1.0");
+    const apply = (o: Record<string, unknown>) =>
+      session.client.apply(o as never, { fieldManager: "ui-e2e", force: true });
+    await apply({
+      apiVersion: "source.toolkit.fluxcd.io/v1",
+      kind: "HelmRepository",
+      metadata: { name: "charts", namespace: "flux-system" },
+      spec: { url: charts.baseUrl, interval: "1m" },
+    });
+    await apply({
+      apiVersion: "helm.toolkit.fluxcd.io/v2",
+      kind: "HelmRelease",
+      metadata: { name: "hello-chart", namespace: "flux-system" },
+      spec: {
+        interval: "5m",
+        chart: {
+          spec: { chart: "hello-chart", version: "0.1.x", sourceRef: { kind: "HelmRepository", name: "charts" } },
+        },
+        values: { replicaCount: 1 },
+        valuesFrom: [{ kind: "Secret", name: "hello-credentials", valuesKey: "password", targetPath: "auth.password" }],
+      },
+    });
+    await page.goto(`${session.ui!.url}/#/object/HelmRelease/flux-system/hello-chart`);
+    await page.locator("h1 .badge", { hasText: "Ready" }).waitFor({ timeout: 180_000 });
+    const v1 = page.locator('[data-testid="helm-history"] tr[data-version="1"]');
+    await v1.waitFor({ timeout: 60_000 });
+    expect(await v1.textContent()).toContain("deployed");
+    expect(await v1.textContent()).toContain("hello-chart@0.1.0");
+    await v1.locator("summary").click();
+    const values = (await v1.locator("pre").textContent()) ?? "";
+    expect(values).toContain("replicaCount: 1");
+    expect(values).toMatch(/password: "?\*{5}"?/);
+    await page.getByTestId("diff").click();
+    await page.locator('[data-testid="diff-summary"][data-run="1"]').waitFor({ timeout: 120_000 });
+    expect(await page.locator('[data-testid="diff-summary"]').getAttribute("class")).not.toBe("error");
+    expect(await page.locator('[data-testid="diff-summary"]').textContent()).toContain("hello-chart@0.1.0");
+    await shot("helm-release");
+  });
+
+  it("tails the controllers' log lines about an object live, filtered by level", async () => {
+    await page.goto(`${session.ui!.url}/#/object/Kustomization/flux-system/demo-staging`);
+    const lines = page.locator('[data-testid="log-lines"] span');
+    await lines.first().waitFor({ timeout: 60_000 });
+    // From the controllers' Pods when the API server serves their pods/log, else from the log files.
+    expect(await page.locator(".log-controls").textContent()).toMatch(
+      /live, from (the controllers' Pods|sluice up's log files)/,
+    );
+    const before = await lines.count();
+    expect(await lines.first().textContent()).toContain("kustomize-controller");
+    // A reconcile writes new lines about the object: they arrive without reload.
+    await page.locator('button[data-action="reconcile"]').click();
+    await eventually("a new log line without reload", async () => (await lines.count()) > before, 60_000);
+    await shot("logs");
+    await page.locator('select[name="log-level"]').selectOption("error");
+    for (const level of await lines.evaluateAll((els) => els.map((e) => e.getAttribute("data-level")))) {
+      expect(level).toBe("error");
+    }
+    await page.locator('select[name="log-level"]').selectOption("all");
+  });
+
+  it("logs in with OIDC and acts as the ID token's user and groups, RBAC deciding", async () => {
+    idp = await startOidcProvider({
+      clientId: "sluice-ui",
+      clientSecret: "ui-e2e-oidc-client-secret",
+      redirectUris: [],
+      accounts: { alice: { email: "alice@example.com", email_verified: true, groups: ["flux-operators"] } },
+    });
+    oidcUi = await startUiServer({
+      kubeConfig: session.kubeConfig,
+      port: 0,
+      oidc: { issuer: idp.issuer, clientId: "sluice-ui", clientSecret: "ui-e2e-oidc-client-secret", allowHttp: true },
+    });
+    idp.setRedirectUris([`${oidcUi.url}/api/oidc/callback`]);
+    await session.client.apply(
+      {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "ClusterRoleBinding",
+        metadata: { name: "ui-e2e-flux-operators" },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" },
+        subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "flux-operators" }],
+      } as never,
+      { fieldManager: "ui-e2e", force: true },
+    );
+    // A browser of its own: cookies are per host, not per port.
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const p = await context.newPage();
+    record(p);
+    await p.goto(`${oidcUi.url}/#/object/Kustomization/flux-system/demo-staging`);
+    await p.getByTestId("oidc-login").click();
+    await p.locator("header .session", { hasText: "alice@example.com" }).waitFor({ timeout: 60_000 });
+    await p.goto(`${oidcUi.url}/#/object/Kustomization/flux-system/demo-staging`);
+    await p.locator('button[data-action="reconcile"]').click();
+    await expect(p.locator(".actions [role=status]").textContent()).resolves.toContain("requested");
+    await p.screenshot({ path: join(SHOTS, "oidc-login.png"), fullPage: true });
+    await context.close();
   });
 
   it("never sends a Secret's value to the browser", async () => {

@@ -320,6 +320,26 @@ describe("kube-apiserver wire behaviour", () => {
     });
     expect(masters.status).toBe(200);
   });
+  it("takes one impersonated group per Impersonate-Group line and never splits a value on commas", async () => {
+    const repeated = await apiRequest(s, "GET", CM, {
+      headers: { "Impersonate-User": "carol", "Impersonate-Group": ["devs", "system:masters"] },
+    });
+    expect(repeated.status).toBe(200);
+    expect(s.auditEvents().filter((e) => e.user === "carol")[0]?.groups).toEqual([
+      "devs",
+      "system:masters",
+      "system:authenticated",
+    ]);
+    // One line naming "devs,system:masters" is one group of that name (kube-apiserver's reading), not masters.
+    const joined = await apiRequest(s, "GET", CM, {
+      headers: { "Impersonate-User": "dave", "Impersonate-Group": "devs,system:masters" },
+    });
+    expect(joined.status).toBe(403);
+    expect(s.auditEvents().filter((e) => e.user === "dave")[0]?.groups).toEqual([
+      "devs,system:masters",
+      "system:authenticated",
+    ]);
+  });
   it("counts resource requests on /metrics by verb, resource, dry-run and client", async () => {
     const body = JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "metrics-probe" } });
     const headers = { "Content-Type": "application/apply-patch+yaml", "User-Agent": "probe-client/1.0" };

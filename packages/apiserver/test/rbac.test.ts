@@ -222,6 +222,43 @@ subjects: [{kind: ServiceAccount, name: dev}]
     expect(denied.stderr).toContain(`User "${SA_USER}" cannot list resource "secrets"`);
   });
 
+  it("answers TokenReviews with the token's user, for callers bound to system:auth-delegator only", async () => {
+    const path = "/apis/authentication.k8s.io/v1/tokenreviews";
+    const review = (spec: object) =>
+      JSON.stringify({ apiVersion: "authentication.k8s.io/v1", kind: "TokenReview", spec });
+    const ok = await apiRequest(c.server, "POST", path, { body: review({ token }) });
+    expect(ok.status).toBe(201);
+    expect(ok.json<{ status: unknown }>().status).toEqual({
+      authenticated: true,
+      user: {
+        username: SA_USER,
+        uid: expect.any(String),
+        groups: ["system:serviceaccounts", `system:serviceaccounts:${NS}`, "system:authenticated"],
+        extra: expect.any(Object),
+      },
+      audiences: ["https://kubernetes.default.svc.cluster.local"],
+    });
+    const unknown = await apiRequest(c.server, "POST", path, { body: review({ token: "not-a-token" }) });
+    expect(unknown.json<{ status: unknown }>().status).toEqual({ user: {} });
+    const elsewhere = await apiRequest(c.server, "POST", path, { body: review({ token, audiences: ["vault"] }) });
+    expect(elsewhere.json<{ status: { authenticated?: boolean; error?: string } }>().status).toMatchObject({
+      user: {},
+      error: expect.stringContaining("vault"),
+    });
+    expect((await apiRequest(c.server, "POST", path, { body: review({}) })).status).toBe(400);
+    // The ServiceAccount may not review tokens until bound to system:auth-delegator.
+    expect((await apiRequest(c.server, "POST", path, { body: review({ token }), token })).status).toBe(403);
+    await c.kubectlOk([
+      "create",
+      "clusterrolebinding",
+      "dev-auth-delegator",
+      "--clusterrole=system:auth-delegator",
+      `--serviceaccount=${NS}:dev`,
+    ]);
+    const delegated = await apiRequest(c.server, "POST", path, { body: review({ token }), token });
+    expect(delegated.json<{ status: { authenticated?: boolean } }>().status.authenticated).toBe(true);
+  });
+
   it("refuses Roles and bindings that grant more than the writer holds, unless it may escalate or bind", async () => {
     const grab = await asDev(
       ["create", "-f", "-"],

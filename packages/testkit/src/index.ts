@@ -10,6 +10,7 @@ export * from "./git-http-server.js";
 export * from "./helm-repo-server.js";
 export * from "./http-proxy.js";
 export * from "./oci-registry.js";
+export * from "./oidc-provider.js";
 export * from "./require-tools.js";
 export * from "./sops-encrypt.js";
 export * from "./sshd.js";

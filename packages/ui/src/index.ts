@@ -1,3 +1,4 @@
+export type { OidcOptions } from "./server/oidc.js";
 export { LoginsFileError, parseLogins, runUi, UI_USAGE } from "./server/run-ui.js";
 export type { UiLogin, UiUser } from "./server/sessions.js";
 export { startUiServer, type UiServer, type UiServerOptions } from "./server/ui-server.js";

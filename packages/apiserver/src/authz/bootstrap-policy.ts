@@ -184,6 +184,12 @@ export function bootstrapPolicy(): { clusterRoles: JsonObject[]; clusterRoleBind
       role("system:aggregate-to-view", VIEW_RULES, { [`${AGG}view`]: "true" }),
       role("system:discovery", [{ nonResourceURLs: DISCOVERY_URLS, verbs: ["get"] }]),
       role("system:public-info-viewer", [{ nonResourceURLs: PUBLIC_URLS, verbs: ["get"] }]),
+      // Delegated authentication and authorization (kube's role of that name): TokenReviews and
+      // SubjectAccessReviews, for servers such as the UI that check a user's token with this API server.
+      role("system:auth-delegator", [
+        rule(["authentication.k8s.io"], ["tokenreviews"], ["create"]),
+        rule(["authorization.k8s.io"], ["subjectaccessreviews"], ["create"]),
+      ]),
       role("system:basic-user", [
         rule(["authorization.k8s.io"], ["selfsubjectaccessreviews", "selfsubjectrulesreviews"], ["create"]),
         rule(["authentication.k8s.io"], ["selfsubjectreviews"], ["create"]),

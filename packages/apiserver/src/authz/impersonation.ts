@@ -11,9 +11,12 @@ import { parseServiceAccountUsername, serviceAccountGroups } from "./subjects.js
 
 const EXTRA_PREFIX = "impersonate-extra-";
 
-function headerValues(v: string | string[] | undefined): string[] {
-  if (v === undefined) return [];
-  return (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(",")).map((s) => s.trim());
+/**
+ * Every value of a header, one per header line as Go's http.Header keeps them (kube-apiserver does not split
+ * on commas: `Impersonate-Group: a,b` is one group named `a,b`; several groups are several lines).
+ */
+function headerValues(req: IncomingMessage, name: string): string[] {
+  return (req.headersDistinct[name] ?? []).map((s) => s.trim());
 }
 
 /**
@@ -25,14 +28,14 @@ function headerValues(v: string | string[] | undefined): string[] {
 export function impersonate(req: IncomingMessage, user: UserInfo, authorizer: Authorizer): UserInfo {
   const rawUser = req.headers["impersonate-user"];
   const name = Array.isArray(rawUser) ? rawUser[0] : rawUser;
-  const groups = headerValues(req.headers["impersonate-group"]).filter((g) => g !== "");
+  const groups = headerValues(req, "impersonate-group").filter((g) => g !== "");
   const uidHeader = req.headers["impersonate-uid"];
   const uid = Array.isArray(uidHeader) ? uidHeader[0] : uidHeader;
   const extra: Record<string, string[]> = {};
-  for (const [h, v] of Object.entries(req.headers)) {
+  for (const h of Object.keys(req.headers)) {
     if (!h.startsWith(EXTRA_PREFIX)) continue;
     const key = decodeURIComponent(h.slice(EXTRA_PREFIX.length));
-    extra[key] = headerValues(v);
+    extra[key] = headerValues(req, h);
   }
   const hasExtra = Object.keys(extra).length > 0;
   if (name === undefined && groups.length === 0 && uid === undefined && !hasExtra) return user;

@@ -1,5 +1,5 @@
-// SelfSubjectAccessReview, SubjectAccessReview, SelfSubjectRulesReview and SelfSubjectReview: answered from
-// the same authorizer and RBAC rules that decide requests, stored nowhere.
+// SelfSubjectAccessReview, SubjectAccessReview, SelfSubjectRulesReview, SelfSubjectReview and TokenReview:
+// answered from the same authorizer, RBAC rules and token authentication that decide requests, stored nowhere.
 
 import type { UserInfo } from "../api/request-context.js";
 import { ApiError } from "../errors.js";
@@ -8,6 +8,7 @@ import { isObject, type JsonObject, type JsonValue } from "../util/json.js";
 import { type AuthzAttributes, nonResourceAttributes, resourceAttributes } from "./attributes.js";
 import type { Authorizer } from "./authorizer.js";
 import { subjectRulesStatus } from "./rules-review.js";
+import { TOKEN_ISSUER } from "./service-account-tokens.js";
 
 function str(v: JsonValue | undefined): string {
   return typeof v === "string" ? v : "";
@@ -65,14 +66,52 @@ function userInfoJson(user: UserInfo): JsonObject {
   return out;
 }
 
-/** Answers a review create (`body` is the posted review) for the requesting `user`. */
-export function answerReview(rt: ResourceType, body: JsonObject, user: UserInfo, authorizer: Authorizer): JsonObject {
+/** The audience every token this server issues or knows is for (the API server's own). */
+const API_AUDIENCES = [TOKEN_ISSUER];
+
+/**
+ * TokenReview's status, as kube-apiserver answers it: the token's user when it authenticates for the asked
+ * audiences (none asked: the API server's), else `user: {}` without `authenticated`.
+ */
+function tokenReviewStatus(spec: JsonObject, authenticateToken: (token: string) => UserInfo | undefined): JsonObject {
+  const token = str(spec["token"]);
+  if (token === "") throw new ApiError(400, "BadRequest", "token is required for TokenReview in authentication");
+  const asked = Array.isArray(spec["audiences"])
+    ? spec["audiences"].filter((a): a is string => typeof a === "string")
+    : [];
+  const audiences = asked.length === 0 ? API_AUDIENCES : asked.filter((a) => API_AUDIENCES.includes(a));
+  const user = audiences.length > 0 ? authenticateToken(token) : undefined;
+  if (!user) {
+    return asked.length > 0 && audiences.length === 0
+      ? {
+          user: {},
+          error: `token audiences ${JSON.stringify(API_AUDIENCES)} are invalid for the target audiences ${JSON.stringify(asked)}`,
+        }
+      : { user: {} };
+  }
+  return { authenticated: true, user: userInfoJson(user), audiences };
+}
+
+/**
+ * Answers a review create (`body` is the posted review) for the requesting `user`; TokenReviews check their
+ * token with `authenticateToken`.
+ */
+export function answerReview(
+  rt: ResourceType,
+  body: JsonObject,
+  user: UserInfo,
+  authorizer: Authorizer,
+  authenticateToken: (token: string) => UserInfo | undefined = () => undefined,
+): JsonObject {
   const out: JsonObject = { ...body, apiVersion: `${rt.group}/${rt.version}`, kind: rt.kind };
   out["metadata"] = { ...(isObject(body["metadata"]) ? body["metadata"] : {}), creationTimestamp: null };
   const spec: JsonObject = isObject(body["spec"]) ? body["spec"] : {};
   switch (rt.kind) {
     case "SelfSubjectReview":
       out["status"] = { userInfo: userInfoJson(user) };
+      return out;
+    case "TokenReview":
+      out["status"] = tokenReviewStatus(spec, authenticateToken);
       return out;
     case "SelfSubjectRulesReview":
       out["status"] = subjectRulesStatus(authorizer.rbac, user, str(spec["namespace"]));

@@ -12,7 +12,7 @@ import { ApiError, notAcceptable, pathNotFound } from "../errors.js";
 import type { ResourceRegistry } from "../resources/registry.js";
 import type { ObjectStore } from "../store/object-store.js";
 import { isObject } from "../util/json.js";
-import { authenticate } from "./authenticate.js";
+import { authenticate, authenticateToken } from "./authenticate.js";
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions } from "./discovery.js";
 import { isLoopbackHost, misdirectedHost } from "./host-check.js";
 import { negotiate } from "./negotiate.js";
@@ -193,7 +193,9 @@ export async function route(deps: RouterDeps, req: IncomingMessage, res: ServerR
     if (!rt) throw pathNotFound();
     if (rt.review && info.verb === "create") {
       const body = parseObjectBody(req.headers["content-type"], await readBody(req), rt.kind);
-      return sendJson(res, 201, answerReview(rt, isObject(body) ? body : {}, user, deps.authorizer));
+      const byToken = (t: string) =>
+        authenticateToken(t, { adminToken: deps.token, tokenAuthenticator: (x) => deps.tokens.authenticate(x) });
+      return sendJson(res, 201, answerReview(rt, isObject(body) ? body : {}, user, deps.authorizer, byToken));
     }
     if (rt.group === "" && rt.resource === "serviceaccounts" && info.subresource === "token") {
       if (info.verb !== "create")

@@ -17,7 +17,7 @@ interface BuiltinSpec {
   returnDeletedObject?: boolean;
   fieldSelectors?: string[];
   extraSubresources?: string[];
-  review?: "access" | "self";
+  review?: "access" | "self" | "token";
   storage?: { group: string; resource: string; version: string };
 }
 
@@ -391,6 +391,15 @@ const BUILTINS: BuiltinSpec[] = [
     namespaced: false,
     verbs: ["create"],
     review: "self",
+  },
+  {
+    group: "authentication.k8s.io",
+    versions: ["v1"],
+    resource: "tokenreviews",
+    kind: "TokenReview",
+    namespaced: false,
+    verbs: ["create"],
+    review: "token",
   },
 ];
 

@@ -68,7 +68,7 @@ export interface ResourceType {
   /** Where objects live when another group stores them (events.k8s.io Events are stored as core/v1 Events). */
   storage?: { group: string; resource: string; version: string };
   /** A create-only review resource answered without storage (access reviews, self subject reviews). */
-  review?: "access" | "self";
+  review?: "access" | "self" | "token";
 }
 
 /** The key shared by all versions of a group/resource in storage: `apps/deployments`, `/configmaps`. */

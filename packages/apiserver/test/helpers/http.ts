@@ -14,11 +14,12 @@ export function apiRequest(
   server: ApiServer,
   method: string,
   path: string,
-  opts: { body?: string | Buffer; headers?: Record<string, string>; token?: string | null } = {},
+  opts: { body?: string | Buffer; headers?: Record<string, string | string[]>; token?: string | null } = {},
 ): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const url = new URL(path, server.url);
-    const headers: Record<string, string> = { Accept: "application/json", ...opts.headers };
+    // A list value goes out as one header line per value.
+    const headers: Record<string, string | string[]> = { Accept: "application/json", ...opts.headers };
     if (opts.token !== null) headers["Authorization"] = `Bearer ${opts.token ?? server.token}`;
     if (opts.body !== undefined && headers["Content-Type"] === undefined) headers["Content-Type"] = "application/json";
     const req = request(url, { method, headers, ca: server.caCert }, (res) => {

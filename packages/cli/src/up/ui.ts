@@ -21,6 +21,8 @@ export interface StartUiOptions {
   /** Undefined: {@link DEFAULT_UI_PORT}, else any free port. */
   port?: number | undefined;
   logger: Logger;
+  /** The controllers' log files (`<dir>/<controller>.log`) the object pages' log viewer reads. */
+  logDir?: string | undefined;
   /** Repositories rollbacks may push revert commits to. */
   pushUrls?: readonly string[] | undefined;
 }
@@ -35,6 +37,9 @@ export async function startUi(options: StartUiOptions): Promise<{ info: UiInfo; 
     kubeConfig: options.kubeConfig,
     logins,
     rollback: { pushUrls: options.pushUrls ?? [] },
+    logs: { dir: options.logDir },
+    // Any token the embedded API server authenticates (a ServiceAccount's) logs in as its user too.
+    tokenReview: {},
     logger: options.logger.child({ component: "ui" }),
   };
   let server: Awaited<ReturnType<typeof startUiServer>>;

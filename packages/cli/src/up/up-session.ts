@@ -306,6 +306,7 @@ export async function startUp(options: UpOptions): Promise<UpSession> {
         kubeconfigPath,
         port: options.uiPort,
         logger: options.logger,
+        logDir: logs?.dir,
         // The demo repository takes pushes: "roll back to this revision" commits a revert to it.
         pushUrls: demo ? [demo.repoUrl] : [],
       });

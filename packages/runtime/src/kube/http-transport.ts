@@ -60,10 +60,12 @@ export class HttpTransport {
     }
     const opts: KubeRequestOptions = { headers: {} };
     await this.kubeConfig.applyToHTTPSOptions(opts);
-    const headers: Record<string, string> = { Accept: "application/json" };
+    const headers: Record<string, string | string[]> = { Accept: "application/json" };
     if (this.userAgent) headers["User-Agent"] = this.userAgent;
     for (const [k, v] of Object.entries(opts.headers ?? {})) {
-      if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(", ") : String(v);
+      // A list goes out as one header line per value: kube-apiserver reads `Impersonate-Group` (and
+      // `Impersonate-Extra-*`) that way and never splits a value on commas.
+      if (v !== undefined) headers[k] = Array.isArray(v) ? v : String(v);
     }
     if (opts.auth && !headers["Authorization"]) {
       headers["Authorization"] = `Basic ${Buffer.from(opts.auth).toString("base64")}`;

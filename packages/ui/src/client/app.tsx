@@ -42,8 +42,13 @@ function Login({ session, onSession }: { session: Session; onSession: (s: Sessio
     return (
       <div class="session">
         <span>read-only</span>
+        {session.oidc ? (
+          <a class="button" href={paths.oidcLogin} data-testid="oidc-login">
+            Log in with OIDC
+          </a>
+        ) : null}
         <button type="button" onClick={() => setOpen(true)}>
-          Log in
+          Log in{session.oidc ? " with a token" : ""}
         </button>
       </div>
     );

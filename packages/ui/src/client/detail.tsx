@@ -13,7 +13,9 @@ import {
 import { getJson, postJson } from "./api-client.js";
 import { DiffView } from "./diff-view.js";
 import { age, bytes, objectHref } from "./format.js";
+import { HelmHistory } from "./helm-history.js";
 import { onLive } from "./live.js";
+import { LogViewer } from "./log-viewer.js";
 import { ResourceTree } from "./resource-tree.js";
 import { RollbackButton } from "./rollback-button.js";
 import { StateBadge } from "./state-badge.js";
@@ -155,11 +157,15 @@ export function Detail({ kind, namespace, name, session }: Props) {
         </>
       ) : null}
 
-      {s.kind === "Kustomization" ? (
+      {s.kind === "Kustomization" || s.kind === "HelmRelease" ? (
         <>
           <h2>Desired vs live</h2>
-          <DiffView namespace={s.namespace} name={s.name} />
+          <DiffView kind={s.kind} namespace={s.namespace} name={s.name} />
         </>
+      ) : null}
+
+      {s.kind === "HelmRelease" ? (
+        <HelmHistory namespace={s.namespace} name={s.name} version={`${s.revision}|${s.lastTransition}`} />
       ) : null}
 
       <h2>Source chain</h2>
@@ -217,6 +223,9 @@ export function Detail({ kind, namespace, name, session }: Props) {
         </tbody>
       </table>
 
+      <h2>Logs</h2>
+      <LogViewer kind={s.kind} namespace={s.namespace} name={s.name} />
+
       <h2>Events</h2>
       {detail.events.length === 0 ? <p class="muted">No events.</p> : null}
       <ul class="events">
@@ -270,7 +279,7 @@ export function Detail({ kind, namespace, name, session }: Props) {
 
       {detail.valuesYaml ? (
         <>
-          <h2>Values</h2>
+          <h2>Values (spec)</h2>
           <pre class="yaml">{detail.valuesYaml}</pre>
         </>
       ) : null}

@@ -1,4 +1,5 @@
-// The desired-vs-live diff of a Kustomization, computed on request (a build and a dry-run per object).
+// The desired-vs-live diff of a Kustomization or HelmRelease, computed on request (a build or the release
+// manifest, and a dry-run per object).
 
 import { useState } from "preact/hooks";
 import { type DiffAnswer, paths } from "../shared/api.js";
@@ -11,7 +12,7 @@ function lineClass(line: string): string {
 }
 
 /** A button computing the diff, then its result. */
-export function DiffView({ namespace, name }: { namespace: string; name: string }) {
+export function DiffView({ kind, namespace, name }: { kind: string; namespace: string; name: string }) {
   const [diff, setDiff] = useState<DiffAnswer | undefined>();
   const [error, setError] = useState("");
   const [busy, setBusy] = useState(false);
@@ -20,7 +21,7 @@ export function DiffView({ namespace, name }: { namespace: string; name: string 
   const run = async () => {
     setBusy(true);
     try {
-      setDiff(await getJson<DiffAnswer>(paths.diff("Kustomization", namespace, name)));
+      setDiff(await getJson<DiffAnswer>(paths.diff(kind, namespace, name)));
       setError("");
     } catch (err: unknown) {
       setError((err as Error).message);

@@ -7,7 +7,7 @@ import { rm } from "node:fs/promises";
 import { KUSTOMIZE_GROUP, type Kustomization, parseInventoryEntry } from "@sluice/api";
 import { fetchArtifact } from "@sluice/runtime/artifact";
 import type { KubeClient, UnstructuredObject } from "@sluice/runtime/kube";
-import { Action, ResourceManager } from "@sluice/runtime/ssa";
+import { Action, type ApplyOptions, ResourceManager } from "@sluice/runtime/ssa";
 import { stringify } from "yaml";
 import type { DiffAnswer, DiffEntry } from "../shared/api.js";
 import { lineDiff } from "./line-diff.js";
@@ -30,7 +30,10 @@ function isCore(obj: UnstructuredObject, kind: string): boolean {
   return obj.kind === kind && obj.apiVersion === "v1";
 }
 
-/** Masks Secret and ConfigMap values: equal values show `*****`, changed ones `***** (changed)`. */
+/**
+ * Masks Secret and ConfigMap values: every value shows `*****`, and a changed one `***** (changed)` on the
+ * new side only, so the line diff still shows that it changes.
+ */
 export function maskValues(before: UnstructuredObject | undefined, after: UnstructuredObject | undefined): void {
   const target = after ?? before;
   if (!target || !(isCore(target, "Secret") || isCore(target, "ConfigMap"))) return;
@@ -38,9 +41,7 @@ export function maskValues(before: UnstructuredObject | undefined, after: Unstru
     const a = (before?.[field] ?? {}) as Record<string, unknown>;
     const b = (after?.[field] ?? {}) as Record<string, unknown>;
     if (before?.[field] !== undefined) {
-      before[field] = Object.fromEntries(
-        Object.keys(a).map((k) => [k, k in b && b[k] !== a[k] ? `${MASK} (changed)` : MASK]),
-      );
+      before[field] = Object.fromEntries(Object.keys(a).map((k) => [k, MASK]));
     }
     if (after?.[field] !== undefined) {
       after[field] = Object.fromEntries(
@@ -66,6 +67,49 @@ function yamlOf(obj: UnstructuredObject): string {
 
 function subject(obj: { kind: string; namespace?: string | undefined; name: string }): string {
   return obj.namespace ? `${obj.kind}/${obj.namespace}/${obj.name}` : `${obj.kind}/${obj.name}`;
+}
+
+/**
+ * Dry-run applies each object with `manager` and compares it with the live one: created, changed (a line
+ * diff), unchanged, or the API's error. Secret and ConfigMap values are masked. `ids` are the inventory ids.
+ */
+export async function diffObjects(
+  manager: ResourceManager,
+  objects: readonly UnstructuredObject[],
+  options: ApplyOptions,
+): Promise<{ entries: DiffEntry[]; ids: Set<string> }> {
+  const entries: DiffEntry[] = [];
+  const ids = new Set<string>();
+  for (const obj of objects) {
+    const id = subject({ kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name ?? "" });
+    try {
+      const result = await manager.diff(obj, options);
+      ids.add(result.entry.id);
+      if (result.entry.action === Action.Created) {
+        const copy = structuredClone(obj);
+        maskValues(undefined, copy);
+        entries.push({
+          id,
+          action: "created",
+          lines: yamlOf(copy)
+            .split("\n")
+            .map((l) => `+ ${l}`),
+          message: "",
+        });
+      } else if (result.entry.action === Action.Configured && result.live && result.merged) {
+        maskValues(result.live, result.merged);
+        entries.push({
+          id,
+          action: "changed",
+          lines: lineDiff(yamlOf(result.live), yamlOf(result.merged)),
+          message: "",
+        });
+      } else entries.push({ id, action: "unchanged", lines: [], message: "" });
+    } catch (err: unknown) {
+      entries.push({ id, action: "error", lines: [], message: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  return { entries, ids };
 }
 
 /**
@@ -116,37 +160,11 @@ export async function desiredDiff(client: KubeClient, hub: WatchHub, ks: FluxObj
       );
     }
     const manager = new ResourceManager({ client, owner: { field: "kustomize-controller", group: KUSTOMIZE_GROUP } });
-    const entries: DiffEntry[] = [];
-    const built = new Set<string>();
-    for (const obj of objects) {
-      const id = subject({ kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name ?? "" });
-      try {
-        const result = await manager.diff(obj, spec.ignore ? { driftIgnoreRules: spec.ignore } : {});
-        built.add(result.entry.id);
-        if (result.entry.action === Action.Created) {
-          const copy = structuredClone(obj);
-          maskValues(undefined, copy);
-          entries.push({
-            id,
-            action: "created",
-            lines: yamlOf(copy)
-              .split("\n")
-              .map((l) => `+ ${l}`),
-            message: "",
-          });
-        } else if (result.entry.action === Action.Configured && result.live && result.merged) {
-          maskValues(result.live, result.merged);
-          entries.push({
-            id,
-            action: "changed",
-            lines: lineDiff(yamlOf(result.live), yamlOf(result.merged)),
-            message: "",
-          });
-        } else entries.push({ id, action: "unchanged", lines: [], message: "" });
-      } catch (err: unknown) {
-        entries.push({ id, action: "error", lines: [], message: err instanceof Error ? err.message : String(err) });
-      }
-    }
+    const { entries, ids: built } = await diffObjects(
+      manager,
+      objects,
+      spec.ignore ? { driftIgnoreRules: spec.ignore } : {},
+    );
     if (spec.prune) {
       for (const entry of (ks.status?.["inventory"] as { entries?: Array<{ id: string; v: string }> } | undefined)
         ?.entries ?? []) {

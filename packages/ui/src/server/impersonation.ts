@@ -19,7 +19,8 @@ function impersonatingConfig(base: KubeConfigLike, user: UiUser): KubeConfigLike
       await base.applyToHTTPSOptions(opts);
       opts.headers ??= {};
       opts.headers["Impersonate-User"] = user.name;
-      if (user.groups.length > 0) opts.headers["Impersonate-Group"] = user.groups;
+      // One `Impersonate-Group` line per group (the runtime's transport sends a list so).
+      if (user.groups.length > 0) opts.headers["Impersonate-Group"] = [...user.groups];
     },
   };
 }

@@ -27,6 +27,7 @@ describe("sluice-controller ui", () => {
     [["--listen-address", "nowhere"], 'invalid address "nowhere"'],
     [["--log-level", "loud"], "loud"],
     [["--bogus"], "bogus"],
+    [["--oidc-issuer-url", "https://idp.example.com"], "--oidc-issuer-url needs --oidc-client-id"],
   ])("exits 2 for %j with a message naming the flag", async (argv, message) => {
     const err = sink();
     expect(await runUi(argv, { stderr: err.stream })).toBe(2);

@@ -7,6 +7,7 @@ import { parseListenAddress } from "@sluice/runtime/http";
 import { KubeConfig } from "@sluice/runtime/kube";
 import { createLogger, parseLogEncoding, parseLogLevel } from "@sluice/runtime/logging";
 import { parse as parseYaml } from "yaml";
+import type { OidcOptions } from "./oidc.js";
 import type { UiLogin } from "./sessions.js";
 import { startUiServer } from "./ui-server.js";
 
@@ -24,7 +25,34 @@ const FLAGS = {
     help: "YAML list of logins ({token, user, groups, canAct}); without it the UI is read-only for everyone",
   },
   namespace: { type: "string", arg: "string", help: "watch this namespace only (default: all namespaces)" },
+  "controllers-namespace": {
+    type: "string",
+    default: "flux-system",
+    arg: "string",
+    help: "namespace of the controller Pods whose logs (pods/log) the object pages show",
+  },
   "secure-cookies": { type: "boolean", help: "mark the session cookie Secure (when served over HTTPS)" },
+  "token-review": {
+    type: "boolean",
+    help: "also log in with any token the API server authenticates (TokenReview; needs system:auth-delegator)",
+  },
+  "oidc-issuer-url": { type: "string", arg: "url", help: "offer OIDC login with this issuer (needs --oidc-client-id)" },
+  "oidc-client-id": { type: "string", arg: "string", help: "the UI's OIDC client id" },
+  "oidc-client-secret-file": { type: "string", arg: "file", help: "file holding the UI's OIDC client secret" },
+  "oidc-username-claim": {
+    type: "string",
+    default: "email",
+    arg: "string",
+    help: "ID token claim used as the user name",
+  },
+  "oidc-username-prefix": { type: "string", default: "", arg: "string", help: "prefix added to OIDC user names" },
+  "oidc-groups-claim": { type: "string", default: "groups", arg: "string", help: "ID token claim holding the groups" },
+  "oidc-groups-prefix": { type: "string", default: "", arg: "string", help: "prefix added to OIDC groups" },
+  "base-url": {
+    type: "string",
+    arg: "url",
+    help: "the UI's external URL (e.g. https://ui.example.com); OIDC redirects to <base-url>/api/oidc/callback",
+  },
   kubeconfig: { type: "string", arg: "file", help: "kubeconfig (default: KUBECONFIG, ~/.kube/config or in-cluster)" },
   "log-level": { type: "string", default: "info", arg: "string", help: "trace, debug, info, warn or error" },
   "log-encoding": { type: "string", default: "json", arg: "string", help: "json or console" },
@@ -70,6 +98,24 @@ export function parseLogins(text: string, file: string): UiLogin[] {
   });
 }
 
+/** The OIDC login the flags ask for, or undefined; the client secret is read from its file (never argv). */
+async function oidcOptions(flags: Record<string, unknown>): Promise<OidcOptions | undefined> {
+  const issuer = flags["oidc-issuer-url"] as string | undefined;
+  if (!issuer) return undefined;
+  const clientId = (flags["oidc-client-id"] as string | undefined) ?? "";
+  const secretFile = flags["oidc-client-secret-file"] as string | undefined;
+  return {
+    issuer,
+    clientId,
+    clientSecret: secretFile ? (await readFile(secretFile, "utf8")).trim() : undefined,
+    baseUrl: flags["base-url"] as string | undefined,
+    usernameClaim: flags["oidc-username-claim"] as string,
+    usernamePrefix: flags["oidc-username-prefix"] as string,
+    groupsClaim: flags["oidc-groups-claim"] as string,
+    groupsPrefix: flags["oidc-groups-prefix"] as string,
+  };
+}
+
 /** Process-level inputs (the real process's by default). */
 export interface RunUiOptions {
   signal?: AbortSignal;
@@ -91,6 +137,8 @@ export async function runUi(argv: readonly string[], options: RunUiOptions = {})
     address = parseListenAddress(flags["listen-address"]);
     level = parseLogLevel(flags["log-level"]);
     encoding = parseLogEncoding(flags["log-encoding"]);
+    if (flags["oidc-issuer-url"] && !flags["oidc-client-id"])
+      throw new Error("--oidc-issuer-url needs --oidc-client-id");
   } catch (err: unknown) {
     stderr.write(`${err instanceof Error ? err.message : String(err)}\n\n${UI_USAGE}`);
     return 2;
@@ -103,6 +151,7 @@ export async function runUi(argv: readonly string[], options: RunUiOptions = {})
   try {
     const file = flags["logins-file"];
     const logins = file ? parseLogins(await readFile(file, "utf8"), file) : [];
+    const oidc = await oidcOptions(flags);
     const kubeConfig = new KubeConfig();
     if (flags.kubeconfig) kubeConfig.loadFromFile(flags.kubeconfig);
     else kubeConfig.loadFromDefault();
@@ -113,6 +162,9 @@ export async function runUi(argv: readonly string[], options: RunUiOptions = {})
       allowedHosts: flags["allowed-host"] ?? [],
       logins,
       namespace: flags.namespace,
+      logs: { namespace: flags["controllers-namespace"] },
+      tokenReview: flags["token-review"] === true ? {} : undefined,
+      oidc,
       secureCookies: flags["secure-cookies"] === true,
       logger,
     });

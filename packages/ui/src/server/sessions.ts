@@ -91,6 +91,17 @@ export class SessionStore {
     return { session: next, user: next.user };
   }
 
+  /**
+   * Logs a session in as `user` (a TokenReview's or an OIDC login's), or a new session when there is none;
+   * the old session id is dropped (no session fixation).
+   */
+  loginAs(session: UiSession | undefined, user: UiUser): UiSession {
+    if (session) this.sessions.delete(session.id);
+    const next = this.create();
+    next.user = { name: user.name, groups: [...user.groups], canAct: user.canAct };
+    return next;
+  }
+
   /** Ends a session. */
   logout(session: UiSession): void {
     this.sessions.delete(session.id);

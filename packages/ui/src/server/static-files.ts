@@ -3,6 +3,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -21,6 +22,8 @@ export interface StaticFile {
   type: string;
   /** Hashed asset names never change: cache them for long. */
   immutable: boolean;
+  /** The body gzipped once at load (text files), sent to browsers that accept gzip. */
+  gzipped: Buffer | undefined;
 }
 
 /** The default front-end directory: dist/public beside the compiled server (or of the package, from src/). */
@@ -44,10 +47,14 @@ export function loadStaticFiles(dir: string): Map<string, StaticFile> {
       const full = join(dir, rel);
       if (statSync(full).isDirectory()) walk(rel);
       else {
+        const body = readFileSync(full);
+        const type = TYPES[extname(name)] ?? "application/octet-stream";
+        const text = /^(text\/|application\/json|image\/svg)/.test(type);
         files.set(`/${rel}`, {
-          body: readFileSync(full),
-          type: TYPES[extname(name)] ?? "application/octet-stream",
+          body,
+          type,
           immutable: rel.startsWith("assets/"),
+          gzipped: text && body.length > 1024 ? gzipSync(body, { level: 9 }) : undefined,
         });
       }
     }

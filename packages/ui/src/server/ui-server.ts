@@ -3,6 +3,7 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { gzipSync } from "node:zlib";
 import { overrideArtifactHost } from "@sluice/runtime/artifact";
 import { ApiError, KubeClient, type KubeConfigLike } from "@sluice/runtime/kube";
 import type { Logger } from "@sluice/runtime/logging";
@@ -16,18 +17,23 @@ import {
   type TreeAnswer,
 } from "../shared/api.js";
 import { runAction, UnsupportedActionError } from "./actions.js";
+import { ControllerLogs, type ControllerLogsOptions } from "./controller-logs.js";
 import { DiffUnavailableError, desiredDiff } from "./desired-diff.js";
 import { objectDetail } from "./detail.js";
 import { EventStream } from "./event-stream.js";
+import { helmDiff, helmHistory } from "./helm-release.js";
 import { ImpersonatingClients } from "./impersonation.js";
 import { watchedKind } from "./kinds.js";
 import { countRows, parseListQuery, queryRows } from "./list-query.js";
+import { streamLogs } from "./log-stream.js";
+import { OIDC_COOKIE, OidcLogin, OidcLoginError, type OidcOptions } from "./oidc.js";
 import { ResourceTreeBuilder } from "./resource-tree.js";
 import { RollbackError, type RollbackOptions, rollback } from "./rollback.js";
 import { hostAllowed, originAllowed, setSecurityHeaders } from "./security.js";
 import { readCookie, SESSION_COOKIE, SessionStore, secretEquals, type UiLogin, type UiSession } from "./sessions.js";
 import { defaultPublicDir, loadStaticFiles, type StaticFile } from "./static-files.js";
 import type { FluxObject } from "./summarize.js";
+import { reviewToken } from "./token-review.js";
 import { WatchHub } from "./watch-hub.js";
 
 /** Options of {@link startUiServer}. */
@@ -42,12 +48,21 @@ export interface UiServerOptions {
   allowedHosts?: readonly string[] | undefined;
   /** Tokens users log in with, and who each stands for. Without any, the UI is read-only for everyone. */
   logins?: readonly UiLogin[] | undefined;
+  /**
+   * Also accept any token the API server authenticates (a TokenReview with the UI's identity); such users
+   * act as themselves when `canAct` (default true), their RBAC deciding.
+   */
+  tokenReview?: { canAct?: boolean | undefined } | undefined;
+  /** Offer "Log in with OIDC": the ID token's claims become the impersonated user and groups. */
+  oidc?: OidcOptions | undefined;
   /** Watch one namespace only (default all). */
   namespace?: string | undefined;
   /** The built front end (default dist/public of this package). */
   publicDir?: string | undefined;
   /** Where "roll back to this revision" may push revert commits (elsewhere it answers the commands). */
   rollback?: RollbackOptions | undefined;
+  /** Where the controllers' logs are read for the object pages' log viewer. */
+  logs?: ControllerLogsOptions | undefined;
   /** Mark the session cookie Secure (behind HTTPS). */
   secureCookies?: boolean | undefined;
   logger?: Logger | undefined;
@@ -101,14 +116,26 @@ function readBody(req: IncomingMessage): Promise<unknown> {
   });
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
+/** Bodies at least this large are gzipped for browsers that accept it (a page of rows: ~40 KiB → ~5 KiB). */
+const GZIP_MIN_BYTES = 8 * 1024;
+
+function acceptsGzip(req: IncomingMessage | undefined): boolean {
+  return /\bgzip\b/.test(String(req?.headers["accept-encoding"] ?? ""));
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, req?: IncomingMessage): void {
+  const text = Buffer.from(JSON.stringify(body), "utf8");
+  const headers: Record<string, string | number> = {
     "Content-Type": "application/json; charset=utf-8",
     "Cache-Control": "no-store",
-    "Content-Length": Buffer.byteLength(text),
-  });
-  res.end(text);
+    Vary: "Accept-Encoding",
+  };
+  // Fast level: the CPU goes to the next request, the bytes saved are most of them.
+  const out = text.length >= GZIP_MIN_BYTES && acceptsGzip(req) ? gzipSync(text, { level: 1 }) : text;
+  if (out !== text) headers["Content-Encoding"] = "gzip";
+  headers["Content-Length"] = out.length;
+  res.writeHead(status, headers);
+  res.end(out);
 }
 
 function sendText(res: ServerResponse, status: number, text: string): void {
@@ -166,7 +193,10 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   const hub = new WatchHub(client, { namespace: options.namespace, logger });
   const impersonating = new ImpersonatingClients(options.kubeConfig);
   const sessions = new SessionStore(options.logins ?? []);
+  let servedUrl = "";
+  const oidc = options.oidc ? new OidcLogin(options.oidc, () => servedUrl) : undefined;
   const stream = new EventStream(hub);
+  const logs = new ControllerLogs(client, options.logs ?? {});
   const allowedHosts = (options.allowedHosts ?? []).map((h) => h.toLowerCase());
   let counts: { seq: number; value: Counts } | undefined;
 
@@ -189,6 +219,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     user: s.user?.name ?? "anonymous (read-only)",
     canAct: s.user?.canAct === true,
     csrfToken: s.csrfToken,
+    oidc: oidc !== undefined,
   });
 
   /** Checks a write: same origin, CSRF token of the session. */
@@ -206,15 +237,18 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     return obj;
   };
 
-  const serveStatic = (path: string, res: ServerResponse): void => {
+  const serveStatic = (path: string, req: IncomingMessage, res: ServerResponse): void => {
     const file: StaticFile | undefined = files.get(path === "/" ? "/index.html" : path);
     if (!file) throw new HttpError(404, `no such page: ${path}`);
+    const body = file.gzipped && acceptsGzip(req) ? file.gzipped : file.body;
     res.writeHead(200, {
       "Content-Type": file.type,
-      "Content-Length": file.body.length,
+      "Content-Length": body.length,
       "Cache-Control": file.immutable ? "public, max-age=31536000, immutable" : "no-cache",
+      Vary: "Accept-Encoding",
+      ...(body === file.gzipped ? { "Content-Encoding": "gzip" } : {}),
     });
-    res.end(file.body);
+    res.end(body);
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -230,9 +264,33 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     const method = req.method ?? "GET";
     if (!path.startsWith("/api/")) {
       if (method !== "GET" && method !== "HEAD") throw new HttpError(405, `${method} not allowed`);
-      return serveStatic(path, res);
+      return serveStatic(path, req, res);
     }
     if (method === "GET" && path === "/api/session") return sendJson(res, 200, sessionView(sessionOf(req, res, true)!));
+    if (method === "GET" && path.startsWith("/api/oidc/")) {
+      if (!oidc) throw new HttpError(404, "OIDC login is not configured");
+      if (path === "/api/oidc/login") {
+        const { url: to, id } = await oidc.start();
+        res.writeHead(302, {
+          Location: to,
+          "Set-Cookie": `${OIDC_COOKIE}=${id}; Path=/api/oidc; HttpOnly; SameSite=Lax; Max-Age=600${options.secureCookies ? "; Secure" : ""}`,
+          "Cache-Control": "no-store",
+        });
+        return void res.end();
+      }
+      if (path === "/api/oidc/callback") {
+        const user = await oidc.finish(readCookie(req.headers.cookie, OIDC_COOKIE), url.searchParams);
+        const next = sessions.loginAs(sessions.get(readCookie(req.headers.cookie, SESSION_COOKIE)), user);
+        logger?.info({ user: user.name, groups: user.groups }, "UI login (OIDC)");
+        res.writeHead(302, {
+          Location: "/",
+          "Set-Cookie": [cookie(next), `${OIDC_COOKIE}=; Path=/api/oidc; HttpOnly; SameSite=Lax; Max-Age=0`],
+          "Cache-Control": "no-store",
+        });
+        return void res.end();
+      }
+      throw new HttpError(404, `no such API: ${path}`);
+    }
     const found = sessionOf(req, res, false);
     if (method === "GET") {
       if (path === "/api/objects") {
@@ -245,12 +303,17 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
         const rows = hub.all();
         if (counts?.seq !== hub.seq) counts = { seq: hub.seq, value: countRows(rows) };
         const page: ListPage = { ...queryRows(rows, query), counts: counts.value, synced: hub.synced(), seq: hub.seq };
-        return sendJson(res, 200, page);
+        return sendJson(res, 200, page, req);
       }
       if (path === "/api/events") return stream.attach(req, res);
+      if (path.startsWith("/api/logs/")) {
+        const { kind, namespace, name } = objectPath(path.slice("/api/logs/".length));
+        cachedObject(kind, namespace, name);
+        return streamLogs(req, res, logs, { kind, namespace, name });
+      }
       if (path.startsWith("/api/object/")) {
         const { kind, namespace, name } = objectPath(path.slice("/api/object/".length));
-        return sendJson(res, 200, await objectDetail(hub, client, cachedObject(kind, namespace, name)));
+        return sendJson(res, 200, await objectDetail(hub, client, cachedObject(kind, namespace, name)), req);
       }
       if (path.startsWith("/api/tree/")) {
         const { kind, namespace, name } = objectPath(path.slice("/api/tree/".length));
@@ -260,19 +323,30 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
         const tree: TreeAnswer = {
           nodes: await new ResourceTreeBuilder(client).build(cachedObject(kind, namespace, name)),
         };
-        return sendJson(res, 200, tree);
+        return sendJson(res, 200, tree, req);
       }
       if (path.startsWith("/api/artifact/")) {
         const { kind, namespace, name } = objectPath(path.slice("/api/artifact/".length));
         return downloadArtifact(res, cachedObject(kind, namespace, name));
       }
+      // Dry-run applies need patch rights, Helm's storage Secret reads: as the logged-in user when there is
+      // one, else as the UI.
+      const viewer = found?.user ? impersonating.for(found.user) : client;
       if (path.startsWith("/api/diff/")) {
         const { kind, namespace, name } = objectPath(path.slice("/api/diff/".length));
+        const obj = cachedObject(kind, namespace, name);
+        if (kind === "HelmRelease") return sendJson(res, 200, await helmDiff(viewer, obj), req);
         if (kind !== "Kustomization")
-          throw new HttpError(400, `the desired-vs-live diff is built for Kustomizations, not ${kind}`);
-        // Dry-run applies need patch rights: as the logged-in user when there is one, else as the UI.
-        const as = found?.user ? impersonating.for(found.user) : client;
-        return sendJson(res, 200, await desiredDiff(as, hub, cachedObject(kind, namespace, name)));
+          throw new HttpError(
+            400,
+            `the desired-vs-live diff is built for Kustomizations and HelmReleases, not ${kind}`,
+          );
+        return sendJson(res, 200, await desiredDiff(viewer, hub, obj), req);
+      }
+      if (path.startsWith("/api/helm/")) {
+        const { kind, namespace, name } = objectPath(path.slice("/api/helm/".length));
+        if (kind !== "HelmRelease") throw new HttpError(400, `${kind} has no Helm release: only HelmReleases do`);
+        return sendJson(res, 200, await helmHistory(viewer, cachedObject(kind, namespace, name)), req);
       }
       throw new HttpError(404, `no such API: ${path}`);
     }
@@ -283,7 +357,11 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     if (path === "/api/login") {
       const body = (await readBody(req)) as { token?: unknown };
       if (typeof body.token !== "string" || body.token === "") throw new HttpError(400, "token: required");
-      const done = sessions.login(session, body.token);
+      let done = sessions.login(session, body.token);
+      if (!done && options.tokenReview) {
+        const user = await reviewToken(client, body.token, options.tokenReview.canAct ?? true);
+        if (user) done = { session: sessions.loginAs(session, user), user };
+      }
       if (!done) throw new HttpError(401, "unknown token");
       res.setHeader("Set-Cookie", cookie(done.session));
       logger?.info({ user: done.user.name }, "UI login");
@@ -338,6 +416,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       let status = 500;
       let message = "internal error";
       if (err instanceof HttpError) ({ status, message } = err);
+      else if (err instanceof OidcLoginError) ({ status, message } = { status: 401, message: err.message });
       else if (err instanceof UnsupportedActionError) ({ status, message } = { status: 400, message: err.message });
       else if (err instanceof DiffUnavailableError || err instanceof RollbackError) {
         ({ status, message } = { status: 409, message: err.message });
@@ -369,9 +448,10 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   hub.start();
   const port = (server.address() as AddressInfo).port;
   const shownHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
+  servedUrl = `http://${shownHost}:${port}`;
   let stopping: Promise<void> | undefined;
   return {
-    url: `http://${shownHost}:${port}`,
+    url: servedUrl,
     port,
     hub,
     waitForSync: (signal) => hub.cache.waitForSync(signal),

@@ -164,6 +164,48 @@ export interface ObjectDetail {
   valuesYaml: string;
 }
 
+/** One version of a Helm release as Helm's storage holds it. */
+export interface HelmRevision {
+  version: number;
+  /** deployed, superseded, failed, pending-upgrade, uninstalled, … */
+  status: string;
+  chartName: string;
+  chartVersion: string;
+  appVersion: string;
+  firstDeployed: string;
+  lastDeployed: string;
+  deleted: string;
+  description: string;
+  /** The user-supplied values as YAML; values from `valuesFrom` Secrets and ConfigMaps are `*****`. */
+  valuesYaml: string;
+}
+
+/** Answer of `GET /api/helm/HelmRelease/:namespace/:name`: the release history from Helm's storage. */
+export interface HelmHistoryAnswer {
+  release: string;
+  /** Namespace the release's storage Secrets are in. */
+  storageNamespace: string;
+  /** Newest first. */
+  revisions: HelmRevision[];
+}
+
+/** One controller log line about an object. */
+export interface LogLine {
+  ts: string;
+  level: string;
+  msg: string;
+  error: string;
+  /** The controller that wrote it (Pod `app` label or log file name). */
+  controller: string;
+}
+
+/** One message of the `GET /api/logs/:kind/:namespace/:name` Server-Sent Events stream. */
+export type LogMessage =
+  /** Where the lines come from: the controllers' Pods (pods/log) or `sluice up`'s log files. */
+  | { type: "source"; source: "pods" | "files" }
+  | { type: "lines"; lines: LogLine[] }
+  | { type: "error"; message: string };
+
 /** Answer of `GET /api/tree/:kind/:namespace/:name`. */
 export interface TreeAnswer {
   nodes: TreeNode[];
@@ -181,7 +223,7 @@ export interface DiffEntry {
 
 /** Answer of `GET /api/diff/:kind/:namespace/:name`. */
 export interface DiffAnswer {
-  /** The source artifact revision the objects were built from. */
+  /** The source artifact revision the objects were built from (Helm: `<chart>@<version> (release vN)`). */
   revision: string;
   /** Objects that would change (created, changed, deleted) out of `entries`. */
   changes: number;
@@ -195,6 +237,8 @@ export interface Session {
   canAct: boolean;
   /** Send this as `X-CSRF-Token` on every POST. */
   csrfToken: string;
+  /** Whether "Log in with OIDC" is offered (`paths.oidcLogin`). */
+  oidc: boolean;
 }
 
 /** The actions the UI offers; each is one API call a user could make with kubectl. */
@@ -234,9 +278,13 @@ export const paths = {
   session: "/api/session",
   login: "/api/login",
   logout: "/api/logout",
+  oidcLogin: "/api/oidc/login",
+  oidcCallback: "/api/oidc/callback",
   object: (kind: string, namespace: string, name: string) => `/api/object/${seg(kind, namespace, name)}`,
   tree: (kind: string, namespace: string, name: string) => `/api/tree/${seg(kind, namespace, name)}`,
   diff: (kind: string, namespace: string, name: string) => `/api/diff/${seg(kind, namespace, name)}`,
+  logs: (kind: string, namespace: string, name: string) => `/api/logs/${seg(kind, namespace, name)}`,
+  helm: (namespace: string, name: string) => `/api/helm/${seg("HelmRelease", namespace, name)}`,
   action: (action: ActionName, kind: string, namespace: string, name: string) =>
     `/api/action/${action}/${seg(kind, namespace, name)}`,
   rollback: (kind: string, namespace: string, name: string) => `/api/rollback/${seg(kind, namespace, name)}`,
