@@ -4,7 +4,7 @@
 
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { appendFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { connect, createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
@@ -45,6 +45,8 @@ export interface TestSshd {
   knownHosts: string;
   /** `ssh://<user>@127.0.0.1:<port><absPath>` */
   url(absPath: string): string;
+  /** Adds a public key to authorized_keys (sshd reads it on every login). */
+  authorize(publicKey: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -124,6 +126,7 @@ export async function startSshd(options: SshdOptions): Promise<TestSshd> {
     user,
     knownHosts: `[127.0.0.1]:${port} ${hostPub[0]} ${hostPub[1]}`,
     url: (absPath) => `ssh://${user}@127.0.0.1:${port}${absPath}`,
+    authorize: (publicKey) => appendFile(join(dir, "authorized_keys"), `${publicKey.trim()}\n`),
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once("exit", r));
