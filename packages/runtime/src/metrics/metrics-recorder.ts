@@ -39,7 +39,7 @@ const STATUSES = ["True", "False", "Unknown"] as const;
  * - `workqueue_depth`, `workqueue_adds_total`, `workqueue_queue_duration_seconds`,
  *   `workqueue_work_duration_seconds`, `workqueue_retries_total`, `workqueue_longest_running_processor_seconds`,
  *   `workqueue_unfinished_work_seconds`, all `{name}`;
- * - `rest_client_requests_total{code,method,host}` (every API request of this process), and
+ * - `rest_client_requests_total{code,method,host}` (the requests of the manager's run), and
  *   `leader_election_master_status{name}`;
  * - with `legacyObjectMetrics`, also `gotk_reconcile_condition{kind,name,namespace,type,status}` and
  *   `gotk_suspend_status{kind,name,namespace}`.
