@@ -5,7 +5,7 @@
 
 import { createReadStream } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ServerResponse } from "node:http";
 import type { ResourceService } from "../api/resource-service.js";
 import { badRequest, type FieldError, invalid } from "../errors.js";
 import type { ResourceType } from "../resources/resource-type.js";
@@ -146,7 +146,6 @@ export class PodLogs {
 
   /** Answers one `get` of pods/log (the caller checked authorization and the verb). */
   async serve(
-    req: IncomingMessage,
     res: ServerResponse,
     rt: ResourceType,
     namespace: string,
@@ -163,7 +162,7 @@ export class PodLogs {
       res.end();
       return;
     }
-    await this.stream(req, res, source.file, options);
+    await this.stream(res, source.file, options);
   }
 
   private sourceFor(pod: Record<string, unknown>, namespace: string, container: string): PodLogSource | undefined {
@@ -177,7 +176,7 @@ export class PodLogs {
     );
   }
 
-  private async stream(req: IncomingMessage, res: ServerResponse, file: string, o: LogOptions): Promise<void> {
+  private async stream(res: ServerResponse, file: string, o: LogOptions): Promise<void> {
     const text = await readFile(file, "utf8").catch(() => "");
     // Only whole lines: a partly written last line is sent once complete (with follow).
     const end = text.lastIndexOf("\n") + 1;
@@ -207,9 +206,7 @@ export class PodLogs {
 
     let offset = Buffer.byteLength(text.slice(0, end));
     let closed = false;
-    req.once("close", () => {
-      closed = true;
-    });
+    // The response's close: the client went or the server stops (a request's close only means it was read).
     res.once("close", () => {
       closed = true;
     });

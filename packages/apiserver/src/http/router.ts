@@ -196,7 +196,7 @@ export async function route(deps: RouterDeps, req: IncomingMessage, res: ServerR
     if (!rt) throw pathNotFound();
     if (rt.group === "" && rt.resource === "pods" && info.subresource === "log") {
       if (info.verb !== "get") throw methodNotSupported(rt, info.verb);
-      return await deps.podLogs.serve(req, res, rt, info.namespace, info.name, url.searchParams);
+      return await deps.podLogs.serve(res, rt, info.namespace, info.name, url.searchParams);
     }
     if (rt.review && info.verb === "create") {
       const body = parseObjectBody(req.headers["content-type"], await readBody(req), rt.kind);
