@@ -74,6 +74,18 @@ describe("sluice create secret git over SSH", () => {
     }
   });
 
+  it("scans the host key Go's SSH client would pick (ECDSA before RSA before ed25519), as flux does", async () => {
+    const multi = await startSshd({ authorizedKeys: [], hostKeyTypes: ["ed25519", "rsa", "ecdsa"] });
+    try {
+      const r = await env.sluice("create", "secret", "git", "x", "--url", multi.url(repo.bare), "--export");
+      expect(r.stderr).toBe("");
+      const { stringData } = parse(r.stdout.slice(4)) as { stringData: Record<string, string> };
+      expect(stringData["known_hosts"]).toBe(multi.hostKeys["ecdsa-sha2-nistp256"]);
+    } finally {
+      await multi.stop();
+    }
+  });
+
   it("stores --private-key-file as given with --password, and its public key", async () => {
     const key = await generateKeyPair(PASSPHRASE);
     await writeFile(join(env.workDir, "id_enc"), key.privateKey, { mode: 0o600 });
