@@ -197,7 +197,10 @@ describe("sluice logs from a local sluice up", () => {
     const copy = join(home.path, "kubeconfig-copy");
     await copyFile(upRecord.kubeconfig, copy);
     const r = await runCli(
-      ["logs", "--kubeconfig", copy, "--kind", "GitRepository", "--name", "broken", "--level", "error", "--tail", "50"],
+      [
+        ...["logs", "--kubeconfig", copy, "--kind", "GitRepository", "--name", "broken", "--level", "error"],
+        ...["--tail", "50", "--since", "1h"],
+      ],
       env(),
       home.path,
     );
@@ -210,5 +213,32 @@ describe("sluice logs from a local sluice up", () => {
     // sluice up's own log is no Pod's: only the controller's lines come back.
     const all = await runCli(["logs", "--kubeconfig", copy, "-A", "--tail", "1"], env(), home.path);
     expect(all.stdout.trimEnd().split("\n")).toHaveLength(1);
+
+    // -f: the server streams the controller's new lines as they are written.
+    const stop = new AbortController();
+    let seen = "";
+    const stdout = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        seen += chunk.toString();
+        if (seen.includes("GitRepository/broken3.flux-system")) stop.abort();
+        cb();
+      },
+    });
+    const io: CliIO = {
+      stdout,
+      stderr: new TextSink(),
+      env: env(),
+      cwd: home.path,
+      isTTY: false,
+      columns: undefined,
+      signal: stop.signal,
+    };
+    const following = run(
+      ["logs", "--kubeconfig", copy, "-f", "--tail", "0", "--name", "broken3", "--level", "error"],
+      io,
+    );
+    await runCli(["create", "source", "git", "broken3", "--url", "https://exa mple.com/y", "--branch", "main"], env());
+    expect(await following).toBe(0);
+    expect(seen).toContain("error GitRepository/broken3.flux-system - reconciliation stalled");
   });
 });
