@@ -21,6 +21,7 @@ import { CrdController } from "./crd/crd-controller.js";
 import { admitCrd } from "./crd/crd-validation.js";
 import { CrdSchemas, CustomResourceAdmission } from "./crd/custom-resource-admission.js";
 import { OpenApiV3 } from "./http/openapi.js";
+import { type PodLogSource, PodLogs } from "./http/pod-logs.js";
 import { RequestMetrics } from "./http/request-metrics.js";
 import { ResourceHandler } from "./http/resource-handler.js";
 import { route } from "./http/router.js";
@@ -56,6 +57,11 @@ export interface ApiServerOptions {
    * resource trees show Deployment → ReplicaSet → Pods (default false). Their status needs `simulateWorkloads`.
    */
   simulatePods?: boolean;
+  /**
+   * Where Pods' container logs come from (pods/log): a Pod in a source's namespace carrying all its labels
+   * gets the lines of its file for that container. Other containers answer as ones that logged nothing.
+   */
+  podLogs?: PodLogSource[];
   /** Bearer token to accept (default: random). */
   token?: string;
   /**
@@ -181,6 +187,7 @@ async function serve(
   if (options.simulatePods === true) {
     controllers.push(new ReplicaSimulator(service, registry, Math.min(options.workloadDelayMs ?? 500, 100)));
   }
+  const podLogs = new PodLogs(service, options.podLogs ?? []);
   const audit = new AuditLog();
   const metrics = new RequestMetrics();
   const resources = new ResourceHandler(service, {
@@ -221,6 +228,7 @@ async function serve(
         }),
         openapi: (path, req, res) => openapi.serve(path, req, res),
         ready: () => true,
+        podLogs,
       },
       req,
       res,

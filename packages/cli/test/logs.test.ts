@@ -1,20 +1,24 @@
 // `sluice logs` against a real `sluice up` (the built binary with source-controller): the controllers' JSON log
 // files under its state dir, found through its up.json record without any kubeconfig flag; filters, --tail,
-// -f; every line the controllers wrote is JSON with Flux's keys. Then the Pods path through the pods/log API.
+// -f; every line the controllers wrote is JSON with Flux's keys. Then the Pods path: sluice up's embedded API
+// server serves each controller as its chart Deployment's Pod whose log is the controller's file, read by the
+// real `kubectl logs deploy/…` and by `sluice logs` through pods/log.
 
-import { type ChildProcess, spawn } from "node:child_process";
-import { readdir, readFile } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { copyFile, readdir, readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
-import { tempDir } from "@sluice/testkit";
+import { promisify } from "node:util";
+import { resolveTool } from "@sluice/runtime";
+import { eventually, tempDir } from "@sluice/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CliIO } from "../src/io.js";
 import { run } from "../src/program.js";
 import { READY_LINE } from "../src/up/banner.js";
 import { runCli, TextSink } from "./support/cli-env.js";
 
+const execFileP = promisify(execFile);
 const BIN = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "main.js");
 const REQUIRED_RECONCILE_KEYS = [
   "level",
@@ -163,73 +167,78 @@ describe("sluice logs from a local sluice up", () => {
     }
     expect(reconcileLines).toBeGreaterThan(0);
   });
-});
 
-describe("sluice logs from controller Pods (pods/log API)", () => {
-  let server: Server;
-  let dir: Awaited<ReturnType<typeof tempDir>>;
-  let kubeconfig: string;
-  const requests: string[] = [];
-  const LINES = [
-    '{"level":"info","ts":"2026-01-01T10:00:00.000Z","msg":"Starting workers","controller":"gitrepository","controllerGroup":"source.toolkit.fluxcd.io","controllerKind":"GitRepository"}',
-    "plain text is skipped",
-    '{"level":"error","ts":"2026-01-01T10:00:01.000Z","msg":"Reconciler error","controller":"gitrepository","controllerGroup":"source.toolkit.fluxcd.io","controllerKind":"GitRepository","GitRepository":{"name":"podinfo","namespace":"flux-system"},"name":"podinfo","namespace":"flux-system","reconcileID":"1","error":"auth failed"}',
-  ];
-  beforeAll(async () => {
-    dir = await tempDir("sluice-logs-pods-");
-    server = createServer((req, res) => {
-      requests.push(req.url ?? "");
-      const url = new URL(req.url ?? "/", "http://x");
-      res.setHeader("Content-Type", "application/json");
-      if (url.pathname === "/api/v1") {
-        res.end(JSON.stringify({ resources: [{ name: "pods", namespaced: true, kind: "Pod", verbs: ["list"] }] }));
-      } else if (url.pathname === "/api/v1/namespaces/flux-system/pods") {
-        const pod = (name: string, phase: string) => ({
-          metadata: { name, namespace: "flux-system" },
-          spec: { containers: [{ name: "manager" }] },
-          status: { phase },
-        });
-        res.end(
-          JSON.stringify({
-            kind: "PodList",
-            apiVersion: "v1",
-            metadata: {},
-            items: [pod("source-controller-abc", "Running"), pod("old", "Failed")],
-          }),
-        );
-      } else if (url.pathname === "/api/v1/namespaces/flux-system/pods/source-controller-abc/log") {
-        res.setHeader("Content-Type", "text/plain");
-        res.end(`${LINES.join("\n")}\n`);
-      } else {
-        res.statusCode = 404;
-        res.end(JSON.stringify({ kind: "Status", code: 404, message: "not found" }));
-      }
+  it("kubectl logs deploy/source-controller reads the controller's log as its Pod's (embedded pods/log)", async () => {
+    const kubectl = resolveTool("kubectl").path;
+    const pod = await eventually("the source-controller Pod Running", async () => {
+      const r = await execFileP(kubectl, [
+        ...["--kubeconfig", upRecord.kubeconfig, "get", "pods", "-n", "flux-system"],
+        ...["-l", "app=source-controller", "-o", "jsonpath={.items[0].status.phase}"],
+      ]);
+      return r.stdout === "Running" || undefined;
     });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const { port } = server.address() as { port: number };
-    kubeconfig = join(dir.path, "kubeconfig");
-    const { writeFile } = await import("node:fs/promises");
-    await writeFile(
-      kubeconfig,
-      `apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: "http://127.0.0.1:${port}"}\nusers:\n- name: u\n  user: {}\ncontexts:\n- name: x\n  context: {cluster: c, user: u}\ncurrent-context: x\n`,
-    );
-  });
-  afterAll(async () => {
-    await new Promise((resolve) => server?.close(resolve));
-    await dir?.remove();
+    expect(pod).toBe(true);
+    const { stdout } = await execFileP(kubectl, [
+      ...["--kubeconfig", upRecord.kubeconfig, "logs", "-n", "flux-system", "deploy/source-controller"],
+      "--tail=3",
+    ]);
+    const file = (await readFile(join(upRecord.logDir, "source-controller.log"), "utf8")).trimEnd().split("\n");
+    const lines = stdout.trimEnd().split("\n");
+    expect(lines).toHaveLength(3);
+    // The file may have grown between the two reads: the served lines are three consecutive lines of it.
+    const at = file.indexOf(lines[0]!);
+    expect(at).toBeGreaterThanOrEqual(0);
+    expect(file.slice(at, at + 3)).toEqual(lines);
   });
 
-  it("reads the running controller Pods' logs with flux's selector and query, and formats them", async () => {
-    const r = await runCli(["logs", "--kubeconfig", kubeconfig, "--tail", "10", "--since", "1h"], { HOME: dir.path });
-    expect(r.stderr).toBe("");
-    expect(r.stdout).toBe(
-      "2026-01-01T10:00:01.000Z error GitRepository/podinfo.flux-system - Reconciler error auth failed\n",
+  it("sluice logs through the Pods and pods/log when the kubeconfig is not sluice up's own", async () => {
+    // A copy of the kubeconfig: `sluice logs` does not recognise it as the local sluice up's, so it lists
+    // the controller Pods and reads their logs through the API server, as against a cluster.
+    const copy = join(home.path, "kubeconfig-copy");
+    await copyFile(upRecord.kubeconfig, copy);
+    const r = await runCli(
+      [
+        ...["logs", "--kubeconfig", copy, "--kind", "GitRepository", "--name", "broken", "--level", "error"],
+        ...["--tail", "50", "--since", "1h"],
+      ],
+      env(),
+      home.path,
     );
-    const list = new URL(requests.find((u) => u.startsWith("/api/v1/namespaces/flux-system/pods?")) ?? "/", "http://x");
-    expect(list.searchParams.get("labelSelector")).toBe("app.kubernetes.io/part-of in (flux,sluice)");
-    const log = requests.find((u) => u.includes("/log"));
-    expect(log).toBe("/api/v1/namespaces/flux-system/pods/source-controller-abc/log?tailLines=10&sinceSeconds=3600");
-    const all = await runCli(["logs", "--kubeconfig", kubeconfig, "-A"], { HOME: dir.path });
-    expect(all.stdout.split("\n")[0]).toBe("2026-01-01T10:00:00.000Z info GitRepository - Starting workers");
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split("\n");
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines)
+      expect(line).toMatch(/ error GitRepository\/broken\.flux-system - reconciliation stalled/);
+    // sluice up's own log is no Pod's: only the controller's lines come back.
+    const all = await runCli(["logs", "--kubeconfig", copy, "-A", "--tail", "1"], env(), home.path);
+    expect(all.stdout.trimEnd().split("\n")).toHaveLength(1);
+
+    // -f: the server streams the controller's new lines as they are written.
+    const stop = new AbortController();
+    let seen = "";
+    const stdout = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        seen += chunk.toString();
+        if (seen.includes("GitRepository/broken3.flux-system")) stop.abort();
+        cb();
+      },
+    });
+    const io: CliIO = {
+      stdout,
+      stderr: new TextSink(),
+      env: env(),
+      cwd: home.path,
+      isTTY: false,
+      columns: undefined,
+      signal: stop.signal,
+    };
+    const following = run(
+      ["logs", "--kubeconfig", copy, "-f", "--tail", "0", "--name", "broken3", "--level", "error"],
+      io,
+    );
+    await runCli(["create", "source", "git", "broken3", "--url", "https://exa mple.com/y", "--branch", "main"], env());
+    expect(await following).toBe(0);
+    expect(seen).toContain("error GitRepository/broken3.flux-system - reconciliation stalled");
   });
 });

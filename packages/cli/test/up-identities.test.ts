@@ -50,7 +50,8 @@ describe("controller identities from the chart", () => {
   });
 
   it("applies the chart's RBAC and gives each controller a kubeconfig acting as its ServiceAccount", async () => {
-    const identities = await controllerIdentities(controllers, NS, kc, admin, process.env);
+    const render = await renderChartFor(controllers, NS, process.env);
+    const identities = await controllerIdentities(controllers, NS, kc, admin, render);
     expect([...identities.keys()].sort()).toEqual([...controllers].sort());
     for (const [name, kc] of identities) {
       const client = KubeClient.fromKubeConfig(kc, { rateLimit: false });

@@ -239,6 +239,28 @@ describe("sluice up", () => {
       (await kubectlOk(kubeconfig, ["auth", "can-i", "list", "gitrepositories.source.toolkit.fluxcd.io", sa])).trim(),
     ).toBe("yes");
 
+    // Each controller's rest_client_requests_total counts its own requests, as each Flux controller's
+    // process does: source-controller patches the status of a new GitRepository, notification-controller
+    // (which owns no such object) has sent no PATCH.
+    const metricsOf = async (name: string) => {
+      const [, m] = (await up.waitFor(new RegExp(`${name}\\s+.*metrics (\\S+)`))) as string[];
+      return (await (await fetch(`${m}`)).text())
+        .split("\n")
+        .filter((l) => l.startsWith("rest_client_requests_total{"));
+    };
+    await kubectlOk(
+      kubeconfig,
+      ["apply", "-f", "-"],
+      "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {name: rest-metrics, namespace: flux-system}\nspec: {interval: 1h, url: 'https://exa mple.com/repo'}\n",
+    );
+    let sourcePatches: string[] = [];
+    for (let i = 0; i < 200 && sourcePatches.length === 0; i++) {
+      sourcePatches = (await metricsOf("source-controller")).filter((l) => l.includes('method="PATCH"'));
+      if (sourcePatches.length === 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(sourcePatches.length).toBeGreaterThan(0);
+    expect((await metricsOf("notification-controller")).filter((l) => l.includes('method="PATCH"'))).toEqual([]);
+
     // SIGTERM (what a service manager sends) stops as cleanly as Ctrl-C.
     expect(await interrupt(up, "SIGTERM")).toBe(0);
     expect(up.stderr()).toMatch(/received SIGTERM: stopping/);

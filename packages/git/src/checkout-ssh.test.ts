@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from "node:crypto";
 import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +12,7 @@ import {
   type TestSshd,
   tempDir,
 } from "@sluice/testkit";
+import sshpk from "sshpk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { authFromSecretData } from "./auth.js";
 import { checkout } from "./checkout.js";
@@ -26,6 +28,7 @@ let sshdV0: TestSshd;
 let userKey: SshKeyPair;
 let encryptedKey: SshKeyPair;
 let strangerKey: SshKeyPair;
+let pkcs8Keys: Record<string, SshKeyPair>;
 let bare: string;
 let c1: string;
 let c2: string;
@@ -62,7 +65,23 @@ beforeAll(async () => {
     generateKeyPair(PASSPHRASE),
     generateKeyPair(),
   ]);
-  sshd = await startSshd({ authorizedKeys: [userKey.publicKey, encryptedKey.publicKey] });
+  // PKCS#8 PEM keys as `flux create secret git` writes them (Go's x509.MarshalPKCS8PrivateKey).
+  pkcs8Keys = Object.fromEntries(
+    [
+      ["ed25519", generateKeyPairSync("ed25519")],
+      ["ecdsa", generateKeyPairSync("ec", { namedCurve: "P-384" })],
+      ["rsa", generateKeyPairSync("rsa", { modulusLength: 2048 })],
+    ].map(([name, pair]) => {
+      const privateKey = (pair as ReturnType<typeof generateKeyPairSync>).privateKey
+        .export({ type: "pkcs8", format: "pem" })
+        .toString();
+      const publicKey = sshpk.parsePrivateKey(privateKey, "pkcs8").toPublic().toString("ssh");
+      return [name as string, { privateKey, publicKey }];
+    }),
+  );
+  sshd = await startSshd({
+    authorizedKeys: [userKey.publicKey, encryptedKey.publicKey, ...Object.values(pkcs8Keys).map((k) => k.publicKey)],
+  });
   sshdV0 = await startSshd({ authorizedKeys: [userKey.publicKey], acceptGitProtocol: false });
   // Credential files go to os.tmpdir(): point it at a private directory to check they are removed.
   privateTmp = await mkdtemp(join(tmpdir(), "sc-ssh-tmp-"));
@@ -86,6 +105,15 @@ describe("checkout over SSH", () => {
     expect(r).toMatchObject({ revision: `master@sha1:${c2}`, subject: "two", skipped: false });
     const tag = await co({ url, auth, reference: { tag: "v1.0.0" } });
     expect(tag.revision).toBe(`v1.0.0@sha1:${c2}`);
+    expect(await readdir(privateTmp)).toEqual([]);
+  });
+
+  it("clones with PKCS#8 PEM identities of every type flux generates (ed25519 rewritten for OpenSSH)", async () => {
+    const url = sshd.url(bare);
+    for (const [name, key] of Object.entries(pkcs8Keys)) {
+      const auth = authFromSecretData(url, { identity: key.privateKey, known_hosts: sshd.knownHosts });
+      expect((await co({ url, auth })).revision, name).toBe(`master@sha1:${c2}`);
+    }
     expect(await readdir(privateTmp)).toEqual([]);
   });
 

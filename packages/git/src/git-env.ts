@@ -5,6 +5,7 @@
 import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { opensshIdentity } from "./ssh-identity.js";
 import type { GitAuth } from "./types.js";
 import type { ParsedGitUrl } from "./url.js";
 
@@ -111,7 +112,8 @@ export async function prepareGitEnvironment(
         "LogLevel=ERROR",
       ];
       args.push("-o", `UserKnownHostsFile=${shellQuote(await file("known_hosts", auth?.knownHosts ?? ""))}`);
-      if (auth?.identity) args.push("-i", shellQuote(await file("identity", auth.identity)));
+      if (auth?.identity)
+        args.push("-i", shellQuote(await file("identity", opensshIdentity(auth.identity, auth.password))));
       if (auth?.password) {
         // An encrypted key's passphrase reaches ssh through a forced askpass helper reading a 0600 file.
         const pass = await file("passphrase", auth.password);

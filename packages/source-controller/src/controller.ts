@@ -27,6 +27,7 @@ import { HelmChartReconciler } from "./helmchart/reconciler.js";
 import { watchHelmChartSources } from "./helmchart/source-watch.js";
 import { HelmRepositoryReconciler } from "./helmrepository/reconciler.js";
 import { LabelSelectedCache, validateLabelSelector } from "./internal/cache/index.js";
+import { CacheRecorder, HelmIndexCache } from "./internal/helm/index.js";
 import {
   ArtifactFileServer,
   ArtifactStorage,
@@ -40,6 +41,10 @@ import { OCIRepositoryReconciler } from "./ocirepository/reconciler.js";
 export const DEFAULT_STORAGE_ADDR = ":9090";
 /** Default `--concurrent`. */
 export const DEFAULT_CONCURRENCY = 2;
+/** Default `--helm-cache-ttl`. */
+export const DEFAULT_HELM_CACHE_TTL_MS = 15 * 60_000;
+/** Default `--helm-cache-purge-interval`. */
+export const DEFAULT_HELM_CACHE_PURGE_INTERVAL_MS = 60_000;
 /** Default name of the leader election Lease. */
 export const DEFAULT_LEADER_ELECTION_ID = "source-controller-leader-election";
 
@@ -65,6 +70,12 @@ export interface SourceControllerOptions extends ControllerManagerOptions {
    * `sharding.fluxcd.io/key=shard1`); the others are never listed, cached or reconciled by this instance.
    */
   watchLabelSelector?: string | undefined;
+  /** `--helm-cache-max-size`: indexes kept in memory for HelmCharts (default 0: no cache). */
+  helmCacheMaxSize?: number | undefined;
+  /** `--helm-cache-ttl` in milliseconds (default 15 m). */
+  helmCacheTtlMs?: number | undefined;
+  /** `--helm-cache-purge-interval` in milliseconds (default 1 m). */
+  helmCachePurgeIntervalMs?: number | undefined;
 }
 
 /** A running (or startable) source-controller. */
@@ -99,6 +110,17 @@ export function createSourceController(options: SourceControllerOptions): Source
     root: storagePath,
     onError: (err, path) => logger.error({ error: err, path }, "artifact file server error"),
   });
+  // Registered whether or not there is a cache, as Flux does; it moves only with --helm-cache-max-size > 0.
+  const cacheRecorder = new CacheRecorder(manager.metrics);
+  const indexCache =
+    (options.helmCacheMaxSize ?? 0) > 0
+      ? new HelmIndexCache(
+          options.helmCacheMaxSize!,
+          options.helmCacheTtlMs ?? DEFAULT_HELM_CACHE_TTL_MS,
+          options.helmCachePurgeIntervalMs ?? DEFAULT_HELM_CACHE_PURGE_INTERVAL_MS,
+        )
+      : undefined;
+  if (!indexCache) logger.info("caching of Helm index files is disabled");
   const events = new EventRecorder({
     reportingController: SOURCE_CONTROLLER_NAME,
     group: SOURCE_GROUP,
@@ -159,7 +181,13 @@ export function createSourceController(options: SourceControllerOptions): Source
       register<HelmRepository>({
         name: "helmrepository",
         for: { apiVersion: SOURCE_API_VERSION, kind: SourceKind.HelmRepository },
-        reconciler: new HelmRepositoryReconciler({ client: manager.client, storage, events }),
+        reconciler: new HelmRepositoryReconciler({
+          client: manager.client,
+          storage,
+          events,
+          indexCache,
+          cacheRecorder,
+        }),
         ...common,
       });
       const helmCharts = register<HelmChart>({
@@ -170,6 +198,8 @@ export function createSourceController(options: SourceControllerOptions): Source
           storage,
           events,
           dependencyRequeueMs: options.requeueDependencyMs,
+          indexCache,
+          cacheRecorder,
         }),
         ...common,
       });
@@ -184,6 +214,7 @@ export function createSourceController(options: SourceControllerOptions): Source
       markReady({ storageAddress: bound, advertisedAddress: advertised });
       await manager.start(signal);
     } finally {
+      indexCache?.close();
       await fileServer.close();
     }
   };

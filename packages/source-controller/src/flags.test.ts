@@ -13,6 +13,9 @@ describe("parseSourceControllerFlags", () => {
       artifactRetentionTtlMs: 60_000,
       artifactRetentionRecords: 2,
       requeueDependencyMs: 30_000,
+      helmCacheMaxSize: 0,
+      helmCacheTtlMs: 900_000,
+      helmCachePurgeIntervalMs: 60_000,
       retryDelay: { min: 750, max: 900_000 },
       rateLimit: { qps: 50, burst: 300 },
     });

@@ -24,6 +24,24 @@ const COMMAND_LINE = defineControllerFlags({
   flags: {
     ...artifactStorageFlags(DEFAULT_STORAGE_ADDR),
     "requeue-dependency": SHARED_FLAGS.requeueDependency("30s"),
+    "helm-cache-max-size": {
+      type: "string",
+      default: "0",
+      arg: "int",
+      help: "The maximum size of the cache in number of indexes.",
+    },
+    "helm-cache-ttl": {
+      type: "string",
+      default: "15m",
+      arg: "string",
+      help: "The TTL of an index in the cache. Valid time units are ns, us (or µs), ms, s, m, h.",
+    },
+    "helm-cache-purge-interval": {
+      type: "string",
+      default: "1m",
+      arg: "string",
+      help: "The interval at which the cache is purged. Valid time units are ns, us (or µs), ms, s, m, h.",
+    },
     "watch-label-selector": {
       type: "string",
       default: "",
@@ -39,6 +57,9 @@ const COMMAND_LINE = defineControllerFlags({
     artifactRetentionRecords: integer("artifact-retention-records", values["artifact-retention-records"], 1),
     requeueDependencyMs: duration("requeue-dependency", values["requeue-dependency"]),
     watchLabelSelector: watchLabelSelector(values["watch-label-selector"]),
+    helmCacheMaxSize: integer("helm-cache-max-size", values["helm-cache-max-size"], 0),
+    helmCacheTtlMs: duration("helm-cache-ttl", values["helm-cache-ttl"]),
+    helmCachePurgeIntervalMs: duration("helm-cache-purge-interval", values["helm-cache-purge-interval"]),
   }),
 });
 

@@ -4,7 +4,7 @@
 
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { appendFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { connect, createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
@@ -41,10 +41,14 @@ export async function generateKeyPair(passphrase = ""): Promise<SshKeyPair> {
 export interface TestSshd {
   port: number;
   user: string;
-  /** The server's host key in known_hosts format for `[127.0.0.1]:<port>`. */
+  /** The server's (first) host key in known_hosts format for `[127.0.0.1]:<port>`. */
   knownHosts: string;
+  /** Each host key's known_hosts line by key type (`ssh-ed25519`, `ecdsa-sha2-nistp256`, `ssh-rsa`). */
+  hostKeys: Record<string, string>;
   /** `ssh://<user>@127.0.0.1:<port><absPath>` */
   url(absPath: string): string;
+  /** Adds a public key to authorized_keys (sshd reads it on every login). */
+  authorize(publicKey: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -54,6 +58,8 @@ export interface SshdOptions {
   authorizedKeys: string[];
   /** Accept the client's GIT_PROTOCOL variable (protocol v2); without it git falls back to v0. */
   acceptGitProtocol?: boolean;
+  /** Host key types (`ssh-keygen -t`), in this order in the config; default `["ed25519"]`. */
+  hostKeyTypes?: ("ed25519" | "ecdsa" | "rsa")[];
 }
 
 async function freePort(): Promise<number> {
@@ -88,7 +94,11 @@ async function waitForPort(port: number, child: ChildProcess, stderr: () => stri
 /** Starts sshd with a fresh host key; resolves once it accepts connections. */
 export async function startSshd(options: SshdOptions): Promise<TestSshd> {
   const dir = await mkdtemp(join(tmpdir(), "sc-sshd-"));
-  execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(dir, "host_key")]);
+  const types = options.hostKeyTypes ?? ["ed25519"];
+  const hostKeyFiles = types.map((t) => join(dir, `host_key_${t}`));
+  types.forEach((t, i) => {
+    execFileSync("ssh-keygen", ["-q", "-t", t, "-N", "", "-f", hostKeyFiles[i]!]);
+  });
   await writeFile(join(dir, "authorized_keys"), `${options.authorizedKeys.join("\n")}\n`, { mode: 0o600 });
   const user = userInfo().username;
   // Privilege separation directory that Debian's sshd expects.
@@ -97,7 +107,7 @@ export async function startSshd(options: SshdOptions): Promise<TestSshd> {
   const config = [
     `Port ${port}`,
     "ListenAddress 127.0.0.1",
-    `HostKey ${join(dir, "host_key")}`,
+    ...hostKeyFiles.map((f) => `HostKey ${f}`),
     `PidFile ${join(dir, "sshd.pid")}`,
     `AuthorizedKeysFile ${join(dir, "authorized_keys")}`,
     "PermitRootLogin yes",
@@ -118,12 +128,18 @@ export async function startSshd(options: SshdOptions): Promise<TestSshd> {
     err += c.toString();
   });
   await waitForPort(port, child, () => err);
-  const hostPub = (await readFile(join(dir, "host_key.pub"), "utf8")).trim().split(" ");
+  const hostKeys: Record<string, string> = {};
+  for (const f of hostKeyFiles) {
+    const [type, key] = (await readFile(`${f}.pub`, "utf8")).trim().split(" ");
+    hostKeys[type!] = `[127.0.0.1]:${port} ${type} ${key}`;
+  }
   return {
     port,
     user,
-    knownHosts: `[127.0.0.1]:${port} ${hostPub[0]} ${hostPub[1]}`,
+    knownHosts: Object.values(hostKeys)[0]!,
+    hostKeys,
     url: (absPath) => `ssh://${user}@127.0.0.1:${port}${absPath}`,
+    authorize: (publicKey) => appendFile(join(dir, "authorized_keys"), `${publicKey.trim()}\n`),
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once("exit", r));

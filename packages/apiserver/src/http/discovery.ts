@@ -24,6 +24,15 @@ function legacyResources(rts: ResourceType[]): JsonObject[] {
         verbs: ["update"],
       });
     }
+    if (rt.extraSubresources?.includes("log")) {
+      out.push({
+        name: `${rt.resource}/log`,
+        singularName: "",
+        namespaced: rt.namespaced,
+        kind: rt.kind,
+        verbs: ["get"],
+      });
+    }
     if (rt.extraSubresources?.includes("token")) {
       out.push({
         name: `${rt.resource}/token`,
@@ -117,6 +126,13 @@ function aggregatedResource(rt: ResourceType): JsonObject {
       subresource: "finalize",
       responseKind: { group: rt.group, version: rt.version, kind: rt.kind },
       verbs: ["update"],
+    });
+  }
+  if (rt.extraSubresources?.includes("log")) {
+    subs.push({
+      subresource: "log",
+      responseKind: { group: "", version: "v1", kind: "Pod" },
+      verbs: ["get"],
     });
   }
   if (rt.extraSubresources?.includes("token")) {

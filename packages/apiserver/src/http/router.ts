@@ -8,7 +8,7 @@ import { impersonate } from "../authz/impersonation.js";
 import { answerReview } from "../authz/reviews.js";
 import type { ServiceAccountTokens } from "../authz/service-account-tokens.js";
 import { createToken } from "../authz/token-request.js";
-import { ApiError, notAcceptable, pathNotFound } from "../errors.js";
+import { ApiError, methodNotSupported, notAcceptable, pathNotFound } from "../errors.js";
 import type { ResourceRegistry } from "../resources/registry.js";
 import type { ObjectStore } from "../store/object-store.js";
 import { isObject } from "../util/json.js";
@@ -17,6 +17,7 @@ import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersio
 import { isLoopbackHost, misdirectedHost } from "./host-check.js";
 import { negotiate } from "./negotiate.js";
 import { serveOpenApiV2 } from "./openapi-v2.js";
+import type { PodLogs } from "./pod-logs.js";
 import { resolveRequestInfo } from "./request-info.js";
 import { clientOf, metricVerb, type RequestMetrics } from "./request-metrics.js";
 import type { ResourceHandler } from "./resource-handler.js";
@@ -42,6 +43,8 @@ export interface RouterDeps {
   version: () => Record<string, string>;
   openapi: (path: string, req: IncomingMessage, res: ServerResponse) => boolean;
   ready: () => boolean;
+  /** Serves pods/log. */
+  podLogs: PodLogs;
 }
 
 function managerFromUserAgent(ua: string | undefined): string {
@@ -191,6 +194,10 @@ export async function route(deps: RouterDeps, req: IncomingMessage, res: ServerR
     }
     const rt = deps.registry.get(info.group, info.version, info.resource);
     if (!rt) throw pathNotFound();
+    if (rt.group === "" && rt.resource === "pods" && info.subresource === "log") {
+      if (info.verb !== "get") throw methodNotSupported(rt, info.verb);
+      return await deps.podLogs.serve(res, rt, info.namespace, info.name, url.searchParams);
+    }
     if (rt.review && info.verb === "create") {
       const body = parseObjectBody(req.headers["content-type"], await readBody(req), rt.kind);
       const byToken = (t: string) =>

@@ -85,6 +85,7 @@ const BUILTINS: BuiltinSpec[] = [
     resource: "pods",
     kind: "Pod",
     shortNames: ["po"],
+    extraSubresources: ["log"],
     categories: all,
     status: true,
     returnDeletedObject: true,

@@ -18,6 +18,7 @@ import {
 import { localUp } from "../lib/local-up.js";
 import { collect } from "../lib/manifest.js";
 import { Progress } from "../lib/progress.js";
+import { IN_PROCESS_MANAGED_BY } from "../up/controller-pods.js";
 import { serverVersion } from "./version.js";
 
 /** Label selecting the controllers' Deployments (flux's and sluice's). */
@@ -80,7 +81,11 @@ async function checkControllers(ctx: CommandContext, p: Progress, healthUrls: st
       namespace: ctx.namespace,
       labelSelector: `app.kubernetes.io/part-of in (${CONTROLLER_PART_OF.join(",")})`,
     })
-  ).items.sort((a, b) => (a.metadata.name ?? "").localeCompare(b.metadata.name ?? ""));
+  ).items // `sluice up`'s controllers run in-process: their health addresses, when known, say more.
+    .filter(
+      (d) => healthUrls.length === 0 || d.metadata.labels?.["app.kubernetes.io/managed-by"] !== IN_PROCESS_MANAGED_BY,
+    )
+    .sort((a, b) => (a.metadata.name ?? "").localeCompare(b.metadata.name ?? ""));
   const simulated = deployments.length > 0 && (await isEmbeddedApiServer(ctx));
   if (simulated) p.warning(SIMULATED_WARNING);
   for (const d of deployments) {

@@ -135,7 +135,13 @@ function messageOf(body: string): string {
 
 async function forEachLine(stream: Readable, sink: LineSink, signal: AbortSignal): Promise<void> {
   const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
-  signal.addEventListener("abort", () => stream.destroy(), { once: true });
+  // Closing the interface ends the loop: a destroyed stream alone leaves it waiting (a followed log never ends).
+  const onAbort = () => {
+    lines.close();
+    stream.destroy();
+  };
+  if (signal.aborted) onAbort();
+  else signal.addEventListener("abort", onAbort, { once: true });
   try {
     for await (const line of lines) sink(line);
   } catch (err: unknown) {

@@ -88,7 +88,8 @@ async function requestToken(admin: KubeClient, namespace: string, serviceAccount
 }
 
 /**
- * Applies the chart's ServiceAccounts and RBAC for `controllers` (rendered in `namespace`) with the admin
+ * Applies the chart's ServiceAccounts and RBAC for `controllers` (from `render`, the chart rendered in
+ * `namespace` by {@link renderChartFor}) with the admin
  * client, and returns each controller's kubeconfig acting as its ServiceAccount (a token from the
  * TokenRequest API, for the admin kubeconfig's cluster).
  */
@@ -97,11 +98,10 @@ export async function controllerIdentities(
   namespace: string,
   adminConfig: KubeConfig,
   admin: KubeClient,
-  env: NodeJS.ProcessEnv,
+  render: readonly UnstructuredObject[],
 ): Promise<Map<ControllerName, KubeConfig>> {
   const out = new Map<ControllerName, KubeConfig>();
   if (controllers.length === 0) return out;
-  const render = await renderChartFor(controllers, namespace, env);
   for (const obj of identityObjects(render)) await admin.apply(obj, { fieldManager: UP_FIELD_MANAGER, force: true });
   for (const controller of controllers) {
     const sa = serviceAccountOf(render, controller);

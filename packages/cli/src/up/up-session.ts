@@ -12,8 +12,9 @@ import { KubeClient, KubeConfig, type UnstructuredObject } from "@sluice/runtime
 import type { Logger, LogLevel } from "@sluice/runtime/logging";
 import { loadCrds } from "../install/crds.js";
 import { type EmbeddedApiServer, startEmbeddedApiServer } from "./api-server-thread.js";
-import { controllerIdentities } from "./controller-identities.js";
+import { controllerIdentities, renderChartFor } from "./controller-identities.js";
 import { ControllerLogs } from "./controller-logs.js";
+import { controllerDeployments, controllerLogSources } from "./controller-pods.js";
 import { type ControllerName, type RunningController, startControllers } from "./controllers.js";
 import { installCrds, UP_FIELD_MANAGER } from "./crds.js";
 import { lockDataDir } from "./data-dir-lock.js";
@@ -171,6 +172,8 @@ export async function startUp(options: UpOptions): Promise<UpSession> {
         simulatePods: true,
         ...(options.workloadDelayMs !== undefined ? { workloadDelayMs: options.workloadDelayMs } : {}),
         ...(options.dataDir ? { dataDir: join(stateDir, "apiserver") } : {}),
+        // `kubectl logs deploy/<controller>` and `sluice logs` read the controllers' log files as their Pods'.
+        ...(logs ? { podLogs: controllerLogSources(options.controllers, FLUX_NAMESPACE, (c) => logs.file(c)) } : {}),
       }).catch((err: unknown) => {
         if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") {
           throw new Error(`--port ${options.port}: 127.0.0.1:${options.port} is already in use`);
@@ -197,9 +200,17 @@ export async function startUp(options: UpOptions): Promise<UpSession> {
     );
 
     // On the embedded server each controller acts as its chart ServiceAccount; the user keeps the admin's access.
-    const identities = server
-      ? await controllerIdentities(options.controllers, FLUX_NAMESPACE, kubeConfig, client, process.env)
+    const render =
+      server && options.controllers.length > 0
+        ? await renderChartFor(options.controllers, FLUX_NAMESPACE, process.env)
+        : undefined;
+    const identities = render
+      ? await controllerIdentities(options.controllers, FLUX_NAMESPACE, kubeConfig, client, render)
       : undefined;
+    // The controllers as their chart Deployments' Pods, whose `manager` logs are the controllers' log files.
+    for (const d of render ? controllerDeployments(render, options.controllers) : []) {
+      await client.apply(d, { fieldManager: UP_FIELD_MANAGER, force: true });
+    }
     const users = new Map<ControllerName, string>();
     for (const [name, kc] of identities ?? []) users.set(name, kc.getCurrentUser()?.name ?? "");
     if (users.size > 0) {

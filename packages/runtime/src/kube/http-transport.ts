@@ -1,5 +1,6 @@
 // HTTP(S) to the API server with a kubeconfig's auth and TLS, over shared keep-alive connections.
 
+import { AsyncLocalStorage } from "node:async_hooks";
 import { createHash } from "node:crypto";
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
@@ -8,19 +9,16 @@ import type { KubeConfigLike, KubeRequestOptions } from "./kube-config.js";
 /** Receives each API request's outcome: HTTP status (`<error>` without a response), method, `host:port`. */
 export type RestRequestListener = (code: number | string, method: string, host: string) => void;
 
-const restListeners = new Set<RestRequestListener>();
+const restObserver = new AsyncLocalStorage<RestRequestListener>();
 
 /**
- * Observes every request any {@link HttpTransport} of this process sends (client-go's process-wide
- * `rest_client_requests_total`); returns the function that stops observing.
+ * Runs `fn` with `listener` observing every request an {@link HttpTransport} sends from within it (its
+ * async continuations included: informers, workers, timers it starts). A controller manager runs in one,
+ * so each counts its own `rest_client_requests_total` when several share a process (`sluice up`), as each
+ * Flux controller's process counts its own.
  */
-export function observeRestRequests(listener: RestRequestListener): () => void {
-  restListeners.add(listener);
-  return () => restListeners.delete(listener);
-}
-
-function notifyRest(code: number | string, method: string, host: string): void {
-  for (const listener of restListeners) listener(code, method, host);
+export function withRestRequestObserver<T>(listener: RestRequestListener, fn: () => T): T {
+  return restObserver.run(listener, fn);
 }
 
 /** One request: path below the server URL, query, body text. */
@@ -77,13 +75,15 @@ export class HttpTransport {
     const secure = url.protocol === "https:";
     const agent = this.agentFor(secure, opts);
     const send = secure ? httpsRequest : httpRequest;
+    // Taken here, in the caller's context: response callbacks may run in a pooled socket's.
+    const observe = restObserver.getStore();
     return new Promise<IncomingMessage>((resolve, reject) => {
       const request = send(url, { method: req.method, headers, agent, signal: req.signal }, (res) => {
-        notifyRest(res.statusCode ?? 0, req.method, url.host);
+        observe?.(res.statusCode ?? 0, req.method, url.host);
         resolve(res);
       });
       request.on("error", (err) => {
-        notifyRest("<error>", req.method, url.host);
+        observe?.("<error>", req.method, url.host);
         reject(err);
       });
       request.end(req.body);

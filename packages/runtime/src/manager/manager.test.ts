@@ -110,6 +110,42 @@ describe("Manager", () => {
     await expect(fetch(`http://127.0.0.1:${health}/healthz`)).rejects.toThrow();
   });
 
+  it("counts rest_client_requests_total per manager when several run in one process", async () => {
+    const namespace = `m${++n}`;
+    const metricsOf = async (m: Manager) =>
+      (await m.metrics.metrics()).split("\n").filter((l) => l.startsWith('rest_client_requests_total{code="404"'));
+    // Each manager looks up a missing ConfigMap a different number of times from a runnable of its own.
+    const managers = [2, 3].map((gets) => {
+      const { manager } = makeManager(namespace);
+      let done!: () => void;
+      const finished = new Promise<void>((r) => (done = r));
+      manager.add({
+        name: `getter-${gets}`,
+        needLeaderElection: false,
+        start: async () => {
+          for (let i = 0; i < gets; i++)
+            await manager.client.getOptional({ apiVersion: "v1", kind: "ConfigMap", namespace, name: "missing" });
+          done();
+        },
+      });
+      return { manager, finished };
+    });
+    const abort = new AbortController();
+    const running = managers.map((m) => m.manager.start(abort.signal));
+    await Promise.all(managers.map((m) => m.finished));
+    // A request outside any manager is neither's.
+    await cluster.client.getOptional({ apiVersion: "v1", kind: "ConfigMap", namespace, name: "missing" });
+    const host = new URL(cluster.kubeConfig.getCurrentCluster()?.server ?? "").host;
+    expect(await metricsOf(managers[0]!.manager)).toEqual([
+      `rest_client_requests_total{code="404",method="GET",host="${host}"} 2`,
+    ]);
+    expect(await metricsOf(managers[1]!.manager)).toEqual([
+      `rest_client_requests_total{code="404",method="GET",host="${host}"} 3`,
+    ]);
+    abort.abort();
+    await Promise.all(running);
+  });
+
   it("reports not ready and fails start when caches cannot sync", async () => {
     const m = new Manager({
       kubeConfig: cluster.kubeConfig,

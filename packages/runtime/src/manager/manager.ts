@@ -8,7 +8,7 @@ import {
 } from "../controller/controller.js";
 import { errorMessage } from "../errors/reconcile-errors.js";
 import { ProbeServer } from "../http/probe-server.js";
-import { observeRestRequests } from "../kube/http-transport.js";
+import { withRestRequestObserver } from "../kube/http-transport.js";
 import { KubeClient } from "../kube/kube-client.js";
 import type { KubeConfigLike } from "../kube/kube-config.js";
 import type { ApiObject } from "../kube/object-ref.js";
@@ -124,9 +124,18 @@ export class Manager {
    * Runs until `signal` aborts (then shuts down gracefully and resolves) or leadership is lost (then stops
    * at once and rejects with {@link LeaderElectionLostError}). Rejects if the caches cannot sync.
    */
-  async start(signal: AbortSignal): Promise<void> {
-    if (this.started) throw new Error("manager already started");
+  start(signal: AbortSignal): Promise<void> {
+    if (this.started) return Promise.reject(new Error("manager already started"));
     this.started = true;
+    // client-go's rest_client_requests_total: the requests of this manager's run (its caches, controllers,
+    // leader election, whatever they start), not those of other managers in the same process.
+    return withRestRequestObserver(
+      (code, method, host) => this.metrics.recordRestRequest(code, method, host),
+      () => this.run(signal),
+    );
+  }
+
+  private async run(signal: AbortSignal): Promise<void> {
     const log = this.logger;
     const stop = new AbortController();
     const onRootAbort = () => stop.abort(signal.reason);
@@ -148,8 +157,6 @@ export class Manager {
       );
     };
 
-    // client-go's rest_client_requests_total counts every API request of the process.
-    const unobserve = observeRestRequests((code, method, host) => this.metrics.recordRestRequest(code, method, host));
     try {
       await this.probes.start();
       this.cache.start();
@@ -200,7 +207,6 @@ export class Manager {
       await this.shutdown(running, undefined).catch(() => undefined);
       throw err;
     } finally {
-      unobserve();
       signal.removeEventListener("abort", onRootAbort);
     }
   }

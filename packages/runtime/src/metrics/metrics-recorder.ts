@@ -30,8 +30,8 @@ const STATUSES = ["True", "False", "Unknown"] as const;
 
 /**
  * The metrics every Sluice controller exports, with the names Flux's (2.1+) dashboards and alerts expect:
- * - `gotk_reconcile_duration_seconds{kind,name,namespace}` (deleted with its object by {@link deleteObject}),
- *   `gotk_cache_events_total{event_type,name,kind,namespace}`;
+ * - `gotk_reconcile_duration_seconds{kind,name,namespace}` (deleted with its object by {@link deleteObject})
+ *   (`gotk_cache_events_total` is source-controller's, from its Helm index cache, as in Flux);
  * - `controller_runtime_reconcile_total{controller,result}`, `controller_runtime_reconcile_errors_total{controller}`,
  *   `controller_runtime_terminal_reconcile_errors_total{controller}`, `controller_runtime_reconcile_panics_total{controller}`,
  *   `controller_runtime_reconcile_time_seconds{controller}`, `controller_runtime_active_workers{controller}`,
@@ -39,7 +39,7 @@ const STATUSES = ["True", "False", "Unknown"] as const;
  * - `workqueue_depth`, `workqueue_adds_total`, `workqueue_queue_duration_seconds`,
  *   `workqueue_work_duration_seconds`, `workqueue_retries_total`, `workqueue_longest_running_processor_seconds`,
  *   `workqueue_unfinished_work_seconds`, all `{name}`;
- * - `rest_client_requests_total{code,method,host}` (every API request of this process), and
+ * - `rest_client_requests_total{code,method,host}` (the requests of the manager's run), and
  *   `leader_election_master_status{name}`;
  * - with `legacyObjectMetrics`, also `gotk_reconcile_condition{kind,name,namespace,type,status}` and
  *   `gotk_suspend_status{kind,name,namespace}`.
@@ -49,7 +49,6 @@ export class MetricsRecorder {
   private readonly reconcileDuration: Histogram<"kind" | "name" | "namespace">;
   private readonly conditionGauge: Gauge<"kind" | "name" | "namespace" | "type" | "status"> | undefined;
   private readonly suspendGauge: Gauge<"kind" | "name" | "namespace"> | undefined;
-  private readonly cacheEvents: Counter<"event_type" | "name" | "kind" | "namespace">;
   private readonly terminalErrors: Counter<"controller">;
   private readonly panics: Counter<"controller">;
   private readonly restRequests: Counter<"code" | "method" | "host">;
@@ -96,12 +95,6 @@ export class MetricsRecorder {
         registers,
       });
     }
-    this.cacheEvents = new Counter({
-      name: "gotk_cache_events_total",
-      help: "Total number of cache retrieval events for a Gitops Toolkit resource reconciliation.",
-      labelNames: ["event_type", "name", "kind", "namespace"],
-      registers,
-    });
     this.terminalErrors = new Counter({
       name: "controller_runtime_terminal_reconcile_errors_total",
       help: "Total number of terminal reconciliation errors per controller",
@@ -296,11 +289,6 @@ export class MetricsRecorder {
    */
   recordPanic(controller: string): void {
     this.panics.inc({ controller });
-  }
-
-  /** Counts a cache hit or miss (`event_type` `cache_hit`/`cache_miss`) for an object's reconcile. */
-  recordCacheEvent(eventType: "cache_hit" | "cache_miss", ref: MetricsObjectRef): void {
-    this.cacheEvents.inc({ event_type: eventType, ...objectLabels(ref) });
   }
 
   /** Counts one API request: its HTTP status (`<error>` without a response), method and `host:port`. */

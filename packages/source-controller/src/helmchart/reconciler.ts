@@ -48,7 +48,7 @@ import {
   OciChartDownloader,
   reasonForBuild,
 } from "../internal/chart/index.js";
-import { parseIndex } from "../internal/helm/index.js";
+import { type CacheRecorder, type HelmIndexCache, type IndexFile, parseIndex } from "../internal/helm/index.js";
 import {
   fetchOptionsOf,
   normalizeRepositoryUrl,
@@ -79,6 +79,10 @@ export interface HelmChartReconcilerOptions {
   dependencyRequeueMs?: number | undefined;
   /** Parent of the temporary build directories (default the OS temp dir). */
   workDir?: string | undefined;
+  /** The Helm index cache (`--helm-cache-max-size` > 0), shared with the HelmRepository reconciler. */
+  indexCache?: HelmIndexCache | undefined;
+  /** `gotk_cache_events_total`: a hit or miss per index lookup in {@link indexCache}. */
+  cacheRecorder?: CacheRecorder | undefined;
 }
 
 /** A source a HelmChart can point at. */
@@ -125,6 +129,8 @@ export class HelmChartReconciler implements Reconciler<HelmChart> {
   readonly #storage: ArtifactStorage;
   readonly #dependencyRequeueMs: number;
   readonly #workDir: string;
+  readonly #indexCache: HelmIndexCache | undefined;
+  readonly #cacheRecorder: CacheRecorder | undefined;
   readonly #steps: SourceSteps;
   readonly #skeleton: StepReconciler<HelmChart, HelmChartRun>;
 
@@ -133,6 +139,8 @@ export class HelmChartReconciler implements Reconciler<HelmChart> {
     this.#storage = options.storage;
     this.#dependencyRequeueMs = options.dependencyRequeueMs ?? DEFAULT_DEPENDENCY_REQUEUE_MS;
     this.#workDir = options.workDir ?? tmpdir();
+    this.#indexCache = options.indexCache;
+    this.#cacheRecorder = options.cacheRecorder;
     this.#steps = new SourceSteps(options.storage);
     this.#skeleton = new StepReconciler<HelmChart, HelmChartRun>({
       apiVersion: SOURCE_API_VERSION,
@@ -256,6 +264,26 @@ export class HelmChartReconciler implements Reconciler<HelmChart> {
     }
   }
 
+  /**
+   * The stored index of `repo`: from the index cache when there is one (a `cache_hit`, extending its TTL),
+   * else read from storage (a `cache_miss` when caching, the parsed index then cached), as Flux does.
+   */
+  async #repositoryIndex(repo: HelmRepository, artifact: Artifact): Promise<IndexFile> {
+    const cache = this.#indexCache;
+    const name = repo.metadata.name ?? "";
+    const namespace = repo.metadata.namespace ?? "";
+    const cached = cache?.get(artifact.path);
+    if (cache && cached) {
+      this.#cacheRecorder?.incCacheEvents("cache_hit", name, namespace);
+      cache.touch(artifact.path);
+      return cached;
+    }
+    if (cache) this.#cacheRecorder?.incCacheEvents("cache_miss", name, namespace);
+    const index = parseIndex(await readFile(this.#storage.localPath(artifact)));
+    cache?.set(artifact.path, index);
+    return index;
+  }
+
   /** Builds from a HelmRepository: its index (type default) or its registry (type oci). */
   async #buildFromHelmRepository(
     obj: HelmChart,
@@ -316,7 +344,7 @@ export class HelmChartReconciler implements Reconciler<HelmChart> {
       const artifact = repo.status?.artifact as Artifact;
       let index: ReturnType<typeof parseIndex>;
       try {
-        index = parseIndex(await readFile(this.#storage.localPath(artifact)));
+        index = await this.#repositoryIndex(repo, artifact);
       } catch (err: unknown) {
         throw new ChartBuildError(
           BuildErrorReasons.ChartPull,

@@ -26,7 +26,9 @@ import type { Logger } from "@sluice/runtime/logging";
 import { type ReconcileRun, StepReconciler, step, summarizeReadyFrom } from "@sluice/runtime/reconcile";
 import { StatusPatcher } from "@sluice/runtime/status";
 import {
+  type CacheRecorder,
   fetchIndex,
+  type HelmIndexCache,
   type IndexFetchOptions,
   type IndexFile,
   indexToJson,
@@ -66,6 +68,10 @@ export interface HelmRepositoryReconcilerOptions {
   events?: EventRecorder | undefined;
   /** Field manager of status writes (default `source-controller`). */
   controllerName?: string | undefined;
+  /** The Helm index cache (`--helm-cache-max-size` > 0): each new index is put in, its TTL extended. */
+  indexCache?: HelmIndexCache | undefined;
+  /** `gotk_cache_events_total`, whose series of a deleted HelmRepository are dropped. */
+  cacheRecorder?: CacheRecorder | undefined;
 }
 
 /** What the source step learnt, shared with the artifact step. */
@@ -109,6 +115,8 @@ export class HelmRepositoryReconciler implements Reconciler<HelmRepository> {
   readonly #storage: ArtifactStorage;
   readonly #events: EventRecorder | undefined;
   readonly #name: string;
+  readonly #indexCache: HelmIndexCache | undefined;
+  readonly #cacheRecorder: CacheRecorder | undefined;
   readonly #steps: SourceSteps;
   readonly #skeleton: StepReconciler<HelmRepository, HelmRepositoryRun>;
 
@@ -117,6 +125,8 @@ export class HelmRepositoryReconciler implements Reconciler<HelmRepository> {
     this.#storage = options.storage;
     this.#events = options.events;
     this.#name = options.controllerName ?? SOURCE_CONTROLLER_NAME;
+    this.#indexCache = options.indexCache;
+    this.#cacheRecorder = options.cacheRecorder;
     this.#steps = new SourceSteps(options.storage);
     this.#skeleton = new StepReconciler<HelmRepository, HelmRepositoryRun>({
       apiVersion: SOURCE_API_VERSION,
@@ -134,7 +144,10 @@ export class HelmRepositoryReconciler implements Reconciler<HelmRepository> {
       ],
       summarize: summarizeReadyFrom(HELM_REPOSITORY_READY),
       interval: (obj) => parseDuration(obj.spec.interval ?? HELM_REPOSITORY_DEFAULT_INTERVAL),
-      finalize: (run) => this.#removeStorage(run),
+      finalize: async (run) => {
+        await this.#removeStorage(run);
+        this.#cacheRecorder?.deleteCacheEvents(run.obj.metadata.name ?? "", run.obj.metadata.namespace ?? "");
+      },
       afterPatch: async (run, outcome) => {
         if (!outcome.error) {
           const message = (a: Artifact) =>
@@ -278,6 +291,7 @@ export class HelmRepositoryReconciler implements Reconciler<HelmRepository> {
       );
     };
     if (state.index === undefined) {
+      if (status.artifact) this.#indexCache?.touch(status.artifact.path);
       markStored();
       const message = `artifact up-to-date with remote revision: '${state.revision}'`;
       log.info(message);
@@ -297,6 +311,12 @@ export class HelmRepositoryReconciler implements Reconciler<HelmRepository> {
       );
     }
     status.artifact = artifact;
+    // Keyed by artifact path (<kind>/<namespace>/<name>/<file>), which no other object can claim.
+    if (this.#indexCache && !this.#indexCache.set(artifact.path, state.index)) {
+      const message = "failed to cache index: Cache is full";
+      log.info(message);
+      run.event("trace", SourceReason.CacheOperationFailed, message);
+    }
     try {
       status.url = await this.#storage.symlink(artifact, "index.yaml");
     } catch (err: unknown) {

@@ -1,4 +1,5 @@
 export { fetchIndex, IndexFetchError, type IndexFetchOptions, indexUrl, redactUrl } from "./fetch-index.js";
+export { type CacheEventType, CacheRecorder, HelmIndexCache } from "./index-cache.js";
 export {
   type IndexChartVersion,
   type IndexFile,
