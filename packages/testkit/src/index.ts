@@ -11,6 +11,7 @@ export * from "./helm-repo-server.js";
 export * from "./http-proxy.js";
 export * from "./oci-registry.js";
 export * from "./require-tools.js";
+export * from "./s3-server.js";
 export * from "./sops-encrypt.js";
 export * from "./sshd.js";
 export * from "./tls-fixtures.js";
