@@ -92,7 +92,10 @@ export interface KustomizationReconcilerOptions {
   overrideManagers?: readonly string[] | undefined;
   /** `--custom-apply-stage-kinds`: `group/Kind` keys applied in a stage after `*Class` kinds, before the rest. */
   customStageKinds?: readonly string[] | undefined;
-  /** Feature gate StrictPostBuildSubstitutions. */
+  /**
+   * Feature gate StrictPostBuildSubstitutions: a `${VAR}` without default and without value fails the build.
+   * On unless false (Flux's default since kustomize-controller v1.9).
+   */
   strictSubstitutions?: boolean | undefined;
   /** Feature gate ExternalArtifact: `sourceRef.kind: ExternalArtifact` allowed (off by default, as Flux). */
   allowExternalArtifact?: boolean | undefined;
@@ -389,7 +392,7 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
           owner: { name: obj.metadata.name ?? "", namespace: obj.metadata.namespace ?? "" },
           variables,
           substitute: {
-            strict: this.#options.strictSubstitutions,
+            strict: this.#options.strictSubstitutions ?? true,
             always: obj.spec.postBuild?.substituteStrategy === "Always",
           },
           commonMetadata: obj.spec.commonMetadata,
