@@ -37,6 +37,8 @@ describe("sluice source bucket commands", () => {
       "*.md,docs/",
       "--fetch-timeout",
       "30s",
+      "--proxy-secret-ref",
+      "proxy",
       "--interval",
       "10m",
       "--export",
@@ -59,6 +61,8 @@ describe("sluice source bucket commands", () => {
         "  insecure: true",
         "  interval: 10m0s",
         "  provider: generic",
+        "  proxySecretRef:",
+        "    name: proxy",
         "  timeout: 30s",
         "",
       ].join("\n"),
@@ -137,7 +141,7 @@ describe("sluice source bucket commands", () => {
     expect(noName.stderr.trim()).toBe("✗ bucket-name is required");
     const bad = await env.sluice("create", "source", "bucket", "x", ...flags(), "--provider", "ibm");
     expect(bad.stderr.trim()).toBe(
-      `✗ invalid argument "ibm" for "--provider" flag: unsupported source bucket provider 'ibm', must be one of: generic, aws, gcp, azure`,
+      `✗ invalid argument "ibm" for "--provider" flag: source bucket provider 'ibm' is not supported, must be one of: generic, aws, azure, gcp`,
     );
     expect(bad.code).toBe(1);
   });

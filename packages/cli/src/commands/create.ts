@@ -75,7 +75,7 @@ export function registerCreate(program: Command, kit: CommandKit): void {
     source
       .command("bucket <name>")
       .description("Create or update a Bucket source")
-      .option("--provider <name>", "the S3 compatible storage provider name: generic, aws, gcp or azure", "generic")
+      .option("--provider <name>", "the S3 compatible storage provider name: generic, aws, azure or gcp", "generic")
       .option("--bucket-name <name>", "the bucket name")
       .option("--endpoint <address>", "the bucket endpoint address")
       .option("--access-key <key>", "the bucket access key")
@@ -83,6 +83,10 @@ export function registerCreate(program: Command, kit: CommandKit): void {
       .option("--region <region>", "the bucket region")
       .option("--insecure", "for when connecting to a non-TLS S3 HTTP endpoint")
       .option("--secret-ref <name>", "the name of an existing secret containing credentials")
+      .option(
+        "--proxy-secret-ref <name>",
+        "the name of an existing secret containing the proxy address and credentials",
+      )
       .option(
         "--ignore-paths <paths>",
         "set paths to ignore in bucket resource (can specify multiple paths with commas: path1,path2)",
@@ -204,7 +208,7 @@ function ociRepository(ctx: CommandContext, opts: Opts, name: string): Unstructu
 }
 
 /** flux's bucket providers (`flags.SourceBucketProvider`). */
-const BUCKET_PROVIDERS = ["generic", "aws", "gcp", "azure"] as const;
+const BUCKET_PROVIDERS = ["generic", "aws", "azure", "gcp"] as const;
 
 function bucketSource(ctx: CommandContext, opts: Opts, name: string): UnstructuredObject {
   const bucketName = str(opts, "bucketName");
@@ -214,7 +218,7 @@ function bucketSource(ctx: CommandContext, opts: Opts, name: string): Unstructur
   const provider = str(opts, "provider") ?? "generic";
   if (!(BUCKET_PROVIDERS as readonly string[]).includes(provider)) {
     throw new CliError(
-      `invalid argument "${provider}" for "--provider" flag: unsupported source bucket provider '${provider}', must be one of: ${BUCKET_PROVIDERS.join(", ")}`,
+      `invalid argument "${provider}" for "--provider" flag: source bucket provider '${provider}' is not supported, must be one of: ${BUCKET_PROVIDERS.join(", ")}`,
     );
   }
   const spec: Record<string, unknown> = {
@@ -231,6 +235,7 @@ function bucketSource(ctx: CommandContext, opts: Opts, name: string): Unstructur
     .map((p) => p.trim());
   if (ignore.length > 0) spec["ignore"] = ignore.join("\n");
   if (str(opts, "secretRef")) spec["secretRef"] = { name: str(opts, "secretRef") };
+  if (str(opts, "proxySecretRef")) spec["proxySecretRef"] = { name: str(opts, "proxySecretRef") };
   // flux prints spec keys in alphabetical order (its YAML goes through a map).
   const sorted = Object.fromEntries(Object.entries(spec).sort(([a], [b]) => (a < b ? -1 : 1)));
   return { apiVersion: sourceKind("bucket").apiVersion, kind: "Bucket", metadata: meta(ctx, opts, name), spec: sorted };
