@@ -4,6 +4,7 @@
 
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
+import { type AddressInfo, createServer, type Socket } from "node:net";
 import { join } from "node:path";
 import type { Bucket } from "@sluice/api";
 import type { UnstructuredObject } from "@sluice/runtime";
@@ -191,6 +192,25 @@ describe("Bucket", () => {
     expect(conditionOf(obj as never, "FetchFailed")?.status).toBe("True");
   });
 
+  it("gives up on an endpoint that never answers after spec.timeout", async () => {
+    // A TCP server that accepts and never answers: only the deadline ends the request.
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => sockets.add(socket));
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    try {
+      const port = (silent.address() as AddressInfo).port;
+      await createBucket("silent", { bucketName: "manifests", endpoint: `127.0.0.1:${port}`, timeout: "1s" });
+      const obj = await waitFor("silent", failedWith("BucketOperationFailed"), "BucketOperationFailed");
+      expect(conditionOf(obj as never, "Ready")?.message).toBe(
+        "failed to confirm existence of 'manifests' bucket: context deadline exceeded",
+      );
+      await env.cluster.client.delete(ref("silent"));
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((r) => silent.close(r));
+    }
+  });
+
   it("stalls on the gcp and azure providers, aws without secretRef, and sts, naming what is unsupported", async () => {
     for (const provider of ["gcp", "azure"]) {
       await createBucket(`provider-${provider}`, { bucketName: "manifests", provider });
@@ -242,6 +262,53 @@ describe("Bucket", () => {
     const data = await downloadArtifact(obj.status?.artifact?.url ?? "");
     expect(await tarEntries(data, root.path)).toEqual(["tls.yaml"]);
     expect(proxy.requests.some((r) => r.method === "CONNECT" && r.target === s3tls.endpoint)).toBe(true);
+  });
+
+  it("feeds a HelmChart: Revision strategy <version>+<12 of the digest>, rebuilt at once on a new bucket revision", async () => {
+    await s3.putObject(
+      "manifests",
+      "charts/hello/Chart.yaml",
+      "apiVersion: v2\nname: hello\nversion: 0.1.0\ntype: application\n",
+    );
+    await s3.putObject(
+      "manifests",
+      "charts/hello/templates/cm.yaml",
+      "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: hello\n",
+    );
+    await createBucket("charts", { bucketName: "manifests", prefix: "charts/" });
+    const bucket = await waitFor("charts", readyNow, "Ready");
+    const digest = (r: string | undefined) => (r ?? "").slice("sha256:".length, "sha256:".length + 12);
+    await env.cluster.client.create({
+      apiVersion: SOURCE_API,
+      kind: "HelmChart",
+      metadata: { namespace: NS, name: "hello" },
+      spec: {
+        interval: "10m",
+        chart: "charts/hello",
+        reconcileStrategy: "Revision",
+        sourceRef: { kind: "Bucket", name: "charts" },
+      },
+    } as UnstructuredObject);
+    const chartRef = { apiVersion: SOURCE_API, kind: "HelmChart", namespace: NS, name: "hello" };
+    type Chart = Bucket & { status?: { observedSourceArtifactRevision?: string } };
+    const first = await waitForObject<Chart>(env.cluster.client, chartRef, readyNow, "HelmChart Ready", 60_000);
+    expect(first.status?.artifact?.revision).toBe(`0.1.0+${digest(bucket.status?.artifact?.revision)}`);
+
+    await s3.putObject("manifests", "charts/hello/values.yaml", "replicas: 2\n");
+    await requestReconcile("charts");
+    const moved = await waitFor(
+      "charts",
+      (o) => readyNow(o) && o.status?.artifact?.revision !== bucket.status?.artifact?.revision,
+      "new revision",
+    );
+    const second = await waitForObject<Chart>(
+      env.cluster.client,
+      chartRef,
+      (o) => o.status?.artifact?.revision === `0.1.0+${digest(moved.status?.artifact?.revision)}`,
+      "HelmChart rebuilt from the new bucket revision",
+      60_000,
+    );
+    expect(second.status?.observedSourceArtifactRevision).toBe(moved.status?.artifact?.revision);
   });
 
   it("removes the stored artifacts when the Bucket is deleted", async () => {

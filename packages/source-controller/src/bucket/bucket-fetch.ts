@@ -4,7 +4,6 @@
 
 import { mkdir, readFile } from "node:fs/promises";
 import { dirname, join, posix } from "node:path";
-import { errorMessage } from "@sluice/runtime/errors";
 import type { Logger } from "@sluice/runtime/logging";
 import { IgnoreMatcher, readPatterns, SOURCE_IGNORE_FILE } from "../internal/ignore/index.js";
 import type { ObjectIndex } from "./index-digest.js";
@@ -34,7 +33,7 @@ export async function fetchEtagIndex(
   try {
     exists = await client.bucketExists(bucket);
   } catch (err: unknown) {
-    throw new BucketOperationError(`failed to confirm existence of '${bucket}' bucket: ${errorMessage(err)}`, {
+    throw new BucketOperationError(`failed to confirm existence of '${bucket}' bucket: ${client.describe(err)}`, {
       cause: err,
     });
   }
@@ -45,7 +44,7 @@ export async function fetchEtagIndex(
   try {
     found = await client.fetchObject(bucket, SOURCE_IGNORE_FILE, ignorePath);
   } catch (err: unknown) {
-    throw new BucketOperationError(`failed to get Etag for '${SOURCE_IGNORE_FILE}' object: ${errorMessage(err)}`, {
+    throw new BucketOperationError(`failed to get Etag for '${SOURCE_IGNORE_FILE}' object: ${client.describe(err)}`, {
       cause: err,
     });
   }
@@ -62,7 +61,7 @@ export async function fetchEtagIndex(
     });
   } catch (err: unknown) {
     throw new BucketOperationError(
-      `indexation of objects from bucket '${bucket}' failed: listing objects from bucket '${bucket}' failed: ${errorMessage(err)}`,
+      `indexation of objects from bucket '${bucket}' failed: listing objects from bucket '${bucket}' failed: ${client.describe(err)}`,
       { cause: err },
     );
   }
@@ -91,7 +90,7 @@ export async function fetchIndexFiles(
       } catch (err: unknown) {
         queue.length = 0;
         throw new BucketOperationError(
-          `fetch from bucket '${bucket}' failed: failed to get '${key}' object: ${errorMessage(err)}`,
+          `fetch from bucket '${bucket}' failed: failed to get '${key}' object: ${client.describe(err)}`,
           { cause: err },
         );
       }

@@ -34,11 +34,6 @@ export class EndpointError extends Error {
   override readonly name = "EndpointError";
 }
 
-/** The deadline of a fetch phase passed (`spec.timeout`). */
-export class DeadlineError extends Error {
-  override readonly name = "DeadlineError";
-}
-
 /** Splits `host[:port]` (IPv6 in brackets) as minio-go's endpoint parsing; a scheme or path is refused. */
 export function parseEndpoint(endpoint: string, insecure: boolean): { host: string; port: number } {
   if (endpoint === "") throw new EndpointError("Endpoint:  does not follow ip address or domain name standards.");
@@ -75,6 +70,8 @@ class TunnelAgent extends HttpsProxyAgent<string> {
 export class S3BucketClient {
   readonly #client: Client;
   readonly #agent: HttpAgent;
+  /** Why the connections were cut (deadline, cancellation), once they were. */
+  #stopped: string | undefined;
 
   constructor(options: S3ClientOptions) {
     const { host, port } = parseEndpoint(options.endpoint, options.insecure);
@@ -132,26 +129,28 @@ export class S3BucketClient {
   }
 
   /**
-   * Runs `work` with a deadline of `ms` and `signal`: on either, the agent's sockets are destroyed and the
-   * call rejects with {@link DeadlineError} (`context deadline exceeded`, Go's words) or the abort reason.
+   * Runs `work` with a deadline of `ms` and `signal`: on either, the agent's sockets are destroyed so the
+   * requests in flight fail, and {@link describe} words their errors as Go's context does.
    */
   async withDeadline<T>(ms: number, signal: AbortSignal, work: () => Promise<T>): Promise<T> {
-    let stop!: (err: Error) => void;
-    const stopped = new Promise<never>((_, reject) => {
-      stop = reject;
-    });
-    const timer = setTimeout(() => stop(new DeadlineError("context deadline exceeded")), ms);
-    const onAbort = () => stop(signal.reason instanceof Error ? signal.reason : new Error("reconcile aborted"));
+    const expire = (why: string) => {
+      this.#stopped ??= why;
+      this.#agent.destroy();
+    };
+    const timer = setTimeout(() => expire("context deadline exceeded"), ms);
+    const onAbort = () => expire("context canceled");
     signal.addEventListener("abort", onAbort, { once: true });
     try {
-      return await Promise.race([work(), stopped]);
-    } catch (err: unknown) {
-      if (err instanceof DeadlineError || signal.aborted) this.#agent.destroy();
-      throw err;
+      return await work();
     } finally {
       clearTimeout(timer);
       signal.removeEventListener("abort", onAbort);
     }
+  }
+
+  /** The text of a failed operation's cause: the deadline or cancellation when that ended it (Go's words). */
+  describe(err: unknown): string {
+    return this.#stopped ?? (err instanceof Error ? err.message : String(err));
   }
 
   /** Closes the connections. */
