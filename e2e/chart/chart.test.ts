@@ -368,6 +368,17 @@ describe("charts/sluice", () => {
     expect(named(objects, "ClusterRole", "flux-edit-flux-system").metadata.labels).toMatchObject({
       "rbac.authorization.k8s.io/aggregate-to-edit": "true",
     });
+    // Flux's groups, source-watcher's included (manifests/rbac/{edit,view}.yaml).
+    for (const role of ["flux-view-flux-system", "flux-edit-flux-system"]) {
+      expect(rules(objects, role).flatMap((r) => r.apiGroups).sort()).toEqual([
+        "helm.toolkit.fluxcd.io",
+        "image.toolkit.fluxcd.io",
+        "kustomize.toolkit.fluxcd.io",
+        "notification.toolkit.fluxcd.io",
+        "source.extensions.fluxcd.io",
+        "source.toolkit.fluxcd.io",
+      ]);
+    }
   });
 
   it("renders source-watcher only when asked, as flux install --components-extra=source-watcher does", async () => {
