@@ -64,7 +64,6 @@ interface BucketRun {
 /** What `secretRef`, `certSecretRef` and `proxySecretRef` hold. */
 interface BucketCredentials {
   keys?: { accessKey: string; secretKey: string } | undefined;
-  secretName?: string | undefined;
   tls?: OciTlsOptions | undefined;
   proxy?: ProxyOptions | undefined;
 }
@@ -208,7 +207,6 @@ export class BucketReconciler implements Reconciler<Bucket> {
       } catch (err: unknown) {
         throw failed(`failed to get secret '${namespace}/${secretName}': ${errorMessage(err)}`, err);
       }
-      found.secretName = secretName;
       const accessKey = data.accesskey;
       const secretKey = data.secretkey;
       if (accessKey === undefined || secretKey === undefined) {

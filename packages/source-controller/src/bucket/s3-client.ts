@@ -47,12 +47,12 @@ export function parseEndpoint(endpoint: string, insecure: boolean): { host: stri
   return { host, port };
 }
 
+type ConnectOpts = Parameters<HttpsProxyAgent<string>["connect"]>[1];
+
 /**
  * A CONNECT tunnel through the proxy whose TLS to the endpoint uses `certSecretRef`'s material:
  * https-proxy-agent applies its constructor options to the proxy connection only.
  */
-type ConnectOpts = Parameters<HttpsProxyAgent<string>["connect"]>[1];
-
 class TunnelAgent extends HttpsProxyAgent<string> {
   readonly #endpointTls: AgentOptions;
 
