@@ -370,7 +370,11 @@ describe("charts/sluice", () => {
     });
     // Flux's groups, source-watcher's included (manifests/rbac/{edit,view}.yaml).
     for (const role of ["flux-view-flux-system", "flux-edit-flux-system"]) {
-      expect(rules(objects, role).flatMap((r) => r.apiGroups).sort()).toEqual([
+      expect(
+        rules(objects, role)
+          .flatMap((r) => r.apiGroups)
+          .sort(),
+      ).toEqual([
         "helm.toolkit.fluxcd.io",
         "image.toolkit.fluxcd.io",
         "kustomize.toolkit.fluxcd.io",
