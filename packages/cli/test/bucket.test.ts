@@ -120,6 +120,23 @@ describe("sluice source bucket commands", () => {
     );
     expect(r.stdout).toContain("  secretRef:\n    name: bucket-podinfo\n");
     expect(r.stdout).not.toContain("status:");
+    const withCreds = await env.sluice("export", "source", "bucket", "podinfo", "--with-credentials");
+    expect(withCreds.stdout.startsWith(r.stdout)).toBe(true);
+    expect(withCreds.stdout.slice(r.stdout.length)).toBe(
+      [
+        "---",
+        "apiVersion: v1",
+        "data:",
+        `  accesskey: ${Buffer.from(s3.accessKey).toString("base64")}`,
+        `  secretkey: ${Buffer.from(s3.secretKey).toString("base64")}`,
+        "kind: Secret",
+        "metadata:",
+        "  name: bucket-podinfo",
+        "  namespace: flux-system",
+        "type: Opaque",
+        "",
+      ].join("\n"),
+    );
     const d = await env.sluice("delete", "source", "bucket", "podinfo", "--silent");
     expect(d.stderr).toBe("► deleting source bucket podinfo in flux-system namespace\n✔ source bucket deleted\n");
     await expect
