@@ -368,17 +368,37 @@ describe("charts/sluice", () => {
     expect(named(objects, "ClusterRole", "flux-edit-flux-system").metadata.labels).toMatchObject({
       "rbac.authorization.k8s.io/aggregate-to-edit": "true",
     });
+    // Flux's groups, source-watcher's included (manifests/rbac/{edit,view}.yaml).
+    for (const role of ["flux-view-flux-system", "flux-edit-flux-system"]) {
+      expect(
+        rules(objects, role)
+          .flatMap((r) => r.apiGroups)
+          .sort(),
+      ).toEqual([
+        "helm.toolkit.fluxcd.io",
+        "image.toolkit.fluxcd.io",
+        "kustomize.toolkit.fluxcd.io",
+        "notification.toolkit.fluxcd.io",
+        "source.extensions.fluxcd.io",
+        "source.toolkit.fluxcd.io",
+      ]);
+    }
   });
 
   it("renders source-watcher only when asked, as flux install --components-extra=source-watcher does", async () => {
     const plain = await render();
     expect(plain.filter((o) => o.metadata.name === "source-watcher")).toEqual([]);
+    // Its ArtifactGenerator CRD comes with the component only (templates; crds/ holds the core ones).
+    const crdNames = (objs: UnstructuredObject[]) =>
+      objs.filter((o) => o.kind === "CustomResourceDefinition").map((o) => o.metadata.name);
+    expect(crdNames(plain)).toEqual([]);
     for (const name of ["kustomize-controller", "helm-controller"]) {
       expect(podTemplate(named(plain, "Deployment", name)).spec.containers[0]!.args).not.toContain(
         "--feature-gates=ExternalArtifact=true",
       );
     }
     const objects = await render({ sourceWatcher: { create: true } });
+    expect(crdNames(objects)).toEqual(["artifactgenerators.source.extensions.fluxcd.io"]);
     const sw = podTemplate(named(objects, "Deployment", "source-watcher")).spec.containers[0]!;
     expect(sw.args).toEqual([
       "source-watcher",

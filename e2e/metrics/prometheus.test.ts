@@ -8,7 +8,13 @@
 import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createHelmChartRepo, type HelmRepoServer, startHelmRepoServer } from "@sluice/testkit";
+import {
+  createHelmChartRepo,
+  type HelmRepoServer,
+  type S3Server,
+  startHelmRepoServer,
+  startS3Server,
+} from "@sluice/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { eventually, type GitOpsEnv, hasController, readyCondition, startGitOpsEnv } from "../support/gitops-env.js";
@@ -35,6 +41,7 @@ function dashboardExprs(dashboard: { panels?: unknown[] }): { panel: string; exp
 describe("metrics scraped by Prometheus", () => {
   let env: GitOpsEnv;
   let charts: HelmRepoServer;
+  let s3: S3Server;
   let prometheus: Prometheus | undefined;
   let exporter: Awaited<ReturnType<typeof startResourceInfoExporter>> | undefined;
   /** Kind → the objects of it this test created (all must end Ready). */
@@ -56,6 +63,8 @@ describe("metrics scraped by Prometheus", () => {
     charts = await startHelmRepoServer(chartRepo.dir);
     base = charts.baseUrl;
     await chartRepo.addChart("hello", "0.1.0");
+    s3 = await startS3Server({ buckets: ["metrics"] });
+    await s3.putObject("metrics", "deploy/configmap.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n");
 
     const docs = [
       `apiVersion: source.toolkit.fluxcd.io/v1
@@ -66,10 +75,15 @@ spec: { url: "${url}", ref: { branch: main }, interval: 1m }`,
 kind: HelmRepository
 metadata: { name: charts, namespace: ${NS} }
 spec: { url: "${charts.baseUrl}", interval: 1m }`,
+      `apiVersion: source.toolkit.fluxcd.io/v1
+kind: Bucket
+metadata: { name: metrics, namespace: ${NS} }
+spec: { bucketName: metrics, endpoint: "${s3.endpoint}", insecure: true, interval: 1m }`,
     ];
     created.push(
       { kind: "GitRepository", resource: "gitrepository", name: "metrics" },
       { kind: "HelmRepository", resource: "helmrepository", name: "charts" },
+      { kind: "Bucket", resource: "bucket", name: "metrics" },
     );
     if (hasController("kustomize-controller")) {
       docs.push(`apiVersion: kustomize.toolkit.fluxcd.io/v1
@@ -108,6 +122,7 @@ spec: { url: "${url}", ref: { branch: main }, interval: 1m, suspend: true }`);
     await prometheus?.stop();
     await exporter?.stop();
     await charts?.stop();
+    await s3?.stop();
     await env?.stop();
   });
 

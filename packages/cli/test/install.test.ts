@@ -188,6 +188,17 @@ describe("sluice install / uninstall", () => {
       metadata: { name: "held", namespace: "flux-system", finalizers: ["finalizers.fluxcd.io"] },
       spec: { url: "https://example.com/x.git", interval: "1m" },
     });
+    // As installed with --components-extra=source-watcher (the default install above has no such CRD).
+    await applyChartCrds(env.cluster.client, "source.extensions.fluxcd.io_");
+    await env.cluster.client.create({
+      apiVersion: "source.extensions.fluxcd.io/v1beta1",
+      kind: "ArtifactGenerator",
+      metadata: { name: "gen", namespace: "flux-system", finalizers: ["source.extensions.fluxcd.io/finalizer"] },
+      spec: {
+        sources: [{ alias: "a", kind: "GitRepository", name: "held" }],
+        artifacts: [{ name: "x", copy: [{ from: "@a/**", to: "@artifact/" }] }],
+      },
+    });
     // --dry-run: the same report, nothing deleted (the server dry-runs each delete and patch).
     const dry = await env.sluice("uninstall", "--dry-run");
     expect(dry.code).toBe(0);
@@ -218,6 +229,9 @@ describe("sluice install / uninstall", () => {
     expect(r.stderr).toContain("✔ Deployment/flux-system/source-controller deleted\n");
     expect(r.stderr).toContain("✔ GitRepository/flux-system/held finalizers deleted\n");
     expect(r.stderr).toContain("✔ CustomResourceDefinition/gitrepositories.source.toolkit.fluxcd.io deleted\n");
+    // source-watcher's kind as flux uninstall handles it.
+    expect(r.stderr).toContain("✔ ArtifactGenerator/flux-system/gen finalizers deleted\n");
+    expect(r.stderr).toContain("✔ CustomResourceDefinition/artifactgenerators.source.extensions.fluxcd.io deleted\n");
     expect(r.stderr).toContain("✔ ClusterRole/crd-controller-source-controller-flux-system deleted\n");
     expect(r.stderr).toContain("✔ Namespace/flux-system deleted\n");
     const crds = await env.cluster.client.list<UnstructuredObject>(

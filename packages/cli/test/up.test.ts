@@ -187,6 +187,8 @@ describe("sluice up", () => {
     expect(crds).toContain("gitrepositories.source.toolkit.fluxcd.io");
     expect(crds).toContain("kustomizations.kustomize.toolkit.fluxcd.io");
     expect(crds).toContain("helmreleases.helm.toolkit.fluxcd.io");
+    // As Flux without --components-extra=source-watcher: no ArtifactGenerator CRD.
+    expect(crds).not.toContain("artifactgenerators");
     await kubectlOk(kubeconfig, ["create", "namespace", "up-test"]);
     expect(await kubectlOk(kubeconfig, ["get", "namespace", "up-test", "-o", "jsonpath={.status.phase}"])).toBe(
       "Active",

@@ -48,7 +48,7 @@ const COMMAND_LINE = defineControllerFlags({
       type: "string",
       default: "",
       arg: "string",
-      help: "e.g. StrictPostBuildSubstitutions=true,ExternalArtifact=true",
+      help: "e.g. StrictPostBuildSubstitutions=false,ExternalArtifact=true (StrictPostBuildSubstitutions is on by default)",
     },
   },
   options: (values, { env }) => ({
@@ -73,10 +73,13 @@ export type KustomizeControllerFlags = ReturnType<typeof parseKustomizeControlle
 
 const FEATURE_GATES = new Set(["StrictPostBuildSubstitutions", "ExternalArtifact"]);
 
-/** The reconciler options the feature gates turn on (every gate is off unless given, as in Flux). */
+/**
+ * The reconciler options of the feature gates, with Flux's defaults: StrictPostBuildSubstitutions is on
+ * (opt-out since kustomize-controller v1.9), ExternalArtifact off (opt-in).
+ */
 function featureGateOptions(gates: Map<string, boolean>) {
   return {
-    strictSubstitutions: gates.get("StrictPostBuildSubstitutions") === true,
+    strictSubstitutions: gates.get("StrictPostBuildSubstitutions") ?? true,
     allowExternalArtifact: gates.get("ExternalArtifact") === true,
   };
 }

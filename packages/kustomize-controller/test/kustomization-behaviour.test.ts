@@ -116,6 +116,7 @@ describe("Kustomization behaviour against the API server", () => {
         secret: "${password}",
         literal: "$${kept}",
       }),
+      "strict/config.yaml": configMap("strict", { text: "${declared} ${undeclared}" }, `  namespace: ${NS}\n`),
       "subst/optout.yaml": configMap(
         "raw",
         { text: "${greeting}" },
@@ -427,6 +428,22 @@ configMapGenerator:
       name: "raw",
     });
     expect(raw["data"]).toEqual({ text: "${greeting}" });
+  });
+
+  it("StrictPostBuildSubstitutions is on by default, as in Flux: an unset variable without default fails the build", async () => {
+    await createKustomization(env, "subst-strict", {
+      path: "./strict",
+      postBuild: { substitute: { declared: "yes" } },
+    });
+    const k = await waitForKustomization(
+      env,
+      "subst-strict",
+      (o) => conditionOf(o, "Ready")?.reason === "BuildFailed",
+      "build failed",
+    );
+    expect(conditionOf(k, "Ready")?.message).toContain('variable not set (strict mode): "undeclared"');
+    const cm = await env.client.getOptional({ apiVersion: "v1", kind: "ConfigMap", namespace: NS, name: "strict" });
+    expect(cm).toBeUndefined();
   });
 
   it("a missing required substituteFrom object fails the build", async () => {

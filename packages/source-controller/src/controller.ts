@@ -1,10 +1,11 @@
 // createSourceController: the source-controller as a unit that runs in-process (for `sluice up` and tests)
-// or as its own process (main.ts): a Manager with the GitRepository, HelmRepository, HelmChart and OCIRepository controllers, the artifact storage and the
+// or as its own process (main.ts): a Manager with the GitRepository, HelmRepository, HelmChart, OCIRepository and Bucket controllers, the artifact storage and the
 // HTTP file server that serves it.
 
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import {
+  type Bucket,
   type GitRepository,
   type HelmChart,
   type HelmRepository,
@@ -22,6 +23,7 @@ import {
   createControllerManager,
   type Manager,
 } from "@sluice/runtime/manager";
+import { BucketReconciler } from "./bucket/reconciler.js";
 import { GitRepositoryReconciler, SOURCE_CONTROLLER_NAME } from "./gitrepository/reconciler.js";
 import { HelmChartReconciler } from "./helmchart/reconciler.js";
 import { watchHelmChartSources } from "./helmchart/source-watch.js";
@@ -97,7 +99,7 @@ export interface SourceController {
 
 /**
  * Creates the source-controller: a {@link Manager} (metrics, health probes, leader election) running the
- * GitRepository, HelmRepository, HelmChart and OCIRepository controllers with `--concurrent` workers each, an {@link ArtifactStorage} at `--storage-path`,
+ * GitRepository, HelmRepository, HelmChart, OCIRepository and Bucket controllers with `--concurrent` workers each, an {@link ArtifactStorage} at `--storage-path`,
  * and the {@link ArtifactFileServer} serving it on `--storage-addr`, with artifact URLs advertising
  * `--storage-adv-addr` (or the bound address). Events go to Kubernetes and, with `eventsAddr`, to
  * notification-controller.
@@ -208,6 +210,12 @@ export function createSourceController(options: SourceControllerOptions): Source
         name: "ocirepository",
         for: { apiVersion: SOURCE_API_VERSION, kind: SourceKind.OCIRepository },
         reconciler: new OCIRepositoryReconciler({ client: manager.client, storage, events }),
+        ...common,
+      });
+      register<Bucket>({
+        name: "bucket",
+        for: { apiVersion: SOURCE_API_VERSION, kind: SourceKind.Bucket },
+        reconciler: new BucketReconciler({ client: manager.client, storage, events }),
         ...common,
       });
       logger.info({ address: storageAddr, advertised }, "artifact file server listening");

@@ -254,4 +254,52 @@ describe("ArtifactGenerator", () => {
       message: "get sources failed: OCIRepository 'flux-system/nowhere' not found",
     });
   });
+
+  it("pathPattern: one ExternalArtifact per matching directory, named and labelled from the captures", async () => {
+    await cluster.client.create({
+      apiVersion: AG_API,
+      kind: "ArtifactGenerator",
+      metadata: { namespace: NS, name: "per-env" },
+      spec: {
+        sources: [{ alias: "repo", kind: "GitRepository", name: "flux-system" }],
+        pathPattern: "@repo/apps/{env}",
+        artifacts: [{ name: "apps-{env}", copy: [{ from: "@repo/apps/{env}/**", to: "@artifact/" }] }],
+      },
+    } as UnstructuredObject);
+    // apps/base matches too (it is a directory under apps/), as in Flux.
+    const gen = await waitFor({ ...generator, name: "per-env" }, (o) => ready(o)?.status === "True", "ready");
+    expect(ready(gen)?.message).toBe("reconciliation succeeded, generated 3 artifact(s)");
+    expect(gen.status?.inventory?.map((r) => r.name)).toEqual(["apps-base", "apps-production", "apps-staging"]);
+    const staging = await waitFor(ea("apps-staging"), (o) => !!o?.status?.artifact, "stored");
+    expect((staging as UnstructuredObject).metadata.labels).toMatchObject({
+      env: "staging",
+      "app.kubernetes.io/managed-by": "source-watcher",
+    });
+    expect(await files(staging.status?.artifact as Artifact)).toEqual(["kustomization.yaml", "podinfo-values.yaml"]);
+
+    // A new matching directory adds an artifact; a removed one's ExternalArtifact is deleted.
+    await repo.git(["rm", "-r", "-q", "apps/production"]);
+    await pushAndReconcile({ "apps/dev/kustomization.yaml": "resources: []\n" });
+    await waitFor(ea("apps-dev"), (o) => !!o?.status?.artifact, "added");
+    await waitFor(ea("apps-production"), (o) => o === undefined, "deleted");
+  });
+
+  it("pathPattern: stalls with BuildFailed when two directories render the same artifact name", async () => {
+    await cluster.client.create({
+      apiVersion: AG_API,
+      kind: "ArtifactGenerator",
+      metadata: { namespace: NS, name: "collide" },
+      spec: {
+        sources: [{ alias: "repo", kind: "GitRepository", name: "flux-system" }],
+        pathPattern: "@repo/{top}/{sub}",
+        artifacts: [{ name: "x-{sub}", copy: [{ from: "@repo/{top}/{sub}/**", to: "@artifact/" }] }],
+      },
+    } as UnstructuredObject);
+    const obj = await waitFor({ ...generator, name: "collide" }, (o) => ready(o)?.status === "False", "failed");
+    expect(ready(obj)?.reason).toBe("BuildFailed");
+    expect(ready(obj)?.message).toMatch(
+      /^failed to expand path pattern: pathPattern "@repo\/\{top\}\/\{sub\}": directories ".+" and ".+" both resolve to artifact name "x-/,
+    );
+    expect(obj.status?.conditions?.find((c) => c.type === "Stalled")?.status).toBe("True");
+  });
 });

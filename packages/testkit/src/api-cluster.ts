@@ -8,8 +8,10 @@ import { type ApiServer, startApiServer } from "@sluice/apiserver";
 import { isAlreadyExists, KubeClient, KubeConfig, type UnstructuredObject } from "@sluice/runtime";
 import { parseAllDocuments } from "yaml";
 
-/** The chart's CRD directory. */
+/** The chart's CRD directory (core kinds). */
 export const CRD_DIR = join(dirname(fileURLToPath(import.meta.url)), "../../../charts/sluice/crds");
+/** The chart's optional components, each with its CRDs in `<component>/crds` (e.g. source-watcher's). */
+export const COMPONENTS_DIR = join(dirname(fileURLToPath(import.meta.url)), "../../../charts/sluice/components");
 
 /** A running API server and a client for test setup and assertions. */
 export interface ApiCluster {
@@ -55,14 +57,20 @@ export async function startApiCluster(options: ApiClusterOptions = {}): Promise<
 }
 
 /**
- * Creates the CRDs found in the chart's `crds/` files whose file names start with `prefix` (all when empty)
+ * Creates the CRDs found in the chart's `crds/` and `components/<component>/crds/` files whose names start with
+ * `prefix` (all when empty)
  * and waits until each reports `Established=True`.
  */
 export async function applyChartCrds(client: KubeClient, prefix = ""): Promise<string[]> {
-  const files = (await readdir(CRD_DIR)).filter((f) => f.startsWith(prefix) && f.endsWith(".yaml")).sort();
+  const dirs = [CRD_DIR, ...(await readdir(COMPONENTS_DIR)).sort().map((c) => join(COMPONENTS_DIR, c, "crds"))];
+  const files: string[] = [];
+  for (const dir of dirs) {
+    for (const f of (await readdir(dir)).sort())
+      if (f.startsWith(prefix) && f.endsWith(".yaml")) files.push(join(dir, f));
+  }
   const names: string[] = [];
   for (const file of files) {
-    for (const doc of parseAllDocuments(await readFile(join(CRD_DIR, file), "utf8"))) {
+    for (const doc of parseAllDocuments(await readFile(file, "utf8"))) {
       const crd = doc.toJS() as UnstructuredObject | null;
       if (!crd) continue;
       await client.create(crd).catch((err: unknown) => {

@@ -12,6 +12,7 @@ export * from "./http-proxy.js";
 export * from "./oci-registry.js";
 export * from "./oidc-provider.js";
 export * from "./require-tools.js";
+export * from "./s3-server.js";
 export * from "./sops-encrypt.js";
 export * from "./sshd.js";
 export * from "./tls-fixtures.js";

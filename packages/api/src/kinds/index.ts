@@ -22,3 +22,17 @@ export const ALL_KINDS: readonly KindDefinition[] = [
   ...NOTIFICATION_KINDS,
   ...IMAGE_KINDS,
 ];
+
+/**
+ * Kinds that come with an optional component rather than the core install, as Flux installs source-watcher's
+ * CRDs only with `--components-extra=source-watcher`. Their CRDs are generated apart
+ * (`charts/sluice/components/<component>/crds/`) and installed only with the component.
+ */
+export const COMPONENT_KINDS: Readonly<Record<string, readonly KindDefinition[]>> = {
+  "source-watcher": SOURCE_EXTENSIONS_KINDS,
+};
+
+/** The kinds of the core install: every kind but the optional components'. */
+export const CORE_KINDS: readonly KindDefinition[] = ALL_KINDS.filter(
+  (k) => !Object.values(COMPONENT_KINDS).some((kinds) => kinds.includes(k)),
+);

@@ -3,7 +3,7 @@
 // are Running and ready (what `sluice install` creates; on the embedded API server, which runs no Pods, their
 // simulated status, said as such) or, for a local `sluice up`, through the health addresses its banner prints.
 
-import { ALL_KINDS } from "@sluice/api";
+import { COMPONENT_KINDS, CORE_KINDS } from "@sluice/api";
 import type { UnstructuredObject } from "@sluice/runtime/kube";
 import type { Command } from "commander";
 import type { CommandKit } from "../command-kit.js";
@@ -128,9 +128,14 @@ async function checkCrds(ctx: CommandContext, p: Progress): Promise<boolean> {
   const crds = (await ctx.kube().list<UnstructuredObject>("apiextensions.k8s.io/v1", "CustomResourceDefinition")).items;
   const byName = new Map(crds.map((c) => [c.metadata.name ?? "", c]));
   let ok = true;
-  const names = [...new Set(ALL_KINDS.map((k) => `${k.plural}.${k.group}`))].sort();
+  // The core CRDs must be there; an optional component's (source-watcher's) only when it was installed.
+  const optional = new Set(
+    Object.values(COMPONENT_KINDS).flatMap((kinds) => kinds.map((k) => `${k.plural}.${k.group}`)),
+  );
+  const names = [...new Set([...CORE_KINDS.map((k) => `${k.plural}.${k.group}`), ...optional])].sort();
   for (const name of names) {
     const crd = byName.get(name);
+    if (!crd && optional.has(name)) continue;
     if (!crd) {
       p.failure(`${name} not found`);
       ok = false;

@@ -1,4 +1,4 @@
-// `sluice create source git|helm|oci <name>`, `sluice create kustomization|helmrelease <name>`: flux's flags;
+// `sluice create source git|helm|oci|bucket <name>`, `sluice create kustomization|helmrelease <name>`: flux's flags;
 // `--export` prints the YAML, otherwise the object is created or updated and awaited until Ready.
 
 import { readFile } from "node:fs/promises";
@@ -70,6 +70,37 @@ export function registerCreate(program: Command, kit: CommandKit): void {
       .option("--insecure", "allow pulling artifacts over plain HTTP")
       .option("--secret-ref <name>", "the name of an existing secret containing registry credentials"),
   ).action(kit.action((ctx, opts, args) => createObject(ctx, opts, ociRepository(ctx, opts, args[0]!), true)));
+
+  common(
+    source
+      .command("bucket <name>")
+      .description("Create or update a Bucket source")
+      .option("--provider <name>", "the S3 compatible storage provider name: generic, aws, azure or gcp", "generic")
+      .option("--bucket-name <name>", "the bucket name")
+      .option("--endpoint <address>", "the bucket endpoint address")
+      .option("--access-key <key>", "the bucket access key")
+      .option("--secret-key <key>", "the bucket secret key")
+      .option("--region <region>", "the bucket region")
+      .option("--insecure", "for when connecting to a non-TLS S3 HTTP endpoint")
+      .option("--secret-ref <name>", "the name of an existing secret containing credentials")
+      .option(
+        "--proxy-secret-ref <name>",
+        "the name of an existing secret containing the proxy address and credentials",
+      )
+      .option(
+        "--ignore-paths <paths>",
+        "set paths to ignore in bucket resource (can specify multiple paths with commas: path1,path2)",
+        collect,
+      )
+      .option("--fetch-timeout <duration>", "set a timeout for fetch operations performed by source-controller"),
+  ).action(
+    kit.action(async (ctx, opts, args) => {
+      const bucket = bucketSource(ctx, opts, args[0]!);
+      // As flux: the keys go to Secret `bucket-<name>` (never into the exported YAML).
+      const secret = opts["export"] ? undefined : bucketSecret(ctx, opts, args[0]!, bucket);
+      return createObject(ctx, opts, bucket, true, secret);
+    }),
+  );
 
   common(
     create
@@ -174,6 +205,64 @@ function ociRepository(ctx: CommandContext, opts: Opts, name: string): Unstructu
   if (str(opts, "secretRef")) spec["secretRef"] = { name: str(opts, "secretRef") };
   spec["url"] = url;
   return { apiVersion: sourceKind("oci").apiVersion, kind: "OCIRepository", metadata: meta(ctx, opts, name), spec };
+}
+
+/** flux's bucket providers (`flags.SourceBucketProvider`). */
+const BUCKET_PROVIDERS = ["generic", "aws", "azure", "gcp"] as const;
+
+function bucketSource(ctx: CommandContext, opts: Opts, name: string): UnstructuredObject {
+  const bucketName = str(opts, "bucketName");
+  if (!bucketName) throw new CliError("bucket-name is required");
+  const endpoint = str(opts, "endpoint");
+  if (!endpoint) throw new CliError("endpoint is required");
+  const provider = str(opts, "provider") ?? "generic";
+  if (!(BUCKET_PROVIDERS as readonly string[]).includes(provider)) {
+    throw new CliError(
+      `invalid argument "${provider}" for "--provider" flag: source bucket provider '${provider}' is not supported, must be one of: ${BUCKET_PROVIDERS.join(", ")}`,
+    );
+  }
+  const spec: Record<string, unknown> = {
+    bucketName,
+    endpoint,
+    interval: durationFlag(opts["interval"] as string, "interval"),
+    provider,
+  };
+  if (opts["insecure"]) spec["insecure"] = true;
+  if (str(opts, "region")) spec["region"] = str(opts, "region");
+  if (str(opts, "fetchTimeout")) spec["timeout"] = durationFlag(str(opts, "fetchTimeout")!, "fetch-timeout");
+  const ignore = ((opts["ignorePaths"] as string[] | undefined) ?? [])
+    .flatMap((v) => v.split(","))
+    .map((p) => p.trim());
+  if (ignore.length > 0) spec["ignore"] = ignore.join("\n");
+  if (str(opts, "secretRef")) spec["secretRef"] = { name: str(opts, "secretRef") };
+  if (str(opts, "proxySecretRef")) spec["proxySecretRef"] = { name: str(opts, "proxySecretRef") };
+  // flux prints spec keys in alphabetical order (its YAML goes through a map).
+  const sorted = Object.fromEntries(Object.entries(spec).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return { apiVersion: sourceKind("bucket").apiVersion, kind: "Bucket", metadata: meta(ctx, opts, name), spec: sorted };
+}
+
+/** The Secret `bucket-<name>` with `--access-key`/`--secret-key` (both given, no `--secret-ref`); sets secretRef. */
+function bucketSecret(
+  ctx: CommandContext,
+  opts: Opts,
+  name: string,
+  bucket: UnstructuredObject,
+): UnstructuredObject | undefined {
+  const accessKey = str(opts, "accessKey");
+  const secretKey = str(opts, "secretKey");
+  if (str(opts, "secretRef") || !accessKey || !secretKey) return undefined;
+  const secretName = `bucket-${name}`;
+  const spec = bucket["spec"] as Record<string, unknown>;
+  // Keep flux's alphabetical order: secretRef goes before timeout.
+  const { timeout, ...rest } = spec;
+  bucket["spec"] = { ...rest, secretRef: { name: secretName }, ...(timeout !== undefined ? { timeout } : {}) };
+  const labels = labelsFlag(opts["label"] as string[] | undefined);
+  return {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: secretName, namespace: ctx.namespace, ...(labels ? { labels } : {}) },
+    stringData: { accesskey: accessKey, secretkey: secretKey },
+  } as UnstructuredObject;
 }
 
 /** `--source Kind/name` (a bare name means `defaultKind`), checked against the kinds allowed. */
@@ -293,7 +382,11 @@ async function createObject(
   }
   if (secret) {
     const p = new Progress(ctx.io);
-    p.action("applying secret with repository credentials");
+    p.action(
+      obj.kind === "Bucket"
+        ? "applying secret with the bucket credentials"
+        : "applying secret with repository credentials",
+    );
     await ctx.kube().apply(secret, { fieldManager: "sluice", force: true });
     p.success("authentication configured");
   }

@@ -1,10 +1,11 @@
-// `sluice export source <kind> <name>|--all`, `sluice export kustomization|helmrelease <name>|--all`: clean YAML
+// `sluice export source <kind> <name>|--all [--with-credentials]`, `sluice export kustomization|helmrelease <name>|--all`: clean YAML
 // (no status, no server-set metadata) that can be applied to another cluster, as flux export prints it.
 
 import type { UnstructuredObject } from "@sluice/runtime/kube";
 import type { Command } from "commander";
 import type { CommandKit } from "../command-kit.js";
-import { CliError } from "../errors.js";
+import type { CommandContext } from "../context.js";
+import { CliError, errorMessage } from "../errors.js";
 import { getObject } from "../lib/get-object.js";
 import { addKindCommands } from "../lib/kind-commands.js";
 import { listKind } from "../lib/list.js";
@@ -19,17 +20,49 @@ export function registerExport(program: Command, kit: CommandKit): void {
     (k) => `Export ${k.kind} resources in YAML format`,
     (cmd, kind) => {
       cmd.option("--all", "select all resources of this kind in the namespace");
+      // flux's `export source` flag; the kinds with a secretRef (not HelmChart) print its Secret after the object.
+      if (kind.source) cmd.option("--with-credentials", "include credential secrets");
+      const withSecret = CREDENTIAL_KINDS.has(kind.kind);
       cmd.action(
         kit.action(async (ctx, opts, args) => {
           let objects: UnstructuredObject[];
           if (opts["all"]) objects = await listKind(ctx, kind, false);
           else if (args[0]) objects = [await getObject(ctx, kind, args[0])];
           else throw new CliError(`${kind.name} name is required (or use --all)`);
-          ctx.io.stdout.write(objects.map((o) => toYamlDocument(cleanForExport(o))).join(""));
+          let out = "";
+          for (const obj of objects) {
+            out += toYamlDocument(cleanForExport(obj));
+            const secretName = (obj["spec"] as { secretRef?: { name?: string } } | undefined)?.secretRef?.name;
+            if (opts["withCredentials"] && withSecret && secretName) {
+              out += toYamlDocument(await exportedSecret(ctx, obj.metadata.namespace ?? ctx.namespace, secretName));
+            }
+          }
+          ctx.io.stdout.write(out);
         }),
       );
     },
   );
+}
+
+/** Source kinds whose `spec.secretRef` `--with-credentials` exports (flux's exportWithSecretCommand users). */
+const CREDENTIAL_KINDS = new Set(["GitRepository", "HelmRepository", "OCIRepository", "Bucket"]);
+
+/** The Secret as flux's printSecretCredentials prints it: name, namespace, data and type only. */
+async function exportedSecret(ctx: CommandContext, namespace: string, name: string): Promise<UnstructuredObject> {
+  let secret: UnstructuredObject;
+  try {
+    secret = await ctx.kube().get<UnstructuredObject>({ apiVersion: "v1", kind: "Secret", namespace, name });
+  } catch (err: unknown) {
+    throw new CliError(`failed to retrieve secret ${name}, error: ${errorMessage(err)}`);
+  }
+  // Keys in flux's (alphabetical) order.
+  return {
+    apiVersion: "v1",
+    ...(secret["data"] !== undefined ? { data: secret["data"] } : {}),
+    kind: "Secret",
+    metadata: { name, namespace },
+    ...(secret["type"] !== undefined ? { type: secret["type"] } : {}),
+  } as UnstructuredObject;
 }
 
 /** The object as flux exports it: apiVersion, kind, name, namespace, user labels and annotations, spec. */

@@ -3,6 +3,7 @@
 // every Deployment's Pods run (on the embedded API server, whose Pods are simulated, it says so).
 
 import { createInterface } from "node:readline/promises";
+import { SOURCE_EXTENSIONS_API_VERSION } from "@sluice/api";
 import { PatchType, type UnstructuredObject } from "@sluice/runtime/kube";
 import { ResourceManager } from "@sluice/runtime/ssa";
 import type { Command } from "commander";
@@ -175,8 +176,16 @@ export async function uninstall(ctx: CommandContext, keepNamespace: boolean, dry
     }
   }
   p.action("deleting toolkit.fluxcd.io finalizers in all namespaces");
-  for (const kind of [...SOURCE_KINDS, ...APPLIER_KINDS]) {
-    for (const obj of await listKind(ctx, kind, true, true)) {
+  const lists = [...SOURCE_KINDS, ...APPLIER_KINDS].map((kind) => () => listKind(ctx, kind, true, true));
+  // source-watcher's ArtifactGenerators too, when that component's CRD is there (as flux uninstall does).
+  lists.push(() =>
+    kube
+      .list<UnstructuredObject>(SOURCE_EXTENSIONS_API_VERSION, "ArtifactGenerator")
+      .then((l) => l.items)
+      .catch(() => [] as UnstructuredObject[]),
+  );
+  for (const list of lists) {
+    for (const obj of await list()) {
       if (!obj.metadata.finalizers?.length) continue;
       await kube.patch(
         {
@@ -192,9 +201,10 @@ export async function uninstall(ctx: CommandContext, keepNamespace: boolean, dry
     }
   }
   p.action("deleting toolkit.fluxcd.io custom resource definitions");
+  // The toolkit's and source-watcher's (source.extensions.fluxcd.io).
   const crds = (
     await kube.list<UnstructuredObject>("apiextensions.k8s.io/v1", "CustomResourceDefinition")
-  ).items.filter((c) => (c.metadata.name ?? "").endsWith(".toolkit.fluxcd.io"));
+  ).items.filter((c) => /\.(toolkit|extensions)\.fluxcd\.io$/.test(c.metadata.name ?? ""));
   for (const crd of crds) await deleteQuietly(ctx, p, crd, dryRun);
   if (!keepNamespace) {
     const ns = await kube.getOptional<UnstructuredObject>({ apiVersion: "v1", kind: "Namespace", name: ctx.namespace });

@@ -1,4 +1,6 @@
-// The Flux CRDs the chart carries (`crds/`), for `sluice up`: from `$SLUICE_CRDS_DIR` or the chart's directory.
+// The Flux CRDs the chart carries, for `sluice up`: the core ones (`crds/`, or `$SLUICE_CRDS_DIR`) and those of
+// the optional components that run (`components/<component>/crds/`, as Flux installs source-watcher's CRDs only
+// with `--components-extra=source-watcher`).
 
 import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
@@ -15,15 +17,29 @@ export function crdDirectory(env: NodeJS.ProcessEnv): string {
   return dir;
 }
 
-/** Every CustomResourceDefinition in the directory, in file-name order. */
-export async function loadCrds(env: NodeJS.ProcessEnv): Promise<UnstructuredObject[]> {
-  const dir = crdDirectory(env);
-  const files = (await readdir(dir)).filter((f) => /\.ya?ml$/.test(f)).sort();
+/** The directory of an optional component's CRDs in the chart. */
+export function componentCrdDirectory(env: NodeJS.ProcessEnv, component: string): string {
+  const dir = join(chartDirectory(env), "components", component, "crds");
+  if (!existsSync(dir)) throw new CliError(`CRD manifests of ${component} not found in ${dir}; set SLUICE_CHART_DIR`);
+  return dir;
+}
+
+/**
+ * Every core CustomResourceDefinition, then those of `components` (e.g. `source-watcher`), each directory in
+ * file-name order.
+ */
+export async function loadCrds(
+  env: NodeJS.ProcessEnv,
+  components: readonly string[] = [],
+): Promise<UnstructuredObject[]> {
   const crds: UnstructuredObject[] = [];
-  for (const file of files) {
-    for (const doc of parseAllDocuments(await readFile(join(dir, file), "utf8"))) {
-      const obj = doc.toJS() as UnstructuredObject | null;
-      if (obj?.kind === "CustomResourceDefinition") crds.push(obj);
+  for (const dir of [crdDirectory(env), ...components.map((c) => componentCrdDirectory(env, c))]) {
+    const files = (await readdir(dir)).filter((f) => /\.ya?ml$/.test(f)).sort();
+    for (const file of files) {
+      for (const doc of parseAllDocuments(await readFile(join(dir, file), "utf8"))) {
+        const obj = doc.toJS() as UnstructuredObject | null;
+        if (obj?.kind === "CustomResourceDefinition") crds.push(obj);
+      }
     }
   }
   return crds;

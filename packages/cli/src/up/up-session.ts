@@ -191,7 +191,9 @@ export async function startUp(options: UpOptions): Promise<UpSession> {
 
     const client = KubeClient.fromKubeConfig(kubeConfig, { rateLimit: false });
     cleanups.push(async () => client.close());
-    const crds = await installCrds(client, await loadCrds(process.env));
+    // source-watcher's CRDs only when it runs, as Flux installs them only with the component.
+    const components = options.controllers.includes("source-watcher") ? ["source-watcher"] : [];
+    const crds = await installCrds(client, await loadCrds(process.env, components));
     log.info({ count: crds.length }, "CRDs installed");
     // The namespace Flux's objects live in, as `flux install` creates it.
     await client.apply(

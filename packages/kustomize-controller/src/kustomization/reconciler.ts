@@ -104,7 +104,10 @@ export interface KustomizationReconcilerOptions {
   overrideManagers?: readonly string[] | undefined;
   /** `--custom-apply-stage-kinds`: `group/Kind` keys applied in a stage after `*Class` kinds, before the rest. */
   customStageKinds?: readonly string[] | undefined;
-  /** Feature gate StrictPostBuildSubstitutions. */
+  /**
+   * Feature gate StrictPostBuildSubstitutions: a `${VAR}` without default and without value fails the build.
+   * On unless false (Flux's default since kustomize-controller v1.9).
+   */
   strictSubstitutions?: boolean | undefined;
   /** Feature gate ExternalArtifact: `sourceRef.kind: ExternalArtifact` allowed (off by default, as Flux). */
   allowExternalArtifact?: boolean | undefined;
@@ -363,7 +366,7 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
     const key =
       this.#builds && "value" in vars
         ? buildKey(obj, artifact, vars.value, {
-            strictSubstitutions: this.#options.strictSubstitutions === true,
+            strictSubstitutions: this.#options.strictSubstitutions !== false,
             noRemoteBases: this.#options.noRemoteBases === true,
           })
         : undefined;
@@ -429,7 +432,7 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
             owner: { name: obj.metadata.name ?? "", namespace: obj.metadata.namespace ?? "" },
             variables: vars.value,
             substitute: {
-              strict: this.#options.strictSubstitutions,
+              strict: this.#options.strictSubstitutions ?? true,
               always: obj.spec.postBuild?.substituteStrategy === "Always",
             },
             commonMetadata: obj.spec.commonMetadata,

@@ -1,8 +1,15 @@
 // Re-triggering HelmCharts when their source has a new artifact (Flux's requestsForHelmRepositoryChange /
-// requestsForGitRepositoryChange): HelmCharts are indexed by `<namespace>/<kind>/<name>` of their sourceRef,
+// requestsForGitRepositoryChange / requestsForBucketChange): HelmCharts are indexed by `<namespace>/<kind>/<name>` of their sourceRef,
 // and a source update enqueues the charts that have not built from its current revision yet.
 
-import { type GitRepository, type HelmChart, type HelmRepository, SOURCE_API_VERSION, SourceKind } from "@sluice/api";
+import {
+  type Bucket,
+  type GitRepository,
+  type HelmChart,
+  type HelmRepository,
+  SOURCE_API_VERSION,
+  SourceKind,
+} from "@sluice/api";
 import type { Informer } from "@sluice/runtime/cache";
 import type { Controller } from "@sluice/runtime/controller";
 
@@ -16,7 +23,7 @@ export function sourceIndexKey(namespace: string | undefined, kind: string, name
 
 /** Keys of the HelmCharts of `source` whose `observedSourceArtifactRevision` differs from its artifact's. */
 export function chartsToRebuild(
-  source: HelmRepository | GitRepository,
+  source: HelmRepository | GitRepository | Bucket,
   kind: string,
   charts: Informer<HelmChart>,
 ): string[] {
@@ -29,8 +36,8 @@ export function chartsToRebuild(
 }
 
 /**
- * Adds the source index to the HelmChart controller's informer and watches HelmRepositories and
- * GitRepositories, so a new index or commit rebuilds the charts that use it at once.
+ * Adds the source index to the HelmChart controller's informer and watches HelmRepositories, GitRepositories
+ * and Buckets, so a new index, commit or bucket revision rebuilds the charts that use it at once.
  */
 export function watchHelmChartSources(controller: Controller<HelmChart>): void {
   controller.informer.addIndex(HELM_CHART_SOURCE_INDEX, (c) => [
@@ -41,5 +48,8 @@ export function watchHelmChartSources(controller: Controller<HelmChart>): void {
   );
   controller.watches<GitRepository>(SOURCE_API_VERSION, SourceKind.GitRepository, (repo, charts) =>
     chartsToRebuild(repo, SourceKind.GitRepository, charts),
+  );
+  controller.watches<Bucket>(SOURCE_API_VERSION, SourceKind.Bucket, (bucket, charts) =>
+    chartsToRebuild(bucket, SourceKind.Bucket, charts),
   );
 }

@@ -44,6 +44,7 @@ import {
 } from "@sluice/runtime";
 import type { ArtifactStorage } from "@sluice/source-controller/storage";
 import { buildArtifact, EXTERNAL_ARTIFACT_KIND, type ObservedSource, withRevisions } from "./build.js";
+import { type ArtifactRequest, buildArtifactRequests, PathPatternError } from "./path-pattern.js";
 
 /** The controller name: field manager, event reporter and `app.kubernetes.io/managed-by` value. */
 export const SOURCE_WATCHER_NAME = "source-watcher";
@@ -81,14 +82,14 @@ type Run = ReconcileRun<Generator, GeneratorRun>;
 /**
  * Reconciles ArtifactGenerators through the runtime's step skeleton, Ready set directly as Flux's source-watcher:
  * - disabled (`source.extensions.fluxcd.io/reconcile: disabled`): nothing is done (event ReconciliationDisabled);
- * - validateSpec: duplicate aliases or artifact names, unknown `revision` aliases, a `pathPattern` (not supported
- *   yet) → Stalled ValidationFailed; a cross-namespace source with `--no-cross-namespace-refs` → Stalled
- *   AccessDenied;
+ * - validateSpec: duplicate aliases or artifact names, unknown `revision` aliases → Stalled ValidationFailed; a
+ *   cross-namespace source with `--no-cross-namespace-refs` → Stalled AccessDenied;
  * - observeSources: a source missing or without artifact → Ready=False SourceFetchFailed, retried after
  *   `--requeue-dependency`; when nothing drifted (same generation, same sources digest, every inventory file in
  *   storage and every ExternalArtifact as recorded) the run ends here;
  * - fetchSources: each source's artifact downloaded and verified (SourceFetchFailed, retried);
- * - buildArtifacts: each output artifact staged, archived and its ExternalArtifact applied (BuildFailed,
+ * - buildArtifacts: with `pathPattern`, the output artifacts expanded per matching source directory (a bad pattern,
+ *   capture or rendered name → Stalled BuildFailed `failed to expand path pattern: …`); each staged, archived and its ExternalArtifact applied (BuildFailed,
  *   ReconciliationFailed); ExternalArtifacts of artifacts no longer in the spec deleted with their storage;
  *   Ready=True Succeeded `reconciliation succeeded, generated N artifact(s)`.
  * Deletion removes every generated ExternalArtifact and its storage.
@@ -140,12 +141,6 @@ export class ArtifactGeneratorReconciler implements Reconciler<ArtifactGenerator
     const fail = (reason: string, message: string) => {
       throw new StallingError(reason, message);
     };
-    if (obj.spec.pathPattern) {
-      fail(
-        ArtifactGeneratorReason.ValidationFailed,
-        `spec.pathPattern '${obj.spec.pathPattern}' is not supported by this version of Sluice's source-watcher`,
-      );
-    }
     const aliases = new Set<string>();
     for (const src of obj.spec.sources) {
       if (aliases.has(src.alias))
@@ -227,7 +222,8 @@ export class ArtifactGeneratorReconciler implements Reconciler<ArtifactGenerator
       return "GenerationChanged";
     if (obj.status?.observedSourcesDigest !== state.observedDigest) return "SourcesChanged";
     const inventory = obj.status?.inventory ?? [];
-    if (inventory.length !== obj.spec.artifacts.length) return "ArtifactsChanged";
+    // With pathPattern the number of artifacts follows the source's directories, not the spec.
+    if (inventory.length !== obj.spec.artifacts.length && !obj.spec.pathPattern) return "ArtifactsChanged";
     for (const ref of inventory) {
       const artifact = { path: artifactFile(ref), digest: ref.digest };
       if (!(await this.#o.storage.exists(artifact))) return "ArtifactMissing";
@@ -287,7 +283,15 @@ export class ArtifactGeneratorReconciler implements Reconciler<ArtifactGenerator
     );
     const previous = obj.status?.inventory ?? [];
     const refs: ExternalArtifactReference[] = [];
-    for (const spec of obj.spec.artifacts) {
+    let requests: ArtifactRequest[];
+    try {
+      requests = await buildArtifactRequests(obj.spec.pathPattern, obj.spec.artifacts, sources);
+    } catch (err: unknown) {
+      const message = `failed to expand path pattern: ${errorMessage(err)}`;
+      if (err instanceof PathPatternError) throw new StallingError(Reason.BuildFailed, message, { cause: err });
+      throw new GenericReconcileError(Reason.BuildFailed, message, { cause: err });
+    }
+    for (const { spec, labels } of requests) {
       let artifact: Artifact;
       try {
         artifact = withRevisions(
@@ -301,7 +305,7 @@ export class ArtifactGeneratorReconciler implements Reconciler<ArtifactGenerator
         });
       }
       try {
-        await this.#applyExternalArtifact(obj, spec.name, artifact);
+        await this.#applyExternalArtifact(obj, spec.name, artifact, labels);
       } catch (err: unknown) {
         throw new GenericReconcileError(
           Reason.ReconciliationFailed,
@@ -352,10 +356,18 @@ export class ArtifactGeneratorReconciler implements Reconciler<ArtifactGenerator
     }
   }
 
-  /** Applies the ExternalArtifact (labels, sourceRef) then its status (the artifact, Ready=True), as Flux. */
-  async #applyExternalArtifact(obj: ArtifactGenerator, name: string, artifact: Artifact): Promise<void> {
+  /**
+   * Applies the ExternalArtifact (labels: commonMetadata's, then the pathPattern captures, then the generator's;
+   * sourceRef) then its status (the artifact, Ready=True), as Flux.
+   */
+  async #applyExternalArtifact(
+    obj: ArtifactGenerator,
+    name: string,
+    artifact: Artifact,
+    captured?: Record<string, string>,
+  ): Promise<void> {
     const namespace = obj.metadata.namespace ?? "";
-    const labels: Record<string, string> = { ...(obj.spec.commonMetadata?.labels ?? {}) };
+    const labels: Record<string, string> = { ...(obj.spec.commonMetadata?.labels ?? {}), ...(captured ?? {}) };
     labels["app.kubernetes.io/managed-by"] = SOURCE_WATCHER_NAME;
     labels[ARTIFACT_GENERATOR_LABEL] = obj.metadata.uid ?? "";
     const annotations = obj.spec.commonMetadata?.annotations;
