@@ -11,7 +11,7 @@ import { promisify } from "node:util";
 import type { KubeClient, UnstructuredObject } from "@sluice/runtime";
 import { resolveTool } from "@sluice/runtime/tools";
 import { createHelmChartRepo, ensureNamespace, type HelmRepoServer, startHelmRepoServer } from "@sluice/testkit";
-import { cpuSeconds, type ProductProcess } from "./processes.js";
+import { type ProductProcess, processCpuSeconds } from "./processes.js";
 import { isController } from "./requests.js";
 import { applyAll, type Figure, isReady, measured, until } from "./scenarios.js";
 
@@ -61,7 +61,8 @@ function helmRelease(name: string, namespace: string): UnstructuredObject {
 
 /** CPU seconds the product's processes (and their finished children: helm) used while `body` ran. */
 async function withCpu(processes: ProductProcess[], body: () => Promise<Figure>): Promise<Figure> {
-  const read = () => Promise.all([...processes.map((p) => cpuSeconds(p.child.pid)), cpuSeconds(process.pid)]);
+  const read = () =>
+    Promise.all([...processes.map((p) => processCpuSeconds(p.child.pid)), processCpuSeconds(process.pid)]);
   const before = await read();
   const figure = await body();
   const after = await read();

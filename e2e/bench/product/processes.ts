@@ -275,7 +275,7 @@ async function waitForLease(client: KubeClient, name: string, ms = 120_000): Pro
 }
 
 /** CPU seconds a process used so far: its own, and its finished children's (helm, plugins, git). */
-export async function cpuSeconds(pid: number | undefined): Promise<{ self: number; children: number }> {
+export async function processCpuSeconds(pid: number | undefined): Promise<{ self: number; children: number }> {
   if (pid === undefined) return { self: 0, children: 0 };
   try {
     // Fields after the command name: utime stime cutime cstime are 14–17 (1-based), in clock ticks (100/s).
