@@ -161,7 +161,7 @@ export class BucketReconciler implements Reconciler<Bucket> {
     run.defer(() => rm(work, { recursive: true, force: true }));
 
     const credentials = await this.#credentials(obj);
-    const client = this.#connect(obj, credentials);
+    const client = await this.#connect(obj, credentials);
     run.defer(() => client.close());
 
     const bucket = obj.spec.bucketName;
@@ -239,7 +239,7 @@ export class BucketReconciler implements Reconciler<Bucket> {
    * in Flux). Workload identity (`aws` without `secretRef`), `gcp`, `azure` and `sts` stall with a message
    * naming what is not supported; an endpoint the client can't use fails with AuthenticationFailed.
    */
-  #connect(obj: Bucket, credentials: BucketCredentials): S3BucketClient {
+  async #connect(obj: Bucket, credentials: BucketCredentials): Promise<S3BucketClient> {
     const provider = obj.spec.provider ?? BucketProvider.Generic;
     const stall = (reason: string, message: string) => {
       const e = new StallingError(reason, message);
@@ -265,7 +265,7 @@ export class BucketReconciler implements Reconciler<Bucket> {
       );
     }
     try {
-      return new S3BucketClient({
+      return await S3BucketClient.connect({
         endpoint: obj.spec.endpoint,
         insecure: obj.spec.insecure === true,
         region: obj.spec.region,

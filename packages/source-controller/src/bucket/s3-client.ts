@@ -1,7 +1,8 @@
 // The S3 API client of the `generic` Bucket provider, as Flux's `internal/bucket/minio` over minio-go: npm's
 // `minio` (the MinIO JavaScript SDK) with our own agent for TLS (`certSecretRef`) and the proxy
 // (`proxySecretRef`, a CONNECT tunnel through https-proxy-agent). minio has no cancellation, so a deadline
-// or an abort destroys the agent's sockets, failing the requests in flight.
+// or an abort destroys the agent's sockets, failing the requests in flight. Both libraries are loaded on the
+// first Bucket only (minio alone costs ~40 MB and noticeable start time in every process that never needs it).
 
 import { createWriteStream } from "node:fs";
 import { type ClientRequest, Agent as HttpAgent } from "node:http";
@@ -10,8 +11,8 @@ import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { rootCertificates } from "node:tls";
 import type { OciTlsOptions, ProxyOptions } from "@sluice/oci";
-import { HttpsProxyAgent } from "https-proxy-agent";
-import { Client, S3Error } from "minio";
+import type { HttpsProxyAgent } from "https-proxy-agent";
+import type { Client } from "minio";
 
 /** How to reach the bucket's endpoint. */
 export interface S3ClientOptions {
@@ -50,20 +51,17 @@ export function parseEndpoint(endpoint: string, insecure: boolean): { host: stri
 type ConnectOpts = Parameters<HttpsProxyAgent<string>["connect"]>[1];
 
 /**
- * A CONNECT tunnel through the proxy whose TLS to the endpoint uses `certSecretRef`'s material:
- * https-proxy-agent applies its constructor options to the proxy connection only.
+ * An https-proxy-agent CONNECT tunnel whose TLS to the endpoint uses `certSecretRef`'s material (the library
+ * applies its constructor options to the proxy connection only).
  */
-class TunnelAgent extends HttpsProxyAgent<string> {
-  readonly #endpointTls: AgentOptions;
-
-  constructor(proxy: URL, endpointTls: AgentOptions) {
-    super(proxy);
-    this.#endpointTls = endpointTls;
+async function tunnelAgent(proxy: URL, endpointTls: AgentOptions): Promise<HttpAgent> {
+  const { HttpsProxyAgent } = await import("https-proxy-agent");
+  class TunnelAgent extends HttpsProxyAgent<string> {
+    override connect(req: ClientRequest, opts: ConnectOpts): ReturnType<HttpsProxyAgent<string>["connect"]> {
+      return super.connect(req, { ...opts, ...endpointTls } as ConnectOpts);
+    }
   }
-
-  override connect(req: ClientRequest, opts: ConnectOpts): ReturnType<HttpsProxyAgent<string>["connect"]> {
-    return super.connect(req, { ...opts, ...this.#endpointTls } as ConnectOpts);
-  }
+  return new TunnelAgent(proxy);
 }
 
 /** A connection to one S3 endpoint; {@link close} it when done. */
@@ -73,7 +71,13 @@ export class S3BucketClient {
   /** Why the connections were cut (deadline, cancellation), once they were. */
   #stopped: string | undefined;
 
-  constructor(options: S3ClientOptions) {
+  private constructor(client: Client, agent: HttpAgent) {
+    this.#client = client;
+    this.#agent = agent;
+  }
+
+  /** A client for `options`; throws {@link EndpointError} for an endpoint it can't use. */
+  static async connect(options: S3ClientOptions): Promise<S3BucketClient> {
     const { host, port } = parseEndpoint(options.endpoint, options.insecure);
     const secure = !options.insecure;
     const tls: AgentOptions = {};
@@ -82,23 +86,26 @@ export class S3BucketClient {
       if (options.tls.cert) tls.cert = options.tls.cert;
       if (options.tls.key) tls.key = options.tls.key;
     }
+    let agent: HttpAgent;
     if (options.proxy) {
       const url = new URL(options.proxy.url.toString());
       if (options.proxy.username !== undefined) url.username = encodeURIComponent(options.proxy.username);
       if (options.proxy.password !== undefined) url.password = encodeURIComponent(options.proxy.password);
-      this.#agent = new TunnelAgent(url, tls);
+      agent = await tunnelAgent(url, tls);
     } else {
-      this.#agent = secure ? new HttpsAgent(tls) : new HttpAgent();
+      agent = secure ? new HttpsAgent(tls) : new HttpAgent();
     }
-    this.#client = new Client({
+    const { Client } = await import("minio");
+    const client = new Client({
       endPoint: host,
       port,
       useSSL: secure,
       ...(options.region ? { region: options.region } : {}),
       ...(options.credentials ?? {}),
-      transportAgent: this.#agent,
+      transportAgent: agent,
       retryOptions: { disableRetry: true },
     });
+    return new S3BucketClient(client, agent);
   }
 
   /** Whether the bucket exists. */
@@ -159,7 +166,7 @@ export class S3BucketClient {
   }
 }
 
-/** Whether `err` is S3's NoSuchKey (minio-go's ObjectIsNotFound). */
+/** Whether `err` is S3's NoSuchKey (minio-go's ObjectIsNotFound): minio's S3Error carries the S3 code. */
 export function isNoSuchKey(err: unknown): boolean {
-  return err instanceof S3Error && err.code === "NoSuchKey";
+  return err instanceof Error && (err as Error & { code?: unknown }).code === "NoSuchKey";
 }
