@@ -158,6 +158,8 @@ export class PodLogs {
     if (options.previous) throw badRequest(`previous terminated container "${container}" in pod "${name}" not found`);
     const source = this.sourceFor(pod, namespace, container);
     res.writeHead(200, { "Content-Type": "text/plain", "Cache-Control": "no-cache, private" });
+    // Headers now, as kube-apiserver does: a followed log may have no line to send for a while.
+    res.flushHeaders();
     if (!source) {
       res.end();
       return;
