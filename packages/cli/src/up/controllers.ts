@@ -37,6 +37,8 @@ export interface ControllerContext {
   kustomizeConcurrency?: number | undefined;
   /** helm-controller's `--concurrent` (default 4, Flux's). */
   helmConcurrency?: number | undefined;
+  /** source-controller's `--concurrent` (default 2, Flux's). */
+  sourceConcurrency?: number | undefined;
 }
 
 /** The manager options every controller takes from the context: identity, loopback servers, logger, limits. */
@@ -126,6 +128,7 @@ const startSource: ControllerStarter = async (ctx, signal) => {
     storageAddr,
     eventsAddr: ctx.eventsAddr,
     ...managerOptions(ctx, "source-controller"),
+    ...(ctx.sourceConcurrency !== undefined ? { concurrency: ctx.sourceConcurrency } : {}),
   });
   const done = controller.start(signal);
   done.catch(() => undefined);

@@ -36,6 +36,12 @@ export const EMBEDDED_KUSTOMIZE_CONCURRENCY = 64;
  * `helm --wait` watching its workloads become ready, not on the CPU; each running helm holds ~60 MiB.
  */
 export const EMBEDDED_HELM_CONCURRENCY = 10;
+/**
+ * source-controller's `--concurrent` against the embedded API server: every HelmRelease of `spec.chart` has
+ * its own HelmChart, and its release waits for that chart's artifact; at Flux's 2, 100 HelmReleases queued
+ * behind the chart builds (under load fewer than half of helm-controller's workers had a chart to install).
+ */
+export const EMBEDDED_SOURCE_CONCURRENCY = 8;
 
 /** Options of {@link startUp}. */
 export interface UpOptions {
@@ -242,6 +248,7 @@ export async function startUp(options: UpOptions): Promise<UpSession> {
               rateLimit: false as const,
               kustomizeConcurrency: EMBEDDED_KUSTOMIZE_CONCURRENCY,
               helmConcurrency: EMBEDDED_HELM_CONCURRENCY,
+              sourceConcurrency: EMBEDDED_SOURCE_CONCURRENCY,
             }
           : {}),
       },

@@ -27,7 +27,7 @@ function common(target: HelmCommandTarget, timeoutMs: number): string[] {
 }
 
 function postRender(target: HelmCommandTarget): string[] {
-  return target.postRender ? ["--post-renderer", POST_RENDER_PLUGIN, "--post-renderer-args", "{{dir}}"] : [];
+  return target.postRender ? ["--post-renderer", POST_RENDER_PLUGIN, "--post-renderer-args", "{{post-render}}"] : [];
 }
 
 function files(values: string): Record<string, string> {

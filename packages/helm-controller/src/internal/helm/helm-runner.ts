@@ -6,6 +6,7 @@ import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { resolveTool } from "@sluice/runtime";
+import { FifoPool } from "../postrender/fifo-pool.js";
 import { openPostRenderChannel, type PostRenderChannel } from "../postrender/post-render-channel.js";
 
 /** A helm command that exited non-zero; the message is helm's own stderr (trimmed). */
@@ -56,6 +57,7 @@ export class HelmRunner {
   readonly #helm: string;
   readonly #pluginsDir: string | undefined;
   #homes: Promise<string> | undefined;
+  readonly #fifos = new FifoPool();
 
   constructor(options: HelmRunnerOptions = {}) {
     this.#helm = options.helmPath ?? resolveTool("helm").path;
@@ -75,7 +77,7 @@ export class HelmRunner {
   /**
    * Runs `helm <args> --kubeconfig <private file>` and resolves with stdout; rejects with a
    * {@link HelmCommandError} carrying helm's stderr. `files` are written next to the kubeconfig (0600) and
-   * their paths substituted for `{{file:<name>}}` in `args`; `{{dir}}` is the run's private directory, where
+   * their paths substituted for `{{file:<name>}}` in `args`; `{{post-render}}` is the private directory where
    * `postRender` answers the post-render plugin's requests while helm runs.
    */
   async run(
@@ -90,6 +92,7 @@ export class HelmRunner {
   ): Promise<string> {
     const dir = await mkdtemp(join(tmpdir(), "sluice-helm-"));
     let channel: PostRenderChannel | undefined;
+    let fifos: string | undefined;
     try {
       await chmod(dir, 0o700);
       const kubeconfigPath = join(dir, "kubeconfig");
@@ -100,9 +103,12 @@ export class HelmRunner {
         await writeFile(p, content, { mode: 0o600 });
         paths[name] = p;
       }
-      if (options.postRender) channel = await openPostRenderChannel(dir, options.postRender);
+      if (options.postRender) {
+        fifos = await this.#fifos.take();
+        channel = await openPostRenderChannel(fifos, options.postRender);
+      }
       const finalArgs = args.map((a) =>
-        a.replace(/\{\{file:([\w.-]+)\}\}/g, (_m, n: string) => paths[n] ?? n).replace("{{dir}}", dir),
+        a.replace(/\{\{file:([\w.-]+)\}\}/g, (_m, n: string) => paths[n] ?? n).replace("{{post-render}}", fifos ?? ""),
       );
       const home = await this.#home();
       const env: NodeJS.ProcessEnv = {
@@ -136,6 +142,7 @@ export class HelmRunner {
       });
     } finally {
       channel?.close();
+      if (fifos) await this.#fifos.release(fifos);
       await rm(dir, { recursive: true, force: true });
     }
   }
@@ -144,6 +151,7 @@ export class HelmRunner {
   async close(): Promise<void> {
     const home = this.#homes;
     this.#homes = undefined;
+    await this.#fifos.close();
     if (home) await rm(await home, { recursive: true, force: true });
   }
 }

@@ -1,16 +1,14 @@
 // How helm hands its rendered manifests to the controller and takes the post-rendered ones back, without a
-// node process per helm command: two FIFOs in the helm run's private 0700 directory, and a `/bin/sh`
+// node process per helm command: two FIFOs in a private 0700 directory (fifo-pool.ts), and a `/bin/sh`
 // plugin script (post-render-plugin.ts) that writes helm's stdin into one, NUL-terminated, and copies the
 // answer from the other to helm. The controller holds both FIFOs open read-write from before helm starts to
 // after it ends, so neither side's open blocks and no byte is lost whichever side opens first.
 
-import { execFile } from "node:child_process";
 import { constants, open } from "node:fs";
 import { Socket } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
 
-const run = promisify(execFile);
 const openFd = promisify(open);
 
 /** The FIFO the plugin writes helm's manifests into. */
@@ -24,7 +22,7 @@ export interface PostRenderChannel {
 }
 
 /**
- * Makes the FIFOs in `dir` and answers each request with `render`, in turn (helm may post-render more than
+ * Opens the FIFOs in `dir` (fifo-pool.ts makes them) and answers each request with `render`, in turn (helm may post-render more than
  * once per command), until `close()`. An answer is `ok <bytes>\n<manifests>` or `error <bytes>\n<reason>`:
  * the plugin reads exactly that many bytes, so it never waits for an end of file the controller's own
  * read-write ends would hold back.
@@ -35,7 +33,6 @@ export async function openPostRenderChannel(
 ): Promise<PostRenderChannel> {
   const input = join(dir, POST_RENDER_INPUT);
   const output = join(dir, POST_RENDER_OUTPUT);
-  await run("mkfifo", ["-m", "600", input, output]);
   const mode = constants.O_RDWR | constants.O_NONBLOCK;
   const requests = new Socket({ fd: await openFd(input, mode), readable: true, writable: false });
   const answers = new Socket({ fd: await openFd(output, mode), readable: false, writable: true });

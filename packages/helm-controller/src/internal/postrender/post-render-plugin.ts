@@ -1,7 +1,7 @@
 // Helm 4 runs post-renderers only as plugins (`--post-renderer <plugin name>`): this writes a
 // `postrenderer/v1` subprocess plugin into a private HELM_PLUGINS directory. The plugin is a small
 // `/bin/sh` script that passes helm's manifests to the controller and its answer back to helm through the
-// FIFOs of post-render-channel.ts (argument: the helm run's directory), so post-rendering costs no node
+// FIFOs of post-render-channel.ts (argument: the directory of the run's FIFOs), so post-rendering costs no node
 // process per helm command; the work itself is post-render.ts, in the controller.
 
 import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -28,7 +28,7 @@ head -c "$bytes" <&3 >&2
 exit 1
 `;
 
-/** Writes the plugin (`plugin.yaml` running `sh post-render.sh <run dir>`) into a fresh directory. */
+/** Writes the plugin (`plugin.yaml` running `sh post-render.sh <FIFO dir>`) into a fresh directory. */
 export async function createPostRenderPlugins(shell = "/bin/sh"): Promise<PostRenderPlugins> {
   const dir = await mkdtemp(join(tmpdir(), "sluice-helm-plugins-"));
   const pluginDir = join(dir, POST_RENDER_PLUGIN);
