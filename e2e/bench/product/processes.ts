@@ -306,7 +306,7 @@ export async function memoryMiB(pid: number | undefined): Promise<{ peak: number
  * CPU seconds (user + system, all threads, plus children already reaped such as kubectl kustomize runs) the
  * product's processes have used so far: a figure the machine's load does not inflate the way it does wall time.
  */
-export async function cpuSeconds(pids: readonly (number | undefined)[]): Promise<number> {
+export async function totalCpuSeconds(pids: readonly (number | undefined)[]): Promise<number> {
   let ticks = 0;
   for (const pid of pids) {
     if (pid === undefined) continue;

@@ -73,7 +73,7 @@ export async function applyAll(client: KubeClient, objects: UnstructuredObject[]
 
 let cpuSampler: (() => Promise<number>) | undefined;
 
-/** Sets how the product's CPU seconds are read (see `cpuSeconds`); each figure then notes the CPU it used. */
+/** Sets how the product's CPU seconds are read (see `totalCpuSeconds`); each figure then notes the CPU it used. */
 export function sampleCpuWith(sampler: (() => Promise<number>) | undefined): void {
   cpuSampler = sampler;
 }

@@ -140,6 +140,16 @@ describe("event server", () => {
     expect(await post(JSON.stringify(event({ severity: "warning" as FluxEvent["severity"] })))).toBe(400);
     const big = JSON.stringify(event({ message: "x".repeat(MAX_REQUEST_BODY_BYTES) }));
     expect(await post(big)).toBe(413);
+    // Without a Content-Length (chunked), the cap applies as the body arrives; the 413 still gets out.
+    const chunked = new ReadableStream<Uint8Array>({
+      start(c) {
+        for (let i = 0; i < 4; i++) c.enqueue(new Uint8Array(1024 * 1024).fill(0x20));
+        c.close();
+      },
+    });
+    const streamed = await fetch(env.eventsUrl, { method: "POST", body: chunked, duplex: "half" } as RequestInit);
+    await streamed.body?.cancel();
+    expect(streamed.status).toBe(413);
     const res = await fetch(env.eventsUrl, { method: "POST", body: "{}" });
     expect(await res.text()).toContain("involvedObject is required");
   });
