@@ -60,18 +60,23 @@ export function LogViewer({ kind, namespace, name }: { kind: string; namespace: 
         ) : null}
       </div>
       {shown.length === 0 ? (
-        <p class="muted">No log lines about this object{level === "all" ? "" : ` at ${level}`}.</p>
-      ) : null}
-      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must take focus to scroll by keyboard (WCAG 2.1.1) */}
-      <pre class="log" data-testid="log-lines" tabIndex={0}>
-        {shown.map((l, i) => (
-          <span key={`${i}-${l.ts}`} class={`log-${l.level}`} data-level={l.level}>
-            {l.ts} {l.level.padEnd(5)} {l.controller}: {l.msg}
-            {l.error ? ` ${l.error}` : ""}
-            {"\n"}
-          </span>
-        ))}
-      </pre>
+        <p class="muted">
+          {source || error
+            ? `No log lines about this object${level === "all" ? "" : ` at ${level}`}.`
+            : "Reading the controllers' logs…"}
+        </p>
+      ) : (
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must take focus to scroll by keyboard (WCAG 2.1.1)
+        <pre class="log" data-testid="log-lines" tabIndex={0}>
+          {shown.map((l, i) => (
+            <span key={`${i}-${l.ts}`} class={`log-${l.level}`} data-level={l.level}>
+              {l.ts} {l.level.padEnd(5)} {l.controller}: {l.msg}
+              {l.error ? ` ${l.error}` : ""}
+              {"\n"}
+            </span>
+          ))}
+        </pre>
+      )}
     </section>
   );
 }
