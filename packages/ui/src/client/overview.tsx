@@ -2,13 +2,13 @@
 // filtered, searched, sorted and paged on the server; rows update live from the event stream.
 
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
-import { type ListPage, type ListQuery, OBJECT_STATES, paths, type SortKey } from "../shared/api.js";
+import { FIRST_PAGE, type ListPage, type ListQuery, OBJECT_STATES, paths, type SortKey } from "../shared/api.js";
 import { getJson } from "./api-client.js";
 import { age, objectHref, shortRevision } from "./format.js";
 import { onLive } from "./live.js";
 import { StateBadge } from "./state-badge.js";
 
-const PAGE_SIZE = 100;
+const PAGE_SIZE = FIRST_PAGE.limit ?? 100;
 
 const COLUMNS: Array<{ key: SortKey; label: string }> = [
   { key: "kind", label: "Kind" },
@@ -22,7 +22,7 @@ const COLUMNS: Array<{ key: SortKey; label: string }> = [
 
 /** The overview page. */
 export function Overview() {
-  const [query, setQuery] = useState<ListQuery>({ sort: "kind", offset: 0, limit: PAGE_SIZE });
+  const [query, setQuery] = useState<ListQuery>(FIRST_PAGE);
   const [search, setSearch] = useState("");
   const [page, setPage] = useState<ListPage | undefined>();
   const [error, setError] = useState("");

@@ -48,6 +48,9 @@ export interface ListQuery {
   limit?: number;
 }
 
+/** The overview's first query; index.html preloads `paths.objects(FIRST_PAGE)`. */
+export const FIRST_PAGE: ListQuery = { sort: "kind", offset: 0, limit: 100 };
+
 /** Counts of the whole cache, by kind and by state (unfiltered). */
 export interface Counts {
   total: number;
