@@ -1,5 +1,6 @@
 // The web UI of `sluice up`: @sluice/ui on loopback, reading with the session's kubeconfig; whoever logs in
-// with that kubeconfig's token may act (as that user, through impersonation), everyone else reads.
+// with that kubeconfig's token, or any token the API server authenticates (a ServiceAccount's, through a
+// TokenReview), acts as that user through impersonation; everyone else reads.
 
 import type { KubeConfig } from "@sluice/runtime/kube";
 import type { Logger } from "@sluice/runtime/logging";
@@ -52,7 +53,7 @@ export async function startUi(options: StartUiOptions): Promise<{ info: UiInfo; 
     server = await startUiServer({ ...common, port: 0 });
   }
   const loginHint = token
-    ? `read-only until you log in with the token of ${options.kubeconfigPath} (kubectl config view --raw)`
+    ? `read-only until you log in with the token of ${options.kubeconfigPath} (kubectl config view --raw) or a ServiceAccount's (kubectl create token)`
     : "read-only (the kubeconfig has no token to log in with)";
   return { info: { url: server.url, loginHint }, stop: () => server.stop() };
 }
