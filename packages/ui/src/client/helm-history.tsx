@@ -31,43 +31,45 @@ export function HelmHistory({ namespace, name, version }: { namespace: string; n
         <p class="muted">No release in Helm's storage (namespace {history.storageNamespace}) yet.</p>
       ) : null}
       {history && history.revisions.length > 0 ? (
-        <table class="history" data-testid="helm-history">
-          <thead>
-            <tr>
-              <th scope="col">Version</th>
-              <th scope="col">Status</th>
-              <th scope="col">Chart</th>
-              <th scope="col">App version</th>
-              <th scope="col">Deployed</th>
-              <th scope="col">Description</th>
-              <th scope="col">Values</th>
-            </tr>
-          </thead>
-          <tbody>
-            {history.revisions.map((r) => (
-              <tr key={r.version} data-version={r.version}>
-                <td>{r.version}</td>
-                <td>{r.status}</td>
-                <td class="mono">
-                  {r.chartName}@{r.chartVersion}
-                </td>
-                <td class="mono">{r.appVersion}</td>
-                <td title={r.lastDeployed}>{age(r.lastDeployed)}</td>
-                <td>{r.description}</td>
-                <td>
-                  {r.valuesYaml ? (
-                    <details>
-                      <summary>values</summary>
-                      <pre class="yaml">{r.valuesYaml}</pre>
-                    </details>
-                  ) : (
-                    <span class="muted">defaults</span>
-                  )}
-                </td>
+        <div class="table-wrap">
+          <table class="history" data-testid="helm-history">
+            <thead>
+              <tr>
+                <th scope="col">Version</th>
+                <th scope="col">Status</th>
+                <th scope="col">Chart</th>
+                <th scope="col">App version</th>
+                <th scope="col">Deployed</th>
+                <th scope="col">Description</th>
+                <th scope="col">Values</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {history.revisions.map((r) => (
+                <tr key={r.version} data-version={r.version}>
+                  <td>{r.version}</td>
+                  <td>{r.status}</td>
+                  <td class="mono">
+                    {r.chartName}@{r.chartVersion}
+                  </td>
+                  <td class="mono">{r.appVersion}</td>
+                  <td title={r.lastDeployed}>{age(r.lastDeployed)}</td>
+                  <td>{r.description}</td>
+                  <td>
+                    {r.valuesYaml ? (
+                      <details>
+                        <summary>values</summary>
+                        <pre class="yaml">{r.valuesYaml}</pre>
+                      </details>
+                    ) : (
+                      <span class="muted">defaults</span>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       ) : null}
     </section>
   );
