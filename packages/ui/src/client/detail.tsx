@@ -165,7 +165,13 @@ export function Detail({ kind, namespace, name, session }: Props) {
       ) : null}
 
       {s.kind === "HelmRelease" ? (
-        <HelmHistory namespace={s.namespace} name={s.name} version={`${s.revision}|${s.lastTransition}`} />
+        // Any change of state or of the newest history entry re-reads Helm's storage (a quick install can
+        // go from Unknown to Ready within the same second, so lastTransition alone would not change).
+        <HelmHistory
+          namespace={s.namespace}
+          name={s.name}
+          version={`${s.revision}|${s.state}|${s.lastTransition}|${detail.history[0]?.digest ?? ""}|${detail.history[0]?.status ?? ""}`}
+        />
       ) : null}
 
       <h2>Source chain</h2>
