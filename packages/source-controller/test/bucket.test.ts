@@ -6,8 +6,7 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { type AddressInfo, createServer, type Socket } from "node:net";
 import { join } from "node:path";
-import type { Bucket } from "@sluice/api";
-import type { UnstructuredObject } from "@sluice/runtime";
+import type { Bucket, HelmChart } from "@sluice/api";
 import {
   createTestPki,
   type HttpProxy,
@@ -16,18 +15,16 @@ import {
   startHttpProxy,
   startS3Server,
   tempDir,
-  waitForObject,
 } from "@sluice/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type ControllerEnv,
-  conditionOf,
   createSecret,
   downloadArtifact,
-  SOURCE_API,
   startControllerEnv,
   tarEntries,
 } from "./support/controller-env.js";
+import { conditionOf, failedWith, readyNow, sourceKind, sourceObjects } from "./support/source-objects.js";
 
 const NS = "bucket-test";
 
@@ -57,35 +54,13 @@ afterAll(async () => {
   await root?.remove();
 });
 
-const ref = (name: string) => ({ apiVersion: SOURCE_API, kind: "Bucket", namespace: NS, name });
-
-async function createBucket(name: string, spec: Record<string, unknown>): Promise<void> {
-  await env.cluster.client.create({
-    apiVersion: SOURCE_API,
-    kind: "Bucket",
-    metadata: { namespace: NS, name },
-    spec: { interval: "10m", endpoint: s3.endpoint, insecure: true, ...spec },
-  } as UnstructuredObject);
-}
-
-function waitFor(name: string, check: (obj: Bucket) => boolean, what: string, ms = 60_000) {
-  return waitForObject<Bucket>(env.cluster.client, ref(name), check, what, ms);
-}
-
-const readyNow = (o: Bucket) =>
-  conditionOf(o as never, "Ready")?.status === "True" && o.status?.observedGeneration === o.metadata.generation;
-const failedWith = (reason: string) => (o: Bucket) =>
-  conditionOf(o as never, "Ready")?.status === "False" && conditionOf(o as never, "Ready")?.reason === reason;
-
-async function requestReconcile(name: string): Promise<string> {
-  const at = new Date().toISOString();
-  await env.cluster.client.patch(
-    ref(name),
-    { metadata: { annotations: { "reconcile.fluxcd.io/requestedAt": at } } },
-    { type: "application/merge-patch+json" },
-  );
-  return at;
-}
+const objects = sourceObjects(() => env);
+const buckets = sourceKind<Bucket>(
+  () => env,
+  "Bucket",
+  () => ({ endpoint: s3.endpoint, insecure: true }),
+);
+const { ref, waitFor, requestReconcile, create: createBucket } = buckets;
 
 /** Flux's revision: sha256 over the sorted `<key> <etag>\n` lines. */
 function revisionOf(index: Record<string, string>): string {
@@ -111,8 +86,8 @@ describe("Bucket", () => {
     const artifact = obj.status?.artifact;
     expect(artifact?.revision).toBe(revision);
     expect(artifact?.path).toBe(`bucket/${NS}/prefixed/${revision.slice(7)}.tar.gz`);
-    expect(conditionOf(obj as never, "Ready")?.message).toBe(`stored artifact: revision '${revision}'`);
-    expect(conditionOf(obj as never, "ArtifactInStorage")?.reason).toBe("Succeeded");
+    expect(conditionOf(obj, "Ready")?.message).toBe(`stored artifact: revision '${revision}'`);
+    expect(conditionOf(obj, "ArtifactInStorage")?.reason).toBe("Succeeded");
     expect(obj.status?.observedIgnore).toBe("*.txt");
     expect(obj.status?.url).toMatch(/\/bucket\/bucket-test\/prefixed\/latest\.tar\.gz$/);
     const data = await downloadArtifact(artifact?.url ?? "");
@@ -168,28 +143,28 @@ describe("Bucket", () => {
     await createSecret(env, "s3-unknown", { accesskey: "NOBODY", secretkey: "x" });
     await createBucket("unknown-key", { bucketName: "guarded", secretRef: { name: "s3-unknown" } });
     const refused = await waitFor("unknown-key", failedWith("BucketOperationFailed"), "BucketOperationFailed");
-    expect(conditionOf(refused as never, "FetchFailed")?.message).toMatch(
+    expect(conditionOf(refused, "FetchFailed")?.message).toMatch(
       /^failed to confirm existence of 'guarded' bucket: .*Access Key/,
     );
-    expect(conditionOf(refused as never, "FetchFailed")?.message).not.toContain(s3.secretKey);
+    expect(conditionOf(refused, "FetchFailed")?.message).not.toContain(s3.secretKey);
 
     await createSecret(env, "s3-half", { accesskey: "S3RVER" });
     await createBucket("half", { bucketName: "guarded", secretRef: { name: "s3-half" } });
     const half = await waitFor("half", failedWith("AuthenticationFailed"), "AuthenticationFailed");
-    expect(conditionOf(half as never, "Ready")?.message).toBe(
+    expect(conditionOf(half, "Ready")?.message).toBe(
       "invalid 's3-half' secret data: required fields 'accesskey' and 'secretkey'",
     );
 
     await createBucket("no-secret", { bucketName: "guarded", secretRef: { name: "absent" } });
     const absent = await waitFor("no-secret", failedWith("AuthenticationFailed"), "AuthenticationFailed");
-    expect(conditionOf(absent as never, "Ready")?.message).toMatch(/^failed to get secret 'bucket-test\/absent': /);
+    expect(conditionOf(absent, "Ready")?.message).toMatch(/^failed to get secret 'bucket-test\/absent': /);
   });
 
   it("fails with BucketOperationFailed for a missing bucket", async () => {
     await createBucket("missing", { bucketName: "nope" });
     const obj = await waitFor("missing", failedWith("BucketOperationFailed"), "BucketOperationFailed");
-    expect(conditionOf(obj as never, "Ready")?.message).toBe("bucket 'nope' not found");
-    expect(conditionOf(obj as never, "FetchFailed")?.status).toBe("True");
+    expect(conditionOf(obj, "Ready")?.message).toBe("bucket 'nope' not found");
+    expect(conditionOf(obj, "FetchFailed")?.status).toBe("True");
   });
 
   it("gives up on an endpoint that never answers after spec.timeout", async () => {
@@ -201,7 +176,7 @@ describe("Bucket", () => {
       const port = (silent.address() as AddressInfo).port;
       await createBucket("silent", { bucketName: "manifests", endpoint: `127.0.0.1:${port}`, timeout: "1s" });
       const obj = await waitFor("silent", failedWith("BucketOperationFailed"), "BucketOperationFailed");
-      expect(conditionOf(obj as never, "Ready")?.message).toBe(
+      expect(conditionOf(obj, "Ready")?.message).toBe(
         "failed to confirm existence of 'manifests' bucket: context deadline exceeded",
       );
       await env.cluster.client.delete(ref("silent"));
@@ -214,23 +189,19 @@ describe("Bucket", () => {
   it("stalls on the gcp and azure providers, aws without secretRef, and sts, naming what is unsupported", async () => {
     for (const provider of ["gcp", "azure"]) {
       await createBucket(`provider-${provider}`, { bucketName: "manifests", provider });
-      const obj = await waitFor(
-        `provider-${provider}`,
-        (o) => conditionOf(o as never, "Stalled")?.status === "True",
-        "Stalled",
-      );
-      expect(conditionOf(obj as never, "Stalled")?.reason).toBe("InvalidProviderConfiguration");
-      expect(conditionOf(obj as never, "Ready")?.message).toBe(
+      const obj = await waitFor(`provider-${provider}`, (o) => conditionOf(o, "Stalled")?.status === "True", "Stalled");
+      expect(conditionOf(obj, "Stalled")?.reason).toBe("InvalidProviderConfiguration");
+      expect(conditionOf(obj, "Ready")?.message).toBe(
         `Bucket provider '${provider}' is not supported by this source-controller: use 'generic' with an S3-compatible endpoint (or 'aws' with spec.secretRef)`,
       );
     }
     await createBucket("provider-aws", { bucketName: "manifests", provider: "aws" });
-    const aws = await waitFor("provider-aws", (o) => conditionOf(o as never, "Stalled")?.status === "True", "Stalled");
-    expect(conditionOf(aws as never, "Ready")?.message).toContain("Bucket provider 'aws' without spec.secretRef");
+    const aws = await waitFor("provider-aws", (o) => conditionOf(o, "Stalled")?.status === "True", "Stalled");
+    expect(conditionOf(aws, "Ready")?.message).toContain("Bucket provider 'aws' without spec.secretRef");
 
     await createBucket("sts", { bucketName: "manifests", sts: { provider: "ldap", endpoint: "https://sts.example" } });
-    const sts = await waitFor("sts", (o) => conditionOf(o as never, "Stalled")?.status === "True", "Stalled");
-    expect(conditionOf(sts as never, "Stalled")?.reason).toBe("InvalidSTSConfiguration");
+    const sts = await waitFor("sts", (o) => conditionOf(o, "Stalled")?.status === "True", "Stalled");
+    expect(conditionOf(sts, "Stalled")?.reason).toBe("InvalidSTSConfiguration");
   });
 
   it("serves aws with static keys through the same S3 client", async () => {
@@ -247,7 +218,7 @@ describe("Bucket", () => {
     await s3tls.putObject("secure", "tls.yaml", "tls: true\n");
     await createBucket("untrusted", { bucketName: "secure", endpoint: s3tls.endpoint, insecure: false });
     const untrusted = await waitFor("untrusted", failedWith("BucketOperationFailed"), "BucketOperationFailed", 15_000);
-    expect(conditionOf(untrusted as never, "Ready")?.message).toMatch(/certificate/);
+    expect(conditionOf(untrusted, "Ready")?.message).toMatch(/certificate/);
 
     await createSecret(env, "s3-ca", { "ca.crt": pki.caCert });
     await createSecret(env, "s3-proxy", { address: proxy.url });
@@ -278,20 +249,12 @@ describe("Bucket", () => {
     await createBucket("charts", { bucketName: "manifests", prefix: "charts/" });
     const bucket = await waitFor("charts", readyNow, "Ready");
     const digest = (r: string | undefined) => (r ?? "").slice("sha256:".length, "sha256:".length + 12);
-    await env.cluster.client.create({
-      apiVersion: SOURCE_API,
-      kind: "HelmChart",
-      metadata: { namespace: NS, name: "hello" },
-      spec: {
-        interval: "10m",
-        chart: "charts/hello",
-        reconcileStrategy: "Revision",
-        sourceRef: { kind: "Bucket", name: "charts" },
-      },
-    } as UnstructuredObject);
-    const chartRef = { apiVersion: SOURCE_API, kind: "HelmChart", namespace: NS, name: "hello" };
-    type Chart = Bucket & { status?: { observedSourceArtifactRevision?: string } };
-    const first = await waitForObject<Chart>(env.cluster.client, chartRef, readyNow, "HelmChart Ready", 60_000);
+    await objects.create("HelmChart", "hello", {
+      chart: "charts/hello",
+      reconcileStrategy: "Revision",
+      sourceRef: { kind: "Bucket", name: "charts" },
+    });
+    const first = await objects.waitFor<HelmChart>("HelmChart", "hello", readyNow, "HelmChart Ready");
     expect(first.status?.artifact?.revision).toBe(`0.1.0+${digest(bucket.status?.artifact?.revision)}`);
 
     await s3.putObject("manifests", "charts/hello/values.yaml", "replicas: 2\n");
@@ -301,12 +264,11 @@ describe("Bucket", () => {
       (o) => readyNow(o) && o.status?.artifact?.revision !== bucket.status?.artifact?.revision,
       "new revision",
     );
-    const second = await waitForObject<Chart>(
-      env.cluster.client,
-      chartRef,
+    const second = await objects.waitFor<HelmChart>(
+      "HelmChart",
+      "hello",
       (o) => o.status?.artifact?.revision === `0.1.0+${digest(moved.status?.artifact?.revision)}`,
       "HelmChart rebuilt from the new bucket revision",
-      60_000,
     );
     expect(second.status?.observedSourceArtifactRevision).toBe(moved.status?.artifact?.revision);
   });

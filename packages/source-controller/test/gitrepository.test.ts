@@ -18,18 +18,13 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type ControllerEnv,
-  conditionOf as condition,
-  createGitRepository,
   createSecret,
   downloadArtifact as download,
-  gitRepositoryRef,
-  isReadyNow as isReady,
   kubeEventsFor,
-  requestReconcile as request,
   startControllerEnv,
   tarEntries,
-  waitForGitRepository,
 } from "./support/controller-env.js";
+import { conditionOf as condition, readyNow as isReady, sourceKind } from "./support/source-objects.js";
 
 const NS = "flux-test";
 const USER = "git-user";
@@ -74,12 +69,13 @@ afterAll(async () => {
   await root?.remove();
 });
 
-const ref = (name: string) => gitRepositoryRef(env, name);
-const createRepo = (name: string, spec: Record<string, unknown>) => createGitRepository(env, name, spec);
-const get = (name: string) => env.cluster.client.get<GitRepository>(ref(name));
-const waitFor = (name: string, check: (obj: GitRepository) => boolean, what: string) =>
-  waitForGitRepository(env, name, check, what);
-const requestReconcile = (name: string) => request(env, name);
+const {
+  ref,
+  get,
+  waitFor,
+  requestReconcile,
+  create: createRepo,
+} = sourceKind<GitRepository>(() => env, "GitRepository");
 const kubeEvents = (name: string) => kubeEventsFor(env, name);
 const archiveEntries = (data: Buffer) => tarEntries(data, root.path);
 

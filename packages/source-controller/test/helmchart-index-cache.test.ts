@@ -4,7 +4,6 @@
 // series go; without a cache the counter exists but never moves.
 
 import type { HelmChart, HelmRepository } from "@sluice/api";
-import type { UnstructuredObject } from "@sluice/runtime";
 import {
   createHelmChartRepo,
   eventually,
@@ -12,12 +11,12 @@ import {
   type HelmRepoServer,
   startHelmRepoServer,
   tempDir,
-  waitForObject,
 } from "@sluice/testkit";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSourceController } from "../src/index.js";
-import { type ControllerEnv, SOURCE_API, startControllerEnv } from "./support/controller-env.js";
+import { type ControllerEnv, startControllerEnv } from "./support/controller-env.js";
+import { readyNow, sourceObjects } from "./support/source-objects.js";
 
 const NS = "helm-cache";
 
@@ -41,19 +40,7 @@ afterAll(async () => {
   await root?.remove();
 });
 
-const ref = (kind: string, name: string) => ({ apiVersion: SOURCE_API, kind, namespace: NS, name });
-
-async function create(kind: string, name: string, spec: Record<string, unknown>) {
-  await env.cluster.client.create({
-    apiVersion: SOURCE_API,
-    kind,
-    metadata: { namespace: NS, name },
-    spec: { interval: "10m", ...spec },
-  } as UnstructuredObject);
-}
-
-const ready = (o: HelmRepository | HelmChart) =>
-  o.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true;
+const { ref, create, waitFor } = sourceObjects(() => env);
 
 async function cacheEvents(): Promise<string[]> {
   const text = await env.controller.manager.metrics.metrics();
@@ -62,22 +49,10 @@ async function cacheEvents(): Promise<string[]> {
 
 describe("Helm index cache", () => {
   it("counts a cache_hit for a cached index and a cache_miss when the cache is full", async () => {
-    await create("HelmRepository", "cached", { url: server.baseUrl });
-    await waitForObject<HelmRepository>(
-      env.cluster.client,
-      ref("HelmRepository", "cached"),
-      ready,
-      "cached Ready",
-      60_000,
-    );
-    await create("HelmRepository", "uncached", { url: server.baseUrl });
-    await waitForObject<HelmRepository>(
-      env.cluster.client,
-      ref("HelmRepository", "uncached"),
-      ready,
-      "uncached Ready",
-      60_000,
-    );
+    for (const repo of ["cached", "uncached"]) {
+      await create("HelmRepository", repo, { url: server.baseUrl });
+      await waitFor<HelmRepository>("HelmRepository", repo, readyNow, `${repo} Ready`);
+    }
 
     for (const repo of ["cached", "uncached"]) {
       await create("HelmChart", `from-${repo}`, {
@@ -85,7 +60,7 @@ describe("Helm index cache", () => {
         version: "1.x",
         sourceRef: { kind: "HelmRepository", name: repo },
       });
-      await waitForObject<HelmChart>(env.cluster.client, ref("HelmChart", `from-${repo}`), ready, "Ready", 60_000);
+      await waitFor<HelmChart>("HelmChart", `from-${repo}`, readyNow, "Ready");
     }
     const lines = await cacheEvents();
     expect(lines).toContainEqual(

@@ -8,7 +8,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type { HelmChart } from "@sluice/api";
-import { resolveTool, type UnstructuredObject } from "@sluice/runtime";
+import { resolveTool } from "@sluice/runtime";
 import {
   createTestPki,
   helmPushChart,
@@ -16,17 +16,11 @@ import {
   requireTools,
   startOciRegistry,
   tempDir,
-  waitForObject,
   writeTree,
 } from "@sluice/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type ControllerEnv,
-  createSecret,
-  downloadArtifact,
-  SOURCE_API,
-  startControllerEnv,
-} from "./support/controller-env.js";
+import { type ControllerEnv, createSecret, downloadArtifact, startControllerEnv } from "./support/controller-env.js";
+import { conditionOf, readyNow, sourceObjects } from "./support/source-objects.js";
 
 const run = promisify(execFile);
 const NS = "helmchart-oci";
@@ -73,24 +67,9 @@ afterAll(async () => {
   await root?.remove();
 });
 
-const ref = (kind: string, name: string) => ({ apiVersion: SOURCE_API, kind, namespace: NS, name });
-const cond = (obj: HelmChart, type: string) => obj.status?.conditions?.find((c) => c.type === type);
-
-async function create(kind: string, name: string, spec: Record<string, unknown>) {
-  await env.cluster.client.create({
-    apiVersion: SOURCE_API,
-    kind,
-    metadata: { namespace: NS, name },
-    spec: { interval: "10m", ...spec },
-  } as UnstructuredObject);
-}
-
-function waitChart(name: string, check: (c: HelmChart) => boolean, what: string, ms = 60_000) {
-  return waitForObject<HelmChart>(env.cluster.client, ref("HelmChart", name), check, what, ms);
-}
-
-const readyNow = (c: HelmChart) =>
-  cond(c, "Ready")?.status === "True" && c.status?.observedGeneration === c.metadata.generation;
+const { ref, create, ...objects } = sourceObjects(() => env);
+const waitChart = (name: string, check: (c: HelmChart) => boolean, what: string) =>
+  objects.waitFor<HelmChart>("HelmChart", name, check, what);
 
 describe.skipIf(requireTools("docker-registry", "helm").skip)("HelmChart from an OCI HelmRepository", () => {
   it("pulls the highest tag matching the range with the repository's credentials", async () => {
@@ -108,8 +87,8 @@ describe.skipIf(requireTools("docker-registry", "helm").skip)("HelmChart from an
     const chart = await waitChart("ocichart", readyNow, "Ready");
     expect(chart.status?.artifact?.revision).toBe("1.1.0");
     expect(chart.status?.artifact?.path).toBe(`helmchart/${NS}/ocichart/ocichart-1.1.0.tgz`);
-    expect(cond(chart, "Ready")?.reason).toBe("ChartPullSucceeded");
-    expect(cond(chart, "Ready")?.message).toBe("pulled 'ocichart' chart with version '1.1.0'");
+    expect(conditionOf(chart, "Ready")?.reason).toBe("ChartPullSucceeded");
+    expect(conditionOf(chart, "Ready")?.message).toBe("pulled 'ocichart' chart with version '1.1.0'");
     expect(chart.status?.observedSourceArtifactRevision).toBeUndefined();
     const data = await downloadArtifact(chart.status?.artifact?.url ?? "");
     expect(`sha256:${createHash("sha256").update(data).digest("hex")}`).toBe(chart.status?.artifact?.digest);
@@ -128,7 +107,7 @@ describe.skipIf(requireTools("docker-registry", "helm").skip)("HelmChart from an
     });
     const chart = await waitChart("ocichart-prod", readyNow, "Ready");
     expect(chart.status?.artifact?.revision).toBe(`2.0.0+${chart.metadata.generation}`);
-    expect(cond(chart, "Ready")?.reason).toBe("ChartPackageSucceeded");
+    expect(conditionOf(chart, "Ready")?.reason).toBe("ChartPackageSucceeded");
     const data = await downloadArtifact(chart.status?.artifact?.url ?? "");
     const file = join(root.path, "packaged.tgz");
     await writeFile(file, data);
@@ -174,11 +153,11 @@ describe.skipIf(requireTools("docker-registry", "helm").skip)("HelmChart from an
     });
     const chart = await waitChart(
       "ocichart-denied",
-      (c) => cond(c, "Ready")?.status === "False" && cond(c, "FetchFailed") !== undefined,
+      (c) => conditionOf(c, "Ready")?.status === "False" && conditionOf(c, "FetchFailed") !== undefined,
       "FetchFailed",
     );
-    expect(cond(chart, "FetchFailed")?.message).toContain("failed to authenticate with the Helm repository");
-    expect(cond(chart, "FetchFailed")?.message).not.toContain("not-the-password");
+    expect(conditionOf(chart, "FetchFailed")?.message).toContain("failed to authenticate with the Helm repository");
+    expect(conditionOf(chart, "FetchFailed")?.message).not.toContain("not-the-password");
     expect(chart.status?.artifact).toBeUndefined();
   });
 });

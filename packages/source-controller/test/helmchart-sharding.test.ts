@@ -3,17 +3,16 @@
 
 import { join } from "node:path";
 import type { HelmChart } from "@sluice/api";
-import type { UnstructuredObject } from "@sluice/runtime";
 import {
   createHelmChartRepo,
   type HelmChartRepo,
   type HelmRepoServer,
   startHelmRepoServer,
   tempDir,
-  waitForObject,
 } from "@sluice/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ControllerEnv, SOURCE_API, startControllerEnv } from "./support/controller-env.js";
+import { type ControllerEnv, startControllerEnv } from "./support/controller-env.js";
+import { sourceObjects } from "./support/source-objects.js";
 
 const NS = "helmchart-shard";
 const SHARD_KEY = "sharding.fluxcd.io/key";
@@ -37,20 +36,12 @@ afterAll(async () => {
   await root?.remove();
 });
 
-const ref = (kind: string, name: string) => ({ apiVersion: SOURCE_API, kind, namespace: NS, name });
-
-async function create(kind: string, name: string, spec: Record<string, unknown>, shard?: string) {
-  await env.cluster.client.create({
-    apiVersion: SOURCE_API,
-    kind,
-    metadata: { namespace: NS, name, ...(shard ? { labels: { [SHARD_KEY]: shard } } : {}) },
-    spec: { interval: "10m", ...spec },
-  } as UnstructuredObject);
-}
-
-function waitChart(name: string, check: (c: HelmChart) => boolean, what: string) {
-  return waitForObject<HelmChart>(env.cluster.client, ref("HelmChart", name), check, what);
-}
+const objects = sourceObjects(() => env);
+const { ref, requestReconcile } = objects;
+const create = (kind: string, name: string, spec: Record<string, unknown>, shard: string) =>
+  objects.create(kind, name, spec, { [SHARD_KEY]: shard });
+const waitChart = (name: string, check: (c: HelmChart) => boolean, what: string) =>
+  objects.waitFor<HelmChart>("HelmChart", name, check, what);
 
 describe("HelmChart sharding", () => {
   it("builds only the shard's HelmCharts, and rebuilds them on a new index", async () => {
@@ -66,11 +57,7 @@ describe("HelmChart sharding", () => {
     expect(mine.status?.conditions?.find((c) => c.type === "Ready")?.status).toBe("True");
 
     await repo.addChart("app", "1.1.0");
-    await env.cluster.client.patch(
-      ref("HelmRepository", "repo"),
-      { metadata: { annotations: { "reconcile.fluxcd.io/requestedAt": new Date().toISOString() } } },
-      { type: "application/merge-patch+json" },
-    );
+    await requestReconcile("HelmRepository", "repo");
     await waitChart("mine", (c) => c.status?.artifact?.revision === "1.1.0", "artifact 1.1.0");
 
     const other = await env.cluster.client.get<HelmChart>(ref("HelmChart", "other-shard"));

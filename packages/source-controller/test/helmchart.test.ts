@@ -21,19 +21,13 @@ import {
   startGitHttpServer,
   startHelmRepoServer,
   tempDir,
-  waitForObject,
   writeTree,
 } from "@sluice/testkit";
 import { x as extractTar } from "tar";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import {
-  type ControllerEnv,
-  createSecret,
-  downloadArtifact,
-  SOURCE_API,
-  startControllerEnv,
-} from "./support/controller-env.js";
+import { type ControllerEnv, createSecret, downloadArtifact, startControllerEnv } from "./support/controller-env.js";
+import { conditionOf, readyNow, sourceObjects } from "./support/source-objects.js";
 
 const run = promisify(execFile);
 const NS = "helmchart-test";
@@ -112,31 +106,16 @@ afterAll(async () => {
   await root?.remove();
 });
 
-const ref = (kind: string, name: string) => ({ apiVersion: SOURCE_API, kind, namespace: NS, name });
-const getChart = (name: string) => env.cluster.client.get<HelmChart>(ref("HelmChart", name));
+const { ref, create, ...objects } = sourceObjects(() => env);
+const getChart = (name: string) => objects.get<HelmChart>("HelmChart", name);
 const sha256 = (data: Buffer) => `sha256:${createHash("sha256").update(data).digest("hex")}`;
-const cond = (obj: HelmChart, type: string) => obj.status?.conditions?.find((c) => c.type === type);
-
-async function create(kind: string, name: string, spec: Record<string, unknown>) {
-  await env.cluster.client.create({
-    apiVersion: SOURCE_API,
-    kind,
-    metadata: { namespace: NS, name },
-    spec: { interval: "10m", ...spec },
-  } as UnstructuredObject);
-}
-
-function waitChart(name: string, check: (c: HelmChart) => boolean, what: string, ms = 60_000) {
-  return waitForObject<HelmChart>(env.cluster.client, ref("HelmChart", name), check, what, ms);
-}
-
-const readyNow = (c: HelmChart) =>
-  cond(c, "Ready")?.status === "True" && c.status?.observedGeneration === c.metadata.generation;
+const waitChart = (name: string, check: (c: HelmChart) => boolean, what: string) =>
+  objects.waitFor<HelmChart>("HelmChart", name, check, what);
 
 async function waitReadyFalse(name: string, reason: string) {
   return waitChart(
     name,
-    (c) => cond(c, "Ready")?.status === "False" && cond(c, "Ready")?.reason === reason,
+    (c) => conditionOf(c, "Ready")?.status === "False" && conditionOf(c, "Ready")?.reason === reason,
     `Ready=False ${reason}`,
   );
 }
@@ -176,11 +155,11 @@ describe("HelmChart from an HTTP HelmRepository", () => {
     const artifact = chart.status?.artifact;
     expect(artifact?.revision).toBe("1.2.0");
     expect(artifact?.path).toBe(`helmchart/${NS}/podinfo/podinfo-1.2.0.tgz`);
-    expect(cond(chart, "Ready")?.reason).toBe("ChartPullSucceeded");
-    expect(cond(chart, "Ready")?.message).toBe("pulled 'podinfo' chart with version '1.2.0'");
-    expect(cond(chart, "ArtifactInStorage")?.reason).toBe("ChartPullSucceeded");
+    expect(conditionOf(chart, "Ready")?.reason).toBe("ChartPullSucceeded");
+    expect(conditionOf(chart, "Ready")?.message).toBe("pulled 'podinfo' chart with version '1.2.0'");
+    expect(conditionOf(chart, "ArtifactInStorage")?.reason).toBe("ChartPullSucceeded");
     expect(chart.status?.observedChartName).toBe("podinfo");
-    const repo = await env.cluster.client.get<HelmRepository>(ref("HelmRepository", "charts"));
+    const repo = await objects.get<HelmRepository>("HelmRepository", "charts");
     expect(chart.status?.observedSourceArtifactRevision).toBe(repo.status?.artifact?.revision);
     expect(chart.status?.url).toBe(`http://${env.advertisedAddress}/helmchart/${NS}/podinfo/latest.tar.gz`);
 
@@ -209,14 +188,10 @@ describe("HelmChart from an HTTP HelmRepository", () => {
 
   it("a new version in the repository index rebuilds the chart without touching the HelmChart", async () => {
     await charts.addChart("podinfo", "1.3.0");
-    await env.cluster.client.patch(
-      ref("HelmRepository", "charts"),
-      { metadata: { annotations: { "reconcile.fluxcd.io/requestedAt": new Date().toISOString() } } },
-      { type: "application/merge-patch+json" },
-    );
+    await objects.requestReconcile("HelmRepository", "charts");
     const chart = await waitChart("podinfo", (c) => c.status?.artifact?.revision === "1.3.0", "revision 1.3.0");
     expect(chart.status?.artifact?.path).toBe(`helmchart/${NS}/podinfo/podinfo-1.3.0.tgz`);
-    expect(cond(chart, "Ready")?.status).toBe("True");
+    expect(conditionOf(chart, "Ready")?.status).toBe("True");
   });
 
   it("merges valuesFiles in order into the packaged values.yaml (revision <version>+<generation>)", async () => {
@@ -227,8 +202,8 @@ describe("HelmChart from an HTTP HelmRepository", () => {
     });
     const chart = await waitChart("webapp", readyNow, "Ready");
     expect(chart.status?.artifact?.revision).toBe(`0.3.0+${chart.metadata.generation}`);
-    expect(cond(chart, "Ready")?.reason).toBe("ChartPackageSucceeded");
-    expect(cond(chart, "Ready")?.message).toBe(
+    expect(conditionOf(chart, "Ready")?.reason).toBe("ChartPackageSucceeded");
+    expect(conditionOf(chart, "Ready")?.message).toBe(
       `packaged 'webapp' chart with version '0.3.0+${chart.metadata.generation}' and merged values files [values.yaml values-prod.yaml]`,
     );
     const data = await downloadArtifact(chart.status?.artifact?.url ?? "");
@@ -250,10 +225,10 @@ describe("HelmChart from an HTTP HelmRepository", () => {
       valuesFiles: ["values.yaml", "missing.yaml"],
     });
     const failed = await waitReadyFalse("webapp-missing", "ValuesFilesError");
-    expect(cond(failed, "BuildFailed")?.message).toBe(
+    expect(conditionOf(failed, "BuildFailed")?.message).toBe(
       "values files merge error: failed to merge chart values: no values file found at path 'missing.yaml'",
     );
-    expect(cond(failed, "Stalled")?.status).toBe("True");
+    expect(conditionOf(failed, "Stalled")?.status).toBe("True");
 
     await env.cluster.client.patch(
       ref("HelmChart", "webapp-missing"),
@@ -263,7 +238,7 @@ describe("HelmChart from an HTTP HelmRepository", () => {
     const chart = await waitChart("webapp-missing", readyNow, "Ready after ignoreMissingValuesFiles");
     expect(chart.status?.observedValuesFiles).toEqual(["values.yaml"]);
     expect(chart.status?.artifact?.revision).toBe(`0.3.0+${chart.metadata.generation}`);
-    expect(cond(chart, "Stalled")).toBeUndefined();
+    expect(conditionOf(chart, "Stalled")).toBeUndefined();
   });
 
   it("an unknown chart stalls with InvalidChartReference naming the cause", async () => {
@@ -272,10 +247,10 @@ describe("HelmChart from an HTTP HelmRepository", () => {
       sourceRef: { kind: "HelmRepository", name: "charts" },
     });
     const chart = await waitReadyFalse("nochart", "InvalidChartReference");
-    expect(cond(chart, "FetchFailed")?.message).toBe(
+    expect(conditionOf(chart, "FetchFailed")?.message).toBe(
       "invalid chart reference: failed to get chart version for remote reference: no chart name found",
     );
-    expect(cond(chart, "Stalled")?.reason).toBe("InvalidChartReference");
+    expect(conditionOf(chart, "Stalled")?.reason).toBe("InvalidChartReference");
   });
 
   it("no matching version stalls with InvalidChartReference naming the range", async () => {
@@ -285,7 +260,7 @@ describe("HelmChart from an HTTP HelmRepository", () => {
       sourceRef: { kind: "HelmRepository", name: "charts" },
     });
     const chart = await waitReadyFalse("noversion", "InvalidChartReference");
-    expect(cond(chart, "Ready")?.message).toBe(
+    expect(conditionOf(chart, "Ready")?.message).toBe(
       "invalid chart reference: failed to get chart version for remote reference: no 'podinfo' chart with version matching '>=9.0.0' found",
     );
   });
@@ -294,16 +269,11 @@ describe("HelmChart from an HTTP HelmRepository", () => {
     const downloads = () => open.requests.filter((r) => r.path.endsWith(".tgz")).length;
     const before = await waitChart("podinfo", readyNow, "Ready");
     const count = downloads();
-    const at = new Date().toISOString();
-    await env.cluster.client.patch(
-      ref("HelmChart", "podinfo"),
-      { metadata: { annotations: { "reconcile.fluxcd.io/requestedAt": at } } },
-      { type: "application/merge-patch+json" },
-    );
+    const at = await objects.requestReconcile("HelmChart", "podinfo");
     const after = await waitChart("podinfo", (c) => c.status?.lastHandledReconcileAt === at, "request handled");
     expect(downloads()).toBe(count);
     expect(after.status?.artifact).toEqual(before.status?.artifact);
-    expect(cond(after, "Ready")?.status).toBe("True");
+    expect(conditionOf(after, "Ready")?.status).toBe("True");
   });
 
   it("a suspended HelmChart is not built until resumed", async () => {
@@ -338,10 +308,10 @@ describe("HelmChart from an HTTP HelmRepository", () => {
       await create("HelmRepository", "ghost", { url: ghost.baseUrl });
       await create("HelmChart", "ghost", { chart: "ghost", sourceRef: { kind: "HelmRepository", name: "ghost" } });
       const chart = await waitReadyFalse("ghost", "ChartPullError");
-      expect(cond(chart, "FetchFailed")?.message).toBe(
+      expect(conditionOf(chart, "FetchFailed")?.message).toBe(
         `chart pull error: failed to download chart for remote reference: failed to fetch ${ghost.baseUrl}/ghost-1.0.0.tgz : 404 Not Found`,
       );
-      expect(cond(chart, "Stalled")).toBeUndefined();
+      expect(conditionOf(chart, "Stalled")).toBeUndefined();
       const before = ghost.requests.filter((r) => r.path === "/ghost-1.0.0.tgz").length;
       const deadline = Date.now() + 30_000;
       while (ghost.requests.filter((r) => r.path === "/ghost-1.0.0.tgz").length <= before) {
@@ -360,7 +330,7 @@ describe("HelmChart from an HTTP HelmRepository", () => {
       sourceRef: { kind: "HelmRepository", name: "late-repo" },
     });
     const failed = await waitReadyFalse("late", "SourceUnavailable");
-    expect(cond(failed, "FetchFailed")?.message).toContain('"late-repo" not found');
+    expect(conditionOf(failed, "FetchFailed")?.message).toContain('"late-repo" not found');
     await create("HelmRepository", "late-repo", { url: open.baseUrl });
     const chart = await waitChart("late", readyNow, "Ready after the source appeared");
     expect(chart.status?.artifact?.revision).toBe("1.1.0");
@@ -426,7 +396,7 @@ describe("HelmChart from a GitRepository", () => {
     });
     const chart = await waitChart("gitapp", readyNow, "Ready");
     expect(chart.status?.artifact?.revision).toBe(`0.9.0+${chart.metadata.generation}`);
-    expect(cond(chart, "Ready")?.reason).toBe("ChartPackageSucceeded");
+    expect(conditionOf(chart, "Ready")?.reason).toBe("ChartPackageSucceeded");
     const data = await downloadArtifact(chart.status?.artifact?.url ?? "");
     const dir = await unpack(data, "gitapp");
     const fs = await import("node:fs/promises");
@@ -454,11 +424,7 @@ describe("HelmChart from a GitRepository", () => {
 
     const next = await app.commit({ "README.md": "new commit\n" }, "docs");
     await app.push();
-    await env.cluster.client.patch(
-      ref("GitRepository", "app"),
-      { metadata: { annotations: { "reconcile.fluxcd.io/requestedAt": new Date().toISOString() } } },
-      { type: "application/merge-patch+json" },
-    );
+    await objects.requestReconcile("GitRepository", "app");
     const second = await waitChart(
       "library-rev",
       (c) => c.status?.artifact?.revision === `0.1.0+${next.slice(0, 12)}`,
@@ -492,7 +458,7 @@ describe("HelmChart from a GitRepository", () => {
     });
     const chart = await waitChart("packed", readyNow, "Ready");
     expect(chart.status?.artifact?.revision).toBe("0.2.0");
-    expect(cond(chart, "Ready")?.reason).toBe("ChartPullSucceeded");
+    expect(conditionOf(chart, "Ready")?.reason).toBe("ChartPullSucceeded");
     const fs = await import("node:fs/promises");
     const original = await fs.readFile(join(app.work, "packaged", "packed-0.2.0.tgz"));
     expect((await downloadArtifact(chart.status?.artifact?.url ?? "")).equals(original)).toBe(true);
@@ -505,10 +471,10 @@ describe("HelmChart from a GitRepository", () => {
       valuesFiles: ["env/prod.yaml", "env/missing.yaml"],
     });
     const chart = await waitReadyFalse("gitapp-badvalues", "ValuesFilesError");
-    expect(cond(chart, "BuildFailed")?.message).toBe(
+    expect(conditionOf(chart, "BuildFailed")?.message).toBe(
       "values files merge error: no values file found at path '/env/missing.yaml' (reference 'env/missing.yaml')",
     );
-    expect(cond(chart, "Stalled")?.status).toBe("True");
+    expect(conditionOf(chart, "Stalled")?.status).toBe("True");
     expect(chart.status?.artifact).toBeUndefined();
   });
 
@@ -519,8 +485,10 @@ describe("HelmChart from a GitRepository", () => {
       sourceRef: { kind: "GitRepository", name: "unreachable" },
     });
     const chart = await waitReadyFalse("waiting", "NoSourceArtifact");
-    expect(cond(chart, "FetchFailed")?.message).toBe("no artifact available for GitRepository source 'unreachable'");
-    expect(cond(chart, "Stalled")).toBeUndefined();
+    expect(conditionOf(chart, "FetchFailed")?.message).toBe(
+      "no artifact available for GitRepository source 'unreachable'",
+    );
+    expect(conditionOf(chart, "Stalled")).toBeUndefined();
   });
 
   it("repackages a packaged chart from the repository with values files", async () => {
@@ -531,7 +499,7 @@ describe("HelmChart from a GitRepository", () => {
     });
     const chart = await waitChart("packed-values", readyNow, "Ready");
     expect(chart.status?.artifact?.revision).toBe(`0.2.0+${chart.metadata.generation}`);
-    expect(cond(chart, "Ready")?.reason).toBe("ChartPackageSucceeded");
+    expect(conditionOf(chart, "Ready")?.reason).toBe("ChartPackageSucceeded");
     const dir = await unpack(await downloadArtifact(chart.status?.artifact?.url ?? ""), "packed");
     const fs = await import("node:fs/promises");
     expect(parseYaml(await fs.readFile(join(dir, "values.yaml"), "utf8"))).toEqual({
@@ -546,7 +514,7 @@ describe("HelmChart from a GitRepository", () => {
       sourceRef: { kind: "GitRepository", name: "app" },
     });
     const chart = await waitReadyFalse("nopath", "InvalidChartReference");
-    expect(cond(chart, "Ready")?.message).toContain("charts/missing");
+    expect(conditionOf(chart, "Ready")?.message).toContain("charts/missing");
   });
 
   it("deleting the HelmChart removes its artifacts from storage", async () => {

@@ -16,19 +16,17 @@ import {
   startHelmRepoServer,
   type TestPki,
   tempDir,
-  waitForObject,
 } from "@sluice/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import {
   type ControllerEnv,
-  conditionOf,
   createSecret,
   downloadArtifact as download,
   kubeEventsFor,
-  SOURCE_API,
   startControllerEnv,
 } from "./support/controller-env.js";
+import { conditionOf, readyNow, sourceKind } from "./support/source-objects.js";
 
 const NS = "helm-test";
 const USER = "chart-user";
@@ -67,42 +65,20 @@ afterAll(async () => {
   await root?.remove();
 });
 
-const ref = (name: string) => ({ apiVersion: SOURCE_API, kind: "HelmRepository", namespace: NS, name });
-const get = (name: string) => env.cluster.client.get<HelmRepository>(ref(name));
+const {
+  ref,
+  get,
+  waitFor,
+  requestReconcile,
+  create: createRepo,
+} = sourceKind<HelmRepository>(() => env, "HelmRepository");
 const sha256 = (data: Buffer) => `sha256:${createHash("sha256").update(data).digest("hex")}`;
-
-async function createRepo(name: string, spec: Record<string, unknown>): Promise<void> {
-  await env.cluster.client.create({
-    apiVersion: SOURCE_API,
-    kind: "HelmRepository",
-    metadata: { namespace: NS, name },
-    spec: { interval: "10m", ...spec },
-  } as UnstructuredObject);
-}
-
-function waitFor(name: string, check: (obj: HelmRepository) => boolean, what: string, ms = 30_000) {
-  return waitForObject<HelmRepository>(env.cluster.client, ref(name), check, what, ms);
-}
-
-const isReady = (o: HelmRepository) =>
-  conditionOf(o as never, "Ready")?.status === "True" && o.status?.observedGeneration === o.metadata.generation;
-const condition = (o: HelmRepository, type: string) => conditionOf(o as never, type);
-
-async function requestReconcile(name: string): Promise<string> {
-  const at = new Date().toISOString();
-  await env.cluster.client.patch(
-    ref(name),
-    { metadata: { annotations: { "reconcile.fluxcd.io/requestedAt": at } } },
-    { type: "application/merge-patch+json" },
-  );
-  return at;
-}
 
 describe("HelmRepository controller", () => {
   it("stores the index with Flux's revision, artifact name and index.yaml link, served over HTTP", async () => {
     const served = await charts.index();
     await createRepo("podinfo", { url: `${open.baseUrl}/` });
-    const obj = await waitFor("podinfo", isReady, "Ready");
+    const obj = await waitFor("podinfo", readyNow, "Ready");
 
     const revision = sha256(served);
     const hex = revision.slice("sha256:".length);
@@ -112,13 +88,13 @@ describe("HelmRepository controller", () => {
     expect(artifact?.path).toBe(`helmrepository/${NS}/podinfo/index-${hex}.yaml`);
     expect(artifact?.url).toBe(`http://${env.advertisedAddress}/helmrepository/${NS}/podinfo/index-${hex}.yaml`);
     expect(obj.status?.url).toBe(`http://${env.advertisedAddress}/helmrepository/${NS}/podinfo/index.yaml`);
-    expect(condition(obj, "Ready")).toMatchObject({
+    expect(conditionOf(obj, "Ready")).toMatchObject({
       reason: "Succeeded",
       message: `stored artifact: revision '${revision}'`,
     });
-    expect(condition(obj, "ArtifactInStorage")).toMatchObject({ status: "True", reason: "Succeeded" });
-    expect(condition(obj, "Reconciling")).toBeUndefined();
-    expect(condition(obj, "FetchFailed")).toBeUndefined();
+    expect(conditionOf(obj, "ArtifactInStorage")).toMatchObject({ status: "True", reason: "Succeeded" });
+    expect(conditionOf(obj, "Reconciling")).toBeUndefined();
+    expect(conditionOf(obj, "FetchFailed")).toBeUndefined();
 
     // The stored file matches the artifact's digest and size, and the link serves the same content.
     const data = await download(artifact?.url ?? "");
@@ -157,9 +133,9 @@ describe("HelmRepository controller", () => {
   });
 
   it("keeps the artifact when the index is unchanged and stores a new revision for a new chart version", async () => {
-    const before = await waitFor("podinfo", isReady, "Ready");
+    const before = await waitFor("podinfo", readyNow, "Ready");
     let at = await requestReconcile("podinfo");
-    let obj = await waitFor("podinfo", (o) => o.status?.lastHandledReconcileAt === at && isReady(o), "handled");
+    let obj = await waitFor("podinfo", (o) => o.status?.lastHandledReconcileAt === at && readyNow(o), "handled");
     expect(obj.status?.artifact).toEqual(before.status?.artifact);
 
     await charts.addChart("podinfo", "2.0.0");
@@ -168,12 +144,12 @@ describe("HelmRepository controller", () => {
     at = await requestReconcile("podinfo");
     obj = await waitFor(
       "podinfo",
-      (o) => o.status?.lastHandledReconcileAt === at && o.status?.artifact?.revision === revision && isReady(o),
+      (o) => o.status?.lastHandledReconcileAt === at && o.status?.artifact?.revision === revision && readyNow(o),
       "new revision",
     );
     expect(obj.status?.artifact?.path).toBe(`helmrepository/${NS}/podinfo/index-${revision.slice(7)}.yaml`);
-    expect(condition(obj, "Ready")?.message).toBe(`stored artifact: revision '${revision}'`);
-    expect(condition(obj, "ArtifactOutdated")).toBeUndefined();
+    expect(conditionOf(obj, "Ready")?.message).toBe(`stored artifact: revision '${revision}'`);
+    expect(conditionOf(obj, "ArtifactOutdated")).toBeUndefined();
     const data = await download(obj.status?.url ?? "");
     expect(sha256(data)).toBe(obj.status?.artifact?.digest);
     const stored = parseYaml(data.toString("utf8")) as { entries: Record<string, { version: string }[]> };
@@ -184,7 +160,7 @@ describe("HelmRepository controller", () => {
 
   it("follows redirects to the index", async () => {
     await createRepo("moved", { url: `${open.baseUrl}/moved` });
-    const obj = await waitFor("moved", isReady, "Ready");
+    const obj = await waitFor("moved", readyNow, "Ready");
     expect(obj.status?.artifact?.revision).toBe(sha256(await charts.index()));
   });
 
@@ -192,21 +168,23 @@ describe("HelmRepository controller", () => {
     await createSecret(env, "chart-creds", { username: USER, password: PASSWORD });
     await createSecret(env, "wrong-creds", { username: USER, password: "nope" });
     await createRepo("private", { url: guarded.baseUrl, secretRef: { name: "chart-creds" } });
-    const ok = await waitFor("private", isReady, "Ready");
+    const ok = await waitFor("private", readyNow, "Ready");
     expect(ok.status?.artifact?.revision).toBe(sha256(await charts.index()));
 
     await createRepo("private-wrong", { url: guarded.baseUrl, secretRef: { name: "wrong-creds" } });
-    const failed = await waitFor("private-wrong", (o) => condition(o, "Ready")?.status === "False", "Ready=False");
+    const failed = await waitFor("private-wrong", (o) => conditionOf(o, "Ready")?.status === "False", "Ready=False");
     const expected = `failed to fetch Helm repository index: failed to cache index to temporary file: failed to fetch ${guarded.baseUrl}/index.yaml : 401 Unauthorized`;
-    expect(condition(failed, "Ready")).toMatchObject({ reason: "Failed", message: expected });
-    expect(condition(failed, "FetchFailed")).toMatchObject({ status: "True", reason: "Failed", message: expected });
+    expect(conditionOf(failed, "Ready")).toMatchObject({ reason: "Failed", message: expected });
+    expect(conditionOf(failed, "FetchFailed")).toMatchObject({ status: "True", reason: "Failed", message: expected });
     expect(failed.status?.artifact).toBeUndefined();
     expect(JSON.stringify(failed.status)).not.toContain("nope");
 
     await createRepo("private-missing", { url: guarded.baseUrl, secretRef: { name: "absent" } });
-    const missing = await waitFor("private-missing", (o) => condition(o, "Ready")?.status === "False", "Ready=False");
-    expect(condition(missing, "Ready")).toMatchObject({ reason: "AuthenticationFailed" });
-    expect(condition(missing, "Ready")?.message).toMatch(/^failed to get authentication secret 'helm-test\/absent': /);
+    const missing = await waitFor("private-missing", (o) => conditionOf(o, "Ready")?.status === "False", "Ready=False");
+    expect(conditionOf(missing, "Ready")).toMatchObject({ reason: "AuthenticationFailed" });
+    expect(conditionOf(missing, "Ready")?.message).toMatch(
+      /^failed to get authentication secret 'helm-test\/absent': /,
+    );
   });
 
   it("fetches over HTTPS trusting certSecretRef's CA, and fails without it", async () => {
@@ -217,13 +195,13 @@ describe("HelmRepository controller", () => {
       secretRef: { name: "https-creds" },
       certSecretRef: { name: "chart-ca" },
     });
-    const ok = await waitFor("secure", isReady, "Ready");
+    const ok = await waitFor("secure", readyNow, "Ready");
     expect(ok.status?.artifact?.revision).toBe(sha256(await charts.index()));
 
     await createRepo("secure-untrusted", { url: secure.baseUrl, secretRef: { name: "https-creds" } });
-    const failed = await waitFor("secure-untrusted", (o) => condition(o, "Ready")?.status === "False", "Ready=False");
-    expect(condition(failed, "Ready")?.reason).toBe("Failed");
-    expect(condition(failed, "Ready")?.message).toMatch(
+    const failed = await waitFor("secure-untrusted", (o) => conditionOf(o, "Ready")?.status === "False", "Ready=False");
+    expect(conditionOf(failed, "Ready")?.reason).toBe("Failed");
+    expect(conditionOf(failed, "Ready")?.message).toMatch(
       new RegExp(
         `^failed to fetch Helm repository index: failed to cache index to temporary file: Get "${secure.baseUrl}/index.yaml": .*certificate`,
       ),
@@ -232,9 +210,9 @@ describe("HelmRepository controller", () => {
 
   it("fails naming the URL without credentials when the index is not found", async () => {
     await createRepo("notfound", { url: `http://someone:pw123@127.0.0.1:${new URL(open.baseUrl).port}/nowhere/` });
-    const obj = await waitFor("notfound", (o) => condition(o, "Ready")?.status === "False", "Ready=False");
-    const message = condition(obj, "Ready")?.message ?? "";
-    expect(condition(obj, "Ready")?.reason).toBe("Failed");
+    const obj = await waitFor("notfound", (o) => conditionOf(o, "Ready")?.status === "False", "Ready=False");
+    const message = conditionOf(obj, "Ready")?.message ?? "";
+    expect(conditionOf(obj, "Ready")?.reason).toBe("Failed");
     expect(message).toContain(`failed to fetch ${open.baseUrl}/nowhere/index.yaml : 404 Not Found`);
     expect(message).not.toContain("pw123");
     expect(message).not.toContain("someone");
@@ -244,8 +222,8 @@ describe("HelmRepository controller", () => {
     await mkdir(join(charts.dir, "broken"), { recursive: true });
     await writeFile(join(charts.dir, "broken", "index.yaml"), "entries: {}\n");
     await createRepo("broken", { url: `${open.baseUrl}/broken` });
-    const obj = await waitFor("broken", (o) => condition(o, "Ready")?.status === "False", "Ready=False");
-    expect(condition(obj, "Ready")).toMatchObject({
+    const obj = await waitFor("broken", (o) => conditionOf(o, "Ready")?.status === "False", "Ready=False");
+    expect(conditionOf(obj, "Ready")).toMatchObject({
       reason: "IndexationFailed",
       message: "failed to load Helm repository from index YAML: failed to load index: no API version specified",
     });
@@ -255,7 +233,7 @@ describe("HelmRepository controller", () => {
     await createRepo("oci", { type: "oci", url: "oci://127.0.0.1:5000/charts" });
     // Converting a reconciled default repository to oci clears its status, finalizer and storage.
     await createRepo("converted", { url: open.baseUrl });
-    const ready = await waitFor("converted", isReady, "Ready");
+    const ready = await waitFor("converted", readyNow, "Ready");
     const dir = join(env.storagePath, `helmrepository/${NS}/converted`);
     expect(existsSync(join(env.storagePath, ready.status?.artifact?.path ?? "missing"))).toBe(true);
     await env.cluster.client.patch(
@@ -289,11 +267,11 @@ describe("HelmRepository controller", () => {
   });
 
   it("rewrites an artifact whose stored file no longer matches its digest", async () => {
-    const before = await waitFor("podinfo", isReady, "Ready");
+    const before = await waitFor("podinfo", readyNow, "Ready");
     const file = join(env.storagePath, before.status?.artifact?.path ?? "missing");
     await writeFile(file, "tampered\n");
     const at = await requestReconcile("podinfo");
-    const obj = await waitFor("podinfo", (o) => o.status?.lastHandledReconcileAt === at && isReady(o), "handled");
+    const obj = await waitFor("podinfo", (o) => o.status?.lastHandledReconcileAt === at && readyNow(o), "handled");
     expect(obj.status?.artifact?.revision).toBe(before.status?.artifact?.revision);
     expect(obj.status?.artifact?.digest).toBe(before.status?.artifact?.digest);
     expect(sha256(await readFile(file))).toBe(before.status?.artifact?.digest);
@@ -302,7 +280,7 @@ describe("HelmRepository controller", () => {
   });
 
   it("removes the object's storage on deletion", async () => {
-    const obj = await waitFor("podinfo", isReady, "Ready");
+    const obj = await waitFor("podinfo", readyNow, "Ready");
     const dir = join(env.storagePath, `helmrepository/${NS}/podinfo`);
     expect(existsSync(join(env.storagePath, obj.status?.artifact?.path ?? "missing"))).toBe(true);
     await env.cluster.client.delete(ref("podinfo"));

@@ -19,20 +19,18 @@ import {
   startHttpProxy,
   startOciRegistry,
   tempDir,
-  waitForObject,
   writeTree,
 } from "@sluice/testkit";
 import { c as createTar } from "tar";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type ControllerEnv,
-  conditionOf,
   createSecret,
   downloadArtifact,
-  SOURCE_API,
   startControllerEnv,
   tarEntries,
 } from "./support/controller-env.js";
+import { conditionOf, failedWith, readyNow, sourceKind } from "./support/source-objects.js";
 
 const NS = "oci-test";
 const auth = { username: "oci-user", password: "oci-Pa55word" };
@@ -56,35 +54,16 @@ afterAll(async () => {
   await root?.remove();
 });
 
-const ref = (name: string) => ({ apiVersion: SOURCE_API, kind: "OCIRepository", namespace: NS, name });
-
-async function createOciRepository(name: string, spec: Record<string, unknown>): Promise<void> {
-  await env.cluster.client.create({
-    apiVersion: SOURCE_API,
-    kind: "OCIRepository",
-    metadata: { namespace: NS, name },
-    spec: { interval: "10m", insecure: true, ...spec },
-  } as UnstructuredObject);
-}
-
-function waitFor(name: string, check: (obj: OCIRepository) => boolean, what: string, ms = 60_000) {
-  return waitForObject<OCIRepository>(env.cluster.client, ref(name), check, what, ms);
-}
-
-const readyNow = (o: OCIRepository) =>
-  conditionOf(o as never, "Ready")?.status === "True" && o.status?.observedGeneration === o.metadata.generation;
-const failedWith = (reason: string) => (o: OCIRepository) =>
-  conditionOf(o as never, "Ready")?.status === "False" && conditionOf(o as never, "Ready")?.reason === reason;
-
-async function requestReconcile(name: string): Promise<string> {
-  const at = new Date().toISOString();
-  await env.cluster.client.patch(
-    ref(name),
-    { metadata: { annotations: { "reconcile.fluxcd.io/requestedAt": at } } },
-    { type: "application/merge-patch+json" },
-  );
-  return at;
-}
+const {
+  ref,
+  waitFor,
+  requestReconcile,
+  create: createOciRepository,
+} = sourceKind<OCIRepository>(
+  () => env,
+  "OCIRepository",
+  () => ({ insecure: true }),
+);
 
 let tarCounter = 0;
 /** A reproducible-enough tar.gz of `files` made with the tar package. */
@@ -144,7 +123,7 @@ describe("OCIRepository", () => {
       "org.opencontainers.image.source": "https://github.com/example/app",
       "org.opencontainers.image.revision": "main@sha1:0123456789abcdef",
     });
-    expect(conditionOf(obj as never, "Ready")?.message).toBe(`stored artifact for digest 'v1@${pushed.digest}'`);
+    expect(conditionOf(obj, "Ready")?.message).toBe(`stored artifact for digest 'v1@${pushed.digest}'`);
     expect(obj.status?.url).toMatch(/\/ocirepository\/oci-test\/tagged\/latest\.tar\.gz$/);
     const data = await downloadArtifact(artifact?.url ?? "");
     expect(sha256Digest(data)).toBe(artifact?.digest);
@@ -224,7 +203,7 @@ describe("OCIRepository", () => {
       ref: { semver: "~9.0" },
     });
     const none = await waitFor("semver-none", failedWith("ReadOperationFailed"), "ReadOperationFailed");
-    expect(conditionOf(none as never, "Ready")?.message).toBe(
+    expect(conditionOf(none, "Ready")?.message).toBe(
       `failed to determine the artifact tag for 'oci://${open.host}/manifests/versioned': no match found for semver: ~9.0`,
     );
   });
@@ -297,7 +276,7 @@ describe("OCIRepository", () => {
       layerSelector: { mediaType: "application/vnd.nope" },
     });
     const missing = await waitFor("missing-layer", failedWith("OCIArtifactLayerOperationFailed"), "layer failure");
-    expect(conditionOf(missing as never, "Ready")?.message).toBe(
+    expect(conditionOf(missing, "Ready")?.message).toBe(
       "failed to find layer with media type 'application/vnd.nope' in artifact",
     );
   });
@@ -349,17 +328,17 @@ describe("OCIRepository", () => {
     expect((await waitFor("private", readyNow, "Ready")).status?.artifact?.revision).toBe(`v1@${pushed.digest}`);
     for (const name of ["private-bad", "private-anon"]) {
       const bad = await waitFor(name, failedWith("OCIArtifactPullFailed"), "OCIArtifactPullFailed");
-      const message = conditionOf(bad as never, "Ready")?.message ?? "";
+      const message = conditionOf(bad, "Ready")?.message ?? "";
       expect(message).toMatch(
         new RegExp(
           `^failed to determine artifact digest: GET http://${guarded.host}/v2/private/app/manifests/v1: UNAUTHORIZED`,
         ),
       );
       expect(message).not.toContain("wrong-password");
-      expect(conditionOf(bad as never, "FetchFailed")?.status).toBe("True");
+      expect(conditionOf(bad, "FetchFailed")?.status).toBe("True");
     }
     const absent = await waitFor("private-nosecret", failedWith("AuthenticationFailed"), "AuthenticationFailed");
-    expect(conditionOf(absent as never, "Ready")?.message).toMatch(
+    expect(conditionOf(absent, "Ready")?.message).toMatch(
       /^failed to get credential: failed to get secret 'oci-test\/absent': /,
     );
   });
@@ -396,7 +375,7 @@ describe("OCIRepository", () => {
     await createOciRepository("unreachable", { url: `oci://${gone.host}/manifests/app`, ref: { tag: "v1" } });
 
     const noTag = await waitFor("no-tag", failedWith("OCIArtifactPullFailed"), "OCIArtifactPullFailed");
-    expect(conditionOf(noTag as never, "Ready")?.message).toMatch(
+    expect(conditionOf(noTag, "Ready")?.message).toMatch(
       new RegExp(
         `^failed to determine artifact digest: GET http://${open.host}/v2/manifests/app/manifests/v404: MANIFEST_UNKNOWN: manifest unknown`,
       ),
@@ -408,12 +387,12 @@ describe("OCIRepository", () => {
     expect(warning()?.severity).toBe("error");
     expect(warning()?.message).toContain("MANIFEST_UNKNOWN");
     const badUrl = await waitFor("bad-url", failedWith("URLInvalid"), "URLInvalid");
-    expect(conditionOf(badUrl as never, "Ready")?.message).toBe(
+    expect(conditionOf(badUrl, "Ready")?.message).toBe(
       `URL validation failed for 'oci://${open.host}/manifests/app:v1': URL must not contain a tag; remove ':v1'`,
     );
-    expect(conditionOf(badUrl as never, "Stalled")?.status).toBe("True");
+    expect(conditionOf(badUrl, "Stalled")?.status).toBe("True");
     const unreachable = await waitFor("unreachable", failedWith("OCIArtifactPullFailed"), "OCIArtifactPullFailed");
-    expect(conditionOf(unreachable as never, "Ready")?.message).toMatch(
+    expect(conditionOf(unreachable, "Ready")?.message).toMatch(
       new RegExp(
         `^failed to determine artifact digest: HEAD http://${gone.host}/v2/manifests/app/manifests/v1: .*ECONNREFUSED`,
       ),
@@ -428,7 +407,7 @@ describe("OCIRepository", () => {
     });
     await createOciRepository("evil", { url: `oci://${open.host}/manifests/evil`, ref: { tag: "v1" } });
     const obj = await waitFor("evil", failedWith("OCIArtifactLayerOperationFailed"), "layer failure");
-    expect(conditionOf(obj as never, "Ready")?.message).toMatch(
+    expect(conditionOf(obj, "Ready")?.message).toMatch(
       /^failed to extract layer contents from artifact: .*\.\.\/\.\.\/escaped\.txt/,
     );
     expect(obj.status?.artifact).toBeUndefined();
@@ -442,14 +421,14 @@ describe("OCIRepository", () => {
     });
     await createOciRepository("aws", { url: `oci://${open.host}/manifests/app`, ref: { tag: "v1" }, provider: "aws" });
     const verified = await waitFor("verified", failedWith("VerificationError"), "VerificationError");
-    expect(conditionOf(verified as never, "SourceVerified")?.status).toBe("False");
-    expect(conditionOf(verified as never, "Ready")?.message).toMatch(
+    expect(conditionOf(verified, "SourceVerified")?.status).toBe("False");
+    expect(conditionOf(verified, "Ready")?.message).toMatch(
       /^failed to verify the signature using provider 'cosign keyless': signature verification \(cosign, notation\) is not supported/,
     );
     expect(verified.status?.artifact).toBeUndefined();
     const aws = await waitFor("aws", failedWith("AuthenticationFailed"), "AuthenticationFailed");
-    expect(conditionOf(aws as never, "Ready")?.message).toMatch(/^failed to get credential from aws: /);
-    expect(conditionOf(aws as never, "Stalled")?.status).toBe("True");
+    expect(conditionOf(aws, "Ready")?.message).toMatch(/^failed to get credential from aws: /);
+    expect(conditionOf(aws, "Stalled")?.status).toBe("True");
   });
 
   it("leaves a suspended OCIRepository alone until it is resumed", async () => {
@@ -530,7 +509,7 @@ describe("OCIRepository against HTTPS, token-auth and Helm registries", () => {
 
     expect((await waitFor("tls", readyNow, "Ready")).status?.artifact?.revision).toBe(`v1@${pushed.digest}`);
     const untrusted = await waitFor("tls-untrusted", failedWith("OCIArtifactPullFailed"), "OCIArtifactPullFailed");
-    expect(conditionOf(untrusted as never, "Ready")?.message).toMatch(
+    expect(conditionOf(untrusted, "Ready")?.message).toMatch(
       new RegExp(
         `^failed to determine artifact digest: HEAD https://${secure.host}/v2/tls/app/manifests/v1: .*certificate`,
       ),
@@ -538,7 +517,7 @@ describe("OCIRepository against HTTPS, token-auth and Helm registries", () => {
     // insecure without certSecretRef skips certificate verification (Flux's one exception to that rule).
     expect((await waitFor("tls-insecure", readyNow, "Ready")).status?.artifact?.revision).toBe(`v1@${pushed.digest}`);
     const half = await waitFor("tls-half", failedWith("AuthenticationFailed"), "AuthenticationFailed");
-    expect(conditionOf(half as never, "Ready")?.message).toBe(
+    expect(conditionOf(half, "Ready")?.message).toBe(
       `failed to generate transport for '${url}': secret '${NS}/half-pair' must contain both 'tls.crt' and 'tls.key'`,
     );
   });
@@ -593,11 +572,11 @@ describe("OCIRepository against HTTPS, token-auth and Helm registries", () => {
         true,
       );
       const bad = await waitFor("proxied-bad", failedWith("OCIArtifactPullFailed"), "OCIArtifactPullFailed");
-      expect(conditionOf(bad as never, "Ready")?.message).toContain(
+      expect(conditionOf(bad, "Ready")?.message).toContain(
         `proxy ${proxy.url.slice(7)} refused CONNECT ${secure.host}: 407`,
       );
       const noaddr = await waitFor("proxied-noaddr", failedWith("AuthenticationFailed"), "AuthenticationFailed");
-      expect(conditionOf(noaddr as never, "Ready")?.message).toBe(
+      expect(conditionOf(noaddr, "Ready")?.message).toBe(
         `failed to get proxy address: secret '${NS}/proxy-noaddr': key 'address' not found`,
       );
     } finally {

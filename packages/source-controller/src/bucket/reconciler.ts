@@ -2,56 +2,44 @@
 // (key → ETag) into the revision `sha256:<hex>`, downloads the objects when that revision is new and stores them
 // as a tar.gz artifact, with Flux's conditions, reasons, messages, status fields and events.
 
-import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, posix } from "node:path";
 import {
-  type Artifact,
   type Bucket,
   BucketProvider,
   DEFAULT_SOURCE_TIMEOUT,
   parseDuration,
-  Reason,
-  SOURCE_API_VERSION,
   SourceCondition,
   SourceKind,
   SourceReason,
 } from "@sluice/api";
 import { type OciTlsOptions, type ProxyOptions, registryProxy, registryTls } from "@sluice/oci";
-import { deleteCondition, markTrue } from "@sluice/runtime/conditions";
+import { deleteCondition } from "@sluice/runtime/conditions";
 import type { ReconcileContext, ReconcileResult, Reconciler } from "@sluice/runtime/controller";
-import { errorMessage, GenericReconcileError, StallingError } from "@sluice/runtime/errors";
-import type { EventRecorder } from "@sluice/runtime/events";
+import { errorMessage } from "@sluice/runtime/errors";
 import { type KubeClient, readSecretData } from "@sluice/runtime/kube";
-import { type ReconcileRun, StepReconciler, step, summarizeReadyFrom } from "@sluice/runtime/reconcile";
+import type { ReconcileRun, StepReconciler } from "@sluice/runtime/reconcile";
 import {
   fetchFailed,
-  progressiveStatus,
-  reportProgress,
-  SOURCE_CONTROLLER_NAME,
+  fetchStalled,
+  LATEST_LINK,
+  markBuilding,
+  markStored,
+  reportUpToDate,
+  type SourceReconcilerOptions,
   SourceSteps,
-  storageFailed,
+  setOrDelete,
+  sourceReconciler,
+  storeArtifact,
+  workDirectory,
 } from "../internal/reconcile/index.js";
 import type { ArtifactStorage } from "../internal/storage/index.js";
 import { fetchEtagIndex, fetchIndexFiles } from "./bucket-fetch.js";
-import { BUCKET_FAIL_CONDITIONS, BUCKET_OWNED_CONDITIONS, BUCKET_READY } from "./conditions.js";
+import { BUCKET_CONDITIONS } from "./conditions.js";
 import { ObjectIndex } from "./index-digest.js";
 import { S3BucketClient } from "./s3-client.js";
 
-/** The link next to the artifacts that `status.url` points at. */
-const LATEST_LINK = "latest.tar.gz";
-
 /** Options of {@link BucketReconciler}. */
-export interface BucketReconcilerOptions {
-  /** Client for status/finalizer writes and for reading Secrets. */
-  client: KubeClient;
-  /** Where artifacts are written (and garbage collected). */
-  storage: ArtifactStorage;
-  /** Where Kubernetes and Flux events go (none when absent). */
-  events?: EventRecorder | undefined;
-  /** Field manager of status writes (default `source-controller`). */
-  controllerName?: string | undefined;
-}
+export type BucketReconcilerOptions = SourceReconcilerOptions;
 
 /** What one run's steps share. */
 interface BucketRun {
@@ -95,36 +83,18 @@ export class BucketReconciler implements Reconciler<Bucket> {
     this.#client = options.client;
     this.#storage = options.storage;
     this.#steps = new SourceSteps(options.storage);
-    this.#skeleton = new StepReconciler<Bucket, BucketRun>({
-      apiVersion: SOURCE_API_VERSION,
+    this.#skeleton = sourceReconciler<Bucket, BucketRun>(options, this.#steps, {
       kind: SourceKind.Bucket,
-      client: options.client,
-      fieldManager: options.controllerName ?? SOURCE_CONTROLLER_NAME,
-      ownedConditions: BUCKET_OWNED_CONDITIONS,
-      events: options.events,
+      conditions: BUCKET_CONDITIONS,
       newState: () => ({ work: "", index: new ObjectIndex() }),
-      steps: [
-        step("reportProgress", reportProgress),
-        step("reconcileStorage", (run) => this.#reconcileStorage(run)),
-        step("reconcileSource", (run) => this.#reconcileSource(run)),
-        step("reconcileArtifact", (run) => this.#reconcileArtifact(run)),
-      ],
-      summarize: summarizeReadyFrom(BUCKET_READY),
+      reconcileStorage: (run) => this.#steps.reconcileStorage(run, LATEST_LINK),
+      reconcileSource: (run) => this.#reconcileSource(run),
+      reconcileArtifact: (run) => this.#reconcileArtifact(run),
       interval: (obj) => parseDuration(obj.spec.interval),
-      finalize: async (run) => {
-        await this.#steps.removeObjectStorage(run, SourceKind.Bucket);
-        if (run.obj.status) {
-          delete run.obj.status.artifact;
-          delete run.obj.status.url;
-        }
-      },
-      afterPatch: async (run, outcome) => {
-        if (!outcome.error) {
-          const message = () =>
-            `stored artifact with ${run.state.index.size} fetched files from '${run.obj.spec.bucketName}' bucket`;
-          this.#steps.announceArtifact(run, message, BUCKET_FAIL_CONDITIONS);
-        }
-        await this.#steps.garbageCollect(run);
+      announce: (run) => {
+        const message = () =>
+          `stored artifact with ${run.state.index.size} fetched files from '${run.obj.spec.bucketName}' bucket`;
+        this.#steps.announceArtifact(run, message, BUCKET_CONDITIONS.fail);
       },
     });
   }
@@ -134,31 +104,12 @@ export class BucketReconciler implements Reconciler<Bucket> {
     return this.#skeleton.reconcile(obj, ctx);
   }
 
-  /** The storage step; a dropped artifact takes `status.url` with it, a kept one's URL follows the address. */
-  async #reconcileStorage(run: ReconcileRun<Bucket, BucketRun>): Promise<void> {
-    if (await this.#steps.reconcileStorage(run, (status) => delete status.url)) {
-      const status = run.obj.status ?? {};
-      if (status.url && status.artifact) {
-        status.url = this.#storage.urlFor(posix.join(posix.dirname(status.artifact.path), LATEST_LINK));
-      }
-    }
-  }
-
   /** Credentials, the S3 client, the object index and (when the revision is new) the objects. */
   async #reconcileSource(run: ReconcileRun<Bucket, BucketRun>): Promise<void> {
     const { obj, log } = run;
-    try {
-      run.state.work = await mkdtemp(join(tmpdir(), `sluice-bucket-${obj.metadata.namespace}-${obj.metadata.name}-`));
-    } catch (err: unknown) {
-      throw storageFailed(
-        obj,
-        SourceReason.DirCreationFailed,
-        `failed to create temporary working directory: ${errorMessage(err)}`,
-        err,
-      );
-    }
-    const work = run.state.work;
-    run.defer(() => rm(work, { recursive: true, force: true }));
+    const prefix = `sluice-bucket-${obj.metadata.namespace}-${obj.metadata.name}-`;
+    const work = await workDirectory(run, tmpdir(), prefix);
+    run.state.work = work;
 
     const credentials = await this.#credentials(obj);
     const client = await this.#connect(obj, credentials);
@@ -181,12 +132,7 @@ export class BucketReconciler implements Reconciler<Bucket> {
       throw fetchFailed(obj, SourceReason.BucketOperationFailed, errorMessage(err), err);
     }
 
-    if (changed) {
-      const message = `new upstream revision '${index.digest()}'`;
-      if (obj.status?.artifact) markTrue(obj, SourceCondition.ArtifactOutdated, SourceReason.NewRevision, message);
-      progressiveStatus(true, obj, Reason.Progressing, `building artifact: ${message}`);
-      await run.patch();
-    }
+    if (changed) await markBuilding(run, `new upstream revision '${index.digest()}'`, !!obj.status?.artifact);
     deleteCondition(obj, SourceCondition.FetchFailed);
   }
 
@@ -241,11 +187,7 @@ export class BucketReconciler implements Reconciler<Bucket> {
    */
   async #connect(obj: Bucket, credentials: BucketCredentials): Promise<S3BucketClient> {
     const provider = obj.spec.provider ?? BucketProvider.Generic;
-    const stall = (reason: string, message: string) => {
-      const e = new StallingError(reason, message);
-      markTrue(obj, SourceCondition.FetchFailed, e.reason, e.message);
-      return e;
-    };
+    const stall = (reason: string, message: string) => fetchStalled(obj, reason, message);
     if (provider === BucketProvider.Gcp || provider === BucketProvider.Azure) {
       throw stall(
         SourceReason.InvalidProviderConfiguration,
@@ -274,58 +216,33 @@ export class BucketReconciler implements Reconciler<Bucket> {
         proxy: credentials.proxy,
       });
     } catch (err: unknown) {
-      const e = new GenericReconcileError(SourceReason.AuthenticationFailed, errorMessage(err), { cause: err });
-      markTrue(obj, SourceCondition.FetchFailed, e.reason, e.message);
-      throw e;
+      throw fetchFailed(obj, SourceReason.AuthenticationFailed, errorMessage(err), err);
     }
   }
 
   /** Archives the downloaded objects (or confirms the stored artifact) and records the observations. */
   async #reconcileArtifact(run: ReconcileRun<Bucket, BucketRun>): Promise<void> {
-    const { obj, log } = run;
+    const { obj } = run;
     const { work, index } = run.state;
     obj.status ??= {};
     const status = obj.status;
     const revision = index.digest();
-    const markStored = () => {
-      deleteCondition(obj, SourceCondition.ArtifactOutdated);
-      markTrue(obj, SourceCondition.ArtifactInStorage, Reason.Succeeded, `stored artifact: revision '${revision}'`);
-    };
+    const stored = `stored artifact: revision '${revision}'`;
     if (status.artifact?.revision === revision) {
-      markStored();
-      const message = `artifact up-to-date with remote revision: '${revision}'`;
-      log.info(message);
-      run.event("trace", SourceReason.ArtifactUpToDate, message);
+      markStored(obj, stored);
+      reportUpToDate(run, revision);
       return;
     }
-    const target = this.#storage.newArtifactFor(
+    const target = this.#steps.targetFor(
+      obj,
       SourceKind.Bucket,
-      { namespace: obj.metadata.namespace ?? "", name: obj.metadata.name ?? "" },
       revision,
       `${revision.slice("sha256:".length)}.tar.gz`,
     );
-    let artifact: Artifact;
-    try {
-      artifact = await this.#storage.archive(target, work);
-    } catch (err: unknown) {
-      throw storageFailed(
-        obj,
-        SourceReason.ArchiveOperationFailed,
-        `unable to archive artifact to storage: ${errorMessage(err)}`,
-        err,
-      );
-    }
+    const artifact = await storeArtifact(obj, "archive artifact", () => this.#storage.archive(target, work));
     status.artifact = artifact;
-    if (obj.spec.ignore !== undefined) status.observedIgnore = obj.spec.ignore;
-    else delete status.observedIgnore;
-    try {
-      status.url = await this.#storage.symlink(artifact, LATEST_LINK);
-    } catch (err: unknown) {
-      const message = `failed to update status URL symlink: ${errorMessage(err)}`;
-      log.info(message);
-      run.event("trace", SourceReason.SymlinkUpdateFailed, message);
-    }
-    deleteCondition(obj, SourceCondition.StorageOperationFailed);
-    markStored();
+    setOrDelete(status, "observedIgnore", obj.spec.ignore);
+    await this.#steps.linkArtifact(run, artifact, LATEST_LINK);
+    markStored(obj, stored);
   }
 }

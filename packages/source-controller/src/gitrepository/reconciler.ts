@@ -1,7 +1,6 @@
 // The GitRepository reconciler (source.toolkit.fluxcd.io/v1): turns a Git reference into a tar.gz artifact in
 // storage, with Flux's conditions, reasons, messages, status fields and events.
 
-import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -30,27 +29,27 @@ import {
 import { deleteCondition, isFalse, markFalse, markTrue } from "@sluice/runtime/conditions";
 import type { ReconcileContext, ReconcileResult, Reconciler } from "@sluice/runtime/controller";
 import { errorMessage, GenericReconcileError, StallingError, WaitingError } from "@sluice/runtime/errors";
-import type { EventRecorder } from "@sluice/runtime/events";
 import type { KubeClient } from "@sluice/runtime/kube";
-import {
-  type ReconcileRun,
-  StepReconciler,
-  type StepResult,
-  step,
-  summarizeReadyFrom,
-} from "@sluice/runtime/reconcile";
+import type { ReconcileRun, StepReconciler, StepResult } from "@sluice/runtime/reconcile";
 import { loadSourceIgnore } from "../internal/ignore/index.js";
 import {
   fetchFailed,
-  progressiveStatus,
+  fetchStalled,
+  markBuilding,
+  markStored,
   readSecretData,
-  reportProgress,
+  reportUpToDate,
   SOURCE_CONTROLLER_NAME,
+  type SourceReconcilerOptions,
   SourceSteps,
+  setOrDelete,
+  sourceReconciler,
   storageFailed,
+  storeArtifact,
+  workDirectory,
 } from "../internal/reconcile/index.js";
 import type { ArtifactStorage } from "../internal/storage/index.js";
-import { GIT_REPOSITORY_FAIL_CONDITIONS, GIT_REPOSITORY_OWNED_CONDITIONS, GIT_REPOSITORY_READY } from "./conditions.js";
+import { GIT_REPOSITORY_CONDITIONS } from "./conditions.js";
 import {
   contentConfigChanged,
   includedArtifactsDiffer,
@@ -65,15 +64,7 @@ export { SOURCE_CONTROLLER_NAME };
 export const DEFAULT_DEPENDENCY_REQUEUE_MS = 30_000;
 
 /** Options of {@link GitRepositoryReconciler}. */
-export interface GitRepositoryReconcilerOptions {
-  /** Client for status/finalizer writes and for reading Secrets and included GitRepositories. */
-  client: KubeClient;
-  /** Where artifacts are written (and garbage collected). */
-  storage: ArtifactStorage;
-  /** Where Kubernetes and Flux events go (none when absent). */
-  events?: EventRecorder | undefined;
-  /** Field manager of status writes (default `source-controller`). */
-  controllerName?: string | undefined;
+export interface GitRepositoryReconcilerOptions extends SourceReconcilerOptions {
   /** `--requeue-dependency` in milliseconds (default 30 s). */
   dependencyRequeueMs?: number | undefined;
   /** Parent of the temporary checkout directories (default the OS temp dir). */
@@ -124,32 +115,18 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
     this.#dependencyRequeueMs = options.dependencyRequeueMs ?? DEFAULT_DEPENDENCY_REQUEUE_MS;
     this.#workDir = options.workDir ?? tmpdir();
     this.#steps = new SourceSteps(options.storage);
-    this.#skeleton = new StepReconciler<GitRepository, GitRun>({
-      apiVersion: SOURCE_API_VERSION,
+    this.#skeleton = sourceReconciler<GitRepository, GitRun>(options, this.#steps, {
       kind: SourceKind.GitRepository,
-      client: options.client,
-      fieldManager: options.controllerName ?? SOURCE_CONTROLLER_NAME,
-      ownedConditions: GIT_REPOSITORY_OWNED_CONDITIONS,
-      events: options.events,
+      conditions: GIT_REPOSITORY_CONDITIONS,
       newState: () => ({ dir: "", includes: [] }),
-      steps: [
-        step("reportProgress", reportProgress),
-        step("reconcileStorage", async (run) => {
-          await this.#steps.reconcileStorage(run);
-        }),
-        step("reconcileSource", (run) => this.#reconcileSource(run)),
-        step("reconcileArtifact", (run) => this.#reconcileArtifact(run)),
-      ],
-      summarize: summarizeReadyFrom(GIT_REPOSITORY_READY),
+      reconcileStorage: (run) => this.#steps.reconcileStorage(run),
+      reconcileSource: (run) => this.#reconcileSource(run),
+      reconcileArtifact: (run) => this.#reconcileArtifact(run),
       interval: (obj) => parseDuration(obj.spec.interval),
-      finalize: (run) => this.#finalize(run),
-      afterPatch: async (run, outcome) => {
-        if (!outcome.error) {
-          const subject = run.state.commit?.subject;
-          const message = (a: Artifact) => `stored artifact for commit '${subject ?? a.revision}'`;
-          this.#steps.announceArtifact(run, message, GIT_REPOSITORY_FAIL_CONDITIONS);
-        }
-        await this.#steps.garbageCollect(run);
+      announce: (run) => {
+        const subject = run.state.commit?.subject;
+        const message = (a: Artifact) => `stored artifact for commit '${subject ?? a.revision}'`;
+        this.#steps.announceArtifact(run, message, GIT_REPOSITORY_CONDITIONS.fail);
       },
     });
   }
@@ -171,9 +148,7 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
     try {
       parseGitUrl(obj.spec.url);
     } catch (err: unknown) {
-      const e = new StallingError(SourceReason.URLInvalid, errorMessage(err), { cause: err });
-      markTrue(obj, SourceCondition.FetchFailed, e.reason, e.message);
-      throw e;
+      throw fetchStalled(obj, SourceReason.URLInvalid, errorMessage(err), err);
     }
 
     this.#checkUnsupported(obj);
@@ -182,17 +157,13 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
 
     if (includedArtifactsDiffer(includes, obj.status?.includedArtifacts)) {
       const message = "included artifacts differ from last observed includes";
-      if (obj.status?.includedArtifacts) {
-        markTrue(obj, SourceCondition.ArtifactOutdated, "IncludeChange", message);
-      }
-      progressiveStatus(true, obj, Reason.Progressing, `building artifact: ${message}`);
-      await run.patch();
+      await markBuilding(run, message, !!obj.status?.includedArtifacts, "IncludeChange");
     }
     deleteCondition(obj, SourceCondition.ArtifactOutdated);
     state.includes = includes;
 
-    state.dir = await this.#workingDirectory(obj);
-    run.defer(() => rm(state.dir, { recursive: true, force: true }));
+    const prefix = `gitrepository-${obj.metadata.namespace}-${obj.metadata.name}-`;
+    state.dir = await workDirectory(run, this.#workDir, prefix);
     const stored = obj.status?.artifact;
     const canSkip = stored !== undefined && !contentConfigChanged(obj, includes);
     const commit = await this.#checkout(obj, state.dir, auth, canSkip ? stored.revision : undefined, run.signal);
@@ -200,12 +171,7 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
     if (commit.skipped) {
       run.log.info(`no changes since last reconciliation: observed revision '${commit.revision}'`);
       deleteCondition(obj, SourceCondition.FetchFailed);
-      markTrue(
-        obj,
-        SourceCondition.ArtifactInStorage,
-        Reason.Succeeded,
-        `stored artifact for revision '${commit.revision}'`,
-      );
+      markTrue(obj, SourceCondition.ArtifactInStorage, Reason.Succeeded, storedMessage(commit.revision));
       return "up-to-date";
     }
     run.log.debug({ revision: commit.revision }, "git repository checked out");
@@ -214,26 +180,9 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
     await this.#verifySignature(run, commit);
 
     if (stored?.revision !== commit.revision) {
-      const message = `new upstream revision '${commit.revision}'`;
-      if (stored) markTrue(obj, SourceCondition.ArtifactOutdated, SourceReason.NewRevision, message);
-      progressiveStatus(true, obj, Reason.Progressing, `building artifact: ${message}`);
-      await run.patch();
+      await markBuilding(run, `new upstream revision '${commit.revision}'`, !!stored);
     }
     return undefined;
-  }
-
-  /** A temporary directory for the checkout (StorageOperationFailed/DirCreationFailed when it can't be made). */
-  async #workingDirectory(obj: GitRepository): Promise<string> {
-    try {
-      return await mkdtemp(join(this.#workDir, `gitrepository-${obj.metadata.namespace}-${obj.metadata.name}-`));
-    } catch (err: unknown) {
-      throw storageFailed(
-        obj,
-        SourceReason.DirCreationFailed,
-        `failed to create temporary working directory: ${errorMessage(err)}`,
-        err,
-      );
-    }
   }
 
   /**
@@ -243,20 +192,18 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
   #checkUnsupported(obj: GitRepository): void {
     const provider = obj.spec.provider;
     if (provider && provider !== "generic") {
-      const e = new StallingError(
+      throw fetchStalled(
+        obj,
         SourceReason.InvalidProviderConfiguration,
         `failed to configure authentication options: provider '${provider}' is not supported by this source-controller; use 'generic' with a secretRef`,
       );
-      markTrue(obj, SourceCondition.FetchFailed, e.reason, e.message);
-      throw e;
     }
     if (obj.spec.proxySecretRef) {
-      const e = new StallingError(
+      throw fetchStalled(
+        obj,
         SourceReason.AuthenticationFailed,
         `failed to configure proxy options: spec.proxySecretRef '${obj.spec.proxySecretRef.name}' is not supported by this source-controller`,
       );
-      markTrue(obj, SourceCondition.FetchFailed, e.reason, e.message);
-      throw e;
     }
   }
 
@@ -345,11 +292,7 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
     } catch (err: unknown) {
       const reason = err instanceof GitError ? err.reason : SourceReason.GitOperationFailed;
       const message = `failed to checkout and determine revision: ${errorMessage(err)}`;
-      if (err instanceof GitError && err.persistent) {
-        const e = new StallingError(reason, message, { cause: err });
-        markTrue(obj, SourceCondition.FetchFailed, e.reason, e.message);
-        throw e;
-      }
+      if (err instanceof GitError && err.persistent) throw fetchStalled(obj, reason, message, err);
       throw fetchFailed(obj, reason, message, err);
     }
   }
@@ -413,17 +356,10 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
 
   /** Copies includes into the checkout, archives it with the ignore rules and records the artifact. */
   async #reconcileArtifact(run: ReconcileRun<GitRepository, GitRun>): Promise<void> {
-    const { obj, log } = run;
+    const { obj } = run;
     const { commit, includes, dir } = run.state;
     if (!commit) throw new Error("reconcileArtifact: the source step left no commit");
-    const namespace = obj.metadata.namespace ?? "";
-    const name = obj.metadata.name ?? "";
-    const target = this.#storage.newArtifactFor(
-      SourceKind.GitRepository,
-      { namespace, name },
-      commit.revision,
-      `${commit.hash}.tar.gz`,
-    );
+    const target = this.#steps.targetFor(obj, SourceKind.GitRepository, commit.revision, `${commit.hash}.tar.gz`);
     obj.status ??= {};
     const status = obj.status;
     const current = status.artifact;
@@ -432,19 +368,8 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
       !includedArtifactsDiffer(includes, status.includedArtifacts) &&
       !contentConfigChanged(obj, includes)
     ) {
-      deleteCondition(obj, SourceCondition.ArtifactOutdated);
-      markTrue(
-        obj,
-        SourceCondition.ArtifactInStorage,
-        Reason.Succeeded,
-        `stored artifact for revision '${current.revision}'`,
-      );
-      log.info(`artifact up-to-date with remote revision: '${current.revision}'`);
-      run.event(
-        "trace",
-        SourceReason.ArtifactUpToDate,
-        `artifact up-to-date with remote revision: '${current.revision}'`,
-      );
+      markStored(obj, storedMessage(current.revision));
+      reportUpToDate(run, current.revision);
       return;
     }
 
@@ -473,18 +398,10 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
       }
     }
 
-    let artifact: Artifact;
-    try {
+    const artifact = await storeArtifact(obj, "archive artifact", async () => {
       const filter = await loadSourceIgnore(dir, obj.spec.ignore);
-      artifact = await this.#storage.archive(target, dir, { filter });
-    } catch (err: unknown) {
-      throw storageFailed(
-        obj,
-        SourceReason.ArchiveOperationFailed,
-        `unable to archive artifact to storage: ${errorMessage(err)}`,
-        err,
-      );
-    }
+      return this.#storage.archive(target, dir, { filter });
+    });
 
     status.artifact = artifact;
     setOrDelete(status, "includedArtifacts", includes.length > 0 ? includes : undefined);
@@ -496,21 +413,14 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
       "observedSparseCheckout",
       obj.spec.sparseCheckout && obj.spec.sparseCheckout.length > 0 ? [...obj.spec.sparseCheckout] : undefined,
     );
-    deleteCondition(obj, SourceCondition.ArtifactOutdated);
     deleteCondition(obj, SourceCondition.StorageOperationFailed);
-    markTrue(
-      obj,
-      SourceCondition.ArtifactInStorage,
-      Reason.Succeeded,
-      `stored artifact for revision '${artifact.revision}'`,
-    );
+    markStored(obj, storedMessage(artifact.revision));
   }
+}
 
-  /** Deletion: removes the object's artifacts (the skeleton then drops the finalizer). */
-  async #finalize(run: ReconcileRun<GitRepository, GitRun>): Promise<void> {
-    await this.#steps.removeObjectStorage(run, SourceKind.GitRepository);
-    if (run.obj.status?.artifact) delete run.obj.status.artifact;
-  }
+/** ArtifactInStorage's message (Flux's). */
+function storedMessage(revision: string): string {
+  return `stored artifact for revision '${revision}'`;
 }
 
 /**
@@ -520,14 +430,4 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
 function safeRelative(path: string): string | undefined {
   const parts = path.split("/").filter((p) => p !== "" && p !== "." && p !== "..");
   return parts.length > 0 ? parts.join("/") : undefined;
-}
-
-/** Sets `status[key]` to `value`, or removes the field when `value` is undefined. */
-function setOrDelete<K extends keyof NonNullable<GitRepository["status"]>>(
-  status: NonNullable<GitRepository["status"]>,
-  key: K,
-  value: NonNullable<GitRepository["status"]>[K] | undefined,
-): void {
-  if (value === undefined) delete status[key];
-  else status[key] = value;
 }

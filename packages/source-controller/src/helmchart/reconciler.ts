@@ -5,7 +5,7 @@
 import { createReadStream } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, posix } from "node:path";
+import { join } from "node:path";
 import {
   type Artifact,
   type GitRepository,
@@ -24,12 +24,11 @@ import {
 } from "@sluice/api";
 import { credentialsFor, OciClient, parseOciUrl } from "@sluice/oci";
 import { extractTarball } from "@sluice/runtime/artifact";
-import { deleteCondition, getCondition, isTrue, markFalse, markTrue } from "@sluice/runtime/conditions";
+import { deleteCondition, getCondition, markFalse, markTrue } from "@sluice/runtime/conditions";
 import type { ReconcileContext, ReconcileResult, Reconciler } from "@sluice/runtime/controller";
 import { errorMessage, GenericReconcileError, StallingError, WaitingError } from "@sluice/runtime/errors";
-import type { EventRecorder } from "@sluice/runtime/events";
 import { isNotFound, type KubeClient } from "@sluice/runtime/kube";
-import { type ReconcileRun, StepReconciler, step, summarizeReadyFrom } from "@sluice/runtime/reconcile";
+import type { ReconcileRun, StepReconciler } from "@sluice/runtime/reconcile";
 import {
   BuildErrorReasons,
   buildLocalChart,
@@ -54,9 +53,19 @@ import {
   normalizeRepositoryUrl,
   readRepositoryCredentials,
 } from "../internal/helm/repository-credentials.js";
-import { reportProgress, SOURCE_CONTROLLER_NAME, SourceSteps, storageFailed } from "../internal/reconcile/index.js";
+import {
+  fetchStalled,
+  LATEST_LINK,
+  markStored,
+  reportUpToDate,
+  type SourceReconcilerOptions,
+  SourceSteps,
+  setOrDelete,
+  sourceReconciler,
+  storeArtifact,
+} from "../internal/reconcile/index.js";
 import type { ArtifactStorage } from "../internal/storage/index.js";
-import { HELM_CHART_FAIL_CONDITIONS, HELM_CHART_OWNED_CONDITIONS, HELM_CHART_READY } from "./conditions.js";
+import { HELM_CHART_CONDITIONS } from "./conditions.js";
 import { writeDependencyRepositories } from "./dependency-repositories.js";
 import { observeBuildConditions } from "./observe-build.js";
 
@@ -66,15 +75,7 @@ const DEFAULT_INTERVAL = "10m";
 const DEFAULT_DEPENDENCY_REQUEUE_MS = 30_000;
 
 /** Options of {@link HelmChartReconciler}. */
-export interface HelmChartReconcilerOptions {
-  /** Client for status/finalizer writes and for reading sources and Secrets. */
-  client: KubeClient;
-  /** Where artifacts are written (and where the sources' artifacts are read). */
-  storage: ArtifactStorage;
-  /** Where Kubernetes and Flux events go (none when absent). */
-  events?: EventRecorder | undefined;
-  /** Field manager of status writes (default `source-controller`). */
-  controllerName?: string | undefined;
+export interface HelmChartReconcilerOptions extends SourceReconcilerOptions {
   /** `--requeue-dependency` in milliseconds: retry delay while the source has no artifact (default 30 s). */
   dependencyRequeueMs?: number | undefined;
   /** Parent of the temporary build directories (default the OS temp dir). */
@@ -142,29 +143,25 @@ export class HelmChartReconciler implements Reconciler<HelmChart> {
     this.#indexCache = options.indexCache;
     this.#cacheRecorder = options.cacheRecorder;
     this.#steps = new SourceSteps(options.storage);
-    this.#skeleton = new StepReconciler<HelmChart, HelmChartRun>({
-      apiVersion: SOURCE_API_VERSION,
+    this.#skeleton = sourceReconciler<HelmChart, HelmChartRun>(options, this.#steps, {
       kind: SourceKind.HelmChart,
-      client: options.client,
-      fieldManager: options.controllerName ?? SOURCE_CONTROLLER_NAME,
-      ownedConditions: HELM_CHART_OWNED_CONDITIONS,
-      events: options.events,
+      conditions: HELM_CHART_CONDITIONS,
       newState: () => ({ build: emptyBuild() }),
-      steps: [
-        step("reportProgress", reportProgress),
-        step("reconcileStorage", (run) => this.#reconcileStorage(run)),
-        step("reconcileSource", (run) => this.#reconcileSource(run)),
-        step("reconcileArtifact", (run) => this.#reconcileArtifact(run)),
-      ],
-      summarize: summarizeReadyFrom(HELM_CHART_READY),
+      reconcileStorage: (run) => this.#steps.reconcileStorage(run, LATEST_LINK),
+      reconcileSource: (run) => this.#reconcileSource(run),
+      reconcileArtifact: (run) => this.#reconcileArtifact(run),
       interval: (obj) => parseDuration(obj.spec.interval ?? DEFAULT_INTERVAL),
       finalize: async (run) => {
         await this.#steps.removeObjectStorage(run, SourceKind.HelmChart);
         if (run.obj.status) delete run.obj.status.artifact;
       },
-      afterPatch: async (run, outcome) => {
-        if (!outcome.error) this.#announce(run);
-        await this.#steps.garbageCollect(run);
+      announce: (run) => {
+        // ChartPullSucceeded/ChartPackageSucceeded with the build summary, for a new chart or a recovery.
+        const build = run.state.build;
+        if (!isComplete(build)) return;
+        const reason = reasonForBuild(build);
+        const reasons = { newArtifact: reason, recovered: reason };
+        this.#steps.announceArtifact(run, () => buildSummary(build), HELM_CHART_CONDITIONS.fail, reasons);
       },
     });
   }
@@ -172,14 +169,6 @@ export class HelmChartReconciler implements Reconciler<HelmChart> {
   /** Runs one reconcile of `obj` (a private copy from the cache); see the class comment. */
   reconcile(obj: HelmChart, ctx: ReconcileContext): Promise<ReconcileResult> {
     return this.#skeleton.reconcile(obj, ctx);
-  }
-
-  /** The storage step; a dropped chart takes `status.url` with it, a kept one's URL follows the address. */
-  async #reconcileStorage(run: ReconcileRun<HelmChart, HelmChartRun>): Promise<void> {
-    if (await this.#steps.reconcileStorage(run, (status) => delete status.url)) {
-      const status = run.obj.status ?? {};
-      if (status.url && status.artifact) status.url = this.#storage.urlFor(latestLinkPath(status.artifact));
-    }
   }
 
   /** The source, its artifact, and the chart build (conditions observed from the build's outcome). */
@@ -295,11 +284,7 @@ export class HelmChartReconciler implements Reconciler<HelmChart> {
     try {
       url = normalizeRepositoryUrl(repo.spec.url);
     } catch (err: unknown) {
-      const e = new StallingError(SourceReason.URLInvalid, `invalid Helm repository URL: ${errorMessage(err)}`, {
-        cause: err,
-      });
-      markTrue(obj, SourceCondition.FetchFailed, e.reason, e.message);
-      throw e;
+      throw fetchStalled(obj, SourceReason.URLInvalid, `invalid Helm repository URL: ${errorMessage(err)}`, err);
     }
     let creds: Awaited<ReturnType<typeof readRepositoryCredentials>>;
     try {
@@ -313,19 +298,13 @@ export class HelmChartReconciler implements Reconciler<HelmChart> {
     let downloader: ChartDownloader;
     if (isOciHelmRepository(repo)) {
       if (!url.startsWith("oci://")) {
-        const e = new StallingError(Reason.Failed, `failed to construct Helm client: invalid OCI registry URL: ${url}`);
-        markTrue(obj, SourceCondition.FetchFailed, e.reason, e.message);
-        throw e;
+        throw fetchStalled(obj, Reason.Failed, `failed to construct Helm client: invalid OCI registry URL: ${url}`);
       }
       let registry: string;
       try {
         registry = parseOciUrl(url).registry;
       } catch (err: unknown) {
-        const e = new StallingError(SourceReason.URLInvalid, `invalid Helm repository URL: ${errorMessage(err)}`, {
-          cause: err,
-        });
-        markTrue(obj, SourceCondition.FetchFailed, e.reason, e.message);
-        throw e;
+        throw fetchStalled(obj, SourceReason.URLInvalid, `invalid Helm repository URL: ${errorMessage(err)}`, err);
       }
       const timeout = AbortSignal.timeout(creds.timeoutMs);
       const client = new OciClient({
@@ -463,78 +442,31 @@ export class HelmChartReconciler implements Reconciler<HelmChart> {
 
   /** Stores the built package (unless it is the stored one) and records it in the status. */
   async #reconcileArtifact(run: ReconcileRun<HelmChart, HelmChartRun>): Promise<void> {
-    const { obj, log } = run;
+    const { obj } = run;
     const build = run.state.build;
     if (!isComplete(build)) return;
     obj.status ??= {};
     const status = obj.status;
-    const markStored = () => {
+    const markBuilt = () => {
       if (status.observedChartName === build.name && status.artifact?.revision === build.version) {
-        deleteCondition(obj, SourceCondition.ArtifactOutdated);
-        markTrue(obj, SourceCondition.ArtifactInStorage, reasonForBuild(build), buildSummary(build));
+        markStored(obj, buildSummary(build), reasonForBuild(build));
       }
     };
-    const target = this.#storage.newArtifactFor(
-      SourceKind.HelmChart,
-      { namespace: obj.metadata.namespace ?? "", name: obj.metadata.name ?? "" },
-      build.version,
-      `${build.name}-${build.version}.tgz`,
-    );
+    const fileName = `${build.name}-${build.version}.tgz`;
+    const target = this.#steps.targetFor(obj, SourceKind.HelmChart, build.version, fileName);
     const current = status.artifact;
     if (current && this.#storage.localPath(current) === build.path) {
-      const message = `artifact up-to-date with remote revision: '${target.revision}'`;
-      log.info(message);
-      run.event("trace", SourceReason.ArtifactUpToDate, message);
-      markStored();
+      reportUpToDate(run, target.revision);
+      markBuilt();
       return;
     }
-    let artifact: Artifact;
-    try {
-      artifact = await this.#storage.copyFromPath(target, build.path, 0o644);
-    } catch (err: unknown) {
-      throw storageFailed(
-        obj,
-        SourceReason.ArchiveOperationFailed,
-        `unable to copy Helm chart to storage: ${errorMessage(err)}`,
-        err,
-      );
-    }
+    const artifact = await storeArtifact(obj, "copy Helm chart", () =>
+      this.#storage.copyFromPath(target, build.path, 0o644),
+    );
     status.artifact = artifact;
     status.observedChartName = build.name;
-    if (obj.spec.ignoreMissingValuesFiles) status.observedValuesFiles = build.valuesFiles;
-    else delete status.observedValuesFiles;
-    try {
-      status.url = await this.#storage.symlink(artifact, "latest.tar.gz");
-    } catch (err: unknown) {
-      const message = `failed to update status URL symlink: ${errorMessage(err)}`;
-      log.info(message);
-      run.event("trace", SourceReason.SymlinkUpdateFailed, message);
-    }
-    deleteCondition(obj, SourceCondition.StorageOperationFailed);
-    markStored();
+    setOrDelete(status, "observedValuesFiles", obj.spec.ignoreMissingValuesFiles ? build.valuesFiles : undefined);
+    await this.#steps.linkArtifact(run, artifact, LATEST_LINK);
+    markBuilt();
   }
-
-  /**
-   * The success event of a run: ChartPullSucceeded/ChartPackageSucceeded with the build summary (revision
-   * and digest as metadata) for a new artifact or a recovery from a failure.
-   */
-  #announce(run: ReconcileRun<HelmChart, HelmChartRun>): void {
-    const { obj, old, log } = run;
-    const build = run.state.build;
-    const artifact = obj.status?.artifact;
-    if (!artifact || !isComplete(build)) return;
-    const metadata = { revision: artifact.revision, digest: artifact.digest };
-    const recovered =
-      HELM_CHART_FAIL_CONDITIONS.some((t) => isTrue(old, t)) &&
-      !HELM_CHART_FAIL_CONDITIONS.some((t) => getCondition(obj, t) !== undefined);
-    if (old.status?.artifact?.digest !== artifact.digest || recovered) {
-      log.info({ revision: artifact.revision }, buildSummary(build));
-      run.event("info", reasonForBuild(build), buildSummary(build), metadata);
-    }
-  }
-}
-
-/** The storage path of the `latest.tar.gz` link next to a chart artifact. */
-function latestLinkPath(artifact: { path: string }): string {
-  return posix.join(posix.dirname(artifact.path), "latest.tar.gz");
 }

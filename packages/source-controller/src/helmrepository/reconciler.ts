@@ -3,7 +3,6 @@
 // repository of type `oci` is a static object whose status and finalizer are cleared, as Flux does.
 
 import { createHash } from "node:crypto";
-import { posix } from "node:path";
 import {
   type Artifact,
   FINALIZER,
@@ -17,13 +16,13 @@ import {
   SourceKind,
   SourceReason,
 } from "@sluice/api";
-import { deleteCondition, markTrue } from "@sluice/runtime/conditions";
+import { deleteCondition } from "@sluice/runtime/conditions";
 import type { ReconcileContext, ReconcileResult, Reconciler } from "@sluice/runtime/controller";
-import { errorMessage, StallingError } from "@sluice/runtime/errors";
+import { errorMessage } from "@sluice/runtime/errors";
 import type { EventRecorder } from "@sluice/runtime/events";
 import type { KubeClient } from "@sluice/runtime/kube";
 import type { Logger } from "@sluice/runtime/logging";
-import { type ReconcileRun, StepReconciler, step, summarizeReadyFrom } from "@sluice/runtime/reconcile";
+import type { ReconcileRun, StepReconciler } from "@sluice/runtime/reconcile";
 import { StatusPatcher } from "@sluice/runtime/status";
 import {
   type CacheRecorder,
@@ -44,30 +43,25 @@ import {
 } from "../internal/helm/repository-credentials.js";
 import {
   fetchFailed,
-  progressiveStatus,
-  reportProgress,
+  fetchStalled,
+  markBuilding,
+  markStored,
+  reportUpToDate,
   SOURCE_CONTROLLER_NAME,
+  type SourceReconcilerOptions,
   SourceSteps,
-  storageFailed,
+  sourceReconciler,
+  storeArtifact,
 } from "../internal/reconcile/index.js";
 import type { ArtifactStorage, ArtifactTarget } from "../internal/storage/index.js";
-import {
-  HELM_REPOSITORY_FAIL_CONDITIONS,
-  HELM_REPOSITORY_OWNED_CONDITIONS,
-  HELM_REPOSITORY_READY,
-} from "./conditions.js";
+import { HELM_REPOSITORY_CONDITIONS } from "./conditions.js";
 import { humanSize } from "./human-size.js";
 
+/** The link next to the index artifacts that `status.url` points at. */
+const INDEX_LINK = "index.yaml";
+
 /** Options of {@link HelmRepositoryReconciler}. */
-export interface HelmRepositoryReconcilerOptions {
-  /** Client for status/finalizer writes and for reading Secrets. */
-  client: KubeClient;
-  /** Where artifacts are written (and garbage collected). */
-  storage: ArtifactStorage;
-  /** Where Kubernetes and Flux events go (none when absent). */
-  events?: EventRecorder | undefined;
-  /** Field manager of status writes (default `source-controller`). */
-  controllerName?: string | undefined;
+export interface HelmRepositoryReconcilerOptions extends SourceReconcilerOptions {
   /** The Helm index cache (`--helm-cache-max-size` > 0): each new index is put in, its TTL extended. */
   indexCache?: HelmIndexCache | undefined;
   /** `gotk_cache_events_total`, whose series of a deleted HelmRepository are dropped. */
@@ -128,33 +122,22 @@ export class HelmRepositoryReconciler implements Reconciler<HelmRepository> {
     this.#indexCache = options.indexCache;
     this.#cacheRecorder = options.cacheRecorder;
     this.#steps = new SourceSteps(options.storage);
-    this.#skeleton = new StepReconciler<HelmRepository, HelmRepositoryRun>({
-      apiVersion: SOURCE_API_VERSION,
+    this.#skeleton = sourceReconciler<HelmRepository, HelmRepositoryRun>(options, this.#steps, {
       kind: SourceKind.HelmRepository,
-      client: options.client,
-      fieldManager: this.#name,
-      ownedConditions: HELM_REPOSITORY_OWNED_CONDITIONS,
-      events: options.events,
+      conditions: HELM_REPOSITORY_CONDITIONS,
       newState: () => ({}),
-      steps: [
-        step("reportProgress", reportProgress),
-        step("reconcileStorage", (run) => this.#reconcileStorage(run)),
-        step("reconcileSource", (run) => this.#reconcileSource(run)),
-        step("reconcileArtifact", (run) => this.#reconcileArtifact(run)),
-      ],
-      summarize: summarizeReadyFrom(HELM_REPOSITORY_READY),
+      reconcileStorage: (run) => this.#steps.reconcileStorage(run, INDEX_LINK),
+      reconcileSource: (run) => this.#reconcileSource(run),
+      reconcileArtifact: (run) => this.#reconcileArtifact(run),
       interval: (obj) => parseDuration(obj.spec.interval ?? HELM_REPOSITORY_DEFAULT_INTERVAL),
       finalize: async (run) => {
-        await this.#removeStorage(run);
+        await this.#steps.finalize(run, SourceKind.HelmRepository);
         this.#cacheRecorder?.deleteCacheEvents(run.obj.metadata.name ?? "", run.obj.metadata.namespace ?? "");
       },
-      afterPatch: async (run, outcome) => {
-        if (!outcome.error) {
-          const message = (a: Artifact) =>
-            `stored fetched index of ${a.size !== undefined ? `size ${humanSize(a.size)}` : "unknown size"} from '${safeUrl(run.obj.spec.url)}'`;
-          this.#steps.announceArtifact(run, message, HELM_REPOSITORY_FAIL_CONDITIONS);
-        }
-        await this.#steps.garbageCollect(run);
+      announce: (run) => {
+        const message = (a: Artifact) =>
+          `stored fetched index of ${a.size !== undefined ? `size ${humanSize(a.size)}` : "unknown size"} from '${safeUrl(run.obj.spec.url)}'`;
+        this.#steps.announceArtifact(run, message, HELM_REPOSITORY_CONDITIONS.fail);
       },
     });
   }
@@ -169,20 +152,12 @@ export class HelmRepositoryReconciler implements Reconciler<HelmRepository> {
       obj.apiVersion ||= SOURCE_API_VERSION;
       const patcher = new StatusPatcher<HelmRepository>(this.#client, obj, {
         fieldManager: this.#name,
-        ownedConditions: HELM_REPOSITORY_OWNED_CONDITIONS,
+        ownedConditions: HELM_REPOSITORY_CONDITIONS.owned,
         onWrite: ctx.observeWrite,
       });
       return this.#migrateToStatic(obj, patcher, ctx.log);
     }
     return this.#skeleton.reconcile(obj, ctx);
-  }
-
-  /** The storage step; a dropped artifact takes `status.url` with it, a kept one's URL follows the address. */
-  async #reconcileStorage(run: ReconcileRun<HelmRepository, HelmRepositoryRun>): Promise<void> {
-    if (await this.#steps.reconcileStorage(run, (status) => delete status.url)) {
-      const status = run.obj.status ?? {};
-      if (status.url && status.artifact) status.url = this.#storage.urlFor(indexLinkPath(status.artifact));
-    }
   }
 
   /** URL, credentials, the index download, the revision and (when new) the parsed index. */
@@ -198,11 +173,7 @@ export class HelmRepositoryReconciler implements Reconciler<HelmRepository> {
         throw new Error(`scheme "${url.protocol.replace(/:$/, "")}" not supported`);
       }
     } catch (err: unknown) {
-      const e = new StallingError(SourceReason.URLInvalid, `invalid Helm repository URL: ${errorMessage(err)}`, {
-        cause: err,
-      });
-      markTrue(obj, SourceCondition.FetchFailed, e.reason, e.message);
-      throw e;
+      throw fetchStalled(obj, SourceReason.URLInvalid, `invalid Helm repository URL: ${errorMessage(err)}`, err);
     }
 
     const options = await this.#clientOptions(obj, run.ctx);
@@ -240,17 +211,10 @@ export class HelmRepositoryReconciler implements Reconciler<HelmRepository> {
     }
     deleteCondition(obj, SourceCondition.FetchFailed);
 
-    const message = `new index revision '${revision}'`;
-    if (current) markTrue(obj, SourceCondition.ArtifactOutdated, SourceReason.NewRevision, message);
-    progressiveStatus(true, obj, Reason.Progressing, `building artifact: ${message}`);
-    await run.patch();
+    await markBuilding(run, `new index revision '${revision}'`, !!current);
 
-    const target = this.#storage.newArtifactFor(
-      SourceKind.HelmRepository,
-      { namespace: obj.metadata.namespace ?? "", name: obj.metadata.name ?? "" },
-      revision,
-      `index-${revision.slice(algorithm.length + 1)}.yaml`,
-    );
+    const fileName = `index-${revision.slice(algorithm.length + 1)}.yaml`;
+    const target = this.#steps.targetFor(obj, SourceKind.HelmRepository, revision, fileName);
     run.state.source = { revision, target, index };
   }
 
@@ -281,51 +245,27 @@ export class HelmRepositoryReconciler implements Reconciler<HelmRepository> {
     if (!state) throw new Error("reconcileArtifact: the source step left no revision");
     obj.status ??= {};
     const status = obj.status;
-    const markStored = () => {
-      deleteCondition(obj, SourceCondition.ArtifactOutdated);
-      markTrue(
-        obj,
-        SourceCondition.ArtifactInStorage,
-        Reason.Succeeded,
-        `stored artifact: revision '${state.revision}'`,
-      );
-    };
-    if (state.index === undefined) {
+    const stored = `stored artifact: revision '${state.revision}'`;
+    const index = state.index;
+    if (index === undefined) {
       if (status.artifact) this.#indexCache?.touch(status.artifact.path);
-      markStored();
-      const message = `artifact up-to-date with remote revision: '${state.revision}'`;
-      log.info(message);
-      run.event("trace", SourceReason.ArtifactUpToDate, message);
+      markStored(obj, stored);
+      reportUpToDate(run, state.revision);
       return;
     }
 
-    let artifact: Artifact;
-    try {
-      artifact = await this.#storage.writeFile(state.target, indexToJson(state.index), 0o644);
-    } catch (err: unknown) {
-      throw storageFailed(
-        obj,
-        SourceReason.ArchiveOperationFailed,
-        `unable to save artifact to storage: ${errorMessage(err)}`,
-        err,
-      );
-    }
+    const artifact = await storeArtifact(obj, "save artifact", () =>
+      this.#storage.writeFile(state.target, indexToJson(index), 0o644),
+    );
     status.artifact = artifact;
     // Keyed by artifact path (<kind>/<namespace>/<name>/<file>), which no other object can claim.
-    if (this.#indexCache && !this.#indexCache.set(artifact.path, state.index)) {
+    if (this.#indexCache && !this.#indexCache.set(artifact.path, index)) {
       const message = "failed to cache index: Cache is full";
       log.info(message);
       run.event("trace", SourceReason.CacheOperationFailed, message);
     }
-    try {
-      status.url = await this.#storage.symlink(artifact, "index.yaml");
-    } catch (err: unknown) {
-      const message = `failed to update status URL symlink: ${errorMessage(err)}`;
-      log.info(message);
-      run.event("trace", SourceReason.SymlinkUpdateFailed, message);
-    }
-    deleteCondition(obj, SourceCondition.StorageOperationFailed);
-    markStored();
+    await this.#steps.linkArtifact(run, artifact, INDEX_LINK);
+    markStored(obj, stored);
   }
 
   /**
@@ -341,31 +281,19 @@ export class HelmRepositoryReconciler implements Reconciler<HelmRepository> {
     const hasFinalizer = (obj.metadata.finalizers ?? []).includes(FINALIZER);
     if (!hasFinalizer && !hasStatus(obj)) return {};
     const events = this.#events;
-    await this.#removeStorage({
-      obj,
-      log,
-      event: (severity, reason, message) => void events?.event(obj, { severity, reason, message }),
-    });
+    await this.#steps.finalize(
+      {
+        obj,
+        log,
+        event: (severity, reason, message) => void events?.event(obj, { severity, reason, message }),
+      },
+      SourceKind.HelmRepository,
+    );
     obj.metadata.finalizers = (obj.metadata.finalizers ?? []).filter((f) => f !== FINALIZER);
     obj.status = {};
     await patcher.patch(obj, { ignoreNotFound: true });
     return {};
   }
-
-  /** Removes the object's storage directory (GarbageCollectionFailed on failure) and its status artifact. */
-  async #removeStorage(run: Pick<ReconcileRun<HelmRepository, unknown>, "obj" | "log" | "event">): Promise<void> {
-    const obj = run.obj;
-    await this.#steps.removeObjectStorage(run, SourceKind.HelmRepository);
-    if (obj.status) {
-      delete obj.status.artifact;
-      delete obj.status.url;
-    }
-  }
-}
-
-/** The storage path of the `index.yaml` link next to an index artifact. */
-function indexLinkPath(artifact: { path: string }): string {
-  return posix.join(posix.dirname(artifact.path), "index.yaml");
 }
 
 /** Whether any status field Flux looks at is set (observedGeneration, conditions, url, artifact, …). */

@@ -3,9 +3,9 @@
 // Flux's revision format, conditions, reasons, messages, status fields and events.
 
 import { createWriteStream } from "node:fs";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, posix } from "node:path";
+import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import {
@@ -16,8 +16,6 @@ import {
   OciProvider,
   ociLayerOperation,
   parseDuration,
-  Reason,
-  SOURCE_API_VERSION,
   SourceCondition,
   SourceKind,
   SourceReason,
@@ -36,28 +34,30 @@ import {
   registryTls,
 } from "@sluice/oci";
 import { extractTarball } from "@sluice/runtime/artifact";
-import { deleteCondition, isFalse, markFalse, markTrue } from "@sluice/runtime/conditions";
+import { deleteCondition, isFalse, markFalse } from "@sluice/runtime/conditions";
 import type { ReconcileContext, ReconcileResult, Reconciler } from "@sluice/runtime/controller";
 import { errorMessage, StallingError } from "@sluice/runtime/errors";
-import type { EventRecorder } from "@sluice/runtime/events";
 import type { KubeClient } from "@sluice/runtime/kube";
-import { type ReconcileRun, StepReconciler, step, summarizeReadyFrom } from "@sluice/runtime/reconcile";
+import type { ReconcileRun, StepReconciler } from "@sluice/runtime/reconcile";
 import { loadSourceIgnore } from "../internal/ignore/index.js";
 import {
   fetchFailed,
-  progressiveStatus,
-  reportProgress,
-  SOURCE_CONTROLLER_NAME,
+  fetchStalled,
+  LATEST_LINK,
+  markBuilding,
+  markStored,
+  reportUpToDate,
+  type SourceReconcilerOptions,
   SourceSteps,
-  storageFailed,
+  setOrDelete,
+  sourceReconciler,
+  storeArtifact,
+  workDirectory,
 } from "../internal/reconcile/index.js";
 import type { ArtifactStorage } from "../internal/storage/index.js";
-import { OCI_REPOSITORY_FAIL_CONDITIONS, OCI_REPOSITORY_OWNED_CONDITIONS, OCI_REPOSITORY_READY } from "./conditions.js";
+import { OCI_REPOSITORY_CONDITIONS } from "./conditions.js";
 import { ociContentConfigChanged } from "./content-config.js";
 import { selectSemverTag } from "./tag-select.js";
-
-/** The link next to the artifacts that `status.url` points at. */
-const LATEST_LINK = "latest.tar.gz";
 
 /** OCI annotation with the artifact's source URL. */
 export const OCI_SOURCE_ANNOTATION = "org.opencontainers.image.source";
@@ -65,16 +65,7 @@ export const OCI_SOURCE_ANNOTATION = "org.opencontainers.image.source";
 export const OCI_REVISION_ANNOTATION = "org.opencontainers.image.revision";
 
 /** Options of {@link OCIRepositoryReconciler}. */
-export interface OCIRepositoryReconcilerOptions {
-  /** Client for status/finalizer writes and for reading Secrets and ServiceAccounts. */
-  client: KubeClient;
-  /** Where artifacts are written (and garbage collected). */
-  storage: ArtifactStorage;
-  /** Where Kubernetes and Flux events go (none when absent). */
-  events?: EventRecorder | undefined;
-  /** Field manager of status writes (default `source-controller`). */
-  controllerName?: string | undefined;
-}
+export type OCIRepositoryReconcilerOptions = SourceReconcilerOptions;
 
 /** What the source step learnt, shared with the artifact step. */
 interface SourceState {
@@ -123,35 +114,17 @@ export class OCIRepositoryReconciler implements Reconciler<OCIRepository> {
     this.#client = options.client;
     this.#storage = options.storage;
     this.#steps = new SourceSteps(options.storage);
-    this.#skeleton = new StepReconciler<OCIRepository, OCIRepositoryRun>({
-      apiVersion: SOURCE_API_VERSION,
+    this.#skeleton = sourceReconciler<OCIRepository, OCIRepositoryRun>(options, this.#steps, {
       kind: SourceKind.OCIRepository,
-      client: options.client,
-      fieldManager: options.controllerName ?? SOURCE_CONTROLLER_NAME,
-      ownedConditions: OCI_REPOSITORY_OWNED_CONDITIONS,
-      events: options.events,
+      conditions: OCI_REPOSITORY_CONDITIONS,
       newState: () => ({ work: "" }),
-      steps: [
-        step("reportProgress", reportProgress),
-        step("reconcileStorage", (run) => this.#reconcileStorage(run)),
-        step("reconcileSource", (run) => this.#reconcileSource(run)),
-        step("reconcileArtifact", (run) => this.#reconcileArtifact(run)),
-      ],
-      summarize: summarizeReadyFrom(OCI_REPOSITORY_READY),
+      reconcileStorage: (run) => this.#steps.reconcileStorage(run, LATEST_LINK),
+      reconcileSource: (run) => this.#reconcileSource(run),
+      reconcileArtifact: (run) => this.#reconcileArtifact(run),
       interval: (obj) => parseDuration(obj.spec.interval),
-      finalize: async (run) => {
-        await this.#steps.removeObjectStorage(run, SourceKind.OCIRepository);
-        if (run.obj.status) {
-          delete run.obj.status.artifact;
-          delete run.obj.status.url;
-        }
-      },
-      afterPatch: async (run, outcome) => {
-        if (!outcome.error) {
-          const message = (a: Artifact) => newArtifactMessage(run.obj, a);
-          this.#steps.announceArtifact(run, message, OCI_REPOSITORY_FAIL_CONDITIONS);
-        }
-        await this.#steps.garbageCollect(run);
+      announce: (run) => {
+        const message = (a: Artifact) => newArtifactMessage(run.obj, a);
+        this.#steps.announceArtifact(run, message, OCI_REPOSITORY_CONDITIONS.fail);
       },
     });
   }
@@ -161,31 +134,11 @@ export class OCIRepositoryReconciler implements Reconciler<OCIRepository> {
     return this.#skeleton.reconcile(obj, ctx);
   }
 
-  /** The storage step; a dropped artifact takes `status.url` with it, a kept one's URL follows the address. */
-  async #reconcileStorage(run: ReconcileRun<OCIRepository, OCIRepositoryRun>): Promise<void> {
-    if (await this.#steps.reconcileStorage(run, (status) => delete status.url)) {
-      const status = run.obj.status ?? {};
-      if (status.url && status.artifact) {
-        status.url = this.#storage.urlFor(posix.join(posix.dirname(status.artifact.path), LATEST_LINK));
-      }
-    }
-  }
-
   /** Reference, remote digest and (when new) the pulled layer in a temporary directory. */
   async #reconcileSource(run: ReconcileRun<OCIRepository, OCIRepositoryRun>): Promise<void> {
     const { obj, ctx } = run;
-    try {
-      run.state.work = await mkdtemp(join(tmpdir(), "sluice-ocirepository-"));
-    } catch (err: unknown) {
-      throw storageFailed(
-        obj,
-        SourceReason.DirCreationFailed,
-        `failed to create temporary working directory: ${errorMessage(err)}`,
-        err,
-      );
-    }
-    const work = run.state.work;
-    run.defer(() => rm(work, { recursive: true, force: true }));
+    const work = await workDirectory(run, tmpdir(), "sluice-ocirepository-");
+    run.state.work = work;
 
     if (isFalse(obj, SourceCondition.SourceVerified)) deleteCondition(obj, SourceCondition.SourceVerified);
     const { client, address } = await this.#connect(obj, ctx);
@@ -195,10 +148,7 @@ export class OCIRepositoryReconciler implements Reconciler<OCIRepository> {
     const refText = `${address.registry}/${repository}${digest && !tag ? `@${digest}` : `:${tag}`}`;
     const markNewRevision = async (): Promise<void> => {
       if (current?.revision === revision) return;
-      const message = `new revision '${revision}' for '${refText}'`;
-      if (current) markTrue(obj, SourceCondition.ArtifactOutdated, SourceReason.NewRevision, message);
-      progressiveStatus(true, obj, Reason.Progressing, `building artifact: ${message}`);
-      await run.patch();
+      await markBuilding(run, `new revision '${revision}' for '${refText}'`, !!current);
     };
 
     if (!obj.spec.verify) {
@@ -258,12 +208,11 @@ export class OCIRepositoryReconciler implements Reconciler<OCIRepository> {
     }
     const provider = obj.spec.provider ?? OciProvider.Generic;
     if (provider !== OciProvider.Generic && secretCount === 0) {
-      const e = new StallingError(
+      throw fetchStalled(
+        obj,
         SourceReason.AuthenticationFailed,
         `failed to get credential from ${provider}: provider '${provider}' is not supported by this source-controller; use 'generic' with spec.secretRef or spec.serviceAccountName`,
       );
-      markTrue(obj, SourceCondition.FetchFailed, e.reason, e.message);
-      throw e;
     }
 
     let proxy: ProxyOptions | undefined;
@@ -298,13 +247,12 @@ export class OCIRepositoryReconciler implements Reconciler<OCIRepository> {
     }
 
     if (!address) {
-      const e = new StallingError(
+      throw fetchStalled(
+        obj,
         SourceReason.URLInvalid,
         `URL validation failed for '${url}': ${errorMessage(addressError)}`,
-        { cause: addressError },
+        addressError,
       );
-      markTrue(obj, SourceCondition.FetchFailed, e.reason, e.message);
-      throw e;
     }
     const timeout = AbortSignal.timeout(parseDuration(obj.spec.timeout ?? DEFAULT_SOURCE_TIMEOUT));
     const client = new OciClient({
@@ -336,12 +284,11 @@ export class OCIRepositoryReconciler implements Reconciler<OCIRepository> {
     if (ref?.digest) {
       digest = ref.digest;
       if (!/^sha256:[a-f0-9]{64}$/.test(digest)) {
-        const e = new StallingError(
+        throw fetchStalled(
+          obj,
           SourceReason.URLInvalid,
           `URL validation failed for '${url}': digest '${digest}' must be 'sha256:' followed by 64 lowercase hex characters`,
         );
-        markTrue(obj, SourceCondition.FetchFailed, e.reason, e.message);
-        throw e;
       }
     } else if (ref?.semver) {
       try {
@@ -441,73 +388,37 @@ export class OCIRepositoryReconciler implements Reconciler<OCIRepository> {
 
   /** Stores the pulled content (or confirms the stored artifact) and records the observations. */
   async #reconcileArtifact(run: ReconcileRun<OCIRepository, OCIRepositoryRun>): Promise<void> {
-    const { obj, log } = run;
+    const { obj } = run;
     const { work, source: state } = run.state;
     if (!state) throw new Error("reconcileArtifact: the source step left no revision");
     obj.status ??= {};
     const status = obj.status;
-    const markStored = (revision: string) => {
-      deleteCondition(obj, SourceCondition.ArtifactOutdated);
-      markTrue(obj, SourceCondition.ArtifactInStorage, Reason.Succeeded, `stored artifact for digest '${revision}'`);
-    };
+    const stored = (revision: string) => `stored artifact for digest '${revision}'`;
     if (!state.pulled) {
-      markStored(state.revision);
-      const message = `artifact up-to-date with remote revision: '${state.revision}'`;
-      log.info(message);
-      run.event("trace", SourceReason.ArtifactUpToDate, message);
+      markStored(obj, stored(state.revision));
+      reportUpToDate(run, state.revision);
       return;
     }
     const digest = state.revision.slice(state.revision.lastIndexOf("@") + 1);
-    const target = this.#storage.newArtifactFor(
-      SourceKind.OCIRepository,
-      { namespace: obj.metadata.namespace ?? "", name: obj.metadata.name ?? "" },
-      state.revision,
-      `${digest}.tar.gz`,
-    );
-    let artifact: Artifact;
-    if (state.pulled.copiedFile) {
-      try {
-        artifact = await this.#storage.copyFromPath(target, state.pulled.copiedFile, 0o644);
-      } catch (err: unknown) {
-        throw storageFailed(
-          obj,
-          SourceReason.ArchiveOperationFailed,
-          `unable to copy artifact to storage: ${errorMessage(err)}`,
-          err,
-        );
-      }
-    } else {
-      const dir = join(work, "content");
-      try {
-        const filter = await loadSourceIgnore(dir, obj.spec.ignore);
-        artifact = await this.#storage.archive(target, dir, { filter });
-      } catch (err: unknown) {
-        throw storageFailed(
-          obj,
-          SourceReason.ArchiveOperationFailed,
-          `unable to archive artifact to storage: ${errorMessage(err)}`,
-          err,
-        );
-      }
-    }
+    const target = this.#steps.targetFor(obj, SourceKind.OCIRepository, state.revision, `${digest}.tar.gz`);
+    const copiedFile = state.pulled.copiedFile;
+    const artifact = copiedFile
+      ? await storeArtifact(obj, "copy artifact", () => this.#storage.copyFromPath(target, copiedFile, 0o644))
+      : await storeArtifact(obj, "archive artifact", async () => {
+          const dir = join(work, "content");
+          const filter = await loadSourceIgnore(dir, obj.spec.ignore);
+          return this.#storage.archive(target, dir, { filter });
+        });
     const annotations = state.pulled.annotations;
     status.artifact = {
       ...artifact,
       ...(annotations && Object.keys(annotations).length > 0 ? { metadata: { ...annotations } } : {}),
     };
-    if (obj.spec.ignore !== undefined) status.observedIgnore = obj.spec.ignore;
-    else delete status.observedIgnore;
-    if (obj.spec.layerSelector) status.observedLayerSelector = structuredClone(obj.spec.layerSelector);
-    else delete status.observedLayerSelector;
-    try {
-      status.url = await this.#storage.symlink(artifact, LATEST_LINK);
-    } catch (err: unknown) {
-      const message = `failed to update status URL symlink: ${errorMessage(err)}`;
-      log.info(message);
-      run.event("trace", SourceReason.SymlinkUpdateFailed, message);
-    }
-    deleteCondition(obj, SourceCondition.StorageOperationFailed);
-    markStored(artifact.revision);
+    setOrDelete(status, "observedIgnore", obj.spec.ignore);
+    const layerSelector = obj.spec.layerSelector;
+    setOrDelete(status, "observedLayerSelector", layerSelector ? structuredClone(layerSelector) : undefined);
+    await this.#steps.linkArtifact(run, artifact, LATEST_LINK);
+    markStored(obj, stored(artifact.revision));
   }
 }
 

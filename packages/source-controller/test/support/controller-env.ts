@@ -4,7 +4,7 @@
 
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { Condition, GitRepository } from "@sluice/api";
+import type { GitRepository } from "@sluice/api";
 import type { UnstructuredObject } from "@sluice/runtime";
 import {
   type ApiCluster,
@@ -13,14 +13,13 @@ import {
   ensureNamespace,
   startApiCluster,
   startEventSink,
-  waitForObject,
 } from "@sluice/testkit";
 import { pino } from "pino";
 import { t as listTar } from "tar";
 import { createSourceController, type SourceController, type SourceControllerOptions } from "../../src/index.js";
+import { sourceKind } from "./source-objects.js";
 
-/** apiVersion of GitRepository. */
-export const SOURCE_API = "source.toolkit.fluxcd.io/v1";
+export { conditionOf, readyNow as isReadyNow, SOURCE_API } from "./source-objects.js";
 
 /** A running test environment. */
 export interface ControllerEnv {
@@ -79,20 +78,15 @@ export async function startControllerEnv(
   };
 }
 
+/** GitRepository helpers of the environment (see {@link sourceObjects}). */
+const gitRepositories = (env: ControllerEnv) => sourceKind<GitRepository>(() => env, "GitRepository");
+
 /** The reference of GitRepository `name` in the environment's namespace. */
-export function gitRepositoryRef(env: ControllerEnv, name: string) {
-  return { apiVersion: SOURCE_API, kind: "GitRepository", namespace: env.namespace, name };
-}
+export const gitRepositoryRef = (env: ControllerEnv, name: string) => gitRepositories(env).ref(name);
 
 /** Creates a GitRepository (interval 10m unless given). */
-export async function createGitRepository(env: ControllerEnv, name: string, spec: Record<string, unknown>) {
-  await env.cluster.client.create({
-    apiVersion: SOURCE_API,
-    kind: "GitRepository",
-    metadata: { namespace: env.namespace, name },
-    spec: { interval: "10m", ...spec },
-  } as UnstructuredObject);
-}
+export const createGitRepository = (env: ControllerEnv, name: string, spec: Record<string, unknown>) =>
+  gitRepositories(env).create(name, spec);
 
 /** Creates a Secret with `data` base64-encoded. */
 export async function createSecret(env: ControllerEnv, name: string, data: Record<string, string>) {
@@ -106,37 +100,17 @@ export async function createSecret(env: ControllerEnv, name: string, data: Recor
   });
 }
 
-/** The condition of `type`, if any. */
-export function conditionOf(obj: GitRepository, type: string): Condition | undefined {
-  return obj.status?.conditions?.find((c) => c.type === type);
-}
-
-/** Ready=True for the current generation. */
-export function isReadyNow(obj: GitRepository): boolean {
-  return conditionOf(obj, "Ready")?.status === "True" && obj.status?.observedGeneration === obj.metadata.generation;
-}
-
 /** Polls GitRepository `name` until `check` holds; fails naming `what` and showing the last status. */
-export function waitForGitRepository(
+export const waitForGitRepository = (
   env: ControllerEnv,
   name: string,
   check: (obj: GitRepository) => boolean,
   what: string,
   ms = 30_000,
-): Promise<GitRepository> {
-  return waitForObject<GitRepository>(env.cluster.client, gitRepositoryRef(env, name), check, what, ms);
-}
+) => gitRepositories(env).waitFor(name, check, what, ms);
 
 /** Sets the `reconcile.fluxcd.io/requestedAt` annotation (as `flux reconcile` does); returns its value. */
-export async function requestReconcile(env: ControllerEnv, name: string): Promise<string> {
-  const at = new Date().toISOString();
-  await env.cluster.client.patch(
-    gitRepositoryRef(env, name),
-    { metadata: { annotations: { "reconcile.fluxcd.io/requestedAt": at } } },
-    { type: "application/merge-patch+json" },
-  );
-  return at;
-}
+export const requestReconcile = (env: ControllerEnv, name: string) => gitRepositories(env).requestReconcile(name);
 
 /** Kubernetes Events about GitRepository `name`. */
 export async function kubeEventsFor(env: ControllerEnv, name: string): Promise<UnstructuredObject[]> {
