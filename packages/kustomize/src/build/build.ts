@@ -1,4 +1,3 @@
-import { execFile } from "node:child_process";
 import { cp, mkdtemp, readdir, readlink, realpath, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
@@ -7,6 +6,7 @@ import { parseAllDocuments } from "yaml";
 import { type GenerateAction, type GeneratorSpec, generateKustomization } from "./generate.js";
 import { isNotFound } from "./kustomization-files.js";
 import { assertNoRemoteBases } from "./remote-bases.js";
+import { execFileFromHelper } from "./small-spawner.js";
 
 /** A Kubernetes object as kustomize built it. */
 export interface BuiltObject {
@@ -184,25 +184,26 @@ async function assertSymlinksInside(realRoot: string, dir: string): Promise<void
   }
 }
 
-function runKustomize(kubectl: string, dir: string, work: string, bases: string[], timeoutMs: number): Promise<string> {
-  return new Promise((resolvePromise, reject) => {
-    execFile(
-      kubectl,
-      ["kustomize", dir, "--load-restrictor", "LoadRestrictionsRootOnly"],
-      { timeout: timeoutMs, maxBuffer: MAX_OUTPUT_BYTES, env: { PATH: process.env["PATH"] ?? "", HOME: work } },
-      (err, stdout, stderr) => {
-        if (err) {
-          reject(
-            new KustomizeBuildError(`kustomize build failed: ${usefulStderr(stderr, ...bases) || err.message}`, {
-              cause: err,
-            }),
-          );
-          return;
-        }
-        resolvePromise(stdout);
-      },
-    );
-  });
+/** Runs `kubectl kustomize` from the small spawner process (see `small-spawner.ts`). */
+async function runKustomize(
+  kubectl: string,
+  dir: string,
+  work: string,
+  bases: string[],
+  timeoutMs: number,
+): Promise<string> {
+  const { error, stdout, stderr } = await execFileFromHelper(
+    kubectl,
+    ["kustomize", dir, "--load-restrictor", "LoadRestrictionsRootOnly"],
+    { timeout: timeoutMs, maxBuffer: MAX_OUTPUT_BYTES, env: { PATH: process.env["PATH"] ?? "", HOME: work } },
+  );
+  if (error) {
+    const cause = Object.assign(new Error(error.message), error);
+    throw new KustomizeBuildError(`kustomize build failed: ${usefulStderr(stderr, ...bases) || error.message}`, {
+      cause,
+    });
+  }
+  return stdout;
 }
 
 /** Strips kubectl's `error: ` prefix and the temp-dir prefixes from paths, keeping the non-empty lines. */
