@@ -5,7 +5,7 @@
 // helm-controller --concurrent=4).
 
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { KubeClient, KubeConfig } from "@sluice/runtime";
@@ -303,21 +303,30 @@ export async function memoryMiB(pid: number | undefined): Promise<{ peak: number
 }
 
 /**
- * CPU seconds (user + system, all threads, plus children already reaped such as kubectl kustomize runs) the
- * product's processes have used so far: a figure the machine's load does not inflate the way it does wall time.
+ * CPU seconds (user + system, all threads) the product's processes and their descendants have used so far,
+ * including children already reaped (cutime/cstime): kubectl kustomize runs are children of the kustomize
+ * spawn helper, itself a child of the product. A figure the machine's load does not inflate as it does wall
+ * time.
  */
 export async function totalCpuSeconds(pids: readonly (number | undefined)[]): Promise<number> {
   let ticks = 0;
-  for (const pid of pids) {
-    if (pid === undefined) continue;
+  const seen = new Set<number>();
+  const visit = async (pid: number): Promise<void> => {
+    if (seen.has(pid)) return;
+    seen.add(pid);
     try {
       // Fields after the command name: utime(14) stime(15) cutime(16) cstime(17), 1-based in proc(5).
       const stat = await readFile(`/proc/${pid}/stat`, "utf8");
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
       for (const i of [11, 12, 13, 14]) ticks += Number(fields[i] ?? 0);
+      for (const tid of await readdir(`/proc/${pid}/task`)) {
+        const children = await readFile(`/proc/${pid}/task/${tid}/children`, "utf8").catch(() => "");
+        for (const child of children.split(" ").filter(Boolean)) await visit(Number(child));
+      }
     } catch {
       // exited
     }
-  }
+  };
+  for (const pid of pids) if (pid !== undefined) await visit(pid);
   return ticks / 100; // USER_HZ is 100 on Linux
 }

@@ -2,7 +2,7 @@
 // server-side dry-run of the whole set → staged server-side apply → inventory → prune → health, with Flux's
 // conditions, reasons, messages, status fields and events.
 
-import { mkdtemp, stat } from "node:fs/promises";
+import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -517,7 +517,9 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
       await linked?.release();
       if (cluster?.owned) cluster.client.close();
       if (work) {
-        await removeTree(work).catch((err: unknown) => run.log.error({ error: err }, "failed to remove tmp dir"));
+        // A partial link tree is a few entries: removed off the event loop (removeTree walks large ones).
+        const removal = linked?.from ? rm(work, { recursive: true, force: true }) : removeTree(work);
+        await removal.catch((err: unknown) => run.log.error({ error: err }, "failed to remove tmp dir"));
       }
     }
   }
