@@ -26,11 +26,11 @@ import { requestReconcile } from "./request-reconcile.js";
 import { startUi, type UiInfo } from "./ui.js";
 
 /**
- * kustomize-controller's `--concurrent` against the embedded API server. A run with `wait` holds its worker
- * for about a second, most of it waiting on watches (the rollout, status round trips), so 16 workers alone
- * put 1000 Kustomizations past a minute; 64 leave the floor to the CPU (issue 17, P4).
+ * kustomize-controller's `--concurrent` against the embedded API server. 64 was tried for 1000
+ * Kustomizations (issue 17): the runs are CPU-bound on 2 cores (≈130 ms of CPU each, kubectl included), and
+ * it raised sluice up's peak RSS from 447 to 661 MiB, so 16 stays.
  */
-export const EMBEDDED_KUSTOMIZE_CONCURRENCY = 64;
+export const EMBEDDED_KUSTOMIZE_CONCURRENCY = 16;
 /**
  * helm-controller's `--concurrent` against the embedded API server: a release spends most of its time in
  * `helm --wait` watching its workloads become ready, not on the CPU; each running helm holds ~60 MiB.
