@@ -3,7 +3,7 @@
 // as `<chart>-<version>.tgz` with Flux's revision, conditions, reasons, messages and events.
 
 import { createReadStream } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -63,6 +63,7 @@ import {
   setOrDelete,
   sourceReconciler,
   storeArtifact,
+  workDirectory,
 } from "../internal/reconcile/index.js";
 import type { ArtifactStorage } from "../internal/storage/index.js";
 import { HELM_CHART_CONDITIONS } from "./conditions.js";
@@ -176,9 +177,8 @@ export class HelmChartReconciler implements Reconciler<HelmChart> {
     const { obj, ctx } = run;
     const build = run.state.build;
     const home: HelmHome = {
-      dir: await mkdtemp(join(this.#workDir, `helmchart-${obj.metadata.namespace}-${obj.metadata.name}-`)),
+      dir: await workDirectory(run, this.#workDir, `helmchart-${obj.metadata.namespace}-${obj.metadata.name}-`),
     };
-    run.defer(() => rm(home.dir, { recursive: true, force: true }));
     if (getCondition(obj, SourceCondition.SourceVerified)?.status === "False") {
       deleteCondition(obj, SourceCondition.SourceVerified);
     }
