@@ -15,6 +15,7 @@ import { ServiceAccountTokens, TOKEN_ISSUER } from "./authz/service-account-toke
 import { bootstrapObjects, bootstrapRbac } from "./bootstrap.js";
 import { GarbageCollector } from "./controllers/garbage-collector.js";
 import { NamespaceController } from "./controllers/namespace-controller.js";
+import { NamespaceDefaultsController } from "./controllers/namespace-defaults.js";
 import { ReplicaSimulator } from "./controllers/replica-simulator.js";
 import { WorkloadSimulator } from "./controllers/workload-simulator.js";
 import { CrdController } from "./crd/crd-controller.js";
@@ -177,6 +178,7 @@ async function serve(
   const controllers: ServerController[] = [
     new CrdController(service, registry, schemas),
     new NamespaceController(service, registry),
+    new NamespaceDefaultsController(service, registry, certs?.caCert),
     new GarbageCollector(service, registry),
     new ClusterRoleAggregator(service, registry),
     new LegacyTokenController(service, registry, tokens, certs?.caCert),

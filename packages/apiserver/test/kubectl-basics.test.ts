@@ -271,7 +271,11 @@ describe("real kubectl against the embedded server", () => {
   it("paginates with limit and continue", async () => {
     for (let i = 0; i < 7; i++) await c.kubectlOk(["create", "configmap", `page-${i}`, "-n", "kube-public"]);
     const out = await c.kubectlOk(["get", "cm", "-n", "kube-public", "--chunk-size=2", "-o", "name"]);
-    expect(out.trim().split("\n")).toEqual([0, 1, 2, 3, 4, 5, 6].map((i) => `configmap/page-${i}`));
+    // kube-root-ca.crt is in every namespace, as on a cluster.
+    expect(out.trim().split("\n")).toEqual([
+      "configmap/kube-root-ca.crt",
+      ...[0, 1, 2, 3, 4, 5, 6].map((i) => `configmap/page-${i}`),
+    ]);
   });
 
   it("answers NotFound and AlreadyExists like kube-apiserver", async () => {
