@@ -1,10 +1,11 @@
 #!/usr/bin/env node
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { startApiServer } from "./server.js";
 
 const USAGE = `usage: sluice-apiserver [--port N] [--host ADDR] [--kubeconfig FILE] [--data-dir DIR] [--insecure-http]
                         [--allow-unauthenticated-http] [--no-simulate-workloads] [--token TOKEN]
-                        [--authorization-mode RBAC|AlwaysAllow]
+                        [--authorization-mode RBAC|AlwaysAllow] [--client-ca-file FILE]
 
 --allow-unauthenticated-http (with --insecure-http only) lets tokenless requests from loopback addresses in as
 the admin: kubectl and helm never send the kubeconfig's token over plain HTTP; requests whose Host is not
@@ -12,6 +13,9 @@ localhost, 127.0.0.1 or [::1] are then refused (DNS rebinding protection).
 
 --authorization-mode RBAC (default) authorizes requests like kube-apiserver: the admin token is in
 system:masters, ServiceAccount tokens (kubectl create token) get what their RBAC bindings grant.
+
+--client-ca-file FILE (PEM) authenticates client certificates that CA signed as user CN in groups O, as
+kube-apiserver's flag of that name.
 
 Starts an embeddable Kubernetes API server. Point kubectl at it with the kubeconfig it writes:
   sluice-apiserver --port 6443 --kubeconfig ./kubeconfig &
@@ -30,6 +34,7 @@ async function main(): Promise<void> {
       "no-simulate-workloads": { type: "boolean", default: false },
       token: { type: "string" },
       "authorization-mode": { type: "string", default: "RBAC" },
+      "client-ca-file": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -52,6 +57,7 @@ async function main(): Promise<void> {
     simulateWorkloads: !values["no-simulate-workloads"],
     ...(values["data-dir"] ? { dataDir: values["data-dir"] } : {}),
     ...(values.token ? { token: values.token } : {}),
+    ...(values["client-ca-file"] ? { clientCA: readFileSync(values["client-ca-file"], "utf8") } : {}),
   });
   if (values.kubeconfig) server.writeKubeconfig(values.kubeconfig);
   console.log(

@@ -63,6 +63,12 @@ export interface ApiServerOptions {
    * gets the lines of its file for that container. Other containers answer as ones that logged nothing.
    */
   podLogs?: PodLogSource[];
+  /**
+   * PEM of the CA(s) that sign client certificates, as kube-apiserver's `--client-ca-file` (TLS only): the
+   * server then requests (does not require) a client certificate; one this CA verifies authenticates as user
+   * CN in groups O (plus `system:authenticated`), an unverified one is 401 unless a valid token comes with it.
+   */
+  clientCA?: string;
   /** Bearer token to accept (default: random). */
   token?: string;
   /**
@@ -124,6 +130,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   if (options.allowUnauthenticatedHttp === true && useTls) {
     throw new Error("allowUnauthenticatedHttp requires tls: false");
   }
+  if (options.clientCA !== undefined && !useTls) throw new Error("clientCA requires tls (client certificates)");
   const token = options.token ?? randomBytes(24).toString("hex");
   const lock = options.dataDir ? lockDataDir(options.dataDir) : undefined;
   try {
@@ -207,6 +214,7 @@ async function serve(
         resources,
         token,
         ...(options.allowUnauthenticatedHttp === true ? { trustLoopbackHttp: true } : {}),
+        ...(options.clientCA !== undefined ? { clientCertificates: true } : {}),
         authorizer,
         tokens,
         store,
@@ -240,7 +248,9 @@ async function serve(
   let server: Server;
   if (certs) {
     caCert = certs.caCert;
-    server = createHttpsServer({ cert: `${certs.cert}${certs.caCert}`, key: certs.key }, handler);
+    const clientAuth =
+      options.clientCA !== undefined ? { ca: options.clientCA, requestCert: true, rejectUnauthorized: false } : {};
+    server = createHttpsServer({ cert: `${certs.cert}${certs.caCert}`, key: certs.key, ...clientAuth }, handler);
   } else {
     server = createHttpServer(handler);
   }

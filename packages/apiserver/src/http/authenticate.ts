@@ -2,6 +2,7 @@ import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { UserInfo } from "../api/request-context.js";
 import { unauthorized } from "../errors.js";
+import { clientCertificateUser } from "./client-certificate.js";
 
 /** Paths kube-apiserver serves to anyone (system:public-info-viewer). */
 const PUBLIC_PATHS = new Set(["/version", "/healthz", "/livez", "/readyz"]);
@@ -35,6 +36,8 @@ export interface AuthOptions {
    * admin (client-go never sends credentials over plain HTTP). Only for servers started without TLS.
    */
   trustLoopbackHttp?: boolean;
+  /** Authenticate verified client certificates (the server requests them with a client CA). */
+  clientCertificates?: boolean;
 }
 
 /** The user name of the admin identity. */
@@ -45,13 +48,23 @@ const ADMIN: UserInfo = { name: ADMIN_USER, groups: ["system:masters", "system:a
 export const ANONYMOUS: UserInfo = { name: "system:anonymous", groups: ["system:unauthenticated"] };
 
 /**
- * Authenticates a request by bearer token: the admin token gets `system:masters`, a ServiceAccount token its
- * ServiceAccount's identity. Requests without a token are anonymous on version and health endpoints, the admin
- * from loopback with `trustLoopbackHttp`, and 401 otherwise; an unknown token is 401.
+ * Authenticates a request by client certificate (CN the user, O its groups) or bearer token: the admin token
+ * gets `system:masters`, a ServiceAccount token its ServiceAccount's identity. Requests without either are
+ * anonymous on version and health endpoints, the admin from loopback with `trustLoopbackHttp`, and 401
+ * otherwise; an unknown token, or a refused certificate without a valid token, is 401.
  */
 export function authenticate(req: IncomingMessage, path: string, auth: AuthOptions): UserInfo {
+  // As kube-apiserver: a verified client certificate comes first; a refused one leaves only a valid token.
+  const cert = auth.clientCertificates === true ? clientCertificateUser(req) : "none";
+  if (typeof cert === "object") {
+    const groups = cert.user.groups.includes("system:authenticated")
+      ? cert.user.groups
+      : [...cert.user.groups, "system:authenticated"];
+    return { ...cert.user, groups };
+  }
   const header = req.headers.authorization;
   if (header === undefined) {
+    if (cert === "invalid") throw unauthorized();
     if (auth.trustLoopbackHttp === true && isLoopbackAddress(req.socket.remoteAddress)) {
       return { ...ADMIN, groups: [...ADMIN.groups] };
     }

@@ -33,6 +33,8 @@ export interface RouterDeps {
    * whose Host is not a loopback name are then refused (DNS rebinding).
    */
   trustLoopbackHttp?: boolean;
+  /** Authenticate client certificates (the TLS server requests them, verified by the client CA). */
+  clientCertificates?: boolean;
   authorizer: Authorizer;
   tokens: ServiceAccountTokens;
   store: ObjectStore;
@@ -128,6 +130,7 @@ export async function route(deps: RouterDeps, req: IncomingMessage, res: ServerR
       adminToken: deps.token,
       tokenAuthenticator: (t) => deps.tokens.authenticate(t),
       ...(deps.trustLoopbackHttp === true ? { trustLoopbackHttp: true } : {}),
+      ...(deps.clientCertificates === true ? { clientCertificates: true } : {}),
     });
     who = authenticated;
     const user = impersonate(req, authenticated, deps.authorizer);
