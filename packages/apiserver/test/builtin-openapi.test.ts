@@ -46,6 +46,38 @@ describe("OpenAPI of the built-in kinds (the schemas the server validates with)"
     expect(apps.components.schemas["io.k8s.api.core.v1.ContainerPort"]).toBeDefined();
   });
 
+  it("/openapi/v3 answers hashed URLs as cacheable for good, old hashes with a redirect, and 304s", async () => {
+    const indexRes = await apiRequest(c.server, "GET", "/openapi/v3");
+    expect(indexRes.headers["cache-control"]).toBe("no-cache, private");
+    const indexEtag = String(indexRes.headers["etag"]);
+    expect(indexEtag).toMatch(/^"[0-9A-F]{128}"$/);
+    expect((await apiRequest(c.server, "GET", "/openapi/v3", { headers: { "If-None-Match": indexEtag } })).status).toBe(
+      304,
+    );
+    const url = indexRes.json<{ paths: Record<string, { serverRelativeURL: string }> }>().paths["api/v1"]!
+      .serverRelativeURL;
+    const hash = /\?hash=([0-9A-F]{128})$/.exec(url)?.[1];
+    expect(hash).toBeDefined();
+    const hashed = await apiRequest(c.server, "GET", url);
+    expect(hashed.status).toBe(200);
+    expect(hashed.headers["etag"]).toBe(`"${hash}"`);
+    expect(hashed.headers["cache-control"]).toBe("public, immutable");
+    expect(hashed.headers["vary"]).toBe("Accept");
+    expect(Date.parse(String(hashed.headers["expires"]))).toBeGreaterThan(Date.now() + 300 * 24 * 3600 * 1000);
+    expect(hashed.headers["last-modified"]).toBeDefined();
+    const again = await apiRequest(c.server, "GET", url, { headers: { "If-None-Match": `"${hash}"` } });
+    expect([again.status, again.body, again.headers["cache-control"]]).toEqual([304, "", "public, immutable"]);
+    const plain = await apiRequest(c.server, "GET", "/openapi/v3/api/v1");
+    expect([plain.status, plain.headers["etag"], plain.headers["cache-control"]]).toEqual([
+      200,
+      `"${hash}"`,
+      "no-cache, private",
+    ]);
+    expect(plain.body).toBe(hashed.body);
+    const stale = await apiRequest(c.server, "GET", "/openapi/v3/api/v1?hash=0123ABCD");
+    expect([stale.status, stale.headers["location"]]).toEqual([301, url]);
+  });
+
   it("kubectl apply --validate=strict refuses unknown fields of built-in kinds; Warn warns", async () => {
     const manifest = JSON.stringify({
       apiVersion: "v1",

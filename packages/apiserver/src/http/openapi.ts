@@ -4,7 +4,7 @@ import type { ResourceRegistry } from "../resources/registry.js";
 import type { ResourceType } from "../resources/resource-type.js";
 import { builtinDefinitionName, definitionJson, reachableDefinitions } from "../schema/builtin-openapi.js";
 import { isObject, type JsonObject, type JsonValue } from "../util/json.js";
-import { sendJson } from "./respond.js";
+import { sendContent } from "./conditional-get.js";
 
 /** Supplies the OpenAPI v3 schema of a served kind (CRD schemas); undefined for schemaless kinds. */
 export type SchemaSource = (rt: ResourceType) => JsonObject | undefined;
@@ -213,7 +213,7 @@ export function builtinDefinitions(rts: ResourceType[], version: "v2" | "v3"): J
  * every kind (CRD schemas in full) for `kubectl explain`. Documents are rebuilt when the served set changes.
  */
 export class OpenApiV3 {
-  private cache = new Map<string, { body: string; hash: string }>();
+  private cache = new Map<string, OpenApiDocument>();
 
   constructor(
     private readonly registry: ResourceRegistry,
@@ -232,7 +232,7 @@ export class OpenApiV3 {
     return out;
   }
 
-  private document(group: string, version: string): { body: string; hash: string } {
+  private document(group: string, version: string): OpenApiDocument {
     const key = `${group}/${version}`;
     const cached = this.cache.get(key);
     if (cached) return cached;
@@ -248,28 +248,70 @@ export class OpenApiV3 {
     Object.assign(schemas, builtins);
     const doc = { openapi: "3.0.0", info: { title: "Kubernetes", version: "v1.33.0" }, paths, components: { schemas } };
     const body = JSON.stringify(doc);
-    const hash = createHash("sha512").update(body).digest("hex").slice(0, 128).toUpperCase();
-    const entry = { body, hash };
+    const entry = { body, hash: sha512Hex(body), lastModified: new Date() };
     this.cache.set(key, entry);
     return entry;
   }
 
-  /** Answers an /openapi/v3 request; false when the path is not an OpenAPI v3 path. */
-  serve(path: string, _req: IncomingMessage, res: ServerResponse): boolean {
+  /**
+   * Answers an /openapi/v3 request as kube-openapi's handler3 does; false when the path is not an OpenAPI v3
+   * path. The index lists each document's URL with `?hash=<ETag>`; a request with the current hash may be cached
+   * for good (`Cache-Control: public, immutable`, Expires in a year), one with an old hash is redirected (301)
+   * to the current URL, and If-None-Match/If-Modified-Since get 304.
+   */
+  serve(path: string, req: IncomingMessage, res: ServerResponse): boolean {
     if (path === "/openapi/v3") {
       const paths: JsonObject = {};
+      let lastModified = new Date(0);
       for (const gv of this.groupVersions()) {
-        paths[gv.key] = { serverRelativeURL: `/openapi/v3/${gv.key}?hash=${this.document(gv.group, gv.version).hash}` };
+        const doc = this.document(gv.group, gv.version);
+        paths[gv.key] = { serverRelativeURL: serverRelativeUrl(gv.key, doc.hash) };
+        if (doc.lastModified > lastModified) lastModified = doc.lastModified;
       }
-      sendJson(res, 200, { paths });
+      const body = JSON.stringify({ paths });
+      sendContent(req, res, body, "application/json", sha512Hex(body), lastModified, {});
       return true;
     }
-    const m = /^\/openapi\/v3\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))$/.exec(path);
+    const m = /^\/openapi\/v3\/(api\/(v1)|apis\/([^/]+)\/([^/]+))$/.exec(path);
     if (!m) return false;
-    const group = m[1] ? "" : m[2]!;
-    const version = m[1] ?? m[3]!;
+    const group = m[2] ? "" : m[3]!;
+    const version = m[2] ?? m[4]!;
     if (this.registry.inGroupVersion(group, version).length === 0) return false;
-    sendJson(res, 200, this.document(group, version).body);
+    const doc = this.document(group, version);
+    const hash = new URL(req.url ?? "/", "http://localhost").searchParams.get("hash") ?? "";
+    const headers: Record<string, string> = { Vary: "Accept" };
+    if (hash !== "") {
+      if (hash !== doc.hash) {
+        const location = serverRelativeUrl(m[1]!, doc.hash);
+        res.writeHead(301, {
+          ...headers,
+          "Cache-Control": "no-cache, private",
+          Location: location,
+          "Content-Type": "text/html; charset=utf-8",
+          Etag: `"${doc.hash}"`,
+        });
+        res.end(`<a href="${location}">Moved Permanently</a>.\n`);
+        return true;
+      }
+      headers["Cache-Control"] = "public, immutable";
+      headers["Expires"] = new Date(Date.now() + 365 * 24 * 3600 * 1000).toUTCString();
+    }
+    sendContent(req, res, doc.body, "application/json", doc.hash, doc.lastModified, headers);
     return true;
   }
+}
+
+interface OpenApiDocument {
+  body: string;
+  /** Upper-case hex SHA-512 of the body: the ETag and the `hash` of its URL, as kube-openapi computes them. */
+  hash: string;
+  lastModified: Date;
+}
+
+function sha512Hex(body: string): string {
+  return createHash("sha512").update(body).digest("hex").toUpperCase();
+}
+
+function serverRelativeUrl(key: string, hash: string): string {
+  return `/openapi/v3/${key}?hash=${hash}`;
 }
