@@ -74,6 +74,10 @@ describe("OpenAPI of the built-in kinds (the schemas the server validates with)"
       "no-cache, private",
     ]);
     expect(plain.body).toBe(hashed.body);
+    const proto = "application/com.github.proto-openapi.spec.v3.v1.0+protobuf";
+    expect((await apiRequest(c.server, "GET", url, { headers: { Accept: proto } })).status).toBe(406);
+    const either = await apiRequest(c.server, "GET", url, { headers: { Accept: `${proto}, application/json` } });
+    expect([either.status, either.headers["content-type"]]).toEqual([200, "application/json"]);
     const stale = await apiRequest(c.server, "GET", "/openapi/v3/api/v1?hash=0123ABCD");
     expect([stale.status, stale.headers["location"]]).toEqual([301, url]);
   });

@@ -277,6 +277,12 @@ export class OpenApiV3 {
     const group = m[2] ? "" : m[3]!;
     const version = m[2] ?? m[4]!;
     if (this.registry.inGroupVersion(group, version).length === 0) return false;
+    if (!acceptsJson(req.headers.accept)) {
+      // handler3 answers an Accept it cannot serve with a bare 406 (the protobuf form is not served here).
+      res.writeHead(406, { Vary: "Accept", "Cache-Control": "no-cache, private" });
+      res.end();
+      return true;
+    }
     const doc = this.document(group, version);
     const hash = new URL(req.url ?? "/", "http://localhost").searchParams.get("hash") ?? "";
     const headers: Record<string, string> = { Vary: "Accept" };
@@ -306,6 +312,14 @@ interface OpenApiDocument {
   /** Upper-case hex SHA-512 of the body: the ETag and the `hash` of its URL, as kube-openapi computes them. */
   hash: string;
   lastModified: Date;
+}
+
+function acceptsJson(accept: string | undefined): boolean {
+  if (accept === undefined || accept.trim() === "") return true;
+  return accept
+    .split(",")
+    .map((part) => (part.split(";")[0] ?? "").trim().toLowerCase())
+    .some((t) => t === "application/json" || t === "application/*" || t === "*/*");
 }
 
 function sha512Hex(body: string): string {
