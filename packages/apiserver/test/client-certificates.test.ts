@@ -1,10 +1,15 @@
 // Client-certificate authentication as kube-apiserver's --client-ca-file, through real kubectl: CN is the user,
 // O the groups, RBAC applies to them; untrusted, expired and server-only certificates are 401.
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { stringify } from "yaml";
+import { parse, stringify } from "yaml";
 import { type CertAndKey, TestCa } from "./helpers/client-certs.js";
 import { KUBECTL, run, startTestCluster, type TestCluster } from "./helpers/cluster.js";
+import { buildDist, MAIN_JS } from "./helpers/server-process.js";
 
 const b64 = (s: string): string => Buffer.from(s).toString("base64");
 
@@ -128,6 +133,72 @@ describe("without clientCA", () => {
       expect(status).toBe(401);
     } finally {
       await c.stop();
+    }
+  });
+});
+
+describe("dist/main.js --client-ca-file", () => {
+  let dir: string;
+  beforeAll(() => {
+    buildDist();
+    dir = mkdtempSync(join(tmpdir(), "sluice-client-ca-"));
+  }, 120_000);
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("authenticates certificates the file's CA signed", async () => {
+    const ca = new TestCa("file-ca");
+    writeFileSync(join(dir, "ca.pem"), ca.cert);
+    const adminKubeconfig = join(dir, "admin.kubeconfig");
+    const args = ["--port", "0", "--kubeconfig", adminKubeconfig, "--client-ca-file", join(dir, "ca.pem")];
+    const child = spawn(process.execPath, [MAIN_JS, ...args, "--no-simulate-workloads"]);
+    const exited = new Promise<void>((r) => child.on("close", () => r()));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = "";
+        child.stdout.on("data", (d: Buffer) => {
+          out += d.toString();
+          const line = out.split("\n").find((l) => l.includes('"msg":"serving"'));
+          if (line) resolve((JSON.parse(line) as { url: string }).url);
+        });
+        void exited.then(() => reject(new Error(`server exited: ${out}`)));
+      });
+      const admin = parse(readFileSync(adminKubeconfig, "utf8")) as {
+        clusters: { cluster: { "certificate-authority-data": string } }[];
+      };
+      const cred = ca.issue("carol", ["system:masters"]);
+      const kubeconfig = join(dir, "carol.kubeconfig");
+      writeFileSync(
+        kubeconfig,
+        stringify({
+          apiVersion: "v1",
+          kind: "Config",
+          clusters: [
+            {
+              name: "s",
+              cluster: {
+                server: url,
+                "certificate-authority-data": admin.clusters[0]!.cluster["certificate-authority-data"],
+              },
+            },
+          ],
+          users: [{ name: "u", user: { "client-certificate-data": b64(cred.cert), "client-key-data": b64(cred.key) } }],
+          contexts: [{ name: "s", context: { cluster: "s", user: "u" } }],
+          "current-context": "s",
+        }),
+      );
+      const r = await run(
+        KUBECTL,
+        ["--kubeconfig", kubeconfig, "auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"],
+        {
+          env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: dir },
+        },
+      );
+      expect([r.stdout, r.stderr]).toEqual(["carol", ""]);
+    } finally {
+      child.kill("SIGTERM");
+      await exited;
     }
   });
 });
