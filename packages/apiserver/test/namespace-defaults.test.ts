@@ -73,6 +73,26 @@ describe("namespace defaults: default ServiceAccount and kube-root-ca.crt", () =
     expect(who).toBe("system:serviceaccount:fresh:default");
   });
 
+  it("Pods run as the default ServiceAccount unless they name one", async () => {
+    await c.kubectlOk(["create", "ns", "pods"]);
+    await c.kubectlOk(["run", "plain", "--image=busybox", "--restart=Never", "-n", "pods"]);
+    const spec = "jsonpath={.spec.serviceAccountName}/{.spec.serviceAccount}";
+    expect(await c.kubectlOk(["get", "pod", "plain", "-n", "pods", "-o", spec])).toBe("default/default");
+    await c.kubectlOk(["label", "pod", "plain", "-n", "pods", "x=y"]);
+    expect(await c.kubectlOk(["get", "pod", "plain", "-n", "pods", "-o", spec])).toBe("default/default");
+    const named = await c.kubectl(
+      ["create", "-f", "-"],
+      JSON.stringify({
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: "named", namespace: "pods" },
+        spec: { serviceAccount: "builder", containers: [{ name: "c", image: "busybox" }] },
+      }),
+    );
+    expect(named.stderr).toBe("");
+    expect(await c.kubectlOk(["get", "pod", "named", "-n", "pods", "-o", spec])).toBe("builder/builder");
+  });
+
   it("are re-created when deleted, put back when changed, and never duplicated", async () => {
     await c.kubectlOk(["create", "ns", "again"]);
     const first = await eventually(

@@ -27,6 +27,19 @@ function defaultContainerPorts(podSpec: JsonValue | undefined, restartPolicy = "
   if (podSpec["securityContext"] === undefined) podSpec["securityContext"] = {};
 }
 
+/**
+ * A Pod runs as a ServiceAccount: `default` when it names none (kube's ServiceAccount admission, on create; an
+ * update keeps the stored one), and the deprecated `serviceAccount` mirrors it as the v1 conversion does.
+ */
+function defaultServiceAccount(podSpec: JsonObject, old: JsonObject | undefined): void {
+  const named = (v: JsonValue | undefined) => (typeof v === "string" && v !== "" ? v : undefined);
+  const oldName = old ? named(getPath(old, ["spec", "serviceAccountName"])) : undefined;
+  const name = named(podSpec["serviceAccountName"]) ?? named(podSpec["serviceAccount"]) ?? (old ? oldName : "default");
+  if (name === undefined) return;
+  podSpec["serviceAccountName"] = name;
+  podSpec["serviceAccount"] = name;
+}
+
 function defaultTemplate(spec: JsonObject): void {
   defaultContainerPorts(getPath(spec, ["template", "spec"]));
 }
@@ -113,6 +126,7 @@ export function applyBuiltinDefaults(rt: ResourceType, obj: JsonObject, old: Jso
       break;
     case "/Pod":
       defaultContainerPorts(spec);
+      if (spec) defaultServiceAccount(spec, old);
       break;
     case "/Service": {
       if (!spec) break;
