@@ -82,6 +82,22 @@ describe("OpenAPI of the built-in kinds (the schemas the server validates with)"
     expect([stale.status, stale.headers["location"]]).toEqual([301, url]);
   });
 
+  it("/openapi/v2 answers with an ETag per representation, 304 when unchanged, 406 for what it cannot serve", async () => {
+    const json = await apiRequest(c.server, "GET", "/openapi/v2");
+    expect(json.headers["etag"]).toMatch(/^"[0-9A-F]{128}"$/);
+    expect(json.headers["vary"]).toBe("Accept");
+    const cached = await apiRequest(c.server, "GET", "/openapi/v2", {
+      headers: { "If-None-Match": String(json.headers["etag"]) },
+    });
+    expect([cached.status, cached.body]).toEqual([304, ""]);
+    const proto = await apiRequest(c.server, "GET", "/openapi/v2", {
+      headers: { Accept: "application/com.github.proto-openapi.spec.v2@v1.0+protobuf" },
+    });
+    expect(proto.headers["content-type"]).toBe("application/com.github.proto-openapi.spec.v2.v1.0+protobuf");
+    expect(proto.headers["etag"]).not.toBe(json.headers["etag"]);
+    expect((await apiRequest(c.server, "GET", "/openapi/v2", { headers: { Accept: "text/html" } })).status).toBe(406);
+  });
+
   it("kubectl apply --validate=strict refuses unknown fields of built-in kinds; Warn warns", async () => {
     const manifest = JSON.stringify({
       apiVersion: "v1",

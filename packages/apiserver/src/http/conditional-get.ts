@@ -25,7 +25,7 @@ function notModified(req: IncomingMessage, etag: string, lastModified: Date): bo
 export function sendContent(
   req: IncomingMessage,
   res: ServerResponse,
-  body: string,
+  body: string | Buffer,
   contentType: string,
   etag: string,
   lastModified: Date,

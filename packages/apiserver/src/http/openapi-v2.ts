@@ -1,7 +1,8 @@
+import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ResourceRegistry } from "../resources/registry.js";
+import { sendContent } from "./conditional-get.js";
 import { builtinDefinitions } from "./openapi.js";
-import { sendJson } from "./respond.js";
 
 /** The media type of the protobuf OpenAPI v2 answer (clients ask with the older `...v2@v1.0+protobuf`). */
 export const OPENAPI_V2_PROTOBUF = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf";
@@ -41,13 +42,34 @@ function documentProtobuf(): Buffer {
  * definitions, so kubectl leaves validation of served kinds to the server (fieldValidation) and explains from v3.
  */
 export function serveOpenApiV2(req: IncomingMessage, res: ServerResponse, registry: ResourceRegistry): void {
-  const accept = req.headers.accept ?? "";
-  if (accept.includes("protobuf")) {
-    const body = documentProtobuf();
-    res.writeHead(200, { "Content-Type": OPENAPI_V2_PROTOBUF, "Content-Length": String(body.length) });
-    res.end(body);
-    return;
+  // As kube-openapi's v2 handler: the first Accept clause it can serve wins; ETag, 304s; otherwise 406.
+  const clauses = (req.headers.accept ?? "*/*").split(",").map((c) => (c.split(";")[0] ?? "").trim().toLowerCase());
+  for (const clause of clauses) {
+    if (clause.includes("protobuf") && clause.startsWith("application/com.github.proto-openapi.spec.v2")) {
+      send(req, res, documentProtobuf(), OPENAPI_V2_PROTOBUF);
+      return;
+    }
+    if (clause === "application/json" || clause === "application/*" || clause === "*/*") {
+      const definitions = builtinDefinitions(registry.all(), "v2");
+      const doc = { swagger: "2.0", info: { title: "Kubernetes", version: "v1.33.0" }, paths: {}, definitions };
+      send(req, res, JSON.stringify(doc), "application/json");
+      return;
+    }
   }
-  const definitions = builtinDefinitions(registry.all(), "v2");
-  sendJson(res, 200, { swagger: "2.0", info: { title: "Kubernetes", version: "v1.33.0" }, paths: {}, definitions });
+  res.writeHead(406, { Vary: "Accept", "Cache-Control": "no-cache, private" });
+  res.end();
+}
+
+/** When each served body (by its hash) was first served: its Last-Modified. */
+const firstServed = new Map<string, Date>();
+
+function send(req: IncomingMessage, res: ServerResponse, body: string | Buffer, contentType: string): void {
+  const etag = createHash("sha512").update(body).digest("hex").toUpperCase();
+  let since = firstServed.get(etag);
+  if (since === undefined) {
+    if (firstServed.size > 64) firstServed.clear();
+    since = new Date();
+    firstServed.set(etag, since);
+  }
+  sendContent(req, res, body, contentType, etag, since, { Vary: "Accept" });
 }
