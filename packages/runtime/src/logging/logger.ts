@@ -1,5 +1,7 @@
+import { WriteStream } from "node:fs";
 import type { Writable } from "node:stream";
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from "pino";
+import { BatchedStream, type BatchTarget } from "./batched-stream.js";
 import { redactLogLine, redactText, redactValue } from "./redact.js";
 
 /** Log levels accepted by `--log-level` (Flux uses debug, info, error; trace and warn also work). */
@@ -94,7 +96,11 @@ export async function createLogger(options: CreateLoggerOptions = {}): Promise<L
     });
     return pino(pinoOptions, redactingStream(pretty));
   }
-  return pino(pinoOptions, redactingStream(options.destination ?? pino.destination({ sync: false })));
+  // Lines to a descriptor (stdout, a log file) are batched; other streams (tests, pipes in-process) see each
+  // line at once.
+  const target = options.destination ?? pino.destination({ sync: false });
+  const batched = !options.destination || options.destination instanceof WriteStream;
+  return pino(pinoOptions, redactingStream(batched ? new BatchedStream(target as BatchTarget) : target));
 }
 
 /** The fields with `error`/`err` turned into strings (the formatter runs before pino's serializers). */
@@ -114,8 +120,16 @@ function errorString(err: unknown): unknown {
 }
 
 /** Passes every serialized line through {@link redactLogLine} before `target` sees it. */
-function redactingStream(target: DestinationStream | Writable): DestinationStream {
-  return { write: (line: string) => void target.write(redactLogLine(line)) };
+function redactingStream(target: DestinationStream | Writable | BatchedStream): DestinationStream {
+  return {
+    write: (line: string) => void target.write(redactLogLine(line)),
+    // pino's logger.flush(): lines a BatchedStream or SonicBoom holds are written.
+    flush: (cb?: (err?: Error | null) => void) => {
+      const flushable = target as { flush?: (cb?: (err?: Error | null) => void) => void };
+      if (typeof flushable.flush === "function" && !(target instanceof WriteStream)) flushable.flush(cb);
+      else cb?.();
+    },
+  } as DestinationStream;
 }
 
 /** What a reconcile's log lines carry. */
