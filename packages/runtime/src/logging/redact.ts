@@ -1,9 +1,8 @@
+import { cleanLogLine } from "./clean-line.js";
+import { SENSITIVE_KEY } from "./sensitive-key.js";
+
 /** What redacted values are replaced with. */
 export const REDACTED = "[REDACTED]";
-
-/** Keys whose string values are credentials wherever they appear. */
-const SENSITIVE_KEY =
-  /^(?:password|passwd|pass|passphrase|secret|token|authorization|proxy-authorization|cookie|set-cookie|identity|credentials?|bearer[-_]?token|access[-_]?token|refresh[-_]?token|id[-_]?token|auth[-_]?token|api[-_]?key|apikey|private[-_]?key|client[-_]?secret|secret[-_]?key|secret[-_]?access[-_]?key|ssh[-_]?key|x-api-key)$/i;
 
 /** `Bearer abc…` / `Basic abc…` in free text. */
 const AUTH_SCHEME = /\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]+/gi;
@@ -67,6 +66,8 @@ export function redactValue(value: unknown, seen: WeakSet<object> = new WeakSet(
  */
 export function redactLogLine(line: string): string {
   const trimmed = line.endsWith("\n") ? line.slice(0, -1) : line;
+  const clean = cleanLogLine(trimmed);
+  if (clean !== undefined) return `${clean}\n`;
   try {
     return `${JSON.stringify(redactValue(JSON.parse(trimmed)))}\n`;
   } catch {
