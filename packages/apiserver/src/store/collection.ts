@@ -10,7 +10,8 @@ export type CollectionListener = (event: StoreEvent) => void;
  */
 export class Collection {
   readonly items = new Map<string, KubeObject>();
-  private readonly history: StoreEvent[] = [];
+  /** Slots before historyStart are trimmed (undefined, so their objects can be collected before the splice). */
+  private readonly history: (StoreEvent | undefined)[] = [];
   private historyStart = 0;
   /** resourceVersion of the newest event no longer in the history (watches from older versions get 410). */
   compactedRv: number;
@@ -37,6 +38,9 @@ export class Collection {
     if (this.history.length - this.historyStart > this.historyCapacity) {
       const dropped = this.history[this.historyStart]!;
       this.compactedRv = dropped.rv;
+      // The array is spliced only when half of it is trimmed; until then a kept reference would hold up to
+      // twice the capacity of objects (each event's object and previous object).
+      this.history[this.historyStart] = undefined;
       this.historyStart++;
       if (this.historyStart > 1024 && this.historyStart * 2 > this.history.length) {
         this.history.splice(0, this.historyStart);
@@ -68,6 +72,13 @@ export class Collection {
   subscribe(listener: CollectionListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Events the history holds (at most the capacity). */
+  get historySize(): number {
+    let n = 0;
+    for (const e of this.history) if (e !== undefined) n++;
+    return n;
   }
 
   /** Number of live watch subscriptions. */
