@@ -140,6 +140,28 @@ function chartFlags(concurrent: number, kubeconfig: string): string[] {
 }
 
 /**
+ * `sluice-apiserver` (packages/apiserver/dist/main.js, durable data dir under `dir`) serving, with the chart's
+ * CRDs applied and flux-system present; its process is added to `started`.
+ */
+async function startChartApiServer(dir: string, kubeconfig: string, started: ProductProcess[]): Promise<KubeClient> {
+  const api = start("apiserver", [
+    main("apiserver"),
+    "--port",
+    "0",
+    "--kubeconfig",
+    kubeconfig,
+    "--data-dir",
+    join(dir, "apiserver"),
+  ]);
+  started.push(api);
+  await waitForOutput(api, /"msg":"serving"/);
+  const client = benchClient(kubeconfig);
+  await applyChartCrds(client);
+  await ensureNamespace(client, "flux-system");
+  return client;
+}
+
+/**
  * `sluice-apiserver` (packages/apiserver/dist/main.js, durable data dir) plus source-, kustomize- and
  * helm-controller processes with the chart's flags, after the chart's CRDs are applied.
  */
@@ -147,20 +169,7 @@ export async function startChartProcesses(dir: string): Promise<Product> {
   const kubeconfig = join(dir, "kubeconfig");
   const started: ProductProcess[] = [];
   try {
-    const api = start("apiserver", [
-      main("apiserver"),
-      "--port",
-      "0",
-      "--kubeconfig",
-      kubeconfig,
-      "--data-dir",
-      join(dir, "apiserver"),
-    ]);
-    started.push(api);
-    await waitForOutput(api, /"msg":"serving"/);
-    const client = benchClient(kubeconfig);
-    await applyChartCrds(client);
-    await ensureNamespace(client, "flux-system");
+    const client = await startChartApiServer(dir, kubeconfig, started);
     const env = { RUNTIME_NAMESPACE: "flux-system" };
     const source = start(
       "source-controller",
@@ -205,20 +214,7 @@ export async function startNotificationChart(dir: string): Promise<Product & { e
   const kubeconfig = join(dir, "kubeconfig");
   const started: ProductProcess[] = [];
   try {
-    const api = start("apiserver", [
-      main("apiserver"),
-      "--port",
-      "0",
-      "--kubeconfig",
-      kubeconfig,
-      "--data-dir",
-      join(dir, "apiserver"),
-    ]);
-    started.push(api);
-    await waitForOutput(api, /"msg":"serving"/);
-    const client = benchClient(kubeconfig);
-    await applyChartCrds(client);
-    await ensureNamespace(client, "flux-system");
+    const client = await startChartApiServer(dir, kubeconfig, started);
     const nc = start(
       "notification-controller",
       [
