@@ -23,13 +23,28 @@ export const PATCH_TYPES = {
 /** Parses a request body as JSON, or YAML for apply patches. */
 export function parsePatchBody(contentType: string, raw: string): JsonValue {
   try {
-    if (contentType === PATCH_TYPES.apply) return (parseYaml(raw) ?? {}) as JsonValue;
+    if (contentType === PATCH_TYPES.apply) return parseApplyBody(raw);
     return JSON.parse(raw) as JsonValue;
   } catch (err: unknown) {
     const msg = err instanceof Error ? err.message : String(err);
     if (contentType === PATCH_TYPES.apply) throw badRequest(`error decoding YAML: ${msg}`);
     throw badRequest(`error decoding patch: ${msg}`);
   }
+}
+
+/**
+ * An apply patch is YAML, but clients (kubectl, client-go, our runtime) send JSON, a YAML subset that
+ * JSON.parse reads with the same result at a fraction of the YAML parser's cost; anything else is YAML.
+ */
+function parseApplyBody(raw: string): JsonValue {
+  if (raw.trimStart().startsWith("{")) {
+    try {
+      return JSON.parse(raw) as JsonValue;
+    } catch {
+      // YAML flow mappings start with "{" too: the YAML parser decides, and words the error.
+    }
+  }
+  return (parseYaml(raw) ?? {}) as JsonValue;
 }
 
 /** Applies a JSON, merge or strategic merge patch (not apply) to a value; errors as kube-apiserver reports them. */
