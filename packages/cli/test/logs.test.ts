@@ -32,6 +32,29 @@ const REQUIRED_RECONCILE_KEYS = [
   "reconcileID",
 ];
 
+/** CLI IO for `sluice logs -f` that collects stdout and interrupts once `marker` has been printed. */
+function followUntil(marker: string, home: string): { io: CliIO; seen: () => string } {
+  const stop = new AbortController();
+  let seen = "";
+  const stdout = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      seen += chunk.toString();
+      if (seen.includes(marker)) stop.abort();
+      cb();
+    },
+  });
+  const io: CliIO = {
+    stdout,
+    stderr: new TextSink(),
+    env: { HOME: home },
+    cwd: home,
+    isTTY: false,
+    columns: undefined,
+    signal: stop.signal,
+  };
+  return { io, seen: () => seen };
+}
+
 describe("sluice logs from a local sluice up", () => {
   let home: Awaited<ReturnType<typeof tempDir>>;
   let up: ChildProcess;
@@ -91,28 +114,11 @@ describe("sluice logs from a local sluice up", () => {
   });
 
   it("-f streams new lines until interrupted", async () => {
-    const stop = new AbortController();
-    let seen = "";
-    const stdout = new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        seen += chunk.toString();
-        if (seen.includes("GitRepository/broken2.flux-system")) stop.abort();
-        cb();
-      },
-    });
-    const io: CliIO = {
-      stdout,
-      stderr: new TextSink(),
-      env: env(),
-      cwd: home.path,
-      isTTY: false,
-      columns: undefined,
-      signal: stop.signal,
-    };
+    const { io, seen } = followUntil("GitRepository/broken2.flux-system", home.path);
     const following = run(["logs", "-f", "--name", "broken2", "--level", "error"], io);
     await runCli(["create", "source", "git", "broken2", "--url", "https://exa mple.com/x", "--branch", "main"], env());
     expect(await following).toBe(0);
-    expect(seen).toContain("error GitRepository/broken2.flux-system - reconciliation stalled");
+    expect(seen()).toContain("error GitRepository/broken2.flux-system - reconciliation stalled");
   });
 
   it("check finds the local sluice up without flags and checks its controllers' health", async () => {
@@ -215,30 +221,13 @@ describe("sluice logs from a local sluice up", () => {
     expect(all.stdout.trimEnd().split("\n")).toHaveLength(1);
 
     // -f: the server streams the controller's new lines as they are written.
-    const stop = new AbortController();
-    let seen = "";
-    const stdout = new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        seen += chunk.toString();
-        if (seen.includes("GitRepository/broken3.flux-system")) stop.abort();
-        cb();
-      },
-    });
-    const io: CliIO = {
-      stdout,
-      stderr: new TextSink(),
-      env: env(),
-      cwd: home.path,
-      isTTY: false,
-      columns: undefined,
-      signal: stop.signal,
-    };
+    const { io, seen } = followUntil("GitRepository/broken3.flux-system", home.path);
     const following = run(
       ["logs", "--kubeconfig", copy, "-f", "--tail", "0", "--name", "broken3", "--level", "error"],
       io,
     );
     await runCli(["create", "source", "git", "broken3", "--url", "https://exa mple.com/y", "--branch", "main"], env());
     expect(await following).toBe(0);
-    expect(seen).toContain("error GitRepository/broken3.flux-system - reconciliation stalled");
+    expect(seen()).toContain("error GitRepository/broken3.flux-system - reconciliation stalled");
   });
 });
