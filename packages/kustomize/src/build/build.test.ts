@@ -7,6 +7,7 @@ import {
   buildKustomization,
   decodeObjects,
   KustomizeBuildError,
+  kustomizeEnv,
   resolveSpecPath,
   usefulStderr,
 } from "./build.js";
@@ -235,5 +236,23 @@ describe("usefulStderr", () => {
     expect(usefulStderr("error: accumulating resources: /tmp/w/src/app/x.yaml: no such file\n\n", "/tmp/w/src")).toBe(
       "accumulating resources: app/x.yaml: no such file",
     );
+  });
+});
+
+describe("kustomizeEnv", () => {
+  const saved = process.env["GOGC"];
+  afterEach(() => {
+    if (saved === undefined) delete process.env["GOGC"];
+    else process.env["GOGC"] = saved;
+  });
+
+  it("gives kubectl only PATH, the work dir as HOME and GOGC=400", () => {
+    delete process.env["GOGC"];
+    expect(kustomizeEnv("/tmp/w")).toEqual({ PATH: process.env["PATH"] ?? "", HOME: "/tmp/w", GOGC: "400" });
+  });
+
+  it("passes the controller's own GOGC on", () => {
+    process.env["GOGC"] = "150";
+    expect(kustomizeEnv("/tmp/w").GOGC).toBe("150");
   });
 });
