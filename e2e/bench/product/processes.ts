@@ -5,6 +5,7 @@
 // helm-controller --concurrent=4).
 
 import { type ChildProcess, spawn } from "node:child_process";
+import { createWriteStream } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -41,12 +42,18 @@ const PROFILE = process.env["BENCH_CPU_PROF"];
 
 function start(name: string, args: string[], env: NodeJS.ProcessEnv = {}): ProductProcess & { output(): string } {
   const profile = PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${join(PROFILE, name.replace(/\W+/g, "-"))}`] : [];
-  const child = spawn(process.execPath, [...profile, ...args], {
+  // BENCH_NODE_FLAGS: extra node/V8 flags for every product process (diagnosis, e.g. heap settings).
+  const flags = (process.env["BENCH_NODE_FLAGS"] ?? "").split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...profile, ...flags, ...args], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, NO_COLOR: "1", ...env },
   });
   let out = "";
+  // BENCH_PRODUCT_LOG=<dir>: every product process's whole output also goes to <dir>/<process>.log (diagnosis).
+  const logDir = process.env["BENCH_PRODUCT_LOG"];
+  const log = logDir ? createWriteStream(join(logDir, `${name.replace(/\W+/g, "-")}.log`)) : undefined;
   const keep = (c: Buffer) => {
+    log?.write(c);
     out = (out + c.toString("utf8")).slice(-200_000);
   };
   child.stdout?.on("data", keep);
