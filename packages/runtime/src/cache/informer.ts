@@ -145,6 +145,14 @@ export class Informer<T extends ApiObject = ApiObject> {
   }
 
   /**
+   * The cached object with this key (`namespace/name` or `name`) as the watch delivered it: frozen, not
+   * copied, without our writes ({@link observeWrite}) — what a new handler would have been handed.
+   */
+  cached(key: string): T | undefined {
+    return this.store.get(key);
+  }
+
+  /**
    * Read-your-writes: records `obj` as the API server returned it after a write of ours, so {@link get}
    * returns it even before the watch delivers that version (a requeue right after a status patch then sees
    * the patch). Handlers are not called, indexes and {@link list} are not changed: the watch event does that

@@ -2,17 +2,21 @@
 // kept while checks use it and for a while after, instead of a list+watch per check.
 
 import { Informer } from "../cache/informer.js";
+import { KeyDispatcher } from "../cache/key-dispatcher.js";
 import type { KubeClient } from "../kube/kube-client.js";
 import type { UnstructuredObject } from "../kube/object-ref.js";
 
 /** A use of a shared informer; release it when done. */
 export interface WatchLease {
   informer: Informer<UnstructuredObject>;
+  /** The informer's events by object key, shared by every lease of it. */
+  dispatcher: KeyDispatcher<UnstructuredObject>;
   release(): void;
 }
 
 interface Entry {
   informer: Informer<UnstructuredObject>;
+  dispatcher: KeyDispatcher<UnstructuredObject>;
   users: number;
   idle: ReturnType<typeof setTimeout> | undefined;
 }
@@ -42,7 +46,7 @@ export class SharedWatches {
         { apiVersion, kind },
         { namespace, retryDelay: { min: 200, max: 2_000 }, stripManagedFields: true },
       );
-      entry = { informer, users: 0, idle: undefined };
+      entry = { informer, dispatcher: new KeyDispatcher(informer), users: 0, idle: undefined };
       entries.set(key, entry);
       informer.start();
     }
@@ -54,6 +58,7 @@ export class SharedWatches {
     let released = false;
     return {
       informer: current.informer,
+      dispatcher: current.dispatcher,
       release: () => {
         if (released) return;
         released = true;

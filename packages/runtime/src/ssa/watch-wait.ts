@@ -4,7 +4,7 @@
 
 import type { Informer } from "../cache/informer.js";
 import type { KubeClient } from "../kube/kube-client.js";
-import type { ObjectRef, UnstructuredObject } from "../kube/object-ref.js";
+import { type ObjectRef, objectKey, type UnstructuredObject } from "../kube/object-ref.js";
 import { WaitError } from "./errors.js";
 import { computeStatus, ObjectStatus, type ObjectStatusName, type StatusResult } from "./kstatus.js";
 import { formatObjectId, objMetadataOf, subjectOf } from "./object-id.js";
@@ -32,6 +32,14 @@ export interface WatchWaitOptions {
   written?: WrittenVersions;
 }
 
+/** The objects of one kind and namespace a wait follows, by cache key (`namespace/name`, or `name`). */
+interface WatchGroup {
+  apiVersion: string;
+  kind: string;
+  namespace: string | undefined;
+  objects: Map<string, Tracked>;
+}
+
 interface Tracked {
   ref: ObjectRef;
   id: string;
@@ -56,7 +64,6 @@ export async function watchForSet(
   const read = options.statusReader ?? computeStatus;
   const allowNotFound = options.allowNotFound ?? new Set<string>();
   const tracked = new Map<string, Tracked>();
-  const groups = new Map<string, { apiVersion: string; kind: string; namespace: string | undefined }>();
   for (const ref of refs) {
     const asObj = {
       apiVersion: ref.apiVersion,
@@ -70,11 +77,18 @@ export async function watchForSet(
       subject: subjectOf(asObj as Parameters<typeof subjectOf>[0]),
       result: { status: ObjectStatus.NotFound, message: "object not found" },
     });
-    groups.set(`${ref.apiVersion}|${ref.kind}|${ref.namespace ?? ""}`, {
-      apiVersion: ref.apiVersion,
-      kind: ref.kind,
-      namespace: ref.namespace,
-    });
+  }
+  // One informer per kind and namespace; in each, the objects this wait follows by cache key.
+  const groups = new Map<string, WatchGroup>();
+  for (const ref of refs) {
+    const groupKey = `${ref.apiVersion}|${ref.kind}|${ref.namespace ?? ""}`;
+    let group = groups.get(groupKey);
+    if (!group) {
+      group = { apiVersion: ref.apiVersion, kind: ref.kind, namespace: ref.namespace, objects: new Map() };
+      groups.set(groupKey, group);
+    }
+    const t = tracked.get(trackKey(ref.apiVersion, ref.kind, ref.namespace, ref.name));
+    if (t && ref.name) group.objects.set(objectKey(ref), t);
   }
   const written = options.written ?? writtenVersions;
   const pool = options.watches === false ? new SharedWatches(0) : (options.watches ?? sharedWatches);
@@ -113,9 +127,7 @@ export async function watchForSet(
     finished = true;
     settle(err);
   };
-  const update = (obj: UnstructuredObject, gone: boolean): void => {
-    const t = tracked.get(trackKey(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name ?? ""));
-    if (!t) return;
+  const update = (t: Tracked, obj: UnstructuredObject, gone: boolean): void => {
     const applied = written.get(t.ref.apiVersion, t.ref.kind, t.ref.namespace, t.ref.name);
     if (!gone && olderThanWritten(obj, applied, initial)) return;
     if (gone) t.result = { status: ObjectStatus.NotFound, message: "object not found" };
@@ -149,16 +161,19 @@ export async function watchForSet(
     }
     for (const [i, group] of [...groups.values()].entries()) {
       const informer = informers[i]!;
-      // A synced shared informer hands its cached objects to a new handler at once: those states may be
-      // from before our apply (see olderThanWritten).
+      const dispatcher = leases[i]!.dispatcher;
+      // A synced shared informer hands the cached state of each object to its subscriber at once: those
+      // states may be from before our apply (see olderThanWritten).
       initial = true;
-      removers.push(
-        informer.addEventHandler({
-          onAdd: (obj) => update(withGvk(obj, group), false),
-          onUpdate: (_old, obj) => update(withGvk(obj, group), false),
-          onDelete: (obj) => update(withGvk(obj, group), true),
-        }),
-      );
+      for (const [key, t] of group.objects) {
+        removers.push(
+          dispatcher.subscribe([key], {
+            onAdd: (obj) => update(t, withGvk(obj, group), false),
+            onUpdate: (_old, obj) => update(t, withGvk(obj, group), false),
+            onDelete: (obj) => update(t, withGvk(obj, group), true),
+          }),
+        );
+      }
       initial = false;
       void informer.waitForSync().then(
         () => {
