@@ -111,6 +111,30 @@ describe("watchForSet", () => {
     expect(lists()).toBe(1);
   });
 
+  it("gives one object's events to every check waiting on it, and leaves the shared watch when they end", async () => {
+    const watches = new SharedWatches(60_000);
+    const ref = { apiVersion: "v1", kind: "ConfigMap", namespace: NS, name: "awaited-twice" };
+    const other = { apiVersion: "v1", kind: "ConfigMap", namespace: NS, name: "awaited-later" };
+    const judged: string[] = [];
+    const reader = (who: string) => (obj: UnstructuredObject) => {
+      judged.push(`${who} ${obj.metadata.name}`);
+      return computeStatus(obj);
+    };
+    const first = watchForSet(cluster.client, [ref], { timeout: 30_000, watches, statusReader: reader("first") });
+    const second = watchForSet(cluster.client, [ref], { timeout: 30_000, watches, statusReader: reader("second") });
+    const third = watchForSet(cluster.client, [other], { timeout: 30_000, watches, statusReader: reader("third") });
+    const thirdSettled = third.catch((e: unknown) => e);
+    await cluster.client.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: ref.name, namespace: NS } });
+    await Promise.all([first, second]);
+    expect(judged.sort()).toEqual(["first awaited-twice", "second awaited-twice"]);
+    const lease = watches.acquire(cluster.client, "v1", "ConfigMap", NS);
+    expect(lease.dispatcher.attached).toBe(true); // the third check still waits
+    await cluster.client.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: other.name, namespace: NS } });
+    expect(await thirdSettled).toBeUndefined();
+    expect(lease.dispatcher.attached).toBe(false);
+    lease.release();
+  });
+
   it("does not judge a cached state older than the version an apply of ours wrote", async () => {
     const watches = new SharedWatches(60_000);
     const written = new WrittenVersions();
