@@ -134,6 +134,12 @@ describe("Informer", () => {
     const seen: string[] = [];
     informer.addEventHandler({ onAdd: (o) => seen.push(`${o.metadata.namespace}/${o.metadata.name}`) });
     expect(seen).toEqual(["team-a/a"]);
+    // A handler reading the cache itself asks for no replay; `cached` is the frozen entry, by key.
+    const unreplayed: string[] = [];
+    informer.addEventHandler({ onAdd: (o) => unreplayed.push(`${o.metadata.name}`) }, { replay: false });
+    expect(unreplayed).toEqual([]);
+    expect(Object.isFrozen(informer.cached("team-a/a"))).toBe(true);
+    expect(informer.cached("team-b/b")).toBeUndefined();
     await remove("team-a", "a");
     await remove("team-b", "b");
   });

@@ -80,10 +80,14 @@ export class Informer<T extends ApiObject = ApiObject> {
     for (const [key, obj] of this.store) this.indexObject(key, obj, fn, values);
   }
 
-  /** Registers a handler; returns a function removing it. Cached objects are delivered to it as adds. */
-  addEventHandler(handler: EventHandler<T>): () => void {
+  /**
+   * Registers a handler; returns a function removing it. Cached objects are delivered to it as adds, unless
+   * `replay` is false (a handler that reads the cache itself).
+   */
+  addEventHandler(handler: EventHandler<T>, options: { replay?: boolean } = {}): () => void {
     this.handlers.add(handler);
-    if (this.synced) for (const obj of this.store.values()) this.safely(() => handler.onAdd?.(obj));
+    if (this.synced && options.replay !== false)
+      for (const obj of this.store.values()) this.safely(() => handler.onAdd?.(obj));
     return () => this.handlers.delete(handler);
   }
 

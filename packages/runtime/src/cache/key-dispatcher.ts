@@ -63,16 +63,15 @@ export class KeyDispatcher<T extends ApiObject = ApiObject> {
 
   #attach(): void {
     if (this.#detach) return;
-    // A synced informer replays its cache to a new handler: not for us, subscribers get their own objects.
-    let replaying = true;
-    this.#detach = this.informer.addEventHandler({
-      onAdd: (obj) => {
-        if (!replaying) this.#route(obj, (h) => h.onAdd?.(obj));
+    // No replay of the cache: each subscriber is handed its own objects.
+    this.#detach = this.informer.addEventHandler(
+      {
+        onAdd: (obj) => this.#route(obj, (h) => h.onAdd?.(obj)),
+        onUpdate: (old, obj) => this.#route(obj, (h) => h.onUpdate?.(old, obj)),
+        onDelete: (obj) => this.#route(obj, (h) => h.onDelete?.(obj)),
       },
-      onUpdate: (old, obj) => this.#route(obj, (h) => h.onUpdate?.(old, obj)),
-      onDelete: (obj) => this.#route(obj, (h) => h.onDelete?.(obj)),
-    });
-    replaying = false;
+      { replay: false },
+    );
   }
 
   #detachNow(): void {
