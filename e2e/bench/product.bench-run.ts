@@ -16,7 +16,7 @@ import { createFixtureRepo, startGitHttpServer } from "@sluice/testkit";
 import { it } from "vitest";
 import { mainRepoFiles, pushRepoFiles } from "./product/fixtures.js";
 import { type ChartRepo, helmInstallAnchor, manyHelmReleases, startChartRepo } from "./product/helm.js";
-import { memoryMiB, type Product, startChartProcesses, startSluiceUp, totalCpuSeconds } from "./product/processes.js";
+import { memoryMiB, type Product, productCpuSeconds, startChartProcesses, startSluiceUp } from "./product/processes.js";
 import {
   type Figure,
   freshApply,
@@ -70,7 +70,7 @@ async function runMode(
 ): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "sluice-e2e-bench-"));
   const product = await start(dir);
-  sampleCpuWith(() => totalCpuSeconds(product.processes.map((p) => p.child.pid)));
+  sampleCpuWith(() => productCpuSeconds(product.processes.map((p) => p.child.pid)));
   try {
     const c = product.client;
     if (SCENARIOS.includes("cm") || SCENARIOS.includes("ks")) figures.push(await setUpSource(c, mode, urls.main));

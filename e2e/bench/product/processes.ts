@@ -305,31 +305,59 @@ export async function memoryMiB(pid: number | undefined): Promise<{ peak: number
   }
 }
 
+/** CPU seconds of the product, split by where they were spent. */
+export interface CpuSeconds {
+  total: number;
+  /** The main thread of each product process. */
+  main: number;
+  /** Every other thread of the product processes (sluice up's API server thread, GC and I/O threads). */
+  threads: number;
+  /** Descendant processes, running or reaped (kubectl kustomize, helm, git). */
+  children: number;
+}
+
 /**
- * CPU seconds (user + system, all threads) the product's processes and their descendants have used so far,
- * including children already reaped (cutime/cstime): kubectl kustomize runs are children of the kustomize
- * spawn helper, itself a child of the product. A figure the machine's load does not inflate as it does wall
- * time.
+ * CPU seconds (user + system) the product's processes and their descendants have used so far, including
+ * children already reaped (cutime/cstime): kubectl kustomize runs are children of the kustomize spawn helper,
+ * itself a child of the product. A figure the machine's load does not inflate as it does wall time.
  */
-export async function totalCpuSeconds(pids: readonly (number | undefined)[]): Promise<number> {
-  let ticks = 0;
+export async function productCpuSeconds(pids: readonly (number | undefined)[]): Promise<CpuSeconds> {
+  const out = { main: 0, threads: 0, children: 0 };
   const seen = new Set<number>();
-  const visit = async (pid: number): Promise<void> => {
+  // Fields after the command name: utime(14) stime(15) cutime(16) cstime(17), 1-based in proc(5).
+  const fieldsOf = (stat: string) =>
+    stat
+      .slice(stat.lastIndexOf(")") + 2)
+      .split(" ")
+      .map(Number);
+  const visit = async (pid: number, child: boolean): Promise<void> => {
     if (seen.has(pid)) return;
     seen.add(pid);
     try {
-      // Fields after the command name: utime(14) stime(15) cutime(16) cstime(17), 1-based in proc(5).
-      const stat = await readFile(`/proc/${pid}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      for (const i of [11, 12, 13, 14]) ticks += Number(fields[i] ?? 0);
+      const f = fieldsOf(await readFile(`/proc/${pid}/stat`, "utf8"));
+      out.children += (f[13] ?? 0) + (f[14] ?? 0);
+      if (child) out.children += (f[11] ?? 0) + (f[12] ?? 0);
       for (const tid of await readdir(`/proc/${pid}/task`)) {
+        if (!child) {
+          const t = fieldsOf(await readFile(`/proc/${pid}/task/${tid}/stat`, "utf8").catch(() => ""));
+          const ticks = (t[11] ?? 0) + (t[12] ?? 0);
+          if (Number(tid) === pid) out.main += ticks;
+          else out.threads += ticks;
+        }
         const children = await readFile(`/proc/${pid}/task/${tid}/children`, "utf8").catch(() => "");
-        for (const child of children.split(" ").filter(Boolean)) await visit(Number(child));
+        for (const c of children.split(" ").filter(Boolean)) await visit(Number(c), true);
       }
     } catch {
       // exited
     }
   };
-  for (const pid of pids) if (pid !== undefined) await visit(pid);
-  return ticks / 100; // USER_HZ is 100 on Linux
+  for (const pid of pids) if (pid !== undefined) await visit(pid, false);
+  // USER_HZ is 100 on Linux
+  const sec = (ticks: number) => ticks / 100;
+  return {
+    total: sec(out.main + out.threads + out.children),
+    main: sec(out.main),
+    threads: sec(out.threads),
+    children: sec(out.children),
+  };
 }

@@ -8,6 +8,7 @@ import { promisify } from "node:util";
 import type { KubeClient, UnstructuredObject } from "@sluice/runtime";
 import { ensureNamespace, type FixtureRepo } from "@sluice/testkit";
 import { FLUX_NS, gitRepository, kustomization, pushRepoFiles } from "./fixtures.js";
+import type { CpuSeconds } from "./processes.js";
 import { isController, readRequests, requestsBetween, summarize } from "./requests.js";
 
 const run = promisify(execFile);
@@ -71,10 +72,10 @@ export async function applyAll(client: KubeClient, objects: UnstructuredObject[]
   await Promise.all(Array.from({ length: parallel }, worker));
 }
 
-let cpuSampler: (() => Promise<number>) | undefined;
+let cpuSampler: (() => Promise<CpuSeconds>) | undefined;
 
-/** Sets how the product's CPU seconds are read (see `totalCpuSeconds`); each figure then notes the CPU it used. */
-export function sampleCpuWith(sampler: (() => Promise<number>) | undefined): void {
+/** Sets how the product's CPU seconds are read (see `productCpuSeconds`); each figure then notes the CPU it used. */
+export function sampleCpuWith(sampler: (() => Promise<CpuSeconds>) | undefined): void {
   cpuSampler = sampler;
 }
 
@@ -95,13 +96,18 @@ export async function measured(
   await sleep(300);
   const cpuAfter = await cpuSampler?.();
   const sent = summarize(requestsBetween(before, await readRequests(client)), clients);
-  const cpu =
-    cpuBefore !== undefined && cpuAfter !== undefined ? `${(cpuAfter - cpuBefore).toFixed(1)} CPU s` : undefined;
+  const cpu = cpuBefore !== undefined && cpuAfter !== undefined ? cpuNote(cpuBefore, cpuAfter) : undefined;
   const note = [bodyNote, cpu].filter(Boolean).join("; ");
   const figure: Figure = { mode, scenario, ms, ...sent, ...(note ? { note } : {}), load: load() };
   // Printed at once too: a long run shows its progress (the table comes at the end).
   console.log(JSON.stringify(figure));
   return figure;
+}
+
+/** `<total> CPU s (main threads <m>, other threads <t>, child processes <c>)` between two samples. */
+function cpuNote(before: CpuSeconds, after: CpuSeconds): string {
+  const d = (k: keyof CpuSeconds) => (after[k] - before[k]).toFixed(1);
+  return `${d("total")} CPU s (main threads ${d("main")}, other threads ${d("threads")}, child processes ${d("children")})`;
 }
 
 /** Creates the GitRepository of the main repository and waits until it has an artifact. */
