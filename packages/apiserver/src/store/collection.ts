@@ -41,7 +41,7 @@ export class Collection {
   }
 
   /** Events with a resourceVersion greater than `rv`, oldest first; undefined when `rv` is too old. */
-  eventsSince(rv: number): StoreEvent[] | undefined {
+  eventsSince(rv: number): Iterable<StoreEvent> | undefined {
     return this.history.eventsSince(rv);
   }
 

@@ -54,7 +54,7 @@ describe("WatchHistory", () => {
     const h = new WatchHistory(100, 0);
     const committed = commitAll(h, steps);
     for (let from = 0; from <= committed.length; from++) {
-      const events = h.eventsSince(from)!;
+      const events = [...h.eventsSince(from)!];
       const expected = committed.slice(from);
       expect(events.map((e) => [e.type, e.rv])).toEqual(expected.map((c) => [c.event.type, c.event.rv]));
       events.forEach((e, i) => {
@@ -70,7 +70,7 @@ describe("WatchHistory", () => {
   it("keeps each key's current object as it is and older versions as text, parsed once per resume", () => {
     const h = new WatchHistory(100, 0);
     const committed = commitAll(h, steps);
-    const events = h.eventsSince(0)!;
+    const events = [...h.eventsSince(0)!];
     // The current states (a re-added, b's last version) are the committed objects themselves.
     expect(events[5]!.object).toBe(committed[5]!.event.object);
     expect(events[6]!.object).toBe(committed[6]!.event.object);
@@ -84,16 +84,25 @@ describe("WatchHistory", () => {
     expect(events[4]!.object).toEqual(version("a", 5, { team: "red" }));
   });
 
+  it("decides the events when asked and parses them as they are read", () => {
+    const h = new WatchHistory(100, 0);
+    const committed = commitAll(h, steps.slice(0, 4));
+    const events = h.eventsSince(1)!;
+    // b's rv 4 object is replaced after the call: read later, it is the same version, parsed back.
+    commitAll(h, [["b", "MODIFIED", "green"]], 5);
+    expect([...events].map((e) => e.object)).toEqual(committed.slice(1).map((c) => c.event.object));
+  });
+
   it("trims the oldest events beyond the capacity and answers undefined (410 Gone) from before them", () => {
     const h = new WatchHistory(3, 0);
     const committed = commitAll(h, steps);
     expect(h.size).toBe(3);
     expect(h.compactedRv).toBe(4);
     expect(h.eventsSince(3)).toBeUndefined();
-    expect(h.eventsSince(4)!.map((e) => e.rv)).toEqual([5, 6, 7]);
+    expect([...h.eventsSince(4)!].map((e) => e.rv)).toEqual([5, 6, 7]);
     // b's trimmed entry was its current state until rv 7: the resume still gets rv 7's previous (rv 4's object).
-    expect(h.eventsSince(4)![2]!.previous).toEqual(committed[3]!.event.object);
-    expect(h.eventsSince(7)).toEqual([]);
+    expect([...h.eventsSince(4)!][2]!.previous).toEqual(committed[3]!.event.object);
+    expect([...h.eventsSince(7)!]).toEqual([]);
   });
 
   it("holds no more than the capacity across many versions of one object", () => {
@@ -103,7 +112,7 @@ describe("WatchHistory", () => {
       h.append({ type: rv === 1 ? "ADDED" : "MODIFIED", rv, object }, "default/a");
       expect(h.size).toBeLessThanOrEqual(1000);
     }
-    const events = h.eventsSince(2000)!;
+    const events = [...h.eventsSince(2000)!];
     expect(events.map((e) => e.rv)).toEqual(Array.from({ length: 1000 }, (_, i) => 2001 + i));
   });
 });

@@ -55,9 +55,10 @@ export class WatchHistory {
 
   /**
    * Events with a resourceVersion greater than `rv`, oldest first, with objects equal to the committed ones (and
-   * serializing to the same text); undefined when `rv` is too old.
+   * serializing to the same text); undefined when `rv` is too old. Which events is decided now; their objects are
+   * parsed as the caller iterates, so a long backlog is never all parsed at once.
    */
-  eventsSince(rv: number): StoreEvent[] | undefined {
+  eventsSince(rv: number): Iterable<StoreEvent> | undefined {
     if (rv < this.compactedRv) return undefined;
     const newer: HistoryEntry[] = [];
     for (let i = this.entries.length - 1; i >= this.start; i--) {
@@ -65,28 +66,7 @@ export class WatchHistory {
       if (e.rv <= rv) break;
       newer.push(e);
     }
-    // One parse per text and call: an entry's previous is the prior entry's object, the same string.
-    const parsed = new Map<string, KubeObject>();
-    const objectOf = (json: string): KubeObject => {
-      let o = parsed.get(json);
-      if (o === undefined) {
-        o = parseCached(json) as KubeObject;
-        parsed.set(json, o);
-      }
-      return o;
-    };
-    const out: StoreEvent[] = [];
-    for (let i = newer.length - 1; i >= 0; i--) {
-      const e = newer[i]!;
-      const event: StoreEvent = {
-        type: e.type,
-        rv: e.rv,
-        object: typeof e.object === "string" ? objectOf(e.object) : e.object,
-      };
-      if (e.previous !== undefined) event.previous = objectOf(e.previous);
-      out.push(event);
-    }
-    return out;
+    return replay(newer.reverse());
   }
 
   /** Events held (at most the capacity). */
@@ -106,5 +86,24 @@ export class WatchHistory {
       this.entries.splice(0, this.start);
       this.start = 0;
     }
+  }
+}
+
+function* replay(entries: HistoryEntry[]): Generator<StoreEvent> {
+  // An entry's previous is the text of the key's prior entry (the same string): parsed once, the same object.
+  const lastParsed = new Map<string, { json: string; object: KubeObject }>();
+  const parse = (key: string, json: string): KubeObject => {
+    const last = lastParsed.get(key);
+    if (last?.json === json) return last.object;
+    const object = parseCached(json) as KubeObject;
+    lastParsed.set(key, { json, object });
+    return object;
+  };
+  for (const e of entries) {
+    const previous = e.previous === undefined ? undefined : parse(e.key, e.previous);
+    const object = typeof e.object === "string" ? parse(e.key, e.object) : e.object;
+    const event: StoreEvent = { type: e.type, rv: e.rv, object };
+    if (previous) event.previous = previous;
+    yield event;
   }
 }
