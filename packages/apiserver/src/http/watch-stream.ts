@@ -76,7 +76,7 @@ export function serveWatch(svc: ResourceService, req: IncomingMessage, res: Serv
 
   const rvParam = opts.resourceVersion;
   const initial = opts.sendInitialEvents === true || rvParam === undefined || rvParam === "0";
-  let backlog: StoreEvent[] = [];
+  let backlog: Iterable<StoreEvent> = [];
   if (!initial) {
     const rv = Number(rvParam);
     if (!Number.isInteger(rv) || rv < 0) {

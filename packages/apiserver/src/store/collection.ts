@@ -1,5 +1,6 @@
 import type { KubeObject } from "../util/meta.js";
 import type { StoreEvent } from "./watch-event.js";
+import { WatchHistory } from "./watch-history.js";
 
 /** Receives the committed events of one collection. */
 export type CollectionListener = (event: StoreEvent) => void;
@@ -10,20 +11,21 @@ export type CollectionListener = (event: StoreEvent) => void;
  */
 export class Collection {
   readonly items = new Map<string, KubeObject>();
-  /** Slots before historyStart are trimmed (undefined, so their objects can be collected before the splice). */
-  private readonly history: (StoreEvent | undefined)[] = [];
-  private historyStart = 0;
-  /** resourceVersion of the newest event no longer in the history (watches from older versions get 410). */
-  compactedRv: number;
+  private readonly history: WatchHistory;
   private readonly listeners = new Set<CollectionListener>();
   private sortedKeys: string[] | undefined;
 
   constructor(
     readonly key: string,
-    private readonly historyCapacity: number,
+    historyCapacity: number,
     initialCompactedRv: number,
   ) {
-    this.compactedRv = initialCompactedRv;
+    this.history = new WatchHistory(historyCapacity, initialCompactedRv);
+  }
+
+  /** resourceVersion of the newest event no longer in the history (watches from older versions get 410). */
+  get compactedRv(): number {
+    return this.history.compactedRv;
   }
 
   /** Records a committed event, trims the history and notifies listeners. */
@@ -34,32 +36,13 @@ export class Collection {
       if (!this.items.has(objectKey)) this.sortedKeys = undefined;
       this.items.set(objectKey, event.object);
     }
-    this.history.push(event);
-    if (this.history.length - this.historyStart > this.historyCapacity) {
-      const dropped = this.history[this.historyStart]!;
-      this.compactedRv = dropped.rv;
-      // The array is spliced only when half of it is trimmed; until then a kept reference would hold up to
-      // twice the capacity of objects (each event's object and previous object).
-      this.history[this.historyStart] = undefined;
-      this.historyStart++;
-      if (this.historyStart > 1024 && this.historyStart * 2 > this.history.length) {
-        this.history.splice(0, this.historyStart);
-        this.historyStart = 0;
-      }
-    }
+    this.history.append(event, objectKey);
     for (const l of this.listeners) l(event);
   }
 
   /** Events with a resourceVersion greater than `rv`, oldest first; undefined when `rv` is too old. */
-  eventsSince(rv: number): StoreEvent[] | undefined {
-    if (rv < this.compactedRv) return undefined;
-    const out: StoreEvent[] = [];
-    for (let i = this.history.length - 1; i >= this.historyStart; i--) {
-      const e = this.history[i]!;
-      if (e.rv <= rv) break;
-      out.push(e);
-    }
-    return out.reverse();
+  eventsSince(rv: number): Iterable<StoreEvent> | undefined {
+    return this.history.eventsSince(rv);
   }
 
   /** Object keys in `namespace/name` order (the order kube-apiserver lists in). */
@@ -76,9 +59,7 @@ export class Collection {
 
   /** Events the history holds (at most the capacity). */
   get historySize(): number {
-    let n = 0;
-    for (const e of this.history) if (e !== undefined) n++;
-    return n;
+    return this.history.size;
   }
 
   /** Number of live watch subscriptions. */

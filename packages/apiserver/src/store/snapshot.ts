@@ -4,6 +4,7 @@
 import { closeSync, existsSync, fsyncSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { KubeObject } from "../util/meta.js";
+import { serializeCached } from "../util/serialize.js";
 import { fsyncDir, openPrivate, writeFully } from "./private-files.js";
 import { StorageError } from "./storage-error.js";
 
@@ -78,7 +79,8 @@ export function writeSnapshot(dir: string, state: StoreState): void {
       pending = "";
     };
     for (const o of state.objects) {
-      pending += `${JSON.stringify([o.collection, o.key, o.object])}\n`;
+      // Stored objects are immutable: their text is usually made already (for watches, responses, the log).
+      pending += `[${JSON.stringify(o.collection)},${JSON.stringify(o.key)},${serializeCached(o.object)}]\n`;
       if (pending.length > 1 << 20) flush();
     }
     flush();

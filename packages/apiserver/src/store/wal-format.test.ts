@@ -26,6 +26,13 @@ describe("write-ahead log format", () => {
     }
   });
 
+  it("writes the record as JSON.stringify would, with the object's cached text", () => {
+    for (const rec of [put(1, "a"), del(2, "a")]) {
+      const l = line(rec).toString();
+      expect(l.replace(/,"crc":"[0-9a-f]{8}"\}\n$/, "}")).toBe(JSON.stringify(rec));
+    }
+  });
+
   it("refuses a line whose checksum does not match, and reads lines without one", () => {
     const l = Buffer.from(line(put(1, "a")));
     l[12] = l[12]! ^ 0x01;

@@ -6,6 +6,7 @@
 
 import { crc32 } from "node:zlib";
 import type { KubeObject } from "../util/meta.js";
+import { serializeCached } from "../util/serialize.js";
 
 /** One durable change: an object put (or removed when `object` is null) at a resourceVersion. */
 export interface WalRecord {
@@ -45,7 +46,9 @@ function hex8(n: number): string {
 
 /** The line of one record, checksum and newline included. */
 export function encodeRecord(rec: WalRecord): Buffer {
-  const json = JSON.stringify({ rv: rec.rv, collection: rec.collection, key: rec.key, object: rec.object });
+  // The object's text is the one watches and responses send (stored objects are immutable), made once.
+  const object = rec.object === null ? "null" : serializeCached(rec.object);
+  const json = `{"rv":${rec.rv},"collection":${JSON.stringify(rec.collection)},"key":${JSON.stringify(rec.key)},"object":${object}}`;
   const body = Buffer.from(json);
   const line = Buffer.allocUnsafe(body.length + CRC_SUFFIX_LENGTH);
   // The checksum covers the record as it would be without the crc member: `{…,"object":…}`.

@@ -14,3 +14,13 @@ export function serializeCached(obj: JsonObject): string {
   }
   return s;
 }
+
+/**
+ * Parses JSON text (of an immutable object, as {@link serializeCached} made it) and caches the text for the new
+ * object, so serializing it again gives the same text without work.
+ */
+export function parseCached(json: string): JsonObject {
+  const obj = JSON.parse(json) as JsonObject;
+  cache.set(obj, json);
+  return obj;
+}

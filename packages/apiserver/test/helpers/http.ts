@@ -45,6 +45,8 @@ export function apiRequest(
 /** Opens a watch and collects its events until stopped. */
 export function openWatch(server: ApiServer, path: string, headers: Record<string, string> = {}) {
   const events: { type: string; object: Record<string, unknown> }[] = [];
+  /** The event lines as sent. */
+  const lines: string[] = [];
   let status = 0;
   let ended = false;
   let buffer = "";
@@ -64,7 +66,10 @@ export function openWatch(server: ApiServer, path: string, headers: Record<strin
         while (i >= 0) {
           const line = buffer.slice(0, i);
           buffer = buffer.slice(i + 1);
-          if (line.trim() !== "") events.push(JSON.parse(line));
+          if (line.trim() !== "") {
+            lines.push(line);
+            events.push(JSON.parse(line));
+          }
           i = buffer.indexOf("\n");
         }
       });
@@ -79,6 +84,7 @@ export function openWatch(server: ApiServer, path: string, headers: Record<strin
   req.end();
   return {
     events,
+    lines,
     status: () => status,
     ended: () => ended,
     async waitFor(
