@@ -7,6 +7,7 @@ import { resolveTool } from "@sluice/runtime/tools";
 import { type Command, Option } from "commander";
 import type { CommandKit } from "../command-kit.js";
 import { CliError, errorMessage } from "../errors.js";
+import { tuneHeapForUp } from "../up/heap-tuning.js";
 import { upRecordPath, writeUpRecord } from "../up/up-registry.js";
 import type { UpSession } from "../up/up-session.js";
 
@@ -116,6 +117,7 @@ export function registerUp(program: Command, kit: CommandKit): void {
         let removeRecord = () => {};
         try {
           say(opts.kubeconfig ? `using the cluster of ${opts.kubeconfig}` : "starting the embedded API server");
+          tuneHeapForUp();
           session = await startUp({
             port: parsePort(String(opts["port"] ?? "0")),
             dataDir: typeof opts["dataDir"] === "string" ? opts["dataDir"] : undefined,
