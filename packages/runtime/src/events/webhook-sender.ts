@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { postJson } from "./post-json.js";
 import type { FluxEvent } from "./types.js";
 
 /** How events are POSTed to notification-controller. */
@@ -46,29 +47,18 @@ export async function postFluxEvent(
   let last: EventDeliveryError | undefined;
   for (let attempt = 0; attempt <= retries; attempt++) {
     if (attempt > 0) await sleep(Math.min(waitMax, waitMin * 2 ** (attempt - 1)));
-    let response: Response;
+    let status: number;
     try {
-      response = await fetch(address, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body,
-        signal: AbortSignal.timeout(timeoutMs),
-      });
+      status = await postJson(address, body, timeoutMs);
     } catch (err: unknown) {
-      const reason =
-        err instanceof Error && err.name === "TimeoutError"
-          ? `timed out after ${timeoutMs} ms`
-          : err instanceof Error
-            ? `${err.message}${err.cause instanceof Error ? `: ${err.cause.message}` : ""}`
-            : String(err);
+      const reason = err instanceof Error ? err.message : String(err);
       last = new EventDeliveryError(`POST ${address}: ${reason}`, undefined, { cause: err });
       continue;
     }
-    await response.body?.cancel().catch(() => {});
-    if (response.status >= 200 && response.status < 300) return "sent";
-    if (response.status === 429) return "duplicate";
-    const failure = new EventDeliveryError(`POST ${address}: HTTP ${response.status}`, response.status);
-    if (response.status < 500 || response.status === 501) throw failure;
+    if (status >= 200 && status < 300) return "sent";
+    if (status === 429) return "duplicate";
+    const failure = new EventDeliveryError(`POST ${address}: HTTP ${status}`, status);
+    if (status < 500 || status === 501) throw failure;
     last = failure;
   }
   throw new EventDeliveryError(
