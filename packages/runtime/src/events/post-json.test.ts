@@ -18,7 +18,7 @@ async function serve(handler: (req: IncomingMessage, res: ServerResponse) => voi
 
 describe("postJson", () => {
   it("POSTs the body as JSON and resolves with the status", async () => {
-    const seen: Array<{ method?: string; type?: string; body: string }> = [];
+    const seen: Array<{ method: string | undefined; type: string | undefined; body: string }> = [];
     const url = await serve((req, res) => {
       let body = "";
       req.on("data", (c: Buffer) => (body += c.toString()));
