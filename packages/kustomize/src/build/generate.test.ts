@@ -46,6 +46,16 @@ describe("generateKustomization", () => {
     await expect(scanManifests(dir)).rejects.toThrow(message);
   });
 
+  it("judges the same content alike wherever it is read, naming the file it was read from", async () => {
+    const bad = "apiVersion: v1\nkind: Secret\n";
+    const first = await tree({ "a/x.yaml": bad, "ok.yaml": configMap("ok") });
+    const second = await tree({ "b/y.yaml": bad, "ok.yaml": configMap("ok") });
+    await expect(scanManifests(first)).rejects.toThrow("from a/x.yaml: missing metadata.name in Secret object");
+    await expect(scanManifests(second)).rejects.toThrow("from b/y.yaml: missing metadata.name in Secret object");
+    const good = await tree({ "ok.yaml": configMap("ok") });
+    expect(await scanManifests(good)).toEqual(["./ok.yaml"]);
+  });
+
   it("accepts a List without a name and an empty file", async () => {
     const dir = await tree({ "list.yaml": "apiVersion: v1\nkind: ConfigMapList\nitems: []\n", "empty.yaml": "" });
     expect(await scanManifests(dir)).toEqual(["./empty.yaml", "./list.yaml"]);

@@ -213,20 +213,42 @@ function toResource(base: string, path: string): string {
  * `kind`, and a `metadata.name` unless the kind is a `…List`.
  */
 function checkKubernetesYaml(path: string, text: string): void {
-  const fail = (why: string): never => {
-    throw new GenerateError(`failed to decode Kubernetes YAML from ${path}: ${why}`);
-  };
+  let why = verdicts.get(text);
+  if (why === undefined) {
+    why = kubernetesYamlProblem(text);
+    if (verdictChars + text.length > MAX_VERDICT_CHARS) {
+      verdicts.clear();
+      verdictChars = 0;
+    }
+    verdicts.set(text, why);
+    verdictChars += text.length;
+  }
+  if (why !== null) throw new GenerateError(`failed to decode Kubernetes YAML from ${path}: ${why}`);
+}
+
+/**
+ * Verdicts of {@link kubernetesYamlProblem} by file content: Kustomizations of one artifact (and every reconcile
+ * of one Kustomization) hold the same files, and parsing them was most of a generated build's own CPU with 1000
+ * Kustomizations of one repository (issue 17). Bounded by the characters of the texts kept.
+ */
+const verdicts = new Map<string, string | null>();
+let verdictChars = 0;
+const MAX_VERDICT_CHARS = 8 * 1024 * 1024;
+
+/** Why `text` is not Kubernetes YAML, or null when it is. */
+function kubernetesYamlProblem(text: string): string | null {
   for (const doc of parseAllDocuments(text) as Array<ReturnType<typeof parseDocument>>) {
     const first = doc.errors[0];
-    if (first) fail(first.message.split("\n")[0] ?? first.message);
+    if (first) return first.message.split("\n")[0] ?? first.message;
     const value: unknown = doc.toJS();
     if (value === null || value === undefined) continue;
-    if (typeof value !== "object" || Array.isArray(value)) fail("document is not a mapping");
+    if (typeof value !== "object" || Array.isArray(value)) return "document is not a mapping";
     const obj = value as { kind?: unknown; metadata?: { name?: unknown } };
-    if (typeof obj.kind !== "string" || obj.kind === "") fail("missing kind in object");
-    const kind = obj.kind as string;
+    if (typeof obj.kind !== "string" || obj.kind === "") return "missing kind in object";
+    const kind = obj.kind;
     if (!kind.endsWith("List") && (typeof obj.metadata?.name !== "string" || obj.metadata.name === "")) {
-      fail(`missing metadata.name in ${kind} object`);
+      return `missing metadata.name in ${kind} object`;
     }
   }
+  return null;
 }
