@@ -240,19 +240,28 @@ describe("usefulStderr", () => {
 });
 
 describe("kustomizeEnv", () => {
-  const saved = process.env["GOGC"];
+  const saved = { GOGC: process.env["GOGC"], GOMAXPROCS: process.env["GOMAXPROCS"] };
   afterEach(() => {
-    if (saved === undefined) delete process.env["GOGC"];
-    else process.env["GOGC"] = saved;
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
   });
 
-  it("gives kubectl only PATH, the work dir as HOME and GOGC=400", () => {
+  it("gives kubectl only PATH, the work dir as HOME, GOGC=400 and GOMAXPROCS=1", () => {
     delete process.env["GOGC"];
-    expect(kustomizeEnv("/tmp/w")).toEqual({ PATH: process.env["PATH"] ?? "", HOME: "/tmp/w", GOGC: "400" });
+    delete process.env["GOMAXPROCS"];
+    expect(kustomizeEnv("/tmp/w")).toEqual({
+      PATH: process.env["PATH"] ?? "",
+      HOME: "/tmp/w",
+      GOGC: "400",
+      GOMAXPROCS: "1",
+    });
   });
 
-  it("passes the controller's own GOGC on", () => {
+  it("passes the controller's own GOGC and GOMAXPROCS on", () => {
     process.env["GOGC"] = "150";
-    expect(kustomizeEnv("/tmp/w").GOGC).toBe("150");
+    process.env["GOMAXPROCS"] = "4";
+    expect(kustomizeEnv("/tmp/w")).toMatchObject({ GOGC: "150", GOMAXPROCS: "4" });
   });
 });

@@ -207,13 +207,20 @@ async function runKustomize(
 }
 
 /**
- * The environment of `kubectl kustomize`: PATH, HOME (the work dir) and Go's GC target. A build is a short-lived
- * process whose heap is mostly kubectl's start-up allocations; with Go's default GOGC=100 it collects several times
- * before exiting, GOGC=400 cuts its CPU time by about a third (59 → 41 ms for a 4-object build) at the same peak
- * RSS. The controller's own GOGC, when set, is passed on instead.
+ * The environment of `kubectl kustomize`: PATH, HOME (the work dir) and the Go runtime's GC target and thread
+ * count. A build is a short-lived process whose heap is mostly kubectl's start-up allocations: with Go's default
+ * GOGC=100 it collects several times before exiting; GOGC=400 cut its CPU time by about a third (59 → 41 ms for a
+ * 4-object build) at the same peak RSS, and GOMAXPROCS=1 about 7% more (the controller runs several builds at
+ * once; one build gains little from parallel GC). The controller's own GOGC and GOMAXPROCS, when set, are passed
+ * on instead.
  */
 export function kustomizeEnv(work: string): Record<string, string> {
-  return { PATH: process.env["PATH"] ?? "", HOME: work, GOGC: process.env["GOGC"] || "400" };
+  return {
+    PATH: process.env["PATH"] ?? "",
+    HOME: work,
+    GOGC: process.env["GOGC"] || "400",
+    GOMAXPROCS: process.env["GOMAXPROCS"] || "1",
+  };
 }
 
 /** Strips kubectl's `error: ` prefix and the temp-dir prefixes from paths, keeping the non-empty lines. */
