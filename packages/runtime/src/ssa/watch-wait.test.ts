@@ -59,22 +59,28 @@ const cm = (resourceVersion: string): UnstructuredObject => ({
 const ref = { apiVersion: "v1", kind: "ConfigMap", namespace: "ns", name: "cfg" };
 const client = {} as KubeClient;
 
+/** A wait on `ref` that records the resourceVersion of every state it judged. */
+function judgedWait(watches: HandDrivenWatches, written: WrittenVersions) {
+  const judged: string[] = [];
+  const waiting = watchForSet(client, [ref], {
+    timeout: 10_000,
+    watches,
+    written,
+    statusReader: (obj) => {
+      judged.push(`${obj.metadata.resourceVersion}`);
+      return computeStatus(obj);
+    },
+  });
+  return { judged, waiting };
+}
+
 describe("watchForSet with resourceVersions that are not numbers", () => {
   it("does not judge a cached state held before the wait that is not the version we wrote", async () => {
     const watches = new HandDrivenWatches();
     watches.informer.put(cm("before"));
     const written = new WrittenVersions();
     written.record(cm("ours"));
-    const judged: string[] = [];
-    const waiting = watchForSet(client, [ref], {
-      timeout: 10_000,
-      watches,
-      written,
-      statusReader: (obj) => {
-        judged.push(`${obj.metadata.resourceVersion}`);
-        return computeStatus(obj);
-      },
-    });
+    const { judged, waiting } = judgedWait(watches, written);
     await new Promise((r) => setTimeout(r, 10));
     expect(judged).toEqual([]);
     watches.informer.put(cm("ours"));
@@ -87,16 +93,7 @@ describe("watchForSet with resourceVersions that are not numbers", () => {
     const watches = new HandDrivenWatches();
     const written = new WrittenVersions();
     written.record(cm("ours"));
-    const judged: string[] = [];
-    const waiting = watchForSet(client, [ref], {
-      timeout: 10_000,
-      watches,
-      written,
-      statusReader: (obj) => {
-        judged.push(`${obj.metadata.resourceVersion}`);
-        return computeStatus(obj);
-      },
-    });
+    const { judged, waiting } = judgedWait(watches, written);
     watches.informer.put(cm("newer"));
     await waiting;
     expect(judged).toEqual(["newer"]);
