@@ -1,36 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { type ApiObject, objectKey } from "../kube/object-ref.js";
+import { HandDrivenInformer } from "../../test/support/hand-driven-informer.js";
+import type { ApiObject } from "../kube/object-ref.js";
 import type { EventHandler } from "./informer.js";
-import { type DispatchedInformer, KeyDispatcher } from "./key-dispatcher.js";
-
-/** An informer's event side without an API server: a cache, handlers, and events sent by the test. */
-class FakeInformer implements DispatchedInformer<ApiObject> {
-  readonly store = new Map<string, ApiObject>();
-  readonly handlers = new Set<EventHandler<ApiObject>>();
-  synced = false;
-
-  addEventHandler(handler: EventHandler<ApiObject>, options: { replay?: boolean } = {}): () => void {
-    this.handlers.add(handler);
-    // As the real informer does: a synced cache is replayed to a new handler unless it asks not to be.
-    if (this.synced && options.replay !== false) for (const obj of this.store.values()) handler.onAdd?.(obj);
-    return () => this.handlers.delete(handler);
-  }
-  hasSynced(): boolean {
-    return this.synced;
-  }
-  cached(key: string): ApiObject | undefined {
-    return this.store.get(key);
-  }
-  put(obj: ApiObject): void {
-    const old = this.store.get(objectKey(obj));
-    this.store.set(objectKey(obj), obj);
-    for (const h of this.handlers) old ? h.onUpdate?.(old, obj) : h.onAdd?.(obj);
-  }
-  remove(obj: ApiObject): void {
-    this.store.delete(objectKey(obj));
-    for (const h of this.handlers) h.onDelete?.(obj);
-  }
-}
+import { KeyDispatcher } from "./key-dispatcher.js";
 
 const cm = (name: string, rv = "1"): ApiObject => ({
   apiVersion: "v1",
@@ -54,7 +26,7 @@ function recorder(): { events: string[]; handler: EventHandler<ApiObject> } {
 
 describe("KeyDispatcher", () => {
   it("routes an event only to the subscribers of that object", () => {
-    const informer = new FakeInformer();
+    const informer = new HandDrivenInformer(false);
     const dispatcher = new KeyDispatcher(informer);
     const a = recorder();
     const b = recorder();
@@ -70,7 +42,7 @@ describe("KeyDispatcher", () => {
   });
 
   it("hands a new subscriber the cached state of its own objects only, at once, as adds", () => {
-    const informer = new FakeInformer();
+    const informer = new HandDrivenInformer(false);
     for (const name of ["a", "b", "c"]) informer.store.set(`ns/${name}`, cm(name));
     informer.synced = true;
     const dispatcher = new KeyDispatcher(informer);
@@ -93,7 +65,7 @@ describe("KeyDispatcher", () => {
   });
 
   it("hands nothing over before the informer synced: the first list's events come as they arrive", () => {
-    const informer = new FakeInformer();
+    const informer = new HandDrivenInformer(false);
     const dispatcher = new KeyDispatcher(informer);
     const a = recorder();
     dispatcher.subscribe(["ns/a"], a.handler);
@@ -104,7 +76,7 @@ describe("KeyDispatcher", () => {
   });
 
   it("stops routing to a subscription that ended and leaves the informer with its last subscriber", () => {
-    const informer = new FakeInformer();
+    const informer = new HandDrivenInformer(false);
     const dispatcher = new KeyDispatcher(informer);
     const a = recorder();
     const b = recorder();
@@ -128,7 +100,7 @@ describe("KeyDispatcher", () => {
   });
 
   it("gives an event to every subscriber of the object, even when one of them throws", () => {
-    const informer = new FakeInformer();
+    const informer = new HandDrivenInformer(false);
     const dispatcher = new KeyDispatcher(informer);
     const a = recorder();
     const b = recorder();

@@ -2,44 +2,19 @@
 // (a cached state held before the wait versus one the watch delivers after it began).
 
 import { describe, expect, it } from "vitest";
-import type { EventHandler, Informer } from "../cache/informer.js";
+import { HandDrivenInformer } from "../../test/support/hand-driven-informer.js";
+import type { Informer } from "../cache/informer.js";
 import { KeyDispatcher } from "../cache/key-dispatcher.js";
 import type { KubeClient } from "../kube/kube-client.js";
-import { objectKey, type UnstructuredObject } from "../kube/object-ref.js";
+import type { UnstructuredObject } from "../kube/object-ref.js";
 import { computeStatus } from "./kstatus.js";
 import { SharedWatches, type WatchLease } from "./shared-watches.js";
 import { watchForSet } from "./watch-wait.js";
 import { WrittenVersions } from "./written-versions.js";
 
-/** A synced informer whose events the test sends. */
-class HandDrivenInformer {
-  readonly store = new Map<string, UnstructuredObject>();
-  readonly handlers = new Set<EventHandler<UnstructuredObject>>();
-
-  addEventHandler(handler: EventHandler<UnstructuredObject>, options: { replay?: boolean } = {}): () => void {
-    this.handlers.add(handler);
-    if (options.replay !== false) for (const obj of this.store.values()) handler.onAdd?.(obj);
-    return () => this.handlers.delete(handler);
-  }
-  hasSynced(): boolean {
-    return true;
-  }
-  waitForSync(): Promise<void> {
-    return Promise.resolve();
-  }
-  cached(key: string): UnstructuredObject | undefined {
-    return this.store.get(key);
-  }
-  put(obj: UnstructuredObject): void {
-    const old = this.store.get(objectKey(obj));
-    this.store.set(objectKey(obj), obj);
-    for (const h of this.handlers) old ? h.onUpdate?.(old, obj) : h.onAdd?.(obj);
-  }
-}
-
 /** Leases on one hand-driven informer. */
 class HandDrivenWatches extends SharedWatches {
-  readonly informer = new HandDrivenInformer();
+  readonly informer = new HandDrivenInformer<UnstructuredObject>();
   readonly dispatcher = new KeyDispatcher<UnstructuredObject>(this.informer);
 
   override acquire(): WatchLease {
